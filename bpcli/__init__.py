@@ -1,0 +1,47 @@
+"""bpcli: backpropagation worked out step by step, for learners and teachers.
+
+Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``, ``SpecError``.
+numpy is imported only when one of them is first called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
+
+__version__ = "0.1.0"
+__all__ = ["compute", "check", "explain", "load", "SpecError", "AnswerError", "BpcliError",
+           "UsageError", "__version__"]
+
+
+def load(spec: Any):
+    """A validated ``Network`` from a path or a mapping (raises ``SpecError``)."""
+    from bpcli import spec as spec_module
+
+    return spec_module.load(spec)
+
+
+def compute(spec: Any) -> dict[str, Any]:
+    """Run the network and return the ``bpcli.compute/1`` structure with float64 numpy arrays.
+
+    ``spec`` is a path to a network file or the mapping such a file holds (tensors as nested
+    lists or numpy arrays). Raises ``SpecError`` (a ``ValueError`` with ``.path``, ``.message``).
+    """
+    from bpcli.core.network import run
+
+    return run(load(spec)).to_compute_dict()
+
+
+def check(spec: Any, **options: Any):
+    """Central finite differences for every parameter and X; see ``bpcli.core.gradcheck.check``."""
+    from bpcli.core.gradcheck import check as check_network
+
+    return check_network(load(spec), **options)
+
+
+def explain(spec: Any, **options: Any):
+    """The worked solution as a list of steps (plain data); see ``bpcli.narrate.explain``."""
+    from bpcli.narrate import explain as explain_network
+
+    return explain_network(load(spec), **options)

@@ -1,0 +1,71 @@
+"""Activation functions g and their derivatives g'(Z), element-wise on arrays of any shape.
+
+softmax is the exception: it acts on each column (the units of one sample) and is only used as
+the last activation together with softmax_ce, whose gradient dZ = (A - Y)/m skips its Jacobian.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAMES = ("sigmoid", "relu", "tanh", "linear", "softmax")
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp of a negative number only, so large |z| neither overflows nor warns
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Column-wise softmax of z, shape (n, m) -> (n, m)."""
+    shifted = z - z.max(axis=0, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Column-wise log softmax, finite for any finite z."""
+    shifted = z - z.max(axis=0, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def relu_prime(z: np.ndarray) -> np.ndarray:
+    """1 where z > 0, else 0: relu'(0) is taken as 0 (a convention; relu has no derivative there)."""
+    return (z > 0).astype(np.float64)
+
+
+def tanh_prime(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def linear(z: np.ndarray) -> np.ndarray:
+    return z.copy()
+
+
+def linear_prime(z: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+FORWARD = {"sigmoid": sigmoid, "relu": relu, "tanh": np.tanh, "linear": linear, "softmax": softmax}
+DERIVATIVE = {"sigmoid": sigmoid_prime, "relu": relu_prime, "tanh": tanh_prime, "linear": linear_prime}
+
+
+def apply(name: str, z: np.ndarray) -> np.ndarray:
+    """A = g(Z) for the activation called ``name``; A has Z's shape."""
+    return FORWARD[name](z)
+
+
+def derivative(name: str, z: np.ndarray) -> np.ndarray:
+    """g'(Z) element-wise, Z's shape. Not defined for softmax (its Jacobian is not element-wise)."""
+    return DERIVATIVE[name](z)

@@ -1,0 +1,48 @@
+"""Fully connected layer on column data: Z = W A_prev + b, one column per sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Dense:
+    """A dense layer.
+
+    W: (n_l, n_{l-1}), b: (n_l, 1). Input A_prev: (n_{l-1}, m); output Z: (n_l, m).
+    The activation is applied by the network run, not here.
+    """
+
+    index: int
+    units: int
+    activation: str
+    W: np.ndarray
+    b: np.ndarray
+    kind = "dense"
+    takes_images = False
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """(n_{l-1}, m) -> (n_l, m)."""
+        return (self.units, input_shape[1])
+
+    def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Z = W A_prev + b (b broadcast across the m columns).
+
+        A_prev: (n_{l-1}, m). Returns Z: (n_l, m) and the cache A_prev for backward.
+        """
+        Z = self.W @ A_prev
+        Z += self.b
+        return Z, A_prev
+
+    def backward(self, dZ: np.ndarray, A_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gradients from dZ = dJ/dZ, (n_l, m).
+
+        Returns dA_prev = W^T dZ (n_{l-1}, m), dW = dZ A_prev^T (n_l, n_{l-1}) and
+        db = dZ summed over samples (n_l, 1). No 1/m here: dZ already is dJ/dZ exactly.
+        """
+        dW = dZ @ A_prev.T
+        db = dZ.sum(axis=1, keepdims=True)
+        dA_prev = self.W.T @ dZ
+        return dA_prev, dW, db

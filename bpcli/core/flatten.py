@@ -1,0 +1,30 @@
+"""Flatten: image data (m, C, H, W) to column data (C*H*W, m), each sample's C, H, W values in
+row-major order becoming one column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Flatten:
+    index: int
+    kind = "flatten"
+    activation = None
+    takes_images = True
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """(m, C, H, W) -> (C*H*W, m)."""
+        m, C, H, W = input_shape
+        return (C * H * W, m)
+
+    def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+        """A_prev: (m, C, H, W) -> A: (C*H*W, m); the cache is A_prev's shape."""
+        m = A_prev.shape[0]
+        return A_prev.reshape(m, -1).T, A_prev.shape
+
+    def backward(self, dA: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+        """dA: (C*H*W, m) -> dA_prev: (m, C, H, W), the same numbers put back in place."""
+        return dA.T.reshape(input_shape)

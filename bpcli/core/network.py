@@ -1,0 +1,202 @@
+"""The network and one run of it: forward pass, loss, backward pass, warnings.
+
+A ``Network`` is validated data (the spec loader makes it); ``run`` returns a ``Run`` holding
+every tensor of the pass. ``Run.to_compute_dict`` is the ``bpcli.compute/1`` structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+from bpcli.core import activations, losses
+from bpcli.core.conv2d import Conv2D
+from bpcli.core.dense import Dense
+from bpcli.core.flatten import Flatten
+from bpcli.core.pool import AvgPool, MaxPool
+
+Layer = Union[Dense, Conv2D, MaxPool, AvgPool, Flatten]
+SCHEMA = "bpcli.compute/1"
+#: below this g'(Z) a sigmoid or tanh unit counts as saturated: it passes back almost nothing
+SATURATION_SLOPE = 1e-8
+
+
+@dataclass
+class Network:
+    """A validated network with its data.
+
+    X is kept in the shape it was given: (n0, m) for dense input, (m, C, H, W) or (m, H, W) for
+    images. Y: (n_L, m). Every layer has its W and b filled in (given or initialised).
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    layers: list[Layer]
+    loss: str
+    seed: int = 0
+    title: str | None = None
+    source: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def image_input(self) -> bool:
+        return self.X.ndim >= 3
+
+    @property
+    def m(self) -> int:
+        return self.X.shape[0] if self.image_input else self.X.shape[1]
+
+    def input_for_layers(self, X: np.ndarray | None = None) -> np.ndarray:
+        """X as the first layer takes it: an (m, H, W) image input becomes (m, 1, H, W)."""
+        X = self.X if X is None else X
+        return X[:, None] if X.ndim == 3 else X
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        """The shape of A⁽⁰⁾ = X (as the layers take it) and of every layer's output."""
+        shapes = [self.input_for_layers().shape]
+        for layer in self.layers:
+            shapes.append(layer.output_shape(shapes[-1]))
+        return shapes
+
+
+@dataclass
+class LayerRecord:
+    """Everything one layer computed. Z and its gradients are None for pool and flatten layers."""
+
+    layer: Layer
+    A_prev_shape: tuple[int, ...]
+    A: np.ndarray
+    Z: np.ndarray | None = None
+    cache: Any = None
+    dA: np.ndarray | None = None
+    dZ: np.ndarray | None = None
+    dW: np.ndarray | None = None
+    db: np.ndarray | None = None
+
+
+@dataclass
+class Run:
+    network: Network
+    records: list[LayerRecord]
+    loss: float
+    dX: np.ndarray
+    warnings: list[str]
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """Every named tensor of the run, by the names formulas and grading use:
+        X, Y, A0 (= X as the layers take it), dX, and per layer l: Wl, bl, Zl, Al, dAl, dZl, dWl, dbl."""
+        net = self.network
+        named: dict[str, np.ndarray] = {"X": net.X, "Y": net.Y, "A0": net.input_for_layers(), "dX": self.dX}
+        for rec in self.records:
+            l = rec.layer.index
+            for name in ("W", "b"):
+                if hasattr(rec.layer, name):
+                    named[f"{name}{l}"] = getattr(rec.layer, name)
+            for name in ("Z", "A", "dA", "dZ", "dW", "db"):
+                value = getattr(rec, name)
+                if value is not None:
+                    named[f"{name}{l}"] = value
+        return named
+
+    def to_compute_dict(self) -> dict[str, Any]:
+        """The ``bpcli.compute/1`` structure, with float64 numpy arrays for tensors."""
+        layers = []
+        for rec in self.records:
+            layer = rec.layer
+            entry: dict[str, Any] = {"index": layer.index, "type": layer.kind}
+            if layer.activation is not None:
+                entry["activation"] = layer.activation
+            entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ, dW=rec.dW, db=rec.db)
+            if hasattr(layer, "W"):
+                entry.update(W=layer.W, b=layer.b)
+            layers.append(entry)
+        return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
+                "warnings": list(self.warnings)}
+
+
+def forward(network: Network, X: np.ndarray | None = None) -> tuple[list[LayerRecord], float]:
+    """Forward pass and loss. X (optional, X's given shape) replaces the network's own input."""
+    A = network.input_for_layers(X)
+    records = []
+    for layer in network.layers:
+        A_prev_shape = A.shape
+        if layer.activation is None:
+            A, cache = layer.forward(A)
+            records.append(LayerRecord(layer, A_prev_shape, A, cache=cache))
+        else:
+            Z, cache = layer.forward(A)
+            A = activations.apply(layer.activation, Z)
+            records.append(LayerRecord(layer, A_prev_shape, A, Z=Z, cache=cache))
+    last = records[-1]
+    loss = losses.value(network.loss, last.Z if last.Z is not None else last.A, last.A, network.Y)
+    return records, loss
+
+
+def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
+    """Backward pass: fills dA, dZ, dW, db of every record and returns dX in X's given shape."""
+    Y = network.Y
+    last = records[-1]
+    last.dA = losses.gradient_wrt_output(network.loss, last.A, Y)
+    fused = network.loss in losses.REQUIRED_ACTIVATION
+    dA = last.dA
+    for position in range(len(records) - 1, -1, -1):
+        rec = records[position]
+        rec.dA = dA
+        layer = rec.layer
+        if layer.activation is None:
+            dA = layer.backward(dA, rec.cache)
+            continue
+        if fused and rec is last:
+            # sigmoid + bce and softmax + softmax_ce: dZ = (A - Y)/m, finite even when A saturates
+            rec.dZ = losses.fused_output_gradient(rec.A, Y)
+        else:
+            rec.dZ = dA * activations.derivative(layer.activation, rec.Z)
+        dA, rec.dW, rec.db = layer.backward(rec.dZ, rec.cache)
+    return dA.reshape(network.X.shape)
+
+
+def run(network: Network) -> Run:
+    """Forward and backward pass with warnings about saturation, kinks and non-finite values."""
+    records, loss = forward(network)
+    dX = backward(network, records)
+    return Run(network, records, loss, dX, collect_warnings(records, loss, dX))
+
+
+def loss_at(network: Network, X: np.ndarray | None = None) -> float:
+    """J alone, for finite differences (parameters are read from the layers as they are now)."""
+    return forward(network, X)[1]
+
+
+def collect_warnings(records: list[LayerRecord], loss: float, dX: np.ndarray) -> list[str]:
+    warnings = []
+    for rec in records:
+        layer = rec.layer
+        where = f"layer {layer.index} ({layer.kind}"
+        if layer.activation in ("sigmoid", "tanh"):
+            saturated = int((activations.derivative(layer.activation, rec.Z) < SATURATION_SLOPE).sum())
+            if saturated:
+                warnings.append(
+                    f"{where}, {layer.activation}): {saturated} of {rec.Z.size} units are saturated "
+                    f"(g'(Z) < {SATURATION_SLOPE:g}), so almost no gradient flows back through them")
+        if layer.activation == "relu":
+            at_kink = int((rec.Z == 0).sum())
+            if at_kink:
+                warnings.append(
+                    f"{where}, relu): {at_kink} of {rec.Z.size} entries of Z are exactly 0, where relu "
+                    "has no derivative; bpcli uses relu'(0) = 0")
+        tied = getattr(rec.cache, "tied_windows", 0)
+        if tied:
+            warnings.append(
+                f"{where}): {tied} pooling windows have a tied maximum; the gradient goes to the first "
+                "largest element in row-major order (a convention, not a derivative)")
+        for name in ("Z", "A", "dA", "dZ", "dW", "db"):
+            value = getattr(rec, name)
+            if value is not None and not np.isfinite(value).all():
+                warnings.append(f"layer {layer.index}: {name}{layer.index} has values that are not finite")
+    if not np.isfinite(loss):
+        warnings.append("the loss is not finite")
+    if not np.isfinite(dX).all():
+        warnings.append("dX has values that are not finite")
+    return warnings

@@ -1,0 +1,40 @@
+"""Typed errors of the library. Only the command line turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class BpcliError(Exception):
+    """Base class of every error bpcli raises on purpose."""
+
+
+class SpecError(BpcliError, ValueError):
+    """A network file (or mapping) that bpcli cannot read or compute.
+
+    ``path`` names the place in the file (``layers[1].W``, or ``""`` for the file as a whole),
+    ``message`` says what was expected and what was found, ``code`` is a stable short name used
+    in the JSON error object, and ``file`` is the file's name when the spec came from a file.
+    """
+
+    def __init__(self, message: str, path: str = "", code: str = "invalid", file: str | None = None):
+        self.message = message
+        self.path = path
+        self.code = code
+        self.file = file
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        parts = [p for p in (self.file, self.path) if p]
+        return ": ".join(parts + [self.message])
+
+    def with_file(self, file: str | None) -> "SpecError":
+        self.file = file
+        self.args = (self.describe(),)
+        return self
+
+
+class AnswerError(BpcliError, ValueError):
+    """A learner's answer (numbers or formula) that cannot be parsed or evaluated."""
+
+
+class UsageError(BpcliError, ValueError):
+    """A request that does not fit the network, such as a target or layer it does not have."""
