@@ -1,0 +1,29 @@
+"""Entry point of the ``bpcli`` command and of ``python -m bpcli``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _is_plain_compute_json(args: list[str]) -> bool:
+    """True for exactly ``compute FILE --json`` (either order): the scripted call, served
+    without loading Typer (which alone costs about half of numpy's import time)."""
+    if len(args) != 3 or args[0] != "compute" or "--json" not in args[1:]:
+        return False
+    file = args[2] if args[1] == "--json" else args[1]
+    return file == "-" or not file.startswith("-")
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if _is_plain_compute_json(args):
+        from bpcli.commands.compute import compute_json
+
+        sys.exit(compute_json(args[2] if args[1] == "--json" else args[1]))
+    from bpcli.cli import app
+
+    app(prog_name="bpcli")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""What every command shares: reading the network file, consoles, and turning library errors
+into one line on stderr and an exit code (0 ok, 1 a check that failed, 2 bad input, 130 Ctrl-C)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def load_network(file: str):
+    """The validated Network of FILE (``-`` reads standard input). Raises SpecError."""
+    from bpcli import spec
+
+    data, label = spec.read_source(file)
+    return spec.load_bytes(data, label)
+
+
+def stdout_console():
+    """A Rich console on stdout; plain when piped or NO_COLOR is set (Rich detects both)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def print_error(message: str) -> None:
+    # plain write, not Rich: an error path must work even if rendering is what failed
+    sys.stderr.write(f"bpcli: error: {message}\n")
+
+
+def print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        sys.stderr.write(f"bpcli: warning: {warning}\n")
+
+
+def exit_with(code: int):
+    import typer
+
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors(json_errors: bool = False) -> Iterator[None]:
+    """Turn bpcli's typed errors into a message on stderr and exit code 2 (and, with
+    ``json_errors``, the ``bpcli.error/1`` document on stdout); Ctrl-C into exit code 130."""
+    from bpcli.errors import BpcliError, SpecError
+
+    try:
+        yield
+    except SpecError as error:
+        if json_errors:
+            from bpcli.render.json_out import error_document
+
+            sys.stdout.write(error_document(error) + "\n")
+        print_error(str(error))
+        exit_with(EXIT_INPUT_ERROR)
+    except BpcliError as error:
+        print_error(str(error))
+        exit_with(EXIT_INPUT_ERROR)
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        exit_with(EXIT_INTERRUPTED)

@@ -1,0 +1,85 @@
+"""`bpcli compute` and `bpcli check`: the numbers of a run, and the finite-difference check."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bpcli.commands.common import (EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED, EXIT_OK, load_network,
+                                   print_error, print_warnings, stdout_console, user_errors)
+
+FILE_ARGUMENT = typer.Argument(..., help="The network file (YAML), or - for standard input.",
+                               show_default=False)
+
+
+def compute_json(file: str) -> int:
+    """Print the ``bpcli.compute/1`` JSON of FILE on stdout and return the exit code.
+
+    The whole of ``bpcli compute FILE --json``; also called directly, without Typer, by the
+    start-up fast path in ``bpcli.__main__`` so that scripts do not pay for the CLI framework.
+    """
+    from bpcli.errors import SpecError
+    from bpcli.render.json_out import dumps, error_document
+
+    try:
+        from bpcli.core.network import run
+
+        result = run(load_network(file))
+    except SpecError as error:
+        sys.stdout.write(error_document(error) + "\n")
+        print_error(str(error))
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return EXIT_INTERRUPTED
+    sys.stdout.write(dumps(result.to_compute_dict()) + "\n")
+    print_warnings(result.warnings)
+    return EXIT_OK
+
+
+def compute_command(
+    file: str = FILE_ARGUMENT,
+    json_output: bool = typer.Option(False, "--json", help="Print every value and gradient as JSON "
+                                     "(schema bpcli.compute/1) for scripts."),
+) -> None:
+    """Run the forward and backward pass and print the loss and every gradient.
+
+    Example: bpcli compute exercises/04_two_layer.yaml --json | jq .loss
+    """
+    if json_output:
+        raise typer.Exit(compute_json(file))
+    from bpcli.core.network import run
+    from bpcli.render.summary import compute_summary
+
+    with user_errors():
+        result = run(load_network(file))
+    stdout_console().print(compute_summary(result))
+    print_warnings(result.warnings)
+
+
+def check_command(
+    file: str = FILE_ARGUMENT,
+    all_entries: bool = typer.Option(False, "--all", help="Check every entry of every tensor "
+                                     "(slow for big networks) instead of a sample."),
+    sample: int = typer.Option(200, "--sample", min=1, help="Entries checked per tensor, chosen at random."),
+    seed: int = typer.Option(0, "--seed", help="Seed that chooses the sampled entries."),
+    epsilon: float = typer.Option(1e-6, "--epsilon", min=1e-12, max=1e-1, help="Step of the central differences."),
+) -> None:
+    """Check every gradient against central finite differences (float64).
+
+    Exit code 1 when an analytic gradient disagrees with the numeric one. Entries next to a kink
+    (relu at 0, a max-pool near-tie) are flagged and not counted as failures.
+
+    Example: bpcli check exercises/12_small_cnn.yaml --all
+    """
+    from bpcli.core.gradcheck import check
+    from bpcli.render.summary import check_table
+
+    with user_errors():
+        report = check(load_network(file), sample=None if all_entries else sample, seed=seed,
+                       epsilon=epsilon)
+    stdout_console().print(check_table(report))
+    if not report.ok:
+        print_error("an analytic gradient disagrees with finite differences")
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,58 @@
+"""Compact terminal views of a run (``bpcli compute``) and of a finite-difference check."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from bpcli.core.gradcheck import CheckReport
+from bpcli.core.network import Run
+
+
+def _shape(array: np.ndarray | None) -> str:
+    return "—" if array is None else "×".join(str(n) for n in array.shape)
+
+
+def _norm(array: np.ndarray | None) -> str:
+    return "—" if array is None else f"{np.linalg.norm(array):.4g}"
+
+
+def compute_summary(result: Run) -> Group:
+    """The loss and, per layer, the output's and the parameter gradients' shapes and norms."""
+    net = result.network
+    heading = Text.assemble(("loss J = ", "bold"), (f"{result.loss:.10g}", "bold cyan"),
+                            f"   ({net.loss}, m = {net.m})")
+    table = Table(title=net.title, title_justify="left", header_style="bold")
+    for column in ("layer", "type", "A shape", "‖A‖", "dW shape", "‖dW‖", "db shape", "‖db‖"):
+        table.add_column(column, justify="right" if column.startswith("‖") else "left")
+    for rec in result.records:
+        kind = rec.layer.kind + (f" {rec.layer.activation}" if rec.layer.activation else "")
+        table.add_row(str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A), _shape(rec.dW),
+                      _norm(rec.dW), _shape(rec.db), _norm(rec.db))
+    footer = Text(f"dX: {_shape(result.dX)}, ‖dX‖ = {_norm(result.dX)}.  "
+                  "Every value: bpcli compute FILE --json")
+    return Group(heading, table, footer)
+
+
+def check_table(report: CheckReport) -> Group:
+    """One row per tensor: entries checked, largest gradient, relative error, kinks, verdict."""
+    table = Table(title=f"Finite-difference check (central, ε = {report.epsilon:g})",
+                  title_justify="left", header_style="bold")
+    for column in ("tensor", "shape", "checked", "max|grad|", "max|diff|", "rel.err", "kinks", ""):
+        table.add_column(column, justify="left" if column in ("tensor", "shape", "") else "right")
+    for tensor in report.tensors:
+        diff = np.abs(tensor.analytic - tensor.numeric).max() if tensor.indices else 0.0
+        verdict = Text("ok", style="green") if tensor.ok else Text("DISAGREES", style="bold red")
+        table.add_row(tensor.name, "×".join(map(str, tensor.shape)), f"{len(tensor.indices)}/{tensor.size}",
+                      f"{np.abs(tensor.analytic).max():.3e}", f"{diff:.1e}", f"{tensor.relative_error:.1e}",
+                      str(len(tensor.kinks)), verdict)
+    notes = []
+    if any(t.kinks for t in report.tensors):
+        notes.append(Text("kinks: entries where the loss has no derivative (relu at 0, a max-pool "
+                          "near-tie); the two one-sided slopes differ, so they are not compared."))
+    verdict = ("All gradients agree with finite differences." if report.ok
+               else "Some gradients disagree with finite differences.")
+    notes.append(Text(verdict, style="bold green" if report.ok else "bold red"))
+    return Group(table, *notes)
