@@ -1,0 +1,80 @@
+"""Shared helpers for the test suite: running the CLI as a user would, and writing network files.
+
+``run_cli`` starts ``python -m bpcli`` in a subprocess (so exit codes, stdout and stderr are the
+real ones), with the repository root on PYTHONPATH (works from a checkout and from an install),
+``NO_COLOR=1`` and an 80-column terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: the shared reference cases live next to the repository: <parent>/shared/reference_cases
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference_cases"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess: the repo importable, no colour, 80 columns."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "80"
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], input: str | bytes | None = None, timeout: float = 60,
+            env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run ``python -m bpcli ARGS``; returns (exit code, stdout, stderr) as text."""
+    data = input.encode("utf-8") if isinstance(input, str) else input
+    done = subprocess.run([sys.executable, "-m", "bpcli", *map(str, args)], input=data,
+                          capture_output=True, timeout=timeout, env=env or cli_env(), cwd=REPO_ROOT)
+    return (done.returncode, done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"))
+
+
+def write_network(directory: Path, network: dict[str, Any] | str, name: str = "net.yaml") -> Path:
+    """Write a network (a mapping, dumped as YAML, or YAML text as is) into DIRECTORY."""
+    path = Path(directory) / name
+    text = network if isinstance(network, str) else yaml.safe_dump(network, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli():
+    """``run_cli`` as a fixture."""
+    return run_cli
+
+
+@pytest.fixture
+def network_file(tmp_path):
+    """``network_file(mapping_or_text, name="net.yaml")`` writes a network into tmp_path."""
+    def write(network: dict[str, Any] | str, name: str = "net.yaml") -> Path:
+        return write_network(tmp_path, network, name)
+    return write
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The shared reference cases, or a skip when the repository was cloned without them."""
+    if not REFERENCE_DIR.is_dir() or not any(REFERENCE_DIR.glob("*.expected.json")):
+        pytest.skip(f"shared reference cases not found at {REFERENCE_DIR} "
+                    "(clone the repository next to shared/)")
+    return REFERENCE_DIR
+
+
+def reference_names() -> list[str]:
+    """Names of the reference cases (empty when shared/ is absent; tests then skip)."""
+    if not REFERENCE_DIR.is_dir():
+        return []
+    return sorted(p.name[: -len(".expected.json")] for p in REFERENCE_DIR.glob("*.expected.json"))
