@@ -17,7 +17,7 @@ def _is_plain_compute_json(args: list[str]) -> bool:
 def main() -> None:
     args = sys.argv[1:]
     if _is_plain_compute_json(args):
-        from bpcli.commands.compute import compute_json
+        from bpcli.commands.compute_json import compute_json
 
         sys.exit(compute_json(args[2] if args[1] == "--json" else args[1]))
     from bpcli.cli import app
