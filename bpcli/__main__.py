@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -15,6 +16,9 @@ def _is_plain_compute_json(args: list[str]) -> bool:
 
 
 def main() -> None:
+    # The command line multiplies small matrices: OpenBLAS worker threads only spin there and,
+    # on a busy 2-core machine, made the same pass several times slower. A user's own setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = sys.argv[1:]
     if _is_plain_compute_json(args):
         from bpcli.commands.compute_json import compute_json
