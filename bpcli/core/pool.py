@@ -45,6 +45,16 @@ class _Pool:
     def _offsets(self):
         return [(i, j) for i in range(self.size) for j in range(self.size)]  # row-major order
 
+    def _fold_windows(self, A_prev: np.ndarray, combine) -> np.ndarray:
+        """Every window's elements combined with the ufunc ``combine`` (np.maximum, np.add),
+        one offset at a time: (m, C, H, W) -> (m, C, Ho, Wo)."""
+        _, _, Ho, Wo = self.output_shape(A_prev.shape)
+        offsets = self._offsets()
+        out = _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo).copy()
+        for i, j in offsets[1:]:
+            combine(out, _offset_view(A_prev, i, j, self.stride, Ho, Wo), out=out)
+        return out
+
 
 @dataclass
 class MaxPool(_Pool):
@@ -55,11 +65,7 @@ class MaxPool(_Pool):
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, PoolCache]:
         """A_prev: (m, C, H, W) -> A: (m, C, Ho, Wo)."""
-        _, _, Ho, Wo = self.output_shape(A_prev.shape)
-        offsets = self._offsets()
-        out = _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo).copy()
-        for i, j in offsets[1:]:
-            np.maximum(out, _offset_view(A_prev, i, j, self.stride, Ho, Wo), out=out)
+        out = self._fold_windows(A_prev, np.maximum)
         return out, PoolCache(A_prev, out)
 
     def backward(self, dA: np.ndarray, cache: PoolCache) -> np.ndarray:
@@ -88,11 +94,7 @@ class AvgPool(_Pool):
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, PoolCache]:
         """A_prev: (m, C, H, W) -> A: (m, C, Ho, Wo)."""
-        _, _, Ho, Wo = self.output_shape(A_prev.shape)
-        offsets = self._offsets()
-        out = _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo).copy()
-        for i, j in offsets[1:]:
-            out += _offset_view(A_prev, i, j, self.stride, Ho, Wo)
+        out = self._fold_windows(A_prev, np.add)
         out /= self.size * self.size
         return out, PoolCache(A_prev, out)
 
