@@ -1,0 +1,176 @@
+"""``grade``: is a learner's answer for one tensor right, and if not, why not."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bpcli.core.network import Network, Run, run
+from bpcli.errors import AnswerError, UsageError
+from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
+from bpcli.grading.formula import Formula, parse_formula
+from bpcli.grading.mistakes import likely_mistakes
+from bpcli.grading.numbers import looks_numeric, parse_numbers
+from bpcli.grading.redraw import redraw
+from bpcli.grading.targets import Target, parse_target, shape_sentence
+
+DEFAULT_RTOL = 1e-2
+#: other draws of the network a formula must also be right on
+REDRAWS = 3
+#: the draws are seeded, so a grade is reproducible
+REDRAW_SEED = 20240917
+
+
+@dataclass
+class GradeResult:
+    """The verdict on one answer.
+
+    ``expected`` and ``answer`` are the tensors compared (``answer`` as the learner gave it);
+    ``wrong_mask`` marks wrong entries (expected's shape) when the diagnosis is ``entries``.
+    ``to_dict`` is the JSON object of CONVENTIONS.md.
+    """
+
+    target: str
+    correct: bool
+    max_abs_error: float | None
+    diagnosis: list[str]
+    message: str
+    expected: np.ndarray
+    answer: np.ndarray
+    wrong_mask: np.ndarray | None = field(default=None)
+
+    @property
+    def expected_shape(self) -> list[int]:
+        return list(self.expected.shape)
+
+    @property
+    def answer_shape(self) -> list[int]:
+        return list(self.answer.shape)
+
+    @property
+    def wrong_entries(self) -> list[list[int]] | None:
+        """Index lists of the wrong entries, only when the diagnosis is ``entries``."""
+        if self.wrong_mask is None or "entries" not in self.diagnosis:
+            return None
+        return [[int(i) for i in index] for index in np.argwhere(self.wrong_mask)]
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
+            "diagnosis": list(self.diagnosis), "message": self.message,
+            "expected_shape": self.expected_shape, "answer_shape": self.answer_shape,
+        }
+        if self.wrong_entries is not None:
+            result["wrong_entries"] = self.wrong_entries
+        return result
+
+
+def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL) -> GradeResult:
+    """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``.
+
+    Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
+    ``AnswerError`` for an answer that cannot be parsed or evaluated.
+    """
+    if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
+        raise UsageError(f"the relative tolerance must be a number between 0 and 1, found {rtol!r}")
+    result = run(network)
+    tensors = result.tensors()
+    chosen = parse_target(target, tensors)
+    formula = _formula_of(answer, chosen)
+    value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
+    graded = _judge(result, chosen, value, rtol)
+    if graded.correct and formula is not None and formula.names - {"m"}:
+        return _check_other_draws(network, chosen, formula, value, rtol) or graded
+    return graded
+
+
+def _formula_of(answer: Any, target: Target) -> Formula | None:
+    """The parsed formula when ``answer`` is one; None when it is numbers."""
+    if not isinstance(answer, str) or looks_numeric(answer):
+        return None
+    formula = parse_formula(answer)
+    if target.name in formula.names:
+        raise AnswerError(f"the formula uses {target.name}, the tensor it is meant to compute; "
+                          "write it with the tensors it comes from")
+    return formula
+
+
+def _numbers_of(answer: Any) -> np.ndarray:
+    if isinstance(answer, str):
+        try:
+            return parse_numbers(answer)
+        except AnswerError as number_error:
+            try:  # "1 / 3" or "2 * 0.5": arithmetic on numbers is a formula too
+                return parse_formula(answer).evaluate({}, 1)
+            except AnswerError:
+                raise number_error from None
+    try:
+        value = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AnswerError(f"the answer must be numbers or a formula, found {type(answer).__name__}") from None
+    if not np.isfinite(value).all():
+        raise AnswerError("the answer holds values that are not finite (inf or nan)")
+    return value
+
+
+def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:
+    value = formula.evaluate(tensors, m)
+    if not np.isfinite(value).all():
+        raise AnswerError(f"the formula {formula.text!r} gives values that are not finite (an overflow, "
+                          "a division by 0 or the log of 0?)")
+    return value
+
+
+def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float) -> GradeResult:
+    """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong."""
+    network = result.network
+    expected = result.tensors()[target.name]
+    aligned = align(answer, expected.shape)
+    error = _max_abs_error(expected, aligned)
+    if matches(expected, aligned, rtol):
+        return GradeResult(target.name, True, error, [], f"Right: your {target.name} matches "
+                           f"(within {rtol:g} relative).", expected, answer)
+    found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
+                     shape_sentence(target, network, expected.shape))
+    return _wrong(target, found, expected, answer, error)
+
+
+def _wrong(target: Target, found: Diagnosis, expected: np.ndarray, answer: np.ndarray,
+           error: float | None) -> GradeResult:
+    message = f"Not yet: your {target.name} is wrong. " + " ".join(found.sentences)
+    return GradeResult(target.name, False, error, found.codes, message, expected, answer, found.wrong_mask)
+
+
+def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
+    """max |answer − expected| entry by entry; for an answer of another shape with as many
+    entries, compared in row-major order; None when the sizes differ."""
+    if answer.shape == expected.shape or answer.size == expected.size:
+        return float(np.abs(answer.reshape(expected.shape) - expected).max()) if expected.size else 0.0
+    return None
+
+
+def _check_other_draws(network: Network, target: Target, formula: Formula, value: np.ndarray,
+                       rtol: float) -> GradeResult | None:
+    """None when the formula is also right on ``REDRAWS`` other draws of the network; else a
+    wrong result that says so and diagnoses the formula on the draw where it fails."""
+    rng = np.random.default_rng(REDRAW_SEED)
+    for _ in range(REDRAWS):
+        drawn = run(redraw(network, rng))
+        try:
+            drawn_value = _evaluate(formula, drawn.tensors(), network.m)
+        except AnswerError:
+            continue  # e.g. log of 0 on this draw only: no evidence either way
+        on_draw = _judge(drawn, target, drawn_value, rtol)
+        if on_draw.correct:
+            continue
+        codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]
+        explanation = on_draw.message.replace(f"Not yet: your {target.name} is wrong. ", "")
+        message = (f"Not yet: your formula gives the right {target.name} for these numbers, but not in "
+                   f"general: with other weights and inputs it is wrong. On such a draw: {explanation}")
+        expected = run(network).tensors()[target.name]
+        return GradeResult(target.name, False, _max_abs_error(expected, align(value, expected.shape)),
+                           codes, message, expected, value)
+    return None

@@ -1,0 +1,133 @@
+"""Numeric answers as a learner types them.
+
+Accepted forms (entries are decimals, scientific notation such as ``1e-3``, or fractions such as
+``-1/3``):
+
+- nested lists: ``[[1, 2], [3, 4]]`` (any depth, commas or spaces between entries)
+- rows separated by ``;`` (or by new lines): ``1 2; 3 4`` and ``[1 2; 3 4]``
+- a flat list ``1 2 3`` or ``[1, 2, 3]`` and a single number ``-0.25``
+
+``parse_numbers`` returns a float64 array or raises ``AnswerError`` saying where it stopped.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import numpy as np
+
+from bpcli.errors import AnswerError
+
+#: answers longer than this are refused before parsing (10⁶ short numbers fit easily)
+MAX_ANSWER_CHARS = 5_000_000
+#: deeper nesting than this is refused (tensors here have at most 4 dimensions)
+MAX_DEPTH = 6
+
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_TOKEN = re.compile(rf"[ \t\r]*(?:(?P<number>{_NUMBER}(?:/{_NUMBER})?)|(?P<symbol>[\[\],;\n]))", re.ASCII)
+#: characters a numeric answer can contain; anything else means the answer is a formula
+NUMERIC_CHARACTERS = set("0123456789.eE+-/[],; \t\n\r")
+
+
+def looks_numeric(text: str) -> bool:
+    """True when ``text`` uses only the characters of numbers, brackets and separators."""
+    return bool(text.strip()) and set(normalise(text)) <= NUMERIC_CHARACTERS
+
+
+def normalise(text: str) -> str:
+    """Typographic minus signs and full-width punctuation (common in pasted or Chinese input)
+    replaced by their ASCII forms."""
+    return (text.replace("−", "-").replace("，", ",").replace("；", ";")
+            .replace("［", "[").replace("］", "]").replace("\r\n", "\n").strip())
+
+
+def parse_numbers(text: str) -> np.ndarray:
+    """The tensor a numeric answer writes, as float64. Raises ``AnswerError``."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise AnswerError(f"the answer is {len(text):,} characters long; the limit is {MAX_ANSWER_CHARS:,}")
+    tokens = _tokenise(normalise(text))
+    if not tokens:
+        raise AnswerError("the answer is empty")
+    parser = _Parser(tokens)
+    value = parser.sequence(closing=None, depth=0)
+    return value
+
+
+def _tokenise(text: str) -> list[str]:
+    tokens, position = [], 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            rest = text[position:].strip()
+            if not rest:
+                break
+            raise AnswerError(f"cannot read the answer as numbers at {rest[:20]!r}: write entries like "
+                              "0.25, -1/3 or 1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4")
+        tokens.append(match.group("number") or match.group("symbol"))
+        position = match.end()
+    return tokens
+
+
+def _number(token: str) -> float:
+    if "/" in token:
+        numerator, denominator = token.split("/")
+        if float(denominator) == 0:
+            raise AnswerError(f"{token} divides by zero")
+        return float(Fraction(numerator) / Fraction(denominator))
+    return float(token)
+
+
+class _Parser:
+    """Recursive descent over the tokens. A sequence is entries separated by ',' or spaces; ';'
+    (or a new line) separates rows of a matrix; '[' opens a nested sequence."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.position = 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def sequence(self, closing: str | None, depth: int) -> np.ndarray:
+        if depth > MAX_DEPTH:
+            raise AnswerError(f"the answer is nested more than {MAX_DEPTH} lists deep")
+        rows: list[list[np.ndarray]] = [[]]
+        while True:
+            token = self._peek()
+            if token is None:
+                if closing is not None:
+                    raise AnswerError("a '[' is never closed: add the missing ']'")
+                break
+            self.position += 1
+            if token == "]":
+                if closing is None:
+                    raise AnswerError("there is a ']' without a matching '['")
+                break
+            if token == "[":
+                rows[-1].append(self.sequence("]", depth + 1))
+            elif token in (";", "\n"):
+                rows.append([])
+            elif token == ",":
+                continue
+            else:
+                rows[-1].append(np.asarray(_number(token)))
+        rows = [row for row in rows if row]
+        if not rows:
+            if closing is None:
+                raise AnswerError("the answer is empty")
+            raise AnswerError("the answer has an empty list []")
+        if len(rows) == 1:
+            return self._stack(rows[0], top_level=closing is None)
+        return self._stack([self._stack(row, top_level=False) for row in rows], top_level=False)
+
+    @staticmethod
+    def _stack(items: list[np.ndarray], top_level: bool) -> np.ndarray:
+        if top_level and len(items) == 1:
+            return items[0].astype(np.float64)
+        shapes = {item.shape for item in items}
+        if len(shapes) != 1:
+            described = " and ".join(" × ".join(map(str, s)) or "1" for s in sorted(shapes))
+            raise AnswerError(f"the rows of the answer have different sizes ({described} entries); every "
+                              "row must have as many entries as the others")
+        return np.stack(items).astype(np.float64)

@@ -1,0 +1,91 @@
+"""Targets: the tensor a question asks for (``dW2``, ``db1``, ``dZ3``, ``dA1``, ``dX``, and the
+forward ``Z1``, ``A1``), what it means and what shape it has and why."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpcli.core.network import Network
+from bpcli.errors import UsageError
+
+_TARGET = re.compile(r"^(?P<kind>dW|db|dZ|dA|Z|A)(?P<layer>[0-9]+)$")
+#: given tensors are not targets: there is nothing to compute
+GIVEN_PREFIXES = ("W", "b")
+GIVEN_NAMES = ("X", "Y", "A0")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A tensor to compute: ``kind`` is dW, db, dZ, dA, dX, Z or A; ``layer`` its layer number
+    (None for dX)."""
+
+    name: str
+    kind: str
+    layer: int | None
+
+    @property
+    def is_gradient(self) -> bool:
+        return self.kind.startswith("d")
+
+    @property
+    def base(self) -> str:
+        """The tensor whose gradient this is and whose shape it has: W2 for dW2, X for dX."""
+        return self.name[1:] if self.is_gradient else self.name
+
+
+def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
+    """The target called ``name`` among a run's ``tensors``; ``UsageError`` listing the valid
+    targets when the network has no such tensor."""
+    valid = valid_targets(tensors)
+    if name not in valid:
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UsageError(f"unknown target {name!r}{hint} This network's targets are {', '.join(valid)}")
+    if name == "dX":
+        return Target("dX", "dX", None)
+    match = _TARGET.match(name)
+    return Target(name, match.group("kind"), int(match.group("layer")))
+
+
+def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
+    """Every tensor of a run a learner can be asked for, layer by layer, then dX."""
+    names = [name for name in tensors if _TARGET.match(name)]
+    layers = sorted({int(_TARGET.match(name).group("layer")) for name in names})
+    order = ("Z", "A", "dA", "dZ", "dW", "db")
+    ordered = [f"{kind}{layer}" for layer in layers for kind in order if f"{kind}{layer}" in tensors]
+    return ordered + (["dX"] if "dX" in tensors else [])
+
+
+def shape_words(shape: tuple[int, ...]) -> str:
+    """(3, 2) -> '3 × 2'; () -> 'a single number'."""
+    return " × ".join(str(n) for n in shape) if shape else "a single number"
+
+
+def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> str:
+    """What the axes of ``target``'s shape stand for, e.g. '(3 units of layer 1 × 2 inputs)'."""
+    layer = network.layers[target.layer - 1] if target.layer else None
+    kind = target.kind.lstrip("d") if target.kind != "dX" else "X"
+    if kind == "W" and layer.kind == "dense":
+        return f"one row per unit of layer {target.layer}, one column per input to it"
+    if kind == "W":
+        return "filters × input channels × kernel height × kernel width"
+    if kind == "b" and layer.kind == "dense":
+        return f"one entry per unit of layer {target.layer}: the samples are summed out"
+    if kind == "b":
+        return "one entry per filter: samples and positions are summed out"
+    if len(shape) == 2:
+        return "one row per unit, one column per sample"
+    if len(shape) == 4:
+        return "samples × channels × height × width"
+    return ""
+
+
+def shape_sentence(target: Target, network: Network, shape: tuple[int, ...]) -> str:
+    """The dimension analysis of a target: 'dW1 has the shape of W1, 3 × 2 (one row per …)'."""
+    meaning = shape_meaning(target, network, shape)
+    of = f"the shape of {target.base}, " if target.is_gradient else ""
+    return f"{target.name} has {of}{shape_words(shape)}" + (f" ({meaning})" if meaning else "")
