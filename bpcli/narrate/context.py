@@ -1,0 +1,91 @@
+"""What every narration function needs: the run, the sentences of one language, the method,
+and the few helpers they all use (a layer's input, an entry worth working out, a sum written out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from bpcli.core.network import LayerRecord, Run
+from bpcli.narrate.messages import Messages
+from bpcli.narrate.model import Formula, WorkedEntry
+from bpcli.narrate.notation import Symbol, symbol
+
+#: terms of an index sum written out with their numbers before '… (N terms)'
+SHOWN_TERMS = 6
+#: the Kronecker Jacobian is printed only when both its sides are at most this long
+KRON_MAX_SIDE = 24
+
+
+@dataclass
+class Context:
+    run: Run
+    say: Messages
+    method: str
+
+    @property
+    def network(self):
+        return self.run.network
+
+    @property
+    def m(self) -> int:
+        return self.run.network.m
+
+    @property
+    def last(self) -> LayerRecord:
+        return self.run.records[-1]
+
+    def position(self, record: LayerRecord) -> int:
+        return record.layer.index - 1
+
+    def layer_input(self, record: LayerRecord) -> np.ndarray:
+        """A⁽ˡ⁻¹⁾ as layer l took it: X in the layers' shape for layer 1 (m×1×H×W for m×H×W)."""
+        position = self.position(record)
+        if position == 0:
+            return self.network.input_for_layers()
+        return self.run.records[position - 1].A
+
+    def input_gradient(self, record: LayerRecord) -> np.ndarray:
+        """dA⁽ˡ⁻¹⁾ as the core computed it: the next record's dA, or dX in the layers' shape."""
+        position = self.position(record)
+        if position == 0:
+            return self.run.dX.reshape(self.network.input_for_layers().shape)
+        return self.run.records[position - 1].dA
+
+    def input_gradient_target(self, record: LayerRecord) -> str:
+        """'dA1', or 'dX' for the first layer (the name grading uses)."""
+        return symbol("dA", record.layer.index - 1).name
+
+    def input_gradient_result(self, record: LayerRecord):
+        """The result tensor of a dA⁽ˡ⁻¹⁾ step: dX is shown in the shape X was given in."""
+        sym = symbol("dA", record.layer.index - 1)
+        value = self.run.dX if record.layer.index == 1 else self.input_gradient(record)
+        return sym.tensor(value)
+
+
+def largest_index(array: np.ndarray) -> tuple[int, ...]:
+    """The index of the entry with the largest magnitude (the first such), the entry most worth
+    working out by hand; index 0… for an all-zero tensor."""
+    array = np.asarray(array)
+    magnitudes = np.where(np.isfinite(array), np.abs(array), -1.0)
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(magnitudes)), array.shape))
+
+
+def worked_sum(label: tuple[str, str], symbolic: Formula, factors: np.ndarray,
+               expected: float, constant: float | None = None) -> WorkedEntry:
+    """A WorkedEntry for an index sum: ``factors`` is (terms × factors per term), each row
+    multiplied and the rows added, then ``constant`` (a bias) if given. Only the first
+    SHOWN_TERMS terms are kept for display; the sum uses them all (vectorised, so bounded)."""
+    factors = np.asarray(factors, dtype=float).reshape(len(factors), -1)
+    value = float(np.prod(factors, axis=1).sum()) if len(factors) else 0.0
+    terms = [tuple(float(x) for x in row) for row in factors[:SHOWN_TERMS]]
+    total = len(factors)
+    if constant is not None:
+        value += float(constant)
+        total += 1
+        if len(factors) <= SHOWN_TERMS:
+            terms.append((float(constant),))
+    return WorkedEntry(Formula(*label), symbolic, terms, total, value, float(expected))

@@ -1,0 +1,166 @@
+"""Build the worked solution of one network run: the summary, the forward steps, the loss, the
+backward steps from the loss back to dX, and the finite-difference check.
+
+Each layer kind has one narrator (forward and backward functions) in ``NARRATORS``; adding a
+layer kind means adding its module and one entry here, and no renderer changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from bpcli.core.gradcheck import check as finite_difference_check
+from bpcli.core.network import LayerRecord, Network, run
+from bpcli.errors import UsageError
+from bpcli.narrate import activation, conv2d, dense, flatten, output, pool
+from bpcli.narrate.context import Context
+from bpcli.narrate.messages import LANGUAGES, Messages
+from bpcli.narrate.methods import METHOD_NAMES
+from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
+from bpcli.narrate.notation import shape_of
+
+#: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
+CHECK_SAMPLE = 6
+
+NarrateFn = Callable[[Context, LayerRecord], list[Step]]
+
+
+@dataclass(frozen=True)
+class Narrator:
+    """One layer kind's narration: its forward step(s) up to Z (or A for parameter-free layers)
+    and its backward steps after dZ (dW, db, dA_prev; or dA_prev alone)."""
+
+    forward: NarrateFn
+    backward: NarrateFn
+
+
+NARRATORS: dict[str, Narrator] = {
+    "dense": Narrator(dense.forward, dense.backward),
+    "conv2d": Narrator(conv2d.forward, conv2d.backward),
+    "maxpool": Narrator(pool.forward, pool.backward),
+    "avgpool": Narrator(pool.forward, pool.backward),
+    "flatten": Narrator(flatten.forward, flatten.backward),
+}
+
+
+def explain(network: Network, *, method: str = "chain", lang: str = "en", layer: int | None = None,
+            forward: bool = True, backward: bool = True, check: bool = True) -> Explanation:
+    """The worked solution of ``network`` as data.
+
+    ``method``: chain | trace | kron | shapes. ``lang``: en | zh. ``layer``: keep only the steps of
+    that layer (1..L). ``forward`` / ``backward``: include those sections. ``check``: include the
+    closing finite-difference check (skipped when ``layer`` is given or ``backward`` is False).
+    Raises UsageError for an unknown method, language or layer.
+    """
+    if method not in METHOD_NAMES:
+        raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    if layer is not None and not 1 <= layer <= len(network.layers):
+        raise UsageError(f"the network has layers 1 to {len(network.layers)}, not {layer}")
+    ctx = Context(run(network), Messages(lang), method)
+    steps = [network_step(ctx)] if layer is None else []
+    if forward:
+        steps += forward_steps(ctx)
+    if backward:
+        steps += backward_steps(ctx)
+    if layer is not None:
+        steps = [step for step in steps if step.layer == layer]
+    elif check and backward:
+        steps.append(check_step(ctx, network))
+    return Explanation(
+        title=network.title or (network.source or ctx.say("title.default")), lang=lang, method=method,
+        loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
+        conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
+        warnings=list(ctx.run.warnings))
+
+
+def forward_steps(ctx: Context) -> list[Step]:
+    steps = []
+    for record in ctx.run.records:
+        steps += NARRATORS[record.layer.kind].forward(ctx, record)
+        if record.Z is not None:
+            steps.append(activation.forward_step(ctx, record))
+    steps.append(output.loss_step(ctx))
+    return steps
+
+
+def backward_steps(ctx: Context) -> list[Step]:
+    steps = [output.output_gradient_step(ctx)]
+    for record in reversed(ctx.run.records):
+        if record.Z is not None:
+            if output.is_fused(ctx, record):
+                steps.append(output.fused_output_step(ctx, record))
+            else:
+                steps.append(activation.backward_step(ctx, record))
+        steps += NARRATORS[record.layer.kind].backward(ctx, record)
+    return steps
+
+
+def _parameters(record: LayerRecord) -> int:
+    layer = record.layer
+    return int(layer.W.size + layer.b.size) if hasattr(layer, "W") else 0
+
+
+def layer_rows(ctx: Context) -> list[LayerRow]:
+    rows = []
+    for record in ctx.run.records:
+        layer = record.layer
+        rows.append(LayerRow(layer.index, layer.kind, layer.activation,
+                             tuple(layer.W.shape) if hasattr(layer, "W") else (),
+                             tuple(layer.b.shape) if hasattr(layer, "b") else (),
+                             tuple(record.A.shape), _parameters(record)))
+    return rows
+
+
+def summary_table(ctx: Context) -> TableData:
+    say = ctx.say
+    headers = [say("table.layer"), say("table.type"), say("table.activation"), "W", "b",
+               say("table.output"), say("table.parameters")]
+    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.X.shape), ""]]
+    for row in layer_rows(ctx):
+        rows.append([str(row.index), row.kind, row.activation or "", shape_of(row.W_shape),
+                     shape_of(row.b_shape), shape_of(row.output_shape), str(row.parameters) if row.parameters else ""])
+    return TableData(headers, rows)
+
+
+def network_step(ctx: Context) -> Step:
+    """The summary in sentences: layers, loss, m, parameter count, the conventions."""
+    net = ctx.network
+    total = sum(_parameters(record) for record in ctx.run.records)
+    explanation = [ctx.say("network.intro", layers=len(net.layers), loss=net.loss, m=ctx.m, parameters=total),
+                   ctx.say("conventions")]
+    if net.image_input:
+        explanation.append(ctx.say("network.images"))
+    return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
+                table=summary_table(ctx), notes=list(ctx.run.warnings))
+
+
+def check_step(ctx: Context, network: Network) -> Step:
+    """Central finite differences on a seeded sample of entries of every W, b and X."""
+    report = finite_difference_check(network, sample=CHECK_SAMPLE, seed=0)
+    say = ctx.say
+    rows = []
+    for tensor in report.tensors:
+        rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
+                     f"{tensor.relative_error:.1e}", say("word.ok") if tensor.ok else say("word.failed")])
+    verdict = say("check.all_ok") if report.ok else say("check.some_failed")
+    notes = [say("check.kinks", count=sum(len(t.kinks) for t in report.tensors))] \
+        if any(t.kinks for t in report.tensors) else []
+    return Step(
+        section="check", title=say("title.check"),
+        explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],
+        formula_latex=r"\frac{\partial J}{\partial \theta} \approx \frac{J(\theta + \varepsilon) - J(\theta - \varepsilon)}{2\varepsilon}",
+        formula_text="∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε",
+        table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"),
+                         say("table.relative_error"), ""], rows),
+        notes=notes)
+
+
+def labels(say: Messages) -> Labels:
+    return Labels(
+        sections={name: say(f"section.{name}") for name in ("network", "forward", "backward", "check")},
+        operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
+        notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
+        checks=say("label.checks"), conventions=say("label.conventions"), press_enter=say("label.press_enter"))

@@ -1,0 +1,222 @@
+"""The narration as plain data: steps, formulas, tensors, checks. No rendering here (no Rich).
+
+Numbers stay numbers (numpy arrays and floats) so each renderer chooses the precision; every
+sentence is already in the chosen language; formulas are language-independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from bpcli.render.matrix import format_number, shape_text
+
+Section = Literal["network", "forward", "backward", "check"]
+
+
+@dataclass
+class Formula:
+    """One equation (or an aligned derivation) written twice: LaTeX for Markdown/HTML, Unicode for
+    the terminal. ``latex`` has no surrounding ``$$``; multi-line derivations use ``aligned``."""
+
+    latex: str
+    text: str
+
+
+@dataclass
+class NamedTensor:
+    """A tensor as a step shows it: ``name`` as grading names it ('dW2', or a description such as
+    "g'(Z1)" for auxiliary tensors), ``latex`` its LaTeX symbol, ``text`` its Unicode symbol."""
+
+    name: str
+    latex: str
+    text: str
+    value: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(np.shape(self.value))
+
+    @property
+    def title(self) -> str:
+        """Unicode symbol and shape, e.g. 'dW⁽²⁾  1×4'."""
+        return f"{self.text}  {shape_text(self.shape)}"
+
+
+@dataclass
+class WorkedEntry:
+    """One entry of a result worked out by its index formula, with the actual numbers.
+
+    ``symbolic`` is the index formula (e.g. Σⱼ dZ[0,j]·A[1,j]); ``terms`` the products it sums,
+    each as the tuple of its factors (only the first few when ``total_terms`` is larger);
+    ``value`` the full sum, ``expected`` the value the core computed for that entry.
+    """
+
+    label: Formula
+    symbolic: Formula
+    terms: list[tuple[float, ...]]
+    total_terms: int
+    value: float
+    expected: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.isclose(self.value, self.expected, rtol=1e-9, atol=1e-12))
+
+    def _terms(self, precision: int, times: str, open_: str, close: str) -> str:
+        def factor(x: float) -> str:
+            text = format_number(x, precision)
+            return f"{open_}{text}{close}" if text.startswith("-") else text
+
+        shown = [times.join(factor(x) for x in term) for term in self.terms]
+        if self.total_terms > len(self.terms):
+            shown.append(f"… ({self.total_terms} terms)" if times == "·" else
+                         rf"\cdots\ ({self.total_terms}\ \text{{terms}})")
+        return " + ".join(shown) if shown else "0"
+
+    def as_text(self, precision: int = 4) -> str:
+        return (f"{self.label.text} = {self.symbolic.text} = {self._terms(precision, '·', '(', ')')} "
+                f"= {format_number(self.value, precision)}")
+
+    def as_latex(self, precision: int = 4) -> str:
+        terms = self._terms(precision, r" \cdot ", "(", ")")
+        return rf"{self.label.latex} = {self.symbolic.latex} = {terms} = {format_number(self.value, precision)}"
+
+
+@dataclass
+class IdentityCheck:
+    """An identity evaluated on the actual numbers, both ways. ``description`` is a sentence in
+    the narration's language; ``left`` and ``right`` the two evaluations (scalars or arrays)."""
+
+    description: str
+    left: np.ndarray | float
+    right: np.ndarray | float
+
+    @property
+    def difference(self) -> float:
+        """max |left − right| (0 for empty tensors; inf when either side is not finite)."""
+        left, right = np.asarray(self.left, float), np.asarray(self.right, float)
+        if left.size == 0:
+            return 0.0
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(left - right)
+        return float(np.max(np.where(np.isnan(diff), np.inf, diff)))
+
+    @property
+    def ok(self) -> bool:
+        scale = max(1.0, float(np.max(np.abs(np.asarray(self.left, float)), initial=0.0)))
+        return self.difference <= 1e-9 * scale
+
+    def summary(self, precision: int = 4) -> str:
+        """'✓ <description> (max |difference| 2.2e-17)' or '✗ …'."""
+        mark = "✓" if self.ok else "✗"
+        left = np.asarray(self.left, float)
+        values = f": {format_number(float(left), precision)}" if left.ndim == 0 else ""
+        return f"{mark} {self.description}{values} (max |Δ| = {self.difference:.1e})"
+
+
+@dataclass
+class TableData:
+    """A small table as strings: the layer summary, the finite-difference check."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Step:
+    """One step of the worked solution.
+
+    ``target`` is the tensor the step computes, named as grading names it ('Z1', 'A1', 'J',
+    'dA2', 'dZ2', 'dW2', 'db2', 'dX'); every tensor of the run has exactly one step with it as
+    target, and sub-steps have None. ``layer`` is the layer whose rule the step applies (the
+    backward step for dA⁽ˡ⁻¹⁾ belongs to layer l), None for the loss and the closing check.
+    ``shapes`` is the dimension check as text, '(3×2)(2×4) + (3×1 broadcast) → 3×4'.
+    """
+
+    section: Section
+    title: str
+    explanation: list[str]
+    formula_latex: str = ""
+    formula_text: str = ""
+    shapes: str = ""
+    operands: list[NamedTensor] = field(default_factory=list)
+    result: NamedTensor | None = None
+    notes: list[str] = field(default_factory=list)
+    target: str | None = None
+    layer: int | None = None
+    derivation: list[Formula] = field(default_factory=list)
+    worked: list[WorkedEntry] = field(default_factory=list)
+    checks: list[IdentityCheck] = field(default_factory=list)
+    table: TableData | None = None
+
+    @property
+    def formula(self) -> Formula:
+        return Formula(self.formula_latex, self.formula_text)
+
+
+@dataclass
+class LayerRow:
+    """One row of the network summary, as data. Shapes are tuples; () where a layer has none."""
+
+    index: int
+    kind: str
+    activation: str | None
+    W_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    parameters: int
+
+
+@dataclass
+class Labels:
+    """The few fixed words renderers print around the steps, in the narration's language."""
+
+    sections: dict[str, str]
+    operands: str
+    result: str
+    shapes: str
+    notes: str
+    derivation: str
+    worked: str
+    checks: str
+    conventions: str
+    press_enter: str
+
+
+@dataclass
+class Explanation:
+    """The whole worked solution: the network summary, the conventions line and the steps.
+
+    In a notebook it renders itself (Markdown or HTML)."""
+
+    title: str
+    lang: str
+    method: str
+    loss: str
+    m: int
+    layers: list[LayerRow]
+    summary: TableData
+    conventions: str
+    steps: list[Step]
+    labels: Labels
+    warnings: list[str] = field(default_factory=list)
+
+    def step_for(self, target: str) -> Step:
+        """The one step that computes ``target`` ('dW2'); KeyError if there is none."""
+        for step in self.steps:
+            if step.target == target:
+                return step
+        raise KeyError(target)
+
+    def _repr_markdown_(self) -> str:
+        from bpcli.render.markdown import render_explanation
+
+        return render_explanation(self)
+
+    def _repr_html_(self) -> str:
+        from bpcli.render.html import render_explanation
+
+        return render_explanation(self, standalone=False)

@@ -1,0 +1,57 @@
+"""Symbols of the notation (CONVENTIONS.md): W⁽ˡ⁾ in Unicode, W^{(l)} in LaTeX, 'W2' as grading
+names it. A⁽⁰⁾ is written X and its gradient dX, as the texts do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpcli.narrate.model import NamedTensor
+
+_SUPERSCRIPT = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A tensor's three names: ``name`` ('dW2'), ``latex`` ('dW^{(2)}'), ``text`` ('dW⁽²⁾')."""
+
+    name: str
+    latex: str
+    text: str
+
+    def tensor(self, value: np.ndarray) -> NamedTensor:
+        return NamedTensor(self.name, self.latex, self.text, value)
+
+    def at(self, index: tuple[int, ...]) -> tuple[str, str]:
+        """(latex, text) of one entry: 'dW^{(2)}_{0,1}', 'dW⁽²⁾[0,1]'."""
+        inner = ",".join(str(i) for i in index)
+        return f"{self.latex}_{{{inner}}}", f"{self.text}[{inner}]"
+
+
+def symbol(base: str, layer: int) -> Symbol:
+    """``symbol('dW', 2)`` → dW2 / dW^{(2)} / dW⁽²⁾; layer 0 of A and dA is X and dX."""
+    if layer == 0 and base in ("A", "dA"):
+        name = "X" if base == "A" else "dX"
+        return Symbol(name, name, name)
+    return Symbol(f"{base}{layer}", f"{base}^{{({layer})}}", f"{base}{f'({layer})'.translate(_SUPERSCRIPT)}")
+
+
+def plain(name: str, latex: str | None = None) -> Symbol:
+    """A symbol without a layer index: 'Y', 'J', 'm'."""
+    return Symbol(name, latex or name, name)
+
+
+def derived(name: str, latex: str, text: str) -> Symbol:
+    """An auxiliary tensor that grading does not name, such as g′(Z⁽¹⁾) or ROT180(W⁽¹⁾)."""
+    return Symbol(name, latex, text)
+
+
+def shape_of(shape: tuple[int, ...]) -> str:
+    """(3, 2) → '3×2'."""
+    return "×".join(str(n) for n in shape)
+
+
+def matmul_shapes(left: tuple[int, ...], right: tuple[int, ...], result: tuple[int, ...]) -> str:
+    """'(3×2)(2×4) → 3×4'."""
+    return f"({shape_of(left)})({shape_of(right)}) → {shape_of(result)}"

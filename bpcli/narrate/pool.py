@@ -1,0 +1,129 @@
+"""Narration of max and average pooling (no parameters, so one forward and one backward step).
+
+maxpool: each window's gradient goes to its largest element (the first in row-major order when
+several tie), the argmax mask; avgpool: spread evenly, 1/size² to each element. Where windows
+overlap (stride < size) an element collects the shares of every window it belongs to: they add.
+The routing is recomputed here window by window and compared with the core's dA_prev.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from bpcli.core.network import LayerRecord
+from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.notation import derived, shape_of, symbol
+
+
+def windows(A_prev: np.ndarray, size: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
+    """(m, C, Ho, Wo, size, size): every pooling window of A_prev (a view, no copy)."""
+    Ho, Wo = out_hw
+    view = sliding_window_view(A_prev, (size, size), axis=(2, 3))
+    return view[:, :, :stride * (Ho - 1) + 1:stride, :stride * (Wo - 1) + 1:stride]
+
+
+def window_positions(index: int, size: int, stride: int, count: int) -> list[int]:
+    """The window positions (along one axis) whose window covers input position ``index``."""
+    return [y for y in range(count) if stride * y <= index < stride * y + size]
+
+
+def route(A_prev: np.ndarray, upstream: np.ndarray, size: int, stride: int,
+          kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(dA_prev, routing count): each window's upstream gradient to its first maximum (maxpool) or
+    spread as 1/size² (avgpool), added where windows overlap. Both (m, C, H, W)."""
+    m, C, Ho, Wo = upstream.shape
+    dA_prev = np.zeros(A_prev.shape)
+    count = np.zeros(A_prev.shape)
+    n, c, y, x = np.meshgrid(np.arange(m), np.arange(C), np.arange(Ho), np.arange(Wo), indexing="ij")
+    if kind == "maxpool":
+        flat = windows(A_prev, size, stride, (Ho, Wo)).reshape(m, C, Ho, Wo, size * size).argmax(axis=-1)
+        rows, cols = stride * y + flat // size, stride * x + flat % size
+        np.add.at(dA_prev, (n, c, rows, cols), upstream)
+        np.add.at(count, (n, c, rows, cols), 1.0)
+        return dA_prev, count
+    for i in range(size):
+        for j in range(size):
+            np.add.at(dA_prev, (n, c, stride * y + i, stride * x + j), upstream / (size * size))
+            np.add.at(count, (n, c, stride * y + i, stride * x + j), 1.0)
+    return dA_prev, count
+
+
+def forward(ctx: Context, record: LayerRecord) -> list[Step]:
+    """A⁽ˡ⁾ = max or mean of each window of A⁽ˡ⁻¹⁾."""
+    layer, l = record.layer, record.layer.index
+    k, s, kind = layer.size, layer.stride, layer.kind
+    A_prev = ctx.layer_input(record)
+    A, A_in = symbol("A", l), symbol("A", l - 1)
+    H, W = A_prev.shape[2], A_prev.shape[3]
+    Ho, Wo = record.A.shape[2], record.A.shape[3]
+    n, c, y, x = largest_index(record.A)
+    window = A_prev[n, c, s * y:s * y + k, s * x:s * x + k]
+    op = r"\max" if kind == "maxpool" else rf"\frac{{1}}{{{k * k}}}\sum"
+    op_text = "max" if kind == "maxpool" else f"(1/{k * k}) Σ"
+    value = window.max() if kind == "maxpool" else window.mean()
+    return [Step(
+        section="forward", title=ctx.say(f"title.{kind}_forward", layer=l),
+        explanation=[ctx.say(f"forward.{kind}", k=k, s=s)],
+        formula_latex=rf"{A.latex}_{{n,c,y,x}} = {op}_{{0 \le i,j < {k}}} {A_in.latex}_{{n,c,\,{s}y+i,\,{s}x+j}}",
+        formula_text=f"{A.text}[n,c,y,x] = {op_text} over 0≤i,j<{k} of {A_in.text}[n,c, {s}y+i, {s}x+j]",
+        shapes=(f"{shape_of(A_prev.shape)} → {shape_of(record.A.shape)};  ⌊({H} − {k})/{s}⌋ + 1 = {Ho},  "
+                f"⌊({W} − {k})/{s}⌋ + 1 = {Wo}"),
+        operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,
+        checks=[IdentityCheck(ctx.say("check.window", index=f"[{n},{c},{y},{x}]"), value, record.A[n, c, y, x])])]
+
+
+def _entry_to_explain(count: np.ndarray, core: np.ndarray) -> tuple[int, ...]:
+    """An element that several windows feed, if there is one with a non-zero gradient (the
+    'gradients add' case); else the element with the largest gradient."""
+    overlapping = (count >= 2) & (core != 0)
+    if overlapping.any():
+        return tuple(int(i) for i in np.argwhere(overlapping)[0])
+    return largest_index(core)
+
+
+def backward(ctx: Context, record: LayerRecord) -> list[Step]:
+    """dA⁽ˡ⁻¹⁾ (dX for layer 1) routed (maxpool) or spread (avgpool) back through the windows."""
+    layer, l = record.layer, record.layer.index
+    k, s, kind = layer.size, layer.stride, layer.kind
+    A_prev = ctx.layer_input(record)
+    dA, dA_prev = symbol("dA", l), symbol("dA", l - 1)
+    core = ctx.input_gradient(record)
+    recomputed, count = route(A_prev, record.dA, k, s, kind)
+    n, c, i, j = _entry_to_explain(count, core)
+    Ho, Wo = record.dA.shape[2], record.dA.shape[3]
+    feeding = [(y, x) for y in window_positions(i, k, s, Ho) for x in window_positions(j, k, s, Wo)]
+    if kind == "maxpool":
+        feeding = [(y, x) for y, x in feeding
+                   if np.unravel_index(A_prev[n, c, s * y:s * y + k, s * x:s * x + k].argmax(), (k, k))
+                   == (i - s * y, j - s * x)]
+    factors = np.array([[record.dA[n, c, y, x]] + ([] if kind == "maxpool" else [1.0 / (k * k)])
+                        for y, x in feeding]).reshape(len(feeding), -1)
+    windows_text = ", ".join(f"({y},{x})" for y, x in feeding) or "—"
+    scale_latex, scale_text = ("", "") if kind == "maxpool" else (rf"\tfrac{{1}}{{{k * k}}}\,", f"(1/{k * k})·")
+    entry = worked_sum(dA_prev.at((n, c, i, j)),
+                       Formula(rf"\sum_{{(y,x) \in \{{{windows_text}\}}}} {scale_latex}{dA.latex}_{{{n},{c},y,x}}",
+                               f"Σ over windows (y,x) ∈ {{{windows_text}}} of {scale_text}{dA.text}[{n},{c},y,x]"),
+                       factors, core[n, c, i, j])
+    mask_name = "mask" if kind == "maxpool" else "count"
+    mask = derived(f"{mask_name}{l}", rf"\mathrm{{{mask_name}}}^{{({l})}}", f"{mask_name}⁽{l}⁾").tensor(count)
+    explanation = [ctx.say(f"backward.{kind}.why", k=k, area=k * k)]
+    if s < k:
+        explanation.append(ctx.say("backward.pool.overlap", s=s, k=k))
+    if kind == "maxpool":
+        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) = \operatorname{{argmax}}\ \text{{of window}}\ (y,x)}}"
+                         rf" {dA.latex}_{{n,c,y,x}}")
+        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ over windows (y,x) whose argmax is (i,j) of {dA.text}[n,c,y,x]"
+    else:
+        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) \in \text{{window}}\ (y,x)}}"
+                         rf" \frac{{1}}{{{k * k}}}\, {dA.latex}_{{n,c,y,x}}")
+        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ over windows (y,x) containing (i,j) of {dA.text}[n,c,y,x] / {k * k}"
+    notes = [ctx.say("note.tied_max")] if kind == "maxpool" and getattr(record.cache, "tied_windows", 0) else []
+    return [Step(
+        section="backward", title=ctx.say(f"title.{kind}_backward", layer=l, name=dA_prev.text),
+        explanation=explanation, formula_latex=formula_latex, formula_text=formula_text,
+        shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
+        operands=[symbol("A", l - 1).tensor(A_prev), mask, dA.tensor(record.dA)],
+        result=ctx.input_gradient_result(record), notes=notes, target=dA_prev.name, layer=l, worked=[entry],
+        checks=[IdentityCheck(ctx.say(f"check.{kind}_route"), recomputed, core)])]
