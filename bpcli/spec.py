@@ -225,9 +225,13 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
         if len(shape) > MAX_DEPTH:
             raise SpecError(f"{what} is nested {len(shape)} lists deep; tensors here have at most 4 "
                             "dimensions", path, "too_deep")
-        if math.prod(shape) > MAX_NUMBERS:
-            raise SpecError(f"{what} would hold {math.prod(shape):,} numbers (shape "
-                            f"{_shape_text(tuple(shape))}); the limit is {MAX_NUMBERS:,}", path, "too_large")
+        # peek one level further: an alias bomb just under the limit would otherwise be expanded
+        # into a flat list of 10⁷ items and scanned before its next level is found too large
+        first = level[0][0] if level[0] else None
+        upcoming = shape + [len(first)] if isinstance(first, (list, tuple)) else shape
+        if math.prod(upcoming) > MAX_NUMBERS:
+            raise SpecError(f"{what} would hold {math.prod(upcoming):,} numbers (shape "
+                            f"{_shape_text(tuple(upcoming))}); the limit is {MAX_NUMBERS:,}", path, "too_large")
         level = [x for item in level for x in item]
     for position, item in enumerate(level):
         if not _is_number(item):
