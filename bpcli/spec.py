@@ -169,6 +169,14 @@ def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
     return f"expected one of {', '.join(valid)}{hint}"
 
 
+def _unknown_name(what: str, value: Any, valid: tuple[str, ...] | list[str]) -> str:
+    """"unknown loss 'bse': expected one of …; did you mean 'sse'?", or, for a value that is not
+    a name at all (a list, a number), what was found instead of a name."""
+    if isinstance(value, str):
+        return f"unknown {what} {value!r}: {_suggest(value, valid)}"
+    return f"{what} must be a name, {_suggest('', valid)}; found {_describe(value)}"
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
@@ -291,7 +299,7 @@ class _Validator:
             raise SpecError(f"seed must be a whole number ≥ 0, found {_describe(seed)}", "seed", "wrong_type")
         loss = doc["loss"]
         if not isinstance(loss, str) or loss not in losses.NAMES:
-            raise SpecError(f"unknown loss {loss!r}: {_suggest(loss, losses.NAMES)}", "loss", "unknown_loss")
+            raise SpecError(_unknown_name("loss", loss, losses.NAMES), "loss", "unknown_loss")
         layer_specs = doc["layers"]
         if not isinstance(layer_specs, list) or not layer_specs:
             raise SpecError(f"layers must be a non-empty list of layers, found {_describe(layer_specs)}",
@@ -386,7 +394,7 @@ class _Validator:
             raise SpecError(f"missing key 'type': {_suggest('', list(LAYER_KEYS))}", f"{path}.type", "missing_key")
         kind = spec["type"]
         if not isinstance(kind, str) or kind not in LAYER_KEYS:
-            raise SpecError(f"unknown layer type {kind!r}: {_suggest(kind, list(LAYER_KEYS))}",
+            raise SpecError(_unknown_name("layer type", kind, list(LAYER_KEYS)),
                             f"{path}.type", "unknown_layer")
         _check_keys(spec, LAYER_KEYS[kind], path, f"a {kind} layer")
         if kind in ("dense", "conv2d"):
@@ -395,7 +403,7 @@ class _Validator:
                                 f"{', '.join(activations.NAMES)}", f"{path}.activation", "missing_key")
             name = spec["activation"]
             if not isinstance(name, str) or name not in activations.NAMES:
-                raise SpecError(f"unknown activation {name!r}: {_suggest(name, activations.NAMES)}",
+                raise SpecError(_unknown_name("activation", name, activations.NAMES),
                                 f"{path}.activation", "unknown_activation")
             if name == "softmax" and position != count - 1:
                 raise SpecError(f"softmax may only be the last layer's activation (with loss softmax_ce); "
