@@ -161,15 +161,15 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
                        Formula(rf"\sum_{{f,y,x}} {dZ.latex}_{{{n},f,y,x}}\, {W.latex}_{{f,{c},\,{i}+{p}-{s}y,\,{j}+{p}-{s}x}}",
                                f"Σ_f,y,x {dZ.text}[{n},f,y,x]·{W.text}[f,{c},{i}+{p}−{s}y,{j}+{p}−{s}x]"),
                        factors, core[n, c, i, j])
-    padded_dZ = derived(f"full(dZ{l})", rf"\widetilde{{{dZ.latex}}}", f"{dZ.text}~")
+    padded_dZ = derived(f"pad(dZ{l})", rf"\operatorname{{pad}}({dZ.latex})", f"pad({dZ.text})")
     rot = derived(f"ROT180(W{l})", rf"\mathrm{{ROT180}}({W.latex})", f"ROT180({W.text})")
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=[ctx.say("backward.conv_dA.why", s=s, p=p, top=kh - 1 - p, left=kw - 1 - p),
                      ctx.say("backward.conv_dA.entry")],
-        formula_latex=rf"{dA_prev.latex} = \widetilde{{{dZ.latex}}} \star_{{\mathrm{{full}}}} \mathrm{{ROT180}}({W.latex}),"
+        formula_latex=rf"{dA_prev.latex} = \operatorname{{pad}}({dZ.latex}) \star \mathrm{{ROT180}}({W.latex}),"
                       rf"\quad {dA_prev.latex}_{{n,c,i,j}} = \sum_{{f,y,x}} {dZ.latex}_{{n,f,y,x}}\, {W.latex}_{{f,c,\,i+p-s y,\,j+p-s x}}",
-        formula_text=f"{dA_prev.text} = {dZ.text}~ ⋆full ROT180({W.text}),   "
+        formula_text=f"{dA_prev.text} = pad({dZ.text}) ⋆ ROT180({W.text}),   "
                      f"{dA_prev.text}[n,c,i,j] = Σ_f,y,x {dZ.text}[n,f,y,x] · {W.text}[f,c, i+p−s·y, j+p−s·x]",
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
         operands=[padded_dZ.tensor(full), rot.tensor(rotated)], result=ctx.input_gradient_result(record),

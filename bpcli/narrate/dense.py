@@ -58,7 +58,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
         explanation=[ctx.say("backward.dW.why")] + derivation.sentences,
-        formula_latex=rf"{dW.latex} = {dZ.latex} {A.latex}^\top", formula_text=f"{dW.text} = {dZ.text} {A.text}ᵀ",
+        formula_latex=rf"{dW.latex} = {dZ.latex} {{{A.latex}}}^\top", formula_text=f"{dW.text} = {dZ.text} {A.text}ᵀ",
         shapes=matmul_shapes(parts.G.shape, parts.A_prev.T.shape, record.dW.shape),
         operands=[dZ.tensor(parts.G), A.tensor(parts.A_prev)] + derivation.operands,
         result=dW.tensor(record.dW), notes=notes, target=dW.name, layer=l,
@@ -98,7 +98,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=explanation + derivation.sentences,
-        formula_latex=rf"{dA_prev.latex} = {W.latex}^\top {dZ.latex}",
+        formula_latex=rf"{dA_prev.latex} = {{{W.latex}}}^\top {dZ.latex}",
         formula_text=f"{dA_prev.text} = {W.text}ᵀ {dZ.text}",
         shapes=matmul_shapes(parts.W.T.shape, parts.G.shape, core.shape),
         operands=[W.tensor(parts.W), dZ.tensor(parts.G)] + derivation.operands, result=result,

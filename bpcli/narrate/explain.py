@@ -129,8 +129,7 @@ def network_step(ctx: Context) -> Step:
     """The summary in sentences: layers, loss, m, parameter count, the conventions."""
     net = ctx.network
     total = sum(_parameters(record) for record in ctx.run.records)
-    explanation = [ctx.say("network.intro", layers=len(net.layers), loss=net.loss, m=ctx.m, parameters=total),
-                   ctx.say("conventions")]
+    explanation = [ctx.say("network.intro", layers=len(net.layers), loss=net.loss, m=ctx.m, parameters=total)]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,

@@ -124,7 +124,8 @@ EN: dict[str, str] = {
     "backward.conv_dA.why": "Each input element is reached by every output position whose window covers it. Collecting "
                             "those contributions is a full correlation: put {s}−1 zeros between the entries of dZ (the "
                             "stride), frame it with {top} zero rows on top and {left} zero columns on the left (kernel − 1 − "
-                            "padding; a negative count crops), and correlate with the kernel rotated by 180°.",
+                            "padding; a negative count crops), giving pad(dZ) below, and correlate it with the kernel rotated by 180°, "
+                            "ROT180(W): the same windows seen from the input's side.",
     "backward.conv_dA.entry": "The index formula (text 001) gives each entry directly: sum over the filters and output "
                               "positions whose window contains the entry, with the kernel index it meets.",
     # backward: pools and flatten
@@ -313,7 +314,7 @@ ZH: dict[str, str] = {
     "backward.conv_db.why": "b[f] 加到了卷积核 f 输出的每个位置上，所以 db[f] 是 dZ 在该卷积核的所有样本和所有位置上的和。",
     "backward.conv_dA.why": "每个输入元素被所有覆盖它的输出窗口用到。把这些贡献收集起来就是 full 卷积（full correlation）："
                             "在 dZ 的元素之间插入 {s}−1 个 0（对应步长），上方补 {top} 行 0、左侧补 {left} 列 0"
-                            "（卷积核大小 − 1 − padding；为负时表示裁掉），再与旋转 180° 的卷积核 ROT180(W) 做互相关。",
+                            "（卷积核大小 − 1 − padding；为负时表示裁掉），得到下面的 pad(dZ)，再与旋转 180° 的卷积核 ROT180(W) 做互相关。",
     "backward.conv_dA.entry": "用索引公式（文本 001）可以直接算出每个元素：对所有窗口包含该元素的卷积核和输出位置求和，乘以它所对应的卷积核元素。",
     "backward.maxpool.why": "窗口中只有最大的元素影响了输出（斜率为 1），所以窗口的梯度全部传给这个元素（argmax 掩码），其余为 0。",
     "backward.avgpool.why": "{k}×{k} 窗口中每个元素对平均值的贡献都是 1/{area}，所以每个元素得到窗口梯度的 1/{area}。",

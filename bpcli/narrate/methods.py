@@ -91,7 +91,7 @@ class Chain:
             [ctx.say("chain.weight")],
             [Formula(rf"{dW.latex}_{{ik}} = \sum_{{j=1}}^{{m}} \frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}}"
                      rf"\frac{{\partial {Z.latex}_{{ij}}}}{{\partial W^{{({l})}}_{{ik}}}} = \sum_{{j=1}}^{{m}} {dZ.latex}_{{ij}}\,{A.latex}_{{kj}}"
-                     rf" = ({dZ.latex} {A.latex}^\top)_{{ik}}",
+                     rf" = ({dZ.latex} {{{A.latex}}}^\top)_{{ik}}",
                      f"{dW.text}[i,k] = Σⱼ ∂J/∂{Z.text}[i,j] · ∂{Z.text}[i,j]/∂W⁽{l}⁾[i,k] = Σⱼ₌₁..ₘ {dZ.text}[i,j]·{A.text}[k,j]"
                      f" = ({dZ.text} {A.text}ᵀ)[i,k]".replace(f"W⁽{l}⁾", symbol("W", l).text))],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{dZ.text} {A.text}ᵀ"), entrywise, parts.G @ parts.A_prev.T)])
@@ -114,7 +114,7 @@ class Chain:
         return Derivation(
             [ctx.say("chain.input")],
             [Formula(rf"{dA.latex}_{{kj}} = \sum_{{i}} {dZ.latex}_{{ij}} \frac{{\partial Z^{{({l})}}_{{ij}}}}{{\partial A^{{({l - 1})}}_{{kj}}}}"
-                     rf" = \sum_{{i}} {W.latex}_{{ik}}\,{dZ.latex}_{{ij}} = ({W.latex}^\top {dZ.latex})_{{kj}}",
+                     rf" = \sum_{{i}} {W.latex}_{{ik}}\,{dZ.latex}_{{ij}} = ({{{W.latex}}}^\top {dZ.latex})_{{kj}}",
                      f"{dA.text}[k,j] = Σᵢ {dZ.text}[i,j] · {W.text}[i,k] = ({W.text}ᵀ {dZ.text})[k,j]")],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{W.text}ᵀ {dZ.text}"), entrywise, parts.W.T @ parts.G)])
 
@@ -145,8 +145,8 @@ class Trace:
         E = _direction(parts.W.shape)
         return Derivation(
             [ctx.say("trace.weight")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{W}\,{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({G}^\top \mathrm{{d}}{W}\,{A}\big)"
-                     rf" = \mathrm{{tr}}\big({A}\,{G}^\top \mathrm{{d}}{W}\big) = \mathrm{{tr}}\big(({G}\,{A}^\top)^\top \mathrm{{d}}{W}\big)",
+            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{W}\,{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}{W}\,{A}\big)"
+                     rf" = \mathrm{{tr}}\big({A}\,{{{G}}}^\top \mathrm{{d}}{W}\big) = \mathrm{{tr}}\big(({G}\,{{{A}}}^\top)^\top \mathrm{{d}}{W}\big)",
                      f"d{parts.txt('Z')} = d{Wt} {At}  ⇒  dJ = tr(({Gt})ᵀ d{Wt} {At}) = tr({At} ({Gt})ᵀ d{Wt}) = tr(({Gt} {At}ᵀ)ᵀ d{Wt})")],
             [IdentityCheck(ctx.say("check.trace_cyclic"),
                            _trace_inner(parts.G, E @ parts.A_prev), _trace_inner(parts.G @ parts.A_prev.T, E))])
@@ -159,7 +159,7 @@ class Trace:
         ones = np.ones((parts.G.shape[1], 1))
         return Derivation(
             [ctx.say("trace.bias")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{b}\,\mathbf{{1}}^\top \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({G}^\top \mathrm{{d}}{b}\,\mathbf{{1}}^\top\big)"
+            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{b}\,\mathbf{{1}}^\top \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}{b}\,\mathbf{{1}}^\top\big)"
                      rf" = \mathrm{{tr}}\big(({G}\,\mathbf{{1}})^\top \mathrm{{d}}{b}\big)",
                      f"d{parts.txt('Z')} = d{bt} 1ᵀ  ⇒  dJ = tr(({Gt})ᵀ d{bt} 1ᵀ) = tr(({Gt} 1)ᵀ d{bt})")],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, e @ ones.T),
@@ -172,8 +172,8 @@ class Trace:
         E = _direction(parts.A_prev.shape)
         return Derivation(
             [ctx.say("trace.input")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = {W}\,\mathrm{{d}}{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({G}^\top {W}\,\mathrm{{d}}{A}\big)"
-                     rf" = \mathrm{{tr}}\big(({W}^\top {G})^\top \mathrm{{d}}{A}\big)",
+            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = {W}\,\mathrm{{d}}{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top {W}\,\mathrm{{d}}{A}\big)"
+                     rf" = \mathrm{{tr}}\big(({{{W}}}^\top {G})^\top \mathrm{{d}}{A}\big)",
                      f"d{parts.txt('Z')} = {Wt} d{At}  ⇒  dJ = tr(({Gt})ᵀ {Wt} d{At}) = tr(({Wt}ᵀ {Gt})ᵀ d{At})")],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, parts.W @ E),
                            _trace_inner(parts.W.T @ parts.G, E))])
@@ -217,17 +217,17 @@ class Kron:
         sentences = [ctx.say("kron.weight")]
         operands = []
         if small:
-            operands.append(derived(f"kron{l}", rf"{A.latex}^\top \otimes I_{{{n}}}", f"{A.text}ᵀ ⊗ I{n}").tensor(jacobian))
+            operands.append(derived(f"kron{l}", rf"{{{A.latex}}}^\top \otimes I_{{{n}}}", f"{A.text}ᵀ ⊗ I{n}").tensor(jacobian))
             sentences.append(ctx.say("kron.jacobian_shown", rows=n * m, cols=n * n_prev))
         else:
             sentences.append(ctx.say("kron.jacobian_skipped", rows=n * m, cols=n * n_prev, corner=CORNER))
         return Derivation(
             sentences,
             [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}{Z.latex}) = \operatorname{{vec}}(I\,\mathrm{{d}}{W.latex}\,{A.latex})"
-                     rf" = ({A.latex}^\top \otimes I)\operatorname{{vec}}(\mathrm{{d}}{W.latex})",
+                     rf" = ({{{A.latex}}}^\top \otimes I)\operatorname{{vec}}(\mathrm{{d}}{W.latex})",
                      f"vec(d{Z.text}) = vec(I d{W.text} {A.text}) = ({A.text}ᵀ ⊗ I) vec(d{W.text})"),
-             Formula(rf"\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {W.latex}}} = ({A.latex}^\top \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
-                     rf" = ({A.latex} \otimes I)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}} = \operatorname{{vec}}\big(\tfrac{{\partial J}}{{\partial {Z.latex}}} {A.latex}^\top\big)",
+             Formula(rf"\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {W.latex}}} = ({{{A.latex}}}^\top \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
+                     rf" = ({A.latex} \otimes I)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}} = \operatorname{{vec}}\big(\tfrac{{\partial J}}{{\partial {Z.latex}}} {{{A.latex}}}^\top\big)",
                      f"vec ∂J/∂{W.text} = ({A.text}ᵀ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ({A.text} ⊗ I) vec ∂J/∂{Z.text} = vec(∂J/∂{Z.text} {A.text}ᵀ)")],
             [self._jacobian_check(ctx, jacobian.T, _vec(G_used), G_used @ A_used.T, "check.kron_weight")],
             operands)
@@ -257,7 +257,7 @@ class Kron:
         return Derivation(
             [ctx.say("kron.input")],
             [Formula(rf"\operatorname{{vec}}({W.latex}\,\mathrm{{d}}{A.latex}\,I) = (I_m \otimes {W.latex})\operatorname{{vec}}(\mathrm{{d}}{A.latex})"
-                     rf" \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}} = (I_m \otimes {W.latex}^\top)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}",
+                     rf" \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}} = (I_m \otimes {{{W.latex}}}^\top)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}",
                      f"vec({W.text} d{A.text} I) = (Iₘ ⊗ {W.text}) vec(d{A.text})  ⇒  vec ∂J/∂{A.text} = (Iₘ ⊗ {W.text}ᵀ) vec ∂J/∂{Z.text}")],
             [self._jacobian_check(ctx, block, _vec(G_used), W_used.T @ G_used, "check.kron_input")])
 

@@ -156,6 +156,12 @@ class Step:
     def formula(self) -> Formula:
         return Formula(self.formula_latex, self.formula_text)
 
+    def operands_to_show(self, previous: "Step | None") -> list[NamedTensor]:
+        """The operands minus the one the previous step just showed as its result (A = g(Z)
+        right after Z), so renderers do not print the same matrix twice in a row."""
+        shown = previous.result.name if previous is not None and previous.result is not None else None
+        return [tensor for tensor in self.operands if tensor.name != shown]
+
 
 @dataclass
 class LayerRow:
@@ -203,6 +209,15 @@ class Explanation:
     steps: list[Step]
     labels: Labels
     warnings: list[str] = field(default_factory=list)
+
+    def walk(self):
+        """(step, previous step or None, section heading when a new section starts else None),
+        in order: what every renderer iterates over."""
+        previous = None
+        for step in self.steps:
+            starts = previous is None or previous.section != step.section
+            yield step, previous, (self.labels.sections[step.section] if starts else None)
+            previous = step
 
     def step_for(self, target: str) -> Step:
         """The one step that computes ``target`` ('dW2'); KeyError if there is none."""
