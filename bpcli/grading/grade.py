@@ -104,9 +104,12 @@ def _numbers_of(answer: Any) -> np.ndarray:
             return parse_numbers(answer)
         except AnswerError as number_error:
             try:  # "1 / 3" or "2 * 0.5": arithmetic on numbers is a formula too
-                return parse_formula(answer).evaluate({}, 1)
+                value = parse_formula(answer).evaluate({}, 1)
             except AnswerError:
                 raise number_error from None
+            if not np.isfinite(value).all():
+                raise number_error from None
+            return value
     try:
         value = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):

@@ -1,0 +1,46 @@
+"""`bpcli grade`: is an answer for one tensor right, and if not, what went wrong."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
+
+FILE_ARGUMENT = typer.Argument(..., help="The network file (YAML), or - for standard input.", show_default=False)
+
+
+def grade_command(
+    file: str = FILE_ARGUMENT,
+    target: str = typer.Option(..., "--target", "-t", help="The tensor to grade: dW2, db1, dZ3, dA1, dX, "
+                               "or a forward Z1, A1.", show_default=False),
+    answer: str = typer.Option(..., "--answer", "-a", help="Numbers ([[1, 2], [3, 4]], 1 2; 3 4, -1/3, "
+                               "1e-3) or a formula over the network's tensors (dZ2 @ A1.T).",
+                               show_default=False),
+    rtol: float = typer.Option(1e-2, "--rtol", help="Relative tolerance: an entry is right within "
+                               "rtol·|expected| + rtol·max|expected|."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result object as JSON (target, "
+                                     "correct, max_abs_error, diagnosis, message, shapes)."),
+) -> None:
+    """Grade an answer for one gradient and name the mistake (transposed, 1/m, sign, shape, …).
+
+    Exit code 0 when the answer is right, 1 when it is wrong, 2 when it cannot be read.
+
+    Example: bpcli grade exercises/04_two_layer_tanh.yaml --target dW2 --answer "dZ2 @ A1.T"
+    """
+    from bpcli.grading import grade
+
+    with user_errors(json_errors=json_output):
+        result = grade(load_network(file), target, answer, rtol=rtol)
+    if json_output:
+        import json
+
+        from bpcli.render.json_out import to_jsonable
+
+        sys.stdout.write(json.dumps(to_jsonable(result.to_dict()), ensure_ascii=False) + "\n")
+    else:
+        from bpcli.render.grading import grade_renderable
+
+        stdout_console().print(grade_renderable(result))
+    raise typer.Exit(EXIT_OK if result.correct else EXIT_FAILED)

@@ -1,0 +1,103 @@
+"""`bpcli quiz`: practise gradients on bundled or generated exercises, with graded answers,
+hints and worked solutions; progress is kept per exercise."""
+
+from __future__ import annotations
+
+import enum
+from typing import Optional
+
+import typer
+
+from bpcli.commands.common import EXIT_INTERRUPTED, EXIT_OK, print_error, print_warnings, stdout_console, user_errors
+
+
+class Language(str, enum.Enum):
+    en = "en"
+    zh = "zh"
+
+
+def quiz_command(
+    name: Optional[str] = typer.Argument(None, help="A bundled exercise: its name, number (4) or a "
+                                         "unique part of it (maxpool). See --list.", show_default=False),
+    list_: bool = typer.Option(False, "--list", help="List the bundled exercises and exit."),
+    random: bool = typer.Option(False, "--random", help="A generated exercise with hand-computable numbers."),
+    level: int = typer.Option(1, "--level", min=1, max=3, help="Level of a generated exercise: 1 one linear "
+                              "unit, 2 two dense layers, 3 a small CNN."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of a generated exercise (same seed, same numbers)."),
+    progress: bool = typer.Option(False, "--progress", help="Show your progress per exercise and exit."),
+    reset: bool = typer.Option(False, "--reset", help="Forget all progress and exit."),
+    lang: Language = typer.Option(Language.en, "--lang", help="Language of statements, hints and solutions."),
+) -> None:
+    """Practise backpropagation: answer each gradient, output layer first, and get told why a wrong
+    answer is wrong. After a wrong answer type hint, solution or skip (or just try again).
+
+    When stdin is not a terminal, answers are read line by line from it.
+
+    Example: bpcli quiz 04 --lang zh;  bpcli quiz --random --level 2 --seed 7
+    """
+    from bpcli.quiz.progress import ProgressStore
+
+    console = stdout_console()
+    language = lang.value
+    if list_:
+        _list_exercises(console, language)
+        return
+    store = ProgressStore()
+    if progress or reset:
+        _progress_or_reset(console, store, language, reset)
+        return
+    if not random and name is None:
+        print_error("name an exercise (bpcli quiz --list shows them) or use --random")
+        raise typer.Exit(2)
+    with user_errors():
+        from bpcli.quiz.catalogue import load_exercise
+        from bpcli.quiz.generator import generate
+
+        exercise = generate(level, seed) if random else load_exercise(name)
+    print_warnings(store.warnings)
+    reported = len(store.warnings)
+    with user_errors():
+        score = _run_session(console, exercise, store, language)
+    print_warnings(store.warnings[reported:])
+    raise typer.Exit(EXIT_INTERRUPTED if score.interrupted else EXIT_OK)
+
+
+def _run_session(console, exercise, store, language):
+    from bpcli.quiz.console_io import ConsoleIO
+    from bpcli.quiz.session import QuizSession
+
+    return QuizSession(exercise, ConsoleIO(console, language), store, language).run()
+
+
+def _list_exercises(console, language: str) -> None:
+    from bpcli.quiz.catalogue import exercise_names, load_exercise
+    from bpcli.quiz.progress import ProgressStore
+    from bpcli.quiz.texts import say
+
+    store = ProgressStore()
+    print_warnings(store.warnings)
+    console.print(say(language, "list_header"))
+    for name in exercise_names():
+        with user_errors():
+            exercise = load_exercise(name)
+        mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else " "
+        console.print(f" {mark} {name:<26} {exercise.title}", highlight=False)
+
+
+def _progress_or_reset(console, store, language: str, reset: bool) -> None:
+    from bpcli.quiz.texts import say
+
+    print_warnings(store.warnings)
+    if reset:
+        if not store.reset():
+            print_warnings(store.warnings)
+            raise typer.Exit(2)
+        console.print(say(language, "reset", path=store.path), highlight=False)
+        return
+    console.print(say(language, "progress_header", path=store.path), highlight=False)
+    if not store.exercises:
+        console.print(say(language, "no_progress"))
+        return
+    for name, record in sorted(store.exercises.items()):
+        state = "solved" if record.solved else f"{len(record.targets_solved)} targets right"
+        console.print(f"  {name:<26} {state:<18} tries {record.tries:<4} hints {record.hints}", highlight=False)

@@ -1,0 +1,221 @@
+"""The quiz session: ask each target of an exercise (output layer first), grade the answer, and
+after a wrong one offer another try, a hint (rule, then shapes, then the formula with names), the
+worked solution, or skipping. Plain logic: input and output are injected (``QuizIO``), so tests
+drive a session with a list of lines and read what it showed.
+
+Every line the learner types is either an answer or a command: ``hint``, ``solution``, ``skip``,
+``quit`` (also ``h``/``?``, ``s``/``show``, ``n``/``next``, ``q``/``exit``, and 提示, 答案, 跳过, 退出).
+End of input ends the session with the score; Ctrl-C too, marked as interrupted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bpcli.core.network import Run, run
+from bpcli.errors import AnswerError
+from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
+from bpcli.quiz.catalogue import Exercise
+from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
+from bpcli.quiz.progress import ProgressStore
+
+COMMANDS = {
+    "hint": ("hint", "h", "?", "提示"),
+    "solution": ("solution", "s", "show", "答案", "解答"),
+    "skip": ("skip", "n", "next", "跳过"),
+    "quit": ("quit", "q", "exit", "退出"),
+}
+
+
+def command_of(line: str) -> str | None:
+    """The command a line means, or None when it is an answer."""
+    word = line.strip().lower()
+    return next((command for command, words in COMMANDS.items() if word in words), None)
+
+
+@dataclass
+class Solution:
+    """What 'solution' reveals for a target: explain's steps for it (empty when narration is
+    unavailable) with the explanation they belong to, the formula with names (or None), and the
+    value."""
+
+    target: str
+    steps: list[Any]
+    formula: str | None
+    value: Any
+    explanation: Any = None
+
+
+@dataclass
+class TargetOutcome:
+    target: str
+    solved: bool = False
+    tries: int = 0
+    hints: int = 0
+    revealed: bool = False
+    skipped: bool = False
+
+    @property
+    def first_try(self) -> bool:
+        return self.solved and self.tries == 1 and self.hints == 0
+
+
+@dataclass
+class Score:
+    """The outcome of a session: one record per target asked (in order)."""
+
+    exercise: str
+    total: int
+    outcomes: list[TargetOutcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def solved(self) -> int:
+        return sum(outcome.solved for outcome in self.outcomes)
+
+    @property
+    def first_try(self) -> int:
+        return sum(outcome.first_try for outcome in self.outcomes)
+
+    @property
+    def hints(self) -> int:
+        return sum(outcome.hints for outcome in self.outcomes)
+
+    @property
+    def revealed(self) -> int:
+        return sum(outcome.revealed for outcome in self.outcomes)
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.solved == self.total
+
+
+class QuizIO(Protocol):
+    """What a session needs from its surroundings. ``read`` raises EOFError at the end of input
+    and KeyboardInterrupt on Ctrl-C."""
+
+    def read(self, prompt: str) -> str: ...
+    def show_exercise(self, exercise: Exercise, result: Run) -> None: ...
+    def show_question(self, target: str, number: int, total: int) -> None: ...
+    def show_grade(self, result: GradeResult) -> None: ...
+    def show_answer_error(self, message: str) -> None: ...
+    def show_hint(self, level: int, label: str, text: str) -> None: ...
+    def show_solution(self, solution: Solution) -> None: ...
+    def show_text(self, key: str, **values: Any) -> None: ...
+    def show_score(self, score: Score) -> None: ...
+
+
+def solution_for(exercise: Exercise, target: str, lang: str) -> Solution:
+    """explain's steps whose target is ``target``, with the formula and the value."""
+    network = exercise.network
+    tensors = run(network).tensors()
+    chosen = parse_target(target, tensors)
+    try:
+        from bpcli.narrate import explain
+    except ImportError:  # narration not installed alongside: formula and value still help
+        explanation, steps = None, []
+    else:
+        explanation = explain(network, lang=lang, forward=True, backward=True, check=False)
+        steps = [step for step in explanation.steps if step.target == target]
+    return Solution(target, steps, solution_formula(network, chosen), tensors[target], explanation)
+
+
+class QuizSession:
+    """One pass through an exercise's targets. ``store`` (optional) records progress after every
+    graded answer, so an interrupted session keeps what was done."""
+
+    def __init__(self, exercise: Exercise, io: QuizIO, store: ProgressStore | None = None,
+                 lang: str = "en", rtol: float = DEFAULT_RTOL):
+        self.exercise = exercise
+        self.io = io
+        self.store = store
+        self.lang = lang
+        self.rtol = rtol
+        self.score = Score(exercise.name, len(exercise.targets))
+
+    def run(self) -> Score:
+        """Ask every target; return the score (``interrupted`` after Ctrl-C)."""
+        self.io.show_exercise(self.exercise, run(self.exercise.network))
+        try:
+            for number, target in enumerate(self.exercise.targets, start=1):
+                outcome = TargetOutcome(target)
+                self.score.outcomes.append(outcome)
+                if not self._ask(outcome, number):
+                    break
+        except EOFError:
+            self.io.show_text("end_of_input")
+        except KeyboardInterrupt:
+            self.score.interrupted = True
+        self._record_session()
+        self.io.show_score(self.score)
+        return self.score
+
+    def _ask(self, outcome: TargetOutcome, number: int) -> bool:
+        """Question loop for one target; False when the learner quits."""
+        target = outcome.target
+        self.io.show_question(target, number, self.score.total)
+        while True:
+            line = self.io.read(f"{target} = ")
+            if not line.strip():
+                continue
+            command = command_of(line)
+            if command == "quit":
+                return False
+            if command == "skip":
+                outcome.skipped = True
+                self.io.show_text("skipped", target=target)
+                return True
+            if command == "hint":
+                self._hint(outcome)
+                continue
+            if command == "solution":
+                outcome.revealed = True
+                self.io.show_solution(solution_for(self.exercise, target, self.lang))
+                return True
+            if self._answer(outcome, line):
+                return True
+
+    def _hint(self, outcome: TargetOutcome) -> None:
+        if outcome.hints >= HINT_LEVELS:
+            self.io.show_text("no_more_hints")
+            return
+        outcome.hints += 1
+        chosen = parse_target(outcome.target, run(self.exercise.network).tensors())
+        label, text = hint(self.exercise.network, chosen, outcome.hints, self.lang,
+                           self.exercise.rule_hint(outcome.target, self.lang))
+        self.io.show_hint(outcome.hints, label, text)
+        self._record(outcome, hints=1)
+
+    def _answer(self, outcome: TargetOutcome, line: str) -> bool:
+        """Grade one answer; True when it is right."""
+        try:
+            result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol)
+        except AnswerError as error:
+            self.io.show_answer_error(str(error))
+            return False
+        outcome.tries += 1
+        self.io.show_grade(result)
+        if result.correct:
+            outcome.solved = True
+        else:
+            self.io.show_text("options")
+        self._record(outcome, tries=1)
+        return result.correct
+
+    def _record(self, outcome: TargetOutcome, tries: int = 0, hints: int = 0) -> None:
+        if self.store is None:
+            return
+        progress = self.store.get(self.exercise.name)
+        progress.tries += tries
+        progress.hints += hints
+        if outcome.solved and outcome.target not in progress.targets_solved:
+            progress.targets_solved.append(outcome.target)
+        self.store.save()
+
+    def _record_session(self) -> None:
+        if self.store is None:
+            return
+        if self.score.complete:
+            self.store.get(self.exercise.name).solved = True
+            self.store.save()
