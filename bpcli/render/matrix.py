@@ -105,7 +105,7 @@ def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None,
     return pieces, total
 
 
-def _cells(matrix: np.ndarray, precision: int, max_rows: int,
+def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int,
            max_cols: int) -> Iterator[tuple[int | None, list[tuple[int | None, str]]]]:
     """Row by row: (row index or None for the ellipsis row, [(column index or None, text)])."""
     rows = shown_indices(matrix.shape[0], max_rows)
@@ -129,7 +129,7 @@ def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_co
         if piece is None:
             blocks.append(f"{ELLIPSIS} ({total - (len(pieces) - 1)} more slices)")
             continue
-        rows = [[text for _, text in cells] for _, cells in _cells(piece.matrix, precision, max_rows, max_cols)]
+        rows = [[text for _, text in cells] for _, cells in matrix_cells(piece.matrix, precision, max_rows, max_cols)]
         widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))] if rows and rows[0] else []
         lines = ["  ".join(text.rjust(width) for text, width in zip(row, widths)) for row in rows]
         blocks.append("\n".join(([piece.label] if piece.label else []) + ["[ " + line + " ]" for line in lines]))
@@ -186,7 +186,7 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
                   show_edge=False)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
-    rows = list(_cells(piece.matrix, precision, max_rows, max_cols))
+    rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))
     for j, _ in rows[0][1]:
         table.add_column(ELLIPSIS if j is None else str(j), justify="right", no_wrap=True)
     for i, cells in rows:

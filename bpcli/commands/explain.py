@@ -1,0 +1,145 @@
+"""`bpcli explain`: the worked forward and backward pass of a network, step by step.
+
+Only the standard library and Typer are imported at module level (this module is imported when
+the CLI starts); numpy, Rich and the narration are imported inside the command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bpcli.commands.common import EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console, user_errors
+
+#: width of terminal-format output written to a file (no terminal to measure)
+FILE_WIDTH = 80
+
+
+class OutputFormat(str, Enum):
+    terminal = "terminal"
+    markdown = "markdown"
+    html = "html"
+
+
+class Language(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+class Method(str, Enum):
+    chain = "chain"
+    trace = "trace"
+    kron = "kron"
+    shapes = "shapes"
+
+
+def _is_same_file(output: Path, file: str) -> bool:
+    if file == "-" or not output.exists():
+        return False
+    try:
+        return os.path.samefile(output, file)
+    except OSError:
+        return False
+
+
+class _EnterPause:
+    """Waits for Enter between steps (``--step``); stops waiting once stdin is closed."""
+
+    def __init__(self, console, prompt: str):
+        self.console, self.prompt, self.active = console, prompt, True
+
+    def __call__(self) -> None:
+        if not self.active:
+            return
+        try:
+            self.console.input(f"[dim]{self.prompt}[/dim]")
+        except EOFError:
+            self.active = False
+
+
+def _render(explanation, output_format: OutputFormat, precision: int) -> str:
+    """Markdown or HTML as a string (the terminal format is printed by Rich instead)."""
+    if output_format is OutputFormat.markdown:
+        from bpcli.render.markdown import render_explanation
+    else:
+        from bpcli.render.html import render_explanation
+    return render_explanation(explanation, precision=precision)
+
+
+def _terminal_text(explanation, precision: int) -> str:
+    """The terminal rendering as plain text, for --output with --format terminal."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from bpcli.render.terminal import print_explanation
+
+    buffer = StringIO()
+    print_explanation(explanation, Console(file=buffer, width=FILE_WIDTH, color_system=None, highlight=False),
+                      precision=precision)
+    return buffer.getvalue()
+
+
+def explain_command(
+    file: str = typer.Argument(..., help="The network file (YAML), or - for standard input.", show_default=False),
+    output_format: OutputFormat = typer.Option(OutputFormat.terminal, "--format", "-f", case_sensitive=False,
+                                               help="terminal (Rich tables), markdown (with $$…$$ LaTeX, for "
+                                                    "handouts) or html (a standalone page)."),
+    lang: Language = typer.Option(Language.en, "--lang", case_sensitive=False,
+                                  help="Language of the narration: en or zh (formulas are the same)."),
+    method: Method = typer.Option(Method.chain, "--method", "-m", case_sensitive=False,
+                                  help="How the dense rules are derived: chain (element-wise chain rule), trace "
+                                       "(matrix differentials), kron (vec and Kronecker products) or shapes "
+                                       "(dimension matching)."),
+    layer: Optional[int] = typer.Option(None, "--layer", "-l", min=1,
+                                        help="Only the steps of layer N (1..L).", show_default=False),
+    forward: bool = typer.Option(False, "--forward", help="Only the forward pass."),
+    backward: bool = typer.Option(False, "--backward", help="Only the backward pass (and the check)."),
+    step: bool = typer.Option(False, "--step", help="Pause after each step until Enter is pressed "
+                                                     "(terminal format only)."),
+    precision: int = typer.Option(4, "--precision", "-p", min=0, max=12, help="Decimals shown for every number."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, show_default=False,
+                                          help="Write to FILE instead of standard output."),
+) -> None:
+    """Work out the forward and backward pass of a network, step by step, with your numbers.
+
+    Every gradient gets its rule, why it holds, the shapes, the numbers, one entry worked out by
+    hand and a check on the numbers; a finite-difference check closes the backward pass.
+
+    Example: bpcli explain net.yaml --method trace --lang zh --format markdown -o handout.md
+    """
+    if step and (output is not None or output_format is not OutputFormat.terminal):
+        print_error("--step pauses in the terminal; it cannot be combined with --output or --format "
+                    f"{output_format.value}")
+        raise typer.Exit(EXIT_INPUT_ERROR)
+    if output is not None and _is_same_file(output, file):
+        print_error(f"--output {output} is the network file itself; choose another file name")
+        raise typer.Exit(EXIT_INPUT_ERROR)
+    from bpcli.narrate import explain
+
+    show_forward, show_backward = forward or not backward, backward or not forward
+    with user_errors():
+        explanation = explain(load_network(file), method=method.value, lang=lang.value, layer=layer,
+                              forward=show_forward, backward=show_backward, check=show_backward)
+        if output is not None:
+            text = (_terminal_text(explanation, precision) if output_format is OutputFormat.terminal
+                    else _render(explanation, output_format, precision))
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as error:
+                print_error(f"cannot write {output}: {error.strerror or error}")
+                raise typer.Exit(EXIT_INPUT_ERROR)
+        elif output_format is OutputFormat.terminal:
+            from bpcli.render.terminal import print_explanation
+
+            console = stdout_console()
+            pause = _EnterPause(console, explanation.labels.press_enter) if step else None
+            print_explanation(explanation, console, precision=precision, step_pause=pause)
+        else:
+            sys.stdout.write(_render(explanation, output_format, precision))
+    print_warnings(explanation.warnings)

@@ -1,0 +1,122 @@
+"""The worked solution as a standalone HTML page.
+
+Readable without JavaScript or network: formulas are written in Unicode and matrices are HTML
+tables. When the page can load KaTeX (from a CDN), each formula is re-typeset from its LaTeX,
+kept in the element's ``data-latex`` attribute.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, TableData
+from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices, shape_text
+
+KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }
+h2 { border-bottom: 1px solid #ccc; margin-top: 2.5rem; }
+section.step { margin: 1.5rem 0; padding-left: 0.8rem; border-left: 3px solid #dde; }
+.math { font-family: "Cambria Math", "STIX Two Math", serif; margin: 0.6rem 0 0.6rem 1rem; overflow-x: auto; }
+.tensors { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+table.matrix { border-collapse: collapse; font-family: ui-monospace, monospace; font-size: 0.9em; }
+table.matrix caption { font-weight: bold; text-align: left; }
+table.matrix td { text-align: right; padding: 0.1rem 0.5rem; }
+table.matrix th { color: #888; font-weight: normal; padding: 0 0.4rem; }
+table.data { border-collapse: collapse; }
+table.data td, table.data th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; }
+.check.ok { color: #1a7f37; } .check.bad { color: #b00; font-weight: bold; }
+.note { background: #fff8e1; padding: 0.3rem 0.6rem; margin: 0.4rem 0; }
+"""
+
+RENDER_SCRIPT = """
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.katex) return;
+  document.querySelectorAll(".math[data-latex]").forEach(function (el) {
+    try { katex.render(el.dataset.latex, el, {displayMode: true, throwOnError: true}); } catch (e) {}
+  });
+});
+"""
+
+
+def _math(formula: Formula) -> str:
+    return f'<div class="math" data-latex="{escape(formula.latex)}">{escape(formula.text)}</div>'
+
+
+def matrix_html(tensor: NamedTensor, precision: int) -> str:
+    """One tensor as HTML tables (one per sample and channel for image tensors), summarised."""
+    pieces, total = matrix_slices(tensor.value)
+    tables = []
+    for piece in pieces:
+        if piece is None:
+            tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
+            continue
+        rows = list(matrix_cells(piece.matrix, precision, 8, 8))
+        head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
+        body = "".join(f"<tr><th>{ELLIPSIS if i is None else i}</th>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells)
+                       + "</tr>" for i, cells in rows)
+        caption = f"{escape(tensor.text)}{piece.label}" if piece.label else escape(tensor.title)
+        tables.append(f'<table class="matrix"><caption>{caption}</caption><tr><th></th>{head}</tr>{body}</table>')
+    heading = f"<div><strong>{escape(tensor.title)}</strong></div>" if tensor.value.ndim > 2 else ""
+    return f'<div class="tensor">{heading}{"".join(tables)}</div>'
+
+
+def data_table(data: TableData) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in data.headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in data.rows)
+    return f'<table class="data"><tr>{head}</tr>{body}</table>'
+
+
+def render_step(step: Step, explanation: Explanation, previous: Step | None = None, precision: int = 4) -> str:
+    labels = explanation.labels
+    parts = [f"<h3>{escape(step.title)}</h3>", "<p>" + escape(" ".join(step.explanation)) + "</p>"]
+    if step.formula_latex:
+        parts.append(_math(step.formula))
+    if step.derivation:
+        parts.append(f"<p><strong>{escape(labels.derivation)}:</strong></p>")
+        parts += [_math(line) for line in step.derivation]
+    if step.shapes:
+        parts.append(f"<p><strong>{escape(labels.shapes)}:</strong> {escape(step.shapes)}</p>")
+    if step.table is not None:
+        parts.append(data_table(step.table))
+    operands = step.operands_to_show(previous)
+    if operands:
+        parts.append('<div class="tensors">' + "".join(matrix_html(t, precision) for t in operands) + "</div>")
+    if step.result is not None and step.result.value.ndim > 0:
+        parts.append(f"<p><strong>{escape(labels.result)}:</strong></p>" + matrix_html(step.result, precision))
+    for entry in step.worked:
+        parts.append(f"<p><strong>{escape(labels.worked)}:</strong> {'✓' if entry.ok else '✗'}</p>")
+        parts.append(_math(Formula(entry.as_latex(precision), entry.as_text(precision))))
+    if step.checks:
+        items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>'
+                        for c in step.checks)
+        parts.append(f"<p><strong>{escape(labels.checks)}:</strong></p><ul>{items}</ul>")
+    parts += [f'<div class="note"><strong>{escape(labels.notes)}:</strong> {escape(note)}</div>' for note in step.notes]
+    anchor = f' id="{escape(step.target)}"' if step.target else ""
+    return f'<section class="step"{anchor}>' + "\n".join(parts) + "</section>"
+
+
+def render_body(explanation: Explanation, precision: int = 4) -> str:
+    """The page's content (also what a notebook shows)."""
+    parts = [f"<h1>{escape(explanation.title)}</h1>",
+             f"<p><strong>{escape(explanation.labels.conventions)}:</strong> {escape(explanation.conventions)}</p>"]
+    for step, previous, heading in explanation.walk():
+        if heading is not None:
+            parts.append(f"<h2>{escape(heading)}</h2>")
+        parts.append(render_step(step, explanation, previous, precision))
+    return "\n".join(parts)
+
+
+def render_explanation(explanation: Explanation, precision: int = 4, standalone: bool = True) -> str:
+    """A standalone HTML page (``standalone=False``: the body only, for notebooks)."""
+    body = render_body(explanation, precision)
+    if not standalone:
+        return body
+    return (f'<!DOCTYPE html>\n<html lang="{explanation.lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(explanation.title)}</title>\n"
+            f'<link rel="stylesheet" href="{KATEX}katex.min.css">\n'
+            f'<script defer src="{KATEX}katex.min.js"></script>\n'
+            f"<style>{STYLE}</style>\n<script>{RENDER_SCRIPT}</script>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
