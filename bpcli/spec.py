@@ -164,8 +164,10 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(valid), n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    # compared case-insensitively, so that `x:` suggests X and `w:` suggests W
+    by_lower = {name.lower(): name for name in valid}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.5)
+    hint = f"; did you mean {by_lower[close[0]]!r}?" if close else ""
     return f"expected one of {', '.join(valid)}{hint}"
 
 
