@@ -212,7 +212,8 @@ class _Evaluator:
         if name in FUNCTIONS:
             raise AnswerError(f"{name} is a function: call it, as in {name}(Z1)")
         known = sorted(self.tensors) + ["m"]
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        same_letters = [other for other in known if other.lower() == name.lower()]
+        close = same_letters or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}? " if close else ""
         raise AnswerError(f"unknown name {name!r} in the formula: {hint}this network has {', '.join(known)}")
 

@@ -46,12 +46,14 @@ class ProgressStore:
     def __init__(self, path: Path | None = None):
         self.path = path or data_dir() / FILE_NAME
         self.warnings: list[str] = []
+        #: False when an unusable file could not be set aside: it is then left alone
+        self.writable = True
         self.exercises: dict[str, ExerciseProgress] = self._load()
 
     def _load(self) -> dict[str, ExerciseProgress]:
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return {}
         except (OSError, UnicodeDecodeError) as error:
             self._set_aside(f"cannot read it ({error})")
@@ -71,6 +73,7 @@ class ProgressStore:
             self.warnings.append(f"the progress file {self.path} was set aside as {aside.name}: {reason}; "
                                  "starting with fresh progress")
         except OSError as error:
+            self.writable = False
             self.warnings.append(f"the progress file {self.path} is unusable ({reason}) and could not be "
                                  f"renamed ({error.strerror}); progress will not be saved over it")
 
@@ -79,6 +82,8 @@ class ProgressStore:
 
     def save(self) -> bool:
         """Write atomically; on failure add a warning and return False."""
+        if not self.writable:
+            return False
         document = {"schema": SCHEMA, "exercises": {name: asdict(p) for name, p in sorted(self.exercises.items())}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,141 @@
+"""Formula answers: right and wrong formulas, the whitelist (unsafe input refused without ever
+running it), malformed input, size limits, and the redraws that catch right-by-coincidence."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from bpcli import spec
+from bpcli.errors import AnswerError
+from bpcli.grading import grade
+from bpcli.grading.formula import parse_formula
+from conftest import REPO_ROOT
+
+TWO_LAYER = REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml"
+
+
+@pytest.fixture(scope="module")
+def net():
+    return spec.load(TWO_LAYER)
+
+
+@pytest.mark.parametrize("target, formula", [
+    ("dZ2", "(A2 - Y) / m"),
+    ("dZ2", "dA2 * sigmoid_prime(Z2)"),
+    ("dW2", "dZ2 @ A1.T"),
+    ("dW2", "(dZ2 @ A1.T).T.T"),
+    ("db2", "sum(dZ2, axis=1, keepdims=True)"),
+    ("db2", "np.sum(dZ2, axis=1, keepdims=True)"),
+    ("db2", "mean(dZ2, axis=1, keepdims=True) * m"),
+    ("dA1", "W2.T @ dZ2"),
+    ("dZ1", "W2.T @ dZ2 * (1 - A1**2)"),
+    ("dZ1", "dA1 * tanh_prime(Z1)"),
+    ("dW1", "dZ1 @ X.T"),
+    ("db1", "sum(dZ1, axis=1)"),              # (3,) for 3 × 1: the same numbers
+    ("Z1", "W1 @ X + b1"),
+    ("A1", "tanh(W1 @ X + b1)"),
+    ("A2", "sigmoid(Z2)"),
+    ("A2", "1 / (1 + exp(-Z2))"),
+    ("dA2", "(-Y / A2 + (1 - Y) / (1 - A2)) / m"),
+])
+def test_right_formulas(net, target, formula):
+    result = grade(net, target, formula)
+    assert result.correct, result.message
+
+
+def test_wrong_formula_is_diagnosed(net):
+    result = grade(net, "dW1", "dZ1 @ X.T / m")
+    assert not result.correct and result.diagnosis == ["extra_1_over_m"]
+
+
+@pytest.mark.parametrize("formula", [
+    "__import__('os').system('echo hacked')",
+    "A1.__class__",
+    "A1.__class__.__mro__",
+    "(lambda: 1)()",
+    "[x for x in A1]",
+    "open('/etc/passwd')",
+    "A1[0]",
+    "eval('1')",
+    "np.linalg.inv(W1)",
+    "getattr(A1, 'T')",
+    "'abc'",
+    "A1 if 1 else A2",
+    "A1.reshape(3, 4)",
+    "sum(A1, out=A1)",
+])
+def test_unsafe_formulas_are_refused(net, formula):
+    with pytest.raises(AnswerError):
+        grade(net, "dW1", formula)
+
+
+@pytest.mark.parametrize("formula, words", [
+    ("dZ1 @@ X", "cannot read the formula"),
+    ("dZ1 @ (X.T", "cannot read the formula"),
+    ("dZ9 @ X.T", "unknown name 'dZ9'"),
+    ("dz1 @ X.T", "did you mean dZ1"),
+    ("dZ1 @ X", "Did you mean X.T?"),
+    ("dZ1 + W2", "broadcast"),
+    ("sum(dZ1, axis=5)", "axis 5 does not exist"),
+    ("sigmoid(Z1, Z2)", "takes 1 argument"),
+    ("sum(dZ1, axis=1, keepdims=1)", "True or False"),
+    ("sigmoid", "is a function"),
+    ("dW1", "the tensor it is meant to compute"),
+    ("log(A1 - A1) @ X.T", "not finite"),
+])
+def test_malformed_formulas_say_what_is_wrong(net, formula, words):
+    with pytest.raises(AnswerError, match=words.replace("(", r"\(").replace("?", r"\?")):
+        grade(net, "dW1", formula)
+
+
+@pytest.mark.parametrize("formula", ["A1 ** 10**9", "A1 ** 10**10**10", "X ** (2 ** 100)", "2 ** 10 ** 10 ** 10"])
+def test_huge_exponents_are_instant(net, formula):
+    start = time.perf_counter()
+    with pytest.raises(AnswerError):
+        grade(net, "dW1", formula)
+    assert time.perf_counter() - start < 2
+
+
+def test_huge_broadcasts_are_refused_before_computing(net):
+    big = spec.load({"input": {"X": np.ones((2, 2000)).tolist(), "Y": np.zeros((1, 2000)).tolist()},
+                     "layers": [{"type": "dense", "units": 1, "activation": "linear"}], "loss": "sse"})
+    start = time.perf_counter()
+    with pytest.raises(AnswerError, match="more than 1,000,000"):
+        grade(big, "dW1", "Y.T * Y")  # a column times a row: 2000 × 2000
+    assert time.perf_counter() - start < 2
+
+
+def test_size_limits():
+    with pytest.raises(AnswerError, match="characters"):
+        parse_formula("A1 + " * 200 + "A1")
+    with pytest.raises(AnswerError, match="parts"):
+        parse_formula("+".join(["1"] * 100))
+
+
+def test_never_evaluated_with_eval(monkeypatch, net):
+    import builtins
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("eval/exec must not be used")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    assert grade(net, "dW1", "dZ1 @ X.T").correct
+
+
+def test_right_by_coincidence_is_caught():
+    # every relu unit is active here, so a formula without relu' gives the right numbers
+    net = spec.load({"input": {"X": [[1.0, 2.0], [0.5, 1.0]], "Y": [[1.0, 0.0]]},
+                     "layers": [{"type": "dense", "units": 2, "activation": "relu",
+                                 "W": [[1.0, 0.5], [0.5, 1.0]], "b": [[0.5], [0.5]]},
+                                {"type": "dense", "units": 1, "activation": "linear",
+                                 "W": [[1.0, -1.0]], "b": [[0.0]]}], "loss": "mse"})
+    assert grade(net, "dZ1", "W2.T @ dZ2 * relu_prime(Z1)").correct
+    result = grade(net, "dZ1", "W2.T @ dZ2")
+    assert not result.correct
+    assert result.diagnosis[0] == "right_by_coincidence"
+    assert "missing_activation_derivative" in result.diagnosis
+    assert result.max_abs_error == 0.0

@@ -1,0 +1,230 @@
+"""bpcli quiz: the session logic with injected input and output, scripted sessions through
+stdin, Ctrl-C and end of input, and the progress file (fresh, existing, damaged)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bpcli.quiz.catalogue import load_exercise
+from bpcli.quiz.progress import ProgressStore, data_dir
+from bpcli.quiz.session import QuizSession, command_of
+from conftest import REPO_ROOT, cli_env
+from test_grade import _STANDALONE_APP, _commands_registered, run_bpcli
+
+
+class ScriptedIO:
+    """QuizIO that answers from a list and records what the session showed."""
+
+    def __init__(self, lines, interrupt_at_end: bool = False):
+        self.lines = list(lines)
+        self.interrupt_at_end = interrupt_at_end
+        self.events: list[tuple] = []
+
+    def read(self, prompt):
+        if not self.lines:
+            raise KeyboardInterrupt if self.interrupt_at_end else EOFError
+        return self.lines.pop(0)
+
+    def show_exercise(self, exercise, result):
+        self.events.append(("exercise", exercise.name))
+
+    def show_question(self, target, number, total):
+        self.events.append(("question", target))
+
+    def show_grade(self, result):
+        self.events.append(("grade", result.target, result.correct, tuple(result.diagnosis)))
+
+    def show_answer_error(self, message):
+        self.events.append(("error", message))
+
+    def show_hint(self, level, label, text):
+        self.events.append(("hint", level, text))
+
+    def show_solution(self, solution):
+        self.events.append(("solution", solution.target, len(solution.steps), solution.formula))
+
+    def show_text(self, key, **values):
+        self.events.append(("text", key))
+
+    def show_score(self, score):
+        self.events.append(("score", score.solved, score.total, score.interrupted))
+
+    def kinds(self, kind):
+        return [event for event in self.events if event[0] == kind]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def test_commands():
+    assert command_of(" Hint ") == "hint" and command_of("提示") == "hint"
+    assert command_of("solution") == "solution" and command_of("skip") == "skip" and command_of("q") == "quit"
+    assert command_of("dZ2 @ A1.T") is None
+
+
+def test_targets_are_asked_output_layer_first(store):
+    exercise = load_exercise("04")
+    io = ScriptedIO(["(A2 - Y) / m", "dZ2 @ A1.T", "sum(dZ2, axis=1, keepdims=True)", "W2.T @ dZ2",
+                     "dA1 * (1 - A1**2)", "dZ1 @ X.T", "sum(dZ1, axis=1, keepdims=True)"])
+    score = QuizSession(exercise, io, store).run()
+    assert [event[1] for event in io.kinds("question")] == ["dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"]
+    assert score.complete and score.first_try == 7
+    assert store.get("04_two_layer_tanh").solved
+
+
+def test_wrong_then_hints_then_right(store):
+    io = ScriptedIO(["A2 - Y", "hint", "hint", "hint", "hint", "(A2 - Y) / m"])
+    score = QuizSession(load_exercise("04"), io, store).run()
+    grades = io.kinds("grade")
+    assert grades[0] == ("grade", "dZ2", False, ("missing_1_over_m",))
+    assert grades[1][2] is True
+    hints = io.kinds("hint")
+    assert [h[1] for h in hints] == [1, 2, 3]
+    assert "(A2 − Y)/m" in hints[0][2]               # the exercise's own rule
+    assert "1 × 4" in hints[1][2]                     # shapes
+    assert hints[2][2] == "dZ2 = (A2 - Y) / m"        # the formula with names
+    assert ("text", "no_more_hints") in io.events
+    assert ("text", "options") in io.events           # offered after the wrong answer
+    outcome = score.outcomes[0]
+    assert outcome.solved and outcome.tries == 2 and outcome.hints == 3 and not outcome.first_try
+    saved = json.loads(store.path.read_text())["exercises"]["04_two_layer_tanh"]
+    assert saved == {"solved": False, "tries": 2, "hints": 3, "targets_solved": ["dZ2"]}
+
+
+def test_solution_shows_explain_steps_for_the_target(store):
+    io = ScriptedIO(["solution", "skip", "quit"])
+    score = QuizSession(load_exercise("04"), io, store).run()
+    solution = io.kinds("solution")[0]
+    assert solution[1] == "dZ2" and solution[2] >= 1 and solution[3] == "(A2 - Y) / m"
+    assert score.revealed == 1 and score.outcomes[1].skipped and len(score.outcomes) == 3
+
+
+def test_unreadable_answer_is_not_a_try(store):
+    io = ScriptedIO(["[1, 2", "__import__('os')"])
+    score = QuizSession(load_exercise("01"), io, store).run()
+    assert len(io.kinds("error")) == 2 and score.outcomes[0].tries == 0
+
+
+def test_end_of_input_and_interrupt_end_with_a_score(store):
+    io = ScriptedIO(["-2"])
+    score = QuizSession(load_exercise("01"), io, store).run()
+    assert score.solved == 1 and not score.interrupted and io.events[-1] == ("score", 1, 4, False)
+    io = ScriptedIO(["-2"], interrupt_at_end=True)
+    score = QuizSession(load_exercise("01"), io, store).run()
+    assert score.interrupted and io.events[-1] == ("score", 1, 4, True)
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+def test_progress_fresh_existing_and_reset(tmp_path):
+    path = tmp_path / "sub" / "progress.json"
+    fresh = ProgressStore(path)
+    assert fresh.exercises == {} and fresh.warnings == []
+    fresh.get("01_sigmoid_neuron").tries = 3
+    assert fresh.save()
+    again = ProgressStore(path)
+    assert again.get("01_sigmoid_neuron").tries == 3 and again.warnings == []
+    assert not list(path.parent.glob(".progress-*"))      # the temporary file was renamed
+    assert again.reset() and not path.exists()
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"exercises": {"a": {"tries": "x"}}}', "\udcff"])
+def test_damaged_progress_is_set_aside(tmp_path, content):
+    path = tmp_path / "progress.json"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    store = ProgressStore(path)
+    assert store.exercises == {} and "set aside" in store.warnings[0]
+    assert not path.exists() and len(list(tmp_path.glob("progress.json.damaged-*"))) == 1
+    assert store.save() and ProgressStore(path).warnings == []
+
+
+def test_unwritable_progress_warns(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = ProgressStore(blocker / "progress.json")   # its folder is a file
+    assert not store.save() and "could not save" in store.warnings[0]
+
+
+def test_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("BPCLI_DATA_DIR", str(tmp_path / "a"))
+    assert data_dir() == tmp_path / "a"
+    monkeypatch.delenv("BPCLI_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "x"))
+    assert data_dir() == tmp_path / "x" / "bpcli"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert data_dir() == tmp_path / "h" / ".local" / "share" / "bpcli"
+
+
+# -- through the command line -----------------------------------------------------------------
+
+@pytest.fixture
+def env(tmp_path):
+    return cli_env(BPCLI_DATA_DIR=str(tmp_path / "data"))
+
+
+def test_cli_scripted_session(env, tmp_path):
+    script = "A2 - Y\nhint\n(A2 - Y) / m\nA1 @ dZ2.T\ndZ2 @ A1.T\n"
+    code, out, err = run_bpcli(["quiz", "04"], input=script, env=env)
+    assert code == 0, err
+    assert "Question 1 of 7: compute dZ2." in out and "dZ2 = A2 - Y" in out
+    assert "missing_1_over_m" in out and "Hint 1" in out and "transposed" in out
+    assert "Score for 04_two_layer_tanh: 2 of 7 solved" in out
+    progress = json.loads((tmp_path / "data" / "progress.json").read_text())
+    assert progress["exercises"]["04_two_layer_tanh"]["targets_solved"] == ["dZ2", "dW2"]
+    code, out, _ = run_bpcli(["quiz", "--progress"], env=env)
+    assert code == 0 and "04_two_layer_tanh" in out and "tries 4" in out
+    code, out, _ = run_bpcli(["quiz", "--reset"], env=env)
+    assert code == 0 and not (tmp_path / "data" / "progress.json").exists()
+
+
+def test_cli_list_random_and_chinese(env):
+    code, out, _ = run_bpcli(["quiz", "--list"], env=env)
+    assert code == 0 and "01_sigmoid_neuron" in out and "12_small_cnn" in out
+    code, out, _ = run_bpcli(["quiz", "--random", "--level", "2", "--seed", "3"], input="", env=env)
+    assert code == 0 and "level 2, seed 3" in out and "Score" in out
+    code, out, _ = run_bpcli(["quiz", "01", "--lang", "zh"], input="hint\n", env=env)
+    assert code == 0 and "提示 1" in out and "得分" in out
+
+
+def test_cli_errors(env, tmp_path):
+    code, _, err = run_bpcli(["quiz", "no_such_exercise"], env=env)
+    assert code == 2 and "quiz --list" in err and "Traceback" not in err
+    code, _, err = run_bpcli(["quiz"], env=env)
+    assert code == 2
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "progress.json").write_text("garbage")
+    code, out, err = run_bpcli(["quiz", "01"], input="-2\n", env=env)
+    assert code == 0 and "set aside" in err and "Traceback" not in err
+
+
+def test_cli_ctrl_c_exits_130_with_a_score(env):
+    if _commands_registered():
+        command = [sys.executable, "-m", "bpcli", "quiz", "01"]
+    else:
+        command = [sys.executable, "-c", _STANDALONE_APP, "quiz", "01"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env, cwd=REPO_ROOT)
+    process.stdin.write(b"-2\n")
+    process.stdin.flush()
+    os.set_blocking(process.stdout.fileno(), False)
+    seen = b""
+    deadline = time.time() + 30
+    while b"Question 2" not in seen and time.time() < deadline:
+        seen += process.stdout.read() or b""
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    seen += out or b""
+    assert process.returncode == 130
+    assert b"Score for 01_sigmoid_neuron: 1 of 4 solved" in seen
