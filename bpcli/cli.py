@@ -12,7 +12,10 @@ import typer
 
 from bpcli import __version__
 from bpcli.commands.compute import check_command, compute_command
+from bpcli.commands.explain import explain_command
+from bpcli.commands.grade import grade_command
 from bpcli.commands.new import new_command
+from bpcli.commands.quiz import quiz_command
 
 app = typer.Typer(
     name="bpcli",
@@ -39,6 +42,9 @@ def main_options(
     """Backpropagation worked out step by step."""
 
 
+app.command("explain")(explain_command)
+app.command("quiz")(quiz_command)
+app.command("grade")(grade_command)
 app.command("compute")(compute_command)
 app.command("check")(check_command)
 app.command("new")(new_command)

@@ -28,8 +28,10 @@ def quiz_command(
     reset: bool = typer.Option(False, "--reset", help="Forget all progress and exit."),
     lang: Language = typer.Option(Language.en, "--lang", help="Language of statements, hints and solutions."),
 ) -> None:
-    """Practise backpropagation: answer each gradient, output layer first, and get told why a wrong
-    answer is wrong. After a wrong answer type hint, solution or skip (or just try again).
+    """Practise backpropagation: answer each gradient and learn why a wrong answer is wrong.
+
+    Gradients are asked output layer first. After a wrong answer, try again or type hint,
+    solution or skip.
 
     When stdin is not a terminal, answers are read line by line from it.
 
