@@ -1,0 +1,386 @@
+"""Every bad input of issue 2 (item 3) through the command line: exit code 2, one line on stderr
+naming the file, the place and what was expected and found, never a traceback; with --json also
+the ``bpcli.error/1`` document on stdout. Then the same errors through the Python API."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+
+import bpcli
+from bpcli.errors import SpecError
+from conftest import run_cli, run_cli_batch, write_network
+
+DENSE = {
+    "input": {"X": [[1.0, 2.0], [0.5, -1.0]], "Y": [[1, 0]]},
+    "layers": [{"type": "dense", "units": 3, "activation": "tanh"},
+               {"type": "dense", "units": 1, "activation": "sigmoid"}],
+    "loss": "bce",
+}
+IMAGE = {
+    "input": {"X": [[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]], "Y": [[1]]},
+    "layers": [{"type": "conv2d", "filters": 2, "kernel": 2, "activation": "relu"},  # 4×4 → 3×3
+               {"type": "maxpool", "size": 2},                                     # 3×3 → 1×1
+               {"type": "flatten"},
+               {"type": "dense", "units": 1, "activation": "sigmoid"}],
+    "loss": "bce",
+}
+SOFTMAX = {
+    "input": {"X": [[1.0, 2.0]], "Y": [[1, 0], [0, 1]]},
+    "layers": [{"type": "dense", "units": 2, "activation": "softmax"}],
+    "loss": "softmax_ce",
+}
+
+
+def edit(base: dict, change) -> dict:
+    """A deep copy of BASE with CHANGE (a function mutating it) applied."""
+    spec = copy.deepcopy(base)
+    change(spec)
+    return spec
+
+
+def test_the_bases_used_below_are_valid():
+    """So that each case below fails because of its one change, not because of its base."""
+    for base in (DENSE, IMAGE, SOFTMAX):
+        bpcli.compute(base)
+
+
+def alias_bomb(levels: int, width: int) -> str:
+    """X nested LEVELS deep, WIDTH wide, written with anchors and aliases in a few hundred bytes."""
+    inner = "&a1 [" + ", ".join(["1.0"] * width) + "]"
+    for k in range(2, levels + 1):
+        inner = f"&a{k} [{inner}, " + ", ".join([f"*a{k - 1}"] * (width - 1)) + "]"
+    return f"input:\n  X: {inner}\n  Y: [[1]]\nlayers:\n  - {{type: flatten}}\nloss: mse\n"
+
+
+# (id, file content: a mapping dumped as YAML, YAML text, or bytes; the path the message names;
+#  fragments the message must contain: what was expected and what was found)
+CASES = [
+    # -- the file itself
+    ("yaml_syntax", "input: [1, 2\nlayers: x\n", "line 2, column 7", ["YAML syntax error", "expected ',' or ']'"]),
+    ("yaml_tab_indent", "input:\n\tX: 1\n", "line 2, column 1", ["YAML syntax error"]),
+    ("not_a_mapping", "- 1\n- 2\n", "", ["expected a mapping", "input, layers and loss", "found a list of 2"]),
+    ("scalar_document", "42\n", "", ["expected a mapping", "found the number 42"]),
+    ("empty_file", "", "", ["empty", "input, layers and loss"]),
+    ("only_comments", "# nothing yet\n\n", "", ["empty"]),
+    ("binary_file", b"\x7fELF\x02\x01\x01\x00\x00\x00", "", ["binary"]),
+    ("not_utf8", b"input: \xff\xfe\n", "", ["not UTF-8"]),
+    ("two_documents", "input: {X: [[1]], Y: [[1]]}\nlayers: [{type: flatten}]\nloss: mse\n---\nb: 1\n",
+     "line 4, column 1", ["single document"]),
+    # -- unknown names, with the closest valid one suggested
+    ("unknown_top_level_key", edit(DENSE, lambda s: s.update(los="x")), "los",
+     ["unknown key 'los'", "did you mean 'loss'"]),
+    ("unknown_layer_type", edit(DENSE, lambda s: s["layers"][0].update(type="dens")), "layers[0].type",
+     ["unknown layer type 'dens'", "did you mean 'dense'"]),
+    ("unknown_layer_key", edit(DENSE, lambda s: s["layers"][0].update(unit=3)), "layers[0].unit",
+     ["unknown key 'unit'", "did you mean 'units'"]),
+    ("unknown_input_key", edit(DENSE, lambda s: s["input"].update(x=1)), "input.x",
+     ["unknown key 'x'", "did you mean 'X'"]),
+    ("unknown_activation", edit(DENSE, lambda s: s["layers"][1].update(activation="sigmod")),
+     "layers[1].activation", ["unknown activation 'sigmod'", "did you mean 'sigmoid'"]),
+    ("unknown_loss", edit(DENSE, lambda s: s.update(loss="bcee")), "loss",
+     ["unknown loss 'bcee'", "did you mean 'bce'"]),
+    ("loss_not_text", edit(DENSE, lambda s: s.update(loss=["bce"])), "loss",
+     ["expected one of bce, mse, sse, softmax_ce", "found a list of 1"]),
+    # -- missing required keys
+    ("missing_input", edit(DENSE, lambda s: s.pop("input")), "input", ["missing key 'input'"]),
+    ("missing_layers", edit(DENSE, lambda s: s.pop("layers")), "layers", ["missing key 'layers'"]),
+    ("missing_loss", edit(DENSE, lambda s: s.pop("loss")), "loss", ["missing key 'loss'"]),
+    ("missing_Y", edit(DENSE, lambda s: s["input"].pop("Y")), "input.Y", ["missing key 'Y'"]),
+    ("missing_units", edit(DENSE, lambda s: s["layers"][0].pop("units")), "layers[0].units",
+     ["missing key 'units'"]),
+    ("missing_activation", edit(DENSE, lambda s: s["layers"][0].pop("activation")), "layers[0].activation",
+     ["missing key 'activation'", "sigmoid, relu, tanh"]),
+    ("missing_type", edit(DENSE, lambda s: s["layers"][0].pop("type")), "layers[0].type",
+     ["missing key 'type'", "dense, conv2d"]),
+    ("missing_kernel", edit(IMAGE, lambda s: s["layers"][0].pop("kernel")), "layers[0].kernel",
+     ["missing key 'kernel'"]),
+    ("missing_pool_size", edit(IMAGE, lambda s: s["layers"][1].pop("size")), "layers[1].size",
+     ["missing key 'size'"]),
+    # -- wrong types
+    ("units_text", edit(DENSE, lambda s: s["layers"][0].update(units="three")), "layers[0].units",
+     ["whole number", "found the text 'three'"]),
+    ("units_fraction", edit(DENSE, lambda s: s["layers"][0].update(units=2.5)), "layers[0].units",
+     ["whole number", "found the number 2.5"]),
+    ("units_boolean", edit(DENSE, lambda s: s["layers"][0].update(units=True)), "layers[0].units",
+     ["whole number", "found the boolean true"]),
+    ("layers_not_a_list", edit(DENSE, lambda s: s.update(layers={"type": "dense"})), "layers",
+     ["non-empty list", "found a mapping"]),
+    ("layers_empty", edit(DENSE, lambda s: s.update(layers=[])), "layers", ["non-empty list", "found a list of 0"]),
+    ("layer_not_a_mapping", edit(DENSE, lambda s: s["layers"].__setitem__(0, "dense")), "layers[0]",
+     ["must be a mapping", "found the text 'dense'"]),
+    ("input_not_a_mapping", edit(DENSE, lambda s: s.update(input=[1, 2])), "input",
+     ["mapping with keys X and Y", "found a list of 2"]),
+    ("X_a_number", edit(DENSE, lambda s: s["input"].update(X=5)), "input.X", ["2-D list", "found the number 5"]),
+    ("X_wrong_rank", edit(DENSE, lambda s: s["input"].update(X=[1, 2])), "input.X", ["must be 2-D", "1-D"]),
+    ("image_X_for_a_dense_first_layer", edit(DENSE, lambda s: s["input"].update(X=IMAGE["input"]["X"])),
+     "input.X", ["must be 2-D", "4-D"]),
+    ("seed_negative", edit(DENSE, lambda s: s.update(seed=-1)), "seed", ["whole number ≥ 0", "-1"]),
+    ("kernel_list_of_three", edit(IMAGE, lambda s: s["layers"][0].update(kernel=[2, 2, 2])), "layers[0].kernel",
+     ["k or [kh, kw]", "list of 3"]),
+    # -- arrays
+    ("ragged_X", edit(DENSE, lambda s: s["input"].update(X=[[1, 2], [3]])), "input.X[1]",
+     ["ragged", "input.X[0] has 2 entries", "a list of 1"]),
+    ("lists_at_different_depths", edit(DENSE, lambda s: s["input"].update(X=[[1, [2]], [3, 4]])), "input.X[0][1]",
+     ["ragged", "found a list of 1"]),
+    ("non_numeric_X", edit(DENSE, lambda s: s["input"].update(X=[[1, "abc"], [3, 4]])), "input.X[0][1]",
+     ["numbers", "found the text 'abc'"]),
+    ("null_in_X", edit(DENSE, lambda s: s["input"].update(X=[[1, None], [3, 4]])), "input.X[0][1]",
+     ["numbers", "null"]),
+    ("nan_in_X", edit(DENSE, lambda s: s["input"].update(X=[[1, math.nan], [3, 4]])), "input.X[0][1]",
+     ["finite", "nan"]),
+    ("inf_in_W", edit(DENSE, lambda s: s["layers"][1].update(W=[[1, -math.inf, 0]])), "layers[1].W[0][1]",
+     ["finite", "inf"]),
+    ("ragged_Y", edit(DENSE, lambda s: s["input"].update(Y=[[1, 0], [1]])), "input.Y[1]", ["ragged"]),
+    # -- sizes
+    ("units_zero", edit(DENSE, lambda s: s["layers"][0].update(units=0)), "layers[0].units",
+     ["positive", "found 0"]),
+    ("filters_negative", edit(IMAGE, lambda s: s["layers"][0].update(filters=-2)), "layers[0].filters",
+     ["positive", "found -2"]),
+    ("pool_size_zero", edit(IMAGE, lambda s: s["layers"][1].update(size=0)), "layers[1].size",
+     ["positive", "found 0"]),
+    ("conv_stride_zero", edit(IMAGE, lambda s: s["layers"][0].update(stride=0)), "layers[0].stride",
+     ["positive", "found 0"]),
+    ("pool_stride_zero", edit(IMAGE, lambda s: s["layers"][1].update(stride=0)), "layers[1].stride",
+     ["positive", "found 0"]),
+    ("negative_padding", edit(IMAGE, lambda s: s["layers"][0].update(padding=-1)), "layers[0].padding",
+     ["at least 0", "found -1"]),
+    ("kernel_larger_than_padded_input", edit(IMAGE, lambda s: s["layers"][0].update(kernel=7, padding=1)),
+     "layers[0].kernel", ["kernel 7 × 7", "larger than its padded input 6 × 6", "padding 1"]),
+    ("rectangular_kernel_too_wide", edit(IMAGE, lambda s: s["layers"][0].update(kernel=[2, 5])),
+     "layers[0].kernel", ["kernel 2 × 5", "padded input 4 × 4"]),
+    ("pool_window_larger_than_input", edit(IMAGE, lambda s: s["layers"][1].update(size=4)), "layers[1].size",
+     ["pooling window 4 × 4", "larger than its input 3 × 3"]),
+    # -- shapes that do not fit
+    ("W_of_layer_2_wrong_shape", edit(DENSE, lambda s: s["layers"][1].update(W=[[1, 2]])), "layers[1].W",
+     ["W of layer 2 must be 1 × 3 because layer 2 has 1 unit and layer 1 outputs 3 values", "found 1 × 2"]),
+    ("W_of_layer_1_wrong_shape", edit(DENSE, lambda s: s["layers"][0].update(W=[[1, 2, 3]])), "layers[0].W",
+     ["W of layer 1 must be 3 × 2 because layer 1 has 3 units and X has 2 rows", "found 1 × 3"]),
+    ("b_wrong_shape", edit(DENSE, lambda s: s["layers"][0].update(b=[[1], [2]])), "layers[0].b",
+     ["3 × 1", "3 units", "found 2 × 1"]),
+    ("conv_W_wrong_shape", edit(IMAGE, lambda s: s["layers"][0].update(W=[[[[1, 2], [3, 4]]]])), "layers[0].W",
+     ["2 × 1 × 2 × 2 because", "2 filters", "1 channel", "found 1 × 1 × 2 × 2"]),
+    ("conv_b_wrong_shape", edit(IMAGE, lambda s: s["layers"][0].update(b=[1, 2, 3])), "layers[0].b",
+     ["must be 2", "found 3"]),
+    ("Y_wrong_shape", edit(DENSE, lambda s: s["input"].update(Y=[[1, 0, 1]])), "input.Y",
+     ["Y must be 1 × 2 because the last layer outputs 1 value for each of the 2 samples", "found 1 × 3"]),
+    ("bce_target_above_1", edit(DENSE, lambda s: s["input"].update(Y=[[1, 2]])), "input.Y[0][1]",
+     ["[0, 1]", "found 2"]),
+    ("bce_target_below_0", edit(DENSE, lambda s: s["input"].update(Y=[[-0.5, 1]])), "input.Y[0][0]",
+     ["[0, 1]", "-0.5"]),
+    ("softmax_ce_column_not_summing_to_1", edit(SOFTMAX, lambda s: s["input"].update(Y=[[1, 0.6], [0, 0.5]])),
+     "input.Y", ["sum to 1", "column 1", "1.1"]),
+    ("softmax_ce_negative_target", edit(SOFTMAX, lambda s: s["input"].update(Y=[[1.5, 0], [-0.5, 1]])),
+     "input.Y[1][0]", ["≥ 0", "-0.5"]),
+    # -- the network's structure
+    ("softmax_not_last", edit(DENSE, lambda s: s["layers"][0].update(activation="softmax")),
+     "layers[0].activation", ["softmax", "last layer", "layer 1 of 2"]),
+    ("bce_without_sigmoid_output", edit(DENSE, lambda s: s["layers"][1].update(activation="tanh")), "loss",
+     ["bce needs a sigmoid", "ends with dense tanh"]),
+    ("softmax_ce_without_softmax_output", edit(SOFTMAX, lambda s: s["layers"][0].update(activation="sigmoid")),
+     "loss", ["softmax_ce needs a softmax", "dense sigmoid"]),
+    ("softmax_with_mse", edit(SOFTMAX, lambda s: s.update(loss="mse")), "loss",
+     ["softmax output layer goes with loss softmax_ce", "found loss mse"]),
+    ("dense_after_conv_without_flatten", edit(IMAGE, lambda s: s["layers"].pop(2)), "layers[2]",
+     ["dense layer needs column data", "layer 2 outputs images", "add {type: flatten} before layer 3"]),
+    ("conv_after_dense", edit(DENSE, lambda s: s["layers"].insert(1, {"type": "conv2d", "filters": 1, "kernel": 1,
+                                                                     "activation": "relu"})),
+     "layers[1]", ["conv2d needs image data", "layer 1 outputs column data 3 × 2"]),
+    ("image_output_at_the_end", edit(IMAGE, lambda s: s.update(layers=s["layers"][:2], loss="mse")), "layers[1]",
+     ["loss needs column data", "outputs images 1 × 2 × 1 × 1", "flatten"]),
+    # -- sizes refused before anything is allocated
+    ("units_1e8", edit(DENSE, lambda s: s["layers"][0].update(units=100_000_000)), "layers[0].W",
+     ["200,000,000 numbers", "limit is 10,000,000"]),  # W is 10⁸ × 2
+    ("huge_padding", edit(IMAGE, lambda s: s["layers"][0].update(padding=100_000_000)), "layers[0]",
+     ["limit is 10,000,000"]),
+    ("alias_bomb_1e8_numbers", alias_bomb(4, 100), "input.X", ["100,000,000 numbers", "limit is 10,000,000"]),
+    ("alias_bomb_8_levels", alias_bomb(8, 10), "input.X", ["100,000,000 numbers", "limit is 10,000,000"]),
+    ("deep_nesting", "input:\n  X: " + "[" * 100_000 + "1" + "]" * 100_000 + "\n  Y: [[1]]\n"
+     "layers: [{type: flatten}]\nloss: mse\n", "", ["nest"]),
+    ("deep_block_nesting", "- " * 100_000 + "1\n", "", ["nest"]),
+]
+
+
+def write_case(directory, content, name: str = "bad.yaml"):
+    path = directory / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+        return path
+    return write_network(directory, content, name)
+
+
+def assert_input_error(code: int, out: str, err: str, file: str, path: str, fragments: list[str]) -> str:
+    assert code == 2, f"exit code {code}; stderr: {err}"
+    assert "Traceback" not in err
+    message = err.strip()
+    assert "\n" not in message, f"more than one line on stderr:\n{err}"
+    assert message.startswith("bpcli: error: ")
+    assert file in message, f"the message does not name the file {file!r}: {message}"
+    if path:
+        assert path in message, f"the message does not name the place {path!r}: {message}"
+    for fragment in fragments:
+        assert fragment.lower() in message.lower(), f"{fragment!r} missing from: {message}"
+    return message
+
+
+@pytest.fixture(scope="module")
+def cli_results(tmp_path_factory):
+    """Every case of CASES run as `bpcli compute FILE` and JSON_CASES also with --json, all in
+    one process (see conftest.run_cli_batch); a few cases also run alone in
+    test_bad_input_in_its_own_process. The timeout makes a hang (say, an alias bomb being
+    expanded) fail instead of blocking the suite."""
+    directory = tmp_path_factory.mktemp("bad_inputs")
+    jobs = {}
+    for name, content, _, _ in CASES:
+        file = write_case(directory, content, f"{name}.yaml")
+        jobs[name] = ["compute", file]
+        if name in JSON_CASES:
+            jobs[name + "--json"] = ["compute", file, "--json"]
+    results = run_cli_batch(list(jobs.values()), timeout=120)
+    return {key: (str(args[1]), result) for (key, args), result in zip(jobs.items(), results)}
+
+
+@pytest.mark.parametrize("path,fragments", [case[2:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_input_through_the_cli(cli_results, request, path, fragments):
+    name = request.node.callspec.id
+    file, (code, out, err) = cli_results[name]
+    assert_input_error(code, out, err, file, path, fragments)
+    assert out == ""
+
+
+JSON_CASES = ["yaml_syntax", "unknown_activation", "W_of_layer_2_wrong_shape", "Y_wrong_shape",
+              "dense_after_conv_without_flatten", "alias_bomb_1e8_numbers", "empty_file"]
+EXPECTED_CODES = {"yaml_syntax": "yaml_syntax", "unknown_activation": "unknown_activation",
+                  "W_of_layer_2_wrong_shape": "shape_mismatch", "Y_wrong_shape": "shape_mismatch",
+                  "dense_after_conv_without_flatten": "needs_flatten", "alias_bomb_1e8_numbers": "too_large",
+                  "empty_file": "empty_file"}
+
+
+@pytest.mark.parametrize("name", JSON_CASES)
+def test_bad_input_with_json_prints_the_error_document(cli_results, name):
+    _, _, path, fragments = next(case for case in CASES if case[0] == name)
+    file, (code, out, err) = cli_results[name + "--json"]
+    message = assert_input_error(code, out, err, file, path, fragments)
+    document = json.loads(out)
+    assert document["schema"] == "bpcli.error/1"
+    error = document["error"]
+    assert error["code"] == EXPECTED_CODES[name]
+    assert error["file"] == file
+    assert error["path"] == path
+    assert error["message"] and error["message"] in message
+
+
+@pytest.mark.parametrize("name", ["yaml_syntax", "binary_file", "W_of_layer_2_wrong_shape",
+                                  "dense_after_conv_without_flatten", "alias_bomb_8_levels", "deep_nesting"])
+def test_bad_input_in_its_own_process(tmp_path, name):
+    """The same as above with a real process per call: exit status, streams, no traceback."""
+    _, content, path, fragments = next(case for case in CASES if case[0] == name)
+    file = write_case(tmp_path, content)
+    code, out, err = run_cli(["compute", file], timeout=60)
+    assert_input_error(code, out, err, str(file), path, fragments)
+    assert out == ""
+
+
+def test_missing_file(tmp_path):
+    file = tmp_path / "nope.yaml"
+    code, out, err = run_cli(["compute", file])
+    assert_input_error(code, out, err, str(file), "", ["no such file"])
+    code, out, err = run_cli(["compute", "--json", file])
+    assert_input_error(code, out, err, str(file), "", ["no such file"])
+    assert json.loads(out)["error"]["code"] == "file_not_found"
+
+
+def test_a_directory(tmp_path):
+    code, out, err = run_cli(["compute", tmp_path])
+    assert_input_error(code, out, err, str(tmp_path), "", ["directory"])
+
+
+def test_yaml_tags_never_run_code(tmp_path):
+    marker = tmp_path / "HACKED"
+    text = f"input: !!python/object/apply:os.system ['touch {marker}']\nlayers: [{{type: flatten}}]\nloss: mse\n"
+    file = write_case(tmp_path, text)
+    code, out, err = run_cli(["compute", file])
+    assert_input_error(code, out, err, str(file), "line 1", ["YAML", "python/object/apply"])
+    assert not marker.exists()
+
+
+def test_billion_laughs_in_an_unused_key_fails_fast(tmp_path):
+    anchors = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for k in range(1, 9):
+        anchors.append(f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 10) + "]")
+    file = write_case(tmp_path, "\n".join(anchors) + "\n")
+    code, out, err = run_cli(["compute", file], timeout=30)
+    assert_input_error(code, out, err, str(file), "a0", ["unknown key 'a0'"])
+
+
+def test_stdin_dash_names_stdin_in_errors():
+    code, out, err = run_cli(["compute", "-"], input="input: [1, 2\n")
+    assert_input_error(code, out, err, "<stdin>", "line 2, column 1", ["YAML syntax error"])
+    code, out, err = run_cli(["compute", "-", "--json"], input=b"")
+    assert_input_error(code, out, err, "<stdin>", "", ["empty"])
+    assert json.loads(out)["error"]["file"] == "<stdin>"
+
+
+def test_check_reports_input_errors_the_same_way(tmp_path):
+    file = write_case(tmp_path, edit(DENSE, lambda s: s["layers"][1].update(W=[[1, 2]])))
+    code, out, err = run_cli(["check", file])
+    assert_input_error(code, out, err, str(file), "layers[1].W", ["because layer 2 has 1 unit"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the Python API raises SpecError (a ValueError) with .path, .message, .code
+
+
+def test_api_raises_spec_error_with_path():
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(edit(DENSE, lambda s: s["layers"][1].update(W=[[1, 2]])))
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert error.path == "layers[1].W"
+    assert error.code == "shape_mismatch"
+    assert "because layer 2 has 1 unit and layer 1 outputs 3 values" in error.message
+    assert error.file is None
+
+
+def test_api_accepts_numpy_arrays_and_checks_them():
+    spec = edit(DENSE, lambda s: s["input"].update(X=np.array([[1.0, np.nan], [0.5, -1.0]])))
+    with pytest.raises(ValueError) as caught:
+        bpcli.compute(spec)
+    assert caught.value.path == "input.X[0][1]"
+    spec = edit(DENSE, lambda s: s["input"].update(X=np.array([["a", "b"], ["c", "d"]])))
+    with pytest.raises(SpecError, match="numbers"):
+        bpcli.compute(spec)
+
+
+def test_api_names_the_file(tmp_path):
+    file = write_network(tmp_path, edit(DENSE, lambda s: s.update(loss="bcee")))
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(file)
+    assert caught.value.file == str(file)
+    assert caught.value.path == "loss"
+    assert str(file) in str(caught.value)
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(tmp_path / "missing.yaml")
+    assert caught.value.code == "file_not_found"
+
+
+def test_api_rejects_what_is_neither_a_path_nor_a_mapping():
+    with pytest.raises(SpecError):
+        bpcli.compute(42)
+
+
+def test_api_deeply_nested_and_self_referential_lists():
+    deep: list = [1.0]
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(edit(DENSE, lambda s: s["input"].update(X=deep)))
+    assert caught.value.path.startswith("input.X")
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(SpecError):
+        bpcli.compute(edit(DENSE, lambda s: s["input"].update(X=loop)))
