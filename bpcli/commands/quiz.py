@@ -75,15 +75,22 @@ def _list_exercises(console, language: str) -> None:
     from bpcli.quiz.catalogue import exercise_names, load_exercise
     from bpcli.quiz.progress import ProgressStore
     from bpcli.quiz.texts import say
+    from rich.table import Table
 
     store = ProgressStore()
     print_warnings(store.warnings)
     console.print(say(language, "list_header"))
+    # a grid keeps long titles wrapping inside their own column at 80 columns
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=2, justify="right")
+    table.add_column(no_wrap=True)
+    table.add_column()
     for name in exercise_names():
         with user_errors():
             exercise = load_exercise(name)
-        mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else " "
-        console.print(f" {mark} {name:<26} {exercise.title}", highlight=False)
+        mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else ""
+        table.add_row(mark, name, exercise.title)
+    console.print(table)
 
 
 def _progress_or_reset(console, store, language: str, reset: bool) -> None:
