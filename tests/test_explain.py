@@ -1,0 +1,353 @@
+"""bpcli.narrate: the worked solution as data (steps, formulas, numbers, identities, languages,
+filters), on the shared reference cases, the bundled exercises and hand-made networks."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpcli
+from bpcli.core.network import run
+from bpcli.errors import UsageError
+from bpcli.narrate import explain
+from bpcli.narrate.messages import ACTIVATIONS, EN, LOSS_NAMES, MESSAGES, ZH
+from bpcli.narrate.methods import METHOD_NAMES
+from conftest import REFERENCE_DIR, REPO_ROOT, reference_names
+
+EXERCISES = sorted((REPO_ROOT / "exercises").glob("*.yaml"))
+REFERENCES = reference_names() or [pytest.param(
+    "missing", marks=pytest.mark.skip(reason=f"shared reference cases not found at {REFERENCE_DIR}"))]
+NARRATE_DIR = REPO_ROOT / "bpcli" / "narrate"
+
+
+def gradient_names(result) -> set[str]:
+    """Every tensor of the run that a step must compute: Zl, Al, J, dAl, dZl, dWl, dbl, dX."""
+    return {name for name in result.tensors() if name not in ("X", "Y", "A0") and not re.fullmatch(r"[Wb]\d+", name)} | {"J"}
+
+
+def dense_net(activation="tanh", loss="bce", last="sigmoid", m=3, units=(2, 3, 1), seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(units[0], m)).round(2)
+    if loss == "softmax_ce":
+        Y = np.eye(units[-1])[:, rng.integers(0, units[-1], m)]
+    else:
+        Y = (rng.random((units[-1], m)) > 0.5).astype(float)
+    layers = [{"type": "dense", "units": n, "activation": activation} for n in units[1:-1]]
+    layers.append({"type": "dense", "units": units[-1], "activation": last})
+    return {"input": {"X": X.tolist(), "Y": Y.tolist()}, "layers": layers, "loss": loss, "seed": seed}
+
+
+def image_net(layers, shape=(2, 1, 6, 6), loss="bce", units=1, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=shape).round(2)
+    Y = (rng.random((units, shape[0])) > 0.5).astype(float)
+    return {"input": {"X": X.tolist(), "Y": Y.tolist()}, "layers": layers, "loss": loss, "seed": seed}
+
+
+def assert_complete_and_correct(network) -> None:
+    """Exactly one step per tensor of the run, its result equal to the core's, every check ok."""
+    result = run(network)
+    for method in METHOD_NAMES:
+        explanation = explain(network, method=method)
+        targets = [s.target for s in explanation.steps if s.target is not None]
+        assert sorted(targets) == sorted(gradient_names(result)), method
+        tensors = result.tensors()
+        for step in explanation.steps:
+            if step.target is None or step.target == "J":
+                continue
+            np.testing.assert_array_equal(step.result.value, tensors[step.target])
+            assert step.result.shape == tensors[step.target].shape
+        assert explanation.step_for("J").result.value == pytest.approx(result.loss)
+        for step in explanation.steps:
+            for check in step.checks:
+                assert check.ok, (method, step.title, check.description, check.difference)
+            for entry in step.worked:
+                assert entry.ok, (method, step.title, entry.value, entry.expected)
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_reference_cases_complete_and_equal_to_the_core(name):
+    network = bpcli.load(str(REFERENCE_DIR / f"{name}.yaml"))
+    assert_complete_and_correct(network)
+    expected = json.loads((REFERENCE_DIR / f"{name}.expected.json").read_text())
+    explanation = explain(network)
+    np.testing.assert_allclose(explanation.step_for("dX").result.value, np.asarray(expected["dX"]), rtol=1e-9, atol=1e-12)
+    for layer in expected["layers"]:
+        if layer.get("dW") is not None:
+            step = explanation.step_for(f"dW{layer['index']}")
+            np.testing.assert_allclose(step.result.value, np.asarray(layer["dW"]), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
+def test_bundled_exercises_complete_and_equal_to_the_core(path):
+    assert_complete_and_correct(bpcli.load(str(path)))
+
+
+@pytest.mark.parametrize("spec", [
+    dense_net("relu", "mse", "linear"), dense_net("sigmoid", "sse", "tanh"), dense_net("linear", "mse", "relu"),
+    dense_net("tanh", "softmax_ce", "softmax", units=(3, 4, 3)),
+    image_net([{"type": "maxpool", "size": 2}, {"type": "flatten"}], loss="mse", units=9),
+    image_net([{"type": "conv2d", "filters": 2, "kernel": [2, 3], "stride": 2, "padding": 2, "activation": "tanh"},
+               {"type": "avgpool", "size": 2, "stride": 1}, {"type": "flatten"},
+               {"type": "dense", "units": 1, "activation": "sigmoid"}], shape=(2, 2, 7, 7)),
+    image_net([{"type": "conv2d", "filters": 1, "kernel": 3, "padding": 3, "stride": 3, "activation": "linear"},
+               {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "sigmoid"}], shape=(1, 1, 5, 5)),
+], ids=["relu-mse-linear", "sigmoid-sse-tanh", "linear-mse-relu", "softmax", "pool-first-flatten-last",
+        "conv-kh-kw-stride-pad-avgpool-overlap", "conv-padding-larger-than-kernel"])
+def test_every_layer_kind_activation_and_loss(spec):
+    assert_complete_and_correct(bpcli.load(spec))
+
+
+def test_three_axis_image_input_gives_dx_in_the_shape_x_was_given():
+    spec = image_net([{"type": "conv2d", "filters": 1, "kernel": 2, "activation": "relu"}, {"type": "flatten"},
+                      {"type": "dense", "units": 1, "activation": "sigmoid"}], shape=(2, 1, 4, 4))
+    spec["input"]["X"] = np.asarray(spec["input"]["X"])[:, 0].tolist()
+    explanation = bpcli.explain(spec)
+    assert explanation.step_for("dX").result.shape == (2, 4, 4)
+    assert_complete_and_correct(bpcli.load(spec))
+
+
+def _order(explanation, section):
+    return [s.target for s in explanation.steps if s.section == section and s.target]
+
+
+def test_dense_steps_in_order_with_their_formulas():
+    explanation = bpcli.explain(dense_net("tanh"))
+    assert _order(explanation, "forward") == ["Z1", "A1", "Z2", "A2", "J"]
+    assert _order(explanation, "backward") == ["dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1", "dX"]
+    assert explanation.step_for("Z1").formula_text == "Z⁽¹⁾ = W⁽¹⁾ X + b⁽¹⁾"
+    assert explanation.step_for("Z1").shapes == "(3×2)(2×3) + (3×1 broadcast) → 3×3"
+    assert explanation.step_for("dW2").formula_text == "dW⁽²⁾ = dZ⁽²⁾ A⁽¹⁾ᵀ"
+    assert explanation.step_for("dW2").shapes == "(1×3)(3×3) → 1×3"
+    assert explanation.step_for("dW1").formula_text == "dW⁽¹⁾ = dZ⁽¹⁾ Xᵀ"
+    assert explanation.step_for("dA1").formula_text == "dA⁽¹⁾ = W⁽²⁾ᵀ dZ⁽²⁾"
+    assert explanation.step_for("dX").formula_latex == r"dX = {W^{(1)}}^\top dZ^{(1)}"
+    assert explanation.step_for("db1").formula_text.startswith("db⁽¹⁾ = Σⱼ₌₁..ₘ dZ⁽¹⁾[:, j]")
+    dZ1 = explanation.step_for("dZ1")
+    assert dZ1.formula_text.startswith("dZ⁽¹⁾ = dA⁽¹⁾ ⊙ g′(Z⁽¹⁾)")
+    assert "1 − tanh²(Z⁽¹⁾) = 1 − A⁽¹⁾ ⊙ A⁽¹⁾" in dZ1.formula_text
+
+
+@pytest.mark.parametrize("activation, derivative", [("sigmoid", "A⁽¹⁾ ⊙ (1 − A⁽¹⁾)"), ("relu", "1 where Z⁽¹⁾ > 0"),
+                                                    ("linear", "g′(Z⁽¹⁾) = 1")])
+def test_g_prime_written_for_the_activation(activation, derivative):
+    assert derivative in bpcli.explain(dense_net(activation)).step_for("dZ1").formula_text
+
+
+@pytest.mark.parametrize("loss, last, units", [("bce", "sigmoid", (2, 3, 1)), ("softmax_ce", "softmax", (2, 3, 3))])
+def test_output_layer_simplification_is_derived_and_checked(loss, last, units):
+    explanation = bpcli.explain(dense_net("tanh", loss, last, units=units))
+    step = explanation.step_for("dZ2")
+    assert step.formula_text == "dZ⁽²⁾ = (A⁽²⁾ − Y) / m"
+    assert len(step.derivation) == 3 and step.derivation[-1].text.startswith("= (A")
+    assert any("deeplearning.ai" in note and "1/m" in note for note in step.notes)
+    assert [c.ok for c in step.checks] == [True]
+    assert explanation.step_for("dA2").formula_text.startswith("dA⁽²⁾ = ")
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse"])
+def test_mse_and_sse_use_the_plain_chain_rule(loss):
+    explanation = bpcli.explain(dense_net("tanh", loss, "sigmoid"))
+    assert explanation.step_for("dZ2").formula_text.startswith("dZ⁽²⁾ = dA⁽²⁾ ⊙ g′(Z⁽²⁾)")
+    expected = "dA⁽²⁾ = (A⁽²⁾ − Y) / m" if loss == "mse" else "dA⁽²⁾ = 2 (A⁽²⁾ − Y)"
+    assert explanation.step_for("dA2").formula_text == expected
+
+
+def test_saturated_sigmoid_output_is_explained_without_failing():
+    spec = {"input": {"X": [[1.0, -1.0]], "Y": [[0, 1]]},
+            "layers": [{"type": "dense", "units": 1, "activation": "sigmoid", "W": [[80.0]], "b": [[0.0]]}],
+            "loss": "bce"}
+    explanation = bpcli.explain(spec)
+    dA = explanation.step_for("dA1")
+    assert not np.isfinite(dA.result.value).all()
+    assert any("infinite" in note for note in dA.notes)
+    assert np.isfinite(explanation.step_for("dZ1").result.value).all()
+
+
+CONV = image_net([{"type": "conv2d", "filters": 2, "kernel": 3, "stride": 2, "padding": 1, "activation": "relu"},
+                  {"type": "maxpool", "size": 3, "stride": 1}, {"type": "flatten"},
+                  {"type": "dense", "units": 1, "activation": "sigmoid"}], shape=(2, 2, 9, 9))
+
+
+def test_conv_pool_flatten_steps_in_order():
+    explanation = bpcli.explain(CONV)
+    assert _order(explanation, "forward") == ["Z1", "A1", "A2", "A3", "Z4", "A4", "J"]
+    assert _order(explanation, "backward") == ["dA4", "dZ4", "dW4", "db4", "dA3", "dA2", "dA1", "dZ1", "dW1", "db1", "dX"]
+
+
+def test_conv_backward_shows_padded_dz_rotated_kernel_and_full_correlation():
+    network = bpcli.load(CONV)
+    result = run(network)
+    explanation = explain(network)
+    step = explanation.step_for("dX")
+    names = [t.name for t in step.operands]
+    assert names == ["pad(dZ1)", "ROT180(W1)"]
+    padded, rotated = step.operands[0].value, step.operands[1].value
+    W = network.layers[0].W
+    np.testing.assert_array_equal(rotated, W[:, :, ::-1, ::-1])
+    assert padded.shape == (2, 2, 9 + 3 - 1, 9 + 3 - 1)
+    # stride 2: dZ's entries sit every second row/column, after kh − 1 − p = 1 zero row on top
+    dZ = result.records[0].dZ
+    np.testing.assert_array_equal(padded[:, :, 1::2, 1::2][:, :, :dZ.shape[2], :dZ.shape[3]], dZ)
+    assert "ROT180" in step.formula_text and "i+p−s·y" in step.formula_text
+    assert step.checks[0].ok and "full correlation" in step.checks[0].description
+    assert step.worked[0].ok and "W⁽¹⁾[f," in step.worked[0].symbolic.text
+    dW = explanation.step_for("dW1")
+    assert "⋆" in dW.formula_text and dW.checks[0].ok
+    assert explanation.step_for("db1").formula_text == "db⁽¹⁾[f] = Σ_n,y,x dZ⁽¹⁾[n,f,y,x]"
+
+
+def test_maxpool_overlap_adds_and_shows_the_mask():
+    explanation = bpcli.explain(CONV)
+    step = explanation.step_for("dA1")
+    mask = next(t for t in step.operands if t.name == "mask2")
+    assert mask.value.max() >= 2  # stride 1 < size 3: some element wins several windows
+    assert any("overlap" in sentence for sentence in step.explanation)
+    entry = step.worked[0]
+    assert entry.total_terms >= 2 and entry.ok
+
+
+def test_avgpool_spreads_evenly():
+    spec = image_net([{"type": "avgpool", "size": 2}, {"type": "flatten"}], loss="mse", units=9)
+    step = bpcli.explain(spec).step_for("dX")
+    assert "/ 4" in step.formula_text
+    assert step.worked[0].terms[0][1] == pytest.approx(0.25)
+
+
+def test_flatten_backward_is_the_reshape_back():
+    spec = image_net([{"type": "flatten"}, {"type": "dense", "units": 1, "activation": "sigmoid"}])
+    step = bpcli.explain(spec).step_for("dX")
+    assert "c·6·6 + h·6 + w" in step.formula_text and step.checks[0].ok
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_each_method_checks_its_identities_on_dense_steps(method):
+    explanation = bpcli.explain(dense_net("sigmoid"), method=method)
+    for target in ("dW1", "db1", "dX"):
+        step = explanation.step_for(target)
+        assert step.checks and all(check.ok for check in step.checks), (method, target)
+        assert step.derivation
+    if method == "trace":
+        assert "tr(" in explanation.step_for("dW1").derivation[0].text
+        check = explanation.step_for("dW1").checks[0]
+        assert np.ndim(check.left) == 0 and check.left == pytest.approx(check.right)
+    if method == "kron":
+        assert any(t.name == "kron1" for t in explanation.step_for("dW1").operands)
+        jacobian = next(t for t in explanation.step_for("dW1").operands if t.name == "kron1").value
+        A = bpcli.load(dense_net("sigmoid")).X
+        np.testing.assert_array_equal(jacobian, np.kron(A.T, np.eye(3)))
+    if method == "shapes":
+        assert "dZ⁽¹⁾ Xᵀ" in " ".join(explanation.step_for("dW1").explanation)
+
+
+def test_kron_skips_the_jacobian_for_big_layers():
+    explanation = bpcli.explain(dense_net("tanh", units=(20, 30, 1), m=10), method="kron")
+    step = explanation.step_for("dW1")
+    assert not any(t.name == "kron1" for t in step.operands)
+    assert any("too large" in s for s in step.explanation) and step.checks[0].ok
+
+
+def test_shapes_method_says_when_shapes_alone_are_ambiguous():
+    explanation = bpcli.explain(dense_net("tanh", units=(3, 3, 1), m=3), method="shapes")
+    assert any("several products" in s for s in explanation.step_for("dW1").explanation)
+
+
+def test_layer_forward_backward_filters():
+    full = bpcli.explain(CONV)
+    only = bpcli.explain(CONV, layer=1)
+    assert only.steps and all(step.layer == 1 for step in only.steps)
+    assert [s.target for s in only.steps] == [s.target for s in full.steps if s.layer == 1]
+    assert {s.section for s in bpcli.explain(CONV, backward=False, check=False).steps} == {"network", "forward"}
+    assert {s.section for s in bpcli.explain(CONV, forward=False).steps} == {"network", "backward", "check"}
+    with pytest.raises(UsageError):
+        bpcli.explain(CONV, layer=9)
+    with pytest.raises(UsageError):
+        bpcli.explain(CONV, method="magic")
+    with pytest.raises(UsageError):
+        bpcli.explain(CONV, lang="fr")
+
+
+def test_quiz_lookup_finds_exactly_one_worked_solution_per_gradient():
+    explanation = bpcli.explain(CONV)
+    for name in ("dW1", "db1", "dZ1", "dA1", "dA2", "dA3", "dW4", "dX"):
+        assert len([s for s in explanation.steps if s.target == name]) == 1
+
+
+def test_closing_check_uses_sampled_finite_differences():
+    step = bpcli.explain(CONV).steps[-1]
+    assert step.section == "check" and step.table is not None
+    assert [row[0] for row in step.table.rows] == ["W1", "b1", "W4", "b4", "X"]
+    assert all(row[-1] == EN["word.ok"] for row in step.table.rows)
+    checked, size = step.table.rows[-1][2].split("/")
+    assert int(checked) < int(size)  # X (2·2·9·9 = 324 entries) is sampled, not checked in full
+
+
+# ---- languages --------------------------------------------------------------------------
+
+def _static_keys() -> set[str]:
+    keys = set()
+    for path in NARRATE_DIR.glob("*.py"):
+        keys |= set(re.findall(r"""say\(\s*["']([A-Za-z0-9_.]+)["']""", path.read_text()))
+    return keys
+
+
+def _dynamic_keys() -> set[str]:
+    kinds = ("maxpool", "avgpool")
+    keys = {f"forward.activation.{a}" for a in ACTIVATIONS} | {f"backward.gprime.{a}" for a in ACTIVATIONS if a != "softmax"}
+    keys |= {f"loss.{loss}" for loss in LOSS_NAMES} | {f"backward.dA_output.{loss}" for loss in LOSS_NAMES}
+    keys |= {"backward.fused.bce", "backward.fused.softmax_ce"}
+    keys |= {f"title.{k}_forward" for k in kinds} | {f"title.{k}_backward" for k in kinds}
+    keys |= {f"forward.{k}" for k in kinds} | {f"backward.{k}.why" for k in kinds} | {f"check.{k}_route" for k in kinds}
+    keys |= {f"section.{s}" for s in ("network", "forward", "backward", "check")}
+    keys |= {f"shapes.{w}" for w in ("weight", "bias", "input")} | {f"check.kron_{w}" for w in ("weight", "bias", "input")}
+    return keys
+
+
+def test_every_used_sentence_key_exists_in_every_language():
+    used = _static_keys() | _dynamic_keys()
+    for lang, table in MESSAGES.items():
+        assert not used - set(table), (lang, sorted(used - set(table)))
+    assert set(EN) == set(ZH)
+    assert not set(EN) - used, f"unused keys: {sorted(set(EN) - used)}"
+
+
+def test_translations_have_the_same_fields_and_are_chinese():
+    fields = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    for key in EN:
+        assert fields(EN[key]) == fields(ZH[key]), key
+        assert re.search(r"[\u4e00-\u9fff]", ZH[key]) or not re.search(r"[a-z]{4,} [a-z]{4,}", ZH[key]), key
+    joined = "".join(ZH.values())
+    for term in ("反向传播", "前向传播", "链式法则", "维度相容", "逐元素", "损失函数", "激活函数", "池化"):
+        assert term in joined
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_zh_narration_is_complete_and_formulas_are_language_independent(method):
+    en, zh = bpcli.explain(CONV, method=method), bpcli.explain(CONV, method=method, lang="zh")
+    assert [s.target for s in en.steps] == [s.target for s in zh.steps]
+    for a, b in zip(en.steps, zh.steps):
+        assert a.formula_latex == b.formula_latex and a.formula_text == b.formula_text
+        assert all(re.search(r"[\u4e00-\u9fff]", sentence) for sentence in b.explanation), b.title
+
+
+def test_largest_networks_stay_bounded():
+    rng = np.random.default_rng(0)
+    m = 16
+    Y = np.zeros((10, m))
+    Y[rng.integers(0, 10, m), np.arange(m)] = 1
+    spec = {"input": {"X": rng.normal(size=(m, 3, 48, 48)), "Y": Y},
+            "layers": [{"type": "conv2d", "filters": 8, "kernel": 3, "activation": "relu"},
+                       {"type": "maxpool", "size": 2}, {"type": "flatten"},
+                       {"type": "dense", "units": 10, "activation": "softmax"}], "loss": "softmax_ce"}
+    network = bpcli.load(spec)
+    start = time.perf_counter()
+    explanation = explain(network, method="kron")
+    assert time.perf_counter() - start < 20
+    assert all(entry.total_terms >= len(entry.terms) and len(entry.terms) <= 7
+               for step in explanation.steps for entry in step.worked)
