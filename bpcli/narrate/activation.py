@@ -77,7 +77,7 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     formulas = FORMULAS[name]
     g_prime = derivative_tensor(record)
     derivation = methods.for_name(ctx.method).activation(ctx, record, g_prime.value)
-    notes = [ctx.say("note.slip000_gprime", layer=l)]
+    notes = [ctx.say("note.slip000_gprime", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
         notes.append(ctx.say("note.relu_kink", count=int((record.Z == 0).sum())))
     return Step(

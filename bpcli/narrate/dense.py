@@ -52,7 +52,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
                        np.stack([parts.G[i], parts.A_prev[k]], axis=1), record.dW[i, k])
     notes = [ctx.say("note.no_extra_1_over_m")]
     if record is ctx.last:
-        notes.append(ctx.say("note.slip002_dW", layer=l, prev=l - 1))
+        notes.append(ctx.say("note.slip002_dW", layer=l, prev_A=A.text, this_A=symbol("A", l).text))
     if l == 1:
         notes.append(ctx.say("note.slip004_dW1"))
     return Step(
@@ -91,7 +91,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     entry = worked_sum(dA_prev.at((k, j)), Formula(rf"\sum_i {W.latex}_{{i,{k}}} {dZ.latex}_{{i,{j}}}",
                                                    f"Σᵢ {W.text}[i,{k}]·{dZ.text}[i,{j}]"),
                        np.stack([parts.W[:, k], parts.G[:, j]], axis=1), core[k, j])
-    notes = [ctx.say("note.slip002_dA", layer=l)] if record is ctx.last else []
+    notes = [ctx.say("note.slip002_dA", W=W.text, dW=symbol("dW", l).text)] if record is ctx.last else []
     explanation = [ctx.say("backward.dA_prev.why")]
     if l > 1:
         explanation.append(ctx.say("backward.dA_prev.next", prev=l - 1))

@@ -176,12 +176,12 @@ EN: dict[str, str] = {
     "note.no_extra_1_over_m": "No 1/m here: dZ is ∂J/∂Z and already contains it. Adding another 1/m, as a mix of "
                               "conventions would, makes the gradient m times too small.",
     "note.slip002_summary": "Text 002's summary table writes dW^[L] = (1/m) dZ^[L] A^[L]ᵀ; it should be A^[L−1]ᵀ.",
-    "note.slip002_dW": "The input of layer {layer} is A⁽{prev}⁾, not A⁽{layer}⁾: text 002's summary table slips here "
+    "note.slip002_dW": "The input of layer {layer} is {prev_A}, not {this_A}: text 002's summary table slips here "
                        "(it writes A^[L]ᵀ).",
-    "note.slip002_dA": "It is W⁽{layer}⁾ᵀ dZ, not dW⁽{layer}⁾ᵀ dZ as text 002's summary table writes; the ⊙ g′(Z) of the "
+    "note.slip002_dA": "It is {W}ᵀ dZ, not {dW}ᵀ dZ as text 002's summary table writes; the ⊙ g′(Z) of the "
                        "layer below belongs to that layer's dZ step.",
     "note.slip002_sign": "dL/da = −(y/a − (1 − y)/(1 − a)); text 002 once writes + where − is meant.",
-    "note.slip000_gprime": "g′ is taken of Z⁽{layer}⁾ of this same layer, not of A, and not of another layer: text 000 "
+    "note.slip000_gprime": "g′ is taken of {Z} of this same layer, not of A, and not of another layer: text 000 "
                            "lets the index drift between l−1 and L−1 in (17)–(19) and (27), and writes g′(A) in (27).",
     "note.slip000_sum_index": "The sum runs over the samples j = 1..m (text 000's (16) starts at j = 0).",
     "note.slip004_dW1": "Text 004's closing summary once writes dz^[1] where dW^[1] is meant.",
@@ -352,10 +352,10 @@ ZH: dict[str, str] = {
                             "这里 dZ 严格表示 ∂J/∂Z，已经包含了 1/m（m = {m}），所以 dW = dZ Aᵀ 中没有 1/m。两种写法得到的 dW、db 相同。",
     "note.no_extra_1_over_m": "这里没有 1/m：dZ 就是 ∂J/∂Z，已经包含了它。如果混用两种约定再乘一次 1/m，梯度会小 m 倍。",
     "note.slip002_summary": "文本 002 的总结表写成 dW^[L] = (1/m) dZ^[L] A^[L]ᵀ；应为 A^[L−1]ᵀ。",
-    "note.slip002_dW": "第 {layer} 层的输入是 A⁽{prev}⁾，不是 A⁽{layer}⁾：文本 002 的总结表在这里写错了（写成 A^[L]ᵀ）。",
-    "note.slip002_dA": "这里是 W⁽{layer}⁾ᵀ dZ，而不是文本 002 总结表中的 dW⁽{layer}⁾ᵀ dZ；下一层的 ⊙ g′(Z) 属于那一层求 dZ 的步骤。",
+    "note.slip002_dW": "第 {layer} 层的输入是 {prev_A}，不是 {this_A}：文本 002 的总结表在这里写错了（写成 A^[L]ᵀ）。",
+    "note.slip002_dA": "这里是 {W}ᵀ dZ，而不是文本 002 总结表中的 {dW}ᵀ dZ；下一层的 ⊙ g′(Z) 属于那一层求 dZ 的步骤。",
     "note.slip002_sign": "dL/da = −(y/a − (1 − y)/(1 − a))；文本 002 有一处把 − 写成了 +。",
-    "note.slip000_gprime": "g′ 作用于本层的 Z⁽{layer}⁾，不是 A，也不是别的层：文本 000 在 (17)–(19) 和 (27) 中下标在 l−1 与 L−1 "
+    "note.slip000_gprime": "g′ 作用于本层的 {Z}，不是 A，也不是别的层：文本 000 在 (17)–(19) 和 (27) 中下标在 l−1 与 L−1 "
                            "之间混用，并且在 (27) 中写成了 g′(A)。",
     "note.slip000_sum_index": "求和对样本 j = 1..m 进行（文本 000 的 (16) 从 j = 0 开始）。",
     "note.slip004_dW1": "文本 004 的最后总结中有一处把 dW^[1] 写成了 dz^[1]。",

@@ -92,8 +92,8 @@ class Chain:
             [Formula(rf"{dW.latex}_{{ik}} = \sum_{{j=1}}^{{m}} \frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}}"
                      rf"\frac{{\partial {Z.latex}_{{ij}}}}{{\partial W^{{({l})}}_{{ik}}}} = \sum_{{j=1}}^{{m}} {dZ.latex}_{{ij}}\,{A.latex}_{{kj}}"
                      rf" = ({dZ.latex} {{{A.latex}}}^\top)_{{ik}}",
-                     f"{dW.text}[i,k] = Σⱼ ∂J/∂{Z.text}[i,j] · ∂{Z.text}[i,j]/∂W⁽{l}⁾[i,k] = Σⱼ₌₁..ₘ {dZ.text}[i,j]·{A.text}[k,j]"
-                     f" = ({dZ.text} {A.text}ᵀ)[i,k]".replace(f"W⁽{l}⁾", symbol("W", l).text))],
+                     f"{dW.text}[i,k] = Σⱼ ∂J/∂{Z.text}[i,j] · ∂{Z.text}[i,j]/∂{symbol('W', l).text}[i,k]"
+                     f" = Σⱼ₌₁..ₘ {dZ.text}[i,j]·{A.text}[k,j] = ({dZ.text} {A.text}ᵀ)[i,k]")],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{dZ.text} {A.text}ᵀ"), entrywise, parts.G @ parts.A_prev.T)])
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:

@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.model import Formula, IdentityCheck, Step
-from bpcli.narrate.notation import derived, shape_of, symbol
+from bpcli.narrate.notation import shape_of, symbol
 
 
 def windows(A_prev: np.ndarray, size: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
@@ -107,7 +107,7 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
                                f"Σ over windows (y,x) ∈ {{{windows_text}}} of {scale_text}{dA.text}[{n},{c},y,x]"),
                        factors, core[n, c, i, j])
     mask_name = "mask" if kind == "maxpool" else "count"
-    mask = derived(f"{mask_name}{l}", rf"\mathrm{{{mask_name}}}^{{({l})}}", f"{mask_name}⁽{l}⁾").tensor(count)
+    mask = symbol(mask_name, l).tensor(count)  # how many windows route their gradient to each element
     explanation = [ctx.say(f"backward.{kind}.why", k=k, area=k * k)]
     if s < k:
         explanation.append(ctx.say("backward.pool.overlap", s=s, k=k))

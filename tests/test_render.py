@@ -1,0 +1,209 @@
+"""bpcli.render: the shared matrix formatting, the terminal/Markdown/HTML renderers, golden
+renders of one small network (width 80, no colour, en and zh), and the explain command.
+
+Regenerate the golden files after an intended change with
+``BPCLI_UPDATE_GOLDEN=1 python -m pytest tests/test_render.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.cells import cell_len
+from rich.console import Console
+
+import bpcli
+from bpcli.render import html as html_render
+from bpcli.render import markdown as markdown_render
+from bpcli.render.matrix import format_number, matrix_latex, matrix_table, matrix_text
+from bpcli.render.terminal import print_explanation
+from conftest import REPO_ROOT, cli_env
+
+GOLDEN = Path(__file__).parent / "golden"
+SMALL_NET = GOLDEN / "small_net.yaml"
+UPDATE = os.environ.get("BPCLI_UPDATE_GOLDEN") == "1"
+EXERCISES = sorted((REPO_ROOT / "exercises").glob("*.yaml"))
+
+
+def plain(renderable, width=80) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, highlight=False).print(renderable)
+    return buffer.getvalue()
+
+
+def terminal_text(explanation, width=80, precision=4) -> str:
+    buffer = io.StringIO()
+    print_explanation(explanation, Console(file=buffer, width=width, color_system=None, highlight=False),
+                      precision=precision)
+    return buffer.getvalue()
+
+
+# ---- matrix.py ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x, precision, text", [
+    (1.5, 4, "1.5000"), (-0.25, 2, "-0.25"), (-0.0, 4, "0.0000"), (-1e-9, 4, "-1.000e-09"), (0.0, 4, "0.0000"),
+    (2.5e7, 3, "2.50e+07"), (float("nan"), 4, "nan"), (float("-inf"), 4, "-inf"), (3.14159, 0, "3"),
+    (-0.00004, 4, "-4.000e-05"), (0.00005, 4, "0.0001"),
+])
+def test_format_number(x, precision, text):
+    assert format_number(x, precision) == text
+
+
+def test_matrix_text_aligns_decimals_and_summarises_like_numpy():
+    text = matrix_text(np.array([[1.0, -22.5], [0.125, 3.0]]), precision=2)
+    assert text.splitlines() == ["[ 1.00  -22.50 ]", "[ 0.12    3.00 ]"]
+    big = matrix_text(np.arange(400.0).reshape(20, 20), precision=0)
+    lines = big.splitlines()
+    assert len(lines) == 9 and "⋮" in lines[4] and "…" in lines[0]
+    assert lines[0].split()[1] == "0" and lines[-1].split()[-2] == "399"
+
+
+def test_matrix_latex_is_a_bmatrix_with_summaries():
+    assert matrix_latex(np.array([[1.0, -2.0]]), 1) == r"\begin{bmatrix}1.0 & -2.0\end{bmatrix}"
+    big = matrix_latex(np.ones((10, 10)), 0)
+    assert big.count(r"\cdots") == 8 and r"\vdots" in big and r"\ddots" in big
+    images = matrix_latex(np.zeros((3, 2, 2, 2)), 0)
+    assert r"\underset{[0, 0]}" in images and r"\cdots" in images
+    assert matrix_latex(np.array([np.inf, 1e-9]), 2) == r"\begin{bmatrix}\infty & 1.0\times 10^{-9}\end{bmatrix}"
+
+
+def test_matrix_table_titles_marks_and_images():
+    out = plain(matrix_table(np.array([[1.0, 2.0], [3.0, 4.0]]), "dW2", marks=np.array([[False, True], [False, False]])))
+    assert "dW2  2×2" in out and "2.0000✗" in out and out.count("✗") == 1
+    images = plain(matrix_table(np.zeros((2, 3, 2, 2)), "A1"))
+    assert "A1  2×3×2×2" in images and "A1[0, 0]" in images and "A1[1, 2]" in images
+    assert "4 of 6" in images
+    big = plain(matrix_table(np.zeros((50, 50)), "W"))
+    assert all(cell_len(line) <= 80 for line in big.splitlines())
+    with pytest.raises(ValueError):
+        matrix_table(np.zeros((2, 2)), "x", marks=np.zeros((3, 3), dtype=bool))
+
+
+# ---- renderers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_terminal_output_fits_80_columns(path, lang):
+    text = terminal_text(bpcli.explain(str(path), lang=lang))
+    too_wide = [line for line in text.splitlines() if cell_len(line) > 80]
+    assert not too_wide, too_wide[:3]
+    assert "\x1b[" not in text
+
+
+def test_markdown_math_blocks_are_balanced_and_on_their_own_lines():
+    text = markdown_render.render_explanation(bpcli.explain(str(SMALL_NET), method="trace"))
+    assert text.count("$$") % 2 == 0
+    for block in re.findall(r"\$\$\n(.*?)\n\$\$", text, flags=re.S):
+        assert block.count("{") == block.count("}"), block
+        assert not re.search(r"\^\{[^{}]*\}\^", block), block  # never a double superscript
+        assert block.count(r"\begin{") == block.count(r"\end{")
+
+
+class _Balance(HTMLParser):
+    VOID = {"meta", "link", "br"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+        else:
+            self.errors.append(tag)
+
+
+def test_html_is_a_well_formed_page_readable_without_katex():
+    page = html_render.render_explanation(bpcli.explain(str(SMALL_NET), lang="zh"))
+    checker = _Balance()
+    checker.feed(page)
+    assert not checker.errors and not checker.stack
+    assert page.startswith("<!DOCTYPE html>") and 'lang="zh"' in page
+    assert 'data-latex="dW^{(2)} = dZ^{(2)} {A^{(1)}}^\\top"' in page
+    assert ">dW⁽²⁾ = dZ⁽²⁾ A⁽¹⁾ᵀ<" in page  # the Unicode formula is the content before KaTeX runs
+    assert '<table class="matrix">' in page
+
+
+def test_notebook_reprs():
+    explanation = bpcli.explain(str(SMALL_NET))
+    assert explanation._repr_markdown_().startswith("# Golden")
+    assert "<!DOCTYPE" not in explanation._repr_html_() and "<h1>" in explanation._repr_html_()
+
+
+def test_step_pause_is_called_between_steps():
+    explanation = bpcli.explain(str(SMALL_NET))
+    calls = []
+    print_explanation(explanation, Console(file=io.StringIO(), width=80), step_pause=lambda: calls.append(1))
+    assert len(calls) == len(explanation.steps) - 1
+
+
+def test_precision_applies_everywhere():
+    explanation = bpcli.explain(str(SMALL_NET))
+    assert "0.50000000" in terminal_text(explanation, precision=8)
+    assert "0.50000000" in markdown_render.render_explanation(explanation, precision=8)
+
+
+# ---- golden renders ---------------------------------------------------------------------
+
+RENDERERS = {
+    "terminal.txt": terminal_text,
+    "md": markdown_render.render_explanation,
+    "html": html_render.render_explanation,
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("suffix", list(RENDERERS))
+def test_golden(lang, suffix):
+    text = RENDERERS[suffix](bpcli.explain(str(SMALL_NET), lang=lang))
+    path = GOLDEN / f"small_net.{lang}.{suffix}"
+    if UPDATE or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"{path.name} was missing and has been written; review it and run again")
+    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs; BPCLI_UPDATE_GOLDEN=1 regenerates it"
+
+
+# ---- the command ------------------------------------------------------------------------
+
+def run_explain(*args: str) -> subprocess.CompletedProcess:
+    """The explain command through a throwaway Typer app (the CLI module registers it too)."""
+    code = ("import sys, typer\nfrom bpcli.commands.explain import explain_command\n"
+            "app = typer.Typer()\napp.command('explain')(explain_command)\napp.command('noop')(lambda: None)\n"
+            "app(args=['explain', *sys.argv[1:]])\n")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=cli_env(),
+                          cwd=REPO_ROOT, timeout=120)
+
+
+def test_command_formats_filters_and_output(tmp_path):
+    done = run_explain(str(SMALL_NET), "--layer", "2", "--backward", "--lang", "zh")
+    assert done.returncode == 0, done.stderr
+    assert "第 2 层" in done.stdout and "第 1 层：" not in done.stdout and "前向传播" not in done.stdout
+    out = tmp_path / "handout.md"
+    done = run_explain(str(SMALL_NET), "--format", "markdown", "--method", "kron", "-o", str(out))
+    assert done.returncode == 0 and done.stdout == "" and out.read_text().startswith("# Golden")
+    done = run_explain(str(SMALL_NET), "--output", str(SMALL_NET))
+    assert done.returncode == 2 and "network file itself" in done.stderr
+    done = run_explain(str(SMALL_NET), "--layer", "7")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    done = run_explain(str(SMALL_NET), "--step", "--format", "html")
+    assert done.returncode == 2
+
+
+def test_command_module_imports_no_heavy_modules():
+    code = ("import sys, bpcli.commands.explain\n"
+            "print(sorted(m for m in ('numpy', 'rich', 'bpcli.narrate') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
