@@ -33,7 +33,7 @@ FORMULAS = {
         r"\tanh'({z}) = 1 - \tanh^2({z}) = 1 - {a} \odot {a}", "tanh′({z}) = 1 − tanh²({z}) = 1 − {a} ⊙ {a}"),
     "relu": ActivationFormulas(
         r"{a} = \max({z}, 0)", "{a} = max({z}, 0)",
-        r"\mathrm{{relu}}'({z}) = \mathbb{{1}}[{z} > 0]", "relu′({z}) = 1 where {z} > 0, else 0"),
+        r"\mathrm{{relu}}'({z}) = \mathbb{{1}}[{z} > 0]", "relu′({z}) = 𝟙[{z} > 0]"),
     "linear": ActivationFormulas(
         r"{a} = {z}", "{a} = {z}", r"g'({z}) = 1", "g′({z}) = 1"),
     "softmax": ActivationFormulas(

@@ -43,6 +43,7 @@ EN: dict[str, str] = {
     "label.derivation": "Derivation",
     "label.worked": "One entry worked out",
     "label.checks": "Checked on the numbers",
+    "label.terms": "terms",
     "label.conventions": "Conventions",
     "label.press_enter": "Press Enter for the next step…",
     # the network
@@ -130,9 +131,11 @@ EN: dict[str, str] = {
                               "positions whose window contains the entry, with the kernel index it meets.",
     # backward: pools and flatten
     "backward.maxpool.why": "Only the largest element of a window influenced the output, with slope 1, so the window's "
-                            "gradient goes to that element (the argmax mask) and the others get 0.",
+                            "gradient goes to that element (the argmax mask) and the others get 0. 𝒲(y,x) is the window of output "
+                            "position (y,x); the mask below counts how many windows send their gradient to each element.",
     "backward.avgpool.why": "Every element of a {k}×{k} window contributes 1/{area} of the mean, so each gets 1/{area} of "
-                            "the window's gradient.",
+                            "the window's gradient. 𝒲(y,x) is the window of output position (y,x); count below says "
+                            "how many windows each element belongs to.",
     "backward.pool.overlap": "With stride {s} < size {k} the windows overlap: an element in several windows collects "
                              "the gradient of each, and the contributions add.",
     "backward.flatten.why": "flatten only moved numbers, so the gradient moves back: each entry of dA returns to the "
@@ -251,6 +254,7 @@ ZH: dict[str, str] = {
     "label.derivation": "推导",
     "label.worked": "手算一个元素",
     "label.checks": "已用实际数值验证",
+    "label.terms": "项",
     "label.conventions": "约定",
     "label.press_enter": "按回车键继续下一步…",
     "conventions": "每一列是一个样本；层编号为 1..L，A⁽⁰⁾ = X；dT 严格表示 ∂J/∂T（所以损失函数的 1/m 已经包含在 dZ⁽ᴸ⁾ 里）；"
@@ -316,8 +320,10 @@ ZH: dict[str, str] = {
                             "在 dZ 的元素之间插入 {s}−1 个 0（对应步长），上方补 {top} 行 0、左侧补 {left} 列 0"
                             "（卷积核大小 − 1 − padding；为负时表示裁掉），得到下面的 pad(dZ)，再与旋转 180° 的卷积核 ROT180(W) 做互相关。",
     "backward.conv_dA.entry": "用索引公式（文本 001）可以直接算出每个元素：对所有窗口包含该元素的卷积核和输出位置求和，乘以它所对应的卷积核元素。",
-    "backward.maxpool.why": "窗口中只有最大的元素影响了输出（斜率为 1），所以窗口的梯度全部传给这个元素（argmax 掩码），其余为 0。",
-    "backward.avgpool.why": "{k}×{k} 窗口中每个元素对平均值的贡献都是 1/{area}，所以每个元素得到窗口梯度的 1/{area}。",
+    "backward.maxpool.why": "窗口中只有最大的元素影响了输出（斜率为 1），所以窗口的梯度全部传给这个元素（argmax 掩码），其余为 0。"
+                            "𝒲(y,x) 表示输出位置 (y,x) 的窗口；下面的 mask 记录每个元素收到几个窗口的梯度。",
+    "backward.avgpool.why": "{k}×{k} 窗口中每个元素对平均值的贡献都是 1/{area}，所以每个元素得到窗口梯度的 1/{area}。"
+                            "𝒲(y,x) 表示输出位置 (y,x) 的窗口；下面的 count 记录每个元素属于几个窗口。",
     "backward.pool.overlap": "步长 {s} < 窗口大小 {k}，窗口有重叠：属于多个窗口的元素会收到每个窗口的梯度，这些梯度相加。",
     "backward.flatten.why": "flatten 只是搬动了数的位置，所以梯度原样搬回去：dA 的每个元素回到它原来的图像位置。",
     "chain.activation": "链式法则，逐元素：Z[i,j] 只通过 A[i,j] 影响 J。",

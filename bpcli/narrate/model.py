@@ -65,23 +65,25 @@ class WorkedEntry:
     def ok(self) -> bool:
         return bool(np.isclose(self.value, self.expected, rtol=1e-9, atol=1e-12))
 
-    def _terms(self, precision: int, times: str, open_: str, close: str) -> str:
+    def _terms(self, precision: int, times: str, open_: str, close: str, terms_word: str) -> str:
         def factor(x: float) -> str:
             text = format_number(x, precision)
             return f"{open_}{text}{close}" if text.startswith("-") else text
 
         shown = [times.join(factor(x) for x in term) for term in self.terms]
         if self.total_terms > len(self.terms):
-            shown.append(f"… ({self.total_terms} terms)" if times == "·" else
-                         rf"\cdots\ ({self.total_terms}\ \text{{terms}})")
+            shown.append(f"… ({self.total_terms} {terms_word})" if times == "·" else
+                         rf"\cdots\ ({self.total_terms}\ \text{{{terms_word}}})")
         return " + ".join(shown) if shown else "0"
 
-    def as_text(self, precision: int = 4) -> str:
-        return (f"{self.label.text} = {self.symbolic.text} = {self._terms(precision, '·', '(', ')')} "
+    def as_text(self, precision: int = 4, terms_word: str = "terms") -> str:
+        """'dW⁽²⁾[0,1] = Σⱼ … = (0.1)·0.2 + … = 0.0345'; ``terms_word`` names the count of terms
+        left out, in the narration's language (``Labels.terms``)."""
+        return (f"{self.label.text} = {self.symbolic.text} = {self._terms(precision, '·', '(', ')', terms_word)} "
                 f"= {format_number(self.value, precision)}")
 
-    def as_latex(self, precision: int = 4) -> str:
-        terms = self._terms(precision, r" \cdot ", "(", ")")
+    def as_latex(self, precision: int = 4, terms_word: str = "terms") -> str:
+        terms = self._terms(precision, r" \cdot ", "(", ")", terms_word)
         return rf"{self.label.latex} = {self.symbolic.latex} = {terms} = {format_number(self.value, precision)}"
 
 
@@ -188,6 +190,7 @@ class Labels:
     derivation: str
     worked: str
     checks: str
+    terms: str
     conventions: str
     press_enter: str
 

@@ -33,7 +33,7 @@ LOSSES = {
         "d{a} = (1/m) ( −Y/{a} + (1 − Y)/(1 − {a}) )"),
     "softmax_ce": LossFormulas(
         r"J = -\frac{{1}}{{m}} \sum_{{i,j}} Y_{{ij}} \log {a}_{{ij}}", "J = −(1/m) Σᵢⱼ Y log {a}",
-        r"d{a} = -\frac{{Y}}{{m\,{a}}}", "d{a} = −Y / (m {a})   (0 where Y = 0)"),
+        r"d{a} = -\frac{{Y}}{{m\,{a}}}", "d{a} = −Y / (m {a})"),
     "mse": LossFormulas(
         r"J = \frac{{1}}{{2m}} \sum_{{i,j}} ({a}_{{ij}} - Y_{{ij}})^2", "J = (1/(2m)) Σᵢⱼ ({a} − Y)²",
         r"d{a} = \frac{{1}}{{m}} ({a} - Y)", "d{a} = ({a} − Y) / m"),

@@ -67,7 +67,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         section="forward", title=ctx.say(f"title.{kind}_forward", layer=l),
         explanation=[ctx.say(f"forward.{kind}", k=k, s=s)],
         formula_latex=rf"{A.latex}_{{n,c,y,x}} = {op}_{{0 \le i,j < {k}}} {A_in.latex}_{{n,c,\,{s}y+i,\,{s}x+j}}",
-        formula_text=f"{A.text}[n,c,y,x] = {op_text} over 0≤i,j<{k} of {A_in.text}[n,c, {s}y+i, {s}x+j]",
+        formula_text=f"{A.text}[n,c,y,x] = {op_text}_(0≤i,j<{k}) {A_in.text}[n,c, {s}y+i, {s}x+j]",
         shapes=(f"{shape_of(A_prev.shape)} → {shape_of(record.A.shape)};  ⌊({H} − {k})/{s}⌋ + 1 = {Ho},  "
                 f"⌊({W} − {k})/{s}⌋ + 1 = {Wo}"),
         operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,
@@ -104,7 +104,7 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     scale_latex, scale_text = ("", "") if kind == "maxpool" else (rf"\tfrac{{1}}{{{k * k}}}\,", f"(1/{k * k})·")
     entry = worked_sum(dA_prev.at((n, c, i, j)),
                        Formula(rf"\sum_{{(y,x) \in \{{{windows_text}\}}}} {scale_latex}{dA.latex}_{{{n},{c},y,x}}",
-                               f"Σ over windows (y,x) ∈ {{{windows_text}}} of {scale_text}{dA.text}[{n},{c},y,x]"),
+                               f"Σ_(y,x)∈{{{windows_text}}} {scale_text}{dA.text}[{n},{c},y,x]"),
                        factors, core[n, c, i, j])
     mask_name = "mask" if kind == "maxpool" else "count"
     mask = symbol(mask_name, l).tensor(count)  # how many windows route their gradient to each element
@@ -112,13 +112,13 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     if s < k:
         explanation.append(ctx.say("backward.pool.overlap", s=s, k=k))
     if kind == "maxpool":
-        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) = \operatorname{{argmax}}\ \text{{of window}}\ (y,x)}}"
+        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) = \operatorname{{argmax}} \mathcal{{W}}(y,x)}}"
                          rf" {dA.latex}_{{n,c,y,x}}")
-        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ over windows (y,x) whose argmax is (i,j) of {dA.text}[n,c,y,x]"
+        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ_(y,x): (i,j) = argmax 𝒲(y,x) {dA.text}[n,c,y,x]"
     else:
-        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) \in \text{{window}}\ (y,x)}}"
+        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) \in \mathcal{{W}}(y,x)}}"
                          rf" \frac{{1}}{{{k * k}}}\, {dA.latex}_{{n,c,y,x}}")
-        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ over windows (y,x) containing (i,j) of {dA.text}[n,c,y,x] / {k * k}"
+        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ_(y,x): (i,j) ∈ 𝒲(y,x) {dA.text}[n,c,y,x] / {k * k}"
     notes = [ctx.say("note.tied_max")] if kind == "maxpool" and getattr(record.cache, "tied_windows", 0) else []
     return [Step(
         section="backward", title=ctx.say(f"title.{kind}_backward", layer=l, name=dA_prev.text),

@@ -52,7 +52,7 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
         blocks.append(display_math(_tensors_latex([step.result], precision)))
     for entry in step.worked:
         blocks.append(f"**{labels.worked}:** {'✓' if entry.ok else '✗'}")
-        blocks.append(display_math(entry.as_latex(precision)))
+        blocks.append(display_math(entry.as_latex(precision, labels.terms)))
     if step.checks:
         blocks.append(f"**{labels.checks}:**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in step.checks))
     blocks += [f"> **{labels.notes}:** {note}" for note in step.notes]

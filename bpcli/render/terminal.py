@@ -64,7 +64,7 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
         parts.append(_tensor(step.result, precision))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
-        parts.append(_labelled(labels.worked, f"{entry.as_text(precision)} {mark}"))
+        parts.append(_labelled(labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
     if step.checks:
         parts.append(Text(f"{labels.checks}:", style="bold"))
         parts += [Padding(Text(check.summary(precision), style="green" if check.ok else "bold red"), (0, 0, 0, INDENT), expand=False)
