@@ -68,7 +68,8 @@ def run_cli_batch(many_args: list[list[Any]], timeout: float = 120) -> list[tupl
     """Run ``bpcli ARGS`` for each ARGS in one Python process (``bpcli.__main__.main`` with
     sys.argv set, stdout/stderr captured, SystemExit as the exit code, an escaped exception as a
     traceback on stderr and exit code 1): the CLI's own code path without paying interpreter and
-    import start-up per call. Use ``run_cli`` where the process boundary itself matters."""
+    import start-up per call (no stdin: FILE must not be -). Use ``run_cli`` where the process
+    boundary itself matters."""
     payload = json.dumps([[str(a) for a in args] for args in many_args]).encode()
     done = subprocess.run([sys.executable, "-c", _BATCH_RUNNER], input=payload, capture_output=True,
                           timeout=timeout, env=cli_env(), cwd=REPO_ROOT)
@@ -85,26 +86,11 @@ def write_network(directory: Path, network: dict[str, Any] | str, name: str = "n
 
 
 @pytest.fixture
-def cli():
-    """``run_cli`` as a fixture."""
-    return run_cli
-
-
-@pytest.fixture
 def network_file(tmp_path):
     """``network_file(mapping_or_text, name="net.yaml")`` writes a network into tmp_path."""
     def write(network: dict[str, Any] | str, name: str = "net.yaml") -> Path:
         return write_network(tmp_path, network, name)
     return write
-
-
-@pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    """The shared reference cases, or a skip when the repository was cloned without them."""
-    if not REFERENCE_DIR.is_dir() or not any(REFERENCE_DIR.glob("*.expected.json")):
-        pytest.skip(f"shared reference cases not found at {REFERENCE_DIR} "
-                    "(clone the repository next to shared/)")
-    return REFERENCE_DIR
 
 
 def reference_names() -> list[str]:
