@@ -5,19 +5,16 @@ and the few helpers they all use (a layer's input, an entry worth working out, a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from bpcli.core.network import LayerRecord, Run
 from bpcli.narrate.messages import Messages
 from bpcli.narrate.model import Formula, WorkedEntry
-from bpcli.narrate.notation import Symbol, symbol
+from bpcli.narrate.notation import symbol
 
 #: terms of an index sum written out with their numbers before '… (N terms)'
 SHOWN_TERMS = 6
-#: the Kronecker Jacobian is printed only when both its sides are at most this long
-KRON_MAX_SIDE = 24
 
 
 @dataclass
@@ -54,10 +51,6 @@ class Context:
         if position == 0:
             return self.run.dX.reshape(self.network.input_for_layers().shape)
         return self.run.records[position - 1].dA
-
-    def input_gradient_target(self, record: LayerRecord) -> str:
-        """'dA1', or 'dX' for the first layer (the name grading uses)."""
-        return symbol("dA", record.layer.index - 1).name
 
     def input_gradient_result(self, record: LayerRecord):
         """The result tensor of a dA⁽ˡ⁻¹⁾ step: dX is shown in the shape X was given in."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.narrate.model import NamedTensor
+from bpcli.render.matrix import shape_text
 
 _SUPERSCRIPT = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
 
@@ -48,8 +49,8 @@ def derived(name: str, latex: str, text: str) -> Symbol:
 
 
 def shape_of(shape: tuple[int, ...]) -> str:
-    """(3, 2) → '3×2'."""
-    return "×".join(str(n) for n in shape)
+    """(3, 2) → '3×2'; () → '' (a layer without that tensor, in the summary table)."""
+    return shape_text(shape) if shape else ""
 
 
 def matmul_shapes(left: tuple[int, ...], right: tuple[int, ...], result: tuple[int, ...]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, TableData
-from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices, shape_text
+from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
 
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 
