@@ -81,6 +81,8 @@ def test_matrix_table_titles_marks_and_images():
     images = plain(matrix_table(np.zeros((2, 3, 2, 2)), "A1"))
     assert "A1  2×3×2×2" in images and "A1[0, 0]" in images and "A1[1, 2]" in images
     assert "4 of 6" in images
+    counts = plain(matrix_table(np.array([[0, 2], [1, 0]]), "mask2"))
+    assert "2" in counts and "." not in counts.replace("…", "")
     big = plain(matrix_table(np.zeros((50, 50)), "W"))
     assert all(cell_len(line) <= 80 for line in big.splitlines())
     with pytest.raises(ValueError):

@@ -32,21 +32,22 @@ def window_positions(index: int, size: int, stride: int, count: int) -> list[int
 def route(A_prev: np.ndarray, upstream: np.ndarray, size: int, stride: int,
           kind: str) -> tuple[np.ndarray, np.ndarray]:
     """(dA_prev, routing count): each window's upstream gradient to its first maximum (maxpool) or
-    spread as 1/size² (avgpool), added where windows overlap. Both (m, C, H, W)."""
+    spread as 1/size² (avgpool), added where windows overlap. Both (m, C, H, W); the count is an
+    integer tensor (how many windows send gradient to each element)."""
     m, C, Ho, Wo = upstream.shape
     dA_prev = np.zeros(A_prev.shape)
-    count = np.zeros(A_prev.shape)
+    count = np.zeros(A_prev.shape, dtype=np.int64)
     n, c, y, x = np.meshgrid(np.arange(m), np.arange(C), np.arange(Ho), np.arange(Wo), indexing="ij")
     if kind == "maxpool":
         flat = windows(A_prev, size, stride, (Ho, Wo)).reshape(m, C, Ho, Wo, size * size).argmax(axis=-1)
         rows, cols = stride * y + flat // size, stride * x + flat % size
         np.add.at(dA_prev, (n, c, rows, cols), upstream)
-        np.add.at(count, (n, c, rows, cols), 1.0)
+        np.add.at(count, (n, c, rows, cols), 1)
         return dA_prev, count
     for i in range(size):
         for j in range(size):
             np.add.at(dA_prev, (n, c, stride * y + i, stride * x + j), upstream / (size * size))
-            np.add.at(count, (n, c, stride * y + i, stride * x + j), 1.0)
+            np.add.at(count, (n, c, stride * y + i, stride * x + j), 1)
     return dA_prev, count
 
 

@@ -110,12 +110,13 @@ def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int,
     """Row by row: (row index or None for the ellipsis row, [(column index or None, text)])."""
     rows = shown_indices(matrix.shape[0], max_rows)
     cols = shown_indices(matrix.shape[1], max_cols)
+    counts = matrix.dtype.kind in "iub"  # integer tensors (masks, counts) are shown without decimals
     for i in rows:
         if i is None:
             yield None, [(j, "⋮" if j is not None else "⋱") for j in cols]
             continue
-        yield i, [(j, format_number(matrix[i, j], precision) if j is not None else ELLIPSIS)
-                  for j in cols]
+        yield i, [(j, (str(int(matrix[i, j])) if counts else format_number(matrix[i, j], precision))
+                   if j is not None else ELLIPSIS) for j in cols]
 
 
 def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8) -> str:
