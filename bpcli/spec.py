@@ -9,10 +9,11 @@ that repeat a list a million times included).
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -101,9 +102,10 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
     if not text.strip() or all(line.lstrip().startswith("#") for line in text.splitlines() if line.strip()):
         raise SpecError("the file is empty; a network file needs input, layers and loss "
                         "(`bpcli new dense` prints a starter)", code="empty_file", file=file_label)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        document = yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+        document = yaml.load(text, Loader=_strict_safe_loader())  # noqa: S506 - a SafeLoader
+    except SpecError as exc:
+        raise exc.with_file(file_label) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -122,6 +124,29 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
         raise SpecError(f"expected a mapping with keys input, layers and loss at the top level, "
                         f"found {_describe(document)}", code="not_mapping", file=file_label)
     return document
+
+
+@functools.lru_cache(maxsize=1)
+def _strict_safe_loader():
+    """YAML's safe loader (the C one when available) that refuses a key given twice in one
+    mapping: plain YAML keeps the last silently, and a learner would compute the wrong W."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictSafeLoader(base):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, Hashable) and key in seen:
+                    mark = key_node.start_mark
+                    raise SpecError(f"the key {key!r} appears twice in one mapping; keep one",
+                                    path=f"line {mark.line + 1}, column {mark.column + 1}", code="duplicate_key")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictSafeLoader
 
 
 def from_mapping(document: Mapping, file_label: str | None = None) -> Network:

@@ -384,3 +384,14 @@ def test_api_deeply_nested_and_self_referential_lists():
     loop.append(loop)
     with pytest.raises(SpecError):
         bpcli.compute(edit(DENSE, lambda s: s["input"].update(X=loop)))
+
+
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
+    file = tmp_path / "dup.yaml"
+    file.write_text("input: {X: [[1]], Y: [[1]]}\n"
+                    "layers:\n"
+                    "  - {type: dense, units: 1, activation: sigmoid, W: [[1]], W: [[2]]}\n"
+                    "loss: bce\n")
+    code, out, err = run_cli(["compute", str(file)])
+    assert code == 2 and "Traceback" not in err
+    assert str(file) in err and "line 3" in err and "'W' appears twice" in err

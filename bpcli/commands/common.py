@@ -3,6 +3,7 @@ into one line on stderr and an exit code (0 ok, 1 a check that failed, 2 bad inp
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator
@@ -18,16 +19,25 @@ def load_network(file: str):
     return spec.load_bytes(data, label)
 
 
+def _plain_requested() -> bool:
+    # Rich drops colours for NO_COLOR but keeps bold and underline; no-color.org users want none
+    return bool(os.environ.get("NO_COLOR"))
+
+
 def stdout_console():
-    """A Rich console on stdout; plain when piped or NO_COLOR is set (Rich detects both)."""
+    """A Rich console on stdout; plain when piped (Rich detects it) or NO_COLOR is set."""
     from rich.console import Console
 
+    if _plain_requested():
+        return Console(highlight=False, color_system=None)
     return Console(highlight=False)
 
 
 def stderr_console():
     from rich.console import Console
 
+    if _plain_requested():
+        return Console(stderr=True, highlight=False, color_system=None)
     return Console(stderr=True, highlight=False)
 
 
