@@ -127,7 +127,7 @@ def test_dense_steps_in_order_with_their_formulas():
     assert explanation.step_for("dW1").formula_text == "dW⁽¹⁾ = dZ⁽¹⁾ Xᵀ"
     assert explanation.step_for("dA1").formula_text == "dA⁽¹⁾ = W⁽²⁾ᵀ dZ⁽²⁾"
     assert explanation.step_for("dX").formula_latex == r"dX = {W^{(1)}}^\top dZ^{(1)}"
-    assert explanation.step_for("db1").formula_text.startswith("db⁽¹⁾ = Σⱼ₌₁..ₘ dZ⁽¹⁾[:, j]")
+    assert explanation.step_for("db1").formula_text.startswith("db⁽¹⁾ = Σⱼ dZ⁽¹⁾[:, j]")
     dZ1 = explanation.step_for("dZ1")
     assert dZ1.formula_text.startswith("dZ⁽¹⁾ = dA⁽¹⁾ ⊙ g′(Z⁽¹⁾)")
     assert "1 − tanh²(Z⁽¹⁾) = 1 − A⁽¹⁾ ⊙ A⁽¹⁾" in dZ1.formula_text
@@ -194,7 +194,7 @@ def test_conv_backward_shows_padded_dz_rotated_kernel_and_full_correlation():
     # stride 2: dZ's entries sit every second row/column, after kh − 1 − p = 1 zero row on top
     dZ = result.records[0].dZ
     np.testing.assert_array_equal(padded[:, :, 1::2, 1::2][:, :, :dZ.shape[2], :dZ.shape[3]], dZ)
-    assert "ROT180" in step.formula_text and "i+p−s·y" in step.formula_text
+    assert "ROT180" in step.formula_text and "i+1−2y" in step.formula_text  # p = 1, s = 2 written as numbers
     assert step.checks[0].ok and "full correlation" in step.checks[0].description
     assert step.worked[0].ok and "W⁽¹⁾[f," in step.worked[0].symbolic.text
     dW = explanation.step_for("dW1")
@@ -292,7 +292,12 @@ def test_closing_check_uses_sampled_finite_differences():
 def _static_keys() -> set[str]:
     keys = set()
     for path in NARRATE_DIR.glob("*.py"):
-        keys |= set(re.findall(r"""say\(\s*["']([A-Za-z0-9_.]+)["']""", path.read_text()))
+        text = path.read_text()
+        keys |= set(re.findall(r"""say\(\s*["']([A-Za-z0-9_.]+)["']""", text))
+        for key in re.findall(r"""say\.count\(\s*["']([A-Za-z0-9_.]+)["']""", text):
+            keys |= {f"{key}.one", f"{key}.other"}
+        for key in re.findall(r"""say\.count\(\s*key\s*\+\s*["']([A-Za-z0-9_.]+)["']""", text):
+            keys |= {f"count.{kind}{key}.{form}" for kind in ("rows", "columns") for form in ("one", "other")}
     return keys
 
 
@@ -305,6 +310,7 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"forward.{k}" for k in kinds} | {f"backward.{k}.why" for k in kinds} | {f"check.{k}_route" for k in kinds}
     keys |= {f"section.{s}" for s in ("network", "forward", "backward", "check")}
     keys |= {f"shapes.{w}" for w in ("weight", "bias", "input")} | {f"check.kron_{w}" for w in ("weight", "bias", "input")}
+    keys |= {f"count.{kind}.{form}" for kind in ("rows", "columns") for form in ("one", "other")}
     return keys
 
 
@@ -350,3 +356,128 @@ def test_largest_networks_stay_bounded():
     assert time.perf_counter() - start < 20
     assert all(entry.total_terms >= len(entry.terms) and len(entry.terms) <= 7
                for step in explanation.steps for entry in step.worked)
+
+
+# ---- review fixes: grammar, conv shorthand and framing, no repeated sentences, notation ----
+
+ONE_SAMPLE = {"input": {"X": [[1.0], [2.0]], "Y": [[1]]},
+              "layers": [{"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.5, -0.25]], "b": [[0.0]]}],
+              "loss": "bce"}
+
+
+def test_counts_are_singular_or_plural_in_english():
+    explanation = bpcli.explain(ONE_SAMPLE)
+    intro = explanation.steps[0].explanation[0]
+    assert intro.startswith("1 layer, loss bce, m = 1 sample, 3 parameters")
+    assert "samples" not in intro and "layers" not in intro
+    assert "m = 1" in explanation.step_for("Z1").explanation[0] and "columns" not in explanation.step_for("Z1").explanation[0]
+    assert bpcli.explain(dense_net("tanh")).steps[0].explanation[0].startswith("2 layers, loss bce, m = 3 samples")
+    relu = {"input": {"X": [[0.0, 1.0]], "Y": [[1, 0]]},
+            "layers": [{"type": "dense", "units": 1, "activation": "relu", "W": [[1.0]], "b": [[0.0]]},
+                       {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[1.0]], "b": [[0.0]]}], "loss": "bce"}
+    notes = bpcli.explain(relu).step_for("dZ1").notes
+    assert any(note.startswith("1 entry of Z is exactly 0") for note in notes), notes
+    assert "共 1 层" in bpcli.explain(ONE_SAMPLE, lang="zh").steps[0].explanation[0]
+
+
+def test_messages_count_picks_the_form():
+    from bpcli.narrate.messages import Messages
+
+    say = Messages("en")
+    assert [say.count("count.rows", n) for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert Messages("zh").count("count.rows", 2) == "2 行"
+
+
+def _conv_net(stride, padding, size=4, kernel=3):
+    return image_net([{"type": "conv2d", "filters": 2, "kernel": kernel, "stride": stride, "padding": padding,
+                       "activation": "tanh"}, {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "sigmoid"}],
+                     shape=(2, 2, size, size))
+
+
+def test_conv_dw_with_padding_shows_p_and_with_stride_the_dilated_dz():
+    network = bpcli.load(bpcli.load(str(REPO_ROOT / "exercises" / "09_conv_stride_padding.yaml")).source)
+    step = explain(network).step_for("dW1")
+    assert [t.name for t in step.operands] == ["P1", "dil(dZ1)"]
+    P, dil = step.operands[0].value, step.operands[1].value
+    assert P.shape == (1, 1, 6, 6) and dil.shape == (1, 1, 3, 3)
+    assert "(= P⁽¹⁾ ⋆ dil₂(dZ⁽¹⁾))" in step.formula_text and "X ⋆" not in step.formula_text
+    assert step.shapes == "(1×1×5×5 used, of 1×1×6×6) ⋆ (1×1×3×3) → 1×1×3×3"
+    assert any("1 zero between" in s for s in step.explanation) and any("first 5 rows" in s for s in step.explanation)
+    # the shorthand is right: the used part of P correlated with dil(dZ), summed over samples, is dW
+    used = P[:, :, :5, :5]
+    shorthand = np.array([[[[np.sum(used[:, c, i:i + 3, j:j + 3] * dil[:, f]) for j in range(3)] for i in range(3)]
+                           for c in range(1)] for f in range(1)])
+    np.testing.assert_allclose(shorthand, step.result.value)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 0), (2, 1), (3, 2)])
+def test_conv_dw_shorthand_holds_for_every_stride_and_padding(stride, padding):
+    step = bpcli.explain(_conv_net(stride, padding, size=7)).step_for("dW1")
+    first, second = step.operands[0].value, step.operands[1].value
+    assert step.operands[0].name == ("P1" if padding else "X")
+    assert step.operands[1].name == ("dZ1" if stride == 1 else "dil(dZ1)")
+    assert ("P⁽¹⁾" in step.formula_text) == bool(padding)
+    kh = 3  # valid correlation of the first operand with the second, summed over samples
+    out = np.zeros(step.result.shape)
+    for i in range(kh):
+        for j in range(kh):
+            out[:, :, i, j] = np.einsum("ncyx,nfyx->fc", first[:, :, i:i + second.shape[2], j:j + second.shape[3]], second)
+    np.testing.assert_allclose(out, step.result.value, atol=1e-12)
+
+
+def test_conv_forward_without_padding_does_not_mention_p():
+    step = bpcli.explain(_conv_net(1, 0)).step_for("Z1")
+    assert "P" not in step.formula_text and "padded" not in step.shapes and "padded" not in step.explanation[0]
+    assert "X[n,c, y+i, x+j]" in step.formula_text
+
+
+@pytest.mark.parametrize("stride, padding, size", [(2, 1, 4), (2, 1, 9), (1, 0, 5), (3, 2, 7), (2, 0, 6)])
+def test_conv_dx_framing_sentence_matches_the_padded_dz(stride, padding, size):
+    from bpcli.narrate.conv2d import frame
+
+    network = bpcli.load(_conv_net(stride, padding, size=size))
+    step = explain(network).step_for("dX")
+    padded = step.operands[0].value
+    Ho = run(network).records[0].dZ.shape[2]
+    top, bottom, skipped = frame(3, padding, stride, size, Ho)
+    assert padded.shape[2] == size + 3 - 1 == top + stride * (Ho - 1) + 1 + bottom
+    rows_with_dz = np.flatnonzero(np.any(padded != 0, axis=(0, 1, 3)))
+    assert rows_with_dz.min() >= top and rows_with_dz.max() <= padded.shape[2] - 1 - bottom
+    sentence = step.explanation[0]
+    row = lambda n: f"{n} row" + ("" if n == 1 else "s")
+    assert f"{row(top)} on top" in sentence and f"{row(bottom)} at the bottom" in sentence
+    assert ("zero between" in sentence or "zeros between" in sentence) == (stride > 1)
+    assert ("no window reached" in sentence) == (skipped > 0)
+    assert "1 rows" not in sentence and "1 zeros" not in sentence
+
+
+def test_dz_step_states_the_element_wise_dependence_once():
+    for method in METHOD_NAMES:
+        step = bpcli.explain(dense_net("tanh"), method=method).step_for("dZ1")
+        said = " ".join(step.explanation)
+        assert said.count("nothing else") + said.count("depends") + said.count("reaches") == 1, (method, said)
+    assert "only through" not in EN["chain.activation"] and "只依赖" not in ZH["chain.activation"]
+
+
+@pytest.mark.parametrize("method", ["trace", "kron"])
+def test_differentials_are_not_written_like_gradients(method):
+    """dW means ∂J/∂W everywhere; a differential (a small change) is written d(W)."""
+    explanation = bpcli.explain(dense_net("tanh"), method=method)
+    for target in ("dZ1", "dW1", "db1", "dX"):
+        text = " ".join(line.text for line in explanation.step_for(target).derivation)
+        assert not re.search(r"(?<![(∂])d[WZAbX]", text.replace("dJ", "")), (target, text)
+    assert "d(W⁽¹⁾)" in explanation.step_for("dW1").derivation[0].text
+
+
+def test_single_term_worked_entries_do_not_repeat_the_value():
+    step = bpcli.explain(_conv_net(1, 0)).step_for("dA1")  # flatten: one entry copied back
+    text = step.worked[0].as_text()
+    assert text.count("=") == 2, text
+
+
+def test_sums_over_samples_have_m_terms_and_text_002_dw_slip_is_noted_once():
+    explanation = bpcli.explain(dense_net("tanh"))
+    everything = " ".join(s.formula_text + " ".join(d.text for d in s.derivation) for s in explanation.steps)
+    assert "j=1" not in everything and "₌₁" not in everything
+    notes = [note for step in explanation.steps for note in step.notes if "A^[L]ᵀ" in note]
+    assert len(notes) == 1 and explanation.step_for("dW2").notes[-1] == notes[0]

@@ -1,7 +1,8 @@
 """Narration of a conv2d layer (cross-correlation, text 001's index sums, with stride and padding):
 
 forward  Z[n,f,y,x] = b[f] + Σ_{c,i,j} W[f,c,i,j] · P[n,c,s·y+i, s·x+j]   (P: A_prev zero-padded by p)
-dW       dW[f,c,i,j] = Σ_{n,y,x} dZ[n,f,y,x] · P[n,c,s·y+i, s·x+j]      (A_prev ⋆ dZ)
+dW       dW[f,c,i,j] = Σ_{n,y,x} dZ[n,f,y,x] · P[n,c,s·y+i, s·x+j]      (P ⋆ dil_s(dZ): P correlated
+         with dZ spread out by s − 1 zeros between entries; P = A_prev when p = 0)
 db       db[f] = Σ_{n,y,x} dZ[n,f,y,x]
 dA_prev  the full correlation of the stride-dilated, padded dZ with ROT180(W), entry by entry
          dA_prev[n,c,i,j] = Σ_{f,y,x} dZ[n,f,y,x] · W[f,c, i+p−s·y, j+p−s·x]   (kernel index in range)
@@ -18,6 +19,8 @@ from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.model import Formula, IdentityCheck, Step
 from bpcli.narrate.notation import derived, shape_of, symbol
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
 
 def padded_input(A_prev: np.ndarray, padding: int) -> np.ndarray:
     """A_prev (m, C, H, W) zero-padded by ``padding`` on every side: (m, C, H+2p, W+2p)."""
@@ -28,6 +31,37 @@ def padded_input(A_prev: np.ndarray, padding: int) -> np.ndarray:
 def _windows(P: np.ndarray, i: int, j: int, stride: int, Ho: int, Wo: int) -> np.ndarray:
     """(m, C, Ho, Wo): the element at kernel offset (i, j) of every window of P."""
     return P[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride]
+
+
+def dilated(dZ: np.ndarray, stride: int) -> np.ndarray:
+    """dZ (m, F, Ho, Wo) with stride − 1 zeros between neighbouring entries:
+    (m, F, s(Ho − 1) + 1, s(Wo − 1) + 1); dZ itself for stride 1."""
+    if stride == 1:
+        return dZ
+    m, F, Ho, Wo = dZ.shape
+    out = np.zeros((m, F, stride * (Ho - 1) + 1, stride * (Wo - 1) + 1))
+    out[:, :, ::stride, ::stride] = dZ
+    return out
+
+
+def frame(kernel: int, padding: int, stride: int, size: int, out: int) -> tuple[int, int, int]:
+    """The zero frame of pad(dZ) along one axis: (before, after, skipped). ``before`` is
+    kernel − 1 − padding, ``after`` what remains to reach size + kernel − 1 (negative: cropped);
+    ``skipped`` the rows of the padded input no window reached, (size + 2p − kernel) mod stride,
+    which are part of ``after``."""
+    before = kernel - 1 - padding
+    after = size + kernel - 1 - before - (stride * (out - 1) + 1)
+    return before, after, (size + 2 * padding - kernel) - stride * (out - 1)
+
+
+def offset(stride: int, var: str, shift: str) -> str:
+    """'y+i', '2y+i' (the stride written as a number, 1 left out)."""
+    return f"{var}+{shift}" if stride == 1 else f"{stride}{var}+{shift}"
+
+
+def input_symbol(layer_index: int, padding: int):
+    """P⁽ˡ⁾ (the zero-padded input) when padding > 0, else the input A⁽ˡ⁻¹⁾ itself."""
+    return symbol("P", layer_index) if padding else symbol("A", layer_index - 1)
 
 
 def dilated_padded_gradient(dZ: np.ndarray, stride: int, padding: int, kernel: tuple[int, int],
@@ -58,35 +92,45 @@ def full_correlation(full: np.ndarray, rotated: np.ndarray, input_hw: tuple[int,
 
 
 def forward(ctx: Context, record: LayerRecord) -> list[Step]:
-    """Z⁽ˡ⁾ = W⁽ˡ⁾ ⋆ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾ with the padded input shown when p > 0."""
+    """Z⁽ˡ⁾ = W⁽ˡ⁾ ⋆ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾ with the padded input P⁽ˡ⁾ shown when p > 0."""
     layer, l = record.layer, record.layer.index
     s, p = layer.stride, layer.padding
     A_prev = ctx.layer_input(record)
     P = padded_input(A_prev, p)
-    W, b, Z, A = symbol("W", l), symbol("b", l), symbol("Z", l), symbol("A", l - 1)
+    W, b, Z, A, Q = symbol("W", l), symbol("b", l), symbol("Z", l), symbol("A", l - 1), input_symbol(l, p)
     m, C, H, Wd = A_prev.shape
     _, F, Ho, Wo = record.Z.shape
     n, f, y, x = largest_index(record.Z)
     factors = np.stack([layer.W[f].reshape(-1),
                         P[n, :, s * y:s * y + layer.kernel_h, s * x:s * x + layer.kernel_w].reshape(-1)], axis=1)
     entry = worked_sum(Z.at((n, f, y, x)),
-                       Formula(rf"\sum_{{c,i,j}} {W.latex}_{{{f},c,i,j}}\,P_{{{n},c,{s * y}+i,{s * x}+j}} + {b.latex}_{{{f}}}",
-                               f"Σ_c,i,j {W.text}[{f},c,i,j]·P[{n},c,{s * y}+i,{s * x}+j] + {b.text}[{f}]"),
+                       Formula(rf"\sum_{{c,i,j}} {W.latex}_{{{f},c,i,j}}\,{Q.latex}_{{{n},c,{s * y}+i,{s * x}+j}} + {b.latex}_{{{f}}}",
+                               f"Σ_c,i,j {W.text}[{f},c,i,j]·{Q.text}[{n},c,{s * y}+i,{s * x}+j] + {b.text}[{f}]"),
                        factors, record.Z[n, f, y, x], constant=layer.b[f])
-    shapes = (f"({shape_of(A_prev.shape)}) {ctx.say('word.pad', p=p)} → {shape_of(P.shape)};  ⋆ ({shape_of(layer.W.shape)}), "
-              f"{ctx.say('word.stride', s=s)} → {shape_of(record.Z.shape)};  "
-              f"⌊({H} + 2·{p} − {layer.kernel_h})/{s}⌋ + 1 = {Ho},  ⌊({Wd} + 2·{p} − {layer.kernel_w})/{s}⌋ + 1 = {Wo}")
+    padded = f"({shape_of(A_prev.shape)}) {ctx.say('word.pad', p=p)} → {shape_of(P.shape)};  " if p else ""
+    shapes = (f"{padded}({shape_of(P.shape)}) ⋆ ({shape_of(layer.W.shape)}), {ctx.say('word.stride', s=s)} → "
+              f"{shape_of(record.Z.shape)};  {output_sizes((H, Wd), (layer.kernel_h, layer.kernel_w), s, p, (Ho, Wo))}")
     operands = [A.tensor(A_prev)]
     if p:
-        operands.append(symbol("P", l).tensor(P))  # the padded input (not a tensor grading names)
+        operands.append(Q.tensor(P))  # the padded input (not a tensor grading names)
     operands += [W.tensor(layer.W), b.tensor(layer.b)]
+    explanation = [ctx.say("forward.conv", s=s, input=ctx.say("word.input_padded", p=p, P=Q.text) if p
+                           else ctx.say("word.input"))]
     return [Step(
         section="forward", title=ctx.say("title.conv_forward", layer=l),
-        explanation=[ctx.say("forward.conv", s=s, p=p)],
-        formula_latex=rf"{Z.latex}_{{n,f,y,x}} = {b.latex}_f + \sum_{{c,i,j}} {W.latex}_{{f,c,i,j}}\, P_{{n,c,\,s y+i,\,s x+j}}",
-        formula_text=f"{Z.text}[n,f,y,x] = {b.text}[f] + Σ_c,i,j {W.text}[f,c,i,j] · P[n,c, s·y+i, s·x+j]",
+        explanation=explanation,
+        formula_latex=rf"{Z.latex}_{{n,f,y,x}} = {b.latex}_f + \sum_{{c,i,j}} {W.latex}_{{f,c,i,j}}\, "
+                      rf"{Q.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}",
+        formula_text=f"{Z.text}[n,f,y,x] = {b.text}[f] + Σ_c,i,j {W.text}[f,c,i,j] · "
+                     f"{Q.text}[n,c, {offset(s, 'y', 'i')}, {offset(s, 'x', 'j')}]",
         shapes=shapes, operands=operands, result=Z.tensor(record.Z), target=Z.name, layer=l,
         worked=[entry], checks=[IdentityCheck(ctx.say("check.worked_entry"), entry.value, entry.expected)])]
+
+
+def output_sizes(size: tuple[int, int], kernel: tuple[int, int], s: int, p: int, out: tuple[int, int]) -> str:
+    """'⌊(4 + 2·1 − 3)/2⌋ + 1 = 2' once when height and width agree, else once for each."""
+    texts = [f"⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}" for n, k, o in zip(size, kernel, out)]
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]},  {texts[1]}"
 
 
 def backward(ctx: Context, record: LayerRecord) -> list[Step]:
@@ -100,7 +144,7 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     s, p, kh, kw = layer.stride, layer.padding, layer.kernel_h, layer.kernel_w
     A_prev = ctx.layer_input(record)
     P = padded_input(A_prev, p)
-    dZ, dW, A = symbol("dZ", l), symbol("dW", l), symbol("A", l - 1)
+    dZ, dW, Q = symbol("dZ", l), symbol("dW", l), input_symbol(l, p)
     _, _, Ho, Wo = record.dZ.shape
     recomputed = np.empty(layer.W.shape)
     for i in range(kh):
@@ -109,17 +153,33 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     f, c, i, j = largest_index(record.dW)
     factors = np.stack([record.dZ[:, f].reshape(-1), _windows(P, i, j, s, Ho, Wo)[:, c].reshape(-1)], axis=1)
     entry = worked_sum(dW.at((f, c, i, j)),
-                       Formula(rf"\sum_{{n,y,x}} {dZ.latex}_{{n,{f},y,x}}\,P_{{n,{c},{s}y+{i},{s}x+{j}}}",
-                               f"Σ_n,y,x {dZ.text}[n,{f},y,x]·P[n,{c},{s}y+{i},{s}x+{j}]"),
+                       Formula(rf"\sum_{{n,y,x}} {dZ.latex}_{{n,{f},y,x}}\,{Q.latex}_{{n,{c},{offset(s, 'y', str(i))},{offset(s, 'x', str(j))}}}",
+                               f"Σ_n,y,x {dZ.text}[n,{f},y,x]·{Q.text}[n,{c},{offset(s, 'y', str(i))},{offset(s, 'x', str(j))}]"),
                        factors, record.dW[f, c, i, j])
+    # the correlation's second operand: dZ, spread out by the stride (dil(dZ)) when s > 1
+    second = dZ if s == 1 else derived(f"dil(dZ{l})", rf"\operatorname{{dil}}_{{{s}}}({dZ.latex})",
+                                        f"dil{str(s).translate(_SUBSCRIPT)}({dZ.text})")
+    second_value = dilated(record.dZ, s)
+    used = (s * (Ho - 1) + kh, s * (Wo - 1) + kw)  # rows and columns of P that some window reaches
+    explanation = [ctx.say("backward.conv_dW.why", Q=Q.text, row=offset(s, "y", "i"), col=offset(s, "x", "j"))]
+    if s > 1:
+        explanation.append(ctx.say("backward.conv_dW.stride", s=s, zeros=ctx.say.count("count.zeros", s - 1),
+                                   name=second.text))
+    first_shape = shape_of(P.shape)
+    if used != P.shape[2:]:
+        first_shape = ctx.say("word.first_part", part=shape_of(P.shape[:2] + used), whole=shape_of(P.shape))
+        explanation.append(ctx.say("backward.conv_dW.unused", Q=Q.text, rows=ctx.say.count("count.rows", used[0]),
+                                   cols=ctx.say.count("count.columns", used[1])))
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
-        explanation=[ctx.say("backward.conv_dW.why", s=s, p=p)],
-        formula_latex=rf"{dW.latex}_{{f,c,i,j}} = \sum_{{n,y,x}} {dZ.latex}_{{n,f,y,x}}\, P_{{n,c,\,s y+i,\,s x+j}}"
-                      rf" \quad\big(= {A.latex} \star {dZ.latex}\big)",
-        formula_text=f"{dW.text}[f,c,i,j] = Σ_n,y,x {dZ.text}[n,f,y,x] · P[n,c, s·y+i, s·x+j]   (= {A.text} ⋆ {dZ.text})",
-        shapes=f"({shape_of(P.shape)}) ⋆ ({shape_of(record.dZ.shape)}) → {shape_of(record.dW.shape)}",
-        operands=[A.tensor(A_prev), dZ.tensor(record.dZ)], result=dW.tensor(record.dW),
+        explanation=explanation,
+        formula_latex=rf"{dW.latex}_{{f,c,i,j}} = \sum_{{n,y,x}} {dZ.latex}_{{n,f,y,x}}\, "
+                      rf"{Q.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}"
+                      rf" \quad\big(= {Q.latex} \star {second.latex}\big)",
+        formula_text=f"{dW.text}[f,c,i,j] = Σ_n,y,x {dZ.text}[n,f,y,x] · {Q.text}[n,c, {offset(s, 'y', 'i')}, "
+                     f"{offset(s, 'x', 'j')}]   (= {Q.text} ⋆ {second.text})",
+        shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
+        operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW),
         notes=notes + [ctx.say("note.no_extra_1_over_m")], target=dW.name, layer=l, worked=[entry],
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 
@@ -158,20 +218,42 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     factors = np.stack([record.dZ[n][f_idx[valid], y_idx[valid], x_idx[valid]],
                         layer.W[f_idx[valid], c, u[valid], v[valid]]], axis=1)
     entry = worked_sum(dA_prev.at((n, c, i, j)),
-                       Formula(rf"\sum_{{f,y,x}} {dZ.latex}_{{{n},f,y,x}}\, {W.latex}_{{f,{c},\,{i}+{p}-{s}y,\,{j}+{p}-{s}x}}",
-                               f"Σ_f,y,x {dZ.text}[{n},f,y,x]·{W.text}[f,{c},{i}+{p}−{s}y,{j}+{p}−{s}x]"),
+                       Formula(rf"\sum_{{f,y,x}} {dZ.latex}_{{{n},f,y,x}}\, {W.latex}_{{f,{c},\,{back(i, p, s, 'y', True)},\,{back(j, p, s, 'x', True)}}}",
+                               f"Σ_f,y,x {dZ.text}[{n},f,y,x]·{W.text}[f,{c},{back(i, p, s, 'y')},{back(j, p, s, 'x')}]"),
                        factors, core[n, c, i, j])
     padded_dZ = derived(f"pad(dZ{l})", rf"\operatorname{{pad}}({dZ.latex})", f"pad({dZ.text})")
     rot = derived(f"ROT180(W{l})", rf"\mathrm{{ROT180}}({W.latex})", f"ROT180({W.text})")
+    (top, bottom, skipped_rows), (left, right, skipped_cols) = (
+        frame(kh, p, s, H, Ho), frame(kw, p, s, Wd, Wo))
+    say = ctx.say
+    dilate = say("backward.conv_dA.dilate", zeros=say.count("count.zeros", s - 1)) if s > 1 else ""
+    skipped = (say("backward.conv_dA.skipped", rows=say.count("count.rows", skipped_rows),
+                   cols=say.count("count.columns", skipped_cols)) if skipped_rows or skipped_cols else "")
+    framing = say("backward.conv_dA.why", dilate=dilate, top=_rows(say, top, "count.rows"),
+                  left=_rows(say, left, "count.columns"), bottom=_rows(say, bottom, "count.rows"),
+                  right=_rows(say, right, "count.columns"), rows=full.shape[2], cols=full.shape[3],
+                  skipped=skipped)
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
-        explanation=[ctx.say("backward.conv_dA.why", s=s, p=p, top=kh - 1 - p, left=kw - 1 - p),
-                     ctx.say("backward.conv_dA.entry")],
+        explanation=[framing, ctx.say("backward.conv_dA.entry")],
         formula_latex=rf"{dA_prev.latex} = \operatorname{{pad}}({dZ.latex}) \star \mathrm{{ROT180}}({W.latex}),"
-                      rf"\quad {dA_prev.latex}_{{n,c,i,j}} = \sum_{{f,y,x}} {dZ.latex}_{{n,f,y,x}}\, {W.latex}_{{f,c,\,i+p-s y,\,j+p-s x}}",
+                      rf"\quad {dA_prev.latex}_{{n,c,i,j}} = \sum_{{f,y,x}} {dZ.latex}_{{n,f,y,x}}\, "
+                      rf"{W.latex}_{{f,c,\,{back('i', p, s, 'y', True)},\,{back('j', p, s, 'x', True)}}}",
         formula_text=f"{dA_prev.text} = pad({dZ.text}) ⋆ ROT180({W.text}),   "
-                     f"{dA_prev.text}[n,c,i,j] = Σ_f,y,x {dZ.text}[n,f,y,x] · {W.text}[f,c, i+p−s·y, j+p−s·x]",
+                     f"{dA_prev.text}[n,c,i,j] = Σ_f,y,x {dZ.text}[n,f,y,x] · {W.text}[f,c, {back('i', p, s, 'y')}, {back('j', p, s, 'x')}]",
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
         operands=[padded_dZ.tensor(full), rot.tensor(rotated)], result=ctx.input_gradient_result(record),
         notes=notes, target=dA_prev.name, layer=l, worked=[entry],
-        checks=[IdentityCheck(ctx.say("check.conv_full"), recomputed, core)])
+        checks=[IdentityCheck(ctx.say("check.conv_full", name=dA_prev.text), recomputed, core)])
+
+
+def back(index, p: int, s: int, var: str, latex: bool = False) -> str:
+    """The kernel index an input index meets from output position ``var``: 'i+1−2y', 'i−y'."""
+    minus = "-" if latex else "−"
+    shift = f"+{p}" if p else ""
+    return f"{index}{shift}{minus}{'' if s == 1 else s}{var}"
+
+
+def _rows(say, n: int, key: str) -> str:
+    """'1 row', '2 rows', '0 rows', or for a negative count '1 row cropped'."""
+    return say.count(key, n) if n >= 0 else say.count(key + "_cropped", -n)

@@ -25,7 +25,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
               f"{ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}")
     return [Step(
         section="forward", title=ctx.say("title.dense_forward", layer=l),
-        explanation=[ctx.say("forward.dense", m=ctx.m)],
+        explanation=[ctx.say.count("forward.dense", ctx.m)],
         formula_latex=rf"{Z.latex} = {W.latex} {A.latex} + {b.latex}",
         formula_text=f"{Z.text} = {W.text} {A.text} + {b.text}",
         shapes=shapes, operands=[W.tensor(layer.W), A.tensor(A_prev), b.tensor(layer.b)],
@@ -69,13 +69,13 @@ def _bias_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, der
     l = parts.l
     db, dZ = symbol("db", l), symbol("dZ", l)
     i = largest_index(record.db)[0]
-    entry = worked_sum(db.at((i, 0)), Formula(rf"\sum_{{j=1}}^{{m}} {dZ.latex}_{{{i},j}}", f"Σⱼ₌₁..ₘ {dZ.text}[{i},j]"),
+    entry = worked_sum(db.at((i, 0)), Formula(rf"\sum_{{j}} {dZ.latex}_{{{i},j}}", f"Σⱼ {dZ.text}[{i},j]"),
                        parts.G[i][:, None], record.db[i, 0])
     return Step(
         section="backward", title=ctx.say("title.db", layer=l),
         explanation=[ctx.say("backward.db.why")] + derivation.sentences,
-        formula_latex=rf"{db.latex} = \sum_{{j=1}}^{{m}} {dZ.latex}_{{:,j}} = {dZ.latex}\,\mathbf{{1}}_m",
-        formula_text=f"{db.text} = Σⱼ₌₁..ₘ {dZ.text}[:, j] = {dZ.text} 1ₘ",
+        formula_latex=rf"{db.latex} = \sum_{{j}} {dZ.latex}_{{:,j}} = {dZ.latex}\,\mathbf{{1}}_m",
+        formula_text=f"{db.text} = Σⱼ {dZ.text}[:, j] = {dZ.text} 1ₘ",
         shapes=f"{shape_of(parts.G.shape)} → {shape_of(record.db.shape)} ({ctx.say('word.sum_over_samples')})",
         operands=[dZ.tensor(parts.G)] + derivation.operands, result=db.tensor(record.db),
         notes=[ctx.say("note.slip000_sum_index")], target=db.name, layer=l,

@@ -129,7 +129,9 @@ def network_step(ctx: Context) -> Step:
     """The summary in sentences: layers, loss, m, parameter count, the conventions."""
     net = ctx.network
     total = sum(_parameters(record) for record in ctx.run.records)
-    explanation = [ctx.say("network.intro", layers=len(net.layers), loss=net.loss, m=ctx.m, parameters=total)]
+    say = ctx.say
+    explanation = [say("network.intro", layers=say.count("count.layers", len(net.layers)), loss=net.loss,
+                       samples=say.count("count.samples", ctx.m), parameters=say.count("count.parameters", total))]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
@@ -145,7 +147,7 @@ def check_step(ctx: Context, network: Network) -> Step:
         rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
                      f"{tensor.relative_error:.1e}", say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
-    notes = [say("check.kinks", count=sum(len(t.kinks) for t in report.tensors))] \
+    notes = [say.count("check.kinks", sum(len(t.kinks) for t in report.tensors))] \
         if any(t.kinks for t in report.tensors) else []
     return Step(
         section="check", title=say("title.check"),

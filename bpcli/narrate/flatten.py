@@ -43,4 +43,4 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
         shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
         operands=[dA.tensor(record.dA)], result=ctx.input_gradient_result(record), target=dA_prev.name,
         layer=l, worked=[entry],
-        checks=[IdentityCheck(ctx.say("check.reshape"), record.dA.T.reshape(core.shape), core)])]
+        checks=[IdentityCheck(ctx.say("check.reshape", name=dA_prev.text), record.dA.T.reshape(core.shape), core)])]

@@ -89,11 +89,11 @@ class Chain:
         entrywise = np.einsum("ij,kj->ik", parts.G, parts.A_prev)
         return Derivation(
             [ctx.say("chain.weight")],
-            [Formula(rf"{dW.latex}_{{ik}} = \sum_{{j=1}}^{{m}} \frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}}"
-                     rf"\frac{{\partial {Z.latex}_{{ij}}}}{{\partial W^{{({l})}}_{{ik}}}} = \sum_{{j=1}}^{{m}} {dZ.latex}_{{ij}}\,{A.latex}_{{kj}}"
+            [Formula(rf"{dW.latex}_{{ik}} = \sum_{{j}} \frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}}"
+                     rf"\frac{{\partial {Z.latex}_{{ij}}}}{{\partial W^{{({l})}}_{{ik}}}} = \sum_{{j}} {dZ.latex}_{{ij}}\,{A.latex}_{{kj}}"
                      rf" = ({dZ.latex} {{{A.latex}}}^\top)_{{ik}}",
                      f"{dW.text}[i,k] = Σⱼ ∂J/∂{Z.text}[i,j] · ∂{Z.text}[i,j]/∂{symbol('W', l).text}[i,k]"
-                     f" = Σⱼ₌₁..ₘ {dZ.text}[i,j]·{A.text}[k,j] = ({dZ.text} {A.text}ᵀ)[i,k]")],
+                     f" = Σⱼ {dZ.text}[i,j]·{A.text}[k,j] = ({dZ.text} {A.text}ᵀ)[i,k]")],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{dZ.text} {A.text}ᵀ"), entrywise, parts.G @ parts.A_prev.T)])
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
@@ -102,9 +102,9 @@ class Chain:
         loop = parts.G.sum(axis=1, keepdims=True)
         return Derivation(
             [ctx.say("chain.bias")],
-            [Formula(rf"{db.latex}_{{i}} = \sum_{{j=1}}^{{m}} {dZ.latex}_{{ij}} \frac{{\partial Z^{{({l})}}_{{ij}}}}{{\partial b^{{({l})}}_i}}"
-                     rf" = \sum_{{j=1}}^{{m}} {dZ.latex}_{{ij}}",
-                     f"{db.text}[i] = Σⱼ₌₁..ₘ {dZ.text}[i,j] · ∂{symbol('Z', l).text}[i,j]/∂{symbol('b', l).text}[i] = Σⱼ₌₁..ₘ {dZ.text}[i,j]")],
+            [Formula(rf"{db.latex}_{{i}} = \sum_{{j}} {dZ.latex}_{{ij}} \frac{{\partial Z^{{({l})}}_{{ij}}}}{{\partial b^{{({l})}}_i}}"
+                     rf" = \sum_{{j}} {dZ.latex}_{{ij}}",
+                     f"{db.text}[i] = Σⱼ {dZ.text}[i,j] · ∂{symbol('Z', l).text}[i,j]/∂{symbol('b', l).text}[i] = Σⱼ {dZ.text}[i,j]")],
             [IdentityCheck(ctx.say("check.row_sums", name=dZ.text), loop, parts.G @ np.ones((parts.G.shape[1], 1)))])
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
@@ -130,12 +130,12 @@ class Trace:
         E = _direction(record.Z.shape)
         return Derivation(
             [ctx.say("trace.activation")],
-            [Formula(rf"\mathrm{{d}}J = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top \mathrm{{d}}{A.latex}\big)"
-                     rf" = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top (g'({Z.latex}) \odot \mathrm{{d}}{Z.latex})\big)"
-                     rf" = \mathrm{{tr}}\big((\tfrac{{\partial J}}{{\partial {A.latex}}} \odot g'({Z.latex}))^\top \mathrm{{d}}{Z.latex}\big)",
-                     f"dJ = tr((∂J/∂{A.text})ᵀ d{A.text}) = tr((∂J/∂{A.text})ᵀ (g′({Z.text}) ⊙ d{Z.text}))"
-                     f" = tr((∂J/∂{A.text} ⊙ g′({Z.text}))ᵀ d{Z.text})")],
-            [IdentityCheck(ctx.say("check.trace_hadamard"),
+            [Formula(rf"\mathrm{{d}}J = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top \mathrm{{d}}({A.latex})\big)"
+                     rf" = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top (g'({Z.latex}) \odot \mathrm{{d}}({Z.latex}))\big)"
+                     rf" = \mathrm{{tr}}\big((\tfrac{{\partial J}}{{\partial {A.latex}}} \odot g'({Z.latex}))^\top \mathrm{{d}}({Z.latex})\big)",
+                     f"dJ = tr((∂J/∂{A.text})ᵀ d({A.text})) = tr((∂J/∂{A.text})ᵀ (g′({Z.text}) ⊙ d({Z.text})))"
+                     f" = tr((∂J/∂{A.text} ⊙ g′({Z.text}))ᵀ d({Z.text}))")],
+            [IdentityCheck(ctx.say("check.trace_hadamard", dA=symbol("dA", l).text),
                            _trace_inner(record.dA, g_prime * E), _trace_inner(record.dA * g_prime, E))])
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
@@ -145,9 +145,9 @@ class Trace:
         E = _direction(parts.W.shape)
         return Derivation(
             [ctx.say("trace.weight")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{W}\,{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}{W}\,{A}\big)"
-                     rf" = \mathrm{{tr}}\big({A}\,{{{G}}}^\top \mathrm{{d}}{W}\big) = \mathrm{{tr}}\big(({G}\,{{{A}}}^\top)^\top \mathrm{{d}}{W}\big)",
-                     f"d{parts.txt('Z')} = d{Wt} {At}  ⇒  dJ = tr(({Gt})ᵀ d{Wt} {At}) = tr({At} ({Gt})ᵀ d{Wt}) = tr(({Gt} {At}ᵀ)ᵀ d{Wt})")],
+            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = \mathrm{{d}}({W})\,{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}({W})\,{A}\big)"
+                     rf" = \mathrm{{tr}}\big({A}\,{{{G}}}^\top \mathrm{{d}}({W})\big) = \mathrm{{tr}}\big(({G}\,{{{A}}}^\top)^\top \mathrm{{d}}({W})\big)",
+                     f"d({parts.txt('Z')}) = d({Wt}) {At}  ⇒  dJ = tr(({Gt})ᵀ d({Wt}) {At}) = tr({At} ({Gt})ᵀ d({Wt})) = tr(({Gt} {At}ᵀ)ᵀ d({Wt}))")],
             [IdentityCheck(ctx.say("check.trace_cyclic"),
                            _trace_inner(parts.G, E @ parts.A_prev), _trace_inner(parts.G @ parts.A_prev.T, E))])
 
@@ -159,9 +159,9 @@ class Trace:
         ones = np.ones((parts.G.shape[1], 1))
         return Derivation(
             [ctx.say("trace.bias")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = \mathrm{{d}}{b}\,\mathbf{{1}}^\top \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}{b}\,\mathbf{{1}}^\top\big)"
-                     rf" = \mathrm{{tr}}\big(({G}\,\mathbf{{1}})^\top \mathrm{{d}}{b}\big)",
-                     f"d{parts.txt('Z')} = d{bt} 1ᵀ  ⇒  dJ = tr(({Gt})ᵀ d{bt} 1ᵀ) = tr(({Gt} 1)ᵀ d{bt})")],
+            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = \mathrm{{d}}({b})\,\mathbf{{1}}^\top \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}({b})\,\mathbf{{1}}^\top\big)"
+                     rf" = \mathrm{{tr}}\big(({G}\,\mathbf{{1}})^\top \mathrm{{d}}({b})\big)",
+                     f"d({parts.txt('Z')}) = d({bt}) 1ᵀ  ⇒  dJ = tr(({Gt})ᵀ d({bt}) 1ᵀ) = tr(({Gt} 1)ᵀ d({bt}))")],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, e @ ones.T),
                            _trace_inner(parts.G @ ones, e))])
 
@@ -172,9 +172,9 @@ class Trace:
         E = _direction(parts.A_prev.shape)
         return Derivation(
             [ctx.say("trace.input")],
-            [Formula(rf"\mathrm{{d}}Z^{{({l})}} = {W}\,\mathrm{{d}}{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top {W}\,\mathrm{{d}}{A}\big)"
-                     rf" = \mathrm{{tr}}\big(({{{W}}}^\top {G})^\top \mathrm{{d}}{A}\big)",
-                     f"d{parts.txt('Z')} = {Wt} d{At}  ⇒  dJ = tr(({Gt})ᵀ {Wt} d{At}) = tr(({Wt}ᵀ {Gt})ᵀ d{At})")],
+            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = {W}\,\mathrm{{d}}({A}) \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top {W}\,\mathrm{{d}}({A})\big)"
+                     rf" = \mathrm{{tr}}\big(({{{W}}}^\top {G})^\top \mathrm{{d}}({A})\big)",
+                     f"d({parts.txt('Z')}) = {Wt} d({At})  ⇒  dJ = tr(({Gt})ᵀ {Wt} d({At})) = tr(({Wt}ᵀ {Gt})ᵀ d({At}))")],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, parts.W @ E),
                            _trace_inner(parts.W.T @ parts.G, E))])
 
@@ -196,15 +196,15 @@ class Kron:
         g_vec, dA_vec = g_prime.reshape(-1)[:CORNER ** 2], dA.reshape(-1)[:CORNER ** 2]
         return Derivation(
             [ctx.say("kron.activation")],
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}{A.latex}) = \operatorname{{diag}}(\operatorname{{vec}} g'({Z.latex}))\,"
-                     rf"\operatorname{{vec}}(\mathrm{{d}}{Z.latex}) \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
+            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({A.latex})) = \operatorname{{diag}}(\operatorname{{vec}} g'({Z.latex}))\,"
+                     rf"\operatorname{{vec}}(\mathrm{{d}}({Z.latex})) \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
                      rf" = \operatorname{{diag}}(\operatorname{{vec}} g'({Z.latex}))\,\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}}",
-                     f"vec(d{A.text}) = diag(vec g′({Z.text})) vec(d{Z.text})  ⇒  vec ∂J/∂{Z.text} = diag(vec g′({Z.text})) vec ∂J/∂{A.text}")],
-            [IdentityCheck(ctx.say("check.kron_diag"), np.diag(g_vec) @ dA_vec, (g_prime * dA).reshape(-1)[:CORNER ** 2])])
+                     f"vec(d({A.text})) = diag(vec g′({Z.text})) vec(d({Z.text}))  ⇒  vec ∂J/∂{Z.text} = diag(vec g′({Z.text})) vec ∂J/∂{A.text}")],
+            [IdentityCheck(ctx.say("check.kron_diag", dA=symbol("dA", l).text), np.diag(g_vec) @ dA_vec, (g_prime * dA).reshape(-1)[:CORNER ** 2])])
 
-    def _jacobian_check(self, ctx, left_factor: np.ndarray, vec_G: np.ndarray, expected: np.ndarray,
-                        description_key: str) -> IdentityCheck:
-        return IdentityCheck(ctx.say(description_key), left_factor @ vec_G, _vec(expected))
+    def _jacobian_check(self, left_factor: np.ndarray, vec_G: np.ndarray, expected: np.ndarray,
+                        description: str) -> IdentityCheck:
+        return IdentityCheck(description, left_factor @ vec_G, _vec(expected))
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
@@ -223,13 +223,14 @@ class Kron:
             sentences.append(ctx.say("kron.jacobian_skipped", rows=n * m, cols=n * n_prev, corner=CORNER))
         return Derivation(
             sentences,
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}{Z.latex}) = \operatorname{{vec}}(I\,\mathrm{{d}}{W.latex}\,{A.latex})"
-                     rf" = ({{{A.latex}}}^\top \otimes I)\operatorname{{vec}}(\mathrm{{d}}{W.latex})",
-                     f"vec(d{Z.text}) = vec(I d{W.text} {A.text}) = ({A.text}ᵀ ⊗ I) vec(d{W.text})"),
+            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({Z.latex})) = \operatorname{{vec}}(I\,\mathrm{{d}}({W.latex})\,{A.latex})"
+                     rf" = ({{{A.latex}}}^\top \otimes I)\operatorname{{vec}}(\mathrm{{d}}({W.latex}))",
+                     f"vec(d({Z.text})) = vec(I d({W.text}) {A.text}) = ({A.text}ᵀ ⊗ I) vec(d({W.text}))"),
              Formula(rf"\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {W.latex}}} = ({{{A.latex}}}^\top \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
                      rf" = ({A.latex} \otimes I)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}} = \operatorname{{vec}}\big(\tfrac{{\partial J}}{{\partial {Z.latex}}} {{{A.latex}}}^\top\big)",
                      f"vec ∂J/∂{W.text} = ({A.text}ᵀ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ({A.text} ⊗ I) vec ∂J/∂{Z.text} = vec(∂J/∂{Z.text} {A.text}ᵀ)")],
-            [self._jacobian_check(ctx, jacobian.T, _vec(G_used), G_used @ A_used.T, "check.kron_weight")],
+            [self._jacobian_check(jacobian.T, _vec(G_used), G_used @ A_used.T,
+                                 ctx.say("check.kron_weight", A=A.text, dZ=symbol("dZ", l).text))],
             operands)
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
@@ -240,11 +241,12 @@ class Kron:
         ones_kron = np.kron(np.ones((m, 1)), np.eye(n))
         return Derivation(
             [ctx.say("kron.bias")],
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}{b.latex}\,\mathbf{{1}}_m^\top) = (\mathbf{{1}}_m \otimes I)\,\mathrm{{d}}{b.latex}"
+            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({b.latex})\,\mathbf{{1}}_m^\top) = (\mathbf{{1}}_m \otimes I)\,\mathrm{{d}}({b.latex})"
                      rf" \;\Rightarrow\; \tfrac{{\partial J}}{{\partial {b.latex}}} = (\mathbf{{1}}_m \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
                      rf" = \tfrac{{\partial J}}{{\partial {Z.latex}}}\,\mathbf{{1}}_m",
-                     f"vec(d{b.text} 1ₘᵀ) = (1ₘ ⊗ I) d{b.text}  ⇒  ∂J/∂{b.text} = (1ₘ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ∂J/∂{Z.text} 1ₘ")],
-            [self._jacobian_check(ctx, ones_kron.T, _vec(G_used), G_used @ np.ones((m, 1)), "check.kron_bias")])
+                     f"vec(d({b.text}) 1ₘᵀ) = (1ₘ ⊗ I) d({b.text})  ⇒  ∂J/∂{b.text} = (1ₘ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ∂J/∂{Z.text} 1ₘ")],
+            [self._jacobian_check(ones_kron.T, _vec(G_used), G_used @ np.ones((m, 1)),
+                                 ctx.say("check.kron_bias", dZ=symbol("dZ", l).text))])
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
@@ -256,10 +258,11 @@ class Kron:
         block = np.kron(np.eye(m), W_used.T)
         return Derivation(
             [ctx.say("kron.input")],
-            [Formula(rf"\operatorname{{vec}}({W.latex}\,\mathrm{{d}}{A.latex}\,I) = (I_m \otimes {W.latex})\operatorname{{vec}}(\mathrm{{d}}{A.latex})"
+            [Formula(rf"\operatorname{{vec}}({W.latex}\,\mathrm{{d}}({A.latex})\,I) = (I_m \otimes {W.latex})\operatorname{{vec}}(\mathrm{{d}}({A.latex}))"
                      rf" \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}} = (I_m \otimes {{{W.latex}}}^\top)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}",
-                     f"vec({W.text} d{A.text} I) = (Iₘ ⊗ {W.text}) vec(d{A.text})  ⇒  vec ∂J/∂{A.text} = (Iₘ ⊗ {W.text}ᵀ) vec ∂J/∂{Z.text}")],
-            [self._jacobian_check(ctx, block, _vec(G_used), W_used.T @ G_used, "check.kron_input")])
+                     f"vec({W.text} d({A.text}) I) = (Iₘ ⊗ {W.text}) vec(d({A.text}))  ⇒  vec ∂J/∂{A.text} = (Iₘ ⊗ {W.text}ᵀ) vec ∂J/∂{Z.text}")],
+            [self._jacobian_check(block, _vec(G_used), W_used.T @ G_used,
+                                 ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))])
 
 
 def _fitting_products(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],

@@ -76,15 +76,21 @@ class WorkedEntry:
                          rf"\cdots\ ({self.total_terms}\ \text{{{terms_word}}})")
         return " + ".join(shown) if shown else "0"
 
+    @property
+    def single(self) -> bool:
+        """One term of one factor (a reshape, a one-sample sum): its numbers would only repeat
+        the value, so they are not written out."""
+        return self.total_terms == 1 and len(self.terms) == 1 and len(self.terms[0]) == 1
+
     def as_text(self, precision: int = 4, terms_word: str = "terms") -> str:
         """'dW⁽²⁾[0,1] = Σⱼ … = (0.1)·0.2 + … = 0.0345'; ``terms_word`` names the count of terms
         left out, in the narration's language (``Labels.terms``)."""
-        return (f"{self.label.text} = {self.symbolic.text} = {self._terms(precision, '·', '(', ')', terms_word)} "
-                f"= {format_number(self.value, precision)}")
+        terms = "" if self.single else f"{self._terms(precision, '·', '(', ')', terms_word)} = "
+        return f"{self.label.text} = {self.symbolic.text} = {terms}{format_number(self.value, precision)}"
 
     def as_latex(self, precision: int = 4, terms_word: str = "terms") -> str:
-        terms = self._terms(precision, r" \cdot ", "(", ")", terms_word)
-        return rf"{self.label.latex} = {self.symbolic.latex} = {terms} = {format_number(self.value, precision)}"
+        terms = "" if self.single else self._terms(precision, r" \cdot ", "(", ")", terms_word) + " = "
+        return rf"{self.label.latex} = {self.symbolic.latex} = {terms}{format_number(self.value, precision)}"
 
 
 @dataclass

@@ -122,7 +122,7 @@ def fused_output_step(ctx: Context, record: LayerRecord) -> Step:
     dZ, A = symbol("dZ", L), symbol("A", L)
     long_way = _long_way(loss, record)
     checks = [IdentityCheck(ctx.say("check.fused", name=dZ.text), long_way, record.dZ)]
-    notes = [ctx.say("note.deeplearning_ai", m=ctx.m), ctx.say("note.slip002_summary")]
+    notes = [ctx.say("note.deeplearning_ai", m=ctx.m)]  # text 002's dW slip is noted at the dW step
     if not np.isfinite(long_way).all():
         notes.append(ctx.say("note.saturated_long_way"))
     return Step(

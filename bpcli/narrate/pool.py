@@ -127,4 +127,4 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
         shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
         operands=[symbol("A", l - 1).tensor(A_prev), mask, dA.tensor(record.dA)],
         result=ctx.input_gradient_result(record), notes=notes, target=dA_prev.name, layer=l, worked=[entry],
-        checks=[IdentityCheck(ctx.say(f"check.{kind}_route"), recomputed, core)])]
+        checks=[IdentityCheck(ctx.say(f"check.{kind}_route", name=dA_prev.text), recomputed, core)])]
