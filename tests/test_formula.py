@@ -139,3 +139,11 @@ def test_right_by_coincidence_is_caught():
     assert result.diagnosis[0] == "right_by_coincidence"
     assert "missing_activation_derivative" in result.diagnosis
     assert result.max_abs_error == 0.0
+
+
+@pytest.mark.parametrize("formula, words", [
+    ("sum(A1, axis=(0, 0))", "named twice"), ("mean(A1, axis=(1, -1))", "named twice"),
+    ("maximum(A1, X)", "maximum needs shapes"), ("np.exp", "is a function"), ("nan * A1", "finite")])
+def test_odd_formulas_are_a_message_not_a_traceback(net, formula, words):
+    with pytest.raises(AnswerError, match=words):
+        grade(net, "dW1", formula)

@@ -248,3 +248,118 @@ def test_cli_json_and_tolerance():
 def test_cli_missing_file():
     code, _, err = run_bpcli(["grade", "no_such.yaml", "-t", "dW1", "-a", "0"])
     assert code == 2 and "no such file" in err
+
+
+# -- defects found by a learner who makes every mistake --------------------------------------------
+
+def load(name: str):
+    return spec.load(next(EXERCISES.glob(f"{name}_*.yaml")))
+
+
+def test_a_named_mistake_wins_over_a_fitted_constant_factor():
+    # one sample, one unit: a missing g′ is also "some constant times the right value"
+    assert diagnosis(load("01"), "dW1", "dA1 @ X.T").diagnosis == ["missing_activation_derivative"]
+    worked = load("05")
+    assert diagnosis(worked, "dZ1", "dA1").diagnosis == ["missing_activation_derivative"]
+    assert diagnosis(worked, "dA1", "W2.T @ dA2").diagnosis == ["missing_activation_derivative"]
+    assert diagnosis(load("03"), "dX", "dW1.T @ dZ1").diagnosis == ["used_dW_for_W"]
+
+
+def test_a_rounding_slip_is_not_a_constant_factor():
+    result = diagnosis(load("05"), "dW1", "[[0.00044, 0.0009], [0.0005, 0.001]]")
+    assert result.diagnosis == ["entries"] and result.wrong_entries == [[0, 1]]
+    assert "times the right value" not in result.message
+
+
+def test_entries_sentence_is_true_for_one_and_for_all_entries(net, tensors):
+    all_wrong = diagnosis(net, "dW1", text(tensors["dW1"] + np.array([[1, 2], [3, 5], [7, 11]])))
+    assert all_wrong.diagnosis == ["entries"] and "the others are right" not in all_wrong.message
+    assert "All 6 entries" in all_wrong.message
+    single = diagnosis(load("08"), "db1", "1.5")
+    assert "the others are right" not in single.message and "marked" not in single.message
+
+
+def test_one_over_m_sentences_are_true_for_sse():
+    # sse is a sum: there is no 1/m "already inside dZ" to blame
+    least_squares = load("03")
+    extra = diagnosis(least_squares, "dW1", "dZ1 @ X.T / m")
+    assert extra.diagnosis == ["extra_1_over_m"]
+    assert "already inside dZ" not in extra.message and "sum over the samples" in extra.message
+    half = diagnosis(least_squares, "dA1", "A1 - Y")
+    assert half.diagnosis == ["scaled"] and "sse" in half.message and "has no ½" in half.message
+    mse_gradient = diagnosis(least_squares, "dA1", "(A1 - Y) / m")
+    assert "gradient of mse" in mse_gradient.message
+
+
+def test_square_transpose_does_not_say_2_by_2_instead_of_2_by_2():
+    result = diagnosis(load("05"), "dW2", "A1 @ dZ2.T")
+    assert result.diagnosis == ["transposed"] and "2 × 2 instead of 2 × 2" not in result.message
+
+
+def test_flat_lists_are_named_as_such(net):
+    result = diagnosis(net, "db1", "-0.0478 0.0375")
+    assert "your answer is a flat list of 2 numbers" in result.message
+
+
+def test_more_classic_mistakes_are_named(net):
+    three = load("07")
+    assert diagnosis(three, "dW1", "dZ1 @ X").diagnosis == ["missing_transpose"]
+    assert diagnosis(three, "dZ2", "dA2 * relu(Z2)").diagnosis == ["wrong_activation_derivative"]
+    assert diagnosis(net, "dZ1", "dA1 * (1 - Z1**2)").diagnosis == ["wrong_activation_derivative"]
+    assert diagnosis(net, "dZ1", "dA1 * sigmoid_prime(Z1)").diagnosis == ["wrong_activation_derivative"]
+    assert diagnosis(net, "dW2", "dZ2 @ X.T").diagnosis[-1] == "wrong_input"
+    assert diagnosis(net, "db1", "sum(dZ1)").diagnosis[-2:] == ["not_summed", "wrong_axis"]
+    assert diagnosis(load("02"), "dZ1", "(A1 - Y) / m * A1 * (1 - A1)").diagnosis == ["extra_activation_derivative"]
+    assert diagnosis(load("05"), "dA1", "W2 @ dZ2").diagnosis == ["missing_transpose"]
+    # text 002's slip: + where − is meant in dL/da
+    assert "term_sign" in diagnosis(load("01"), "dA1", "-Y/A1 - (1-Y)/(1-A1)").diagnosis
+
+
+def test_conv_and_flatten_orientation_mistakes():
+    conv = load("08")
+    tensors = run(conv).tensors()
+    assert diagnosis(conv, "dW1", text(tensors["dW1"][0, 0, ::-1, ::-1])).diagnosis == ["kernel_rotated"]
+    assert diagnosis(conv, "dW1", text(tensors["dW1"][0, 0].T)).diagnosis == ["transposed"]
+    cnn = load("12")
+    dA2 = run(cnn).tensors()["dA2"][0, 0]
+    assert diagnosis(cnn, "dA2", text(dA2.T)).diagnosis == ["wrong_reshape"]
+
+
+def test_coincidence_message_points_at_no_invisible_marks():
+    result = diagnosis(load("01"), "dA1", "-Y/A1 - (1-Y)/(1-A1)")
+    assert result.diagnosis[0] == "right_by_coincidence" and "(marked)" not in result.message
+
+
+def test_exercises_ask_no_zero_or_coincidental_gradient():
+    # 12's db1 was 0 (every answer near 0 right, no diagnosis possible); 06's X was symmetric, so
+    # dZ1 @ X (no transpose) gave the right dW1
+    tensors = run(load("12")).tensors()
+    assert abs(tensors["db1"][0]) > 0.1
+    softmax = load("06")
+    assert not np.allclose(softmax.X, softmax.X.T)
+    assert diagnosis(softmax, "dW1", "dZ1 @ X").diagnosis == ["missing_transpose"]
+
+
+def test_given_tensors_are_not_targets(net):
+    with pytest.raises(UsageError):
+        grade(net, "A0", "1")
+
+
+@pytest.mark.parametrize("answer", ["1e400", "-1e400", "1.2.3", "nan", "inf"])
+def test_numbers_that_are_not_finite_or_not_numbers_are_refused(net, answer):
+    with pytest.raises(AnswerError):
+        grade(net, "dW1", answer)
+
+
+def test_adjacent_numbers_are_arithmetic_not_two_entries():
+    assert grade(load("01"), "db1", "0.5-1").correct       # 0.5 − 1 = −0.5
+    assert grade(load("01"), "dW1", "-0.5 -1").correct     # two entries
+
+
+def test_cli_json_error_document_for_an_answer_or_target():
+    code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW1", "--answer", "sum(A1, axis=(0, 0))", "--json"])
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    document = json.loads(out)
+    assert document["schema"] == "bpcli.error/1" and document["error"]["code"] == "invalid_answer"
+    code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW9", "--answer", "1", "--json"])
+    assert code == 2 and json.loads(out)["error"]["path"] == "--target"

@@ -29,10 +29,18 @@ def grade_command(
 
     Example: bpcli grade exercises/04_two_layer_tanh.yaml --target dW2 --answer "dZ2 @ A1.T"
     """
+    from bpcli.errors import AnswerError, UsageError
     from bpcli.grading import grade
 
     with user_errors(json_errors=json_output):
-        result = grade(load_network(file), target, answer, rtol=rtol)
+        network = load_network(file)
+        try:
+            result = grade(network, target, answer, rtol=rtol)
+        except (AnswerError, UsageError) as error:
+            if json_output:  # the bpcli.error/1 document, as for an error in the file
+                _write_error_document(error, file)
+            raise
+
     if json_output:
         import json
 
@@ -44,3 +52,22 @@ def grade_command(
 
         stdout_console().print(grade_renderable(result))
     raise typer.Exit(EXIT_OK if result.correct else EXIT_FAILED)
+
+
+def _write_error_document(error: Exception, file: str) -> None:
+    """``{"schema": "bpcli.error/1", "error": {...}}`` for an answer or target the grader refused:
+    code ``invalid_answer`` (path ``--answer``) or ``invalid_target`` (path ``--target``, or
+    ``--rtol`` for a bad tolerance)."""
+    import json
+
+    from bpcli.errors import AnswerError
+
+    message = str(error)
+    if isinstance(error, AnswerError):
+        code, path = "invalid_answer", "--answer"
+    elif "tolerance" in message:
+        code, path = "invalid_option", "--rtol"
+    else:
+        code, path = "invalid_target", "--target"
+    document = {"schema": "bpcli.error/1", "error": {"code": code, "message": message, "file": file, "path": path}}
+    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")

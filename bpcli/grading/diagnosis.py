@@ -5,9 +5,9 @@ The tolerance rule (CONVENTIONS.md): an entry is right when it is within
 formula that computes an exact 0 as 1e-17 is not marked wrong).
 
 A wrong answer is compared, in order, with the expected tensor and with each likely mistake
-(``mistakes.likely_mistakes``), each as is and transposed, times 1, −1, m, −m, 1/m, −1/m (and,
-for the expected tensor, any other constant). The first that matches within the tolerance names
-the mistake; when none does, the wrong entries are marked.
+(``mistakes.likely_mistakes``), each as is and transposed, times 1, −1, m, −m, 1/m, −1/m, and
+last with the expected tensor times any other constant. The first that matches within the
+tolerance names the mistake; when none does, the wrong entries are marked.
 """
 
 from __future__ import annotations
@@ -67,25 +67,47 @@ class _Match:
 
 
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
-             target_name: str, shape_sentence: str) -> Diagnosis:
+             target_name: str, shape_sentence: str, loss: str | None = None,
+             marks_shown: bool = True) -> Diagnosis:
     """Why ``answer`` (already aligned) is not ``expected``. ``mistakes`` come from
-    ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis."""
+    ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis; ``loss`` makes the
+    sentences about m and constant factors true for that loss (sse has no 1/m). With
+    ``marks_shown`` False (a redraw nobody sees) the entries sentence does not point at marks.
+
+    The right value times a named factor (±1, ±m, ±1/m) is tried first, then each specific
+    mistake, and only then the right value times any other constant: a constant factor says
+    less than a named mistake, and on a single sample a missing g′ is also a constant factor."""
     itself = Mistake((), expected, "", scalable=True)
-    candidates = [itself] + [mistake for mistake in mistakes if _distinguishable(mistake.value, expected, rtol)]
-    for candidate in candidates:
-        found = _match(candidate, answer, m, rtol, allow_any_factor=candidate is itself)
+    specific = [mistake for mistake in mistakes if _distinguishable(mistake.value, expected, rtol)]
+    # (candidate, fitted factor?, orientations): the right value as is, then the named mistakes
+    # (a flatten undone in the wrong order is also a transpose, but saying which is better), then
+    # the right value transposed, then times any constant
+    attempts = ([(itself, False, (False,))] + [(mistake, False, (False, True)) for mistake in specific]
+                + [(itself, False, (True,)), (itself, True, (False, True))])
+    for candidate, any_factor, orientations in attempts:
+        found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations)
         if found is not None:
-            return _describe_match(found, expected, answer, m, target_name, shape_sentence)
+            return _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
     if answer.shape == expected.shape:
         mask = wrong_entries_mask(expected, answer, rtol)
-        count = int(mask.sum())
-        return Diagnosis(["entries"], [f"{count} of {mask.size} entries of your answer are wrong (marked); "
-                                       "the others are right."], mask)
+        return Diagnosis(["entries"], [entries_sentence(int(mask.sum()), mask.size, marks_shown)], mask)
     sentence = f"{shape_sentence}; your answer is {shape_words(answer.shape)}."
     if answer.ndim == 2 and answer.T.shape == expected.shape:
         sentence += (" That is the transposed shape, but the transposed numbers are not right either: "
                      "check the order of the factors and their transposes.")
     return Diagnosis(["shape"], [sentence])
+
+
+def entries_sentence(count: int, size: int, marks_shown: bool = True) -> str:
+    """What an ``entries`` diagnosis says: how many entries are wrong, true for one entry, some
+    or all of them."""
+    marked = " (marked)" if marks_shown else ""
+    if size == 1:
+        return "Your number is not the right value, and it matches none of the usual mistakes."
+    if count == size:
+        return (f"All {size} entries of your answer are wrong{marked}, and it matches none of the usual "
+                "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).")
+    return f"{count} of {size} entries of your answer are wrong{marked}; the others are right."
 
 
 def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bool:
@@ -95,21 +117,37 @@ def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bo
     return not matches(expected, value, rtol)
 
 
-def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, allow_any_factor: bool) -> _Match | None:
-    value = candidate.value
+def _orientations(value: np.ndarray, rtol: float) -> list[tuple[bool, np.ndarray]]:
+    """``value`` as is and, when it differs, transposed: a matrix's rows and columns swapped, or
+    for image tensors (4 dimensions) the rows and columns of every map swapped."""
     orientations = [(False, value)]
-    if value.ndim == 2 and not (value.shape == value.T.shape and matches(value, value.T, rtol)):
-        orientations.append((True, value.T))
-    for transposed, oriented in orientations:
-        if oriented.shape != answer.shape:
+    if value.ndim == 2:
+        swapped = value.T
+    elif value.ndim == 4:
+        swapped = value.swapaxes(-1, -2)
+    else:
+        return orientations
+    if not (swapped.shape == value.shape and matches(value, swapped, rtol)):
+        orientations.append((True, swapped))
+    return orientations
+
+
+def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_factor: bool,
+           orientations: tuple[bool, ...] = (False, True)) -> _Match | None:
+    """How ``answer`` is ``candidate``'s value, oriented (as is and/or transposed, as
+    ``orientations`` allows) and scaled: with ``any_factor`` by a fitted constant (not ±1: near ±1
+    it is rounding, not a factor), else by the named factors."""
+    for transposed, oriented in _orientations(candidate.value, rtol):
+        if transposed not in orientations or oriented.shape != answer.shape:
             continue
-        for factor, codes in _named_factors(m, candidate.scalable):
-            if matches(factor * oriented, answer, rtol):
-                return _Match(candidate, transposed, factor, codes)
-        if allow_any_factor:
-            factor = _fitted_factor(oriented, answer)
-            if factor is not None and matches(factor * oriented, answer, rtol):
-                return _Match(candidate, transposed, factor, ("sign", "scaled") if factor < 0 else ("scaled",))
+        if not any_factor:
+            for factor, codes in _named_factors(m, candidate.scalable):
+                if matches(factor * oriented, answer, rtol):
+                    return _Match(candidate, transposed, factor, codes)
+            continue
+        factor = _fitted_factor(oriented, answer)
+        if factor is not None and abs(abs(factor) - 1) > 0.1 and matches(factor * oriented, answer, rtol):
+            return _Match(candidate, transposed, factor, ("sign", "scaled") if factor < 0 else ("scaled",))
     return None
 
 
@@ -133,54 +171,100 @@ def _fitted_factor(reference: np.ndarray, answer: np.ndarray) -> float | None:
 
 
 def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: int, target_name: str,
-                    shape_sentence: str) -> Diagnosis:
+                    shape_sentence: str, loss: str | None = None) -> Diagnosis:
     codes: list[str] = []
     sentences: list[str] = []
     mistake = found.mistake
-    pure_transpose = found.transposed and answer.shape == expected.shape[::-1]
+    value_shape = mistake.value.shape
+    pure_transpose = found.transposed and answer.shape == (expected.shape[::-1] if expected.ndim == 2
+                                                           else expected.shape)
     if answer.shape != expected.shape and not pure_transpose:
         codes.append("shape")
         sentences.append(f"{shape_sentence}; your answer is {shape_words(answer.shape)}.")
     if found.transposed:
         codes.append("transposed")
         what = target_name if not mistake.codes else "the value below"
-        sentences.append(f"Your answer is transposed: it has {what}'s numbers with rows and columns swapped "
-                         f"({shape_words(answer.shape)} instead of {shape_words(answer.shape[::-1])}). "
-                         f"{shape_sentence}.")
+        if answer.ndim == 4:
+            sentences.append(f"Your answer is transposed: it has {what}'s numbers with the rows and columns "
+                             "of each map swapped (row i of your map holds column i of the right one).")
+        elif answer.shape[0] == answer.shape[-1]:
+            sentences.append(f"Your answer is transposed: it has {what}'s numbers with rows and columns "
+                             f"swapped. {shape_sentence}.")
+        else:
+            sentences.append(f"Your answer is transposed: it has {what}'s numbers with rows and columns "
+                             f"swapped ({shape_words(answer.shape)} instead of {shape_words(value_shape)}). "
+                             f"{shape_sentence}.")
     for code in mistake.codes:
         if code not in codes:
             codes.append(code)
     if mistake.explanation:
         sentences.append(mistake.explanation + ".")
     codes += [code for code in found.factor_codes if code not in codes]
-    factor_sentence = _factor_sentence(found.factor, m, found.factor_codes, bool(mistake.codes))
+    factor_sentence = _factor_sentence(found.factor, m, found.factor_codes, bool(mistake.codes), loss)
     if factor_sentence:
         sentences.append(factor_sentence)
     return Diagnosis(codes, sentences)
 
 
-def _factor_sentence(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool) -> str:
+#: losses that average over the m samples, so that their gradients carry a 1/m
+AVERAGING_LOSSES = ("bce", "mse", "softmax_ce")
+
+
+def _factor_sentence(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool,
+                     loss: str | None = None) -> str:
+    """The sentence for a factor between the answer and the right value (or the mistake's value),
+    true for ``loss``: sse is a sum, so m has no place in its gradients."""
     base = "that value" if after_mistake else "the right value"
+    averaging = loss is None or loss in AVERAGING_LOSSES
     if not codes:
         return ""
     if "missing_1_over_m" in codes:
-        sentence = (f"Your answer is m = {m} times {base}: J averages over the {m} samples, so dZ of the "
-                    "last layer, ∂J/∂Z, carries a factor 1/m, and every gradient before it inherits it "
-                    "(deeplearning.ai's dZ = A − Y leaves the 1/m out and adds it to dW and db instead).")
+        if averaging:
+            sentence = (f"Your answer is m = {m} times {base}: J averages over the {m} samples, so dZ of "
+                        "the last layer, ∂J/∂Z, carries a factor 1/m, and every gradient before it inherits "
+                        "it (deeplearning.ai's dZ = A − Y leaves the 1/m out and adds it to dW and db instead).")
+        else:
+            sentence = (f"Your answer is m = {m} times {base}: {loss}, J = Σ (a − y)², is a sum over the "
+                        "samples, not a mean, so m appears nowhere in its gradients.")
     elif "extra_1_over_m" in codes:
-        sentence = (f"Your answer is {base} divided by m = {m}: the 1/m is already inside dZ (dZ = ∂J/∂Z "
-                    "exactly), so it must not be applied again; deeplearning.ai writes dZ = A − Y and "
-                    "puts the 1/m into dW and db instead.")
+        if averaging:
+            sentence = (f"Your answer is {base} divided by m = {m}: the 1/m is already inside dZ (dZ = ∂J/∂Z "
+                        "exactly), so it must not be applied again; deeplearning.ai writes dZ = A − Y and "
+                        "puts the 1/m into dW and db instead.")
+        else:
+            sentence = (f"Your answer is {base} divided by m = {m}: {loss}, J = Σ (a − y)², is a sum over the "
+                        "samples, not a mean, so no 1/m enters its gradients (mse, (1/2m)·Σ (a − y)², has one).")
     elif "scaled" in codes:
-        sentence = f"Your answer is {factor:.4g} times {base}: a constant factor is off."
-        if abs(abs(factor) - 2) < 0.02 or abs(abs(factor) - 0.5) < 0.01:
-            sentence += (" A factor of 2 often comes from the loss: mse is (1/2m)·Σ(a − y)², whose ½ "
-                         "cancels the 2 of the square; sse, Σ(a − y)², keeps it.")
-        return sentence
+        return f"Your answer is {factor:.4g} times {base}: a constant factor is off." + _loss_factor_hint(
+            abs(factor), m, loss)
     else:
         sentence = ""
     if "sign" in codes:
-        sign_sentence = (f"Your answer has the opposite sign of {base}: check where a minus sign enters "
-                         "(A − Y, not Y − A; the minus in front of the log-loss).")
+        where = ("A − Y, not Y − A; the minus in front of the log-loss" if loss in (None, "bce", "softmax_ce")
+                 else "A − Y, not Y − A: d/da (a − y)² = 2(a − y)")
+        sign_sentence = f"Your answer has the opposite sign of {base}: check where a minus sign enters ({where})."
         sentence = sign_sentence if not sentence else sentence + " The sign is flipped as well."
     return sentence
+
+
+def _loss_factor_hint(factor: float, m: int, loss: str | None) -> str:
+    """Where a factor of 2, ½, 2m or 1/(2m) comes from, for the squared-error losses."""
+    def near(value: float) -> bool:
+        return abs(factor - value) <= 0.02 * value
+
+    if loss == "sse" and near(0.5):
+        return (" sse, J = Σ (a − y)², has no ½: d/da (a − y)² = 2(a − y), so the 2 of the square stays "
+                "(mse, (1/2m)·Σ (a − y)², is the loss whose ½ cancels it).")
+    if loss == "sse" and m > 1 and near(0.5 / m):
+        return (f" That is ½ · 1/m: (A − Y)/m is the gradient of mse, (1/2m)·Σ (a − y)²; this loss is sse, "
+                "Σ (a − y)², whose gradient is 2(A − Y), with the 2 and without 1/m.")
+    if loss == "mse" and near(2.0):
+        return (" mse is (1/2m)·Σ (a − y)²: its ½ cancels the 2 of the square, so dA = (A − Y)/m "
+                "(sse, Σ (a − y)², is the loss that keeps the 2).")
+    if loss == "mse" and m > 1 and near(2.0 * m):
+        return (f" That is 2m: 2(A − Y) is the gradient of sse, Σ (a − y)²; this loss is mse, "
+                "(1/2m)·Σ (a − y)², whose gradient is (A − Y)/m.")
+    if loss in (None, "sse", "mse") and (near(2.0) or near(0.5)):
+        return (" A factor of 2 often comes from the loss: mse is (1/2m)·Σ(a − y)², whose ½ cancels the 2 "
+                "of the square; sse, Σ(a − y)², keeps it.")
+    return ""

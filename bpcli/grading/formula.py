@@ -23,6 +23,7 @@ import numpy as np
 
 from bpcli.core import activations
 from bpcli.errors import AnswerError
+from bpcli.grading.targets import shape_words as _shape_words
 
 MAX_FORMULA_CHARS = 400
 MAX_NODES = 120
@@ -72,10 +73,6 @@ FUNCTIONS: dict[str, Function] = {
 
 _BINARY_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 _ELEMENTWISE = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
-
-
-def _shape_words(shape: tuple[int, ...]) -> str:
-    return " × ".join(str(n) for n in shape) if shape else "a single number"
 
 
 @dataclass(frozen=True)
@@ -196,7 +193,9 @@ class _Evaluator:
             if isinstance(node, ast.UnaryOp):
                 operand = self.value(node.operand)
                 return -operand if isinstance(node.op, ast.USub) else operand
-            if isinstance(node, ast.Attribute):  # .T, the only attribute the checker lets through
+            if isinstance(node, ast.Attribute):  # .T, or np.<function> (only as a call)
+                if _is_module(node.value):
+                    raise AnswerError(f"{self.source(node)} is a function: call it, as in {self.source(node)}(Z1)")
                 return self.value(node.value).T
             if isinstance(node, ast.BinOp):
                 return self.binary(node)
@@ -211,6 +210,8 @@ class _Evaluator:
             return np.asarray(self.tensors[name], dtype=np.float64)
         if name in FUNCTIONS:
             raise AnswerError(f"{name} is a function: call it, as in {name}(Z1)")
+        if name.lower() in ("nan", "inf", "infinity"):
+            raise AnswerError(f"{name} is not a number an answer can hold: every entry must be finite")
         known = sorted(self.tensors) + ["m"]
         same_letters = [other for other in known if other.lower() == name.lower()]
         close = same_letters or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -231,13 +232,18 @@ class _Evaluator:
             return np.power(left, right)
         return _ELEMENTWISE[type(node.op)](left, right)
 
-    def broadcast_shape(self, node: ast.AST, left: tuple, right: tuple, symbol: str) -> tuple[int, ...]:
+    def broadcast_shape(self, node: ast.AST, left: tuple, right: tuple, symbol: str,
+                        left_node: ast.AST | None = None, right_node: ast.AST | None = None) -> tuple[int, ...]:
+        """The shape ``left`` and ``right`` broadcast to; the operands are ``node.left`` and
+        ``node.right`` unless given (a call's arguments)."""
         try:
             return np.broadcast_shapes(left, right)
         except ValueError:
+            left_node = left_node if left_node is not None else node.left
+            right_node = right_node if right_node is not None else node.right
             raise AnswerError(
                 f"in {self.source(node)!r}: {symbol} needs shapes that match or broadcast, but "
-                f"{self.source(node.left)} is {_shape_words(left)} and {self.source(node.right)} is "
+                f"{self.source(left_node)} is {_shape_words(left)} and {self.source(right_node)} is "
                 f"{_shape_words(right)}") from None
 
     def matmul(self, node: ast.BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -280,7 +286,8 @@ class _Evaluator:
         if "axis" in options:
             self.check_axis(node, name, arguments[0], options["axis"])
         if name == "maximum":
-            self.check_size(node, self.broadcast_shape(node, arguments[0].shape, arguments[1].shape, "maximum"))
+            self.check_size(node, self.broadcast_shape(node, arguments[0].shape, arguments[1].shape, "maximum",
+                                                       node.args[0], node.args[1]))
         return np.asarray(function.implementation(*arguments, **options), dtype=np.float64)
 
     def keyword_value(self, function: str, keyword: ast.keyword):
@@ -301,6 +308,9 @@ class _Evaluator:
 
     def check_axis(self, node: ast.AST, function: str, array: np.ndarray, axis) -> None:
         axes = axis if isinstance(axis, tuple) else (axis,) if axis is not None else ()
+        if len({item % max(array.ndim, 1) for item in axes}) != len(axes):
+            raise AnswerError(f"in {self.source(node)!r}: an axis is named twice; name each axis once, "
+                              "as in axis=(0, 2, 3)")
         for item in axes:
             if not -array.ndim <= item < max(array.ndim, 1):
                 raise AnswerError(f"in {self.source(node)!r}: axis {item} does not exist; "

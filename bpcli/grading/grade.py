@@ -127,8 +127,9 @@ def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.nd
     return value
 
 
-def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float) -> GradeResult:
-    """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong."""
+def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True) -> GradeResult:
+    """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong
+    (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked)."""
     network = result.network
     expected = result.tensors()[target.name]
     aligned = align(answer, expected.shape)
@@ -137,7 +138,8 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float) -> Grad
         return GradeResult(target.name, True, error, [], f"Right: your {target.name} matches "
                            f"(within {rtol:g} relative).", expected, answer)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
-                     shape_sentence(target, network, expected.shape))
+                     shape_sentence(target, network, expected.shape), loss=network.loss,
+                     marks_shown=marks_shown)
     return _wrong(target, found, expected, answer, error)
 
 
@@ -166,7 +168,7 @@ def _check_other_draws(network: Network, target: Target, formula: Formula, value
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
             continue  # e.g. log of 0 on this draw only: no evidence either way
-        on_draw = _judge(drawn, target, drawn_value, rtol)
+        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False)
         if on_draw.correct:
             continue
         codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]

@@ -63,6 +63,20 @@ def _input_name(run: Run, layer: int) -> str:
     return "X" if layer == 1 and not run.network.image_input else f"A{layer - 1}"
 
 
+def _layer_input(run: Run, layer: int) -> np.ndarray:
+    """A(layer − 1), the input of ``layer`` (X for the first)."""
+    return _layer_output(run, layer - 1)
+
+
+def _layer_output(run: Run, k: int) -> np.ndarray:
+    """A(k): X for k = 0 (as the layers see it), else layer k's output."""
+    return run.network.X if k == 0 else run.records[k - 1].A
+
+
+def _output_name(run: Run, k: int) -> str:
+    return "X" if k == 0 and not run.network.image_input else f"A{k}"
+
+
 def _record(run: Run, layer: int) -> LayerRecord:
     return run.records[layer - 1]
 
@@ -91,6 +105,13 @@ def _dZ_variants(run: Run, record: LayerRecord) -> Iterator[Mistake]:
                           f"The derivative g′ was evaluated at A{l} instead of Z{l}: dZ{l} = dA{l} ⊙ {_g(layer)}"
                           + (f" (and {layer.activation}′(Z) = A(1 − A) when written with A)"
                              if layer.activation == "sigmoid" else f" (= 1 − A{l}² when written with A)"))
+    if _has_activation_factor(record):
+        yield from _wrong_derivatives(record)
+    if _is_fused_output(run, record):
+        factor = record.A * (1 - record.A)
+        yield Mistake(("extra_activation_derivative",), record.dZ * factor,
+                      f"The factor {layer.activation}′ was applied twice: with cross-entropy, dZ{l} = (A{l} − Y)/m "
+                      f"already is dA{l} ⊙ {_g(layer)} simplified, so it takes no further A{l}(1 − A{l})")
     if l < len(run.records) and not _is_fused_output(run, record):
         following = run.records[l]
         if isinstance(following.layer, Dense) and following.dZ is not None:
@@ -100,6 +121,34 @@ def _dZ_variants(run: Run, record: LayerRecord) -> Iterator[Mistake]:
             yield Mistake(("used_dW_for_W",), dA_with_dW * factor,
                           f"You used dW{l + 1}ᵀ where W{l + 1}ᵀ belongs: dA{l} = W{l + 1}ᵀ · dZ{l + 1} "
                           "passes the gradient back through the weights themselves")
+
+
+#: the derivative of each activation written with its output A (what texts write as g′)
+_DERIVATIVE_WITH_A = {"sigmoid": ("A(1 − A)", lambda a: a * (1 - a)), "tanh": ("1 − A²", lambda a: 1 - a * a)}
+
+
+def _wrong_derivatives(record: LayerRecord) -> Iterator[Mistake]:
+    """dZ with something else in the place of g′(Z): g itself, g′ written with A but fed Z, or
+    the derivative of another activation."""
+    layer = record.layer
+    l = layer.index
+    name = layer.activation
+    right = f"dZ{l} = dA{l} ⊙ {_g(layer)}"
+    yield Mistake(("wrong_activation_derivative",), record.dA * record.A,
+                  f"You multiplied by the activation A{l} = {name}(Z{l}) itself, not by its derivative: {right}")
+    if name in _DERIVATIVE_WITH_A:
+        words, with_A = _DERIVATIVE_WITH_A[name]
+        yield Mistake(("wrong_activation_derivative",), record.dA * with_A(record.Z),
+                      f"{name}′ written with A is {words}, but you put Z{l} in place of A{l}: "
+                      f"{right} = dA{l} ⊙ {words.replace('A', f'A{l}')}")
+        for other, (other_words, other_with_A) in _DERIVATIVE_WITH_A.items():
+            if other == name:
+                continue
+            explanation = (f"That is the derivative of {other}, but layer {l} uses {name}: {right} = "
+                           f"dA{l} ⊙ {words.replace('A', f'A{l}')}")
+            yield Mistake(("wrong_activation_derivative",),
+                          record.dA * activations.derivative(other, record.Z), explanation)
+            yield Mistake(("wrong_activation_derivative",), record.dA * other_with_A(record.A), explanation)
 
 
 def _dZ_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
@@ -121,6 +170,26 @@ def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
             yield Mistake(("wrong_input",), record.dZ @ _record(run, l - 1).Z.T,
                           f"You used Z{l - 1} where A{l - 1} belongs: layer {l} takes the activations "
                           f"A{l - 1} = g(Z{l - 1}), so dW{l} = dZ{l} · A{l - 1}ᵀ")
+        prev = _input_name(run, l)
+        A_prev = _layer_input(run, l)
+        if A_prev.ndim == 2 and A_prev.shape[0] == record.dZ.shape[1]:
+            yield Mistake(("missing_transpose",), record.dZ @ A_prev,
+                          f"{prev} was used without its transpose: dW{l} = dZ{l} · {prev}ᵀ, so that each entry "
+                          "sums over the m samples")
+        for k in range(len(run.records) + 1):
+            if k in (l - 1, l):
+                continue
+            other = _layer_output(run, k)
+            if other.ndim == 2 and other.shape[1] == record.dZ.shape[1]:
+                other_name = _output_name(run, k)
+                yield Mistake(("wrong_input",), record.dZ @ other.T,
+                              f"You used {other_name} where {prev} (the input of layer {l}) belongs: "
+                              f"dW{l} = dZ{l} · {prev}ᵀ")
+    elif isinstance(layer, Conv2D):
+        yield Mistake(("kernel_rotated",), record.dW[:, :, ::-1, ::-1],
+                      f"Your dW{l} is rotated by 180°: dW{l} is the plain correlation of the (padded) input with "
+                      f"dZ{l}, dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · P[n, c, s·y + i, s·x + j]; ROT180 belongs "
+                      "in the gradient of the input only")
 
 
 def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
@@ -137,6 +206,10 @@ def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
         yield Mistake(("not_summed", "wrong_axis"), record.dZ.sum(axis=0, keepdims=True),
                       f"The sum ran over the units (axis 0) instead of the samples (axis 1): "
                       f"db{l} = sum(dZ{l}, axis=1, keepdims=True)")
+        if record.dZ.shape[0] > 1:
+            yield Mistake(("not_summed", "wrong_axis"), np.asarray(record.dZ.sum()),
+                          f"You summed all of dZ{l}, over the units too: each unit has its own bias, so "
+                          f"db{l} = sum(dZ{l}, axis=1, keepdims=True) keeps one entry per unit")
     else:
         yield Mistake(("not_summed",), record.dZ,
                       f"The bias gradient sums dZ{l} over the samples and all positions: db{l} = sum(dZ{l}, axis=(0, 2, 3))")
@@ -153,10 +226,19 @@ def _dA_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     l = target.layer or 0
     name = target.name
     if l >= len(run.records):
+        if l == len(run.records) and run.network.loss == "bce":
+            A, Y = run.records[-1].A, run.network.Y
+            yield Mistake(("term_sign",), (-Y / A - (1 - Y) / (1 - A)) / run.network.m,
+                          f"The second term has the wrong sign: d/da log(1 − a) = −1/(1 − a), so "
+                          f"{name} = (1/m)(−Y/A{l} + (1 − Y)/(1 − A{l}))")
         return
     following = run.records[l]
     layer = following.layer
     nxt = layer.index
+    if isinstance(layer, Dense) and layer.W.shape[0] == layer.W.shape[1]:
+        yield Mistake(("missing_transpose",), layer.W @ following.dZ,
+                      f"W{nxt} was used without its transpose: {name} = W{nxt}ᵀ · dZ{nxt} (the gradient goes "
+                      f"back along the weights, from each unit of layer {nxt} to its inputs)")
     if isinstance(layer, Dense):
         yield Mistake(("used_dW_for_W",), following.dW.T @ following.dZ,
                       f"You used dW{nxt}ᵀ where W{nxt}ᵀ belongs: {name} = W{nxt}ᵀ · dZ{nxt}")
@@ -183,6 +265,12 @@ def _dA_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
                       f"pooling spreads each window's gradient evenly, 1/{layer.size * layer.size} to each element")
     elif isinstance(layer, Flatten):
         shape = following.cache
+        per_sample = tuple(shape[1:])
+        column_major = np.stack([column.reshape(per_sample, order="F") for column in following.dA.T])
+        yield Mistake(("wrong_reshape",), column_major.reshape(shape),
+                      f"You put dA{nxt} back in column-major order: flatten takes each sample's values in "
+                      f"row-major order (channel, then row, then column: along a row first), so {name} is "
+                      f"dA{nxt}'s column for each sample filled back row by row")
         if following.dA.shape[1] > 1:
             yield Mistake(("wrong_reshape",), following.dA.reshape(shape),
                           f"You reshaped dA{nxt} without taking one column per sample: flatten makes each "

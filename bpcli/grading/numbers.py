@@ -12,6 +12,7 @@ Accepted forms (entries are decimals, scientific notation such as ``1e-3``, or f
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -64,7 +65,13 @@ def _tokenise(text: str) -> list[str]:
                 break
             raise AnswerError(f"cannot read the answer as numbers at {rest[:20]!r}: write entries like "
                               "0.25, -1/3 or 1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4")
-        tokens.append(match.group("number") or match.group("symbol"))
+        number = match.group("number")
+        if number is not None and tokens and tokens[-1] not in "[],;\n" and match.start("number") == position:
+            # "1-2" or "1.2.3": two numbers with nothing between them is arithmetic or a typo,
+            # not two entries; entries are separated by spaces, commas or semicolons
+            raise AnswerError(f"cannot read the answer as numbers at {text[position:position + 20]!r}: separate "
+                              "entries with spaces or commas, as in 1 -2 or [1, -2]")
+        tokens.append(number or match.group("symbol"))
         position = match.end()
     return tokens
 
@@ -74,8 +81,15 @@ def _number(token: str) -> float:
         numerator, denominator = token.split("/")
         if float(denominator) == 0:
             raise AnswerError(f"{token} divides by zero")
-        return float(Fraction(numerator) / Fraction(denominator))
-    return float(token)
+        try:
+            value = float(Fraction(numerator) / Fraction(denominator))
+        except OverflowError:
+            value = float("inf")
+    else:
+        value = float(token)
+    if not math.isfinite(value):
+        raise AnswerError(f"{token} is too large: a float64 holds at most about 1.8e308")
+    return value
 
 
 class _Parser:

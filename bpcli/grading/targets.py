@@ -53,7 +53,7 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
 
 def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
     """Every tensor of a run a learner can be asked for, layer by layer, then dX."""
-    names = [name for name in tensors if _TARGET.match(name)]
+    names = [name for name in tensors if _TARGET.match(name) and name not in GIVEN_NAMES]
     layers = sorted({int(_TARGET.match(name).group("layer")) for name in names})
     order = ("Z", "A", "dA", "dZ", "dW", "db")
     ordered = [f"{kind}{layer}" for layer in layers for kind in order if f"{kind}{layer}" in tensors]
@@ -61,8 +61,12 @@ def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
 
 
 def shape_words(shape: tuple[int, ...]) -> str:
-    """(3, 2) -> '3 × 2'; () -> 'a single number'."""
-    return " × ".join(str(n) for n in shape) if shape else "a single number"
+    """(3, 2) -> '3 × 2'; (4,) -> 'a flat list of 4 numbers'; () -> 'a single number'."""
+    if not shape:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a flat list of {shape[0]} number{'' if shape[0] == 1 else 's'}"
+    return " × ".join(str(n) for n in shape)
 
 
 def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> str:
