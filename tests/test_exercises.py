@@ -78,3 +78,17 @@ def test_generated_exercises_are_hand_computable(level, seed):
         assert ((values * 2) == (values * 2).round()).all()    # integers and halves
     assert exercise.targets[0].startswith("dZ") and exercise.targets[0].endswith(str(len(network.layers)))
     assert generate(level, seed).targets == exercise.targets
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_generated_gradients_are_short_and_never_all_zero(level):
+    # level 2 used to give exercises whose relu units were all dead (every gradient below the
+    # output 0) and values such as 43.8125 or 0.65625
+    for seed in range(40):
+        exercise = generate(level, seed)
+        tensors = run(exercise.network).tensors()
+        for target in exercise.targets:
+            value = tensors[target]
+            assert abs(value).max() > 0, (seed, target)
+            assert abs(value).max() <= 20, (seed, target)
+            assert ((value * 8) == (value * 8).round()).all(), (seed, target, value)

@@ -1,6 +1,7 @@
 """Generated exercises that can be done on paper: weights and inputs are small integers and
 halves, activations are linear or relu, losses sse or mse, so every value is a short decimal.
-Draws whose relu sits exactly at 0 or whose max-pool window ties are drawn again.
+Draws whose relu sits exactly at 0, whose max-pool window ties, or whose gradients are all 0, long
+decimals or large are drawn again.
 
 Levels: 1 one linear unit (sse); 2 two dense layers, relu then linear (mse, m = 2);
 3 a conv filter with relu, 2 × 2 max pooling, flatten and a linear unit (sse).
@@ -86,6 +87,8 @@ def generate(level: int, seed: int) -> Exercise:
         network = spec.load(document)
         if _hand_computable(network):
             break
+    else:  # pragma: no cover - every level finds one within a few dozen draws
+        raise UsageError(f"no hand-computable exercise found for level {level}, seed {seed}; try another seed")
     name = f"random-level{level}-seed{seed}"
     network.extras["exercise"] = {
         "statement": {lang: text.format(level=level, seed=seed, title=document["title"])
@@ -96,9 +99,26 @@ def generate(level: int, seed: int) -> Exercise:
     return exercise_from_network(name, network)
 
 
+#: every asked value is a multiple of this (at most three decimals, 0.125) ...
+GRID = 0.125
+#: ... and no larger than this in size
+MAX_VALUE = 20.0
+
+
 def _hand_computable(network: Network) -> bool:
-    """No relu exactly at 0, no tied max-pool window, and a non-zero output error."""
+    """No relu exactly at 0, no tied max-pool window, a non-zero output error, and every asked
+    gradient short on paper: not all 0 (a layer of dead relu units asks nothing), at most three
+    decimals (multiples of 1/8) and at most ``MAX_VALUE`` in size."""
     result = run(network)
     if result.warnings:
         return False
-    return bool(np.abs(result.records[-1].A - network.Y).min() > 0)
+    if not np.abs(result.records[-1].A - network.Y).min() > 0:
+        return False
+    tensors = result.tensors()
+    for target in backward_targets(network):
+        value = tensors[target]
+        if not np.abs(value).max() > 0 or np.abs(value).max() > MAX_VALUE:
+            return False
+        if not np.allclose(value / GRID, np.round(value / GRID), rtol=0, atol=1e-9):
+            return False
+    return True
