@@ -209,3 +209,22 @@ def test_command_module_imports_no_heavy_modules():
             "print(sorted(m for m in ('numpy', 'rich', 'bpcli.narrate') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_chinese_labels_take_the_full_width_colon():
+    explanation = bpcli.explain(str(SMALL_NET), lang="zh")
+    md = markdown_render.render_explanation(explanation)
+    assert "**维度：** " in md and "**维度:**" not in md
+    page = html_render.render_explanation(explanation)
+    assert "<strong>维度：</strong>" in page
+    buffer = io.StringIO()
+    print_explanation(explanation, Console(file=buffer, width=80, color_system=None, highlight=False))
+    assert "维度：(" in buffer.getvalue() and "维度:" not in buffer.getvalue()
+    assert "**Shapes:** " in markdown_render.render_explanation(bpcli.explain(str(SMALL_NET)))
+
+
+def test_pool_formula_writes_stride_one_without_a_factor():
+    spec = {"input": {"X": np.arange(9.0).reshape(1, 3, 3).tolist(), "Y": [[1], [0], [0], [1]]},
+            "layers": [{"type": "maxpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "mse"}
+    step = bpcli.explain(spec).step_for("A1")
+    assert "X[n,c, y+i, x+j]" in step.formula_text and "1y" not in step.formula_latex

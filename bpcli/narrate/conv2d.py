@@ -17,7 +17,7 @@ import numpy as np
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.model import Formula, IdentityCheck, Step
-from bpcli.narrate.notation import derived, shape_of, symbol
+from bpcli.narrate.notation import derived, offset, shape_of, symbol
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -52,11 +52,6 @@ def frame(kernel: int, padding: int, stride: int, size: int, out: int) -> tuple[
     before = kernel - 1 - padding
     after = size + kernel - 1 - before - (stride * (out - 1) + 1)
     return before, after, (size + 2 * padding - kernel) - stride * (out - 1)
-
-
-def offset(stride: int, var: str, shift: str) -> str:
-    """'y+i', '2y+i' (the stride written as a number, 1 left out)."""
-    return f"{var}+{shift}" if stride == 1 else f"{stride}{var}+{shift}"
 
 
 def input_symbol(layer_index: int, padding: int):

@@ -164,4 +164,5 @@ def labels(say: Messages) -> Labels:
         sections={name: say(f"section.{name}") for name in ("network", "forward", "backward", "check")},
         operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
         notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
-        checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"))
+        checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"),
+        colon=say("label.colon"))

@@ -265,6 +265,7 @@ EN: dict[str, str] = {
         "winner), where J has no derivative; it is left out of the error.",
     "check.kinks.other": "{n} sampled entries sit at a kink (relu at 0 or a max-pool window changing its "
         "winner), where J has no derivative; they are left out of the error.",
+    "label.colon": ":",
 }
 
 ZH: dict[str, str] = {
@@ -464,6 +465,7 @@ ZH: dict[str, str] = {
     "note.relu_kink.other": "Z 中有 {n} 个元素正好为 0，relu 在此处不可导；这里取 relu′(0) = 0。",
     "check.kinks.one": "有 {n} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
     "check.kinks.other": "有 {n} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
+    "label.colon": "：",
 }
 
 MESSAGES = {"en": EN, "zh": ZH}

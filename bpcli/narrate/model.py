@@ -199,6 +199,11 @@ class Labels:
     terms: str
     conventions: str
     press_enter: str
+    colon: str = ":"
+
+    def tag(self, label: str) -> str:
+        """'Shapes:' / '维度：' (the colon of the narration's language)."""
+        return f"{label}{self.colon}"
 
 
 @dataclass

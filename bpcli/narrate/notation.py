@@ -53,6 +53,11 @@ def shape_of(shape: tuple[int, ...]) -> str:
     return shape_text(shape) if shape else ""
 
 
+def offset(stride: int, var: str, shift: str) -> str:
+    """A window's index along one axis: 'y+i', '2y+i' (the stride as a number, 1 left out)."""
+    return f"{var}+{shift}" if stride == 1 else f"{stride}{var}+{shift}"
+
+
 def matmul_shapes(left: tuple[int, ...], right: tuple[int, ...], result: tuple[int, ...]) -> str:
     """'(3×2)(2×4) → 3×4'."""
     return f"({shape_of(left)})({shape_of(right)}) → {shape_of(result)}"

@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.model import Formula, IdentityCheck, Step
-from bpcli.narrate.notation import shape_of, symbol
+from bpcli.narrate.notation import offset, shape_of, symbol
 
 
 def windows(A_prev: np.ndarray, size: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
@@ -67,8 +67,8 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     return [Step(
         section="forward", title=ctx.say(f"title.{kind}_forward", layer=l),
         explanation=[ctx.say(f"forward.{kind}", k=k, s=s)],
-        formula_latex=rf"{A.latex}_{{n,c,y,x}} = {op}_{{0 \le i,j < {k}}} {A_in.latex}_{{n,c,\,{s}y+i,\,{s}x+j}}",
-        formula_text=f"{A.text}[n,c,y,x] = {op_text}_(0≤i,j<{k}) {A_in.text}[n,c, {s}y+i, {s}x+j]",
+        formula_latex=rf"{A.latex}_{{n,c,y,x}} = {op}_{{0 \le i,j < {k}}} {A_in.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}",
+        formula_text=f"{A.text}[n,c,y,x] = {op_text}_(0≤i,j<{k}) {A_in.text}[n,c, {offset(s, 'y', 'i')}, {offset(s, 'x', 'j')}]",
         shapes=(f"{shape_of(A_prev.shape)} → {shape_of(record.A.shape)};  ⌊({H} − {k})/{s}⌋ + 1 = {Ho},  "
                 f"⌊({W} − {k})/{s}⌋ + 1 = {Wo}"),
         operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,

@@ -75,25 +75,25 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
     if step.formula_latex:
         parts.append(_math(step.formula))
     if step.derivation:
-        parts.append(f"<p><strong>{escape(labels.derivation)}:</strong></p>")
+        parts.append(f"<p><strong>{escape(labels.tag(labels.derivation))}</strong></p>")
         parts += [_math(line) for line in step.derivation]
     if step.shapes:
-        parts.append(f"<p><strong>{escape(labels.shapes)}:</strong> {escape(step.shapes)}</p>")
+        parts.append(f"<p><strong>{escape(labels.tag(labels.shapes))}</strong> {escape(step.shapes)}</p>")
     if step.table is not None:
         parts.append(data_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
         parts.append('<div class="tensors">' + "".join(matrix_html(t, precision) for t in operands) + "</div>")
     if step.result is not None and step.result.value.ndim > 0:
-        parts.append(f"<p><strong>{escape(labels.result)}:</strong></p>" + matrix_html(step.result, precision))
+        parts.append(f"<p><strong>{escape(labels.tag(labels.result))}</strong></p>" + matrix_html(step.result, precision))
     for entry in step.worked:
-        parts.append(f"<p><strong>{escape(labels.worked)}:</strong> {'✓' if entry.ok else '✗'}</p>")
+        parts.append(f"<p><strong>{escape(labels.tag(labels.worked))}</strong> {'✓' if entry.ok else '✗'}</p>")
         parts.append(_math(Formula(entry.as_latex(precision, labels.terms), entry.as_text(precision, labels.terms))))
     if step.checks:
         items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>'
                         for c in step.checks)
-        parts.append(f"<p><strong>{escape(labels.checks)}:</strong></p><ul>{items}</ul>")
-    parts += [f'<div class="note"><strong>{escape(labels.notes)}:</strong> {escape(note)}</div>' for note in step.notes]
+        parts.append(f"<p><strong>{escape(labels.tag(labels.checks))}</strong></p><ul>{items}</ul>")
+    parts += [f'<div class="note"><strong>{escape(labels.tag(labels.notes))}</strong> {escape(note)}</div>' for note in step.notes]
     anchor = f' id="{escape(step.target)}"' if step.target else ""
     return f'<section class="step"{anchor}>' + "\n".join(parts) + "</section>"
 
@@ -101,7 +101,7 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
 def render_body(explanation: Explanation, precision: int = 4) -> str:
     """The page's content (also what a notebook shows)."""
     parts = [f"<h1>{escape(explanation.title)}</h1>",
-             f"<p><strong>{escape(explanation.labels.conventions)}:</strong> {escape(explanation.conventions)}</p>"]
+             f"<p><strong>{escape(explanation.labels.tag(explanation.labels.conventions))}</strong> {escape(explanation.conventions)}</p>"]
     for step, previous, heading in explanation.walk():
         if heading is not None:
             parts.append(f"<h2>{escape(heading)}</h2>")

@@ -36,32 +36,32 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
     if step.formula_latex:
         blocks.append(display_math(step.formula_latex))
     if step.derivation:
-        blocks.append(f"**{labels.derivation}:**")
+        blocks.append(f"**{labels.tag(labels.derivation)}**")
         blocks.append(display_math(r"\begin{aligned}" + r" \\ ".join(f"& {line.latex}" for line in step.derivation)
                                    + r"\end{aligned}"))
     if step.shapes:
-        blocks.append(f"**{labels.shapes}:** {step.shapes}")
+        blocks.append(f"**{labels.tag(labels.shapes)}** {step.shapes}")
     if step.table is not None:
         blocks.append(markdown_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
-        blocks.append(f"**{labels.operands}:**")
+        blocks.append(f"**{labels.tag(labels.operands)}**")
         blocks.append(display_math(_tensors_latex(operands, precision)))
     if step.result is not None and step.result.value.ndim > 0:
-        blocks.append(f"**{labels.result}:**")
+        blocks.append(f"**{labels.tag(labels.result)}**")
         blocks.append(display_math(_tensors_latex([step.result], precision)))
     for entry in step.worked:
-        blocks.append(f"**{labels.worked}:** {'✓' if entry.ok else '✗'}")
+        blocks.append(f"**{labels.tag(labels.worked)}** {'✓' if entry.ok else '✗'}")
         blocks.append(display_math(entry.as_latex(precision, labels.terms)))
     if step.checks:
-        blocks.append(f"**{labels.checks}:**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in step.checks))
-    blocks += [f"> **{labels.notes}:** {note}" for note in step.notes]
+        blocks.append(f"**{labels.tag(labels.checks)}**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in step.checks))
+    blocks += [f"> **{labels.tag(labels.notes)}** {note}" for note in step.notes]
     return "\n\n".join(block for block in blocks if block)
 
 
 def render_explanation(explanation: Explanation, precision: int = 4) -> str:
     """The whole explanation as one Markdown document."""
-    blocks = [f"# {explanation.title}", f"**{explanation.labels.conventions}:** {explanation.conventions}"]
+    blocks = [f"# {explanation.title}", f"**{explanation.labels.tag(explanation.labels.conventions)}** {explanation.conventions}"]
     for step, previous, heading in explanation.walk():
         if heading is not None:
             blocks.append(f"## {heading}")

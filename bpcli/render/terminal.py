@@ -34,8 +34,10 @@ def _table(data: TableData) -> Table:
     return table
 
 
-def _labelled(label: str, text: str, style: str = "") -> Text:
-    line = Text(f"{label}: ", style="bold")
+def _labelled(labels, label: str, text: str, style: str = "") -> Text:
+    """'Label: text' in bold then plain (a full-width colon needs no space after it)."""
+    tag = labels.tag(label)
+    line = Text(tag + (" " if tag.endswith(":") else ""), style="bold")
     line.append(text, style=style)
     return line
 
@@ -50,26 +52,26 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
     if step.formula_text:
         parts.append(Padding(Text(step.formula_text, style="bold cyan"), (0, 0, 0, INDENT), expand=False))
     if step.derivation:
-        parts.append(Text(f"{labels.derivation}:", style="bold"))
+        parts.append(Text(labels.tag(labels.derivation), style="bold"))
         parts += [Padding(Text(line.text, style="cyan"), (0, 0, 0, INDENT), expand=False) for line in step.derivation]
     if step.shapes:
-        parts.append(_labelled(labels.shapes, step.shapes))
+        parts.append(_labelled(labels, labels.shapes, step.shapes))
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
         parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
-        parts.append(Text(f"{labels.result}:", style="bold"))
+        parts.append(Text(labels.tag(labels.result), style="bold"))
         parts.append(_tensor(step.result, precision))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
-        parts.append(_labelled(labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
+        parts.append(_labelled(labels, labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
     if step.checks:
-        parts.append(Text(f"{labels.checks}:", style="bold"))
+        parts.append(Text(labels.tag(labels.checks), style="bold"))
         parts += [Padding(Text(check.summary(precision), style="green" if check.ok else "bold red"), (0, 0, 0, INDENT), expand=False)
                   for check in step.checks]
-    parts += [_labelled(labels.notes, note, style="yellow") for note in step.notes]
+    parts += [_labelled(labels, labels.notes, note, style="yellow") for note in step.notes]
     return Group(*parts)
 
 
@@ -78,7 +80,7 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
     """Print the whole explanation; ``step_pause`` (e.g. waiting for Enter, for ``--step``) is
     called after each step but the last."""
     console.print(Text(explanation.title, style="bold"))
-    console.print(_labelled(explanation.labels.conventions, explanation.conventions))
+    console.print(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions))
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
         if heading is not None:
