@@ -481,3 +481,10 @@ def test_sums_over_samples_have_m_terms_and_text_002_dw_slip_is_noted_once():
     assert "j=1" not in everything and "₌₁" not in everything
     notes = [note for step in explanation.steps for note in step.notes if "A^[L]ᵀ" in note]
     assert len(notes) == 1 and explanation.step_for("dW2").notes[-1] == notes[0]
+
+
+def test_shapes_method_names_the_gradient_it_fits():
+    explanation = bpcli.explain(dense_net("tanh"), method="shapes")
+    assert "dX must be 2×3" in " ".join(explanation.step_for("dX").explanation)
+    assert "dA⁽¹⁾ must be 3×3" in " ".join(explanation.step_for("dA1").explanation)
+    assert "dW⁽¹⁾ must be 3×2" in " ".join(explanation.step_for("dW1").explanation)

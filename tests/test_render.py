@@ -228,3 +228,11 @@ def test_pool_formula_writes_stride_one_without_a_factor():
             "layers": [{"type": "maxpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "mse"}
     step = bpcli.explain(spec).step_for("A1")
     assert "X[n,c, y+i, x+j]" in step.formula_text and "1y" not in step.formula_latex
+
+
+def test_chinese_sentences_run_on_without_a_space_after_the_full_stop():
+    explanation = bpcli.explain(str(SMALL_NET), lang="zh")
+    assert "。 " not in markdown_render.render_explanation(explanation)
+    assert "。 " not in html_render.render_explanation(explanation)
+    assert explanation.labels.paragraph(["甲。", "乙。"]) == "甲。乙。"
+    assert bpcli.explain(str(SMALL_NET)).labels.paragraph(["One.", "Two."]) == "One. Two."

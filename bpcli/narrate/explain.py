@@ -165,4 +165,4 @@ def labels(say: Messages) -> Labels:
         operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
         notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
         checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"),
-        colon=say("label.colon"))
+        colon=say("label.colon"), sentence_gap=say("label.sentence_gap"))

@@ -170,13 +170,14 @@ EN: dict[str, str] = {
                              "top-left {corner}×{corner} corner of the layer instead.",
     "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and g′(Z) "
                          "are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering needed.",
-    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. Now make the shapes fit: "
-                     "{left} is {left_shape} and {right} is {right_shape}, and dW must be {shape}; the arrangement "
-                     "that fits is {chosen}.",
-    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. But {left} is {left_shape} and db must be "
-                   "{shape}, so the m columns have to be summed: {chosen}.",
-    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {left} is {left_shape}, {right} is "
-                    "{right_shape}, and dA_prev must be {shape}; the arrangement that fits is {chosen}.",
+    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. Now make the "
+        "shapes fit: {left} is {left_shape} and {right} is {right_shape}, and {target} "
+        "must be {shape}; the arrangement that fits is {chosen}.",
+    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. But {left} is {left_shape} "
+        "and {target} must be {shape}, so the m columns have to be summed: {chosen}.",
+    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {left} is {left_shape}, "
+        "{right} is {right_shape}, and {target} must be {shape}; the arrangement that fits "
+        "is {chosen}.",
     "shapes.ambiguous": "Here the shapes alone allow several products ({products}); the element-wise chain rule decides "
                         "for {chosen}, and the check below confirms it.",
     "shapes.elementwise": "{shape}, entry by entry",
@@ -266,6 +267,7 @@ EN: dict[str, str] = {
     "check.kinks.other": "{n} sampled entries sit at a kink (relu at 0 or a max-pool window changing its "
         "winner), where J has no derivative; they are left out of the error.",
     "label.colon": ":",
+    "label.sentence_gap": " ",
 }
 
 ZH: dict[str, str] = {
@@ -391,12 +393,12 @@ ZH: dict[str, str] = {
     "kron.jacobian_skipped": "雅可比矩阵的大小是 {rows}×{cols}，太大不便打印；改为在该层左上角 {corner}×{corner} 的部分上验证恒等式。",
     "shapes.activation": "维度相容（文本 003）：先当作标量，∂J/∂z = ∂J/∂a · g′(z)。dA 和 g′(Z) 都是 {shape}，dZ 也是，"
                          "所以逐元素相乘 (⊙)，不需要调整顺序。",
-    "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。再让维度相容：{left} 是 {left_shape}，"
-                     "{right} 是 {right_shape}，dW 必须是 {shape}；维度相容的排列是 {chosen}。",
-    "shapes.bias": "维度相容：先当作标量，∂J/∂b = ∂J/∂z。但 {left} 是 {left_shape}，而 db 必须是 {shape}，"
-                   "所以要把 m 列加起来：{chosen}。",
-    "shapes.input": "维度相容：先当作标量，∂J/∂a = w · ∂J/∂z。{left} 是 {left_shape}，{right} 是 {right_shape}，"
-                    "dA_prev 必须是 {shape}；维度相容的排列是 {chosen}。",
+    "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。再让维度相容：{left} 是 {left_shape}，{right} 是 "
+        "{right_shape}，{target} 必须是 {shape}；维度相容的排列是 {chosen}。",
+    "shapes.bias": "维度相容：先当作标量，∂J/∂b = ∂J/∂z。但 {left} 是 {left_shape}，而 {target} 必须是 {shape}，所以要把 m "
+        "列加起来：{chosen}。",
+    "shapes.input": "维度相容：先当作标量，∂J/∂a = w · ∂J/∂z。{left} 是 {left_shape}，{right} 是 "
+        "{right_shape}，{target} 必须是 {shape}；维度相容的排列是 {chosen}。",
     "shapes.ambiguous": "这里仅凭维度有多种乘法都相容（{products}）；逐元素的链式法则确定是 {chosen}，下面的验证也证实了这一点。",
     "shapes.elementwise": "{shape}，逐元素",
     "shapes.loss": "A 和 Y 都是 {shape}；J 是一个数",
@@ -466,6 +468,7 @@ ZH: dict[str, str] = {
     "check.kinks.one": "有 {n} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
     "check.kinks.other": "有 {n} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
     "label.colon": "：",
+    "label.sentence_gap": "",
 }
 
 MESSAGES = {"en": EN, "zh": ZH}

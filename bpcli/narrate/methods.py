@@ -295,10 +295,11 @@ class Shapes:
 
     def _fit(self, ctx, scalar: Formula, left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
              chosen: str, result_shape: tuple[int, ...], value: np.ndarray, elementwise: np.ndarray,
-             key: str) -> Derivation:
+             key: str, target: str) -> Derivation:
         fits = _fitting_products(left, right, result_shape)
         sentences = [ctx.say(key, left=left[0], right=right[0], left_shape=shape_of(left[1].shape),
-                             right_shape=shape_of(right[1].shape), shape=shape_of(result_shape), chosen=chosen)]
+                             right_shape=shape_of(right[1].shape), shape=shape_of(result_shape), chosen=chosen,
+                             target=target)]
         if len(fits) > 1:
             sentences.append(ctx.say("shapes.ambiguous", products=", ".join(fits), chosen=chosen))
         return Derivation(sentences, [scalar],
@@ -309,7 +310,8 @@ class Shapes:
         scalar = Formula(r"z = w a + b \;\Rightarrow\; \frac{\partial J}{\partial w} = \frac{\partial J}{\partial z}\, a",
                          "z = w·a + b  ⇒  ∂J/∂w = ∂J/∂z · a")
         return self._fit(ctx, scalar, (dZ, parts.G), (A, parts.A_prev), f"{dZ} {A}ᵀ", parts.W.shape,
-                         parts.G @ parts.A_prev.T, np.einsum("ij,kj->ik", parts.G, parts.A_prev), "shapes.weight")
+                         parts.G @ parts.A_prev.T, np.einsum("ij,kj->ik", parts.G, parts.A_prev), "shapes.weight",
+                         parts.txt("dW"))
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
         dZ = parts.txt("dZ")
@@ -318,14 +320,15 @@ class Shapes:
                          "z = w·a + b  ⇒  ∂J/∂b = ∂J/∂z")
         ones = np.ones((m, 1))
         return self._fit(ctx, scalar, (dZ, parts.G), ("1ₘ", ones), f"{dZ} 1ₘ", (n, 1), parts.G @ ones,
-                         parts.G.sum(axis=1, keepdims=True), "shapes.bias")
+                         parts.G.sum(axis=1, keepdims=True), "shapes.bias", parts.txt("db"))
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
         dZ, W = parts.txt("dZ"), parts.txt("W")
         scalar = Formula(r"z = w a + b \;\Rightarrow\; \frac{\partial J}{\partial a} = w\, \frac{\partial J}{\partial z}",
                          "z = w·a + b  ⇒  ∂J/∂a = w · ∂J/∂z")
         return self._fit(ctx, scalar, (W, parts.W), (dZ, parts.G), f"{W}ᵀ {dZ}", parts.A_prev.shape,
-                         parts.W.T @ parts.G, np.einsum("ik,ij->kj", parts.W, parts.G), "shapes.input")
+                         parts.W.T @ parts.G, np.einsum("ik,ij->kj", parts.W, parts.G), "shapes.input",
+                         parts.txt("dA", -1))
 
 
 METHODS = {"chain": Chain(), "trace": Trace(), "kron": Kron(), "shapes": Shapes()}

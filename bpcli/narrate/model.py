@@ -200,10 +200,15 @@ class Labels:
     conventions: str
     press_enter: str
     colon: str = ":"
+    sentence_gap: str = " "
 
     def tag(self, label: str) -> str:
         """'Shapes:' / '维度：' (the colon of the narration's language)."""
         return f"{label}{self.colon}"
+
+    def paragraph(self, sentences: list[str]) -> str:
+        """Sentences run together as one paragraph (Chinese needs no space after 。)."""
+        return self.sentence_gap.join(sentences)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
        line-height: 1.5; color: #222; }
 h2 { border-bottom: 1px solid #ccc; margin-top: 2.5rem; }
 section.step { margin: 1.5rem 0; padding-left: 0.8rem; border-left: 3px solid #dde; }
@@ -71,7 +71,7 @@ def data_table(data: TableData) -> str:
 
 def render_step(step: Step, explanation: Explanation, previous: Step | None = None, precision: int = 4) -> str:
     labels = explanation.labels
-    parts = [f"<h3>{escape(step.title)}</h3>", "<p>" + escape(" ".join(step.explanation)) + "</p>"]
+    parts = [f"<h3>{escape(step.title)}</h3>", "<p>" + escape(labels.paragraph(step.explanation)) + "</p>"]
     if step.formula_latex:
         parts.append(_math(step.formula))
     if step.derivation:

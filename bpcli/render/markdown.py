@@ -32,7 +32,7 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
     """One step as Markdown: a level-3 heading, the sentences, the formula, derivation, shapes,
     operands and result, the worked entry, the checks and the notes."""
     labels = explanation.labels
-    blocks = [f"### {step.title}", " ".join(step.explanation)]
+    blocks = [f"### {step.title}", labels.paragraph(step.explanation)]
     if step.formula_latex:
         blocks.append(display_math(step.formula_latex))
     if step.derivation:
