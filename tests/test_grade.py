@@ -4,6 +4,7 @@ names (and never by a right answer), the JSON object, exit codes, and the comman
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -363,3 +364,160 @@ def test_cli_json_error_document_for_an_answer_or_target():
     assert document["schema"] == "bpcli.error/1" and document["error"]["code"] == "invalid_answer"
     code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW9", "--answer", "1", "--json"])
     assert code == 2 and json.loads(out)["error"]["path"] == "--target"
+
+
+# -- languages: one message table per language, Chinese grades, English JSON ----------------------
+
+#: words a Chinese message may hold in Latin letters: names of functions, activations, losses,
+#: layer types, commands and the like (formulas and tensor names are the same in every language)
+LATIN_TERMS = {
+    "sigmoid", "tanh", "relu", "softmax", "linear", "bce", "mse", "sse", "softmax_ce", "dense", "conv2d",
+    "flatten", "maxpool", "avgpool", "sum", "mean", "exp", "log", "maximum", "axis", "keepdims", "True",
+    "False", "None", "prime", "sigmoid_prime", "tanh_prime", "relu_prime", "ROT180", "bpcli", "deeplearning",
+    "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "quiz",
+}
+
+
+def english_words(text: str) -> list[str]:
+    """Latin words of three or more letters in ``text`` that are not a term of ``LATIN_TERMS``, an
+    identifier with underscores (a diagnosis code, an exercise name), a tensor name or a quote of
+    the learner's answer."""
+    text = re.sub(r"'[^']*'", "", text)          # the learner's own words, quoted
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
+    return [w for w in words if len(re.sub(r"[^A-Za-z]", "", w)) >= 3 and "_" not in w
+            and w not in LATIN_TERMS and not re.fullmatch(r"d?[A-Z][a-z]?\d*", w)]
+
+
+def test_message_tables_have_every_key_in_both_languages_with_the_same_parameters():
+    from bpcli.grading.messages import MESSAGES, template_fields
+    from bpcli.quiz.texts import TEXTS
+
+    for tables in (MESSAGES, TEXTS):
+        assert set(tables) == {"en", "zh"}
+        assert set(tables["en"]) == set(tables["zh"])
+        for key, template in tables["en"].items():
+            assert template_fields(template) == template_fields(tables["zh"][key]), key
+            if isinstance(template, dict):
+                assert set(template) == {"one", "other"}, key
+                assert template_fields(template["one"]) == template_fields(template["other"]), key
+            zh = tables["zh"][key]
+            for text in (zh.values() if isinstance(zh, dict) else [zh]):
+                assert english_words(re.sub(r"\{[^}]*\}", "", text)) == [], key     # really Chinese
+
+
+def test_every_message_key_the_code_uses_is_in_the_tables():
+    from bpcli.grading.messages import MESSAGES
+    from bpcli.quiz.texts import TEXTS
+
+    pattern = re.compile(r"""(?:\bMsg|\bText|answer_error|usage_error|\bsay\([^,()]+,)\(?\s*"([a-z_.]+)\"""")
+    used = set()
+    for folder in ("grading", "quiz"):
+        for path in (REPO_ROOT / "bpcli" / folder).glob("*.py"):
+            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    for path in (REPO_ROOT / "bpcli" / "commands" / "quiz.py", REPO_ROOT / "bpcli" / "render" / "grading.py"):
+        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert len(used) > 100
+    missing = {key for key in used if key not in MESSAGES["en"] and key not in TEXTS["en"]}
+    assert not missing
+    # keys built at run time
+    for key in ("mistake.derivative_at_A.sigmoid", "mistake.derivative_at_A.tanh", "factor.sign.log",
+                "factor.sign.square", "diag.entries.all.marked", "diag.entries.some.marked",
+                "factor.missing_1_over_m.sum", "factor.extra_1_over_m.sum", "shape.gradient.plain",
+                "shape.tensor.plain"):
+        assert key in MESSAGES["en"]
+    for kind in ("dZ", "dA", "dW", "db", "dX", "Z", "A"):
+        assert f"rule.{kind}" in TEXTS["en"]
+
+
+def _wrong_answers(tensors, target, m):
+    value = tensors[target]
+    answers = [value, value.T, -value, value * m, value / m, -value * m, value * 2, value * 0.5, value * 3.7,
+               value + 1, value.reshape(-1)[:1]]
+    if value.size > 1:
+        one_off = value.copy().reshape(-1)
+        one_off[0] += 5
+        answers.append(one_off.reshape(value.shape))
+    answers += [other for name, other in tensors.items()
+                if name != target and (other.shape == value.shape or other.T.shape == value.shape)]
+    return answers
+
+
+@pytest.mark.parametrize("name", ["01", "03", "04", "05", "06", "07", "08", "10", "11", "12"])
+def test_grades_in_chinese_say_the_same_in_chinese(name):
+    from bpcli.quiz.catalogue import load_exercise
+
+    exercise = load_exercise(name)
+    network = exercise.network
+    tensors = run(network).tensors()
+    for target in exercise.targets:
+        for answer in _wrong_answers(tensors, target, network.m):
+            english = grade(network, target, text(answer))
+            chinese = grade(network, target, text(answer), lang="zh")
+            assert chinese.diagnosis == english.diagnosis and chinese.correct == english.correct
+            assert english.message_in("en") == english.message and chinese.message_in("en") == english.message
+            assert re.search(r"[\u4e00-\u9fff]", chinese.message)
+            assert english_words(chinese.message) == [], (target, chinese.message)
+
+
+def test_formula_mistakes_and_answer_errors_in_chinese(net):
+    from bpcli.grading.messages import error_text
+
+    for target, formula in [("dZ1", "dA1 * (1 - Z1**2)"), ("dA1", "dW2.T @ dZ2"), ("dA1", "W2.T @ dA2"),
+                            ("dW1", "dZ1 @ A1.T"), ("db1", "sum(dZ1, axis=0, keepdims=True)"), ("db1", "dZ1"),
+                            ("dZ1", "dA1 * tanh(Z1)"), ("dZ2", "(A2 - Y) / m * A2 * (1 - A2)")]:
+        result = grade(net, target, formula, lang="zh")
+        assert not result.correct and english_words(result.message) == [], (formula, result.message)
+    for answer in ["[1, 2", "1 2; 3", "1/0", "[]", "X @ X", "W7", "sum(Z1, axis=5)", "sum(Z1, axis=(1, 1))",
+                   "(A2", "lambda x: x", "A2 ** 1000", "np.foo(Z1)", "tanh(Z1, axis=1)", "sum(Z1, Z1)",
+                   "X.shape", "True", "sigmoid", "A1[0]", "Z1 + W2", "dW1 + 1", "log(0 * A2)"]:
+        with pytest.raises(AnswerError) as caught:
+            grade(net, "dW1", answer, lang="zh")
+        said = error_text(caught.value, "zh")
+        assert re.search(r"[\u4e00-\u9fff]", said) and english_words(said) == [], (answer, said)
+        assert error_text(caught.value, "en") == str(caught.value)
+    with pytest.raises(UsageError) as caught:
+        grade(net, "dW7", "1", lang="zh")
+    assert "没有名为" in error_text(caught.value, "zh")
+
+
+def test_cli_grade_in_chinese_and_json_in_english():
+    code, out, _ = run_bpcli(["grade", TWO_LAYER, "-t", "dZ2", "-a", "A2 - Y", "--lang", "zh"])
+    assert code == 1 and "还不对：你的 dZ2 有错。" in out and "正确值的 m = 4 倍" in out and "诊断" in out
+    assert english_words(out) == []
+    code, out, _ = run_bpcli(["grade", TWO_LAYER, "-t", "dW2", "-a", "dZ2 @ A1.T", "--lang", "zh"])
+    assert code == 0 and "正确：你的 dW2 对了" in out
+    code, _, err = run_bpcli(["grade", TWO_LAYER, "-t", "dW2", "-a", "[1, 2", "--lang", "zh"])
+    assert code == 2 and "没有闭合" in err and "Traceback" not in err
+    # scripts read the JSON message: English unless --lang says otherwise, codes the same in both
+    code, out, _ = run_bpcli(["grade", TWO_LAYER, "-t", "dZ2", "-a", "A2 - Y", "--json"])
+    result = json.loads(out)
+    assert result["message"] == (
+        "Not yet: your dZ2 is wrong. Your answer is m = 4 times the right value: J averages over the 4 "
+        "samples, so dZ of the last layer, ∂J/∂Z, carries a factor 1/m, and every gradient before it "
+        "inherits it (deeplearning.ai's dZ = A − Y leaves the 1/m out and adds it to dW and db instead).")
+    code, out, _ = run_bpcli(["grade", TWO_LAYER, "-t", "dZ2", "-a", "A2 - Y", "--json", "--lang", "zh"])
+    chinese = json.loads(out)
+    assert chinese["diagnosis"] == result["diagnosis"] and chinese["message"].startswith("还不对")
+
+
+def test_right_by_coincidence_in_chinese():
+    english = grade(load("01"), "dA1", "-Y/A1 - (1-Y)/(1-A1)")
+    chinese = grade(load("01"), "dA1", "-Y/A1 - (1-Y)/(1-A1)", lang="zh")
+    assert chinese.diagnosis == english.diagnosis and chinese.diagnosis[0] == "right_by_coincidence"
+    assert chinese.message.startswith("还不对：你的公式在这组数上恰好算出了正确的 dA1")
+    assert english_words(chinese.message) == [] and "已标出" not in chinese.message
+    assert english.message.startswith("Not yet: your formula gives the right dA1 for these numbers")
+
+
+def test_every_diagnosis_code_has_a_name_in_both_languages():
+    from bpcli.grading.messages import MESSAGES, code_names
+
+    source = (REPO_ROOT / "bpcli" / "grading" / "mistakes.py").read_text(encoding="utf-8")
+    codes = {code for group in re.findall(r"Mistake\(\(([^)]*)\)", source) for code in re.findall(r'"(\w+)"', group)}
+    codes |= {"shape", "transposed", "sign", "missing_1_over_m", "extra_1_over_m", "scaled", "entries",
+              "right_by_coincidence"}
+    assert len(codes) > 20
+    for code in codes:
+        assert MESSAGES["en"][f"code.{code}"] == code and f"code.{code}" in MESSAGES["zh"]
+    assert code_names(["transposed", "sign"], "en") == "transposed, sign"
+    assert code_names(["transposed", "sign"], "zh") == "转置了、符号反了"

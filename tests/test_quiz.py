@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from bpcli.quiz.catalogue import load_exercise
 from bpcli.quiz.progress import ProgressStore, data_dir
 from bpcli.quiz.session import QuizSession, command_of
 from conftest import REPO_ROOT, cli_env
-from test_grade import _STANDALONE_APP, _commands_registered, run_bpcli
+from test_grade import _STANDALONE_APP, _commands_registered, english_words, run_bpcli
 
 
 class ScriptedIO:
@@ -89,7 +90,8 @@ def test_wrong_then_hints_then_right(store):
     assert grades[1][2] is True
     hints = io.kinds("hint")
     assert [h[1] for h in hints] == [1, 2, 3]
-    assert "(A2 − Y)/m" in hints[0][2]               # the exercise's own rule
+    assert "cross-entropy" in hints[0][2]             # the exercise's own rule ...
+    assert "(A2 − Y)/m" not in hints[0][2] and "A2 − Y" not in hints[0][2]   # ... not the answer
     assert "1 × 4" in hints[1][2]                     # shapes
     assert hints[2][2] == "dZ2 = (A2 - Y) / m"        # the formula with names
     assert ("text", "no_more_hints") in io.events
@@ -228,3 +230,42 @@ def test_cli_ctrl_c_exits_130_with_a_score(env):
     seen += out or b""
     assert process.returncode == 130
     assert b"Score for 01_sigmoid_neuron: 1 of 4 solved" in seen
+
+
+def test_cli_chinese_session_speaks_chinese_throughout(env):
+    # a wrong answer (diagnosis), two hints, an unreadable answer, a right one, a transposed one,
+    # then the end of input: every sentence Chinese, apart from formulas and tensor names
+    script = "A2 - Y\nhint\nhint\n(A2 - Y) / m\nA1 @ dZ2.T\n[1, 2\nX @ X\n"
+    code, out, err = run_bpcli(["quiz", "04_two_layer_tanh", "--lang", "zh"], input=script, env=env)
+    assert code == 0, err
+    flat = re.sub(r"\s+", "", out)                                 # lines wrap at any width
+    assert "两层网络" in out                                       # the title
+    assert "还不对：你的dZ2有错。你的答案是正确值的m=4倍" in flat      # verdict and diagnosis
+    assert "提示 1（规则）" in out and "提示 2（维度）" in out and "已知：" in out
+    assert "正确：你的 dZ2 对了" in out and "你的答案转置了" in out
+    assert "无法评分：有一个'['没有闭合" in flat
+    assert "04_two_layer_tanh得分：7题中答对1题（0题一次答对，用了2个提示，看了0个解答）" in flat
+    assert english_words(out) == []
+    code, out, _ = run_bpcli(["quiz", "--progress", "--lang", "zh"], env=env)
+    rows = out.split("）：", 1)[1]                                  # after the header with the file's path
+    assert code == 0 and "答对 1 个目标" in rows and "尝试 3" in rows and english_words(rows) == []
+
+
+def test_score_line_counts_in_both_languages():
+    from bpcli.quiz.console_io import score_line
+    from bpcli.quiz.session import Score, TargetOutcome
+
+    score = Score("01_sigmoid_neuron", 4, [TargetOutcome("dA1", solved=True, tries=1, hints=1),
+                                          TargetOutcome("dZ1", revealed=True)])
+    assert score_line(score, "en") == ("Score for 01_sigmoid_neuron: 1 of 4 solved (0 at the first try, 1 hint, "
+                                       "1 solution shown).")
+    assert score_line(score, "zh") == "01_sigmoid_neuron 得分：4 题中答对 1 题（0 题一次答对，用了 1 个提示，看了 1 个解答）。"
+
+
+@pytest.mark.parametrize("name", ["01", "04", "07", "08", "10", "12"])
+def test_hints_in_chinese(store, name):
+    exercise = load_exercise(name)
+    io = ScriptedIO(["hint", "hint", "hint"])
+    QuizSession(exercise, io, store, lang="zh").run()
+    for _, level, text in io.kinds("hint"):
+        assert english_words(text) == [], (level, text)

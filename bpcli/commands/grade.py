@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 
 import typer
 
 from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
+
+class Language(str, enum.Enum):
+    en = "en"
+    zh = "zh"
+
 
 FILE_ARGUMENT = typer.Argument(..., help="The network file (YAML), or - for standard input.", show_default=False)
 
@@ -22,6 +28,8 @@ def grade_command(
                                "rtol·|expected| + rtol·max|expected|."),
     json_output: bool = typer.Option(False, "--json", help="Print the result object as JSON (target, "
                                      "correct, max_abs_error, diagnosis, message, shapes)."),
+    lang: Language = typer.Option(Language.en, "--lang", help="Language of the verdict, the diagnosis and "
+                                  "error messages (the JSON message too; codes never change)."),
 ) -> None:
     """Grade an answer for one gradient and name the mistake (transposed, 1/m, sign, shape, …).
 
@@ -31,14 +39,18 @@ def grade_command(
     """
     from bpcli.errors import AnswerError, UsageError
     from bpcli.grading import grade
+    from bpcli.grading.messages import error_text
 
+    language = lang.value
     with user_errors(json_errors=json_output):
         network = load_network(file)
         try:
-            result = grade(network, target, answer, rtol=rtol)
+            result = grade(network, target, answer, rtol=rtol, lang=language)
         except (AnswerError, UsageError) as error:
             if json_output:  # the bpcli.error/1 document, as for an error in the file
-                _write_error_document(error, file)
+                _write_error_document(error, file, language)
+            if language != "en":
+                raise type(error)(error_text(error, language)) from None
             raise
 
     if json_output:
@@ -50,22 +62,23 @@ def grade_command(
     else:
         from bpcli.render.grading import grade_renderable
 
-        stdout_console().print(grade_renderable(result))
+        stdout_console().print(grade_renderable(result, lang=language))
     raise typer.Exit(EXIT_OK if result.correct else EXIT_FAILED)
 
 
-def _write_error_document(error: Exception, file: str) -> None:
+def _write_error_document(error: Exception, file: str, lang: str = "en") -> None:
     """``{"schema": "bpcli.error/1", "error": {...}}`` for an answer or target the grader refused:
     code ``invalid_answer`` (path ``--answer``) or ``invalid_target`` (path ``--target``, or
     ``--rtol`` for a bad tolerance)."""
     import json
 
     from bpcli.errors import AnswerError
+    from bpcli.grading.messages import error_text
 
-    message = str(error)
+    message = error_text(error, lang)
     if isinstance(error, AnswerError):
         code, path = "invalid_answer", "--answer"
-    elif "tolerance" in message:
+    elif getattr(getattr(error, "msg", None), "key", "") == "usage.rtol" or "tolerance" in str(error):
         code, path = "invalid_option", "--rtol"
     else:
         code, path = "invalid_target", "--target"

@@ -26,7 +26,8 @@ def quiz_command(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of a generated exercise (same seed, same numbers)."),
     progress: bool = typer.Option(False, "--progress", help="Show your progress per exercise and exit."),
     reset: bool = typer.Option(False, "--reset", help="Forget all progress and exit."),
-    lang: Language = typer.Option(Language.en, "--lang", help="Language of statements, hints and solutions."),
+    lang: Language = typer.Option(Language.en, "--lang", help="Language of statements, hints, grades and "
+                                  "solutions."),
 ) -> None:
     """Practise backpropagation: answer each gradient and learn why a wrong answer is wrong.
 
@@ -89,11 +90,13 @@ def _list_exercises(console, language: str) -> None:
         with user_errors():
             exercise = load_exercise(name)
         mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else ""
-        table.add_row(mark, name, exercise.title)
+        table.add_row(mark, name, exercise.title_in(language))
     console.print(table)
 
 
 def _progress_or_reset(console, store, language: str, reset: bool) -> None:
+    from rich.cells import cell_len
+
     from bpcli.quiz.texts import say
 
     print_warnings(store.warnings)
@@ -108,5 +111,8 @@ def _progress_or_reset(console, store, language: str, reset: bool) -> None:
         console.print(say(language, "no_progress"))
         return
     for name, record in sorted(store.exercises.items()):
-        state = "solved" if record.solved else f"{len(record.targets_solved)} targets right"
-        console.print(f"  {name:<26} {state:<18} tries {record.tries:<4} hints {record.hints}", highlight=False)
+        state = say(language, "progress.solved") if record.solved else \
+            say(language, "progress.partial", count=len(record.targets_solved))
+        state += " " * max(0, 18 - cell_len(state))    # by display width: a Chinese character takes two
+        console.print(say(language, "progress.row", name=name, state=state, tries=record.tries, hints=record.hints),
+                      highlight=False)

@@ -1,7 +1,8 @@
 """Grading a learner's answer for one tensor of a network: parsing (numbers or a formula),
 the tolerance rule, and the diagnosis of what went wrong. Plain data only; no Rich here.
 
-Public API: ``grade(network, target, answer, rtol=1e-2) -> GradeResult``.
+Public API: ``grade(network, target, answer, rtol=1e-2, lang="en") -> GradeResult``; the sentences
+it says are in ``messages`` (one table per language).
 """
 
 from __future__ import annotations

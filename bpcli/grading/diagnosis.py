@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpcli.grading.messages import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import shape_words
 
@@ -25,11 +26,11 @@ ABSOLUTE_FLOOR = 1e-12
 
 @dataclass
 class Diagnosis:
-    """The codes of a wrong answer, one sentence per finding, and (for ``entries``) the mask of
-    wrong entries in the expected tensor's shape."""
+    """The codes of a wrong answer, its sentences (``Msg``, worded in any language when shown)
+    and (for ``entries``) the mask of wrong entries in the expected tensor's shape."""
 
     codes: list[str]
-    sentences: list[str]
+    sentences: list[Msg]
     wrong_mask: np.ndarray | None = field(default=None)
 
 
@@ -67,7 +68,7 @@ class _Match:
 
 
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
-             target_name: str, shape_sentence: str, loss: str | None = None,
+             target_name: str, shape_sentence: Msg, loss: str | None = None,
              marks_shown: bool = True) -> Diagnosis:
     """Why ``answer`` (already aligned) is not ``expected``. ``mistakes`` come from
     ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis; ``loss`` makes the
@@ -77,7 +78,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     The right value times a named factor (±1, ±m, ±1/m) is tried first, then each specific
     mistake, and only then the right value times any other constant: a constant factor says
     less than a named mistake, and on a single sample a missing g′ is also a constant factor."""
-    itself = Mistake((), expected, "", scalable=True)
+    itself = Mistake((), expected, None, scalable=True)
     specific = [mistake for mistake in mistakes if _distinguishable(mistake.value, expected, rtol)]
     # (candidate, fitted factor?, orientations): the right value as is, then the named mistakes
     # (a flatten undone in the wrong order is also a transpose, but saying which is better), then
@@ -91,23 +92,21 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     if answer.shape == expected.shape:
         mask = wrong_entries_mask(expected, answer, rtol)
         return Diagnosis(["entries"], [entries_sentence(int(mask.sum()), mask.size, marks_shown)], mask)
-    sentence = f"{shape_sentence}; your answer is {shape_words(answer.shape)}."
+    sentences = [Msg("diag.shape", shape_sentence=shape_sentence, answer_shape=shape_words(answer.shape))]
     if answer.ndim == 2 and answer.T.shape == expected.shape:
-        sentence += (" That is the transposed shape, but the transposed numbers are not right either: "
-                     "check the order of the factors and their transposes.")
-    return Diagnosis(["shape"], [sentence])
+        sentences.append(Msg("diag.shape.transposed_numbers_wrong"))
+    return Diagnosis(["shape"], sentences)
 
 
-def entries_sentence(count: int, size: int, marks_shown: bool = True) -> str:
+def entries_sentence(count: int, size: int, marks_shown: bool = True) -> Msg:
     """What an ``entries`` diagnosis says: how many entries are wrong, true for one entry, some
     or all of them."""
-    marked = " (marked)" if marks_shown else ""
+    marked = ".marked" if marks_shown else ""
     if size == 1:
-        return "Your number is not the right value, and it matches none of the usual mistakes."
+        return Msg("diag.entries.single")
     if count == size:
-        return (f"All {size} entries of your answer are wrong{marked}, and it matches none of the usual "
-                "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).")
-    return f"{count} of {size} entries of your answer are wrong{marked}; the others are right."
+        return Msg("diag.entries.all" + marked, size=size)
+    return Msg("diag.entries.some" + marked, count=count, size=size)
 
 
 def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bool:
@@ -171,38 +170,33 @@ def _fitted_factor(reference: np.ndarray, answer: np.ndarray) -> float | None:
 
 
 def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: int, target_name: str,
-                    shape_sentence: str, loss: str | None = None) -> Diagnosis:
+                    shape_sentence: Msg, loss: str | None = None) -> Diagnosis:
     codes: list[str] = []
-    sentences: list[str] = []
+    sentences: list[Msg] = []
     mistake = found.mistake
     value_shape = mistake.value.shape
     pure_transpose = found.transposed and answer.shape == (expected.shape[::-1] if expected.ndim == 2
                                                            else expected.shape)
     if answer.shape != expected.shape and not pure_transpose:
         codes.append("shape")
-        sentences.append(f"{shape_sentence}; your answer is {shape_words(answer.shape)}.")
+        sentences.append(Msg("diag.shape", shape_sentence=shape_sentence, answer_shape=shape_words(answer.shape)))
     if found.transposed:
         codes.append("transposed")
-        what = target_name if not mistake.codes else "the value below"
+        what = target_name if not mistake.codes else Msg("word.value_below")
         if answer.ndim == 4:
-            sentences.append(f"Your answer is transposed: it has {what}'s numbers with the rows and columns "
-                             "of each map swapped (row i of your map holds column i of the right one).")
+            sentences.append(Msg("diag.transposed.maps", what=what))
         elif answer.shape[0] == answer.shape[-1]:
-            sentences.append(f"Your answer is transposed: it has {what}'s numbers with rows and columns "
-                             f"swapped. {shape_sentence}.")
+            sentences.append(Msg("diag.transposed.square", what=what, shape_sentence=shape_sentence))
         else:
-            sentences.append(f"Your answer is transposed: it has {what}'s numbers with rows and columns "
-                             f"swapped ({shape_words(answer.shape)} instead of {shape_words(value_shape)}). "
-                             f"{shape_sentence}.")
+            sentences.append(Msg("diag.transposed.shapes", what=what, answer_shape=shape_words(answer.shape),
+                                 value_shape=shape_words(value_shape), shape_sentence=shape_sentence))
     for code in mistake.codes:
         if code not in codes:
             codes.append(code)
-    if mistake.explanation:
-        sentences.append(mistake.explanation + ".")
+    if mistake.explanation is not None:
+        sentences.append(mistake.explanation)
     codes += [code for code in found.factor_codes if code not in codes]
-    factor_sentence = _factor_sentence(found.factor, m, found.factor_codes, bool(mistake.codes), loss)
-    if factor_sentence:
-        sentences.append(factor_sentence)
+    sentences += _factor_sentences(found.factor, m, found.factor_codes, bool(mistake.codes), loss)
     return Diagnosis(codes, sentences)
 
 
@@ -210,61 +204,46 @@ def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: 
 AVERAGING_LOSSES = ("bce", "mse", "softmax_ce")
 
 
-def _factor_sentence(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool,
-                     loss: str | None = None) -> str:
-    """The sentence for a factor between the answer and the right value (or the mistake's value),
-    true for ``loss``: sse is a sum, so m has no place in its gradients."""
-    base = "that value" if after_mistake else "the right value"
+def _factor_sentences(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool,
+                      loss: str | None = None) -> list[Msg]:
+    """The sentences for a factor between the answer and the right value (or the mistake's
+    value), true for ``loss``: sse is a sum, so m has no place in its gradients."""
+    base = Msg("word.that_value" if after_mistake else "word.right_value")
     averaging = loss is None or loss in AVERAGING_LOSSES
     if not codes:
-        return ""
+        return []
+    how = "mean" if averaging else "sum"
     if "missing_1_over_m" in codes:
-        if averaging:
-            sentence = (f"Your answer is m = {m} times {base}: J averages over the {m} samples, so dZ of "
-                        "the last layer, ∂J/∂Z, carries a factor 1/m, and every gradient before it inherits "
-                        "it (deeplearning.ai's dZ = A − Y leaves the 1/m out and adds it to dW and db instead).")
-        else:
-            sentence = (f"Your answer is m = {m} times {base}: {loss}, J = Σ (a − y)², is a sum over the "
-                        "samples, not a mean, so m appears nowhere in its gradients.")
+        sentences = [Msg(f"factor.missing_1_over_m.{how}", m=m, base=base, **({} if averaging else {"loss": loss}))]
     elif "extra_1_over_m" in codes:
-        if averaging:
-            sentence = (f"Your answer is {base} divided by m = {m}: the 1/m is already inside dZ (dZ = ∂J/∂Z "
-                        "exactly), so it must not be applied again; deeplearning.ai writes dZ = A − Y and "
-                        "puts the 1/m into dW and db instead.")
-        else:
-            sentence = (f"Your answer is {base} divided by m = {m}: {loss}, J = Σ (a − y)², is a sum over the "
-                        "samples, not a mean, so no 1/m enters its gradients (mse, (1/2m)·Σ (a − y)², has one).")
+        sentences = [Msg(f"factor.extra_1_over_m.{how}", m=m, base=base, **({} if averaging else {"loss": loss}))]
     elif "scaled" in codes:
-        return f"Your answer is {factor:.4g} times {base}: a constant factor is off." + _loss_factor_hint(
-            abs(factor), m, loss)
+        hint = _loss_factor_hint(abs(factor), m, loss)
+        return [Msg("factor.scaled", factor=factor, base=base)] + ([hint] if hint else [])
     else:
-        sentence = ""
+        sentences = []
     if "sign" in codes:
-        where = ("A − Y, not Y − A; the minus in front of the log-loss" if loss in (None, "bce", "softmax_ce")
-                 else "A − Y, not Y − A: d/da (a − y)² = 2(a − y)")
-        sign_sentence = f"Your answer has the opposite sign of {base}: check where a minus sign enters ({where})."
-        sentence = sign_sentence if not sentence else sentence + " The sign is flipped as well."
-    return sentence
+        if sentences:
+            sentences.append(Msg("factor.sign_also"))
+        else:
+            where = "log" if loss in (None, "bce", "softmax_ce") else "square"
+            sentences.append(Msg(f"factor.sign.{where}", base=base))
+    return sentences
 
 
-def _loss_factor_hint(factor: float, m: int, loss: str | None) -> str:
+def _loss_factor_hint(factor: float, m: int, loss: str | None) -> Msg | None:
     """Where a factor of 2, ½, 2m or 1/(2m) comes from, for the squared-error losses."""
     def near(value: float) -> bool:
         return abs(factor - value) <= 0.02 * value
 
     if loss == "sse" and near(0.5):
-        return (" sse, J = Σ (a − y)², has no ½: d/da (a − y)² = 2(a − y), so the 2 of the square stays "
-                "(mse, (1/2m)·Σ (a − y)², is the loss whose ½ cancels it).")
+        return Msg("factor.sse_half")
     if loss == "sse" and m > 1 and near(0.5 / m):
-        return (f" That is ½ · 1/m: (A − Y)/m is the gradient of mse, (1/2m)·Σ (a − y)²; this loss is sse, "
-                "Σ (a − y)², whose gradient is 2(A − Y), with the 2 and without 1/m.")
+        return Msg("factor.sse_half_over_m")
     if loss == "mse" and near(2.0):
-        return (" mse is (1/2m)·Σ (a − y)²: its ½ cancels the 2 of the square, so dA = (A − Y)/m "
-                "(sse, Σ (a − y)², is the loss that keeps the 2).")
+        return Msg("factor.mse_two")
     if loss == "mse" and m > 1 and near(2.0 * m):
-        return (f" That is 2m: 2(A − Y) is the gradient of sse, Σ (a − y)²; this loss is mse, "
-                "(1/2m)·Σ (a − y)², whose gradient is (A − Y)/m.")
+        return Msg("factor.mse_two_m")
     if loss in (None, "sse", "mse") and (near(2.0) or near(0.5)):
-        return (" A factor of 2 often comes from the loss: mse is (1/2m)·Σ(a − y)², whose ½ cancels the 2 "
-                "of the square; sse, Σ(a − y)², keeps it.")
-    return ""
+        return Msg("factor.two_from_loss")
+    return None

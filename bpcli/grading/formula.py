@@ -16,13 +16,14 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from bpcli.core import activations
-from bpcli.errors import AnswerError
+from bpcli.grading.messages import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
 
 MAX_FORMULA_CHARS = 400
@@ -94,20 +95,20 @@ def parse_formula(text: str) -> Formula:
     """Parse and check ``text`` against the whitelist (names are checked at evaluation)."""
     text = text.strip().replace("−", "-").replace("·", "*").replace("×", "*")
     if not text:
-        raise AnswerError("the answer is empty")
+        raise answer_error("answer.empty")
     if len(text) > MAX_FORMULA_CHARS:
-        raise AnswerError(f"the formula is {len(text)} characters long; the limit is {MAX_FORMULA_CHARS}")
+        raise answer_error("formula.too_long", length=len(text), limit=MAX_FORMULA_CHARS)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
-        column = f" at column {error.offset}" if error.offset else ""
-        raise AnswerError(f"cannot read the formula{column}: {error.msg}. Write numbers as "
-                          "[[1, 2], [3, 4]] or a formula such as dZ2 @ A1.T / m") from None
+        if error.offset:
+            raise answer_error("formula.syntax.at", column=error.offset, detail=_syntax_detail(error.msg)) from None
+        raise answer_error("formula.syntax", detail=_syntax_detail(error.msg)) from None
     except (ValueError, RecursionError, MemoryError):
-        raise AnswerError("cannot read the formula") from None
+        raise answer_error("formula.unreadable") from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
-        raise AnswerError(f"the formula has {len(nodes)} parts; the limit is {MAX_NODES}")
+        raise answer_error("formula.too_many_parts", count=len(nodes), limit=MAX_NODES)
     names: set[str] = set()
     for node in nodes:
         _check_node(node, names)
@@ -119,32 +120,46 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Attribute,
                ast.Call, ast.keyword, ast.Load, ast.USub, ast.UAdd, ast.Tuple, *_BINARY_SYMBOLS)
     if not isinstance(node, allowed):
-        raise AnswerError(f"a formula may not contain {_node_words(node)}; use tensor names, numbers, "
-                          "+ - * / ** @, .T and the functions " + ", ".join(FUNCTIONS))
+        raise answer_error("formula.forbidden", what=_node_words(node), functions=", ".join(FUNCTIONS))
     if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float))):
-        raise AnswerError(f"a formula may only contain numbers, not {node.value!r}")
+        raise answer_error("formula.only_numbers", value=node.value)
     if isinstance(node, ast.Attribute):
         if node.attr == "T" and not _is_module(node.value):
             return
         if _is_module(node.value) and node.attr in FUNCTIONS:
             return
-        raise AnswerError(f"'.{node.attr}' is not allowed: the only attribute a formula may use is .T "
-                          "(transpose)" + (f"; {node.attr} is not one of the functions "
-                                           f"{', '.join(FUNCTIONS)}" if _is_module(node.value) else ""))
+        if _is_module(node.value):
+            raise answer_error("formula.attribute.module", attr=node.attr, functions=", ".join(FUNCTIONS))
+        raise answer_error("formula.attribute", attr=node.attr)
     if isinstance(node, ast.Call):
         name = _function_name(node.func)
         if name is None:
-            raise AnswerError("only the functions " + ", ".join(FUNCTIONS) + " may be called")
+            raise answer_error("formula.only_functions", functions=", ".join(FUNCTIONS))
         function = FUNCTIONS[name]
         if len(node.args) != function.arguments:
-            raise AnswerError(f"{name} takes {function.arguments} argument"
-                              f"{'s' if function.arguments != 1 else ''}, found {len(node.args)}")
+            raise answer_error("formula.arguments", name=name, count=function.arguments, found=len(node.args))
         for keyword in node.keywords:
             if keyword.arg not in function.keywords:
-                allowed_keywords = ", ".join(f"{k}=" for k in function.keywords) or "no keywords"
-                raise AnswerError(f"{name} does not take {keyword.arg or '**'}=; it takes {allowed_keywords}")
+                if not function.keywords:
+                    raise answer_error("formula.keyword.none", name=name, keyword=keyword.arg or "**")
+                raise answer_error("formula.keyword", name=name, keyword=keyword.arg or "**",
+                                   allowed=", ".join(f"{k}=" for k in function.keywords))
     if isinstance(node, ast.Name) and not _is_module(node):
         names.add(node.id)
+
+
+def _syntax_detail(detail: str) -> Msg | str:
+    """Python's reason for a syntax error, in words of the message tables where it is a common
+    one ('invalid syntax', "'(' was never closed", "unmatched ')'"), else as Python says it."""
+    if detail.startswith("invalid syntax"):
+        return Msg("formula.syntax.invalid")
+    found = re.fullmatch(r"'(.)' was never closed", detail)
+    if found:
+        return Msg("formula.syntax.never_closed", bracket=found.group(1))
+    found = re.fullmatch(r"unmatched '(.)'", detail)
+    if found:
+        return Msg("formula.syntax.unmatched", bracket=found.group(1))
+    return detail
 
 
 def _is_module(node: ast.AST) -> bool:
@@ -159,11 +174,12 @@ def _function_name(func: ast.AST) -> str | None:
     return None
 
 
-def _node_words(node: ast.AST) -> str:
-    words = {ast.Lambda: "lambda", ast.Subscript: "indexing [ ]", ast.Compare: "comparisons",
-             ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.List: "lists", ast.Dict: "dicts",
-             ast.ListComp: "comprehensions", ast.GeneratorExp: "generators", ast.NamedExpr: ":=",
-             ast.Starred: "*arguments", ast.JoinedStr: "f-strings", ast.FloorDiv: "//", ast.Mod: "%"}
+def _node_words(node: ast.AST) -> Msg | str:
+    words = {ast.Lambda: "lambda", ast.Subscript: Msg("node.subscript"), ast.Compare: Msg("node.compare"),
+             ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.List: Msg("node.list"), ast.Dict: Msg("node.dict"),
+             ast.ListComp: Msg("node.comprehension"), ast.GeneratorExp: Msg("node.generator"),
+             ast.NamedExpr: ":=", ast.Starred: Msg("node.starred"), ast.JoinedStr: Msg("node.fstring"),
+             ast.FloorDiv: "//", ast.Mod: "%"}
     for kind, word in words.items():
         if isinstance(node, kind):
             return word
@@ -185,8 +201,7 @@ class _Evaluator:
         with np.errstate(all="ignore"):
             if isinstance(node, ast.Constant):
                 if node.value is None or isinstance(node.value, bool):
-                    raise AnswerError(f"{node.value} is not a number; True, False and None only go in "
-                                      "keepdims= and axis=")
+                    raise answer_error("formula.not_a_number", value=node.value)
                 return np.asarray(float(node.value))
             if isinstance(node, ast.Name):
                 return self.name(node.id)
@@ -195,13 +210,13 @@ class _Evaluator:
                 return -operand if isinstance(node.op, ast.USub) else operand
             if isinstance(node, ast.Attribute):  # .T, or np.<function> (only as a call)
                 if _is_module(node.value):
-                    raise AnswerError(f"{self.source(node)} is a function: call it, as in {self.source(node)}(Z1)")
+                    raise answer_error("formula.call_it", name=self.source(node))
                 return self.value(node.value).T
             if isinstance(node, ast.BinOp):
                 return self.binary(node)
             if isinstance(node, ast.Call):
                 return self.call(node)
-            raise AnswerError(f"{self.source(node)!r} is not a value a formula can use")
+            raise answer_error("formula.not_a_value", source=self.source(node))
 
     def name(self, name: str) -> np.ndarray:
         if name == "m":
@@ -209,14 +224,15 @@ class _Evaluator:
         if name in self.tensors:
             return np.asarray(self.tensors[name], dtype=np.float64)
         if name in FUNCTIONS:
-            raise AnswerError(f"{name} is a function: call it, as in {name}(Z1)")
+            raise answer_error("formula.call_it", name=name)
         if name.lower() in ("nan", "inf", "infinity"):
-            raise AnswerError(f"{name} is not a number an answer can hold: every entry must be finite")
+            raise answer_error("formula.not_finite_name", name=name)
         known = sorted(self.tensors) + ["m"]
         same_letters = [other for other in known if other.lower() == name.lower()]
         close = same_letters or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise AnswerError(f"unknown name {name!r} in the formula: {hint}this network has {', '.join(known)}")
+        if close:
+            raise answer_error("formula.unknown_name.close", name=name, close=close[0], known=", ".join(known))
+        raise answer_error("formula.unknown_name", name=name, known=", ".join(known))
 
     def binary(self, node: ast.BinOp) -> np.ndarray:
         left, right = self.value(node.left), self.value(node.right)
@@ -224,8 +240,7 @@ class _Evaluator:
         if isinstance(node.op, ast.MatMult):
             return self.matmul(node, left, right)
         if isinstance(node.op, ast.Pow) and (right.size != 1 or abs(float(right.reshape(-1)[0])) > MAX_EXPONENT):
-            raise AnswerError(f"in {self.source(node)!r}: the exponent must be a single number between "
-                              f"-{MAX_EXPONENT} and {MAX_EXPONENT} (such as ** 2)")
+            raise answer_error("formula.exponent", source=self.source(node), limit=MAX_EXPONENT)
         shape = self.broadcast_shape(node, left.shape, right.shape, symbol)
         self.check_size(node, shape)
         if isinstance(node.op, ast.Pow):
@@ -241,42 +256,41 @@ class _Evaluator:
         except ValueError:
             left_node = left_node if left_node is not None else node.left
             right_node = right_node if right_node is not None else node.right
-            raise AnswerError(
-                f"in {self.source(node)!r}: {symbol} needs shapes that match or broadcast, but "
-                f"{self.source(left_node)} is {_shape_words(left)} and {self.source(right_node)} is "
-                f"{_shape_words(right)}") from None
+            raise answer_error("formula.broadcast", source=self.source(node), symbol=symbol,
+                               left=self.source(left_node), left_shape=_shape_words(left),
+                               right=self.source(right_node), right_shape=_shape_words(right)) from None
 
     def matmul(self, node: ast.BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         left_text, right_text = self.source(node.left), self.source(node.right)
         if left.ndim == 0 or right.ndim == 0:
-            raise AnswerError(f"in {self.source(node)!r}: @ multiplies matrices; use * for a single number")
+            raise answer_error("formula.matmul_scalar", source=self.source(node))
         if left.ndim > 2 or right.ndim > 2:
-            raise AnswerError(f"in {self.source(node)!r}: @ works on vectors and matrices; "
-                              f"{left_text if left.ndim > 2 else right_text} has "
-                              f"{max(left.ndim, right.ndim)} dimensions")
+            raise answer_error("formula.matmul_ndim", source=self.source(node),
+                               operand=left_text if left.ndim > 2 else right_text, ndim=max(left.ndim, right.ndim))
         inner_left = left.shape[-1]
         inner_right = right.shape[0]
         if inner_left != inner_right:
-            suggestion = ""
+            suggestion = None
             if left.ndim == 2 and left.shape[0] == inner_right:
-                suggestion = f" Did you mean {left_text}.T?"
+                suggestion = left_text
             elif right.ndim == 2 and right.shape[1] == inner_left:
-                suggestion = f" Did you mean {right_text}.T?"
-            raise AnswerError(
-                f"in {self.source(node)!r}: {left_text} is {_shape_words(left.shape)} and {right_text} is "
-                f"{_shape_words(right.shape)}; @ needs the columns of the left ({inner_left}) to match the "
-                f"rows of the right ({inner_right}).{suggestion}")
+                suggestion = right_text
+            params = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
+                          right=right_text, right_shape=_shape_words(right.shape), inner_left=inner_left,
+                          inner_right=inner_right)
+            if suggestion is not None:
+                raise answer_error("formula.matmul_inner.suggest", suggestion=suggestion, **params)
+            raise answer_error("formula.matmul_inner", **params)
         shape = left.shape[:-1] + right.shape[1:]
         self.check_size(node, shape)
         if math.prod(shape) * inner_left > MAX_MATMUL_WORK:
-            raise AnswerError(f"in {self.source(node)!r}: this product is too large to compute here")
+            raise answer_error("formula.too_large_product", source=self.source(node))
         return left @ right
 
     def check_size(self, node: ast.AST, shape: tuple[int, ...]) -> None:
         if math.prod(shape) > MAX_ENTRIES:
-            raise AnswerError(f"in {self.source(node)!r}: the result would be {_shape_words(shape)}, more than "
-                              f"{MAX_ENTRIES:,} numbers; check the shapes (a column times a row broadcasts "
-                              "to a full matrix)")
+            raise answer_error("formula.too_many_entries", source=self.source(node), shape=_shape_words(shape),
+                               limit=MAX_ENTRIES)
 
     def call(self, node: ast.Call) -> np.ndarray:
         name = _function_name(node.func)
@@ -295,7 +309,7 @@ class _Evaluator:
         if keyword.arg == "keepdims":
             if isinstance(node, ast.Constant) and isinstance(node.value, bool):
                 return node.value
-            raise AnswerError(f"{function}(…, keepdims=…) takes True or False")
+            raise answer_error("formula.keepdims", function=function)
         # axis: None, a whole number or a tuple of whole numbers
         if isinstance(node, ast.Constant) and node.value is None:
             return None
@@ -303,18 +317,16 @@ class _Evaluator:
             return tuple(_int_constant(item) for item in node.elts)
         if _is_int_constant(node):
             return _int_constant(node)
-        raise AnswerError(f"{function}(…, axis=…) takes a whole number, such as axis=1, or a tuple "
-                          "such as axis=(0, 2, 3)")
+        raise answer_error("formula.axis_value", function=function)
 
     def check_axis(self, node: ast.AST, function: str, array: np.ndarray, axis) -> None:
         axes = axis if isinstance(axis, tuple) else (axis,) if axis is not None else ()
         if len({item % max(array.ndim, 1) for item in axes}) != len(axes):
-            raise AnswerError(f"in {self.source(node)!r}: an axis is named twice; name each axis once, "
-                              "as in axis=(0, 2, 3)")
+            raise answer_error("formula.axis_twice", source=self.source(node))
         for item in axes:
             if not -array.ndim <= item < max(array.ndim, 1):
-                raise AnswerError(f"in {self.source(node)!r}: axis {item} does not exist; "
-                                  f"{self.source(node.args[0])} is {_shape_words(array.shape)}")
+                raise answer_error("formula.axis_missing", source=self.source(node), axis=item,
+                                   operand=self.source(node.args[0]), shape=_shape_words(array.shape))
 
 
 def _is_int_constant(node: ast.AST) -> bool:

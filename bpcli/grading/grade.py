@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 
 from bpcli.core.network import Network, Run, run
-from bpcli.errors import AnswerError, UsageError
+from bpcli.errors import AnswerError
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
 from bpcli.grading.formula import Formula, parse_formula
+from bpcli.grading.messages import Joined, Msg, answer_error, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
-from bpcli.grading.targets import Target, parse_target, shape_sentence
+from bpcli.grading.targets import Target, parse_target, shape_message
 
 DEFAULT_RTOL = 1e-2
 #: other draws of the network a formula must also be right on
@@ -30,7 +31,9 @@ class GradeResult:
 
     ``expected`` and ``answer`` are the tensors compared (``answer`` as the learner gave it);
     ``wrong_mask`` marks wrong entries (expected's shape) when the diagnosis is ``entries``.
-    ``to_dict`` is the JSON object of CONVENTIONS.md.
+    ``message`` is in the language ``grade`` was asked for; ``parts`` are its sentences as
+    ``Msg``, so ``message_in`` words it in any language. ``to_dict`` is the JSON object of
+    CONVENTIONS.md.
     """
 
     target: str
@@ -41,6 +44,11 @@ class GradeResult:
     expected: np.ndarray
     answer: np.ndarray
     wrong_mask: np.ndarray | None = field(default=None)
+    parts: list[Msg] = field(default_factory=list)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (en or zh)."""
+        return sentences(lang, self.parts) if self.parts else self.message
 
     @property
     def expected_shape(self) -> list[int]:
@@ -68,14 +76,16 @@ class GradeResult:
         return result
 
 
-def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL) -> GradeResult:
-    """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``.
+def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en") -> GradeResult:
+    """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
+    the result's ``message`` is in ``lang`` (en or zh; the codes are the same in every language).
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
-    ``AnswerError`` for an answer that cannot be parsed or evaluated.
+    ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
+    English; ``messages.error_text(error, lang)`` words them in ``lang``).
     """
     if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
-        raise UsageError(f"the relative tolerance must be a number between 0 and 1, found {rtol!r}")
+        raise usage_error("usage.rtol", rtol=rtol)
     result = run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
@@ -83,7 +93,8 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
     graded = _judge(result, chosen, value, rtol)
     if graded.correct and formula is not None and formula.names - {"m"}:
-        return _check_other_draws(network, chosen, formula, value, rtol) or graded
+        graded = _check_other_draws(network, chosen, formula, value, rtol) or graded
+    graded.message = graded.message_in(lang)
     return graded
 
 
@@ -93,8 +104,7 @@ def _formula_of(answer: Any, target: Target) -> Formula | None:
         return None
     formula = parse_formula(answer)
     if target.name in formula.names:
-        raise AnswerError(f"the formula uses {target.name}, the tensor it is meant to compute; "
-                          "write it with the tensors it comes from")
+        raise answer_error("answer.uses_target", target=target.name)
     return formula
 
 
@@ -113,17 +123,16 @@ def _numbers_of(answer: Any) -> np.ndarray:
     try:
         value = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AnswerError(f"the answer must be numbers or a formula, found {type(answer).__name__}") from None
+        raise answer_error("answer.not_numbers", kind=type(answer).__name__) from None
     if not np.isfinite(value).all():
-        raise AnswerError("the answer holds values that are not finite (inf or nan)")
+        raise answer_error("answer.not_finite")
     return value
 
 
 def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:
     value = formula.evaluate(tensors, m)
     if not np.isfinite(value).all():
-        raise AnswerError(f"the formula {formula.text!r} gives values that are not finite (an overflow, "
-                          "a division by 0 or the log of 0?)")
+        raise answer_error("formula.not_finite", formula=formula.text)
     return value
 
 
@@ -135,18 +144,19 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
     aligned = align(answer, expected.shape)
     error = _max_abs_error(expected, aligned)
     if matches(expected, aligned, rtol):
-        return GradeResult(target.name, True, error, [], f"Right: your {target.name} matches "
-                           f"(within {rtol:g} relative).", expected, answer)
+        parts = [Msg("verdict.right", target=target.name, rtol=rtol)]
+        return GradeResult(target.name, True, error, [], sentences("en", parts), expected, answer, parts=parts)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
-                     shape_sentence(target, network, expected.shape), loss=network.loss,
+                     shape_message(target, network, expected.shape), loss=network.loss,
                      marks_shown=marks_shown)
     return _wrong(target, found, expected, answer, error)
 
 
 def _wrong(target: Target, found: Diagnosis, expected: np.ndarray, answer: np.ndarray,
            error: float | None) -> GradeResult:
-    message = f"Not yet: your {target.name} is wrong. " + " ".join(found.sentences)
-    return GradeResult(target.name, False, error, found.codes, message, expected, answer, found.wrong_mask)
+    parts = [Msg("verdict.wrong", target=target.name)] + found.sentences
+    return GradeResult(target.name, False, error, found.codes, sentences("en", parts), expected, answer,
+                       found.wrong_mask, parts)
 
 
 def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
@@ -172,10 +182,9 @@ def _check_other_draws(network: Network, target: Target, formula: Formula, value
         if on_draw.correct:
             continue
         codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]
-        explanation = on_draw.message.replace(f"Not yet: your {target.name} is wrong. ", "")
-        message = (f"Not yet: your formula gives the right {target.name} for these numbers, but not in "
-                   f"general: with other weights and inputs it is wrong. On such a draw: {explanation}")
+        explanation = Joined(on_draw.parts[1:], separator="sep.sentence")  # without its verdict
+        parts = [Msg("verdict.coincidence", target=target.name, explanation=explanation)]
         expected = run(network).tensors()[target.name]
         return GradeResult(target.name, False, _max_abs_error(expected, align(value, expected.shape)),
-                           codes, message, expected, value)
+                           codes, sentences("en", parts), expected, value, parts=parts)
     return None

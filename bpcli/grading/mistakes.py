@@ -21,6 +21,7 @@ from bpcli.core.dense import Dense
 from bpcli.core.flatten import Flatten
 from bpcli.core.network import LayerRecord, Run
 from bpcli.core.pool import AvgPool, MaxPool
+from bpcli.grading.messages import Msg
 from bpcli.grading.targets import Target
 
 GRADIENT_KINDS = ("dA", "dZ", "dW", "db", "dX")
@@ -31,13 +32,13 @@ class Mistake:
     """What an answer would be after one mistake.
 
     ``codes`` are the diagnosis codes it stands for, ``value`` the resulting tensor,
-    ``explanation`` one sentence naming the mistake and the right rule. ``scalable`` lets the
+    ``explanation`` one sentence (a ``Msg``) naming the mistake and the right rule. ``scalable`` lets the
     mistake combine with a sign or an m / 1/m factor (a derivation slip plus a lost 1/m).
     """
 
     codes: tuple[str, ...]
     value: np.ndarray
-    explanation: str
+    explanation: Msg | None
     scalable: bool = True
 
 
@@ -98,20 +99,18 @@ def _dZ_variants(run: Run, record: LayerRecord) -> Iterator[Mistake]:
     l = layer.index
     if _has_activation_factor(record):
         yield Mistake(("missing_activation_derivative",), record.dA,
-                      f"The factor g′(Z{l}) is missing: dZ{l} = dA{l} ⊙ {_g(layer)}, element by element")
+                      Msg("mistake.missing_g", l=l, g=_g(layer)))
         if layer.activation in ("sigmoid", "tanh"):
             at_A = record.dA * activations.derivative(layer.activation, record.A)
             yield Mistake(("derivative_at_A",), at_A,
-                          f"The derivative g′ was evaluated at A{l} instead of Z{l}: dZ{l} = dA{l} ⊙ {_g(layer)}"
-                          + (f" (and {layer.activation}′(Z) = A(1 − A) when written with A)"
-                             if layer.activation == "sigmoid" else f" (= 1 − A{l}² when written with A)"))
+                          Msg(f"mistake.derivative_at_A.{layer.activation}", l=l, g=_g(layer),
+                              **({"activation": layer.activation} if layer.activation == "sigmoid" else {})))
     if _has_activation_factor(record):
         yield from _wrong_derivatives(record)
     if _is_fused_output(run, record):
         factor = record.A * (1 - record.A)
         yield Mistake(("extra_activation_derivative",), record.dZ * factor,
-                      f"The factor {layer.activation}′ was applied twice: with cross-entropy, dZ{l} = (A{l} − Y)/m "
-                      f"already is dA{l} ⊙ {_g(layer)} simplified, so it takes no further A{l}(1 − A{l})")
+                      Msg("mistake.extra_g", activation=layer.activation, l=l, g=_g(layer)))
     if l < len(run.records) and not _is_fused_output(run, record):
         following = run.records[l]
         if isinstance(following.layer, Dense) and following.dZ is not None:
@@ -119,8 +118,7 @@ def _dZ_variants(run: Run, record: LayerRecord) -> Iterator[Mistake]:
             factor = (activations.derivative(layer.activation, record.Z)
                       if layer.activation in activations.DERIVATIVE else 1.0)
             yield Mistake(("used_dW_for_W",), dA_with_dW * factor,
-                          f"You used dW{l + 1}ᵀ where W{l + 1}ᵀ belongs: dA{l} = W{l + 1}ᵀ · dZ{l + 1} "
-                          "passes the gradient back through the weights themselves")
+                          Msg("mistake.used_dW_for_W.dZ", l=l, next=l + 1))
 
 
 #: the derivative of each activation written with its output A (what texts write as g′)
@@ -135,17 +133,17 @@ def _wrong_derivatives(record: LayerRecord) -> Iterator[Mistake]:
     name = layer.activation
     right = f"dZ{l} = dA{l} ⊙ {_g(layer)}"
     yield Mistake(("wrong_activation_derivative",), record.dA * record.A,
-                  f"You multiplied by the activation A{l} = {name}(Z{l}) itself, not by its derivative: {right}")
+                  Msg("mistake.g_itself", l=l, activation=name, rule=right))
     if name in _DERIVATIVE_WITH_A:
         words, with_A = _DERIVATIVE_WITH_A[name]
+        words_l = words.replace('A', f'A{l}')
         yield Mistake(("wrong_activation_derivative",), record.dA * with_A(record.Z),
-                      f"{name}′ written with A is {words}, but you put Z{l} in place of A{l}: "
-                      f"{right} = dA{l} ⊙ {words.replace('A', f'A{l}')}")
+                      Msg("mistake.g_fed_Z", activation=name, words=words, l=l, rule=right, words_l=words_l))
         for other, (other_words, other_with_A) in _DERIVATIVE_WITH_A.items():
             if other == name:
                 continue
-            explanation = (f"That is the derivative of {other}, but layer {l} uses {name}: {right} = "
-                           f"dA{l} ⊙ {words.replace('A', f'A{l}')}")
+            explanation = Msg("mistake.other_derivative", other=other, l=l, activation=name, rule=right,
+                              words_l=words_l)
             yield Mistake(("wrong_activation_derivative",),
                           record.dA * activations.derivative(other, record.Z), explanation)
             yield Mistake(("wrong_activation_derivative",), record.dA * other_with_A(record.A), explanation)
@@ -164,18 +162,15 @@ def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
         yield dataclasses.replace(variant, value=dW)
     if isinstance(layer, Dense):
         yield Mistake(("wrong_input",), record.dZ @ record.A.T,
-                      f"You used A{l} (the output of layer {l}) where {_input_name(run, l)} (its input) belongs: "
-                      f"dW{l} = dZ{l} · {_input_name(run, l)}ᵀ")
+                      Msg("mistake.output_for_input", l=l, input=_input_name(run, l)))
         if l > 1 and _record(run, l - 1).Z is not None:
             yield Mistake(("wrong_input",), record.dZ @ _record(run, l - 1).Z.T,
-                          f"You used Z{l - 1} where A{l - 1} belongs: layer {l} takes the activations "
-                          f"A{l - 1} = g(Z{l - 1}), so dW{l} = dZ{l} · A{l - 1}ᵀ")
+                          Msg("mistake.Z_for_A", prev=l - 1, l=l))
         prev = _input_name(run, l)
         A_prev = _layer_input(run, l)
         if A_prev.ndim == 2 and A_prev.shape[0] == record.dZ.shape[1]:
             yield Mistake(("missing_transpose",), record.dZ @ A_prev,
-                          f"{prev} was used without its transpose: dW{l} = dZ{l} · {prev}ᵀ, so that each entry "
-                          "sums over the m samples")
+                          Msg("mistake.input_not_transposed", input=prev, l=l))
         for k in range(len(run.records) + 1):
             if k in (l - 1, l):
                 continue
@@ -183,13 +178,9 @@ def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
             if other.ndim == 2 and other.shape[1] == record.dZ.shape[1]:
                 other_name = _output_name(run, k)
                 yield Mistake(("wrong_input",), record.dZ @ other.T,
-                              f"You used {other_name} where {prev} (the input of layer {l}) belongs: "
-                              f"dW{l} = dZ{l} · {prev}ᵀ")
+                              Msg("mistake.other_input", other=other_name, input=prev, l=l))
     elif isinstance(layer, Conv2D):
-        yield Mistake(("kernel_rotated",), record.dW[:, :, ::-1, ::-1],
-                      f"Your dW{l} is rotated by 180°: dW{l} is the plain correlation of the (padded) input with "
-                      f"dZ{l}, dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · P[n, c, s·y + i, s·x + j]; ROT180 belongs "
-                      "in the gradient of the input only")
+        yield Mistake(("kernel_rotated",), record.dW[:, :, ::-1, ::-1], Msg("mistake.kernel_rotated", l=l))
 
 
 def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
@@ -200,25 +191,16 @@ def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
         _, _, db = layer.backward(variant.value, record.cache)
         yield dataclasses.replace(variant, value=db)
     if isinstance(layer, Dense):
-        yield Mistake(("not_summed",), record.dZ,
-                      f"The bias gradient is dZ{l} summed over the m samples (axis 1): db{l} = "
-                      f"sum(dZ{l}, axis=1, keepdims=True); b{l} is shared by every sample")
+        yield Mistake(("not_summed",), record.dZ, Msg("mistake.db_not_summed", l=l))
         yield Mistake(("not_summed", "wrong_axis"), record.dZ.sum(axis=0, keepdims=True),
-                      f"The sum ran over the units (axis 0) instead of the samples (axis 1): "
-                      f"db{l} = sum(dZ{l}, axis=1, keepdims=True)")
+                      Msg("mistake.db_wrong_axis", l=l))
         if record.dZ.shape[0] > 1:
             yield Mistake(("not_summed", "wrong_axis"), np.asarray(record.dZ.sum()),
-                          f"You summed all of dZ{l}, over the units too: each unit has its own bias, so "
-                          f"db{l} = sum(dZ{l}, axis=1, keepdims=True) keeps one entry per unit")
+                          Msg("mistake.db_summed_all", l=l))
     else:
-        yield Mistake(("not_summed",), record.dZ,
-                      f"The bias gradient sums dZ{l} over the samples and all positions: db{l} = sum(dZ{l}, axis=(0, 2, 3))")
-        yield Mistake(("not_summed",), record.dZ.sum(axis=(2, 3)),
-                      f"You summed dZ{l} over the positions but not over the samples: "
-                      f"db{l} = sum(dZ{l}, axis=(0, 2, 3))")
-        yield Mistake(("not_summed",), record.dZ.sum(axis=0),
-                      f"You summed dZ{l} over the samples but not over the positions: each filter's bias "
-                      f"is added at every position, so db{l} = sum(dZ{l}, axis=(0, 2, 3))")
+        yield Mistake(("not_summed",), record.dZ, Msg("mistake.conv_db_not_summed", l=l))
+        yield Mistake(("not_summed",), record.dZ.sum(axis=(2, 3)), Msg("mistake.conv_db_positions_only", l=l))
+        yield Mistake(("not_summed",), record.dZ.sum(axis=0), Msg("mistake.conv_db_samples_only", l=l))
 
 
 def _dA_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
@@ -229,53 +211,42 @@ def _dA_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
         if l == len(run.records) and run.network.loss == "bce":
             A, Y = run.records[-1].A, run.network.Y
             yield Mistake(("term_sign",), (-Y / A - (1 - Y) / (1 - A)) / run.network.m,
-                          f"The second term has the wrong sign: d/da log(1 − a) = −1/(1 − a), so "
-                          f"{name} = (1/m)(−Y/A{l} + (1 − Y)/(1 − A{l}))")
+                          Msg("mistake.bce_term_sign", name=name, l=l))
         return
     following = run.records[l]
     layer = following.layer
     nxt = layer.index
     if isinstance(layer, Dense) and layer.W.shape[0] == layer.W.shape[1]:
         yield Mistake(("missing_transpose",), layer.W @ following.dZ,
-                      f"W{nxt} was used without its transpose: {name} = W{nxt}ᵀ · dZ{nxt} (the gradient goes "
-                      f"back along the weights, from each unit of layer {nxt} to its inputs)")
+                      Msg("mistake.W_not_transposed", next=nxt, name=name))
     if isinstance(layer, Dense):
         yield Mistake(("used_dW_for_W",), following.dW.T @ following.dZ,
-                      f"You used dW{nxt}ᵀ where W{nxt}ᵀ belongs: {name} = W{nxt}ᵀ · dZ{nxt}")
+                      Msg("mistake.used_dW_for_W", next=nxt, name=name))
         if _has_activation_factor(following):
             yield Mistake(("missing_activation_derivative",), layer.W.T @ following.dA,
-                          f"You passed dA{nxt} back without the factor {_g(layer)}: "
-                          f"{name} = W{nxt}ᵀ · dZ{nxt} with dZ{nxt} = dA{nxt} ⊙ {_g(layer)}")
+                          Msg("mistake.dA_missing_g", next=nxt, g=_g(layer), name=name))
     elif isinstance(layer, Conv2D):
         unrotated = dataclasses.replace(layer, W=layer.W[:, :, ::-1, ::-1])
         yield Mistake(("kernel_not_rotated",), unrotated.backward(following.dZ, following.cache)[0],
-                      f"The kernel was not rotated: {name} is the full correlation of dZ{nxt} with "
-                      f"ROT180(W{nxt}) (each input pixel collects W{nxt}[i, j] · dZ{nxt} from every "
-                      "window that covered it)")
+                      Msg("mistake.kernel_not_rotated", name=name, next=nxt))
     elif isinstance(layer, MaxPool):
         spread = AvgPool(layer.index, layer.size, layer.stride)
         yield Mistake(("wrong_pool_rule",), spread.backward(following.dA, following.cache),
-                      f"The gradient was spread evenly as in average pooling; max pooling sends each "
-                      f"window's gradient only to its largest element (the others get 0)")
+                      Msg("mistake.spread_like_avg"))
     elif isinstance(layer, AvgPool):
         routed = MaxPool(layer.index, layer.size, layer.stride)
         _, cache = routed.forward(following.cache.A_prev)
         yield Mistake(("wrong_pool_rule",), routed.backward(following.dA, cache),
-                      f"The gradient was routed to the largest element as in max pooling; average "
-                      f"pooling spreads each window's gradient evenly, 1/{layer.size * layer.size} to each element")
+                      Msg("mistake.routed_like_max", size=layer.size * layer.size))
     elif isinstance(layer, Flatten):
         shape = following.cache
         per_sample = tuple(shape[1:])
         column_major = np.stack([column.reshape(per_sample, order="F") for column in following.dA.T])
         yield Mistake(("wrong_reshape",), column_major.reshape(shape),
-                      f"You put dA{nxt} back in column-major order: flatten takes each sample's values in "
-                      f"row-major order (channel, then row, then column: along a row first), so {name} is "
-                      f"dA{nxt}'s column for each sample filled back row by row")
+                      Msg("mistake.column_major", next=nxt, name=name))
         if following.dA.shape[1] > 1:
             yield Mistake(("wrong_reshape",), following.dA.reshape(shape),
-                          f"You reshaped dA{nxt} without taking one column per sample: flatten makes each "
-                          f"sample's C × H × W values one column, so {name} = dA{nxt}ᵀ reshaped to "
-                          f"m × C × H × W")
+                          Msg("mistake.reshape_without_columns", next=nxt, name=name))
 
 
 def _Z_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
@@ -283,8 +254,7 @@ def _Z_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     layer = record.layer
     if isinstance(layer, Dense):
         yield Mistake(("missing_bias",), record.Z - layer.b,
-                      f"The bias is missing: Z{layer.index} = W{layer.index} · {_input_name(run, layer.index)} + "
-                      f"b{layer.index}, with b added to every column")
+                      Msg("mistake.missing_bias", l=layer.index, input=_input_name(run, layer.index)))
 
 
 def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
@@ -296,7 +266,9 @@ def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
         if name in (target.name, "A0"):
             continue
         if value.shape == expected.shape or (value.ndim == 2 and value.T.shape == expected.shape):
-            is_gradient = name.startswith("d")
-            explanation = (f"Your answer is {name}{' (∂J/∂' + name[1:] + ')' if is_gradient else ''}, "
-                           f"not {target.name}" + (f" (∂J/∂{target.base})" if target.is_gradient else ""))
+            yours = Msg("tensor.gradient", name=name, base=name[1:]) if name.startswith("d") else \
+                Msg("tensor.plain", name=name)
+            theirs = Msg("tensor.gradient", name=target.name, base=target.base) if target.is_gradient else \
+                Msg("tensor.plain", name=target.name)
+            explanation = Msg("mistake.other_tensor", yours=yours, target=theirs)
             yield Mistake(("other_tensor",), value, explanation, scalable=False)

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from bpcli.errors import AnswerError
+from bpcli.grading.messages import Joined, answer_error
 
 #: answers longer than this are refused before parsing (10⁶ short numbers fit easily)
 MAX_ANSWER_CHARS = 5_000_000
@@ -46,10 +46,10 @@ def normalise(text: str) -> str:
 def parse_numbers(text: str) -> np.ndarray:
     """The tensor a numeric answer writes, as float64. Raises ``AnswerError``."""
     if len(text) > MAX_ANSWER_CHARS:
-        raise AnswerError(f"the answer is {len(text):,} characters long; the limit is {MAX_ANSWER_CHARS:,}")
+        raise answer_error("numbers.too_long", length=len(text), limit=MAX_ANSWER_CHARS)
     tokens = _tokenise(normalise(text))
     if not tokens:
-        raise AnswerError("the answer is empty")
+        raise answer_error("answer.empty")
     parser = _Parser(tokens)
     value = parser.sequence(closing=None, depth=0)
     return value
@@ -63,14 +63,12 @@ def _tokenise(text: str) -> list[str]:
             rest = text[position:].strip()
             if not rest:
                 break
-            raise AnswerError(f"cannot read the answer as numbers at {rest[:20]!r}: write entries like "
-                              "0.25, -1/3 or 1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4")
+            raise answer_error("numbers.unreadable", at=rest[:20])
         number = match.group("number")
         if number is not None and tokens and tokens[-1] not in "[],;\n" and match.start("number") == position:
             # "1-2" or "1.2.3": two numbers with nothing between them is arithmetic or a typo,
             # not two entries; entries are separated by spaces, commas or semicolons
-            raise AnswerError(f"cannot read the answer as numbers at {text[position:position + 20]!r}: separate "
-                              "entries with spaces or commas, as in 1 -2 or [1, -2]")
+            raise answer_error("numbers.adjacent", at=text[position:position + 20])
         tokens.append(number or match.group("symbol"))
         position = match.end()
     return tokens
@@ -80,7 +78,7 @@ def _number(token: str) -> float:
     if "/" in token:
         numerator, denominator = token.split("/")
         if float(denominator) == 0:
-            raise AnswerError(f"{token} divides by zero")
+            raise answer_error("numbers.divide_by_zero", token=token)
         try:
             value = float(Fraction(numerator) / Fraction(denominator))
         except OverflowError:
@@ -88,7 +86,7 @@ def _number(token: str) -> float:
     else:
         value = float(token)
     if not math.isfinite(value):
-        raise AnswerError(f"{token} is too large: a float64 holds at most about 1.8e308")
+        raise answer_error("numbers.too_large", token=token)
     return value
 
 
@@ -105,18 +103,18 @@ class _Parser:
 
     def sequence(self, closing: str | None, depth: int) -> np.ndarray:
         if depth > MAX_DEPTH:
-            raise AnswerError(f"the answer is nested more than {MAX_DEPTH} lists deep")
+            raise answer_error("numbers.too_deep", limit=MAX_DEPTH)
         rows: list[list[np.ndarray]] = [[]]
         while True:
             token = self._peek()
             if token is None:
                 if closing is not None:
-                    raise AnswerError("a '[' is never closed: add the missing ']'")
+                    raise answer_error("numbers.unclosed")
                 break
             self.position += 1
             if token == "]":
                 if closing is None:
-                    raise AnswerError("there is a ']' without a matching '['")
+                    raise answer_error("numbers.unopened")
                 break
             if token == "[":
                 rows[-1].append(self.sequence("]", depth + 1))
@@ -129,8 +127,8 @@ class _Parser:
         rows = [row for row in rows if row]
         if not rows:
             if closing is None:
-                raise AnswerError("the answer is empty")
-            raise AnswerError("the answer has an empty list []")
+                raise answer_error("answer.empty")
+            raise answer_error("numbers.empty_list")
         if len(rows) == 1:
             return self._stack(rows[0], top_level=closing is None)
         return self._stack([self._stack(row, top_level=False) for row in rows], top_level=False)
@@ -141,7 +139,6 @@ class _Parser:
             return items[0].astype(np.float64)
         shapes = {item.shape for item in items}
         if len(shapes) != 1:
-            described = " and ".join(" × ".join(map(str, s)) or "1" for s in sorted(shapes))
-            raise AnswerError(f"the rows of the answer have different sizes ({described} entries); every "
-                              "row must have as many entries as the others")
+            described = Joined((" × ".join(map(str, s)) or "1" for s in sorted(shapes)), separator="sep.and")
+            raise answer_error("numbers.ragged", sizes=described)
         return np.stack(items).astype(np.float64)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.core.network import Network
-from bpcli.errors import UsageError
+from bpcli.grading.messages import Msg, usage_error
 
 _TARGET = re.compile(r"^(?P<kind>dW|db|dZ|dA|Z|A)(?P<layer>[0-9]+)$")
 #: given tensors are not targets: there is nothing to compute
@@ -43,8 +43,9 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     valid = valid_targets(tensors)
     if name not in valid:
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise UsageError(f"unknown target {name!r}{hint} This network's targets are {', '.join(valid)}")
+        if close:
+            raise usage_error("target.unknown.close", name=name, close=close[0], targets=", ".join(valid))
+        raise usage_error("target.unknown", name=name, targets=", ".join(valid))
     if name == "dX":
         return Target("dX", "dX", None)
     match = _TARGET.match(name)
@@ -60,36 +61,46 @@ def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
     return ordered + (["dX"] if "dX" in tensors else [])
 
 
-def shape_words(shape: tuple[int, ...]) -> str:
+def shape_words(shape: tuple[int, ...]) -> Msg:
     """(3, 2) -> '3 × 2'; (4,) -> 'a flat list of 4 numbers'; () -> 'a single number'."""
     if not shape:
-        return "a single number"
+        return Msg("shape.single")
     if len(shape) == 1:
-        return f"a flat list of {shape[0]} number{'' if shape[0] == 1 else 's'}"
-    return " × ".join(str(n) for n in shape)
+        return Msg("shape.flat", count=shape[0])
+    return Msg("shape.dims", dims=" × ".join(str(n) for n in shape))
 
 
-def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> str:
-    """What the axes of ``target``'s shape stand for, e.g. '(3 units of layer 1 × 2 inputs)'."""
+def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> Msg | None:
+    """What the axes of ``target``'s shape stand for, e.g. 'one row per unit of layer 1, …'."""
     layer = network.layers[target.layer - 1] if target.layer else None
     kind = target.kind.lstrip("d") if target.kind != "dX" else "X"
     if kind == "W" and layer.kind == "dense":
-        return f"one row per unit of layer {target.layer}, one column per input to it"
+        return Msg("meaning.dense_W", layer=target.layer)
     if kind == "W":
-        return "filters × input channels × kernel height × kernel width"
+        return Msg("meaning.conv_W")
     if kind == "b" and layer.kind == "dense":
-        return f"one entry per unit of layer {target.layer}: the samples are summed out"
+        return Msg("meaning.dense_b", layer=target.layer)
     if kind == "b":
-        return "one entry per filter: samples and positions are summed out"
+        return Msg("meaning.conv_b")
     if len(shape) == 2:
-        return "one row per unit, one column per sample"
+        return Msg("meaning.columns")
     if len(shape) == 4:
-        return "samples × channels × height × width"
-    return ""
+        return Msg("meaning.images")
+    return None
 
 
-def shape_sentence(target: Target, network: Network, shape: tuple[int, ...]) -> str:
+def shape_message(target: Target, network: Network, shape: tuple[int, ...]) -> Msg:
     """The dimension analysis of a target: 'dW1 has the shape of W1, 3 × 2 (one row per …)'."""
     meaning = shape_meaning(target, network, shape)
-    of = f"the shape of {target.base}, " if target.is_gradient else ""
-    return f"{target.name} has {of}{shape_words(shape)}" + (f" ({meaning})" if meaning else "")
+    key = "shape.gradient" if target.is_gradient else "shape.tensor"
+    params = {"name": target.name, "shape": shape_words(shape)}
+    if target.is_gradient:
+        params["base"] = target.base
+    if meaning is None:
+        return Msg(key + ".plain", **params)
+    return Msg(key, meaning=meaning, **params)
+
+
+def shape_sentence(target: Target, network: Network, shape: tuple[int, ...], lang: str = "en") -> str:
+    """``shape_message`` in words."""
+    return shape_message(target, network, shape).text(lang)

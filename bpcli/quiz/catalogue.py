@@ -1,5 +1,7 @@
 """The bundled exercises (``bpcli/exercises``, a link to the top-level ``exercises/``), each a
-network file with an ``exercise:`` section: statement (en, zh), targets in order, hints."""
+network file with an ``exercise:`` section: statement (en, zh), targets in order, hints, and
+optionally the title in other languages (``title: {zh: …}``; the network's ``title`` is the
+English one)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from bpcli.errors import SpecError, UsageError
 @dataclass
 class Exercise:
     """One exercise: ``name`` (the file name without .yaml), the network, the statement per
-    language, the targets to ask in order, and per target an optional rule hint per language."""
+    language, the targets to ask in order, per target an optional rule hint per language, and
+    the title in other languages than English."""
 
     name: str
     title: str
@@ -21,6 +24,10 @@ class Exercise:
     statement: dict[str, str]
     targets: list[str]
     rule_hints: dict[str, dict[str, str]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, lang: str) -> str:
+        return self.titles.get(lang) or self.title
 
     def text(self, lang: str) -> str:
         return self.statement.get(lang) or self.statement.get("en", "")
@@ -93,9 +100,13 @@ def exercise_from_network(name: str, network: Network) -> Exercise:
         if target not in valid:
             raise SpecError(f"unknown target {target!r}; this network has {', '.join(valid)}",
                             "exercise.targets", "unknown_target", file=where)
+    titles = section.get("title") or {}
+    if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
+        raise SpecError("exercise.title must map languages (zh) to the title in that language",
+                        "exercise.title", "wrong_type", file=where)
     hints = section.get("hints") or {}
     if not isinstance(hints, dict) or not all(isinstance(v, dict) for v in hints.values()):
         raise SpecError("exercise.hints must map targets to {en: …, zh: …}", "exercise.hints",
                         "wrong_type", file=where)
     return Exercise(name, network.title or name, network, dict(statement), list(targets),
-                    {str(k): dict(v) for k, v in hints.items()})
+                    {str(k): dict(v) for k, v in hints.items()}, {str(k): v for k, v in titles.items()})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from bpcli.quiz.texts import say
+from bpcli.quiz.texts import Text, say
 from bpcli.render.matrix import format_number, matrix_table
 
 
@@ -39,13 +39,13 @@ class ConsoleIO:
         from rich.panel import Panel
 
         network = exercise.network
-        self.console.print(Panel(exercise.text(self.lang), title=exercise.title, title_align="left"))
+        self.console.print(Panel(exercise.text(self.lang), title=exercise.title_in(self.lang), title_align="left"))
         tensors = result.tensors()
         given = [name for name in ("X", "Y") if name in tensors]
         for layer in network.layers:
             given += [f"{name}{layer.index}" for name in ("W", "b") if f"{name}{layer.index}" in tensors]
-        self.console.print(f"[bold]{say(self.lang, 'network')}[/]: " + describe_layers(network) +
-                           f", loss {network.loss}, m = {network.m}")
+        line = say(self.lang, "network_line", layers=describe_layers(network), loss=network.loss, m=network.m)
+        self.console.print(f"[bold]{say(self.lang, 'network')}[/]{say(self.lang, 'colon')}{line}")
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
@@ -62,15 +62,15 @@ class ConsoleIO:
         from bpcli.render.grading import grade_renderable
 
         self.console.print(grade_renderable(result, say(self.lang, "your_answer", target=result.target),
-                                            self.precision))
+                                            self.precision, lang=self.lang))
 
     def show_answer_error(self, message: str) -> None:
         self.console.print(f"[yellow]{say(self.lang, 'answer_error', message=message)}[/]", markup=True,
                            highlight=False)
 
     def show_hint(self, level: int, label: str, text: str) -> None:
-        self.console.print(f"[bold magenta]{say(self.lang, 'hint', level=level, label=label)}:[/] {text}",
-                           highlight=False)
+        self.console.print(f"[bold magenta]{say(self.lang, 'hint', level=level, label=label)}"
+                           f"{say(self.lang, 'colon')}[/]{text}", highlight=False)
 
     def show_solution(self, solution) -> None:
         self.console.print(f"[bold]{say(self.lang, 'solution', target=solution.target)}[/]")
@@ -96,8 +96,8 @@ class ConsoleIO:
 
 def score_line(score, lang: str) -> str:
     return say(lang, "score", exercise=score.exercise, solved=score.solved, total=score.total,
-               first_try=score.first_try, hints=score.hints, hints_s="" if score.hints == 1 else "s",
-               revealed=score.revealed, revealed_s="" if score.revealed == 1 else "s")
+               first_try=score.first_try, hints=Text("count.hints", count=score.hints),
+               solutions=Text("count.solutions", count=score.revealed))
 
 
 def describe_layers(network) -> str:

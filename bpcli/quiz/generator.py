@@ -55,6 +55,10 @@ def _level_3(rng: np.random.Generator) -> dict:
 
 
 BUILDERS = {1: _level_1, 2: _level_2, 3: _level_3}
+#: the titles of the levels in Chinese (the builders' titles are the English ones)
+TITLES_ZH = {1: "一个线性单元，sse", 2: "两层网络，先 relu 后 linear，mse，m = 2",
+             3: "卷积 2 × 2 relu → 最大池化 2 × 2 → flatten → 线性单元，sse"}
+TITLE_SUFFIX = {"en": "{title} (level {level}, seed {seed})", "zh": "{title}（难度 {level}，种子 {seed}）"}
 STATEMENTS = {
     "en": "A generated exercise (level {level}, seed {seed}): {title}. The numbers are chosen so you can "
           "work on paper. Compute the gradients, from the output back.",
@@ -90,12 +94,14 @@ def generate(level: int, seed: int) -> Exercise:
     else:  # pragma: no cover - every level finds one within a few dozen draws
         raise UsageError(f"no hand-computable exercise found for level {level}, seed {seed}; try another seed")
     name = f"random-level{level}-seed{seed}"
+    titles = {"en": document["title"], "zh": TITLES_ZH[level]}
     network.extras["exercise"] = {
-        "statement": {lang: text.format(level=level, seed=seed, title=document["title"])
+        "statement": {lang: text.format(level=level, seed=seed, title=titles[lang])
                       for lang, text in STATEMENTS.items()},
         "targets": backward_targets(network),
+        "title": {"zh": TITLE_SUFFIX["zh"].format(title=titles["zh"], level=level, seed=seed)},
     }
-    network.title = f"{document['title']} (level {level}, seed {seed})"
+    network.title = TITLE_SUFFIX["en"].format(title=titles["en"], level=level, seed=seed)
     return exercise_from_network(name, network)
 
 

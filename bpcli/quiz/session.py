@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
+from bpcli.grading.messages import error_text
 from bpcli.quiz.catalogue import Exercise
 from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
 from bpcli.quiz.progress import ProgressStore
@@ -190,9 +191,9 @@ class QuizSession:
     def _answer(self, outcome: TargetOutcome, line: str) -> bool:
         """Grade one answer; True when it is right."""
         try:
-            result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol)
+            result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol, lang=self.lang)
         except AnswerError as error:
-            self.io.show_answer_error(str(error))
+            self.io.show_answer_error(error_text(error, self.lang))
             return False
         outcome.tries += 1
         self.io.show_grade(result)

@@ -1,8 +1,14 @@
-"""The quiz's own sentences in English and Chinese (grading messages come from ``grading``)."""
+"""The quiz's own sentences in English and Chinese, one table per language (grading's sentences
+are in ``bpcli.grading.messages``; both use the same lookup, so a quiz sentence may hold a
+grading ``Msg``, such as a shape, worded in the same language)."""
 
 from __future__ import annotations
 
-TEXTS = {
+from typing import Any
+
+from bpcli.grading.messages import Msg, render
+
+TEXTS: dict[str, dict[str, "str | dict[str, str]"]] = {
     "en": {
         "question": "Question {number} of {total}: compute {target}.",
         "commands": "Type a numeric answer ([[1, 2], [3, 4]] or 1 2; 3 4) or a formula (dZ2 @ A1.T), "
@@ -12,10 +18,14 @@ TEXTS = {
         "no_more_hints": "No more hints; type solution to see the worked steps.",
         "end_of_input": "End of input.",
         "interrupted": "Interrupted.",
-        "score": "Score for {exercise}: {solved} of {total} solved ({first_try} at the first try, "
-                 "{hints} hint{hints_s}, {revealed} solution{revealed_s} shown).",
+        "score": "Score for {exercise}: {solved} of {total} solved ({first_try} at the first try, {hints}, "
+                 "{solutions} shown).",
+        "count.hints": {"one": "{count} hint", "other": "{count} hints"},
+        "count.solutions": {"one": "{count} solution", "other": "{count} solutions"},
         "complete": "Exercise complete.",
         "network": "Network",
+        "colon": ": ",
+        "network_line": "{layers}, loss {loss}, m = {m}",
         "forward": "Forward pass (given)",
         "loss": "loss J = {loss}",
         "hint": "Hint {level} ({label})",
@@ -27,6 +37,34 @@ TEXTS = {
         "progress_header": "Progress ({path}):",
         "no_progress": "No progress yet.",
         "reset": "Progress cleared ({path}).",
+        "progress.row": "  {name:<26} {state} tries {tries:<4} hints {hints}",
+        "progress.solved": "solved",
+        "progress.partial": {"one": "{count} target right", "other": "{count} targets right"},
+        # hints: labels, the rule of each kind of target (when the exercise has none of its own),
+        # the shapes, and in words the targets that have no formula
+        "label.rule": "Rule",
+        "label.shapes": "Shapes",
+        "label.formula": "Formula",
+        "label.no_formula": "In words",
+        "rule.dZ": "dZ = dA ⊙ g′(Z), element by element; for sigmoid + bce or softmax + softmax_ce at the "
+                   "output it collapses to (A − Y)/m.",
+        "rule.dA": "A feeds the next layer, so its gradient comes back from there: through Wᵀ for a dense layer, "
+                   "back into place for flatten and pooling, by full correlation with the rotated kernel for conv.",
+        "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "
+                   "1/m: dZ already is ∂J/∂Z.",
+        "rule.db": "b is added to every sample (and, in conv, every position), so db adds up dZ over them.",
+        "rule.dX": "X is A0, the input of layer 1: dX comes back from layer 1 like any dA.",
+        "rule.Z": "Z = W·A_prev + b, with b added to every column.",
+        "rule.A": "A = g(Z), the activation applied entry by entry.",
+        "hint.shapes": "{shape_sentence}.",
+        "hint.shapes.have": "{shape_sentence}. You have: {tensors}.",
+        "hint.tensor_shape": "{name} is {shape}",
+        "words.flatten": "{name} = dA{next}ᵀ reshaped to m × C × H × W (each column back into one sample)",
+        "words.maxpool": "{name}: each window's dA{next} goes whole to the window's largest element, 0 elsewhere",
+        "words.conv_dA": "{name} = the full correlation of dZ{next} with ROT180(W{next})",
+        "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
+        "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · "
+                         "P[n, c, s·y + i, s·x + j] (P = {input} padded)",
     },
     "zh": {
         "question": "第 {number} 题，共 {total} 题：求 {target}。",
@@ -37,10 +75,14 @@ TEXTS = {
         "no_more_hints": "没有更多提示了；输入 solution 查看解答步骤。",
         "end_of_input": "输入结束。",
         "interrupted": "已中断。",
-        "score": "{exercise} 得分：{total} 题中答对 {solved} 题（{first_try} 题一次答对，"
-                 "用了 {hints} 个提示，看了 {revealed} 个解答）。",
+        "score": "{exercise} 得分：{total} 题中答对 {solved} 题（{first_try} 题一次答对，用了 {hints}，"
+                 "看了 {solutions}）。",
+        "count.hints": "{count} 个提示",
+        "count.solutions": "{count} 个解答",
         "complete": "练习完成。",
         "network": "网络",
+        "colon": "：",
+        "network_line": "{layers}，损失函数 {loss}，m = {m}",
         "forward": "前向传播（已给出）",
         "loss": "损失 J = {loss}",
         "hint": "提示 {level}（{label}）",
@@ -52,11 +94,42 @@ TEXTS = {
         "progress_header": "学习进度（{path}）：",
         "no_progress": "还没有进度记录。",
         "reset": "进度已清除（{path}）。",
+        "progress.row": "  {name:<26} {state} 尝试 {tries:<4} 提示 {hints}",
+        "progress.solved": "已完成",
+        "progress.partial": "答对 {count} 个目标",
+        "label.rule": "规则",
+        "label.shapes": "维度",
+        "label.formula": "公式",
+        "label.no_formula": "说明",
+        "rule.dZ": "dZ = dA ⊙ g′(Z)，逐元素相乘；输出层为 sigmoid + bce 或 softmax + softmax_ce 时化简为 (A − Y)/m。",
+        "rule.dA": "A 是下一层的输入，所以它的梯度从下一层传回：全连接层经 Wᵀ，flatten 和池化层放回原位，"
+                   "卷积层与旋转后的卷积核做完全互相关。",
+        "rule.dW": "Z = W·A_prev + b，所以 dW = dZ · A_prevᵀ：每个样本一项，由矩阵乘法求和。不要再乘 1/m：dZ "
+                   "已经是 ∂J/∂Z。",
+        "rule.db": "b 加到每个样本上（卷积中还加到每个位置上），所以 db 是 dZ 在这些维度上的和。",
+        "rule.dX": "X 就是 A0，即第 1 层的输入：dX 像其他 dA 一样从第 1 层传回。",
+        "rule.Z": "Z = W·A_prev + b，b 加到每一列上。",
+        "rule.A": "A = g(Z)，逐元素应用激活函数。",
+        "hint.shapes": "{shape_sentence}。",
+        "hint.shapes.have": "{shape_sentence}。已知：{tensors}。",
+        "hint.tensor_shape": "{name} 是 {shape}",
+        "words.flatten": "{name} = dA{next}ᵀ 重排成 m × C × H × W（每列放回一个样本）",
+        "words.maxpool": "{name}：每个窗口的 dA{next} 全部给窗口里最大的元素，其余为 0",
+        "words.conv_dA": "{name} = dZ{next} 与 ROT180(W{next}) 的完全互相关",
+        "words.avgpool": "{name}：每个窗口的 dA{next} 平均分给窗口里的 {size} 个元素（各 1/{size}）",
+        "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}：dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · "
+                         "P[n, c, s·y + i, s·x + j]（P 是补零后的 {input}）",
     },
 }
 
 
-def say(lang: str, key: str, **values) -> str:
+class Text(Msg):
+    """A quiz sentence not yet put into words (a key of ``TEXTS``), like grading's ``Msg``."""
+
+    __slots__ = ()
+    tables = TEXTS
+
+
+def say(lang: str, key: str, **values: Any) -> str:
     """The sentence ``key`` in ``lang`` (English when missing) with ``values`` filled in."""
-    table = TEXTS.get(lang, TEXTS["en"])
-    return table.get(key, TEXTS["en"][key]).format(**values)
+    return render(TEXTS, lang, key, values)

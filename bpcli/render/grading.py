@@ -15,21 +15,23 @@ def answer_marks(result) -> tuple[np.ndarray, np.ndarray] | None:
     return result.answer.reshape(result.expected.shape), result.wrong_mask
 
 
-def grade_renderable(result, title: str | None = None, precision: int = 4):
+def grade_renderable(result, title: str | None = None, precision: int = 4, lang: str = "en"):
     """A Rich renderable for a ``GradeResult``: a green ✓ or red ✗ line with the message, then
-    the answer with wrong entries marked (only when the diagnosis is ``entries``)."""
+    the answer with wrong entries marked (only when the diagnosis is ``entries``); the message
+    and labels in ``lang`` (the diagnosis codes are the same in every language)."""
+    from bpcli.grading.messages import code_names, say
     from rich.console import Group
     from rich.text import Text
 
     symbol, style = ("✓", "bold green") if result.correct else ("✗", "bold red")
     line = Text()
     line.append(f"{symbol} ", style=style)
-    line.append(result.message)
+    line.append(result.message_in(lang))
     parts = [line]
     if result.diagnosis:
-        parts.append(Text("diagnosis: " + ", ".join(result.diagnosis), style="dim"))
+        parts.append(Text(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)), style="dim"))
     marked = answer_marks(result)
     if marked is not None:
         answer, marks = marked
-        parts.append(matrix_table(answer, title or f"your {result.target}", precision=precision, marks=marks))
+        parts.append(matrix_table(answer, title or say(lang, "label.your_answer", target=result.target), precision=precision, marks=marks))
     return Group(*parts)
