@@ -4,6 +4,8 @@ every level-3 hint formula accepted by the grader."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bpcli import spec
@@ -92,3 +94,24 @@ def test_generated_gradients_are_short_and_never_all_zero(level):
             assert abs(value).max() > 0, (seed, target)
             assert abs(value).max() <= 20, (seed, target)
             assert ((value * 8) == (value * 8).round()).all(), (seed, target, value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_hints_state_the_rule_not_the_answer(name):
+    # hints are progressive: 1 the rule, 2 the shapes, 3 the formula with names; an exercise's own
+    # hint is level 1, so it must not write the target's formula ("dZ2 = (A2 − Y)/m")
+    exercise = load_exercise(name)
+    for target, hints in exercise.rule_hints.items():
+        for lang, text in hints.items():
+            assert not re.search(rf"(?<![\w∂/]){target}\s*=", text), (target, lang, text)
+            formula = solution_formula(exercise.network, parse_target(target, run(exercise.network).tensors()))
+            if formula is not None:
+                compact = formula.replace(" ", "").replace("-", "−").replace(".T", "ᵀ").replace("@", "·")
+                assert compact not in text.replace(" ", ""), (target, lang, text)
+
+
+def test_titles_in_chinese():
+    for name in NAMES:
+        exercise = load_exercise(name)
+        assert re.search(r"[\u4e00-\u9fff]", exercise.title_in("zh")) and exercise.title_in("en") == exercise.title
+    assert "难度 2，种子 3" in generate(2, 3).title_in("zh") and "level 2, seed 3" in generate(2, 3).title

@@ -393,7 +393,7 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "code.missing_1_over_m": "少了 1/m",
     "code.extra_1_over_m": "多了 1/m",
     "code.scaled": "差一个常数因子",
-    "code.entries": "部分元素不对",
+    "code.entries": "数值不对",
     "code.right_by_coincidence": "只是碰巧对",
     "code.missing_activation_derivative": "漏了激活函数的导数",
     "code.derivative_at_A": "导数在 A 处求值",
