@@ -249,9 +249,9 @@ EN: dict[str, "str | dict[str, str]"] = {
     "mistake.g_itself": "You multiplied by the activation A{l} = {activation}(Z{l}) itself, not by its "
                         "derivative: {rule}.",
     "mistake.g_fed_Z": "{activation}′ written with A is {words}, but you put Z{l} in place of A{l}: "
-                       "{rule} = dA{l} ⊙ {words_l}.",
+                       "{rule} = dA{l} ⊙ ({words_l}).",
     "mistake.other_derivative": "That is the derivative of {other}, but layer {l} uses {activation}: "
-                                "{rule} = dA{l} ⊙ {words_l}.",
+                                "{rule} = dA{l} ⊙ ({words_l}).",
     "mistake.output_for_input": "You used A{l} (the output of layer {l}) where {input} (its input) belongs: "
                                 "dW{l} = dZ{l} · {input}ᵀ.",
     "mistake.Z_for_A": "You used Z{prev} where A{prev} belongs: layer {l} takes the activations "
@@ -481,9 +481,9 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "mistake.used_dW_for_W.dZ": "该用 W{next}ᵀ 的地方你用了 dW{next}ᵀ：dA{l} = W{next}ᵀ · dZ{next}，梯度是经过"
                                 "权重本身传回来的。",
     "mistake.g_itself": "你乘的是激活值 A{l} = {activation}(Z{l}) 本身，而不是激活函数的导数：{rule}。",
-    "mistake.g_fed_Z": "{activation}′ 用 A 来写是 {words}，但你把 Z{l} 代到了 A{l} 的位置：{rule} = dA{l} ⊙ "
-                       "{words_l}。",
-    "mistake.other_derivative": "这是 {other} 的导数，但第 {l} 层用的是 {activation}：{rule} = dA{l} ⊙ {words_l}。",
+    "mistake.g_fed_Z": "{activation}′ 用 A 来写是 {words}，但你把 Z{l} 代到了 A{l} 的位置：{rule} = dA{l} ⊙ ("
+                       "{words_l})。",
+    "mistake.other_derivative": "这是 {other} 的导数，但第 {l} 层用的是 {activation}：{rule} = dA{l} ⊙ ({words_l})。",
     "mistake.output_for_input": "该用 {input}（第 {l} 层的输入）的地方你用了 A{l}（第 {l} 层的输出）："
                                 "dW{l} = dZ{l} · {input}ᵀ。",
     "mistake.Z_for_A": "该用 A{prev} 的地方你用了 Z{prev}：第 {l} 层的输入是激活值 A{prev} = g(Z{prev})，所以 "
