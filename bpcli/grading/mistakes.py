@@ -195,7 +195,7 @@ def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
         yield Mistake(("not_summed", "wrong_axis"), record.dZ.sum(axis=0, keepdims=True),
                       Msg("mistake.db_wrong_axis", l=l))
         if record.dZ.shape[0] > 1:
-            yield Mistake(("not_summed", "wrong_axis"), np.asarray(record.dZ.sum()),
+            yield Mistake(("wrong_axis",), np.asarray(record.dZ.sum()),
                           Msg("mistake.db_summed_all", l=l))
     else:
         yield Mistake(("not_summed",), record.dZ, Msg("mistake.conv_db_not_summed", l=l))
