@@ -153,13 +153,18 @@ def _dZ_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     return _dZ_variants(run, _record(run, target.layer))
 
 
+def _carried_dZ_mistakes(run: Run, record: LayerRecord, gradient: int) -> Iterator[Mistake]:
+    """Each likely dZ mistake carried through the layer's own backward pass, keeping output
+    ``gradient`` of it (1: dW, 2: db): a wrong dZ makes the parameter gradients wrong the same way."""
+    for variant in _dZ_variants(run, record):
+        yield dataclasses.replace(variant, value=record.layer.backward(variant.value, record.cache)[gradient])
+
+
 def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     record = _record(run, target.layer)
     layer = record.layer
     l = layer.index
-    for variant in _dZ_variants(run, record):
-        _, dW, _ = layer.backward(variant.value, record.cache)
-        yield dataclasses.replace(variant, value=dW)
+    yield from _carried_dZ_mistakes(run, record, 1)
     if isinstance(layer, Dense):
         yield Mistake(("wrong_input",), record.dZ @ record.A.T,
                       Msg("mistake.output_for_input", l=l, input=_input_name(run, l)))
@@ -187,9 +192,7 @@ def _db_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     record = _record(run, target.layer)
     layer = record.layer
     l = layer.index
-    for variant in _dZ_variants(run, record):
-        _, _, db = layer.backward(variant.value, record.cache)
-        yield dataclasses.replace(variant, value=db)
+    yield from _carried_dZ_mistakes(run, record, 2)
     if isinstance(layer, Dense):
         yield Mistake(("not_summed",), record.dZ, Msg("mistake.db_not_summed", l=l))
         yield Mistake(("not_summed", "wrong_axis"), record.dZ.sum(axis=0, keepdims=True),
