@@ -14,17 +14,17 @@ import math
 import os
 import sys
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bpcli.core import activations, losses
-from bpcli.core.conv2d import Conv2D
 from bpcli.core.dense import Dense
-from bpcli.core.flatten import Flatten
 from bpcli.core.network import Layer, Network
-from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.errors import SpecError
+
+if TYPE_CHECKING:
+    from bpcli.core.conv2d import Conv2D
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
@@ -450,7 +450,10 @@ class _Validator:
             return self._dense(spec, path, number, source, in_shape, rng)
         if kind == "conv2d":
             return self._conv2d(spec, path, number, source, in_shape, rng)
+        # image layers are imported when a network has them: dense-only files start faster
         if kind == "flatten":
+            from bpcli.core.flatten import Flatten
+
             return Flatten(index=number)
         size = _positive_int(spec, "size", path, "the side of the square pooling window")
         stride = _positive_int(spec, "stride", path, "how far the window moves", default=size)
@@ -458,6 +461,8 @@ class _Validator:
         if size > H or size > W:
             raise SpecError(f"the pooling window {size} × {size} is larger than its input {H} × {W} "
                             f"({source} outputs {_shape_text(in_shape)})", f"{path}.size", "window_too_large")
+        from bpcli.core.pool import AvgPool, MaxPool
+
         pool = MaxPool if kind == "maxpool" else AvgPool
         return pool(index=number, size=size, stride=stride)
 
@@ -497,6 +502,8 @@ class _Validator:
         return Dense(index=number, units=units, activation=spec["activation"], W=W, b=b)
 
     def _conv2d(self, spec, path, number, source, in_shape, rng) -> Conv2D:
+        from bpcli.core.conv2d import Conv2D
+
         filters = _positive_int(spec, "filters", path, "the number of filters")
         kernel = spec.get("kernel")
         if kernel is None:

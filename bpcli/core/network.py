@@ -7,17 +7,19 @@ every tensor of the pass. ``Run.to_compute_dict`` is the ``bpcli.compute/1`` str
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from bpcli.core import activations, losses
-from bpcli.core.conv2d import Conv2D
-from bpcli.core.dense import Dense
-from bpcli.core.flatten import Flatten
-from bpcli.core.pool import AvgPool, MaxPool
 
-Layer = Union[Dense, Conv2D, MaxPool, AvgPool, Flatten]
+if TYPE_CHECKING:  # the run only calls the layers' methods; importing them all costs start-up
+    from bpcli.core.conv2d import Conv2D
+    from bpcli.core.dense import Dense
+    from bpcli.core.flatten import Flatten
+    from bpcli.core.pool import AvgPool, MaxPool
+
+Layer = Union["Dense", "Conv2D", "MaxPool", "AvgPool", "Flatten"]
 SCHEMA = "bpcli.compute/1"
 #: below this g'(Z) a sigmoid or tanh unit counts as saturated: it passes back almost nothing
 SATURATION_SLOPE = 1e-8
