@@ -17,6 +17,7 @@ import pytest
 import bpcli
 
 EXACT = dict(rtol=1e-12, atol=1e-12)
+LN2 = math.log(2)
 LN3 = math.log(3)
 
 
@@ -401,6 +402,27 @@ def test_sse_gradient_is_twice_the_error_with_no_1_over_m():
     assert_equal(d["dW"], [[0.25 * 1 + (-0.25) * (-1)]])
 
 
+def test_tanh_by_hand():
+    # X = [[1, −1]] (m = 2), W = [[ln 2]], b = 0, tanh, sse, Y = [[1, 0]]
+    # Z = [ln 2, −ln 2]; tanh(ln 2) = (2 − ½)/(2 + ½) = 3/5, so A = [3/5, −3/5]
+    # A − Y = [−2/5, −3/5]; J = 4/25 + 9/25 = 13/25
+    # dA = 2(A − Y) = [−4/5, −6/5]; tanh′ = 1 − A² = 1 − 9/25 = 16/25 for both samples
+    # dZ = [−4/5 · 16/25, −6/5 · 16/25] = [−64/125, −96/125]
+    # dW = −64/125 · 1 + (−96/125)(−1) = 32/125; db = −160/125 = −32/25; dX = ln 2 · dZ
+    spec = {"input": {"X": [[1, -1]], "Y": [[1, 0]]},
+            "layers": [{"type": "dense", "units": 1, "activation": "tanh", "W": [[LN2]], "b": [[0]]}],
+            "loss": "sse"}
+    result = bpcli.compute(spec)
+    d = layer(result, 1)
+    assert_equal(d["A"], [[3 / 5, -3 / 5]])
+    assert result["loss"] == pytest.approx(13 / 25, rel=1e-14)
+    assert_equal(d["dA"], [[-4 / 5, -6 / 5]])
+    assert_equal(d["dZ"], [[-64 / 125, -96 / 125]])
+    assert_equal(d["dW"], [[32 / 125]])
+    assert_equal(d["db"], [[-32 / 25]])
+    assert_equal(result["dX"], [[-64 * LN2 / 125, -96 * LN2 / 125]])
+
+
 # ---------------------------------------------------------------------------------------------
 # saturation and kinks
 
@@ -433,6 +455,32 @@ def test_saturated_sigmoid_predicting_right_has_zero_loss():
     assert result["loss"] == pytest.approx(0, abs=1e-300)
     assert_equal(layer(result, 1)["dZ"], [[0, 0]])
     assert result["warnings"]
+
+
+def test_saturated_softmax_gives_a_finite_loss_and_dz_with_a_warning():
+    # X = [[1]] (m = 1), W = [[800], [0]], b = 0: Z = [800, 0]; e⁻⁸⁰⁰ underflows, so the softmax
+    # is exactly [1, 0] in float64. Y = [[0], [1]]: confidently wrong.
+    # J = −log softmax(Z)₂ = log(e⁸⁰⁰ + 1) − 0 = 800 + log(1 + e⁻⁸⁰⁰) ≈ 800 (from the logits; log(0)
+    # would be −∞). dZ = (A − Y)/m = [1, −1]; dW = dZ Xᵀ = [[1], [−1]] = db; dX = Wᵀ dZ = 800.
+    # dA = −Y/(m·A) is −1/0 = −∞ for the second unit: reported as a warning, never a NaN.
+    spec = {"input": {"X": [[1]], "Y": [[0], [1]]},
+            "layers": [{"type": "dense", "units": 2, "activation": "softmax", "W": [[800], [0]], "b": [[0], [0]]}],
+            "loss": "softmax_ce"}
+    result = bpcli.compute(spec)
+    d = layer(result, 1)
+    assert result["loss"] == pytest.approx(800, rel=1e-14)
+    assert_equal(d["A"], [[1], [0]])
+    assert_equal(d["dZ"], [[1], [-1]])
+    assert_equal(d["dW"], [[1], [-1]])
+    assert_equal(d["db"], [[1], [-1]])
+    assert_equal(result["dX"], [[800]])
+    assert not np.isnan(d["dA"]).any()
+    assert result["warnings"], "a saturated softmax must be reported"
+    # the same net predicting right: J = log(1 + e⁻⁸⁰⁰) ≈ 0 and dZ = [1 − 1, 0 − 0] = 0
+    spec["input"]["Y"] = [[1], [0]]
+    result = bpcli.compute(spec)
+    assert result["loss"] == pytest.approx(0, abs=1e-300)
+    assert_equal(layer(result, 1)["dZ"], [[0], [0]])
 
 
 def test_saturated_sigmoid_in_json_has_no_nan(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -136,6 +137,13 @@ CASES = [
     ("inf_in_W", edit(DENSE, lambda s: s["layers"][1].update(W=[[1, -math.inf, 0]])), "layers[1].W[0][1]",
      ["finite", "inf"]),
     ("ragged_Y", edit(DENSE, lambda s: s["input"].update(Y=[[1, 0], [1]])), "input.Y[1]", ["ragged"]),
+    ("nan_in_Y", edit(DENSE, lambda s: s["input"].update(Y=[[1, math.nan]])), "input.Y[0][1]", ["finite", "nan"]),
+    ("inf_in_image_X", edit(IMAGE, lambda s: s["input"]["X"][0][0][2].__setitem__(1, math.inf)),
+     "input.X[0][0][2][1]", ["finite", "inf"]),
+    ("image_X_5d", edit(IMAGE, lambda s: s["input"].update(X=[s["input"]["X"]])), "input.X",
+     ["3-D or 4-D", "5-D"]),
+    ("X_without_samples", edit(DENSE, lambda s: s["input"].update(X=[[], []])), "input.X",
+     ["must not be empty", "2 × 0"]),
     # -- sizes
     ("units_zero", edit(DENSE, lambda s: s["layers"][0].update(units=0)), "layers[0].units",
      ["positive", "found 0"]),
@@ -147,6 +155,14 @@ CASES = [
      ["positive", "found 0"]),
     ("pool_stride_zero", edit(IMAGE, lambda s: s["layers"][1].update(stride=0)), "layers[1].stride",
      ["positive", "found 0"]),
+    ("pool_stride_negative", edit(IMAGE, lambda s: s["layers"][1].update(stride=-2)), "layers[1].stride",
+     ["positive", "found -2"]),
+    ("kernel_zero", edit(IMAGE, lambda s: s["layers"][0].update(kernel=0)), "layers[0].kernel",
+     ["positive", "found 0"]),
+    ("kernel_negative_width", edit(IMAGE, lambda s: s["layers"][0].update(kernel=[2, -1])), "layers[0].kernel",
+     ["positive", "width", "found -1"]),
+    ("kernel_fraction", edit(IMAGE, lambda s: s["layers"][0].update(kernel=2.5)), "layers[0].kernel",
+     ["whole number", "found the number 2.5"]),
     ("negative_padding", edit(IMAGE, lambda s: s["layers"][0].update(padding=-1)), "layers[0].padding",
      ["at least 0", "found -1"]),
     ("kernel_larger_than_padded_input", edit(IMAGE, lambda s: s["layers"][0].update(kernel=7, padding=1)),
@@ -173,12 +189,14 @@ CASES = [
     ("bce_target_below_0", edit(DENSE, lambda s: s["input"].update(Y=[[-0.5, 1]])), "input.Y[0][0]",
      ["[0, 1]", "-0.5"]),
     ("softmax_ce_column_not_summing_to_1", edit(SOFTMAX, lambda s: s["input"].update(Y=[[1, 0.6], [0, 0.5]])),
-     "input.Y", ["sum to 1", "column 1", "1.1"]),
+     "input.Y", ["sum to 1", "1.1"]),
     ("softmax_ce_negative_target", edit(SOFTMAX, lambda s: s["input"].update(Y=[[1.5, 0], [-0.5, 1]])),
      "input.Y[1][0]", ["≥ 0", "-0.5"]),
     # -- the network's structure
     ("softmax_not_last", edit(DENSE, lambda s: s["layers"][0].update(activation="softmax")),
      "layers[0].activation", ["softmax", "last layer", "layer 1 of 2"]),
+    ("softmax_on_a_conv_layer", edit(IMAGE, lambda s: s["layers"][0].update(activation="softmax")),
+     "layers[0].activation", ["softmax", "last layer", "layer 1 of 4"]),
     ("bce_without_sigmoid_output", edit(DENSE, lambda s: s["layers"][1].update(activation="tanh")), "loss",
      ["bce needs a sigmoid", "ends with dense tanh"]),
     ("softmax_ce_without_softmax_output", edit(SOFTMAX, lambda s: s["layers"][0].update(activation="sigmoid")),
@@ -195,6 +213,14 @@ CASES = [
     # -- sizes refused before anything is allocated
     ("units_1e8", edit(DENSE, lambda s: s["layers"][0].update(units=100_000_000)), "layers[0].W",
      ["200,000,000 numbers", "limit is 10,000,000"]),  # W is 10⁸ × 2
+    # every tensor under the limit (W2 is 3000 × 3000 = 9·10⁶), all of them together over it:
+    # 3000·2 + 9·10⁶ + 1200·3000 = 12,606,000 numbers of weights alone, reached at W of layer 3
+    ("all_tensors_together_over_the_limit",
+     edit(DENSE, lambda s: s.update(layers=[{"type": "dense", "units": 3000, "activation": "tanh"},
+                                            {"type": "dense", "units": 3000, "activation": "tanh"},
+                                            {"type": "dense", "units": 1200, "activation": "tanh"},
+                                            {"type": "dense", "units": 1, "activation": "sigmoid"}])),
+     "layers[2].W", ["10,000,000 numbers in all"]),
     ("huge_padding", edit(IMAGE, lambda s: s["layers"][0].update(padding=100_000_000)), "layers[0]",
      ["limit is 10,000,000"]),
     ("alias_bomb_1e8_numbers", alias_bomb(4, 100), "input.X", ["100,000,000 numbers", "limit is 10,000,000"]),
@@ -384,6 +410,19 @@ def test_api_deeply_nested_and_self_referential_lists():
     loop.append(loop)
     with pytest.raises(SpecError):
         bpcli.compute(edit(DENSE, lambda s: s["input"].update(X=loop)))
+
+
+@pytest.mark.xfail(strict=True, reason="bpcli bug: the softmax_ce target check names the column by its "
+                   "0-based index ('column 1' for the second column) while every other count in a message "
+                   "is 1-based (layer 1, line 2, column 7 of the YAML)")
+def test_softmax_ce_column_is_named_like_every_other_count():
+    # Y's first column [1, 0] is a distribution, the second [0.6, 0.5] sums to 1.1
+    spec = edit(SOFTMAX, lambda s: s["input"].update(Y=[[1, 0.6], [0, 0.5]]))
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(spec)
+    message = caught.value.message
+    assert "1.1" in message
+    assert re.search(r"column 2\b|Y\[:, ?1\]", message), message
 
 
 def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
