@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bpcli
+from bpcli.core.network import WARNING_TEXT
 from bpcli.core.network import run
 from bpcli.errors import UsageError
 from bpcli.narrate import explain
@@ -310,6 +311,7 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"section.{s}" for s in ("network", "forward", "backward", "check")}
     keys |= {f"shapes.{w}" for w in ("weight", "bias", "input")} | {f"check.kron_{w}" for w in ("weight", "bias", "input")}
     keys |= {f"count.{kind}.{form}" for kind in ("rows", "columns") for form in ("one", "other")}
+    keys |= {f"warning.{kind}" for kind in WARNING_TEXT}
     return keys
 
 

@@ -84,7 +84,7 @@ class Run:
     records: list[LayerRecord]
     loss: float
     dX: np.ndarray
-    warnings: list[str]
+    warnings: list[RunWarning]
 
     def tensors(self) -> dict[str, np.ndarray]:
         """Every named tensor of the run, by the names formulas and grading use:
@@ -115,7 +115,7 @@ class Run:
                 entry.update(W=layer.W, b=layer.b)
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
-                "warnings": list(self.warnings)}
+                "warnings": [str(warning) for warning in self.warnings]}
 
 
 def forward(network: Network, X: np.ndarray | None = None) -> tuple[list[LayerRecord], float]:
@@ -163,7 +163,7 @@ def run(network: Network) -> Run:
     """Forward and backward pass with warnings about saturation, kinks and non-finite values."""
     records, loss = forward(network)
     dX = backward(network, records)
-    return Run(network, records, loss, dX, collect_warnings(records, loss, dX))
+    return Run(network, records, loss, dX, collect_warnings(network, records, loss, dX))
 
 
 def loss_at(network: Network, X: np.ndarray | None = None) -> float:
@@ -171,34 +171,64 @@ def loss_at(network: Network, X: np.ndarray | None = None) -> float:
     return forward(network, X)[1]
 
 
-def collect_warnings(records: list[LayerRecord], loss: float, dX: np.ndarray) -> list[str]:
+#: the English sentence of each warning kind, as the JSON ``warnings`` list carries it
+WARNING_TEXT = {
+    "saturated": "layer {layer} ({subject}): {count} of {total} entries of Z are saturated (g'(Z) < 1e-08); "
+                 "almost no gradient flows back through them",
+    "saturated_output": "layer {layer} ({subject} output): {count} of {total} entries of Z are saturated; J and "
+                        "dZ = (A - Y)/m are computed from the logits and stay finite, but dA = dJ/dA may not be",
+    "relu_at_zero": "layer {layer} (relu): {count} of {total} entries of Z are exactly 0, where relu has no "
+                    "derivative; bpcli takes relu'(0) = 0",
+    "tied_maximum": "layer {layer} (maxpool): {count} of {total} windows have a tied maximum; the gradient goes "
+                    "to the first largest element in row-major order (a convention, not a derivative)",
+    "not_finite": "{subject} has values that are not finite",
+}
+
+
+@dataclass(frozen=True)
+class RunWarning:
+    """Something a learner should know about a run: a gradient that is a convention rather than a
+    derivative, one that is almost zero, or a value that is not finite. ``str()`` gives the
+    English sentence of the JSON; narration words the same fields in the learner's language."""
+
+    kind: str  # a key of WARNING_TEXT
+    layer: int | None = None
+    count: int = 0
+    total: int = 0
+    subject: str = ""  # the activation for "saturated", the tensor for "not_finite"
+
+    def __str__(self) -> str:
+        return WARNING_TEXT[self.kind].format(layer=self.layer, count=self.count, total=self.total,
+                                              subject=self.subject)
+
+
+def collect_warnings(network: Network, records: list[LayerRecord], loss: float, dX: np.ndarray) -> list[RunWarning]:
+    """Saturated sigmoid/tanh units, relu entries exactly at 0, tied max-pool windows (counted by
+    MaxPool.backward), and tensors that are not finite."""
     warnings = []
+    fused_output = records[-1] if network.loss in losses.REQUIRED_ACTIVATION else None
     for rec in records:
         layer = rec.layer
-        where = f"layer {layer.index} ({layer.kind}"
+        l = layer.index
         if layer.activation in ("sigmoid", "tanh"):
             saturated = int((activations.derivative(layer.activation, rec.Z) < SATURATION_SLOPE).sum())
+            # a sigmoid output under bce has dZ = (A - Y)/m, which saturation does not shrink
+            kind = "saturated_output" if rec is fused_output else "saturated"
             if saturated:
-                warnings.append(
-                    f"{where}, {layer.activation}): {saturated} of {rec.Z.size} units are saturated "
-                    f"(g'(Z) < {SATURATION_SLOPE:g}), so almost no gradient flows back through them")
+                warnings.append(RunWarning(kind, l, saturated, rec.Z.size, layer.activation))
         if layer.activation == "relu":
             at_kink = int((rec.Z == 0).sum())
             if at_kink:
-                warnings.append(
-                    f"{where}, relu): {at_kink} of {rec.Z.size} entries of Z are exactly 0, where relu "
-                    "has no derivative; bpcli uses relu'(0) = 0")
+                warnings.append(RunWarning("relu_at_zero", l, at_kink, rec.Z.size))
         tied = getattr(rec.cache, "tied_windows", 0)
         if tied:
-            warnings.append(
-                f"{where}): {tied} pooling windows have a tied maximum; the gradient goes to the first "
-                "largest element in row-major order (a convention, not a derivative)")
+            warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
         for name in ("Z", "A", "dA", "dZ", "dW", "db"):
             value = getattr(rec, name)
             if value is not None and not np.isfinite(value).all():
-                warnings.append(f"layer {layer.index}: {name}{layer.index} has values that are not finite")
+                warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
     if not np.isfinite(loss):
-        warnings.append("the loss is not finite")
+        warnings.append(RunWarning("not_finite", subject="J"))
     if not np.isfinite(dX).all():
-        warnings.append("dX has values that are not finite")
+        warnings.append(RunWarning("not_finite", subject="dX"))
     return warnings

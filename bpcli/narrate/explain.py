@@ -73,7 +73,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         title=network.title or (network.source or ctx.say("title.default")), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
-        warnings=list(ctx.run.warnings))
+        warnings=warning_sentences(ctx))
 
 
 def forward_steps(ctx: Context) -> list[Step]:
@@ -135,7 +135,13 @@ def network_step(ctx: Context) -> Step:
     if net.image_input:
         explanation.append(ctx.say("network.images"))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
-                table=summary_table(ctx), notes=list(ctx.run.warnings))
+                table=summary_table(ctx), notes=warning_sentences(ctx))
+
+
+def warning_sentences(ctx: Context) -> list[str]:
+    """The run's warnings in the learner's language."""
+    return [ctx.say(f"warning.{w.kind}", layer=w.layer, count=w.count, total=w.total, subject=w.subject)
+            for w in ctx.run.warnings]
 
 
 def check_step(ctx: Context, network: Network) -> Step:

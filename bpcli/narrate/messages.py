@@ -7,6 +7,8 @@ The Chinese uses the source texts' own terms: 反向传播, 前向传播, 链式
 
 from __future__ import annotations
 
+from bpcli.core.network import WARNING_TEXT
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
 LOSS_NAMES = ("bce", "mse", "sse", "softmax_ce")
 
@@ -268,6 +270,8 @@ EN: dict[str, str] = {
         "winner), where J has no derivative; they are left out of the error.",
     "label.colon": ":",
     "label.sentence_gap": " ",
+    # the run's warnings (bpcli.core.network.RunWarning): the same sentences as the JSON's
+    **{f"warning.{kind}": text for kind, text in WARNING_TEXT.items()},
 }
 
 ZH: dict[str, str] = {
@@ -469,6 +473,16 @@ ZH: dict[str, str] = {
     "check.kinks.other": "有 {n} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
     "label.colon": "：",
     "label.sentence_gap": "",
+    # the run's warnings (bpcli.core.network.RunWarning), worded for the learner
+    "warning.saturated": "第 {layer} 层（{subject}）：Z 的 {total} 个元素中有 {count} 个已饱和（g′(Z) < 1e-8），"
+                         "几乎没有梯度能从这些单元传回",
+    "warning.saturated_output": "第 {layer} 层（{subject} 输出）：Z 的 {total} 个元素中有 {count} 个已饱和；J 和 "
+                                "dZ = (A − Y)/m 直接由 logits 计算，仍是有限值，但 dA = ∂J/∂A 可能不是",
+    "warning.relu_at_zero": "第 {layer} 层（relu）：Z 的 {total} 个元素中有 {count} 个恰好为 0，relu 在 0 处不可导；"
+                            "bpcli 取 relu′(0) = 0",
+    "warning.tied_maximum": "第 {layer} 层（maxpool）：{total} 个窗口中有 {count} 个的最大值并列；梯度按行优先顺序交给"
+                            "第一个最大的元素（这是约定，不是导数）",
+    "warning.not_finite": "{subject} 含有非有限的数值（无穷大或 NaN）",
 }
 
 MESSAGES = {"en": EN, "zh": ZH}
