@@ -69,6 +69,8 @@ def startup(runs: int) -> None:
 
 NUMPY_WORKER = r"""
 import sys, time, statistics, numpy as np
+from bpcli.core.allocator import keep_freed_memory
+keep_freed_memory()  # as the command line does
 from bpcli.spec import from_mapping
 from bpcli.core.network import forward, backward
 case, repeats = sys.argv[1], int(sys.argv[2])

@@ -15,11 +15,28 @@ def _is_plain_compute_json(args: list[str]) -> bool:
     return file == "-" or not file.startswith("-")
 
 
+#: EX_SOFTWARE: a bug in bpcli, which must not pass for a failed check (1) or bad input (2)
+EXIT_INTERNAL_ERROR = 70
+
+
 def main() -> None:
+    try:
+        _run(sys.argv[1:])
+    except Exception as error:  # noqa: BLE001 - only what no command handled: a bug
+        if os.environ.get("BPCLI_DEBUG"):
+            raise
+        sys.stderr.write(f"bpcli: internal error (a bug in bpcli; BPCLI_DEBUG=1 shows the traceback): "
+                         f"{type(error).__name__}: {error}\n")
+        sys.exit(EXIT_INTERNAL_ERROR)
+
+
+def _run(args: list[str]) -> None:
     # The command line multiplies small matrices: OpenBLAS worker threads only spin there and,
     # on a busy 2-core machine, made the same pass several times slower. A user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    args = sys.argv[1:]
+    from bpcli.core.allocator import keep_freed_memory
+
+    keep_freed_memory()  # a process-wide setting: the command line makes it, the library does not
     if _is_plain_compute_json(args):
         from bpcli.commands.compute_json import compute_json
 

@@ -300,6 +300,8 @@ class _Validator:
     def __init__(self, document: Mapping):
         self.doc = document
         self.numbers = 0  # running count of all numbers in the network, against MAX_NUMBERS
+        self.seed = 0
+        self.rng: np.random.Generator | None = None
 
     def _count(self, shape: tuple[int, ...], path: str, what: str) -> None:
         size = math.prod(shape)
@@ -335,12 +337,12 @@ class _Validator:
             self._check_layer_header(spec, position, len(layer_specs))
 
         X = self._input_X(layer_specs[0]["type"])
-        rng = np.random.default_rng(int(seed))
+        self.seed = int(seed)
         layers: list[Layer] = []
         shape = X[:, None].shape if X.ndim == 3 else X.shape
         self._count(X.shape, "input.X", "X")
         for position, spec in enumerate(layer_specs):
-            layer = self._layer(spec, position, shape, rng)
+            layer = self._layer(spec, position, shape)
             shape = layer.output_shape(shape)
             self._count(shape, f"layers[{position}]", f"the output of layer {position + 1}")
             layers.append(layer)
@@ -436,7 +438,7 @@ class _Validator:
                 raise SpecError(f"softmax may only be the last layer's activation (with loss softmax_ce); "
                                 f"layer {position + 1} of {count} uses it", f"{path}.activation", "softmax_not_last")
 
-    def _layer(self, spec: Mapping, position: int, in_shape: tuple[int, ...], rng) -> Layer:
+    def _layer(self, spec: Mapping, position: int, in_shape: tuple[int, ...]) -> Layer:
         kind, path, number = spec["type"], f"layers[{position}]", position + 1
         source = "X" if position == 0 else f"layer {position}"
         if kind in IMAGE_LAYERS and len(in_shape) != 4:
@@ -447,9 +449,9 @@ class _Validator:
                             f"{_shape_text(in_shape)}: add {{type: flatten}} before layer {number}",
                             path, "needs_flatten")
         if kind == "dense":
-            return self._dense(spec, path, number, source, in_shape, rng)
+            return self._dense(spec, path, number, source, in_shape)
         if kind == "conv2d":
-            return self._conv2d(spec, path, number, source, in_shape, rng)
+            return self._conv2d(spec, path, number, source, in_shape)
         # image layers are imported when a network has them: dense-only files start faster
         if kind == "flatten":
             from bpcli.core.flatten import Flatten
@@ -479,11 +481,13 @@ class _Validator:
                             f"{_shape_text(array.shape)}", f"{path}.{key}", "shape_mismatch")
         return array
 
-    def _init_weights(self, shape: tuple[int, ...], fan_in: int, rng) -> np.ndarray:
+    def _init_weights(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
         """N(0, 1/fan_in) rounded to 2 decimals, drawn from the shared generator in file order."""
-        return np.round(rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape), 2)
+        if self.rng is None:  # made on first use: numpy.random alone costs ~20 ms of start-up
+            self.rng = np.random.default_rng(self.seed)
+        return np.round(self.rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape), 2)
 
-    def _dense(self, spec, path, number, source, in_shape, rng) -> Dense:
+    def _dense(self, spec: Mapping, path: str, number: int, source: str, in_shape: tuple[int, ...]) -> Dense:
         units = _positive_int(spec, "units", path, "the number of units in the layer")
         n_prev = in_shape[0]
         shape = (units, n_prev)
@@ -496,12 +500,12 @@ class _Validator:
         b = self._param(spec, "b", path, (units, 1), f"layer {number} has {units} {unit_word}",
                         (1, 2), f"b of layer {number}")
         if W is None:
-            W = self._init_weights(shape, n_prev, rng)
+            W = self._init_weights(shape, n_prev)
         if b is None:
             b = np.zeros((units, 1))
         return Dense(index=number, units=units, activation=spec["activation"], W=W, b=b)
 
-    def _conv2d(self, spec, path, number, source, in_shape, rng) -> Conv2D:
+    def _conv2d(self, spec: Mapping, path: str, number: int, source: str, in_shape: tuple[int, ...]) -> Conv2D:
         from bpcli.core.conv2d import Conv2D
 
         filters = _positive_int(spec, "filters", path, "the number of filters")
@@ -532,7 +536,7 @@ class _Validator:
         b = self._param(spec, "b", path, (filters,), f"layer {number} has {filters} filters "
                         "(b is a flat list, one per filter)", (1,), f"b of layer {number}")
         if W is None:
-            W = self._init_weights(shape, C * kh * kw, rng)
+            W = self._init_weights(shape, C * kh * kw)
         if b is None:
             b = np.zeros(filters)
         layer = Conv2D(index=number, filters=filters, kernel_h=kh, kernel_w=kw, stride=stride,

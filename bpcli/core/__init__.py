@@ -2,7 +2,3 @@
 
 Nothing in here prints or imports a user-interface library; everything returns data.
 """
-
-from bpcli.core.allocator import keep_freed_memory
-
-keep_freed_memory()

@@ -24,7 +24,8 @@ def compute_summary(result: Run) -> Group:
     net = result.network
     heading = Text.assemble(("loss J = ", "bold"), (f"{result.loss:.10g}", "bold cyan"),
                             f"   ({net.loss}, m = {net.m})")
-    table = Table(title=net.title, title_justify="left", header_style="bold")
+    # the title is the user's text: Text keeps brackets in it from being read as Rich markup
+    table = Table(title=Text(net.title) if net.title else None, title_justify="left", header_style="bold")
     for column in ("layer", "type", "A shape", "‖A‖", "dW shape", "‖dW‖", "db shape", "‖db‖"):
         table.add_column(column, justify="right" if column.startswith("‖") else "left")
     for rec in result.records:
