@@ -40,3 +40,4 @@ def test_warnings_are_data_worded_by_the_narration_in_chinese():
     (sentence,) = explanation.warnings
     assert "饱和" in sentence and "saturated" not in sentence
     assert bpcli.explain(SATURATED_HIDDEN).warnings == [str(warning)]
+
