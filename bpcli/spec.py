@@ -408,8 +408,8 @@ class _Validator:
             if off.size:
                 column = int(off[0])
                 raise SpecError(f"each column of Y must sum to 1 for softmax_ce (a probability "
-                                f"distribution over the {Y.shape[0]} classes); column {column} sums to "
-                                f"{sums[column]:g}", "input.Y", "bad_target")
+                                f"distribution over the {Y.shape[0]} classes); column {column + 1} (Y[:, {column}]) sums "
+                                f"to {sums[column]:g}", "input.Y", "bad_target")
         return Y
 
     # -- layers --------------------------------------------------------------------------------

@@ -313,8 +313,6 @@ def test_max_pool_ties_are_flagged_as_kinks_and_do_not_fail(tmp_path):
     assert re.search(r"\b5\b\s*\W*\s*ok", row), row  # five kinks, still ok
 
 
-@pytest.mark.xfail(strict=True, reason="bpcli bug: the saturation warning counts entries of Z (units × "
-                   "samples) but calls them units: a 1-unit layer with 2 samples gets '2 of 2 units'")
 def test_saturation_warning_counts_units_not_entries():
     result = bpcli.compute(SATURATED)  # 1 unit, m = 2, both samples saturated
     (warning,) = [w for w in result["warnings"] if "saturated" in w]

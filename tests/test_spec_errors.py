@@ -412,9 +412,6 @@ def test_api_deeply_nested_and_self_referential_lists():
         bpcli.compute(edit(DENSE, lambda s: s["input"].update(X=loop)))
 
 
-@pytest.mark.xfail(strict=True, reason="bpcli bug: the softmax_ce target check names the column by its "
-                   "0-based index ('column 1' for the second column) while every other count in a message "
-                   "is 1-based (layer 1, line 2, column 7 of the YAML)")
 def test_softmax_ce_column_is_named_like_every_other_count():
     # Y's first column [1, 0] is a distribution, the second [0.6, 0.5] sums to 1.1
     spec = edit(SOFTMAX, lambda s: s["input"].update(Y=[[1, 0.6], [0, 0.5]]))

@@ -33,14 +33,6 @@ def stdout_console():
     return Console(highlight=False)
 
 
-def stderr_console():
-    from rich.console import Console
-
-    if _plain_requested():
-        return Console(stderr=True, highlight=False, color_system=None)
-    return Console(stderr=True, highlight=False)
-
-
 def print_error(message: str) -> None:
     # plain write, not Rich: an error path must work even if rendering is what failed
     sys.stderr.write(f"bpcli: error: {message}\n")

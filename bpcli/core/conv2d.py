@@ -46,7 +46,6 @@ class Conv2D:
     W: np.ndarray
     b: np.ndarray
     kind = "conv2d"
-    takes_images = True
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, F, Ho, Wo)."""

@@ -21,7 +21,6 @@ class Dense:
     W: np.ndarray
     b: np.ndarray
     kind = "dense"
-    takes_images = False
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(n_{l-1}, m) -> (n_l, m)."""

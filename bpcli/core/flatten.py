@@ -13,7 +13,6 @@ class Flatten:
     index: int
     kind = "flatten"
     activation = None
-    takes_images = True
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (C*H*W, m)."""

@@ -17,6 +17,12 @@ NAMES = ("bce", "mse", "sse", "softmax_ce")
 REQUIRED_ACTIVATION = {"bce": "sigmoid", "softmax_ce": "softmax"}
 
 
+def has_fused_output_gradient(loss: str) -> bool:
+    """True for bce and softmax_ce: with their required output activation, dZ⁽ᴸ⁾ = (A − Y)/m is
+    computed directly (see ``fused_output_gradient``) instead of as dA ⊙ g′(Z)."""
+    return loss in REQUIRED_ACTIVATION
+
+
 def value(loss: str, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> float:
     """J as a float. Z, A, Y: (n_L, m)."""
     m = Y.shape[1]

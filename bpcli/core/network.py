@@ -55,20 +55,12 @@ class Network:
         X = self.X if X is None else X
         return X[:, None] if X.ndim == 3 else X
 
-    def shapes(self) -> list[tuple[int, ...]]:
-        """The shape of A⁽⁰⁾ = X (as the layers take it) and of every layer's output."""
-        shapes = [self.input_for_layers().shape]
-        for layer in self.layers:
-            shapes.append(layer.output_shape(shapes[-1]))
-        return shapes
-
 
 @dataclass
 class LayerRecord:
     """Everything one layer computed. Z and its gradients are None for pool and flatten layers."""
 
     layer: Layer
-    A_prev_shape: tuple[int, ...]
     A: np.ndarray
     Z: np.ndarray | None = None
     cache: Any = None
@@ -123,14 +115,13 @@ def forward(network: Network, X: np.ndarray | None = None) -> tuple[list[LayerRe
     A = network.input_for_layers(X)
     records = []
     for layer in network.layers:
-        A_prev_shape = A.shape
         if layer.activation is None:
             A, cache = layer.forward(A)
-            records.append(LayerRecord(layer, A_prev_shape, A, cache=cache))
+            records.append(LayerRecord(layer, A, cache=cache))
         else:
             Z, cache = layer.forward(A)
             A = activations.apply(layer.activation, Z)
-            records.append(LayerRecord(layer, A_prev_shape, A, Z=Z, cache=cache))
+            records.append(LayerRecord(layer, A, Z=Z, cache=cache))
     last = records[-1]
     loss = losses.value(network.loss, last.Z if last.Z is not None else last.A, last.A, network.Y)
     return records, loss
@@ -141,7 +132,7 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
     Y = network.Y
     last = records[-1]
     last.dA = losses.gradient_wrt_output(network.loss, last.A, Y)
-    fused = network.loss in losses.REQUIRED_ACTIVATION
+    fused = losses.has_fused_output_gradient(network.loss)
     dA = last.dA
     for position in range(len(records) - 1, -1, -1):
         rec = records[position]
@@ -206,7 +197,7 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
     """Saturated sigmoid/tanh units, relu entries exactly at 0, tied max-pool windows (counted by
     MaxPool.backward), and tensors that are not finite."""
     warnings = []
-    fused_output = records[-1] if network.loss in losses.REQUIRED_ACTIVATION else None
+    fused_output = records[-1] if losses.has_fused_output_gradient(network.loss) else None
     for rec in records:
         layer = rec.layer
         l = layer.index

@@ -35,7 +35,6 @@ class _Pool:
     size: int
     stride: int
     activation = None
-    takes_images = True
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, C, Ho, Wo)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.core import activations
-from bpcli.core.losses import REQUIRED_ACTIVATION
+from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context
 from bpcli.narrate.model import Formula, IdentityCheck, Step
@@ -104,7 +104,7 @@ def output_gradient_step(ctx: Context) -> Step:
 
 def is_fused(ctx: Context, record: LayerRecord) -> bool:
     """True for the last layer of sigmoid + bce and softmax + softmax_ce."""
-    return record is ctx.last and ctx.network.loss in REQUIRED_ACTIVATION
+    return record is ctx.last and has_fused_output_gradient(ctx.network.loss)
 
 
 def _long_way(loss: str, record: LayerRecord) -> np.ndarray:
