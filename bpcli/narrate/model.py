@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from bpcli.render.matrix import format_number, shape_text
+from bpcli.formatting import format_number, shape_text
 
 Section = Literal["network", "forward", "backward", "check"]
 

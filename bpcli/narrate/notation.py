@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.narrate.model import NamedTensor
-from bpcli.render.matrix import shape_text
+from bpcli.formatting import shape_text
 
 _SUPERSCRIPT = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
 

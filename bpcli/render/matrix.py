@@ -8,44 +8,18 @@ many. Every function takes the tensor as it is; nothing is copied beyond the ent
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
+
+from bpcli.formatting import format_number, shape_text  # noqa: F401 - part of this module's interface
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
 #: what a marked (wrong) entry carries after its number, so it shows without colour too
 WRONG_MARKER = "✗"
 ELLIPSIS = "…"
-
-
-def format_number(x: float, precision: int) -> str:
-    """``x`` with ``precision`` decimals, fixed-point, so right-aligned columns align decimals.
-
-    Non-zero numbers too small to show a significant digit at that precision, and numbers of a
-    million or more, are written in scientific notation instead (never a misleading ``0.0000``).
-    −0 is written as 0. nan and ±inf as ``nan``, ``inf``, ``-inf``.
-    """
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    precision = max(int(precision), 0)
-    magnitude = abs(x)
-    if magnitude >= 1e6 or (0 < magnitude < 0.5 * 10.0 ** -precision):
-        return f"{x:.{max(precision - 1, 1)}e}"
-    text = f"{x:.{precision}f}"
-    if text.startswith("-") and not any(ch in "123456789" for ch in text):
-        text = text[1:]
-    return text
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """(3, 4) -> '3×4'; () -> 'scalar'."""
-    return "×".join(str(n) for n in shape) if shape else "scalar"
 
 
 def shown_indices(length: int, limit: int) -> list[int | None]:

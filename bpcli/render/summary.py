@@ -9,10 +9,11 @@ from rich.text import Text
 
 from bpcli.core.gradcheck import CheckReport
 from bpcli.core.network import Run
+from bpcli.formatting import shape_text
 
 
 def _shape(array: np.ndarray | None) -> str:
-    return "—" if array is None else "×".join(str(n) for n in array.shape)
+    return "—" if array is None else shape_text(array.shape)
 
 
 def _norm(array: np.ndarray | None) -> str:
@@ -46,7 +47,7 @@ def check_table(report: CheckReport) -> Group:
                          no_wrap=True)
     for tensor in report.tensors:
         verdict = Text("ok", style="green") if tensor.ok else Text("WRONG", style="bold red")
-        table.add_row(tensor.name, "×".join(map(str, tensor.shape)), f"{len(tensor.indices)}/{tensor.size}",
+        table.add_row(tensor.name, shape_text(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
                       f"{np.abs(tensor.analytic).max():.3e}", f"{tensor.relative_error:.1e}",
                       str(len(tensor.kinks)), verdict)
     notes = []

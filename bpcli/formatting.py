@@ -1,0 +1,35 @@
+"""Numbers and shapes as text, the same in every output: narration, grading and all renderers.
+
+Plain strings only (no Rich), so the data layers can use them as well as the renderers.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def format_number(x: float, precision: int) -> str:
+    """``x`` with ``precision`` decimals, fixed-point, so right-aligned columns align decimals.
+
+    Non-zero numbers too small to show a significant digit at that precision, and numbers of a
+    million or more, are written in scientific notation instead (never a misleading ``0.0000``).
+    −0 is written as 0. nan and ±inf as ``nan``, ``inf``, ``-inf``.
+    """
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    precision = max(int(precision), 0)
+    magnitude = abs(x)
+    if magnitude >= 1e6 or (0 < magnitude < 0.5 * 10.0 ** -precision):
+        return f"{x:.{max(precision - 1, 1)}e}"
+    text = f"{x:.{precision}f}"
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        text = text[1:]
+    return text
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(3, 4) -> '3×4'; () -> 'scalar'."""
+    return "×".join(str(n) for n in shape) if shape else "scalar"
