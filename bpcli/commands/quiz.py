@@ -77,10 +77,11 @@ def _list_exercises(console, language: str) -> None:
     from bpcli.quiz.progress import ProgressStore
     from bpcli.quiz.texts import say
     from rich.table import Table
+    from rich.text import Text
 
     store = ProgressStore()
     print_warnings(store.warnings)
-    console.print(say(language, "list_header"))
+    console.print(Text(say(language, "list_header")))
     # a grid keeps long titles wrapping inside their own column at 80 columns
     table = Table.grid(padding=(0, 1))
     table.add_column(width=2, justify="right")
@@ -90,12 +91,13 @@ def _list_exercises(console, language: str) -> None:
         with user_errors():
             exercise = load_exercise(name)
         mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else ""
-        table.add_row(mark, name, exercise.title_in(language))
+        table.add_row(mark, Text(name), Text(exercise.title_in(language)))  # a title from YAML is not markup
     console.print(table)
 
 
 def _progress_or_reset(console, store, language: str, reset: bool) -> None:
     from rich.cells import cell_len
+    from rich.text import Text
 
     from bpcli.quiz.texts import say
 
@@ -104,15 +106,16 @@ def _progress_or_reset(console, store, language: str, reset: bool) -> None:
         if not store.reset():
             print_warnings(store.warnings)
             raise typer.Exit(2)
-        console.print(say(language, "reset", path=store.path), highlight=False)
+        console.print(Text(say(language, "reset", path=store.path)))
         return
-    console.print(say(language, "progress_header", path=store.path), highlight=False)
+    console.print(Text(say(language, "progress_header", path=store.path)))  # a path may hold '['
     if not store.exercises:
-        console.print(say(language, "no_progress"))
+        console.print(Text(say(language, "no_progress")))
         return
     for name, record in sorted(store.exercises.items()):
         state = say(language, "progress.solved") if record.solved else \
             say(language, "progress.partial", count=len(record.targets_solved))
         state += " " * max(0, 18 - cell_len(state))    # by display width: a Chinese character takes two
-        console.print(say(language, "progress.row", name=name, state=state, tries=record.tries, hints=record.hints),
-                      highlight=False)
+        # the names come from the progress file: literal text, not markup
+        console.print(Text(say(language, "progress.row", name=name, state=state, tries=record.tries,
+                               hints=record.hints)))

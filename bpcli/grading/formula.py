@@ -78,7 +78,9 @@ _ELEMENTWISE = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, as
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed, checked formula: its text, syntax tree and the tensor names it uses."""
+    """A parsed, checked formula: its text, syntax tree and the tensor names it uses (``names``
+    holds only names of tensors: not the functions it calls, nor ``m``, which no redraw changes;
+    a formula without names is arithmetic on numbers)."""
 
     text: str
     tree: ast.Expression
@@ -144,8 +146,8 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
                     raise answer_error("formula.keyword.none", name=name, keyword=keyword.arg or "**")
                 raise answer_error("formula.keyword", name=name, keyword=keyword.arg or "**",
                                    allowed=", ".join(f"{k}=" for k in function.keywords))
-    if isinstance(node, ast.Name) and not _is_module(node):
-        names.add(node.id)
+    if isinstance(node, ast.Name) and not _is_module(node) and node.id not in FUNCTIONS and node.id != "m":
+        names.add(node.id)  # only what names a tensor: not a function, the np prefix or m
 
 
 def _syntax_detail(detail: str) -> Msg | str:
@@ -202,7 +204,13 @@ class _Evaluator:
             if isinstance(node, ast.Constant):
                 if node.value is None or isinstance(node.value, bool):
                     raise answer_error("formula.not_a_number", value=node.value)
-                return np.asarray(float(node.value))
+                try:
+                    number = float(node.value)
+                except OverflowError:  # an integer literal of more than 308 digits
+                    number = math.inf
+                if not math.isfinite(number):  # 1e400 reads as inf: refused, not computed with
+                    raise answer_error("formula.out_of_range", number=self.source(node))
+                return np.asarray(number)
             if isinstance(node, ast.Name):
                 return self.name(node.id)
             if isinstance(node, ast.UnaryOp):

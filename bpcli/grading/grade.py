@@ -76,9 +76,12 @@ class GradeResult:
         return result
 
 
-def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en") -> GradeResult:
+def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
+          computed: Run | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
     the result's ``message`` is in ``lang`` (en or zh; the codes are the same in every language).
+    ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
+    network once); the network is not run again then, only its redraws for a formula.
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
     ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
@@ -86,14 +89,14 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     """
     if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)
-    result = run(network)
+    result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
     formula = _formula_of(answer, chosen)
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
     graded = _judge(result, chosen, value, rtol)
-    if graded.correct and formula is not None and formula.names - {"m"}:
-        graded = _check_other_draws(network, chosen, formula, value, rtol) or graded
+    if graded.correct and formula is not None and formula.names:  # a formula over tensors only
+        graded = _check_other_draws(network, chosen, formula, graded, rtol) or graded
     graded.message = graded.message_in(lang)
     return graded
 
@@ -167,10 +170,11 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
     return None
 
 
-def _check_other_draws(network: Network, target: Target, formula: Formula, value: np.ndarray,
+def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
                        rtol: float) -> GradeResult | None:
-    """None when the formula is also right on ``REDRAWS`` other draws of the network; else a
-    wrong result that says so and diagnoses the formula on the draw where it fails."""
+    """None when the formula, right on ``network`` (``graded``), is also right on ``REDRAWS``
+    other draws of it; else a wrong result that says so and diagnoses the formula on the draw
+    where it fails."""
     rng = np.random.default_rng(REDRAW_SEED)
     for _ in range(REDRAWS):
         drawn = run(redraw(network, rng))
@@ -184,7 +188,6 @@ def _check_other_draws(network: Network, target: Target, formula: Formula, value
         codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]
         explanation = Joined(on_draw.parts[1:], separator="sep.sentence")  # without its verdict
         parts = [Msg("verdict.coincidence", target=target.name, explanation=explanation)]
-        expected = run(network).tensors()[target.name]
-        return GradeResult(target.name, False, _max_abs_error(expected, align(value, expected.shape)),
-                           codes, sentences("en", parts), expected, value, parts=parts)
+        return GradeResult(target.name, False, graded.max_abs_error, codes, sentences("en", parts),
+                           graded.expected, graded.answer, parts=parts)
     return None

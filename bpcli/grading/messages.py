@@ -315,6 +315,8 @@ EN: dict[str, "str | dict[str, str]"] = {
                         "as in 1 -2 or [1, -2]",
     "numbers.divide_by_zero": "{token} divides by zero",
     "numbers.too_large": "{token} is too large: a float64 holds at most about 1.8e308",
+    "numbers.out_of_range": "{token}: {number} is out of range: a float64 holds numbers from about 2.2e-308 "
+                            "to 1.8e308 in size (and 0)",
     "numbers.too_deep": "the answer is nested more than {limit} lists deep",
     "numbers.unclosed": "a '[' is never closed: add the missing ']'",
     "numbers.unopened": "there is a ']' without a matching '['",
@@ -345,6 +347,7 @@ EN: dict[str, "str | dict[str, str]"] = {
     "formula.keyword": "{name} does not take {keyword}=; it takes {allowed}",
     "formula.keyword.none": "{name} does not take {keyword}=; it takes no keywords",
     "formula.not_a_number": "{value} is not a number; True, False and None only go in keepdims= and axis=",
+    "formula.out_of_range": "{number} is out of range: a float64 holds numbers up to about 1.8e308 in size",
     "formula.call_it": "{name} is a function: call it, as in {name}(Z1)",
     "formula.not_a_value": "{source!r} is not a value a formula can use",
     "formula.not_finite_name": "{name} is not a number an answer can hold: every entry must be finite",
@@ -537,6 +540,8 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "numbers.adjacent": "无法把答案读成数，问题出在 {at!r}：元素之间用空格或逗号隔开，如 1 -2 或 [1, -2]",
     "numbers.divide_by_zero": "{token} 除以了零",
     "numbers.too_large": "{token} 太大了：float64 最大约为 1.8e308",
+    "numbers.out_of_range": "{token}：{number} 超出了范围：float64 能表示的数（除 0 外）大小约在 2.2e-308 到 "
+                            "1.8e308 之间",
     "numbers.too_deep": "答案的列表嵌套超过了 {limit} 层",
     "numbers.unclosed": "有一个 '[' 没有闭合：补上缺少的 ']'",
     "numbers.unopened": "有一个 ']' 没有对应的 '['",
@@ -562,6 +567,7 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "formula.keyword": "{name} 不接受 {keyword}=；它只接受 {allowed}",
     "formula.keyword.none": "{name} 不接受 {keyword}=；它不接受关键字参数",
     "formula.not_a_number": "{value} 不是数；True、False 和 None 只能用在 keepdims= 和 axis= 里",
+    "formula.out_of_range": "{number} 超出了范围：float64 能表示的数最大约为 1.8e308",
     "formula.call_it": "{name} 是函数：要调用它，如 {name}(Z1)",
     "formula.not_a_value": "{source!r} 不是公式里能用的值",
     "formula.not_finite_name": "{name} 不能出现在答案里：每个元素都必须是有限数",

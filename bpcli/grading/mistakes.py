@@ -22,7 +22,7 @@ from bpcli.core.flatten import Flatten
 from bpcli.core.network import LayerRecord, Run
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.messages import Msg
-from bpcli.grading.targets import Target
+from bpcli.grading.targets import Target, input_name, output_name
 
 GRADIENT_KINDS = ("dA", "dZ", "dW", "db", "dX")
 
@@ -59,11 +59,6 @@ def _g(layer) -> str:
     return f"{layer.activation}′(Z{layer.index})"
 
 
-def _input_name(run: Run, layer: int) -> str:
-    """The name of layer ``layer``'s input: X for the first layer (when X is column data), else A(l−1)."""
-    return "X" if layer == 1 and not run.network.image_input else f"A{layer - 1}"
-
-
 def _layer_input(run: Run, layer: int) -> np.ndarray:
     """A(layer − 1), the input of ``layer`` (X for the first)."""
     return _layer_output(run, layer - 1)
@@ -72,10 +67,6 @@ def _layer_input(run: Run, layer: int) -> np.ndarray:
 def _layer_output(run: Run, k: int) -> np.ndarray:
     """A(k): X for k = 0 (as the layers see it), else layer k's output."""
     return run.network.X if k == 0 else run.records[k - 1].A
-
-
-def _output_name(run: Run, k: int) -> str:
-    return "X" if k == 0 and not run.network.image_input else f"A{k}"
 
 
 def _record(run: Run, layer: int) -> LayerRecord:
@@ -167,11 +158,11 @@ def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     yield from _carried_dZ_mistakes(run, record, 1)
     if isinstance(layer, Dense):
         yield Mistake(("wrong_input",), record.dZ @ record.A.T,
-                      Msg("mistake.output_for_input", l=l, input=_input_name(run, l)))
+                      Msg("mistake.output_for_input", l=l, input=input_name(run.network, l)))
         if l > 1 and _record(run, l - 1).Z is not None:
             yield Mistake(("wrong_input",), record.dZ @ _record(run, l - 1).Z.T,
                           Msg("mistake.Z_for_A", prev=l - 1, l=l))
-        prev = _input_name(run, l)
+        prev = input_name(run.network, l)
         A_prev = _layer_input(run, l)
         if A_prev.ndim == 2 and A_prev.shape[0] == record.dZ.shape[1]:
             yield Mistake(("missing_transpose",), record.dZ @ A_prev,
@@ -181,7 +172,7 @@ def _dW_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
                 continue
             other = _layer_output(run, k)
             if other.ndim == 2 and other.shape[1] == record.dZ.shape[1]:
-                other_name = _output_name(run, k)
+                other_name = output_name(run.network, k)
                 yield Mistake(("wrong_input",), record.dZ @ other.T,
                               Msg("mistake.other_input", other=other_name, input=prev, l=l))
     elif isinstance(layer, Conv2D):
@@ -257,7 +248,7 @@ def _Z_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
     layer = record.layer
     if isinstance(layer, Dense):
         yield Mistake(("missing_bias",), record.Z - layer.b,
-                      Msg("mistake.missing_bias", l=layer.index, input=_input_name(run, layer.index)))
+                      Msg("mistake.missing_bias", l=layer.index, input=input_name(run.network, layer.index)))
 
 
 def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:

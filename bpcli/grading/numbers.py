@@ -74,19 +74,40 @@ def _tokenise(text: str) -> list[str]:
     return tokens
 
 
+#: a fraction's parts are exact (``Fraction``, so 0.1/0.3 is the float nearest 1/3) while their
+#: exponents stay within this and their digits within ``MAX_EXACT_DIGITS``; beyond, they are
+#: floats (an exact 1e99999999 is a hundred-million-digit integer: it would never finish)
+MAX_EXACT_EXPONENT = 400
+MAX_EXACT_DIGITS = 400
+
+
 def _number(token: str) -> float:
     if "/" in token:
-        numerator, denominator = token.split("/")
-        if float(denominator) == 0:
+        numerator, denominator = (_fraction_part(part, token) for part in token.split("/"))
+        if denominator == 0:
             raise answer_error("numbers.divide_by_zero", token=token)
         try:
-            value = float(Fraction(numerator) / Fraction(denominator))
+            value = float(numerator / denominator)
         except OverflowError:
             value = float("inf")
     else:
         value = float(token)
     if not math.isfinite(value):
         raise answer_error("numbers.too_large", token=token)
+    return value
+
+
+def _fraction_part(text: str, token: str) -> Fraction | float:
+    """One side of the fraction ``token``: exact where that is quick, else a float, refused when
+    the float cannot hold it (inf, or 0 for a number that is not 0)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    value = float(text)
+    if math.isinf(value) or (value == 0 and mantissa.strip("+-.0")):
+        raise answer_error("numbers.out_of_range", token=token, number=text)
+    exponent_digits = exponent.lstrip("+-").lstrip("0")
+    if (len(mantissa) <= MAX_EXACT_DIGITS and len(exponent_digits) <= len(str(MAX_EXACT_EXPONENT))
+            and int(exponent_digits or 0) <= MAX_EXACT_EXPONENT):
+        return Fraction(text)
     return value
 
 

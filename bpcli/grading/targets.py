@@ -61,6 +61,17 @@ def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
     return ordered + (["dX"] if "dX" in tensors else [])
 
 
+def output_name(network: Network, k: int) -> str:
+    """The name of A(k), layer k's output: X for k = 0 when X is column data (an image input is
+    A0, the m × C × H × W the layers see), else A{k}."""
+    return "X" if k == 0 and not network.image_input else f"A{k}"
+
+
+def input_name(network: Network, layer: int) -> str:
+    """The name of layer ``layer``'s input, A(layer − 1): X for the first layer (column data)."""
+    return output_name(network, layer - 1)
+
+
 def shape_words(shape: tuple[int, ...]) -> Msg:
     """(3, 2) -> '3 × 2'; (4,) -> 'a flat list of 4 numbers'; () -> 'a single number'."""
     if not shape:

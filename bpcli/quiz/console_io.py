@@ -1,14 +1,25 @@
 """The terminal side of a quiz session (Rich): shows the exercise, questions, grades, hints and
 worked solutions, and reads answers from the keyboard or, when stdin is not a terminal, line by
-line from stdin (each line echoed after its prompt, so a scripted session reads like a live one)."""
+line from stdin (each line echoed after its prompt, so a scripted session reads like a live one).
+
+Nothing here is Rich markup: answers, exercise titles, statements and hints from YAML, and error
+messages that quote an answer can hold '[' anywhere, so every text goes to Rich as a
+``rich.text.Text`` with its style given apart."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any, TextIO
 
+from rich.text import Text as RichText
+
 from bpcli.quiz.texts import Text, say
 from bpcli.render.matrix import format_number, matrix_table
+
+
+def _styled(text: str, style: str = "") -> RichText:
+    """``text`` as literal Rich text (never markup), in ``style``."""
+    return RichText(text, style=style)
 
 
 class ConsoleIO:
@@ -25,11 +36,11 @@ class ConsoleIO:
 
     def read(self, prompt: str) -> str:
         if self.interactive:
-            return self.console.input(f"[bold cyan]{prompt}[/]")
+            return self.console.input(_styled(prompt, "bold cyan"))
         line = self.stdin.readline()
         if not line:
             raise EOFError
-        self.console.print(f"[bold cyan]{prompt}[/]{line.rstrip()}", highlight=False, markup=True)
+        self.console.print(RichText.assemble((prompt, "bold cyan"), line.rstrip()))
         return line.rstrip("\n")
 
     # -- output --------------------------------------------------------------------------------
@@ -39,24 +50,25 @@ class ConsoleIO:
         from rich.panel import Panel
 
         network = exercise.network
-        self.console.print(Panel(exercise.text(self.lang), title=exercise.title_in(self.lang), title_align="left"))
+        self.console.print(Panel(_styled(exercise.text(self.lang)), title=_styled(exercise.title_in(self.lang)),
+                                 title_align="left"))
         tensors = result.tensors()
         given = [name for name in ("X", "Y") if name in tensors]
         for layer in network.layers:
             given += [f"{name}{layer.index}" for name in ("W", "b") if f"{name}{layer.index}" in tensors]
         line = say(self.lang, "network_line", layers=describe_layers(network), loss=network.loss, m=network.m)
-        self.console.print(f"[bold]{say(self.lang, 'network')}[/]{say(self.lang, 'colon')}{line}")
+        self.console.print(RichText.assemble((say(self.lang, "network"), "bold"), say(self.lang, "colon"), line))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
-        self.console.print(f"[bold]{say(self.lang, 'forward')}[/]")
+        self.console.print(_styled(say(self.lang, "forward"), "bold"))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward]))
-        self.console.print(say(self.lang, "loss", loss=format_number(result.loss, self.precision)))
-        self.console.print(f"[dim]{say(self.lang, 'commands')}[/]")
+        self.console.print(_styled(say(self.lang, "loss", loss=format_number(result.loss, self.precision))))
+        self.console.print(_styled(say(self.lang, "commands"), "dim"))
 
     def show_question(self, target: str, number: int, total: int) -> None:
         self.console.print()
-        self.console.print(f"[bold]{say(self.lang, 'question', number=number, total=total, target=target)}[/]")
+        self.console.print(_styled(say(self.lang, "question", number=number, total=total, target=target), "bold"))
 
     def show_grade(self, result) -> None:
         from bpcli.render.grading import grade_renderable
@@ -65,33 +77,31 @@ class ConsoleIO:
                                             self.precision, lang=self.lang))
 
     def show_answer_error(self, message: str) -> None:
-        self.console.print(f"[yellow]{say(self.lang, 'answer_error', message=message)}[/]", markup=True,
-                           highlight=False)
+        self.console.print(_styled(say(self.lang, "answer_error", message=message), "yellow"))
 
     def show_hint(self, level: int, label: str, text: str) -> None:
-        self.console.print(f"[bold magenta]{say(self.lang, 'hint', level=level, label=label)}"
-                           f"{say(self.lang, 'colon')}[/]{text}", highlight=False)
+        heading = say(self.lang, "hint", level=level, label=label) + say(self.lang, "colon")
+        self.console.print(RichText.assemble((heading, "bold magenta"), text))
 
     def show_solution(self, solution) -> None:
-        self.console.print(f"[bold]{say(self.lang, 'solution', target=solution.target)}[/]")
+        self.console.print(_styled(say(self.lang, "solution", target=solution.target), "bold"))
         for step in solution.steps:
             self.console.print(step_renderable(step, solution.explanation, self.precision))
         if solution.formula:
-            self.console.print(say(self.lang, "formula", target=solution.target, formula=solution.formula),
-                               highlight=False)
+            self.console.print(_styled(say(self.lang, "formula", target=solution.target, formula=solution.formula)))
         if not solution.steps:
             self.console.print(matrix_table(solution.value, solution.target, self.precision))
 
     def show_text(self, key: str, **values: Any) -> None:
-        self.console.print(f"[dim]{say(self.lang, key, **values)}[/]", highlight=False)
+        self.console.print(_styled(say(self.lang, key, **values), "dim"))
 
     def show_score(self, score) -> None:
         self.console.print()
         if score.interrupted:
-            self.console.print(say(self.lang, "interrupted"))
-        self.console.print(f"[bold]{score_line(score, self.lang)}[/]", highlight=False)
+            self.console.print(_styled(say(self.lang, "interrupted")))
+        self.console.print(_styled(score_line(score, self.lang), "bold"))
         if score.complete:
-            self.console.print(f"[green]{say(self.lang, 'complete')}[/]")
+            self.console.print(_styled(say(self.lang, "complete"), "green"))
 
 
 def score_line(score, lang: str) -> str:
@@ -115,21 +125,7 @@ def describe_layers(network) -> str:
 
 
 def step_renderable(step, explanation, precision: int = 4):
-    """One explain step: the terminal step printer when it is available, else title, formula,
-    explanation and the result matrix."""
-    try:
-        from bpcli.render.terminal import step_renderable as narrated_step
-    except ImportError:
-        narrated_step = None
-    if narrated_step is not None:
-        return narrated_step(step, explanation, precision=precision)
-    from rich.console import Group
-    from rich.text import Text
+    """One explain step, as ``bpcli explain`` prints it."""
+    from bpcli.render.terminal import step_renderable as narrated_step
 
-    parts = [Text(step.title, style="bold")]
-    if step.formula_text:
-        parts.append(Text("  " + step.formula_text))
-    parts += [Text("  " + line, style="dim") for line in step.explanation]
-    if step.result is not None:
-        parts.append(matrix_table(step.result.value, step.result.text, precision))
-    return Group(*parts)
+    return narrated_step(step, explanation, precision=precision)

@@ -37,9 +37,8 @@ def command_of(line: str) -> str | None:
 
 @dataclass
 class Solution:
-    """What 'solution' reveals for a target: explain's steps for it (empty when narration is
-    unavailable) with the explanation they belong to, the formula with names (or None), and the
-    value."""
+    """What 'solution' reveals for a target: explain's steps for it with the explanation they
+    belong to, the formula with names (or None), and the value."""
 
     target: str
     steps: list[Any]
@@ -107,18 +106,16 @@ class QuizIO(Protocol):
     def show_score(self, score: Score) -> None: ...
 
 
-def solution_for(exercise: Exercise, target: str, lang: str) -> Solution:
-    """explain's steps whose target is ``target``, with the formula and the value."""
+def solution_for(exercise: Exercise, target: str, lang: str, computed: Run | None = None) -> Solution:
+    """explain's steps whose target is ``target``, with the formula and the value (from
+    ``computed``, the exercise network's run, when the caller has it)."""
+    from bpcli.narrate import explain
+
     network = exercise.network
-    tensors = run(network).tensors()
+    tensors = (computed if computed is not None else run(network)).tensors()
     chosen = parse_target(target, tensors)
-    try:
-        from bpcli.narrate import explain
-    except ImportError:  # narration not installed alongside: formula and value still help
-        explanation, steps = None, []
-    else:
-        explanation = explain(network, lang=lang, forward=True, backward=True, check=False)
-        steps = [step for step in explanation.steps if step.target == target]
+    explanation = explain(network, lang=lang, forward=True, backward=True, check=False)
+    steps = [step for step in explanation.steps if step.target == target]
     return Solution(target, steps, solution_formula(network, chosen), tensors[target], explanation)
 
 
@@ -134,10 +131,12 @@ class QuizSession:
         self.lang = lang
         self.rtol = rtol
         self.score = Score(exercise.name, len(exercise.targets))
+        #: the exercise network's run, computed once: grades, hints and solutions all read it
+        self.computed = run(exercise.network)
 
     def run(self) -> Score:
         """Ask every target; return the score (``interrupted`` after Ctrl-C)."""
-        self.io.show_exercise(self.exercise, run(self.exercise.network))
+        self.io.show_exercise(self.exercise, self.computed)
         try:
             for number, target in enumerate(self.exercise.targets, start=1):
                 outcome = TargetOutcome(target)
@@ -172,7 +171,7 @@ class QuizSession:
                 continue
             if command == "solution":
                 outcome.revealed = True
-                self.io.show_solution(solution_for(self.exercise, target, self.lang))
+                self.io.show_solution(solution_for(self.exercise, target, self.lang, self.computed))
                 return True
             if self._answer(outcome, line):
                 return True
@@ -182,16 +181,18 @@ class QuizSession:
             self.io.show_text("no_more_hints")
             return
         outcome.hints += 1
-        chosen = parse_target(outcome.target, run(self.exercise.network).tensors())
+        tensors = self.computed.tensors()
+        chosen = parse_target(outcome.target, tensors)
         label, text = hint(self.exercise.network, chosen, outcome.hints, self.lang,
-                           self.exercise.rule_hint(outcome.target, self.lang))
+                           self.exercise.rule_hint(outcome.target, self.lang), tensors)
         self.io.show_hint(outcome.hints, label, text)
         self._record(outcome, hints=1)
 
     def _answer(self, outcome: TargetOutcome, line: str) -> bool:
         """Grade one answer; True when it is right."""
         try:
-            result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol, lang=self.lang)
+            result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol, lang=self.lang,
+                           computed=self.computed)
         except AnswerError as error:
             self.io.show_answer_error(error_text(error, self.lang))
             return False

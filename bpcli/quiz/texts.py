@@ -50,12 +50,26 @@ TEXTS: dict[str, dict[str, "str | dict[str, str]"]] = {
                    "output it collapses to (A − Y)/m.",
         "rule.dA": "A feeds the next layer, so its gradient comes back from there: through Wᵀ for a dense layer, "
                    "back into place for flatten and pooling, by full correlation with the rotated kernel for conv.",
+        "rule.dA.output": "The output A feeds the loss, so dA = ∂J/∂A is the loss's derivative with respect to A, "
+                          "entry by entry (with the 1/m when the loss averages over the samples).",
         "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "
                    "1/m: dZ already is ∂J/∂Z.",
         "rule.db": "b is added to every sample (and, in conv, every position), so db adds up dZ over them.",
         "rule.dX": "X is A0, the input of layer 1: dX comes back from layer 1 like any dA.",
         "rule.Z": "Z = W·A_prev + b, with b added to every column.",
         "rule.A": "A = g(Z), the activation applied entry by entry.",
+        "rule.Z.conv2d": "Z = W ⋆ A_prev + b: each filter slides over the (padded) input with the stride; at each "
+                         "position it multiplies the window by its kernel, sums over the window and every channel, "
+                         "and adds its bias.",
+        "rule.A.maxpool": "Each pooling window of the input gives its largest element, channel by channel; "
+                          "pooling has no weights.",
+        "rule.A.avgpool": "Each pooling window of the input gives the mean of its elements, channel by channel; "
+                          "pooling has no weights.",
+        "rule.A.flatten": "Flatten only rearranges: each sample's C × H × W numbers become one column (row by "
+                          "row within each channel).",
+        "rule.dW.conv2d": "Each kernel weight meets every window of the input it slides over, so dW = A_prev ⋆ dZ: "
+                          "correlate the (padded) input with dZ, summing over samples and positions. No extra "
+                          "1/m: dZ already is ∂J/∂Z.",
         "hint.shapes": "{shape_sentence}.",
         "hint.shapes.have": "{shape_sentence}. You have: {tensors}.",
         "hint.tensor_shape": "{name} is {shape}",
@@ -65,6 +79,14 @@ TEXTS: dict[str, dict[str, "str | dict[str, str]"]] = {
         "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
         "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · "
                          "P[n, c, s·y + i, s·x + j] (P = {input} padded)",
+        "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · "
+                        "P[n, c, s·y + i, s·x + j] + b{l}[f] (P = {input} padded)",
+        "words.flatten_A": "A{l} = {input} with each sample's C × H × W numbers as one column: {input} reshaped "
+                           "to m × (C·H·W), then transposed",
+        "words.maxpool_A": "A{l}[n, c, y, x] = the largest of the {size} × {size} window of {input}[n, c] at "
+                           "(s·y, s·x)",
+        "words.avgpool_A": "A{l}[n, c, y, x] = the mean of the {count} elements of the {size} × {size} window of "
+                           "{input}[n, c] at (s·y, s·x)",
     },
     "zh": {
         "question": "第 {number} 题，共 {total} 题：求 {target}。",
@@ -104,12 +126,21 @@ TEXTS: dict[str, dict[str, "str | dict[str, str]"]] = {
         "rule.dZ": "dZ = dA ⊙ g′(Z)，逐元素相乘；输出层为 sigmoid + bce 或 softmax + softmax_ce 时化简为 (A − Y)/m。",
         "rule.dA": "A 是下一层的输入，所以它的梯度从下一层传回：全连接层经 Wᵀ，flatten 和池化层放回原位，"
                    "卷积层与旋转后的卷积核做完全互相关。",
+        "rule.dA.output": "输出层的 A 直接进入损失函数，所以 dA = ∂J/∂A 就是损失函数对 A 逐元素的导数"
+                          "（损失对样本取平均时带 1/m）。",
         "rule.dW": "Z = W·A_prev + b，所以 dW = dZ · A_prevᵀ：每个样本一项，由矩阵乘法求和。不要再乘 1/m：dZ "
                    "已经是 ∂J/∂Z。",
         "rule.db": "b 加到每个样本上（卷积中还加到每个位置上），所以 db 是 dZ 在这些维度上的和。",
         "rule.dX": "X 就是 A0，即第 1 层的输入：dX 像其他 dA 一样从第 1 层传回。",
         "rule.Z": "Z = W·A_prev + b，b 加到每一列上。",
         "rule.A": "A = g(Z)，逐元素应用激活函数。",
+        "rule.Z.conv2d": "Z = W ⋆ A_prev + b：每个卷积核按步长在（补零后的）输入上滑动；在每个位置把窗口与卷积核"
+                         "逐元素相乘，对窗口和所有通道求和，再加上它的偏置。",
+        "rule.A.maxpool": "输入的每个池化窗口取其中最大的元素，各通道分别进行；池化层没有权重。",
+        "rule.A.avgpool": "输入的每个池化窗口取其元素的平均值，各通道分别进行；池化层没有权重。",
+        "rule.A.flatten": "flatten 只是重排：每个样本的 C × H × W 个数变成一列（每个通道内逐行排列）。",
+        "rule.dW.conv2d": "卷积核的每个权重都作用于它滑过的每个输入窗口，所以 dW = A_prev ⋆ dZ：用 dZ 与（补零后的）"
+                          "输入做互相关，对样本和位置求和。不要再乘 1/m：dZ 已经是 ∂J/∂Z。",
         "hint.shapes": "{shape_sentence}。",
         "hint.shapes.have": "{shape_sentence}。已知：{tensors}。",
         "hint.tensor_shape": "{name} 是 {shape}",
@@ -119,6 +150,12 @@ TEXTS: dict[str, dict[str, "str | dict[str, str]"]] = {
         "words.avgpool": "{name}：每个窗口的 dA{next} 平均分给窗口里的 {size} 个元素（各 1/{size}）",
         "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}：dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · "
                          "P[n, c, s·y + i, s·x + j]（P 是补零后的 {input}）",
+        "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}：Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · "
+                        "P[n, c, s·y + i, s·x + j] + b{l}[f]（P 是补零后的 {input}）",
+        "words.flatten_A": "A{l} = 把 {input} 每个样本的 C × H × W 个数排成一列：{input} 重排成 m × (C·H·W) 再转置",
+        "words.maxpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 (s·y, s·x) 处 {size} × {size} 窗口中最大的元素",
+        "words.avgpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 (s·y, s·x) 处 {size} × {size} 窗口中 {count} 个"
+                           "元素的平均值",
     },
 }
 

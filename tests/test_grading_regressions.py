@@ -1,0 +1,285 @@
+"""Regressions from the design review of grading and the quiz: Rich markup in learner text,
+numbers-only formulas judged by redraws, huge exponents in fractions, hints for every target
+kind, one naming helper, one run per grade and per session."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import time
+
+import pytest
+from rich.console import Console
+
+import bpcli.core.network as core_network
+import bpcli.quiz.session as session_module
+from bpcli.core.network import run
+from bpcli.errors import AnswerError
+from bpcli.grading import grade
+from bpcli.grading import mistakes, targets
+from bpcli.grading.formula import parse_formula
+from bpcli.grading.grade import REDRAWS
+from bpcli.grading.numbers import parse_numbers
+from bpcli.grading.targets import parse_target, valid_targets
+from bpcli.quiz import console_io, hints
+from bpcli.quiz.catalogue import exercise_names, load_exercise
+from bpcli.quiz.console_io import ConsoleIO
+from bpcli.quiz.hints import hint, solution_formula
+from bpcli.quiz.session import QuizSession
+from conftest import cli_env, run_cli
+
+#: the module, not the function ``bpcli.grading.grade`` that bpcli.grading exports under its name
+grade_module = importlib.import_module("bpcli.grading.grade")
+
+@pytest.fixture
+def env(tmp_path):
+    return cli_env(BPCLI_DATA_DIR=str(tmp_path / "data"))
+
+
+# -- 1. learner text is never Rich markup ------------------------------------------------------
+
+def test_piped_answer_with_markup_is_echoed_literally(env):
+    code, out, err = run_cli(["quiz", "01_sigmoid_neuron"], input="[/]\n[bold]x[/bold]\nquit\n", env=env)
+    assert code == 0, err
+    assert "MarkupError" not in err and "Traceback" not in err
+    assert "dA1 = [/]" in out and "dA1 = [bold]x[/bold]" in out
+
+
+def _console_io(lines: str = "") -> tuple[ConsoleIO, io.StringIO]:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
+    return ConsoleIO(console, "en", stdin=io.StringIO(lines)), buffer
+
+
+def test_console_io_shows_yaml_and_error_text_literally():
+    exercise = load_exercise("01")
+    exercise.title = "[bold]Title[/]"
+    exercise.statement = {"en": "Statement with [red]brackets[/red] and [/]"}
+    terminal, buffer = _console_io("[/]\n")
+    terminal.show_exercise(exercise, run(exercise.network))
+    assert terminal.read("dA1 = ") == "[/]"
+    terminal.show_answer_error("cannot read '[/]'")
+    terminal.show_hint(1, "Rule", "a hint from YAML with [/] in it")
+    terminal.show_text("skipped", target="[/]")
+    shown = buffer.getvalue()
+    for text in ("[bold]Title[/]", "Statement with [red]brackets[/red] and [/]", "dA1 = [/]",
+                 "cannot read '[/]'", "a hint from YAML with [/] in it", "Skipped [/]."):
+        assert text in shown
+
+
+def test_quiz_list_shows_titles_literally(monkeypatch):
+    from bpcli.commands import quiz as quiz_command
+    from bpcli.quiz import catalogue
+
+    original = catalogue.load_exercise
+
+    def bracketed(name):
+        exercise = original(name)
+        exercise.title = f"[/] {exercise.title}"
+        return exercise
+
+    monkeypatch.setattr(catalogue, "load_exercise", bracketed)
+    buffer = io.StringIO()
+    quiz_command._list_exercises(Console(file=buffer, width=120, color_system=None), "en")
+    assert buffer.getvalue().count("[/] ") == len(exercise_names())
+
+
+# -- 2. a formula of numbers only is not judged on redraws ------------------------------------
+
+@pytest.mark.parametrize("answer", ["0 - 0.5", "sigmoid(0) - 1", "-exp(0)/2", "np.exp(0) * -0.5",
+                                    "-0.5 * m"])
+def test_numbers_only_formula_is_right(answer):
+    result = grade(load_exercise("01").network, "db1", answer)
+    assert result.correct and result.diagnosis == []
+
+
+def test_formula_names_are_only_tensors():
+    assert parse_formula("sigmoid(Z1) * np.exp(0) / m").names == frozenset({"Z1"})
+    assert parse_formula("sum(dZ1, axis=1, keepdims=True)").names == frozenset({"dZ1"})
+    assert parse_formula("tanh_prime(0) - relu(1)").names == frozenset()
+
+
+def test_a_tensor_formula_is_still_checked_on_other_draws():
+    network = load_exercise("04").network
+    value = run(network).tensors()["db2"].item()
+    assert grade(network, "db2", f"{value!r} + 0 * sum(dZ2)").diagnosis[0] == "right_by_coincidence"
+
+
+# -- 3. huge exponents in fractions ------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", ["1/1e9999999", "1/1e99999999", "1e99999999/3", "1/1e-99999999",
+                                    "[1/1e99999999, 2]"])
+def test_fraction_with_huge_exponent_is_refused_quickly(answer):
+    started = time.perf_counter()
+    with pytest.raises(AnswerError, match="out of range"):
+        parse_numbers(answer)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_grade_cli_refuses_huge_exponent_within_a_timeout():
+    code, out, err = run_cli(["grade", "exercises/04_two_layer_tanh.yaml", "--target", "dW2",
+                              "--answer", "1/1e99999999"], timeout=20)
+    assert code == 2 and "out of range" in err and "Traceback" not in err
+
+
+def test_formula_literal_beyond_float_is_refused():
+    with pytest.raises(AnswerError, match="out of range"):
+        grade(load_exercise("04").network, "dW2", "1/1e400 * 2")
+
+
+@pytest.mark.parametrize("text, value", [("1/3", 1 / 3), ("0.1/0.3", 1 / 3), ("-2/8", -0.25),
+                                         ("1e-300/1e-300", 1.0), ("3e2/1e2", 3.0), ("0/1e-5", 0.0)])
+def test_ordinary_fractions_stay_exact(text, value):
+    assert parse_numbers(text).item() == value
+
+
+def test_zero_denominator_is_still_division_by_zero():
+    with pytest.raises(AnswerError, match="divides by zero"):
+        parse_numbers("1/0e-99999999")
+
+
+# -- 4. a hint at every level for every kind of target -----------------------------------------
+
+def _every_target():
+    for name in exercise_names():
+        network = load_exercise(name).network
+        tensors = run(network).tensors()
+        for target in valid_targets(tensors):
+            yield name, network, tensors, parse_target(target, tensors)
+
+
+def test_hint_ladder_for_every_target_of_every_exercise():
+    kinds = set()
+    for name, network, tensors, target in _every_target():
+        kinds.add(target.kind)
+        for lang in ("en", "zh"):
+            texts = [hint(network, target, level, lang, None, tensors)[1] for level in (1, 2, 3)]
+            assert all(texts), (name, target.name, lang)
+            assert texts[1].startswith(target.name), (name, target.name, texts[1])
+            assert texts[2].startswith(target.name), (name, target.name, texts[2])
+            if not target.is_gradient:  # a forward target never gets a gradient rule
+                assert "dW" not in texts[2] and "dZ" not in texts[2], (name, target.name, texts[2])
+        formula = solution_formula(network, target)
+        if formula is not None:
+            assert grade(network, target.name, formula).correct, (name, target.name, formula)
+    assert kinds == {"Z", "A", "dA", "dZ", "dW", "db", "dX"}
+
+
+@pytest.mark.parametrize("target, words", [("Z1", "W1 ⋆ A0 + b1"), ("A2", "largest"), ("A3", "column")])
+def test_forward_hints_on_the_small_cnn(target, words):
+    network = load_exercise("12_small_cnn").network
+    chosen = parse_target(target, run(network).tensors())
+    label, text = hint(network, chosen, 3, "en", None)
+    assert text.startswith(target) and words in text and "dW" not in text
+    rule = hint(network, chosen, 1, "en", None)[1]
+    assert "W·A_prev" not in rule  # the dense rule is not the conv, pooling or flatten one
+
+
+def test_rules_follow_the_layer():
+    network = load_exercise("12_small_cnn").network
+    tensors = run(network).tensors()
+    rules = {name: hint(network, parse_target(name, tensors), 1, "en", None)[1]
+             for name in ("Z1", "A2", "A3", "dW1", "Z4", "dW4", "dA4")}
+    assert "⋆" in rules["Z1"] and "largest" in rules["A2"] and "column" in rules["A3"]
+    assert "⋆" in rules["dW1"] and "A_prevᵀ" in rules["dW4"] and "W·A_prev" in rules["Z4"]
+    assert "loss" in rules["dA4"]
+
+
+# -- 5. one naming helper, names from the parsed formula ---------------------------------------
+
+def test_input_and_output_names_have_one_home():
+    assert not hasattr(hints, "_input_name")
+    assert not hasattr(mistakes, "_input_name") and not hasattr(mistakes, "_output_name")
+    assert hints.input_name is targets.input_name and mistakes.input_name is targets.input_name
+    image = load_exercise("12").network
+    column = load_exercise("04").network
+    assert targets.input_name(column, 1) == "X" and targets.input_name(column, 2) == "A1"
+    assert targets.input_name(image, 1) == "A0" and targets.output_name(column, 0) == "X"
+
+
+def test_shapes_hint_lists_the_formulas_tensors():
+    network = load_exercise("04").network
+    tensors = run(network).tensors()
+    text = hint(network, parse_target("dA1", tensors), 2, "en", None)[1]
+    assert text.endswith(f"You have: W2 is 1 × 3, dZ2 is 1 × {network.m}.")
+    assert "parse_formula" in inspect.getsource(hints._shapes_hint)
+
+
+# -- 6. one run per grade and per session ------------------------------------------------------
+
+@pytest.fixture
+def count_runs(monkeypatch):
+    calls = []
+
+    def counted(network):
+        calls.append(network)
+        return run(network)
+
+    for module in (core_network, grade_module, session_module):
+        monkeypatch.setattr(module, "run", counted)
+    return calls
+
+
+def test_a_grade_runs_the_network_once_plus_redraws(count_runs):
+    network = load_exercise("04").network
+    count_runs.clear()  # loading an exercise runs it to check its targets
+    assert grade(network, "dW2", "dZ2 @ A1.T").correct
+    assert len(count_runs) == 1 + REDRAWS
+    count_runs.clear()
+    assert grade(network, "db2", "1.0").correct is not None
+    assert len(count_runs) == 1
+
+
+def test_a_wrong_redraw_reuses_the_value(count_runs):
+    network = load_exercise("01").network
+    value = run(network).tensors()["db1"].item()
+    count_runs.clear()
+    result = grade(network, "db1", f"{value!r} + 0 * sum(dZ1)")
+    assert result.diagnosis[0] == "right_by_coincidence"
+    assert count_runs[0] is network and len(count_runs) <= 1 + REDRAWS
+    assert all(drawn is not network for drawn in count_runs[1:])  # the value came from the first run
+
+
+class _ScriptedIO:
+    def __init__(self, lines):
+        self.lines = list(lines)
+        self.shown: list[tuple] = []
+
+    def read(self, prompt):
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def __getattr__(self, name):  # show_*: recorded
+        return lambda *args, **values: self.shown.append((name, *args))
+
+
+def test_a_session_runs_its_network_once(count_runs, tmp_path):
+    exercise = load_exercise("04")
+    count_runs.clear()  # loading an exercise runs it to check its targets
+    # (a worked solution also runs explain, which takes the network, not a run: not counted here)
+    script = ["hint", "hint", "hint", "(A2 - Y) / m", "dZ2 @ A1.T", "hint", "A1"]
+    session = QuizSession(exercise, _ScriptedIO(script))
+    score = session.run()
+    assert score.solved == 2 and score.hints == 4
+    own_runs = [network for network in count_runs if network is exercise.network]
+    assert len(own_runs) == 1
+    assert len(count_runs) == 1 + 2 * REDRAWS  # the two formulas' redraws
+
+
+def test_reusing_the_run_changes_no_result():
+    network = load_exercise("07").network
+    computed = run(network)
+    for target, answer in [("dW2", "dZ2 @ A1.T"), ("dW2", "A1 @ dZ2.T"), ("db3", "sum(dZ3)"),
+                           ("dZ1", "dA1 * relu(Z1)"), ("dA1", "[[1], [2], [3]]"), ("Z2", "W2 @ A1")]:
+        fresh = grade(network, target, answer).to_dict()
+        for _ in range(2):  # and a second grade on the same run sees the same numbers
+            assert grade(network, target, answer, computed=computed).to_dict() == fresh
+
+
+# -- 7. no dead ImportError fallbacks ----------------------------------------------------------
+
+def test_no_import_fallbacks_for_narration():
+    for module in (session_module, console_io):
+        assert "except ImportError" not in inspect.getsource(module)
