@@ -19,6 +19,7 @@ from bpcli.core import activations
 from bpcli.core.conv2d import Conv2D
 from bpcli.core.dense import Dense
 from bpcli.core.flatten import Flatten
+from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord, Run
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.messages import Msg
@@ -74,7 +75,7 @@ def _record(run: Run, layer: int) -> LayerRecord:
 
 
 def _is_fused_output(run: Run, record: LayerRecord) -> bool:
-    return record is run.records[-1] and run.network.loss in ("bce", "softmax_ce")
+    return record is run.records[-1] and has_fused_output_gradient(run.network.loss)
 
 
 def _has_activation_factor(record: LayerRecord) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bpcli.core.conv2d import Conv2D
 from bpcli.core.dense import Dense
 from bpcli.core.flatten import Flatten
+from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Network
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.formula import parse_formula
@@ -37,7 +38,7 @@ def solution_formula(network: Network, target: Target) -> str | None:
     layer = layers[target.layer - 1]
     l = target.layer
     if target.kind == "dZ":
-        if l == len(layers) and network.loss in ("bce", "softmax_ce"):
+        if l == len(layers) and has_fused_output_gradient(network.loss):
             return f"(A{l} - Y) / m"
         if layer.activation == "linear":
             return f"dA{l}"
