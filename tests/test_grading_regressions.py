@@ -7,13 +7,17 @@ from __future__ import annotations
 import importlib
 import inspect
 import io
+import subprocess
+import sys
 import time
 
 import pytest
+import yaml
 from rich.console import Console
 
 import bpcli.core.network as core_network
 import bpcli.quiz.session as session_module
+from bpcli import load
 from bpcli.core.network import run
 from bpcli.errors import AnswerError
 from bpcli.grading import grade
@@ -283,3 +287,29 @@ def test_reusing_the_run_changes_no_result():
 def test_no_import_fallbacks_for_narration():
     for module in (session_module, console_io):
         assert "except ImportError" not in inspect.getsource(module)
+
+
+# ---------------------------------------------------------------------------------------------
+# On the `bpcli new dense` starter, the output sigmoid's slope A(1 − A) is close to 1/4 = 1/m, so
+# "missing g′, then divided by m" is numerically the right value again. Found in a user trial.
+
+
+def _starter():
+    text = subprocess.run([sys.executable, "-m", "bpcli", "new", "dense"], capture_output=True, text=True,
+                          env=cli_env(), check=True).stdout
+    return load(yaml.safe_load(text))
+
+
+def test_a_plain_transpose_is_named_alone_even_where_g_prime_is_near_1_over_m():
+    network = _starter()
+    result = grade(network, "dW2", "A1 @ dZ2.T")
+    assert result.diagnosis == ["transposed"], result.diagnosis
+    assert "the value" not in result.message
+
+
+def test_a_number_rounded_too_far_is_close_not_two_invented_mistakes():
+    network = _starter()
+    right = float(run(network).tensors()["db2"][0, 0])  # −0.02876 on the starter
+    result = grade(network, "db2", f"{right * 1.04:.4f}")  # 4 % off: outside rtol 1 %, inside 10 %
+    assert result.diagnosis == ["entries"], result.diagnosis
+    assert "close" in result.message

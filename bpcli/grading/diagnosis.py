@@ -80,18 +80,26 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     less than a named mistake, and on a single sample a missing g′ is also a constant factor."""
     itself = Mistake((), expected, None, scalable=True)
     specific = [mistake for mistake in mistakes if _distinguishable(mistake.value, expected, rtol)]
-    # (candidate, fitted factor?, orientations): the right value as is, then the named mistakes
-    # (a flatten undone in the wrong order is also a transpose, but saying which is better), then
-    # the right value transposed, then times any constant
-    attempts = ([(itself, False, (False,))] + [(mistake, False, (False, True)) for mistake in specific]
-                + [(itself, False, (True,)), (itself, True, (False, True))])
-    for candidate, any_factor, orientations in attempts:
-        found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations)
-        if found is not None:
+    # (candidate, fitted factor?, orientations, factor 1 only?), simplest explanations first: the
+    # right value times a named factor; one named mistake as it is (a flatten undone in the wrong
+    # order is also a transpose, but saying which is better); the right value transposed; a named
+    # mistake transposed or scaled too; the right value transposed and scaled; any constant
+    attempts = ([(itself, False, (False,), False)]
+                + [(mistake, False, (False,), True) for mistake in specific]
+                + [(itself, False, (True,), True)]
+                + [(mistake, False, (False, True), False) for mistake in specific]
+                + [(itself, False, (True,), False), (itself, True, (False, True), False)])
+    for candidate, any_factor, orientations, unit_only in attempts:
+        found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations,
+                       unit_only=unit_only)
+        if found is not None and not _coincidence(found, itself, expected, rtol):
             return _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
     if answer.shape == expected.shape:
         mask = wrong_entries_mask(expected, answer, rtol)
-        return Diagnosis(["entries"], [entries_sentence(int(mask.sum()), mask.size, marks_shown)], mask)
+        sentences = [entries_sentence(int(mask.sum()), mask.size, marks_shown)]
+        if matches(expected, answer, CLOSE_FACTOR * rtol):
+            sentences.append(Msg("diag.close", factor=CLOSE_FACTOR, rtol=f"{rtol:g}"))
+        return Diagnosis(["entries"], sentences, mask)
     sentences = [Msg("diag.shape", shape_sentence=shape_sentence, answer_shape=shape_words(answer.shape))]
     if answer.ndim == 2 and answer.T.shape == expected.shape:
         sentences.append(Msg("diag.shape.transposed_numbers_wrong"))
@@ -131,16 +139,33 @@ def _orientations(value: np.ndarray, rtol: float) -> list[tuple[bool, np.ndarray
     return orientations
 
 
+def _coincidence(found: _Match, itself: Mistake, expected: np.ndarray, rtol: float) -> bool:
+    """True for a named mistake combined with a transpose or a factor whose value comes out
+    almost right anyway: it explains nothing that rounding does not (where g′ ≈ 1/m, a missing
+    g′ times m is the right value). One mistake as it is stays named however close it comes."""
+    combined = found.transposed or found.factor != 1.0
+    return (found.mistake is not itself and combined
+            and matches(expected, _matched_value(found), CLOSE_FACTOR * rtol))
+
+
+def _matched_value(found: _Match) -> np.ndarray:
+    """The value a match says the answer is: the candidate's, oriented and scaled."""
+    value = found.mistake.value
+    if found.transposed:
+        value = value.T if value.ndim == 2 else value.swapaxes(-1, -2)
+    return found.factor * value
+
+
 def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_factor: bool,
-           orientations: tuple[bool, ...] = (False, True)) -> _Match | None:
+           orientations: tuple[bool, ...] = (False, True), unit_only: bool = False) -> _Match | None:
     """How ``answer`` is ``candidate``'s value, oriented (as is and/or transposed, as
     ``orientations`` allows) and scaled: with ``any_factor`` by a fitted constant (not ±1: near ±1
-    it is rounding, not a factor), else by the named factors."""
+    it is rounding, not a factor), else by the named factors (only 1 with ``unit_only``)."""
     for transposed, oriented in _orientations(candidate.value, rtol):
         if transposed not in orientations or oriented.shape != answer.shape:
             continue
         if not any_factor:
-            for factor, codes in _named_factors(m, candidate.scalable):
+            for factor, codes in _named_factors(m, candidate.scalable and not unit_only):
                 if matches(factor * oriented, answer, rtol):
                     return _Match(candidate, transposed, factor, codes)
             continue
@@ -199,6 +224,9 @@ def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: 
     sentences += _factor_sentences(found.factor, m, found.factor_codes, bool(mistake.codes), loss)
     return Diagnosis(codes, sentences)
 
+
+#: an answer within this many times the tolerance of the right value is "close" (rounded too far?)
+CLOSE_FACTOR = 10
 
 #: losses that average over the m samples, so that their gradients carry a 1/m
 AVERAGING_LOSSES = ("bce", "mse", "softmax_ce")

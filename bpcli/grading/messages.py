@@ -194,19 +194,21 @@ EN: dict[str, "str | dict[str, str]"] = {
     "diag.shape.transposed_numbers_wrong": "That is the transposed shape, but the transposed numbers are not "
                                            "right either: check the order of the factors and their transposes.",
     "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",
+    "diag.close": "It is close, though: within {factor} times the tolerance ({rtol} relative) of the right value. "
+                  "Keep more digits when you round.",
     "diag.entries.all": "All {size} entries of your answer are wrong, and it matches none of the usual "
                         "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
     "diag.entries.all.marked": "All {size} entries of your answer are wrong (marked), and it matches none of "
                                "the usual mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
     "diag.entries.some": "{count} of {size} entries of your answer are wrong; the others are right.",
     "diag.entries.some.marked": "{count} of {size} entries of your answer are wrong (marked); the others are right.",
-    "diag.transposed.maps": "Your answer is transposed: it has {what}'s numbers with the rows and columns of "
+    "diag.transposed.maps": "Your answer is transposed: it has the numbers of {what} with the rows and columns of "
                             "each map swapped (row i of your map holds column i of the right one).",
-    "diag.transposed.square": "Your answer is transposed: it has {what}'s numbers with rows and columns "
+    "diag.transposed.square": "Your answer is transposed: it has the numbers of {what} with rows and columns "
                               "swapped. {shape_sentence}.",
-    "diag.transposed.shapes": "Your answer is transposed: it has {what}'s numbers with rows and columns "
+    "diag.transposed.shapes": "Your answer is transposed: it has the numbers of {what} with rows and columns "
                               "swapped ({answer_shape} instead of {value_shape}). {shape_sentence}.",
-    "word.value_below": "the value below",
+    "word.value_below": "the value described next",
     "word.right_value": "the right value",
     "word.that_value": "that value",
     # factors between the answer and the right value
@@ -435,6 +437,7 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "diag.shape.transposed_numbers_wrong": "这恰好是转置后的维度，但转置过来的数也不对：检查各因子的先后顺序"
                                            "和它们的转置。",
     "diag.entries.single": "你的数不对，也不属于任何一种常见错误。",
+    "diag.close": "不过已经很接近了：与正确值的差距在容差（相对 {rtol}）的 {factor} 倍以内。四舍五入时请多保留几位。",
     "diag.entries.all": "你的答案 {size} 个元素全错，也不属于任何一种常见错误（转置、符号、多或少一个因子 m 或 "
                         "1/m、漏了 g′）。",
     "diag.entries.all.marked": "你的答案 {size} 个元素全错（已标出），也不属于任何一种常见错误（转置、符号、"
