@@ -325,3 +325,18 @@ def test_check_option_errors_are_usage_errors(tmp_path):
     file = write_network(tmp_path, TWO_DENSE)
     (code, out, err), = run_cli_batch([["check", file, "--sample", "0"]])
     assert code == 2 and "Traceback" not in err
+
+
+def test_commands_open_a_bundled_exercise_by_name_from_any_folder(tmp_path):
+    exercise = REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml"
+    by_file = json.loads(run_cli(["compute", str(exercise), "--json"])[1])
+    for name in ("04_two_layer_tanh", "4"):
+        done = subprocess.run([sys.executable, "-m", "bpcli", "compute", name, "--json"], capture_output=True,
+                              text=True, env=cli_env(), cwd=tmp_path, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["loss"] == by_file["loss"]
+    done = subprocess.run([sys.executable, "-m", "bpcli", "explain", "4", "--forward"], capture_output=True,
+                          text=True, env=cli_env(), cwd=tmp_path, timeout=60)
+    assert done.returncode == 0 and "Forward pass" in done.stdout, done.stderr
+    code, out, err = run_cli(["compute", str(tmp_path / "missing.yaml")])
+    assert code == 2 and "no such file" in err and "bpcli quiz --list" in err

@@ -12,9 +12,19 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def load_network(file: str):
-    """The validated Network of FILE (``-`` reads standard input). Raises SpecError."""
+    """The validated Network of FILE: a path, ``-`` for standard input, or, when no such file
+    exists, the name of a bundled exercise (``04_two_layer_tanh``, ``04``). Raises SpecError."""
     from bpcli import spec
 
+    if file != "-" and not os.path.exists(file):
+        from bpcli.errors import SpecError, UsageError
+        from bpcli.quiz.catalogue import load_bundled_network
+
+        try:
+            return load_bundled_network(file)
+        except UsageError:
+            raise SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)",
+                            code="file_not_found", file=file) from None
     data, label = spec.read_source(file)
     return spec.load_bytes(data, label)
 

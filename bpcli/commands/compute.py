@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
+from bpcli.commands.arguments import FILE_ARGUMENT
 from bpcli.commands.common import EXIT_FAILED, load_network, print_error, print_warnings, stdout_console, user_errors
 from bpcli.commands.compute_json import compute_json
-
-FILE_ARGUMENT = typer.Argument(..., help="The network file (YAML), or - for standard input.",
-                               show_default=False)
 
 
 def compute_command(
@@ -20,7 +16,7 @@ def compute_command(
 ) -> None:
     """Run the forward and backward pass and print the loss and every gradient.
 
-    Example: bpcli compute exercises/04_two_layer.yaml --json | jq .loss
+    Example: bpcli compute 04_two_layer_tanh --json | jq .loss
     """
     if json_output:
         raise typer.Exit(compute_json(file))
@@ -46,7 +42,7 @@ def check_command(
     Exit code 1 when an analytic gradient disagrees with the numeric one. Entries next to a kink
     (relu at 0, a max-pool near-tie) are flagged and not counted as failures.
 
-    Example: bpcli check exercises/12_small_cnn.yaml --all
+    Example: bpcli check 12_small_cnn --all
     """
     from bpcli.core.gradcheck import check
     from bpcli.render.summary import check_table

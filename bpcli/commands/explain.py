@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 
+from bpcli.commands.arguments import FILE_ARGUMENT
 from bpcli.commands.common import EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console, user_errors
 
 #: width of terminal-format output written to a file (no terminal to measure)
@@ -86,7 +87,7 @@ def _terminal_text(explanation, precision: int) -> str:
 
 
 def explain_command(
-    file: str = typer.Argument(..., help="The network file (YAML), or - for standard input.", show_default=False),
+    file: str = FILE_ARGUMENT,
     output_format: OutputFormat = typer.Option(OutputFormat.terminal, "--format", "-f", case_sensitive=False,
                                                help="terminal (Rich tables), markdown (with $$…$$ LaTeX, for "
                                                     "handouts) or html (a standalone page)."),

@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bpcli.commands.arguments import FILE_ARGUMENT
 from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
 
 class Language(str, enum.Enum):
@@ -14,7 +15,6 @@ class Language(str, enum.Enum):
     zh = "zh"
 
 
-FILE_ARGUMENT = typer.Argument(..., help="The network file (YAML), or - for standard input.", show_default=False)
 
 
 def grade_command(

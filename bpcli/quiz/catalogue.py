@@ -52,13 +52,18 @@ def exercise_names() -> list[str]:
 def load_exercise(name: str) -> Exercise:
     """The bundled exercise ``name`` (``04_two_layer_tanh``; the number alone, ``4`` or ``04``,
     and a unique prefix also work). ``UsageError`` lists the exercises when none matches."""
+    chosen = _resolve(name, exercise_names())
+    return exercise_from_network(chosen, load_bundled_network(chosen))
+
+
+def load_bundled_network(name: str) -> Network:
+    """The network of the bundled exercise ``name`` (any form ``load_exercise`` accepts), so that
+    every command can open an exercise by name from wherever bpcli is installed."""
     from bpcli import spec
 
-    names = exercise_names()
-    chosen = _resolve(name, names)
+    chosen = _resolve(name, exercise_names())
     entry = next(e for e in _exercise_files() if e.name == f"{chosen}.yaml")
-    network = spec.load_bytes(entry.read_bytes(), f"exercises/{entry.name}")
-    return exercise_from_network(chosen, network)
+    return spec.load_bytes(entry.read_bytes(), f"exercises/{entry.name}")
 
 
 def _resolve(name: str, names: list[str]) -> str:
