@@ -200,8 +200,11 @@ EN: dict[str, "str | dict[str, str]"] = {
                         "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
     "diag.entries.all.marked": "All {size} entries of your answer are wrong (marked), and it matches none of "
                                "the usual mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
-    "diag.entries.some": "{count} of {size} entries of your answer are wrong; the others are right.",
-    "diag.entries.some.marked": "{count} of {size} entries of your answer are wrong (marked); the others are right.",
+    "diag.entries.some": {"one": "{count} of {size} entries of your answer is wrong; the others are right.",
+                          "other": "{count} of {size} entries of your answer are wrong; the others are right."},
+    "diag.entries.some.marked": {
+        "one": "{count} of {size} entries of your answer is wrong (marked); the others are right.",
+        "other": "{count} of {size} entries of your answer are wrong (marked); the others are right."},
     "diag.transposed.maps": "Your answer is transposed: it has the numbers of {what} with the rows and columns of "
                             "each map swapped (row i of your map holds column i of the right one).",
     "diag.transposed.square": "Your answer is transposed: it has the numbers of {what} with rows and columns "
@@ -329,9 +332,9 @@ EN: dict[str, "str | dict[str, str]"] = {
                           "0 or the log of 0?)",
     "formula.too_long": "the formula is {length} characters long; the limit is {limit}",
     "formula.syntax": "cannot read the formula: {detail}. Write numbers as [[1, 2], [3, 4]] or a formula such as "
-                      "dZ2 @ A1.T / m",
+                      "W2.T @ dZ2",
     "formula.syntax.at": "cannot read the formula at column {column}: {detail}. Write numbers as [[1, 2], [3, 4]] "
-                         "or a formula such as dZ2 @ A1.T / m",
+                         "or a formula such as W2.T @ dZ2",
     "formula.syntax.invalid": "invalid syntax",
     "formula.syntax.never_closed": "'{bracket}' was never closed",
     "formula.syntax.unmatched": "unmatched '{bracket}'",
@@ -552,9 +555,9 @@ ZH: dict[str, "str | dict[str, str]"] = {
     "numbers.ragged": "答案各行的长度不同（分别有 {sizes} 个元素）；每一行的元素个数必须相同",
     "formula.not_finite": "公式 {formula!r} 算出了不是有限数的值（溢出、除以 0，还是 log 0？）",
     "formula.too_long": "公式有 {length} 个字符，上限是 {limit}",
-    "formula.syntax": "无法解析公式：{detail}。数值答案写成 [[1, 2], [3, 4]]，公式写成 dZ2 @ A1.T / m 这样",
+    "formula.syntax": "无法解析公式：{detail}。数值答案写成 [[1, 2], [3, 4]]，公式写成 W2.T @ dZ2 这样",
     "formula.syntax.at": "无法解析公式（第 {column} 列）：{detail}。数值答案写成 [[1, 2], [3, 4]]，公式写成 "
-                         "dZ2 @ A1.T / m 这样",
+                         "W2.T @ dZ2 这样",
     "formula.syntax.invalid": "语法错误",
     "formula.syntax.never_closed": "'{bracket}' 没有闭合",
     "formula.syntax.unmatched": "多了一个 '{bracket}'",

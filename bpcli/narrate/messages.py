@@ -477,7 +477,7 @@ ZH: dict[str, str] = {
     "warning.saturated": "第 {layer} 层（{subject}）：Z 的 {total} 个元素中有 {count} 个已饱和（g′(Z) < 1e-8），"
                          "几乎没有梯度能从这些单元传回",
     "warning.saturated_output": "第 {layer} 层（{subject} 输出）：Z 的 {total} 个元素中有 {count} 个已饱和；J 和 "
-                                "dZ = (A − Y)/m 直接由 logits 计算，仍是有限值，但 dA = ∂J/∂A 可能不是",
+                                "dZ = (A − Y)/m 直接由 logits 计算，仍是有限值，而这里的 dA = ∂J/∂A 可能是无穷大",
     "warning.relu_at_zero": "第 {layer} 层（relu）：Z 的 {total} 个元素中有 {count} 个恰好为 0，relu 在 0 处不可导；"
                             "bpcli 取 relu′(0) = 0",
     "warning.tied_maximum": "第 {layer} 层（maxpool）：{total} 个窗口中有 {count} 个的最大值并列；梯度按行优先顺序交给"
