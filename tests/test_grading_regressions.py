@@ -313,3 +313,10 @@ def test_a_number_rounded_too_far_is_close_not_two_invented_mistakes():
     result = grade(network, "db2", f"{right * 1.04:.4f}")  # 4 % off: outside rtol 1 %, inside 10 %
     assert result.diagnosis == ["entries"], result.diagnosis
     assert "close" in result.message
+
+
+def test_a_target_in_the_wrong_case_suggests_the_same_letters():
+    network = _starter()
+    with pytest.raises(Exception) as caught:
+        grade(network, "dw2", "0")
+    assert "dW2" in str(caught.value) and "db2?" not in str(caught.value)

@@ -42,7 +42,8 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     targets when the network has no such tensor."""
     valid = valid_targets(tensors)
     if name not in valid:
-        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+        same_letters = [target for target in valid if target.lower() == name.lower()]  # dw2 -> dW2
+        close = same_letters or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         if close:
             raise usage_error("target.unknown.close", name=name, close=close[0], targets=", ".join(valid))
         raise usage_error("target.unknown", name=name, targets=", ".join(valid))
