@@ -14,7 +14,7 @@ def compute_command(
     json_output: bool = typer.Option(False, "--json", help="Print every value and gradient as JSON "
                                      "(schema bpcli.compute/1) for scripts."),
 ) -> None:
-    """Run the forward and backward pass and print the loss and every gradient.
+    """Run the forward and backward pass: the loss and a summary per layer, or with --json every value.
 
     Example: bpcli compute 04_two_layer_tanh --json | jq .loss
     """
