@@ -161,7 +161,7 @@ def check_step(ctx: Context, network: Network) -> Step:
         formula_latex=r"\frac{\partial J}{\partial \theta} \approx \frac{J(\theta + \varepsilon) - J(\theta - \varepsilon)}{2\varepsilon}",
         formula_text="∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε",
         table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"),
-                         say("table.relative_error"), ""], rows),
+                         say("table.relative_error"), say("table.verdict")], rows),
         notes=notes)
 
 
