@@ -71,10 +71,15 @@ def worked_sum(label: tuple[str, str], symbolic: Formula, factors: np.ndarray,
                expected: float, constant: float | None = None) -> WorkedEntry:
     """A WorkedEntry for an index sum: ``factors`` is (terms × factors per term), each row
     multiplied and the rows added, then ``constant`` (a bias) if given. Only the first
-    SHOWN_TERMS terms are kept for display; the sum uses them all (vectorised, so bounded)."""
+    SHOWN_TERMS terms are kept for display, the non-zero ones first when there are more (a
+    learner following the sum learns nothing from a row of 0·x); the sum uses them all."""
     factors = np.asarray(factors, dtype=float).reshape(len(factors), -1)
-    value = float(np.prod(factors, axis=1).sum()) if len(factors) else 0.0
-    terms = [tuple(float(x) for x in row) for row in factors[:SHOWN_TERMS]]
+    products = np.prod(factors, axis=1)
+    value = float(products.sum()) if len(factors) else 0.0
+    shown = factors
+    if len(factors) > SHOWN_TERMS:
+        shown = np.concatenate([factors[products != 0], factors[products == 0]])
+    terms = [tuple(float(x) for x in row) for row in shown[:SHOWN_TERMS]]
     total = len(factors)
     if constant is not None:
         value += float(constant)
