@@ -54,11 +54,9 @@ def grade_command(
             raise
 
     if json_output:
-        import json
+        from bpcli.render.json_out import dumps
 
-        from bpcli.render.json_out import to_jsonable
-
-        sys.stdout.write(json.dumps(to_jsonable(result.to_dict()), ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(result.to_dict()) + "\n")
     else:
         from bpcli.render.grading import grade_renderable
 
@@ -70,10 +68,9 @@ def _write_error_document(error: Exception, file: str, lang: str = "en") -> None
     """``{"schema": "bpcli.error/1", "error": {...}}`` for an answer or target the grader refused:
     code ``invalid_answer`` (path ``--answer``) or ``invalid_target`` (path ``--target``, or
     ``--rtol`` for a bad tolerance)."""
-    import json
-
     from bpcli.errors import AnswerError
     from bpcli.grading.messages import error_text
+    from bpcli.render.json_out import error_document_of
 
     message = error_text(error, lang)
     if isinstance(error, AnswerError):
@@ -82,5 +79,4 @@ def _write_error_document(error: Exception, file: str, lang: str = "en") -> None
         code, path = "invalid_option", "--rtol"
     else:
         code, path = "invalid_target", "--target"
-    document = {"schema": "bpcli.error/1", "error": {"code": code, "message": message, "file": file, "path": path}}
-    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    sys.stdout.write(error_document_of(code, message, file, path) + "\n")

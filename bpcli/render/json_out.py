@@ -45,5 +45,9 @@ def dumps(value: Any) -> str:
 
 def error_document(error: SpecError) -> str:
     """The ``bpcli.error/1`` object for an input error."""
-    return dumps({"schema": ERROR_SCHEMA, "error": {"code": error.code, "message": error.message,
-                                                   "file": error.file, "path": error.path}})
+    return error_document_of(error.code, error.message, error.file, error.path)
+
+
+def error_document_of(code: str, message: str, file: str | None, path: str) -> str:
+    """The ``bpcli.error/1`` object from its fields (for errors that are not about the file)."""
+    return dumps({"schema": ERROR_SCHEMA, "error": {"code": code, "message": message, "file": file, "path": path}})
