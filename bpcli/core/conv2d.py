@@ -46,6 +46,7 @@ class Conv2D:
     W: np.ndarray
     b: np.ndarray
     kind = "conv2d"
+    has_parameters = True  # W and b
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, F, Ho, Wo)."""

@@ -21,6 +21,7 @@ class Dense:
     W: np.ndarray
     b: np.ndarray
     kind = "dense"
+    has_parameters = True  # W and b
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(n_{l-1}, m) -> (n_l, m)."""

@@ -13,6 +13,7 @@ class Flatten:
     index: int
     kind = "flatten"
     activation = None
+    has_parameters = False
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (C*H*W, m)."""

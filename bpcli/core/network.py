@@ -85,9 +85,8 @@ class Run:
         named: dict[str, np.ndarray] = {"X": net.X, "Y": net.Y, "A0": net.input_for_layers(), "dX": self.dX}
         for rec in self.records:
             l = rec.layer.index
-            for name in ("W", "b"):
-                if hasattr(rec.layer, name):
-                    named[f"{name}{l}"] = getattr(rec.layer, name)
+            if rec.layer.has_parameters:
+                named[f"W{l}"], named[f"b{l}"] = rec.layer.W, rec.layer.b
             for name in ("Z", "A", "dA", "dZ", "dW", "db"):
                 value = getattr(rec, name)
                 if value is not None:
@@ -103,7 +102,7 @@ class Run:
             if layer.activation is not None:
                 entry["activation"] = layer.activation
             entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ, dW=rec.dW, db=rec.db)
-            if hasattr(layer, "W"):
+            if layer.has_parameters:
                 entry.update(W=layer.W, b=layer.b)
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,

@@ -35,6 +35,7 @@ class _Pool:
     size: int
     stride: int
     activation = None
+    has_parameters = False
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, C, Ho, Wo)."""

@@ -16,7 +16,7 @@ def redraw(network: Network, rng: np.random.Generator) -> Network:
     """A copy of ``network`` with new W, b, X and Y of the same shapes (the original is untouched)."""
     drawn = copy.deepcopy(network)
     for layer in drawn.layers:
-        if hasattr(layer, "W"):
+        if layer.has_parameters:
             fan_in = int(np.prod(layer.W.shape[1:]))
             layer.W = rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=layer.W.shape)
             layer.b = rng.normal(0.0, 0.5, size=layer.b.shape)

@@ -100,7 +100,7 @@ def backward_steps(ctx: Context) -> list[Step]:
 
 def _parameters(record: LayerRecord) -> int:
     layer = record.layer
-    return int(layer.W.size + layer.b.size) if hasattr(layer, "W") else 0
+    return int(layer.W.size + layer.b.size) if layer.has_parameters else 0
 
 
 def layer_rows(ctx: Context) -> list[LayerRow]:
@@ -108,8 +108,8 @@ def layer_rows(ctx: Context) -> list[LayerRow]:
     for record in ctx.run.records:
         layer = record.layer
         rows.append(LayerRow(layer.index, layer.kind, layer.activation,
-                             tuple(layer.W.shape) if hasattr(layer, "W") else (),
-                             tuple(layer.b.shape) if hasattr(layer, "b") else (),
+                             tuple(layer.W.shape) if layer.has_parameters else (),
+                             tuple(layer.b.shape) if layer.has_parameters else (),
                              tuple(record.A.shape), _parameters(record)))
     return rows
 
