@@ -15,8 +15,7 @@ def _is_plain_compute_json(args: list[str]) -> bool:
     return file == "-" or not file.startswith("-")
 
 
-#: EX_SOFTWARE: a bug in bpcli, which must not pass for a failed check (1) or bad input (2)
-EXIT_INTERNAL_ERROR = 70
+from bpcli.exit_codes import EXIT_INTERNAL_ERROR
 
 
 def main() -> None:

@@ -33,3 +33,14 @@ def format_number(x: float, precision: int) -> str:
 def shape_text(shape: tuple[int, ...]) -> str:
     """(3, 4) -> '3×4'; () -> 'scalar'."""
     return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+#: how much of a long piece of user input a message quotes
+QUOTE_LIMIT = 60
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """User input as a message quotes it: on one line, and at most ``limit`` characters
+    (the first ones and "…"), so a 100,000-character answer gives a short message."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
