@@ -14,7 +14,7 @@ import pytest
 from bpcli import kinds, spec
 from bpcli.core.dense import Dense
 from bpcli.core.gradcheck import check
-from bpcli.core.layer import Description, LayerBase
+from bpcli.core.layer import Description
 from bpcli.core.network import Network, run
 from bpcli.grading import grade
 from bpcli.grading.kind import KindGrading

@@ -111,7 +111,7 @@ def score_line(score, lang: str) -> str:
 
 
 def describe_layers(network) -> str:
-    """'X 2×4 → dense 3 tanh → dense 1 sigmoid', 'X 1×6×6 → conv2d 2@3×3 relu → maxpool 2×2/2 → …'."""
+    """'X 2×4 → dense 3 tanh → dense 1 sigmoid'; 'X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → …'."""
     from bpcli.render.matrix import shape_text
 
     parts = [f"X {shape_text(network.X.shape)}"] + [str(layer.describe()) for layer in network.layers]
