@@ -193,7 +193,7 @@ def test_conv_and_pool_mistakes():
     from bpcli.core.pool import AvgPool
 
     record = run(pool).records[0]
-    spread = AvgPool(1, 2, 2).backward(record.dA, record.cache).reshape(pool.X.shape)
+    spread = AvgPool(1, 2, 2).backward(record.dA, record.cache)[0].reshape(pool.X.shape)
     assert diagnosis(pool, "dX", text(spread)).diagnosis == ["wrong_pool_rule"]
 
 
@@ -513,7 +513,8 @@ def test_right_by_coincidence_in_chinese():
 def test_every_diagnosis_code_has_a_name_in_both_languages():
     from bpcli.grading.messages import MESSAGES, code_names
 
-    source = (REPO_ROOT / "bpcli" / "grading" / "mistakes.py").read_text(encoding="utf-8")
+    # mistakes.py and the layer kinds' grading modules (dense.py, conv2d.py, …)
+    source = "".join(path.read_text(encoding="utf-8") for path in (REPO_ROOT / "bpcli" / "grading").glob("*.py"))
     codes = {code for group in re.findall(r"Mistake\(\(([^)]*)\)", source) for code in re.findall(r'"(\w+)"', group)}
     codes |= {"shape", "transposed", "sign", "missing_1_over_m", "extra_1_over_m", "scaled", "entries",
               "right_by_coincidence"}

@@ -17,7 +17,7 @@ from rich.console import Console
 
 import bpcli.core.network as core_network
 import bpcli.quiz.session as session_module
-from bpcli import load
+from bpcli import kinds, load
 from bpcli.core.network import run
 from bpcli.errors import AnswerError
 from bpcli.grading import grade
@@ -195,7 +195,9 @@ def test_rules_follow_the_layer():
 def test_input_and_output_names_have_one_home():
     assert not hasattr(hints, "_input_name")
     assert not hasattr(mistakes, "_input_name") and not hasattr(mistakes, "_output_name")
-    assert hints.input_name is targets.input_name and mistakes.input_name is targets.input_name
+    kind_modules = [importlib.import_module(type(kinds.grading(kind)).__module__) for kind in kinds.names()]
+    for module in [hints, mistakes] + kind_modules:
+        assert getattr(module, "input_name", targets.input_name) is targets.input_name, module.__name__
     image = load_exercise("12").network
     column = load_exercise("04").network
     assert targets.input_name(column, 1) == "X" and targets.input_name(column, 2) == "A1"

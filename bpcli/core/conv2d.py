@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from bpcli.core.layer import Description, LayerBase
+
 
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """floor((size + 2p - k) / s) + 1."""
@@ -29,7 +31,7 @@ class ConvCache:
 
 
 @dataclass
-class Conv2D:
+class Conv2D(LayerBase):
     """A conv2d layer.
 
     W: (F, C, kh, kw), b: (F,). Input A_prev: (m, C, H, W); output Z: (m, F, Ho, Wo).
@@ -46,7 +48,12 @@ class Conv2D:
     W: np.ndarray
     b: np.ndarray
     kind = "conv2d"
-    has_parameters = True  # W and b
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"W": self.W, "b": self.b}
+
+    def describe(self) -> Description:
+        return Description(self.kind, f"{self.filters}@{self.kernel_h}×{self.kernel_w}", self.activation)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, F, Ho, Wo)."""
@@ -80,12 +87,12 @@ class Conv2D:
         Z = Z_filter_major.reshape(F, m, Ho, Wo).transpose(1, 0, 2, 3)
         return Z, ConvCache(cols, (m, C, H, W))
 
-    def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ: (m, F, Ho, Wo).
 
-        dW = A_prev ⋆ dZ (F, C, kh, kw); db = dZ summed over samples and positions (F,);
         dA_prev (m, C, H, W) = the full correlation of the stride-dilated dZ with ROT180(W),
-        computed here as col2im of W^T dZ.
+        computed here as col2im of W^T dZ; the gradients {"W": dW = A_prev ⋆ dZ (F, C, kh, kw),
+        "b": db = dZ summed over samples and positions (F,)}.
         """
         m, C, H, W = cache.input_shape
         F, kh, kw, s, p = self.filters, self.kernel_h, self.kernel_w, self.stride, self.padding
@@ -100,4 +107,4 @@ class Conv2D:
                 d_padded[:, :, i:i + s * (Ho - 1) + 1:s, j:j + s * (Wo - 1) + 1:s] += \
                     dcols[:, i, j].transpose(1, 0, 2, 3)
         dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
-        return dA_prev, dW, db
+        return dA_prev, {"W": dW, "b": db}

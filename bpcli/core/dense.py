@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bpcli.core.layer import Description, LayerBase
+
 
 @dataclass
-class Dense:
+class Dense(LayerBase):
     """A dense layer.
 
     W: (n_l, n_{l-1}), b: (n_l, 1). Input A_prev: (n_{l-1}, m); output Z: (n_l, m).
@@ -21,7 +23,12 @@ class Dense:
     W: np.ndarray
     b: np.ndarray
     kind = "dense"
-    has_parameters = True  # W and b
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"W": self.W, "b": self.b}
+
+    def describe(self) -> Description:
+        return Description(self.kind, str(self.units), self.activation)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(n_{l-1}, m) -> (n_l, m)."""
@@ -36,13 +43,14 @@ class Dense:
         Z += self.b
         return Z, A_prev
 
-    def backward(self, dZ: np.ndarray, A_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def backward(self, dZ: np.ndarray, A_prev: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ = dJ/dZ, (n_l, m).
 
-        Returns dA_prev = W^T dZ (n_{l-1}, m), dW = dZ A_prev^T (n_l, n_{l-1}) and
-        db = dZ summed over samples (n_l, 1). No 1/m here: dZ already is dJ/dZ exactly.
+        Returns dA_prev = W^T dZ (n_{l-1}, m) and the gradients {"W": dW = dZ A_prev^T
+        (n_l, n_{l-1}), "b": db = dZ summed over samples (n_l, 1)}. No 1/m here: dZ already is
+        dJ/dZ exactly.
         """
         dW = dZ @ A_prev.T
         db = dZ.sum(axis=1, keepdims=True)
         dA_prev = self.W.T @ dZ
-        return dA_prev, dW, db
+        return dA_prev, {"W": dW, "b": db}

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bpcli.core.layer import Description, LayerBase
+
 
 @dataclass
-class Flatten:
+class Flatten(LayerBase):
     index: int
     kind = "flatten"
     activation = None
-    has_parameters = False
+
+    def describe(self) -> Description:
+        return Description(self.kind)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (C*H*W, m)."""
@@ -25,6 +29,7 @@ class Flatten:
         m = A_prev.shape[0]
         return A_prev.reshape(m, -1).T, A_prev.shape
 
-    def backward(self, dA: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-        """dA: (C*H*W, m) -> dA_prev: (m, C, H, W), the same numbers put back in place."""
-        return dA.T.reshape(input_shape)
+    def backward(self, dA: np.ndarray, input_shape: tuple[int, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """dA: (C*H*W, m) -> (dA_prev: (m, C, H, W), the same numbers put back in place; {} as
+        flatten has no parameters)."""
+        return dA.T.reshape(input_shape), {}

@@ -77,9 +77,8 @@ def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: floa
     rng = np.random.default_rng(seed)
     targets = []
     for rec in result.records:
-        if rec.dW is not None:
-            targets.append((f"W{rec.layer.index}", rec.layer.W, rec.dW))
-            targets.append((f"b{rec.layer.index}", rec.layer.b, rec.db))
+        for name, parameter in rec.layer.parameters().items():
+            targets.append((f"{name}{rec.layer.index}", parameter, rec.gradients[name]))
     targets.append(("X", network.X, result.dX))
 
     checks = []

@@ -7,20 +7,17 @@ every tensor of the pass. ``Run.to_compute_dict`` is the ``bpcli.compute/1`` str
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any
 
 import numpy as np
 
 from bpcli.core import activations, losses
+from bpcli.core.layer import Layer
 
-if TYPE_CHECKING:  # the run only calls the layers' methods; importing them all costs start-up
-    from bpcli.core.conv2d import Conv2D
-    from bpcli.core.dense import Dense
-    from bpcli.core.flatten import Flatten
-    from bpcli.core.pool import AvgPool, MaxPool
-
-Layer = Union["Dense", "Conv2D", "MaxPool", "AvgPool", "Flatten"]
 SCHEMA = "bpcli.compute/1"
+#: the parameter names schema 1 writes for every layer with parameters (null where a kind has
+#: other ones, e.g. batchnorm), and whose gradients it writes for every layer (null where none)
+SCHEMA_1_PARAMETERS = ("W", "b")
 #: below this g'(Z) a sigmoid or tanh unit counts as saturated: it passes back almost nothing
 SATURATION_SLOPE = 1e-8
 
@@ -30,7 +27,7 @@ class Network:
     """A validated network with its data.
 
     X is kept in the shape it was given: (n0, m) for dense input, (m, C, H, W) or (m, H, W) for
-    images. Y: (n_L, m). Every layer has its W and b filled in (given or initialised).
+    images. Y: (n_L, m). Every layer has its parameters filled in (given or initialised).
     """
 
     X: np.ndarray
@@ -58,7 +55,8 @@ class Network:
 
 @dataclass
 class LayerRecord:
-    """Everything one layer computed. Z and its gradients are None for pool and flatten layers."""
+    """Everything one layer computed. Z and dZ are None for a layer without an activation (pool,
+    flatten); ``gradients`` holds dJ/d(parameter) by the parameter's name ({"W": dW, "b": db})."""
 
     layer: Layer
     A: np.ndarray
@@ -66,8 +64,27 @@ class LayerRecord:
     cache: Any = None
     dA: np.ndarray | None = None
     dZ: np.ndarray | None = None
-    dW: np.ndarray | None = None
-    db: np.ndarray | None = None
+    gradients: dict[str, np.ndarray] = field(default_factory=dict)
+
+    # dense and conv2d's parameter gradients by their old names, read by their narrators and the
+    # compute summary; code for every kind reads ``gradients``
+    @property
+    def dW(self) -> np.ndarray | None:
+        return self.gradients.get("W")
+
+    @property
+    def db(self) -> np.ndarray | None:
+        return self.gradients.get("b")
+
+    def named_tensors(self) -> dict[str, np.ndarray]:
+        """This layer's computed tensors by name without the layer number, in the order
+        ``Run.tensors`` lists them: Z, A, dA, dZ, the parameter gradients (dW, db, …), then the
+        values its kind exposes from the forward pass (batchnorm's mean, var, xhat)."""
+        named = {name: value for name, value in (("Z", self.Z), ("A", self.A), ("dA", self.dA), ("dZ", self.dZ))
+                 if value is not None}
+        named.update((f"d{name}", gradient) for name, gradient in self.gradients.items())
+        named.update(self.layer.named_values(self.cache))
+        return named
 
 
 @dataclass
@@ -80,17 +97,15 @@ class Run:
 
     def tensors(self) -> dict[str, np.ndarray]:
         """Every named tensor of the run, by the names formulas and grading use:
-        X, Y, A0 (= X as the layers take it), dX, and per layer l: Wl, bl, Zl, Al, dAl, dZl, dWl, dbl."""
+        X, Y, A0 (= X as the layers take it), dX, and per layer l its parameters (Wl, bl or
+        gammal, betal), then Zl, Al, dAl, dZl, the parameter gradients (dWl, dbl or dgammal,
+        dbetal) and the values its kind exposes (meanl, varl, xhatl)."""
         net = self.network
         named: dict[str, np.ndarray] = {"X": net.X, "Y": net.Y, "A0": net.input_for_layers(), "dX": self.dX}
         for rec in self.records:
             l = rec.layer.index
-            if rec.layer.has_parameters:
-                named[f"W{l}"], named[f"b{l}"] = rec.layer.W, rec.layer.b
-            for name in ("Z", "A", "dA", "dZ", "dW", "db"):
-                value = getattr(rec, name)
-                if value is not None:
-                    named[f"{name}{l}"] = value
+            named.update((f"{name}{l}", value) for name, value in rec.layer.parameters().items())
+            named.update((f"{name}{l}", value) for name, value in rec.named_tensors().items())
         return named
 
     def to_compute_dict(self) -> dict[str, Any]:
@@ -101,9 +116,14 @@ class Run:
             entry: dict[str, Any] = {"index": layer.index, "type": layer.kind}
             if layer.activation is not None:
                 entry["activation"] = layer.activation
-            entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ, dW=rec.dW, db=rec.db)
-            if layer.has_parameters:
-                entry.update(W=layer.W, b=layer.b)
+            entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ)
+            entry.update((f"d{name}", rec.gradients.get(name)) for name in SCHEMA_1_PARAMETERS)
+            entry.update((f"d{name}", gradient) for name, gradient in rec.gradients.items())
+            parameters = layer.parameters()
+            if parameters:
+                entry.update((name, parameters.get(name)) for name in SCHEMA_1_PARAMETERS)
+                entry.update(parameters)
+            entry.update(layer.named_values(rec.cache))
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
                 "warnings": [str(warning) for warning in self.warnings]}
@@ -127,7 +147,8 @@ def forward(network: Network, X: np.ndarray | None = None) -> tuple[list[LayerRe
 
 
 def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
-    """Backward pass: fills dA, dZ, dW, db of every record and returns dX in X's given shape."""
+    """Backward pass: fills dA, dZ and the parameter gradients of every record and returns dX in
+    X's given shape."""
     Y = network.Y
     last = records[-1]
     last.dA = losses.gradient_wrt_output(network.loss, last.A, Y)
@@ -138,14 +159,14 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
         rec.dA = dA
         layer = rec.layer
         if layer.activation is None:
-            dA = layer.backward(dA, rec.cache)
+            dA, rec.gradients = layer.backward(dA, rec.cache)
             continue
         if fused and rec is last:
             # sigmoid + bce and softmax + softmax_ce: dZ = (A - Y)/m, finite even when A saturates
             rec.dZ = losses.fused_output_gradient(rec.A, Y)
         else:
             rec.dZ = dA * activations.derivative(layer.activation, rec.Z)
-        dA, rec.dW, rec.db = layer.backward(rec.dZ, rec.cache)
+        dA, rec.gradients = layer.backward(rec.dZ, rec.cache)
     return dA.reshape(network.X.shape)
 
 
@@ -214,9 +235,8 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         tied = getattr(rec.cache, "tied_windows", 0)
         if tied:
             warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
-        for name in ("Z", "A", "dA", "dZ", "dW", "db"):
-            value = getattr(rec, name)
-            if value is not None and not np.isfinite(value).all():
+        for name, value in rec.named_tensors().items():
+            if not np.isfinite(value).all():
                 warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
     if not np.isfinite(loss):
         warnings.append(RunWarning("not_finite", subject="J"))

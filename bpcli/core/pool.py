@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpcli.core.layer import Description, LayerBase
+
 
 def output_size(size: int, window: int, stride: int) -> int:
     return (size - window) // stride + 1
@@ -30,12 +32,14 @@ class PoolCache:
 
 
 @dataclass
-class _Pool:
+class _Pool(LayerBase):
     index: int
     size: int
     stride: int
     activation = None
-    has_parameters = False
+
+    def describe(self) -> Description:
+        return Description(self.kind, f"{self.size}×{self.size}/{self.stride}")
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, C, Ho, Wo)."""
@@ -68,8 +72,9 @@ class MaxPool(_Pool):
         out = self._fold_windows(A_prev, np.maximum)
         return out, PoolCache(A_prev, out)
 
-    def backward(self, dA: np.ndarray, cache: PoolCache) -> np.ndarray:
-        """dA: (m, C, Ho, Wo) -> dA_prev: (m, C, H, W). Also counts tied windows in the cache."""
+    def backward(self, dA: np.ndarray, cache: PoolCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters). Also
+        counts tied windows in the cache."""
         A_prev, out = cache.A_prev, cache.out
         Ho, Wo = out.shape[2], out.shape[3]
         dA_prev = np.zeros(A_prev.shape)
@@ -82,7 +87,7 @@ class MaxPool(_Pool):
             routed |= is_max
             _offset_view(dA_prev, i, j, self.stride, Ho, Wo)[...] += dA * first
         cache.tied_windows = int(tied.sum())
-        return dA_prev
+        return dA_prev, {}
 
 
 @dataclass
@@ -98,11 +103,11 @@ class AvgPool(_Pool):
         out /= self.size * self.size
         return out, PoolCache(A_prev, out)
 
-    def backward(self, dA: np.ndarray, cache: PoolCache) -> np.ndarray:
-        """dA: (m, C, Ho, Wo) -> dA_prev: (m, C, H, W)."""
+    def backward(self, dA: np.ndarray, cache: PoolCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters)."""
         Ho, Wo = dA.shape[2], dA.shape[3]
         dA_prev = np.zeros(cache.A_prev.shape)
         share = dA / (self.size * self.size)
         for i, j in self._offsets():
             _offset_view(dA_prev, i, j, self.stride, Ho, Wo)[...] += share
-        return dA_prev
+        return dA_prev, {}

@@ -1,6 +1,6 @@
 """Other draws of a network's numbers, to tell a formula that is right in general from one that
 happens to give the right numbers for this network (a relu that is active everywhere, a target
-that is 0, m = 1, …). Shapes, layers and loss stay; weights, biases, inputs and targets are drawn
+that is 0, m = 1, …). Shapes, layers and loss stay; parameters, inputs and targets are drawn
 afresh, the targets valid for the loss."""
 
 from __future__ import annotations
@@ -9,17 +9,16 @@ import copy
 
 import numpy as np
 
+from bpcli import kinds
 from bpcli.core.network import Network
 
 
 def redraw(network: Network, rng: np.random.Generator) -> Network:
-    """A copy of ``network`` with new W, b, X and Y of the same shapes (the original is untouched)."""
+    """A copy of ``network`` with new parameters, X and Y of the same shapes (the original is
+    untouched); each kind draws its own parameters, layer by layer."""
     drawn = copy.deepcopy(network)
     for layer in drawn.layers:
-        if layer.has_parameters:
-            fan_in = int(np.prod(layer.W.shape[1:]))
-            layer.W = rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=layer.W.shape)
-            layer.b = rng.normal(0.0, 0.5, size=layer.b.shape)
+        kinds.grading(layer.kind).redraw(layer, rng)
     drawn.X = rng.normal(0.0, 1.0, size=network.X.shape)
     drawn.Y = _targets(network.loss, network.Y.shape, rng)
     return drawn

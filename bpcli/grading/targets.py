@@ -1,5 +1,9 @@
 """Targets: the tensor a question asks for (``dW2``, ``db1``, ``dZ3``, ``dA1``, ``dX``, and the
-forward ``Z1``, ``A1``), what it means and what shape it has and why."""
+forward ``Z1``, ``A1``), what it means and what shape it has and why.
+
+A layer's parameter gradients are targets by the names its kind gives its parameters: ``dW2``
+and ``db2`` for W and b, ``dgamma3`` for gamma. The targets of a run follow from its tensors:
+Z and A of every layer, and every gradient dT whose tensor T the run has."""
 
 from __future__ import annotations
 
@@ -9,19 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bpcli import kinds
 from bpcli.core.network import Network
 from bpcli.grading.messages import Msg, usage_error
 
-_TARGET = re.compile(r"^(?P<kind>dW|db|dZ|dA|Z|A)(?P<layer>[0-9]+)$")
+#: a tensor of one layer: its name without the number (``dW``, ``Z``, ``dgamma``), then the number
+_LAYER_TENSOR = re.compile(r"^(?P<kind>[A-Za-z_]+)(?P<layer>[0-9]+)$")
+#: the targets every layer with an activation has, in the order they are listed (a layer's
+#: parameter gradients follow them); the forward ones are those without a leading d
+LAYER_TARGETS = ("Z", "A", "dA", "dZ")
+FORWARD_TARGETS = ("Z", "A")
 #: given tensors are not targets: there is nothing to compute
-GIVEN_PREFIXES = ("W", "b")
 GIVEN_NAMES = ("X", "Y", "A0")
 
 
 @dataclass(frozen=True)
 class Target:
-    """A tensor to compute: ``kind`` is dW, db, dZ, dA, dX, Z or A; ``layer`` its layer number
-    (None for dX)."""
+    """A tensor to compute: ``kind`` is Z, A, dA, dZ, dX or a parameter gradient (dW, db,
+    dgamma, …); ``layer`` its layer number (None for dX)."""
 
     name: str
     kind: str
@@ -36,6 +45,13 @@ class Target:
         """The tensor whose gradient this is and whose shape it has: W2 for dW2, X for dX."""
         return self.name[1:] if self.is_gradient else self.name
 
+    @property
+    def parameter(self) -> str | None:
+        """The parameter whose gradient this is (W for dW2, gamma for dgamma3), else None."""
+        if not self.is_gradient or self.kind in ("dA", "dZ", "dX"):
+            return None
+        return self.kind[1:]
+
 
 def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     """The target called ``name`` among a run's ``tensors``; ``UsageError`` listing the valid
@@ -49,16 +65,26 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
         raise usage_error("target.unknown", name=name, targets=", ".join(valid))
     if name == "dX":
         return Target("dX", "dX", None)
-    match = _TARGET.match(name)
+    match = _LAYER_TENSOR.match(name)
     return Target(name, match.group("kind"), int(match.group("layer")))
 
 
 def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
-    """Every tensor of a run a learner can be asked for, layer by layer, then dX."""
-    names = [name for name in tensors if _TARGET.match(name) and name not in GIVEN_NAMES]
-    layers = sorted({int(_TARGET.match(name).group("layer")) for name in names})
-    order = ("Z", "A", "dA", "dZ", "dW", "db")
-    ordered = [f"{kind}{layer}" for layer in layers for kind in order if f"{kind}{layer}" in tensors]
+    """Every tensor of a run a learner can be asked for, layer by layer (Z, A, dA, dZ, then the
+    parameter gradients in the order the run lists them), then dX."""
+    by_layer: dict[int, list[str]] = {}
+    for name in tensors:
+        match = _LAYER_TENSOR.match(name)
+        if match is None or name in GIVEN_NAMES:
+            continue
+        kind = match.group("kind")
+        if kind in FORWARD_TARGETS or (kind.startswith("d") and name[1:] in tensors):
+            by_layer.setdefault(int(match.group("layer")), []).append(kind)
+    ordered = []
+    for layer in sorted(by_layer):
+        found = by_layer[layer]
+        ordered += [f"{kind}{layer}" for kind in LAYER_TARGETS if kind in found]
+        ordered += [f"{kind}{layer}" for kind in found if kind not in LAYER_TARGETS]
     return ordered + (["dX"] if "dX" in tensors else [])
 
 
@@ -84,16 +110,9 @@ def shape_words(shape: tuple[int, ...]) -> Msg:
 
 def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> Msg | None:
     """What the axes of ``target``'s shape stand for, e.g. 'one row per unit of layer 1, …'."""
-    layer = network.layers[target.layer - 1] if target.layer else None
-    kind = target.kind.lstrip("d") if target.kind != "dX" else "X"
-    if kind == "W" and layer.kind == "dense":
-        return Msg("meaning.dense_W", layer=target.layer)
-    if kind == "W":
-        return Msg("meaning.conv_W")
-    if kind == "b" and layer.kind == "dense":
-        return Msg("meaning.dense_b", layer=target.layer)
-    if kind == "b":
-        return Msg("meaning.conv_b")
+    if target.parameter is not None:
+        layer = network.layers[target.layer - 1]
+        return kinds.grading(layer.kind).parameter_meaning(target.parameter, layer)
     if len(shape) == 2:
         return Msg("meaning.columns")
     if len(shape) == 4:

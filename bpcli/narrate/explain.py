@@ -1,19 +1,18 @@
 """Build the worked solution of one network run: the summary, the forward steps, the loss, the
 backward steps from the loss back to dX, and the finite-difference check.
 
-Each layer kind has one narrator (forward and backward functions) in ``NARRATORS``; adding a
-layer kind means adding its module and one entry here, and no renderer changes.
+Each layer kind has one narrator (a module with forward and backward functions), found through
+``bpcli.kinds.narrator``; adding a layer kind means adding its module and its entry there, and
+no renderer changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
+from bpcli import kinds
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
-from bpcli.narrate import activation, conv2d, dense, flatten, output, pool
+from bpcli.narrate import activation, output
 from bpcli.narrate.context import Context
 from bpcli.narrate.messages import LANGUAGES, Messages
 from bpcli.narrate.methods import METHOD_NAMES
@@ -22,26 +21,6 @@ from bpcli.narrate.notation import shape_of
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
 CHECK_SAMPLE = 6
-
-NarrateFn = Callable[[Context, LayerRecord], list[Step]]
-
-
-@dataclass(frozen=True)
-class Narrator:
-    """One layer kind's narration: its forward step(s) up to Z (or A for parameter-free layers)
-    and its backward steps after dZ (dW, db, dA_prev; or dA_prev alone)."""
-
-    forward: NarrateFn
-    backward: NarrateFn
-
-
-NARRATORS: dict[str, Narrator] = {
-    "dense": Narrator(dense.forward, dense.backward),
-    "conv2d": Narrator(conv2d.forward, conv2d.backward),
-    "maxpool": Narrator(pool.forward, pool.backward),
-    "avgpool": Narrator(pool.forward, pool.backward),
-    "flatten": Narrator(flatten.forward, flatten.backward),
-}
 
 
 def explain(network: Network, *, method: str = "chain", lang: str = "en", layer: int | None = None,
@@ -79,7 +58,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
 def forward_steps(ctx: Context) -> list[Step]:
     steps = []
     for record in ctx.run.records:
-        steps += NARRATORS[record.layer.kind].forward(ctx, record)
+        steps += kinds.narrator(record.layer.kind).forward(ctx, record)
         if record.Z is not None:
             steps.append(activation.forward_step(ctx, record))
     steps.append(output.loss_step(ctx))
@@ -94,23 +73,27 @@ def backward_steps(ctx: Context) -> list[Step]:
                 steps.append(output.fused_output_step(ctx, record))
             else:
                 steps.append(activation.backward_step(ctx, record))
-        steps += NARRATORS[record.layer.kind].backward(ctx, record)
+        steps += kinds.narrator(record.layer.kind).backward(ctx, record)
     return steps
 
 
 def _parameters(record: LayerRecord) -> int:
-    layer = record.layer
-    return int(layer.W.size + layer.b.size) if layer.has_parameters else 0
+    return sum(int(value.size) for value in record.layer.parameters().values())
+
+
+def _shape_of_parameter(record: LayerRecord, name: str) -> tuple[int, ...]:
+    value = record.layer.parameters().get(name)
+    return () if value is None else tuple(value.shape)
 
 
 def layer_rows(ctx: Context) -> list[LayerRow]:
     rows = []
     for record in ctx.run.records:
         layer = record.layer
-        rows.append(LayerRow(layer.index, layer.kind, layer.activation,
-                             tuple(layer.W.shape) if layer.has_parameters else (),
-                             tuple(layer.b.shape) if layer.has_parameters else (),
-                             tuple(record.A.shape), _parameters(record)))
+        # the table's W and b columns (LayerRow.W_shape, b_shape) show those parameters where a
+        # kind has them; the parameter count covers every parameter of every kind
+        rows.append(LayerRow(layer.index, layer.kind, layer.activation, _shape_of_parameter(record, "W"),
+                             _shape_of_parameter(record, "b"), tuple(record.A.shape), _parameters(record)))
     return rows
 
 

@@ -111,16 +111,10 @@ def score_line(score, lang: str) -> str:
 
 
 def describe_layers(network) -> str:
-    """'X 2×4 → dense 3 tanh → dense 1 sigmoid'."""
+    """'X 2×4 → dense 3 tanh → dense 1 sigmoid'; 'X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → …'."""
     from bpcli.render.matrix import shape_text
 
-    parts = [f"X {shape_text(network.X.shape)}"]
-    for layer in network.layers:
-        size = getattr(layer, "units", None) or getattr(layer, "filters", None) or getattr(layer, "size", None)
-        text = layer.kind + (f" {size}" if size else "")
-        if layer.activation:
-            text += f" {layer.activation}"
-        parts.append(text)
+    parts = [f"X {shape_text(network.X.shape)}"] + [str(layer.describe()) for layer in network.layers]
     return " → ".join(parts)
 
 

@@ -3,15 +3,12 @@ names (a formula ``bpcli grade`` accepts, where one can be written)."""
 
 from __future__ import annotations
 
-from bpcli.core.conv2d import Conv2D
-from bpcli.core.dense import Dense
-from bpcli.core.flatten import Flatten
+from bpcli import kinds
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Network
-from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.formula import parse_formula
 from bpcli.grading.messages import Joined
-from bpcli.grading.targets import Target, input_name, shape_message, shape_words
+from bpcli.grading.targets import Target, shape_message, shape_words
 from bpcli.quiz.texts import Text, say
 
 HINT_LEVELS = 3
@@ -19,7 +16,7 @@ HINT_LEVELS = 3
 #: the rule behind each kind of target, when the exercise gives no hint of its own, is the
 #: ``rule.<kind>`` sentence of ``texts.TEXTS`` (``rule.<kind>.<layer kind>`` where the layer
 #: changes the rule: a conv Z or dW, a pooling or flatten A); the labels of the levels are
-#: ``label.*`` there
+#: ``label.*`` there. What depends on the layer's kind comes from its ``KindGrading``.
 
 
 def solution_formula(network: Network, target: Target) -> str | None:
@@ -32,9 +29,7 @@ def solution_formula(network: Network, target: Target) -> str | None:
         if l == len(layers):
             return _output_gradient_formula(network, l)
         following = layers[l]
-        if isinstance(following, Dense):
-            return f"W{l + 1}.T @ dZ{l + 1}"
-        return None
+        return kinds.grading(following.kind).input_gradient_formula(network, target, following)
     layer = layers[target.layer - 1]
     l = target.layer
     if target.kind == "dZ":
@@ -43,16 +38,9 @@ def solution_formula(network: Network, target: Target) -> str | None:
         if layer.activation == "linear":
             return f"dA{l}"
         return f"dA{l} * {layer.activation}_prime(Z{l})"
-    if target.kind == "dW" and isinstance(layer, Dense):
-        return f"dZ{l} @ {input_name(network, l)}.T"
-    if target.kind == "db":
-        axes = "axis=1, keepdims=True" if isinstance(layer, Dense) else "axis=(0, 2, 3)"
-        return f"sum(dZ{l}, {axes})"
-    if target.kind == "Z" and isinstance(layer, Dense):
-        return f"W{l} @ {input_name(network, l)} + b{l}"
     if target.kind == "A" and layer.activation is not None:
         return f"Z{l}" if layer.activation == "linear" else f"{layer.activation}(Z{l})"
-    return None
+    return kinds.grading(layer.kind).formula(network, target, layer)
 
 
 def _output_gradient_formula(network: Network, l: int) -> str:
@@ -65,29 +53,14 @@ def solution_in_words(network: Network, target: Target, lang: str) -> str:
     conv, pooling or flatten, a conv Z or dW, a pooling or flatten A."""
     l = target.layer or 0
     if target.kind in ("dA", "dX"):
-        following = network.layers[l]
-        name = target.name
-        nxt = following.index
-        if isinstance(following, Flatten):
-            return say(lang, "words.flatten", name=name, next=nxt)
-        if isinstance(following, MaxPool):
-            return say(lang, "words.maxpool", name=name, next=nxt)
-        if isinstance(following, Conv2D):
-            return say(lang, "words.conv_dA", name=name, next=nxt)
-        return say(lang, "words.avgpool", name=name, next=nxt, size=following.size * following.size)
-    layer = network.layers[l - 1]
-    source = input_name(network, l)
-    if target.kind == "Z" and isinstance(layer, Conv2D):
-        return say(lang, "words.conv_Z", l=l, input=source)
-    if target.kind == "A" and isinstance(layer, Flatten):
-        return say(lang, "words.flatten_A", l=l, input=source)
-    if target.kind == "A" and isinstance(layer, MaxPool):
-        return say(lang, "words.maxpool_A", l=l, input=source, size=layer.size)
-    if target.kind == "A" and isinstance(layer, AvgPool):
-        return say(lang, "words.avgpool_A", l=l, input=source, size=layer.size, count=layer.size * layer.size)
-    if target.kind == "dW" and isinstance(layer, Conv2D):
-        return say(lang, "words.conv_dW", l=l, input=source)
-    raise ValueError(f"no hint for {target.name} on a {layer.kind} layer")  # pragma: no cover
+        layer = network.layers[l]
+        words = kinds.grading(layer.kind).input_gradient_words(network, target, layer)
+    else:
+        layer = network.layers[l - 1]
+        words = kinds.grading(layer.kind).words(network, target, layer)
+    if words is None:  # pragma: no cover - every target without a formula has words
+        raise ValueError(f"no hint for {target.name} on a {layer.kind} layer")
+    return words.text(lang)
 
 
 def rule_key(network: Network, target: Target) -> str:
@@ -96,10 +69,9 @@ def rule_key(network: Network, target: Target) -> str:
     ``rule.dA.output`` for the output layer's dA, which comes from the loss."""
     if target.kind == "dA" and target.layer == len(network.layers):
         return "rule.dA.output"
-    if target.kind in ("Z", "A", "dW"):
+    if target.layer is not None and target.kind not in ("dA", "dZ"):
         kind = network.layers[target.layer - 1].kind
-        if (target.kind, kind) in (("Z", "conv2d"), ("dW", "conv2d"), ("A", "maxpool"), ("A", "avgpool"),
-                                   ("A", "flatten")):
+        if target.kind in kinds.grading(kind).own_rules:
             return f"rule.{target.kind}.{kind}"
     return f"rule.{target.kind}"
 

@@ -1,0 +1,43 @@
+"""Grading and hints particular to flatten: dA_prev is dAᵀ put back sample by sample, and the
+reshapes a learner may do instead."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from bpcli.core.layer import Layer
+from bpcli.core.network import LayerRecord, Network, Run
+from bpcli.grading.kind import KindGrading
+from bpcli.grading.messages import Msg
+from bpcli.grading.mistakes import Mistake
+from bpcli.grading.targets import Target, input_name
+from bpcli.quiz.texts import Text
+
+
+class FlattenGrading(KindGrading):
+    own_rules = frozenset({"A"})
+
+    def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
+        nxt = following.layer.index
+        shape = following.cache
+        per_sample = tuple(shape[1:])
+        column_major = np.stack([column.reshape(per_sample, order="F") for column in following.dA.T])
+        yield Mistake(("wrong_reshape",), column_major.reshape(shape),
+                      Msg("mistake.column_major", next=nxt, name=name))
+        if following.dA.shape[1] > 1:
+            yield Mistake(("wrong_reshape",), following.dA.reshape(shape),
+                          Msg("mistake.reshape_without_columns", next=nxt, name=name))
+
+    def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        l = layer.index
+        if target.kind != "A":
+            return None
+        return Text("words.flatten_A", l=l, input=input_name(network, l))
+
+    def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Text("words.flatten", name=target.name, next=layer.index)
+
+
+FLATTEN = FlattenGrading()
