@@ -22,7 +22,7 @@ from bpcli.core.flatten import Flatten
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord, Run
 from bpcli.core.pool import AvgPool, MaxPool
-from bpcli.grading.messages import Msg
+from bpcli.texts import Msg
 from bpcli.grading.targets import Target, input_name, output_name
 
 GRADIENT_KINDS = ("dA", "dZ", "dW", "db", "dX")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.core.network import Network
-from bpcli.grading.messages import Msg, usage_error
+from bpcli.texts import Msg, usage_error
 
 _TARGET = re.compile(r"^(?P<kind>dW|db|dZ|dA|Z|A)(?P<layer>[0-9]+)$")
 #: given tensors are not targets: there is nothing to compute

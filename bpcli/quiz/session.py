@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
-from bpcli.grading.messages import error_text
+from bpcli.texts import error_text
 from bpcli.quiz.catalogue import Exercise
 from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
 from bpcli.quiz.progress import ProgressStore
@@ -144,7 +144,7 @@ class QuizSession:
                 if not self._ask(outcome, number):
                     break
         except EOFError:
-            self.io.show_text("end_of_input")
+            self.io.show_text("quiz.end_of_input")
         except KeyboardInterrupt:
             self.score.interrupted = True
         self._record_session()
@@ -164,7 +164,7 @@ class QuizSession:
                 return False
             if command == "skip":
                 outcome.skipped = True
-                self.io.show_text("skipped", target=target)
+                self.io.show_text("quiz.skipped", target=target)
                 return True
             if command == "hint":
                 self._hint(outcome)
@@ -178,7 +178,7 @@ class QuizSession:
 
     def _hint(self, outcome: TargetOutcome) -> None:
         if outcome.hints >= HINT_LEVELS:
-            self.io.show_text("no_more_hints")
+            self.io.show_text("quiz.no_more_hints")
             return
         outcome.hints += 1
         tensors = self.computed.tensors()
@@ -201,7 +201,7 @@ class QuizSession:
         if result.correct:
             outcome.solved = True
         else:
-            self.io.show_text("options")
+            self.io.show_text("quiz.options")
         self._record(outcome, tries=1)
         return result.correct
 
