@@ -24,6 +24,8 @@ def language_option(what: str) -> Optional[Language]:
                              f"{', '.join(LOCALE_VARIABLES)} (the first set; zh_CN.UTF-8 gives zh), else en.")
 
 
-def chosen_language(lang: Optional[Language]) -> str:
-    """The language ``--lang`` gave, else the one of the locale."""
-    return lang.value if lang is not None else language_from_environment()
+def chosen_language(lang: Optional[Language], default: Optional[str] = None) -> str:
+    """The language ``--lang`` gave, else ``default``, else the one of the locale."""
+    if lang is not None:
+        return lang.value
+    return default or language_from_environment()

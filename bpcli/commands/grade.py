@@ -35,7 +35,8 @@ def grade_command(
     from bpcli.errors import AnswerError, UsageError
     from bpcli.grading import grade
 
-    language = chosen_language(lang)
+    # scripts read the JSON: its message is English unless --lang asks, whatever the locale
+    language = chosen_language(lang, default="en" if json_output else None)
     with user_errors(json_errors=json_output, lang=language):
         network = load_network(file)
         try:
