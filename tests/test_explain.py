@@ -17,14 +17,14 @@ from bpcli.core.network import run
 from bpcli.errors import UsageError
 from bpcli.narrate import explain
 from bpcli.narrate.methods import METHOD_NAMES
-from bpcli.texts import languages, texts
+from bpcli.texts import languages, templates
 from conftest import REFERENCE_DIR, REPO_ROOT, reference_names
 
 EXERCISES = sorted((REPO_ROOT / "exercises").glob("*.yaml"))
 REFERENCES = reference_names() or [pytest.param(
     "missing", marks=pytest.mark.skip(reason=f"shared reference cases not found at {REFERENCE_DIR}"))]
 NARRATE_DIR = REPO_ROOT / "bpcli" / "narrate"
-EN, ZH = texts("en"), texts("zh")
+EN, ZH = templates("en"), templates("zh")
 
 #: the areas of keys only the narration uses (label, word and count are shared with grading and the quiz)
 NARRATION_AREAS = {"title", "section", "conventions", "network", "table", "forward", "loss", "backward", "chain",
@@ -322,7 +322,7 @@ def _dynamic_keys() -> set[str]:
 def test_every_used_sentence_key_exists_in_every_language():
     used = _static_keys() | _dynamic_keys()
     for lang in languages():
-        assert not used - set(texts(lang)), (lang, sorted(used - set(texts(lang))))
+        assert not used - set(templates(lang)), (lang, sorted(used - set(templates(lang))))
     narration = {key for key in EN if key.split(".")[0] in NARRATION_AREAS}
     assert not narration - used, f"unused keys: {sorted(narration - used)}"
 

@@ -376,7 +376,7 @@ LATIN_TERMS = {
     "sigmoid", "tanh", "relu", "softmax", "linear", "bce", "mse", "sse", "softmax_ce", "dense", "conv2d",
     "flatten", "maxpool", "avgpool", "sum", "mean", "exp", "log", "maximum", "axis", "keepdims", "True",
     "False", "None", "prime", "sigmoid_prime", "tanh_prime", "relu_prime", "ROT180", "bpcli", "deeplearning",
-    "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "quiz", "list",
+    "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "quiz", "list", "random",
 }
 
 
@@ -391,10 +391,10 @@ def english_words(text: str) -> list[str]:
 
 
 def test_chinese_grading_and_quiz_texts_are_really_chinese():
-    from bpcli.texts import texts
+    from bpcli.texts import templates
 
     # the key and field parity of every language is tests/test_texts.py's; here: no English left
-    for key, template in texts("zh").items():
+    for key, template in templates("zh").items():
         if key.split(".")[0] in NARRATION_AREAS:
             continue
         for form in (template.values() if isinstance(template, dict) else [template]):
@@ -402,9 +402,9 @@ def test_chinese_grading_and_quiz_texts_are_really_chinese():
 
 
 def test_every_message_key_the_code_uses_is_in_the_tables():
-    from bpcli.texts import texts
+    from bpcli.texts import templates
 
-    english = texts("en")
+    english = templates("en")
     pattern = re.compile(r"""(?:\bMsg|answer_error|usage_error|\bsay\([^,()]+,)\(?\s*"([a-z_.]+)\"""")
     used = set()
     for folder in ("grading", "quiz"):
@@ -506,7 +506,7 @@ def test_right_by_coincidence_in_chinese():
 
 def test_every_diagnosis_code_has_a_name_in_both_languages():
     from bpcli.render.grading import code_names
-    from bpcli.texts import texts
+    from bpcli.texts import templates
 
     source = (REPO_ROOT / "bpcli" / "grading" / "mistakes.py").read_text(encoding="utf-8")
     codes = {code for group in re.findall(r"Mistake\(\(([^)]*)\)", source) for code in re.findall(r'"(\w+)"', group)}
@@ -514,6 +514,6 @@ def test_every_diagnosis_code_has_a_name_in_both_languages():
               "right_by_coincidence"}
     assert len(codes) > 20
     for code in codes:
-        assert texts("en")[f"code.{code}"] == code and f"code.{code}" in texts("zh")
+        assert templates("en")[f"code.{code}"] == code and f"code.{code}" in templates("zh")
     assert code_names(["transposed", "sign"], "en") == "transposed, sign"
     assert code_names(["transposed", "sign"], "zh") == "转置了、符号反了"

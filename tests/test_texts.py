@@ -25,7 +25,7 @@ from bpcli.texts import Msg, error_text, language_from_environment, languages, s
 from conftest import REPO_ROOT, cli_env, run_cli
 
 TWO_LAYER = "04_two_layer_tanh"
-ENGLISH = texts.texts("en")
+ENGLISH = texts.templates("en")
 #: what every template of the made-up language starts with
 MARK = "‹xx›"
 
@@ -34,7 +34,7 @@ MARK = "‹xx›"
 
 @pytest.mark.parametrize("lang", languages())
 def test_every_language_has_every_key_with_the_same_fields(lang):
-    table = texts.texts(lang)
+    table = texts.templates(lang)
     assert set(table) == set(ENGLISH), sorted(set(table) ^ set(ENGLISH))
     for key, template in ENGLISH.items():
         assert template_fields(table[key]) == template_fields(template), (lang, key)
@@ -227,3 +227,12 @@ def test_the_json_of_a_grade_stays_english_unless_lang_is_given():
     assert status == 1 and json.loads(out)["message"].startswith("Not yet")
     status, out, _ = run_cli(["grade", TWO_LAYER, "-t", "dZ2", "-a", "A2 - Y", "--json", "--lang", "zh"], env=zh_locale)
     assert status == 1 and json.loads(out)["message"].startswith("还不对")
+
+
+def test_quiz_commands_in_every_language():
+    from bpcli.quiz.session import command_of
+
+    assert [command_of(word) for word in ("hint", "?", "提示", "答案", "解答", "跳过", "退出", "Q", "1 2")] == \
+        ["hint", "hint", "hint", "solution", "solution", "skip", "quit", "quit", None]
+    status, _, err = run_cli(["quiz"], env=cli_env(LANG="zh_CN.UTF-8"))
+    assert status == 2 and "请指定一个练习" in err

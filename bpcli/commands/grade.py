@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import typer
-
-from typing import Optional
 
 from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors

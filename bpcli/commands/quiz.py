@@ -44,7 +44,9 @@ def quiz_command(
         _progress_or_reset(console, store, language, reset)
         return
     if not random and name is None:
-        print_error("name an exercise (bpcli quiz --list shows them) or use --random")
+        from bpcli.texts import say
+
+        print_error(say(language, "quiz.no_name"))
         raise typer.Exit(2)
     with user_errors(lang=language):
         from bpcli.quiz.catalogue import load_exercise

@@ -57,7 +57,7 @@ def language_from_environment(environ: Mapping[str, str] = os.environ) -> str:
     return code if code in languages() else DEFAULT_LANGUAGE
 
 
-def texts(lang: str) -> Mapping[str, Template]:
+def templates(lang: str) -> Mapping[str, Template]:
     """The templates of ``lang`` (English for a language bpcli does not speak)."""
     return _language(lang).TEXTS
 
@@ -74,7 +74,7 @@ def say(lang: str, key: str, **fields: Any) -> str:
     language = _language(lang)
     template = language.TEXTS.get(key)
     if template is None:
-        template = texts(DEFAULT_LANGUAGE)[key]
+        template = templates(DEFAULT_LANGUAGE)[key]
     if isinstance(template, dict):
         template = template["one" if fields.get("count") == 1 else "other"]
     text = template.format(**{name: word(value, lang) for name, value in fields.items()})

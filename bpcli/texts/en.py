@@ -528,7 +528,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.solution": "Worked solution for {target}",
     "quiz.formula": "Formula: {target} = {formula}",
     "quiz.answer_error": "Cannot grade that: {message}",
+    # the words a learner types for each command, separated by slashes (every language's are understood)
+    "quiz.words.hint": "hint / h / ?",
+    "quiz.words.solution": "solution / s / show",
+    "quiz.words.skip": "skip / n / next",
+    "quiz.words.quit": "quit / q / exit",
     "quiz.list_header": "Bundled exercises (bpcli quiz NAME):",
+    "quiz.no_name": "name an exercise (bpcli quiz --list shows them) or use --random",
     "quiz.no_exercise": "no exercise called {name!r}; the exercises are {names} (bpcli quiz --list)",
     "quiz.several_exercises": "{name!r} matches several exercises: {matching}",
     "progress.header": "Progress ({path}):",
