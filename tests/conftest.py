@@ -23,8 +23,12 @@ REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference_case
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess: the repo importable, no colour, 80 columns."""
+    """The environment for a CLI subprocess: the repo importable, no colour, 80 columns, and a
+    locale that names no language (the learner's LANG=zh_CN.UTF-8 would make bpcli speak Chinese)."""
     env = dict(os.environ)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        env.pop(name, None)
+    env["LANG"] = "C.UTF-8"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "80"

@@ -65,7 +65,7 @@ def test_console_io_shows_yaml_and_error_text_literally():
     assert terminal.read("dA1 = ") == "[/]"
     terminal.show_answer_error("cannot read '[/]'")
     terminal.show_hint(1, "Rule", "a hint from YAML with [/] in it")
-    terminal.show_text("skipped", target="[/]")
+    terminal.show_text("quiz.skipped", target="[/]")
     shown = buffer.getvalue()
     for text in ("[bold]Title[/]", "Statement with [red]brackets[/red] and [/]", "dA1 = [/]",
                  "cannot read '[/]'", "a hint from YAML with [/] in it", "Skipped [/]."):

@@ -94,8 +94,8 @@ def test_wrong_then_hints_then_right(store):
     assert "(A2 − Y)/m" not in hints[0][2] and "A2 − Y" not in hints[0][2]   # ... not the answer
     assert "1 × 4" in hints[1][2]                     # shapes
     assert hints[2][2] == "dZ2 = (A2 - Y) / m"        # the formula with names
-    assert ("text", "no_more_hints") in io.events
-    assert ("text", "options") in io.events           # offered after the wrong answer
+    assert ("text", "quiz.no_more_hints") in io.events
+    assert ("text", "quiz.options") in io.events           # offered after the wrong answer
     outcome = score.outcomes[0]
     assert outcome.solved and outcome.tries == 2 and outcome.hints == 3 and not outcome.first_try
     saved = json.loads(store.path.read_text())["exercises"]["04_two_layer_tanh"]
@@ -144,7 +144,7 @@ def test_damaged_progress_is_set_aside(tmp_path, content):
     path = tmp_path / "progress.json"
     path.write_bytes(content.encode("utf-8", "surrogateescape"))
     store = ProgressStore(path)
-    assert store.exercises == {} and "set aside" in store.warnings[0]
+    assert store.exercises == {} and "set aside" in str(store.warnings[0])
     assert not path.exists() and len(list(tmp_path.glob("progress.json.damaged-*"))) == 1
     assert store.save() and ProgressStore(path).warnings == []
 
@@ -153,7 +153,7 @@ def test_unwritable_progress_warns(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     store = ProgressStore(blocker / "progress.json")   # its folder is a file
-    assert not store.save() and "could not save" in store.warnings[0]
+    assert not store.save() and "could not save" in str(store.warnings[0])
 
 
 def test_data_dir(monkeypatch, tmp_path):

@@ -60,9 +60,10 @@ def exit_with(code: int):
 
 
 @contextmanager
-def user_errors(json_errors: bool = False) -> Iterator[None]:
-    """Turn bpcli's typed errors into a message on stderr and exit code 2 (and, with
-    ``json_errors``, the ``bpcli.error/1`` document on stdout); Ctrl-C into exit code 130."""
+def user_errors(json_errors: bool = False, lang: str = "en") -> Iterator[None]:
+    """Turn bpcli's typed errors into a message on stderr (in ``lang`` where the error carries a
+    ``Msg``) and exit code 2 (and, with ``json_errors``, the ``bpcli.error/1`` document on stdout);
+    Ctrl-C into exit code 130."""
     from bpcli.errors import BpcliError, SpecError
 
     try:
@@ -75,7 +76,9 @@ def user_errors(json_errors: bool = False) -> Iterator[None]:
         print_error(str(error))
         exit_with(EXIT_INPUT_ERROR)
     except BpcliError as error:
-        print_error(str(error))
+        from bpcli.texts import error_text
+
+        print_error(error_text(error, lang))
         exit_with(EXIT_INPUT_ERROR)
     except KeyboardInterrupt:
         print_error("interrupted")

@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT
+from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console, user_errors
 
 #: width of terminal-format output written to a file (no terminal to measure)
@@ -25,11 +25,6 @@ class OutputFormat(str, Enum):
     terminal = "terminal"
     markdown = "markdown"
     html = "html"
-
-
-class Language(str, Enum):
-    en = "en"
-    zh = "zh"
 
 
 class Method(str, Enum):
@@ -91,8 +86,7 @@ def explain_command(
     output_format: OutputFormat = typer.Option(OutputFormat.terminal, "--format", "-f", case_sensitive=False,
                                                help="terminal (Rich tables), markdown (with $$…$$ LaTeX, for "
                                                     "handouts) or html (a standalone page)."),
-    lang: Language = typer.Option(Language.en, "--lang", case_sensitive=False,
-                                  help="Language of the narration: en or zh (formulas are the same)."),
+    lang: Optional[Language] = language_option("the narration (formulas are the same in every language)"),
     method: Method = typer.Option(Method.chain, "--method", "-m", case_sensitive=False,
                                   help="How the dense rules are derived: chain (element-wise chain rule), trace "
                                        "(matrix differentials), kron (vec and Kronecker products) or shapes "
@@ -125,7 +119,7 @@ def explain_command(
 
     show_forward, show_backward = forward or not backward, backward or not forward
     with user_errors():
-        explanation = explain(load_network(file), method=method.value, lang=lang.value, layer=layer,
+        explanation = explain(load_network(file), method=method.value, lang=chosen_language(lang), layer=layer,
                               forward=show_forward, backward=show_backward, check=show_backward)
         if output is not None:
             text = (_terminal_text(explanation, precision) if output_format is OutputFormat.terminal

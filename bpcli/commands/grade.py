@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import sys
+from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT
+from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
-
-class Language(str, enum.Enum):
-    en = "en"
-    zh = "zh"
-
-
 
 
 def grade_command(
@@ -28,8 +22,8 @@ def grade_command(
                                "rtol·|expected| + rtol·max|expected|."),
     json_output: bool = typer.Option(False, "--json", help="Print the result object as JSON (target, "
                                      "correct, max_abs_error, diagnosis, message, shapes)."),
-    lang: Language = typer.Option(Language.en, "--lang", help="Language of the verdict, the diagnosis and "
-                                  "error messages (the JSON message too; codes never change)."),
+    lang: Optional[Language] = language_option("the verdict, the diagnosis and error messages (the JSON "
+                                               "message too; codes never change)"),
 ) -> None:
     """Grade an answer for one gradient and name the mistake (transposed, 1/m, sign, shape, …).
 
@@ -39,18 +33,16 @@ def grade_command(
     """
     from bpcli.errors import AnswerError, UsageError
     from bpcli.grading import grade
-    from bpcli.grading.messages import error_text
 
-    language = lang.value
-    with user_errors(json_errors=json_output):
+    # scripts read the JSON: its message is English unless --lang asks, whatever the locale
+    language = chosen_language(lang, default="en" if json_output else None)
+    with user_errors(json_errors=json_output, lang=language):
         network = load_network(file)
         try:
             result = grade(network, target, answer, rtol=rtol, lang=language)
         except (AnswerError, UsageError) as error:
             if json_output:  # the bpcli.error/1 document, as for an error in the file
                 _write_error_document(error, file, language)
-            if language != "en":
-                raise type(error)(error_text(error, language)) from None
             raise
 
     if json_output:
@@ -69,7 +61,7 @@ def _write_error_document(error: Exception, file: str, lang: str = "en") -> None
     code ``invalid_answer`` (path ``--answer``) or ``invalid_target`` (path ``--target``, or
     ``--rtol`` for a bad tolerance)."""
     from bpcli.errors import AnswerError
-    from bpcli.grading.messages import error_text
+    from bpcli.texts import error_text
     from bpcli.render.json_out import error_document_of
 
     message = error_text(error, lang)

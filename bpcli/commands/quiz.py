@@ -3,17 +3,12 @@ hints and worked solutions; progress is kept per exercise."""
 
 from __future__ import annotations
 
-import enum
 from typing import Optional
 
 import typer
 
+from bpcli.commands.arguments import Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_INTERRUPTED, EXIT_OK, print_error, print_warnings, stdout_console, user_errors
-
-
-class Language(str, enum.Enum):
-    en = "en"
-    zh = "zh"
 
 
 def quiz_command(
@@ -26,8 +21,7 @@ def quiz_command(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of a generated exercise (same seed, same numbers)."),
     progress: bool = typer.Option(False, "--progress", help="Show your progress per exercise and exit."),
     reset: bool = typer.Option(False, "--reset", help="Forget all progress and exit."),
-    lang: Language = typer.Option(Language.en, "--lang", help="Language of statements, hints, grades and "
-                                  "solutions."),
+    lang: Optional[Language] = language_option("statements, hints, grades, solutions and progress"),
 ) -> None:
     """Practise backpropagation: answer each gradient and learn why a wrong answer is wrong.
 
@@ -41,7 +35,7 @@ def quiz_command(
     from bpcli.quiz.progress import ProgressStore
 
     console = stdout_console()
-    language = lang.value
+    language = chosen_language(lang)
     if list_:
         _list_exercises(console, language)
         return
@@ -50,19 +44,26 @@ def quiz_command(
         _progress_or_reset(console, store, language, reset)
         return
     if not random and name is None:
-        print_error("name an exercise (bpcli quiz --list shows them) or use --random")
+        from bpcli.texts import say
+
+        print_error(say(language, "quiz.no_name"))
         raise typer.Exit(2)
-    with user_errors():
+    with user_errors(lang=language):
         from bpcli.quiz.catalogue import load_exercise
         from bpcli.quiz.generator import generate
 
         exercise = generate(level, seed) if random else load_exercise(name)
-    print_warnings(store.warnings)
+    _print_store_warnings(store, language)
     reported = len(store.warnings)
-    with user_errors():
+    with user_errors(lang=language):
         score = _run_session(console, exercise, store, language)
-    print_warnings(store.warnings[reported:])
+    _print_store_warnings(store, language, reported)
     raise typer.Exit(EXIT_INTERRUPTED if score.interrupted else EXIT_OK)
+
+
+def _print_store_warnings(store, language: str, start: int = 0) -> None:
+    """The progress file's warnings from the ``start``-th on, in the learner's language."""
+    print_warnings([warning.text(language) for warning in store.warnings[start:]])
 
 
 def _run_session(console, exercise, store, language):
@@ -75,20 +76,20 @@ def _run_session(console, exercise, store, language):
 def _list_exercises(console, language: str) -> None:
     from bpcli.quiz.catalogue import exercise_names, load_exercise
     from bpcli.quiz.progress import ProgressStore
-    from bpcli.quiz.texts import say
+    from bpcli.texts import say
     from rich.table import Table
     from rich.text import Text
 
     store = ProgressStore()
-    print_warnings(store.warnings)
-    console.print(Text(say(language, "list_header")))
+    _print_store_warnings(store, language)
+    console.print(Text(say(language, "quiz.list_header")))
     # a grid keeps long titles wrapping inside their own column at 80 columns
     table = Table.grid(padding=(0, 1))
     table.add_column(width=2, justify="right")
     table.add_column(no_wrap=True)
     table.add_column()
     for name in exercise_names():
-        with user_errors():
+        with user_errors(lang=language):
             exercise = load_exercise(name)
         mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else ""
         table.add_row(mark, Text(name), Text(exercise.title_in(language)))  # a title from YAML is not markup
@@ -99,18 +100,19 @@ def _progress_or_reset(console, store, language: str, reset: bool) -> None:
     from rich.cells import cell_len
     from rich.text import Text
 
-    from bpcli.quiz.texts import say
+    from bpcli.texts import say
 
-    print_warnings(store.warnings)
+    _print_store_warnings(store, language)
     if reset:
+        reported = len(store.warnings)
         if not store.reset():
-            print_warnings(store.warnings)
+            _print_store_warnings(store, language, reported)
             raise typer.Exit(2)
-        console.print(Text(say(language, "reset", path=store.path)))
+        console.print(Text(say(language, "progress.reset", path=store.path)))
         return
-    console.print(Text(say(language, "progress_header", path=store.path)))  # a path may hold '['
+    console.print(Text(say(language, "progress.header", path=store.path)))  # a path may hold '['
     if not store.exercises:
-        console.print(Text(say(language, "no_progress")))
+        console.print(Text(say(language, "progress.none")))
         return
     for name, record in sorted(store.exercises.items()):
         state = say(language, "progress.solved") if record.solved else \

@@ -2,7 +2,7 @@
 the tolerance rule, and the diagnosis of what went wrong. Plain data only; no Rich here.
 
 Public API: ``grade(network, target, answer, rtol=1e-2, lang="en") -> GradeResult``; the sentences
-it says are in ``messages`` (one table per language).
+it says are in ``bpcli.texts`` (one module per language).
 """
 
 from __future__ import annotations

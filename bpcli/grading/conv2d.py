@@ -11,10 +11,9 @@ import numpy as np
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading, redraw_weights_and_bias
-from bpcli.grading.messages import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import Target, input_name
-from bpcli.quiz.texts import Text
+from bpcli.texts import Msg
 
 
 class Conv2DGrading(KindGrading):
@@ -45,13 +44,13 @@ class Conv2DGrading(KindGrading):
     def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         l = layer.index
         if target.kind == "Z":
-            return Text("words.conv_Z", l=l, input=input_name(network, l))
+            return Msg("words.conv_Z", l=l, input=input_name(network, l))
         if target.kind == "dW":
-            return Text("words.conv_dW", l=l, input=input_name(network, l))
+            return Msg("words.conv_dW", l=l, input=input_name(network, l))
         return None
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
-        return Text("words.conv_dA", name=target.name, next=layer.index)
+        return Msg("words.conv_dA", name=target.name, next=layer.index)
 
     def parameter_meaning(self, parameter: str, layer: Layer) -> Msg | None:
         return Msg({"W": "meaning.conv_W", "b": "meaning.conv_b"}[parameter])

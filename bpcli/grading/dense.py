@@ -11,7 +11,7 @@ from bpcli.core import activations
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading, redraw_weights_and_bias
-from bpcli.grading.messages import Msg
+from bpcli.texts import Msg
 from bpcli.grading.mistakes import (Mistake, activation_derivative_text, has_activation_factor, layer_input,
                                     layer_output, record_of)
 from bpcli.grading.targets import Target, input_name, output_name

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpcli.grading.messages import Msg
+from bpcli.texts import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import shape_words
 

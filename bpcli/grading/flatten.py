@@ -10,10 +10,9 @@ import numpy as np
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading
-from bpcli.grading.messages import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import Target, input_name
-from bpcli.quiz.texts import Text
+from bpcli.texts import Msg
 
 
 class FlattenGrading(KindGrading):
@@ -34,10 +33,10 @@ class FlattenGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Text("words.flatten_A", l=l, input=input_name(network, l))
+        return Msg("words.flatten_A", l=l, input=input_name(network, l))
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
-        return Text("words.flatten", name=target.name, next=layer.index)
+        return Msg("words.flatten", name=target.name, next=layer.index)
 
 
 FLATTEN = FlattenGrading()

@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core import activations
-from bpcli.grading.messages import Msg, answer_error
+from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
 
 MAX_FORMULA_CHARS = 400

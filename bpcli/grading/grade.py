@@ -12,7 +12,7 @@ from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
 from bpcli.grading.formula import Formula, parse_formula
-from bpcli.grading.messages import Joined, Msg, answer_error, sentences, usage_error
+from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
@@ -47,7 +47,7 @@ class GradeResult:
     parts: list[Msg] = field(default_factory=list)
 
     def message_in(self, lang: str) -> str:
-        """The message in ``lang`` (en or zh)."""
+        """The message in ``lang``."""
         return sentences(lang, self.parts) if self.parts else self.message
 
     @property
@@ -79,13 +79,13 @@ class GradeResult:
 def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
           computed: Run | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
-    the result's ``message`` is in ``lang`` (en or zh; the codes are the same in every language).
+    the result's ``message`` is in ``lang`` (the codes are the same in every language).
     ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
     network once); the network is not run again then, only its redraws for a formula.
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
     ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
-    English; ``messages.error_text(error, lang)`` words them in ``lang``).
+    English; ``bpcli.texts.error_text(error, lang)`` words them in ``lang``).
     """
     if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)

@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:
     from bpcli.core.layer import Layer
     from bpcli.core.network import LayerRecord, Network, Run
-    from bpcli.grading.messages import Msg
+    from bpcli.texts import Msg
     from bpcli.grading.mistakes import Mistake
     from bpcli.grading.targets import Target
 

@@ -23,8 +23,8 @@ from bpcli import kinds
 from bpcli.core import activations
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord, Run
-from bpcli.grading.messages import Msg
 from bpcli.grading.targets import Target
+from bpcli.texts import Msg
 
 
 @dataclass(frozen=True)

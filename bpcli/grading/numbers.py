@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from bpcli.grading.messages import Joined, answer_error
+from bpcli.texts import Joined, answer_error
 
 #: answers longer than this are refused before parsing (10⁶ short numbers fit easily)
 MAX_ANSWER_CHARS = 5_000_000

@@ -9,10 +9,9 @@ from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.kind import KindGrading
-from bpcli.grading.messages import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import Target, input_name
-from bpcli.quiz.texts import Text
+from bpcli.texts import Msg
 
 
 class MaxPoolGrading(KindGrading):
@@ -28,10 +27,10 @@ class MaxPoolGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Text("words.maxpool_A", l=l, input=input_name(network, l), size=layer.size)
+        return Msg("words.maxpool_A", l=l, input=input_name(network, l), size=layer.size)
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
-        return Text("words.maxpool", name=target.name, next=layer.index)
+        return Msg("words.maxpool", name=target.name, next=layer.index)
 
 
 class AvgPoolGrading(KindGrading):
@@ -48,11 +47,11 @@ class AvgPoolGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Text("words.avgpool_A", l=l, input=input_name(network, l), size=layer.size,
+        return Msg("words.avgpool_A", l=l, input=input_name(network, l), size=layer.size,
                     count=layer.size * layer.size)
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
-        return Text("words.avgpool", name=target.name, next=layer.index, size=layer.size * layer.size)
+        return Msg("words.avgpool", name=target.name, next=layer.index, size=layer.size * layer.size)
 
 
 MAXPOOL = MaxPoolGrading()

@@ -15,7 +15,7 @@ import numpy as np
 
 from bpcli import kinds
 from bpcli.core.network import Network
-from bpcli.grading.messages import Msg, usage_error
+from bpcli.texts import Msg, usage_error
 
 #: a tensor of one layer: its name without the number (``dW``, ``Z``, ``dgamma``), then the number
 _LAYER_TENSOR = re.compile(r"^(?P<kind>[A-Za-z_]+)(?P<layer>[0-9]+)$")

@@ -79,7 +79,7 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     derivation = methods.for_name(ctx.method).activation(ctx, record, g_prime.value)
     notes = [ctx.say("note.slip000_gprime", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
-        notes.append(ctx.say.count("note.relu_kink", int((record.Z == 0).sum())))
+        notes.append(ctx.say("note.relu_kink", count=int((record.Z == 0).sum())))
     return Step(
         section="backward", title=ctx.say("title.dZ", layer=l),
         explanation=[ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")] + derivation.sentences,

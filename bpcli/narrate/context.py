@@ -5,22 +5,25 @@ and the few helpers they all use (a layer's input, an entry worth working out, a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from bpcli.core.network import LayerRecord, Run
-from bpcli.narrate.messages import Messages
 from bpcli.narrate.model import Formula, WorkedEntry
 from bpcli.narrate.notation import symbol
 
 #: terms of an index sum written out with their numbers before '… (N terms)'
 SHOWN_TERMS = 6
 
+#: ``bpcli.texts.say`` bound to the learner's language: ``say(key, **fields)``
+Say = Callable[..., str]
+
 
 @dataclass
 class Context:
     run: Run
-    say: Messages
+    say: Say
     method: str
 
     @property

@@ -158,13 +158,13 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     used = (s * (Ho - 1) + kh, s * (Wo - 1) + kw)  # rows and columns of P that some window reaches
     explanation = [ctx.say("backward.conv_dW.why", Q=Q.text, row=offset(s, "y", "i"), col=offset(s, "x", "j"))]
     if s > 1:
-        explanation.append(ctx.say("backward.conv_dW.stride", s=s, zeros=ctx.say.count("count.zeros", s - 1),
+        explanation.append(ctx.say("backward.conv_dW.stride", s=s, zeros=ctx.say("count.zeros", count=s - 1),
                                    name=second.text))
     first_shape = shape_of(P.shape)
     if used != P.shape[2:]:
         first_shape = ctx.say("word.first_part", part=shape_of(P.shape[:2] + used), whole=shape_of(P.shape))
-        explanation.append(ctx.say("backward.conv_dW.unused", Q=Q.text, rows=ctx.say.count("count.rows", used[0]),
-                                   cols=ctx.say.count("count.columns", used[1])))
+        explanation.append(ctx.say("backward.conv_dW.unused", Q=Q.text, rows=ctx.say("count.rows", count=used[0]),
+                                   cols=ctx.say("count.columns", count=used[1])))
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
         explanation=explanation,
@@ -221,9 +221,9 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     (top, bottom, skipped_rows), (left, right, skipped_cols) = (
         frame(kh, p, s, H, Ho), frame(kw, p, s, Wd, Wo))
     say = ctx.say
-    dilate = say("backward.conv_dA.dilate", zeros=say.count("count.zeros", s - 1)) if s > 1 else ""
-    skipped = (say("backward.conv_dA.skipped", rows=say.count("count.rows", skipped_rows),
-                   cols=say.count("count.columns", skipped_cols)) if skipped_rows or skipped_cols else "")
+    dilate = say("backward.conv_dA.dilate", zeros=say("count.zeros", count=s - 1)) if s > 1 else ""
+    skipped = (say("backward.conv_dA.skipped", rows=say("count.rows", count=skipped_rows),
+                   cols=say("count.columns", count=skipped_cols)) if skipped_rows or skipped_cols else "")
     framing = say("backward.conv_dA.why", dilate=dilate, top=_rows(say, top, "count.rows"),
                   left=_rows(say, left, "count.columns"), bottom=_rows(say, bottom, "count.rows"),
                   right=_rows(say, right, "count.columns"), rows=full.shape[2], cols=full.shape[3],
@@ -251,4 +251,4 @@ def back(index, p: int, s: int, var: str, latex: bool = False) -> str:
 
 def _rows(say, n: int, key: str) -> str:
     """'1 row', '2 rows', '0 rows', or for a negative count '1 row cropped'."""
-    return say.count(key, n) if n >= 0 else say.count(key + "_cropped", -n)
+    return say(key, count=n) if n >= 0 else say(key + "_cropped", count=-n)

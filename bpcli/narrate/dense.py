@@ -25,7 +25,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
               f"{ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}")
     return [Step(
         section="forward", title=ctx.say("title.dense_forward", layer=l),
-        explanation=[ctx.say.count("forward.dense", ctx.m)],
+        explanation=[ctx.say("forward.dense", count=ctx.m)],
         formula_latex=rf"{Z.latex} = {W.latex} {A.latex} + {b.latex}",
         formula_text=f"{Z.text} = {W.text} {A.text} + {b.text}",
         shapes=shapes, operands=[W.tensor(layer.W), A.tensor(A_prev), b.tensor(layer.b)],

@@ -8,13 +8,14 @@ no renderer changes.
 
 from __future__ import annotations
 
-from bpcli import kinds
+from functools import partial
+
+from bpcli import kinds, texts
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
 from bpcli.narrate import activation, output
-from bpcli.narrate.context import Context
-from bpcli.narrate.messages import LANGUAGES, Messages
+from bpcli.narrate.context import Context, Say
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
 from bpcli.narrate.notation import shape_of
@@ -27,18 +28,19 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
             forward: bool = True, backward: bool = True, check: bool = True) -> Explanation:
     """The worked solution of ``network`` as data.
 
-    ``method``: chain | trace | kron | shapes. ``lang``: en | zh. ``layer``: keep only the steps of
-    that layer (1..L). ``forward`` / ``backward``: include those sections. ``check``: include the
-    closing finite-difference check (skipped when ``layer`` is given or ``backward`` is False).
+    ``method``: chain | trace | kron | shapes. ``lang``: en | zh (``bpcli.texts.languages()``).
+    ``layer``: keep only the steps of that layer (1..L). ``forward`` / ``backward``: include those
+    sections. ``check``: include the closing finite-difference check (skipped when ``layer`` is
+    given or ``backward`` is False).
     Raises UsageError for an unknown method, language or layer.
     """
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
-    if lang not in LANGUAGES:
-        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    if lang not in texts.languages():
+        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(texts.languages())}")
     if layer is not None and not 1 <= layer <= len(network.layers):
         raise UsageError(f"the network has layers 1 to {len(network.layers)}, not {layer}")
-    ctx = Context(run(network), Messages(lang), method)
+    ctx = Context(run(network), partial(texts.say, lang), method)
     steps = [network_step(ctx)] if layer is None else []
     if forward:
         steps += forward_steps(ctx)
@@ -113,8 +115,8 @@ def network_step(ctx: Context) -> Step:
     net = ctx.network
     total = sum(_parameters(record) for record in ctx.run.records)
     say = ctx.say
-    explanation = [say("network.intro", layers=say.count("count.layers", len(net.layers)), loss=net.loss,
-                       samples=say.count("count.samples", ctx.m), parameters=say.count("count.parameters", total))]
+    explanation = [say("network.intro", layers=say("count.layers", count=len(net.layers)), loss=net.loss,
+                       samples=say("count.samples", count=ctx.m), parameters=say("count.parameters", count=total))]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
@@ -136,7 +138,7 @@ def check_step(ctx: Context, network: Network) -> Step:
         rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
                      f"{tensor.relative_error:.1e}", say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
-    notes = [say.count("check.kinks", sum(len(t.kinks) for t in report.tensors))] \
+    notes = [say("check.kinks", count=sum(len(t.kinks) for t in report.tensors))] \
         if any(t.kinks for t in report.tensors) else []
     return Step(
         section="check", title=say("title.check"),
@@ -148,10 +150,10 @@ def check_step(ctx: Context, network: Network) -> Step:
         notes=notes)
 
 
-def labels(say: Messages) -> Labels:
+def labels(say: Say) -> Labels:
     return Labels(
         sections={name: say(f"section.{name}") for name in ("network", "forward", "backward", "check")},
         operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
         notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
         checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"),
-        colon=say("label.colon"), sentence_gap=say("label.sentence_gap"))
+        colon=say("label.colon"), sentence_gap=say("sep.sentence"))

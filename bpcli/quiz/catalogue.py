@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from bpcli.core.network import Network
-from bpcli.errors import SpecError, UsageError
+from bpcli.errors import SpecError
+from bpcli.texts import Joined, usage_error
 
 
 @dataclass
@@ -76,10 +77,9 @@ def _resolve(name: str, names: list[str]) -> str:
         matching = [n for n in names if n.startswith(stem) or n.split("_", 1)[-1].startswith(stem)]
     if len(matching) == 1:
         return matching[0]
-    listing = ", ".join(names)
     if matching:
-        raise UsageError(f"{name!r} matches several exercises: {', '.join(matching)}")
-    raise UsageError(f"no exercise called {name!r}; the exercises are {listing} (bpcli quiz --list)")
+        raise usage_error("quiz.several_exercises", name=name, matching=Joined(matching))
+    raise usage_error("quiz.no_exercise", name=name, names=Joined(names))
 
 
 def exercise_from_network(name: str, network: Network) -> Exercise:

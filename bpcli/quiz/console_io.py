@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from rich.text import Text as RichText
 
-from bpcli.quiz.texts import Text, say
+from bpcli.texts import Msg, say
 from bpcli.render.matrix import format_number, matrix_table
 
 
@@ -56,39 +56,39 @@ class ConsoleIO:
         given = [name for name in ("X", "Y") if name in tensors]
         for layer in network.layers:
             given += [f"{name}{layer.index}" for name in ("W", "b") if f"{name}{layer.index}" in tensors]
-        line = say(self.lang, "network_line", layers=describe_layers(network), loss=network.loss, m=network.m)
-        self.console.print(RichText.assemble((say(self.lang, "network"), "bold"), say(self.lang, "colon"), line))
+        line = say(self.lang, "quiz.network_line", layers=describe_layers(network), loss=network.loss, m=network.m)
+        self.console.print(RichText.assemble((say(self.lang, "quiz.network"), "bold"), say(self.lang, "quiz.colon"), line))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
-        self.console.print(_styled(say(self.lang, "forward"), "bold"))
+        self.console.print(_styled(say(self.lang, "quiz.forward"), "bold"))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward]))
-        self.console.print(_styled(say(self.lang, "loss", loss=format_number(result.loss, self.precision))))
-        self.console.print(_styled(say(self.lang, "commands"), "dim"))
+        self.console.print(_styled(say(self.lang, "quiz.loss", loss=format_number(result.loss, self.precision))))
+        self.console.print(_styled(say(self.lang, "quiz.commands"), "dim"))
 
     def show_question(self, target: str, number: int, total: int) -> None:
         self.console.print()
-        self.console.print(_styled(say(self.lang, "question", number=number, total=total, target=target), "bold"))
+        self.console.print(_styled(say(self.lang, "quiz.question", number=number, total=total, target=target), "bold"))
 
     def show_grade(self, result) -> None:
         from bpcli.render.grading import grade_renderable
 
-        self.console.print(grade_renderable(result, say(self.lang, "your_answer", target=result.target),
+        self.console.print(grade_renderable(result, say(self.lang, "label.your_answer", target=result.target),
                                             self.precision, lang=self.lang))
 
     def show_answer_error(self, message: str) -> None:
-        self.console.print(_styled(say(self.lang, "answer_error", message=message), "yellow"))
+        self.console.print(_styled(say(self.lang, "quiz.answer_error", message=message), "yellow"))
 
     def show_hint(self, level: int, label: str, text: str) -> None:
-        heading = say(self.lang, "hint", level=level, label=label) + say(self.lang, "colon")
+        heading = say(self.lang, "quiz.hint", level=level, label=label) + say(self.lang, "quiz.colon")
         self.console.print(RichText.assemble((heading, "bold magenta"), text))
 
     def show_solution(self, solution) -> None:
-        self.console.print(_styled(say(self.lang, "solution", target=solution.target), "bold"))
+        self.console.print(_styled(say(self.lang, "quiz.solution", target=solution.target), "bold"))
         for step in solution.steps:
             self.console.print(step_renderable(step, solution.explanation, self.precision))
         if solution.formula:
-            self.console.print(_styled(say(self.lang, "formula", target=solution.target, formula=solution.formula)))
+            self.console.print(_styled(say(self.lang, "quiz.formula", target=solution.target, formula=solution.formula)))
         if not solution.steps:
             self.console.print(matrix_table(solution.value, solution.target, self.precision))
 
@@ -98,16 +98,16 @@ class ConsoleIO:
     def show_score(self, score) -> None:
         self.console.print()
         if score.interrupted:
-            self.console.print(_styled(say(self.lang, "interrupted")))
+            self.console.print(_styled(say(self.lang, "quiz.interrupted")))
         self.console.print(_styled(score_line(score, self.lang), "bold"))
         if score.complete:
-            self.console.print(_styled(say(self.lang, "complete"), "green"))
+            self.console.print(_styled(say(self.lang, "quiz.complete"), "green"))
 
 
 def score_line(score, lang: str) -> str:
-    return say(lang, "score", exercise=score.exercise, solved=score.solved, total=score.total,
-               first_try=score.first_try, hints=Text("count.hints", count=score.hints),
-               solutions=Text("count.solutions", count=score.revealed))
+    return say(lang, "quiz.score", exercise=score.exercise, solved=score.solved, total=score.total,
+               first_try=score.first_try, hints=Msg("count.hints", count=score.hints),
+               solutions=Msg("count.solutions", count=score.revealed))
 
 
 def describe_layers(network) -> str:

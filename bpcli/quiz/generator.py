@@ -26,15 +26,14 @@ def _values(rng: np.random.Generator, shape: tuple[int, ...]) -> list:
 
 
 def _level_1(rng: np.random.Generator) -> dict:
-    return {"title": "One linear unit, sse", "input": {"X": _values(rng, (2, 1)), "Y": _values(rng, (1, 1))},
+    return {"input": {"X": _values(rng, (2, 1)), "Y": _values(rng, (1, 1))},
             "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": _values(rng, (1, 2)),
                         "b": _values(rng, (1, 1))}],
             "loss": "sse"}
 
 
 def _level_2(rng: np.random.Generator) -> dict:
-    return {"title": "Two layers, relu then linear, mse, m = 2",
-            "input": {"X": _values(rng, (2, 2)), "Y": _values(rng, (1, 2))},
+    return {"input": {"X": _values(rng, (2, 2)), "Y": _values(rng, (1, 2))},
             "layers": [{"type": "dense", "units": 2, "activation": "relu", "W": _values(rng, (2, 2)),
                         "b": _values(rng, (2, 1))},
                        {"type": "dense", "units": 1, "activation": "linear", "W": _values(rng, (1, 2)),
@@ -43,8 +42,7 @@ def _level_2(rng: np.random.Generator) -> dict:
 
 
 def _level_3(rng: np.random.Generator) -> dict:
-    return {"title": "conv 2 × 2 relu → max pool 2 × 2 → flatten → linear unit, sse",
-            "input": {"X": _values(rng, (1, 3, 3)), "Y": _values(rng, (1, 1))},
+    return {"input": {"X": _values(rng, (1, 3, 3)), "Y": _values(rng, (1, 1))},
             "layers": [{"type": "conv2d", "filters": 1, "kernel": 2, "activation": "relu",
                         "W": _values(rng, (1, 1, 2, 2)), "b": [0.5]},
                        {"type": "maxpool", "size": 2},
@@ -54,17 +52,8 @@ def _level_3(rng: np.random.Generator) -> dict:
             "loss": "sse"}
 
 
+#: each level's network; its title is the text ``generated.level<N>``
 BUILDERS = {1: _level_1, 2: _level_2, 3: _level_3}
-#: the titles of the levels in Chinese (the builders' titles are the English ones)
-TITLES_ZH = {1: "一个线性单元，sse", 2: "两层网络，先 relu 后 linear，mse，m = 2",
-             3: "卷积 2 × 2 relu → 最大池化 2 × 2 → flatten → 线性单元，sse"}
-TITLE_SUFFIX = {"en": "{title} (level {level}, seed {seed})", "zh": "{title}（难度 {level}，种子 {seed}）"}
-STATEMENTS = {
-    "en": "A generated exercise (level {level}, seed {seed}): {title}. The numbers are chosen so you can "
-          "work on paper. Compute the gradients, from the output back.",
-    "zh": "随机生成的练习（难度 {level}，种子 {seed}）：{title}。数字都很简单，可以在纸上算。"
-          "从输出往回求各个梯度。",
-}
 
 
 def backward_targets(network: Network) -> list[str]:
@@ -82,6 +71,7 @@ def backward_targets(network: Network) -> list[str]:
 def generate(level: int, seed: int) -> Exercise:
     """The exercise of ``level`` (1..3) drawn with ``seed``: the same pair gives the same exercise."""
     from bpcli import spec
+    from bpcli.texts import Msg, languages
 
     if level not in BUILDERS:
         raise UsageError(f"--level must be 1, 2 or 3, found {level}")
@@ -94,14 +84,15 @@ def generate(level: int, seed: int) -> Exercise:
     else:  # pragma: no cover - every level finds one within a few dozen draws
         raise UsageError(f"no hand-computable exercise found for level {level}, seed {seed}; try another seed")
     name = f"random-level{level}-seed{seed}"
-    titles = {"en": document["title"], "zh": TITLES_ZH[level]}
+    about = Msg(f"generated.level{level}")
+    title, statement = (Msg(key, title=about, level=level, seed=seed)
+                        for key in ("generated.title", "generated.statement"))
     network.extras["exercise"] = {
-        "statement": {lang: text.format(level=level, seed=seed, title=titles[lang])
-                      for lang, text in STATEMENTS.items()},
+        "statement": {lang: statement.text(lang) for lang in languages()},
         "targets": backward_targets(network),
-        "title": {"zh": TITLE_SUFFIX["zh"].format(title=titles["zh"], level=level, seed=seed)},
+        "title": {lang: title.text(lang) for lang in languages()},
     }
-    network.title = TITLE_SUFFIX["en"].format(title=titles["en"], level=level, seed=seed)
+    network.title = title.text()
     return exercise_from_network(name, network)
 
 

@@ -7,14 +7,13 @@ from bpcli import kinds
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Network
 from bpcli.grading.formula import parse_formula
-from bpcli.grading.messages import Joined
 from bpcli.grading.targets import Target, shape_message, shape_words
-from bpcli.quiz.texts import Text, say
+from bpcli.texts import Joined, Msg, say
 
 HINT_LEVELS = 3
 
 #: the rule behind each kind of target, when the exercise gives no hint of its own, is the
-#: ``rule.<kind>`` sentence of ``texts.TEXTS`` (``rule.<kind>.<layer kind>`` where the layer
+#: ``rule.<kind>`` sentence of ``bpcli.texts`` (``rule.<kind>.<layer kind>`` where the layer
 #: changes the rule: a conv Z or dW, a pooling or flatten A); the labels of the levels are
 #: ``label.*`` there. What depends on the layer's kind comes from its ``KindGrading``.
 
@@ -78,7 +77,7 @@ def rule_key(network: Network, target: Target) -> str:
 
 def hint(network: Network, target: Target, level: int, lang: str, exercise_rule: str | None,
          tensors: dict | None = None) -> tuple[str, str]:
-    """(label, text) of hint ``level`` (1..3) for ``target`` in ``lang`` (en or zh). ``tensors``
+    """(label, text) of hint ``level`` (1..3) for ``target`` in ``lang``. ``tensors``
     are ``run(network).tensors()`` when the caller has them (the shapes hint needs them)."""
     if level <= 1:
         return say(lang, "label.rule"), exercise_rule or say(lang, rule_key(network, target))
@@ -100,5 +99,5 @@ def _shapes_hint(network: Network, target: Target, tensors: dict, lang: str = "e
     used = sorted(parse_formula(formula).names & tensors.keys()) if formula is not None else []
     if not used:
         return say(lang, "hint.shapes", shape_sentence=sentence)
-    parts = Joined(Text("hint.tensor_shape", name=name, shape=shape_words(tensors[name].shape)) for name in used)
+    parts = Joined(Msg("hint.tensor_shape", name=name, shape=shape_words(tensors[name].shape)) for name in used)
     return say(lang, "hint.shapes.have", shape_sentence=sentence, tensors=parts)

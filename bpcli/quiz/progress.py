@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bpcli.texts import Msg
+
 FILE_NAME = "progress.json"
 SCHEMA = "bpcli.progress/1"
 
@@ -41,11 +43,11 @@ class ExerciseProgress:
 
 class ProgressStore:
     """Progress of every exercise, loaded from and saved to ``path``. ``warnings`` collects what
-    went wrong with the file (for the caller to show)."""
+    went wrong with the file, as ``Msg`` for the caller to word in the learner's language."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or data_dir() / FILE_NAME
-        self.warnings: list[str] = []
+        self.warnings: list[Msg] = []
         #: False when an unusable file could not be set aside: it is then left alone
         self.writable = True
         self.exercises: dict[str, ExerciseProgress] = self._load()
@@ -56,26 +58,24 @@ class ProgressStore:
         except (FileNotFoundError, NotADirectoryError):
             return {}
         except (OSError, UnicodeDecodeError) as error:
-            self._set_aside(f"cannot read it ({error})")
+            self._set_aside(Msg("progress.unreadable", error=error))
             return {}
         try:
             document = json.loads(text)
             records = document["exercises"]
             return {str(name): _record(value) for name, value in records.items()}
         except (ValueError, KeyError, TypeError, AttributeError):
-            self._set_aside("it is not a bpcli progress file (damaged?)")
+            self._set_aside(Msg("progress.damaged"))
             return {}
 
-    def _set_aside(self, reason: str) -> None:
+    def _set_aside(self, reason: Msg) -> None:
         aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             os.replace(self.path, aside)
-            self.warnings.append(f"the progress file {self.path} was set aside as {aside.name}: {reason}; "
-                                 "starting with fresh progress")
+            self.warnings.append(Msg("progress.set_aside", path=self.path, aside=aside.name, reason=reason))
         except OSError as error:
             self.writable = False
-            self.warnings.append(f"the progress file {self.path} is unusable ({reason}) and could not be "
-                                 f"renamed ({error.strerror}); progress will not be saved over it")
+            self.warnings.append(Msg("progress.unusable", path=self.path, reason=reason, error=error.strerror))
 
     def get(self, name: str) -> ExerciseProgress:
         return self.exercises.setdefault(name, ExerciseProgress())
@@ -99,8 +99,8 @@ class ProgressStore:
                 raise
             return True
         except OSError as error:
-            message = f"could not save progress to {self.path}: {error.strerror or error}"
-            if message not in self.warnings:
+            message = Msg("progress.not_saved", path=self.path, error=error.strerror or error)
+            if str(message) not in map(str, self.warnings):
                 self.warnings.append(message)
             return False
 
@@ -111,7 +111,7 @@ class ProgressStore:
             self.path.unlink(missing_ok=True)
             return True
         except OSError as error:
-            self.warnings.append(f"could not remove {self.path}: {error.strerror or error}")
+            self.warnings.append(Msg("progress.not_removed", path=self.path, error=error.strerror or error))
             return False
 
 

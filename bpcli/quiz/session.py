@@ -4,7 +4,8 @@ worked solution, or skipping. Plain logic: input and output are injected (``Quiz
 drive a session with a list of lines and read what it showed.
 
 Every line the learner types is either an answer or a command: ``hint``, ``solution``, ``skip``,
-``quit`` (also ``h``/``?``, ``s``/``show``, ``n``/``next``, ``q``/``exit``, and 提示, 答案, 跳过, 退出).
+``quit``, in any language bpcli speaks (the ``quiz.words.*`` texts: ``h``/``?``, ``s``/``show``,
+``n``/``next``, ``q``/``exit`` in English, 提示, 答案, 跳过, 退出 in Chinese).
 End of input ends the session with the score; Ctrl-C too, marked as interrupted.
 """
 
@@ -16,23 +17,25 @@ from typing import Any, Protocol
 from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
-from bpcli.grading.messages import error_text
+from bpcli.texts import error_text
 from bpcli.quiz.catalogue import Exercise
 from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
 from bpcli.quiz.progress import ProgressStore
+from bpcli.texts import languages, say
 
-COMMANDS = {
-    "hint": ("hint", "h", "?", "提示"),
-    "solution": ("solution", "s", "show", "答案", "解答"),
-    "skip": ("skip", "n", "next", "跳过"),
-    "quit": ("quit", "q", "exit", "退出"),
-}
+COMMANDS = ("hint", "solution", "skip", "quit")
 
 
 def command_of(line: str) -> str | None:
-    """The command a line means, or None when it is an answer."""
+    """The command a line means, or None when it is an answer: a word of the command in any
+    language (a learner may type hint under --lang zh)."""
     word = line.strip().lower()
-    return next((command for command, words in COMMANDS.items() if word in words), None)
+    return next((command for command in COMMANDS
+                 if any(word in _words(lang, command) for lang in languages())), None)
+
+
+def _words(lang: str, command: str) -> list[str]:
+    return [word.strip().lower() for word in say(lang, f"quiz.words.{command}").split("/")]
 
 
 @dataclass
@@ -144,7 +147,7 @@ class QuizSession:
                 if not self._ask(outcome, number):
                     break
         except EOFError:
-            self.io.show_text("end_of_input")
+            self.io.show_text("quiz.end_of_input")
         except KeyboardInterrupt:
             self.score.interrupted = True
         self._record_session()
@@ -164,7 +167,7 @@ class QuizSession:
                 return False
             if command == "skip":
                 outcome.skipped = True
-                self.io.show_text("skipped", target=target)
+                self.io.show_text("quiz.skipped", target=target)
                 return True
             if command == "hint":
                 self._hint(outcome)
@@ -178,7 +181,7 @@ class QuizSession:
 
     def _hint(self, outcome: TargetOutcome) -> None:
         if outcome.hints >= HINT_LEVELS:
-            self.io.show_text("no_more_hints")
+            self.io.show_text("quiz.no_more_hints")
             return
         outcome.hints += 1
         tensors = self.computed.tensors()
@@ -201,7 +204,7 @@ class QuizSession:
         if result.correct:
             outcome.solved = True
         else:
-            self.io.show_text("options")
+            self.io.show_text("quiz.options")
         self._record(outcome, tries=1)
         return result.correct
 

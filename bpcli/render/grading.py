@@ -19,7 +19,7 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
     """A Rich renderable for a ``GradeResult``: a green ✓ or red ✗ line with the message, then
     the answer with wrong entries marked (only when the diagnosis is ``entries``); the message
     and labels in ``lang`` (the diagnosis codes are the same in every language)."""
-    from bpcli.grading.messages import code_names, say
+    from bpcli.texts import say
     from rich.console import Group
     from rich.text import Text
 
@@ -35,3 +35,11 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
         answer, marks = marked
         parts.append(matrix_table(answer, title or say(lang, "label.your_answer", target=result.target), precision=precision, marks=marks))
     return Group(*parts)
+
+
+def code_names(codes, lang: str = "en") -> str:
+    """Diagnosis codes as the human form shows them: the codes themselves in English, short
+    names in Chinese."""
+    from bpcli.texts import say
+
+    return say(lang, "sep.codes").join(say(lang, f"code.{code}") for code in codes)

@@ -1,0 +1,607 @@
+"""Every sentence bpcli says to a learner, in English: the reference language, whose keys every
+other language has (``tests/test_texts.py``). Keys are 'area.what'; fields in braces are filled by
+``bpcli.texts.say``; a ``{"one": …, "other": …}`` pair is chosen by the ``count`` field. Formulas,
+tensor names and diagnosis codes are the same in every language and stay in the fields.
+"""
+
+from __future__ import annotations
+
+from bpcli.core.network import WARNING_TEXT
+
+TEXTS: dict[str, "str | dict[str, str]"] = {
+    # ---- narration (bpcli.narrate): steps, notes and checks of `bpcli explain`
+    "title.default": "Backpropagation, worked out",
+    "title.network": "Layers, shapes and parameters",
+    "title.dense_forward": "Layer {layer} (dense): Z = W A + b",
+    "title.conv_forward": "Layer {layer} (conv2d): Z = W ⋆ A + b",
+    "title.maxpool_forward": "Layer {layer} (maxpool): the largest value of each window",
+    "title.avgpool_forward": "Layer {layer} (avgpool): the mean of each window",
+    "title.flatten_forward": "Layer {layer} (flatten): images to columns",
+    "title.activation": "Layer {layer}: activation {activation}",
+    "title.loss": "The loss ({loss})",
+    "title.dA_output": "dA of the output layer {layer}, from the loss",
+    "title.dZ_output": "dZ of the output layer {layer}: the simplification to (A − Y)/m",
+    "title.dZ": "Layer {layer}: dZ from dA",
+    "title.dW": "Layer {layer}: dW",
+    "title.db": "Layer {layer}: db",
+    "title.dA_prev": "Layer {layer}: {name}, passed back",
+    "title.maxpool_backward": "Layer {layer} (maxpool): {name}, routed to each window's maximum",
+    "title.avgpool_backward": "Layer {layer} (avgpool): {name}, spread evenly",
+    "title.flatten_backward": "Layer {layer} (flatten): {name}, reshaped back",
+    "title.check": "Closing check: finite differences",
+    "section.network": "The network",
+    "section.forward": "Forward pass",
+    "section.backward": "Backward pass (backpropagation)",
+    "section.check": "Check",
+    "label.operands": "Operands",
+    "label.result": "Result",
+    "label.shapes": "Shapes",
+    "label.notes": "Note",
+    "label.derivation": "Derivation",
+    "label.worked": "One entry worked out",
+    "label.checks": "Checked on the numbers",
+    "label.terms": "terms",
+    "label.conventions": "Conventions",
+    "label.press_enter": "Press Enter for the next step…",
+    "conventions": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T exactly (so "
+        "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
+    "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
+    "network.images": "The input holds images (m × C × H × W); flatten turns each sample into one column.",
+    "table.layer": "layer",
+    "table.type": "type",
+    "table.activation": "activation",
+    "table.output": "A (output)",
+    "table.parameters": "parameters",
+    "table.input": "input X",
+    "table.tensor": "tensor",
+    "table.shape": "shape",
+    "table.checked": "entries checked",
+    "table.relative_error": "relative error",
+    "table.verdict": "verdict",
+    "word.broadcast": "broadcast",
+    "word.pad": "padded by {p}",
+    "word.stride": "stride {s}",
+    "word.sum_over_samples": "summed over the samples",
+    "word.ok": "ok",
+    "word.failed": "FAILED",
+    "forward.conv": "Slide each filter over {input} in steps of {s}; at each position multiply the "
+        "overlapping numbers and add them up, then add the filter's bias. This is cross-correlation: the "
+        "kernel is not flipped.",
+    "forward.maxpool": "Each {k}×{k} window, moved in steps of {s}, keeps only its largest value; channels "
+        "stay separate.",
+    "forward.avgpool": "Each {k}×{k} window, moved in steps of {s}, is replaced by the mean of its values.",
+    "forward.flatten": "Each sample's C·H·W values, read in row-major order (channel, then row, then column), "
+        "become one column, so the dense layers that follow can use the column convention.",
+    "forward.activation.sigmoid": "The sigmoid squashes every entry into (0, 1), element-wise.",
+    "forward.activation.tanh": "tanh squashes every entry into (−1, 1), element-wise.",
+    "forward.activation.relu": "relu keeps positive entries and sets the others to 0, element-wise.",
+    "forward.activation.linear": "The linear activation passes Z through unchanged.",
+    "forward.activation.softmax": "softmax turns each column (one sample's scores) into probabilities that "
+        "sum to 1.",
+    "loss.bce": "Binary cross-entropy, averaged over the m samples and summed over the output units.",
+    "loss.softmax_ce": "Cross-entropy of the softmax output, averaged over the m samples.",
+    "loss.mse": "Mean squared error with the factor 1/(2m), so its derivative has no 2.",
+    "loss.sse": "The sum of squared errors, J = ‖A − Y‖², with no 1/m (the least-squares loss of text 003).",
+    "loss.value": "J = {value}.",
+    "backward.dA_output.bce": "Differentiate J entry by entry: the derivative of −log a is −1/a and of −log(1 "
+        "− a) is 1/(1 − a), and J carries the factor 1/m.",
+    "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is "
+        "−1/a, and J carries the factor 1/m.",
+    "backward.dA_output.mse": "The derivative of (a − y)²/(2m) is (a − y)/m.",
+    "backward.dA_output.sse": "The derivative of (a − y)² is 2(a − y); sse has no 1/m.",
+    "backward.fused.bce": "Multiply dA by the sigmoid's derivative σ′(Z) = A ⊙ (1 − A) and simplify: the "
+        "fractions cancel and what is left is (A − Y)/m (text 002 does the same for one sample, m = 1).",
+    "backward.fused.softmax_ce": "softmax is not element-wise: each A[k,j] depends on every Z[i,j] of its "
+        "column, so sum over k with the softmax Jacobian; because each column of Y sums to 1 the result is (A "
+        "− Y)/m.",
+    "backward.fused.why": "The short form is also what the computation uses: it stays finite even when A "
+        "rounds to exactly 0 or 1, where dA itself would be infinite.",
+    "backward.dZ.why": "The activation acts entry by entry: A[i,j] = g(Z[i,j]) involves Z[i,j] and nothing "
+        "else, so dZ = dA ⊙ g′(Z), with the shape of Z.",
+    "backward.gprime.sigmoid": "For the sigmoid, g′(Z) = σ(Z)(1 − σ(Z)), which is A ⊙ (1 − A): no new "
+        "exponentials needed.",
+    "backward.gprime.tanh": "For tanh, g′(Z) = 1 − tanh²(Z), which is 1 − A ⊙ A.",
+    "backward.gprime.relu": "For relu, g′(Z) is the mask 1 where Z > 0 and 0 elsewhere (relu′(0) = 0 by "
+        "convention).",
+    "backward.gprime.linear": "For the linear activation, g′(Z) = 1, so dZ = dA.",
+    "backward.dW.why": "W[i,k] multiplies A_prev[k,j] in Z[i,j] for every sample j, so its gradient adds "
+        "dZ[i,j]·A_prev[k,j] over the samples: that sum is the matrix product dZ A_prevᵀ.",
+    "backward.db.why": "b is added to every column of Z, so its gradient collects dZ from every sample: the "
+        "row sums of dZ.",
+    "backward.dA_prev.why": "A_prev[k,j] feeds every unit i of this layer through W[i,k], so its gradient "
+        "adds W[i,k]·dZ[i,j] over the units: Wᵀ dZ.",
+    "backward.dA_prev.next": "This is dA of layer {prev}; its own dZ follows from it with layer {prev}'s g′.",
+    "backward.conv_dW.why": "W[f,c,i,j] multiplies {Q}[n,c,{row},{col}] at every output position (y, x) of "
+        "every sample n, so its gradient adds dZ[n,f,y,x] times that element over all of them: a "
+        "cross-correlation of {Q} with dZ, channel by channel, summed over the samples.",
+    "backward.conv_db.why": "b[f] is added at every position of filter f's output, so db[f] is the sum of dZ "
+        "over the samples and all positions of that filter.",
+    "backward.conv_dA.why": "Each input element is reached by every output position whose window covers it. "
+        "Collecting those contributions is a full correlation. Build pad(dZ), {rows}×{cols}, that is (H + kh "
+        "− 1)×(W + kw − 1): {dilate}frame dZ with zeros, {top} on top and {left} on the left (kernel − 1 − "
+        "padding), {bottom} at the bottom and {right} on the right (what remains to reach that "
+        "size{skipped}). Then correlate it with the kernel rotated by 180°, ROT180(W): the same windows seen "
+        "from the input's side.",
+    "backward.conv_dA.entry": "The index formula (text 001) gives each entry directly: sum over the filters "
+        "and output positions whose window contains the entry, with the kernel index it meets.",
+    "backward.maxpool.why": "Only the largest element of a window influenced the output, with slope 1, so the "
+        "window's gradient goes to that element (the argmax mask) and the others get 0. 𝒲(y,x) is the window "
+        "of output position (y,x); the mask below counts how many windows send their gradient to each element.",
+    "backward.avgpool.why": "Every element of a {k}×{k} window contributes 1/{area} of the mean, so each gets "
+        "1/{area} of the window's gradient. 𝒲(y,x) is the window of output position (y,x); count below says "
+        "how many windows each element belongs to.",
+    "backward.pool.overlap": "With stride {s} < size {k} the windows overlap: an element in several windows "
+        "collects the gradient of each, and the contributions add.",
+    "backward.flatten.why": "flatten only moved numbers, so the gradient moves back: each entry of dA returns "
+        "to the image position it came from.",
+    "chain.activation": "Chain rule, entry by entry: of the sum ∂J/∂Z[i,j] = Σ ∂J/∂A · ∂A/∂Z[i,j] over all "
+        "entries of A, only the A[i,j] term is not zero (the derivation below).",
+    "chain.weight": "Chain rule, entry by entry: W[i,k] reaches J through Z[i,j] for each sample j, and "
+        "∂Z[i,j]/∂W[i,k] = A_prev[k,j].",
+    "chain.bias": "Chain rule, entry by entry: ∂Z[i,j]/∂b[i] = 1 for every sample j.",
+    "chain.input": "Chain rule, entry by entry: A_prev[k,j] reaches J through Z[i,j] for each unit i, with "
+        "∂Z[i,j]/∂A_prev[k,j] = W[i,k].",
+    "trace.activation": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): write dJ = "
+        "tr((∂J/∂A)ᵀ d(A)), substitute d(A) = g′(Z) ⊙ d(Z) and move the element-wise factor with tr(Aᵀ(B ⊙ "
+        "C)) = tr((A ⊙ B)ᵀ C); what multiplies d(Z) is ∂J/∂Z.",
+    "trace.weight": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): with A_prev fixed, "
+        "d(Z) = d(W) A_prev; the cyclic property tr(ABC) = tr(CAB) brings d(W) to the end, and dJ = tr(Mᵀ "
+        "d(W)) for every d(W) means ∂J/∂W = M.",
+    "trace.bias": "Matrix differentials: d(Z) = d(b) 1ᵀ (b broadcast over the m columns); cycle 1ᵀ to the "
+        "front and read off ∂J/∂b = (∂J/∂Z) 1.",
+    "trace.input": "Matrix differentials: with W fixed, d(Z) = W d(A_prev); transpose the factor in front of "
+        "d(A_prev) to read off ∂J/∂A_prev.",
+    "kron.activation": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): the element-wise "
+        "product is a diagonal matrix acting on vec(d(Z)).",
+    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(ABC) = (Cᵀ ⊗ A) vec(B) "
+        "with A = I, B = d(W), C = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its "
+        "transpose times vec(∂J/∂Z).",
+    "kron.bias": "Kronecker form: b is copied into every column, vec(b 1ᵀ) = (1 ⊗ I) b, so ∂J/∂b = (1 ⊗ I)ᵀ "
+        "vec(∂J/∂Z).",
+    "kron.input": "Kronecker form: vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev)), so vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "
+        "vec(∂J/∂Z).",
+    "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ I is {rows}×{cols}; it is shown among the operands.",
+    "kron.jacobian_skipped": "The Jacobian would be {rows}×{cols}, too large to print; the identity is "
+        "checked on the top-left {corner}×{corner} corner of the layer instead.",
+    "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
+        "g′(Z) are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering "
+        "needed.",
+    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. Now make the shapes "
+        "fit: {left} is {left_shape} and {right} is {right_shape}, and {target} must be {shape}; the "
+        "arrangement that fits is {chosen}.",
+    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. But {left} is {left_shape} and "
+        "{target} must be {shape}, so the m columns have to be summed: {chosen}.",
+    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {left} is {left_shape}, {right} "
+        "is {right_shape}, and {target} must be {shape}; the arrangement that fits is {chosen}.",
+    "shapes.ambiguous": "Here the shapes alone allow several products ({products}); the element-wise chain "
+        "rule decides for {chosen}, and the check below confirms it.",
+    "shapes.elementwise": "{shape}, entry by entry",
+    "shapes.loss": "A and Y are {shape}; J is a number",
+    "note.deeplearning_ai": "deeplearning.ai (text 004) writes dZ = A − Y and puts 1/m into dW = (1/m) dZ Aᵀ "
+        "and db. Here dZ means ∂J/∂Z exactly, so it already holds the 1/m (m = {m}) and dW = dZ Aᵀ has none. "
+        "Both give the same dW and db.",
+    "note.no_extra_1_over_m": "No 1/m here: dZ is ∂J/∂Z and already contains it. Adding another 1/m, as a mix "
+        "of conventions would, makes the gradient m times too small.",
+    "note.slip002_dW": "The input of layer {layer} is {prev_A}, not {this_A}: text 002's summary table slips "
+        "here (it writes A^[L]ᵀ).",
+    "note.slip002_dA": "It is {W}ᵀ dZ, not {dW}ᵀ dZ as text 002's summary table writes; the ⊙ g′(Z) of the "
+        "layer below belongs to that layer's dZ step.",
+    "note.slip002_sign": "dL/da = −(y/a − (1 − y)/(1 − a)); text 002 once writes + where − is meant.",
+    "note.slip000_gprime": "g′ is taken of {Z} of this same layer, not of A, and not of another layer: text "
+        "000 lets the index drift between l−1 and L−1 in (17)–(19) and (27), and writes g′(A) in (27).",
+    "note.slip000_sum_index": "The sum has exactly m terms, one per sample (the columns, counted 0..m−1 in "
+        "the tables); text 000's (16) writes Σ from j = 0 to m, one term too many.",
+    "note.slip004_dW1": "Text 004's closing summary once writes dz^[1] where dW^[1] is meant.",
+    "note.saturated_dA": "Some entries of A are exactly 0 or 1 in floating point, so dA is infinite there; "
+        "the fused dZ = (A − Y)/m below stays finite.",
+    "note.saturated_long_way": "The long way is not finite for some entries (A saturated); the short form is "
+        "exact.",
+    "note.tied_max": "Some windows have a tied maximum: the gradient goes to the first largest element in "
+        "row-major order (a convention, not a derivative).",
+    "note.conv_method": "Method {method}: convolution and pooling are derived with index sums, as text 001 "
+        "does; the matrix methods apply to the dense layers.",
+    "check.core_value": "{name} computed from the operands equals the core's value",
+    "check.index_sum": "the index sum, evaluated entry by entry, equals {matrix}",
+    "check.row_sums": "summing {name} over j entry by entry equals {name} 1ₘ",
+    "check.trace_hadamard": "tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E) for a random direction E",
+    "check.trace_cyclic": "the trace evaluated before and after the cyclic move agrees, for a random "
+        "direction E",
+    "check.kron_diag": "diag(vec g′) vec({dA}) = vec(g′ ⊙ {dA})",
+    "check.kron_weight": "({A}ᵀ ⊗ I)ᵀ vec({dZ}) = vec({dZ} {A}ᵀ)",
+    "check.kron_bias": "(1 ⊗ I)ᵀ vec({dZ}) = {dZ} 1",
+    "check.kron_input": "(I ⊗ {W}ᵀ) vec({dZ}) = vec({W}ᵀ {dZ})",
+    "check.shapes_vs_chain": "{chosen} equals the element-wise chain rule",
+    "check.fused": "the long way (dA through the activation's derivative) equals the short form for {name}",
+    "check.worked_entry": "the worked entry equals the core's value",
+    "check.conv_dW": "the index sum for every dW entry equals the core's dW",
+    "check.conv_full": "the full correlation of pad(dZ) with ROT180(W) equals the core's {name}",
+    "check.maxpool_route": "routing each window's gradient to its argmax, window by window, gives the core's "
+        "{name}",
+    "check.avgpool_route": "spreading each window's gradient evenly, window by window, gives the core's {name}",
+    "check.window": "the window's value at {index} equals the core's",
+    "check.reshape": "putting every entry back in place gives the core's {name}",
+    "check.why": "Each sampled entry of W, b and X is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
+        "slope must match the gradient worked out above (up to {sample} entries per tensor).",
+    "check.all_ok": "Every worked gradient agrees with the finite differences.",
+    "check.some_failed": "Some gradients disagree with the finite differences.",
+    "count.layers": {"one": "{count} layer", "other": "{count} layers"},
+    "count.samples": {"one": "{count} sample", "other": "{count} samples"},
+    "count.parameters": {"one": "{count} parameter", "other": "{count} parameters"},
+    "count.zeros": {"one": "{count} zero", "other": "{count} zeros"},
+    "count.rows": {"one": "{count} row", "other": "{count} rows"},
+    "count.columns": {"one": "{count} column", "other": "{count} columns"},
+    "count.rows_cropped": {"one": "{count} row cropped", "other": "{count} rows cropped"},
+    "count.columns_cropped": {"one": "{count} column cropped", "other": "{count} columns cropped"},
+    "forward.dense": {
+        "one": "There is one sample, so one column (m = {count}): W mixes the previous layer's units and b is "
+            "added.",
+        "other": "Each of the m = {count} columns is one sample: W mixes the previous layer's units, and the "
+            "same b is added to every column (broadcast).",
+    },
+    "word.input": "the input",
+    "word.input_padded": "the input zero-padded by {p} on every side ({P} below)",
+    "word.first_part": "{part} used, of {whole}",
+    "backward.conv_dW.stride": "With stride {s}, neighbouring output positions are {s} apart in the input, so "
+        "to write this as a correlation dZ is spread out with {zeros} between neighbouring entries: {name} "
+        "below.",
+    "backward.conv_dW.unused": "Only the first {rows} and {cols} of {Q} lie in some window (the ⌊ ⌋ of the "
+        "output size drops the rest), so the correlation uses just that part.",
+    "backward.conv_dA.dilate": "put {zeros} between neighbouring entries of dZ (stride − 1), then ",
+    "backward.conv_dA.skipped": "; this includes {rows} and {cols} of the padded input that no window reached",
+    "note.relu_kink": {
+        "one": "{count} entry of Z is exactly 0, where relu has no derivative; relu′(0) = 0 is used.",
+        "other": "{count} entries of Z are exactly 0, where relu has no derivative; relu′(0) = 0 is used.",
+    },
+    "check.kinks": {
+        "one": "{count} sampled entry sits at a kink (relu at 0 or a max-pool window changing its winner), "
+            "where J has no derivative; it is left out of the error.",
+        "other": "{count} sampled entries sit at a kink (relu at 0 or a max-pool window changing its winner), "
+            "where J has no derivative; they are left out of the error.",
+    },
+    "label.colon": ":",
+    # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
+    "sep.sentence": " ",
+    "sep.list": ", ",
+    "sep.and": " and ",
+    "label.diagnosis": "diagnosis: {codes}",
+    "label.your_answer": "your {target}",
+    "sep.codes": ", ",
+    "code.shape": "shape",
+    "code.transposed": "transposed",
+    "code.sign": "sign",
+    "code.missing_1_over_m": "missing_1_over_m",
+    "code.extra_1_over_m": "extra_1_over_m",
+    "code.scaled": "scaled",
+    "code.entries": "entries",
+    "code.right_by_coincidence": "right_by_coincidence",
+    "code.missing_activation_derivative": "missing_activation_derivative",
+    "code.derivative_at_A": "derivative_at_A",
+    "code.wrong_activation_derivative": "wrong_activation_derivative",
+    "code.extra_activation_derivative": "extra_activation_derivative",
+    "code.used_dW_for_W": "used_dW_for_W",
+    "code.wrong_input": "wrong_input",
+    "code.missing_transpose": "missing_transpose",
+    "code.kernel_rotated": "kernel_rotated",
+    "code.not_summed": "not_summed",
+    "code.wrong_axis": "wrong_axis",
+    "code.term_sign": "term_sign",
+    "code.kernel_not_rotated": "kernel_not_rotated",
+    "code.wrong_pool_rule": "wrong_pool_rule",
+    "code.wrong_reshape": "wrong_reshape",
+    "code.missing_bias": "missing_bias",
+    "code.other_tensor": "other_tensor",
+    "verdict.right": "Right: your {target} matches (within {rtol:g} relative).",
+    "verdict.wrong": "Not yet: your {target} is wrong.",
+    "verdict.coincidence": "Not yet: your formula gives the right {target} for these numbers, but not in "
+        "general: with other weights and inputs it is wrong. On such a draw: {explanation}",
+    "shape.single": "a single number",
+    "shape.flat": {"one": "a flat list of {count} number", "other": "a flat list of {count} numbers"},
+    "shape.dims": "{dims}",
+    "shape.gradient": "{name} has the shape of {base}, {shape} ({meaning})",
+    "shape.gradient.plain": "{name} has the shape of {base}, {shape}",
+    "shape.tensor": "{name} has {shape} ({meaning})",
+    "shape.tensor.plain": "{name} has {shape}",
+    "meaning.dense_W": "one row per unit of layer {layer}, one column per input to it",
+    "meaning.conv_W": "filters × input channels × kernel height × kernel width",
+    "meaning.dense_b": "one entry per unit of layer {layer}: the samples are summed out",
+    "meaning.conv_b": "one entry per filter: samples and positions are summed out",
+    "meaning.columns": "one row per unit, one column per sample",
+    "meaning.images": "samples × channels × height × width",
+    "diag.shape": "{shape_sentence}; your answer is {answer_shape}.",
+    "diag.shape.transposed_numbers_wrong": "That is the transposed shape, but the transposed numbers are not "
+        "right either: check the order of the factors and their transposes.",
+    "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",
+    "diag.close": "It is close, though: within {factor} times the tolerance ({rtol} relative) of the right "
+        "value. Keep more digits when you round.",
+    "diag.entries.all": "All {size} entries of your answer are wrong, and it matches none of the usual "
+        "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
+    "diag.entries.all.marked": "All {size} entries of your answer are wrong (marked), and it matches none of "
+        "the usual mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
+    "diag.entries.some": {
+        "one": "{count} of {size} entries of your answer is wrong; the others are right.",
+        "other": "{count} of {size} entries of your answer are wrong; the others are right.",
+    },
+    "diag.entries.some.marked": {
+        "one": "{count} of {size} entries of your answer is wrong (marked); the others are right.",
+        "other": "{count} of {size} entries of your answer are wrong (marked); the others are right.",
+    },
+    "diag.transposed.maps": "Your answer is transposed: it has the numbers of {what} with the rows and "
+        "columns of each map swapped (row i of your map holds column i of the right one).",
+    "diag.transposed.square": "Your answer is transposed: it has the numbers of {what} with rows and columns "
+        "swapped. {shape_sentence}.",
+    "diag.transposed.shapes": "Your answer is transposed: it has the numbers of {what} with rows and columns "
+        "swapped ({answer_shape} instead of {value_shape}). {shape_sentence}.",
+    "word.value_below": "the value described next",
+    "word.right_value": "the right value",
+    "word.that_value": "that value",
+    "factor.missing_1_over_m.mean": "Your answer is m = {m} times {base}: J averages over the {m} samples, so "
+        "dZ of the last layer, ∂J/∂Z, carries a factor 1/m, and every gradient before it inherits it "
+        "(deeplearning.ai's dZ = A − Y leaves the 1/m out and adds it to dW and db instead).",
+    "factor.missing_1_over_m.sum": "Your answer is m = {m} times {base}: {loss}, J = Σ (a − y)², is a sum "
+        "over the samples, not a mean, so m appears nowhere in its gradients.",
+    "factor.extra_1_over_m.mean": "Your answer is {base} divided by m = {m}: the 1/m is already inside dZ (dZ "
+        "= ∂J/∂Z exactly), so it must not be applied again; deeplearning.ai writes dZ = A − Y and puts the "
+        "1/m into dW and db instead.",
+    "factor.extra_1_over_m.sum": "Your answer is {base} divided by m = {m}: {loss}, J = Σ (a − y)², is a sum "
+        "over the samples, not a mean, so no 1/m enters its gradients (mse, (1/2m)·Σ (a − y)², has one).",
+    "factor.scaled": "Your answer is {factor:.4g} times {base}: a constant factor is off.",
+    "factor.sse_half": "sse, J = Σ (a − y)², has no ½: d/da (a − y)² = 2(a − y), so the 2 of the square stays "
+        "(mse, (1/2m)·Σ (a − y)², is the loss whose ½ cancels it).",
+    "factor.sse_half_over_m": "That is ½ · 1/m: (A − Y)/m is the gradient of mse, (1/2m)·Σ (a − y)²; this "
+        "loss is sse, Σ (a − y)², whose gradient is 2(A − Y), with the 2 and without 1/m.",
+    "factor.mse_two": "mse is (1/2m)·Σ (a − y)²: its ½ cancels the 2 of the square, so dA = (A − Y)/m (sse, Σ "
+        "(a − y)², is the loss that keeps the 2).",
+    "factor.mse_two_m": "That is 2m: 2(A − Y) is the gradient of sse, Σ (a − y)²; this loss is mse, (1/2m)·Σ "
+        "(a − y)², whose gradient is (A − Y)/m.",
+    "factor.two_from_loss": "A factor of 2 often comes from the loss: mse is (1/2m)·Σ(a − y)², whose ½ "
+        "cancels the 2 of the square; sse, Σ(a − y)², keeps it.",
+    "factor.sign.log": "Your answer has the opposite sign of {base}: check where a minus sign enters (A − Y, "
+        "not Y − A; the minus in front of the log-loss).",
+    "factor.sign.square": "Your answer has the opposite sign of {base}: check where a minus sign enters (A − "
+        "Y, not Y − A: d/da (a − y)² = 2(a − y)).",
+    "factor.sign_also": "The sign is flipped as well.",
+    "mistake.missing_g": "The factor g′(Z{l}) is missing: dZ{l} = dA{l} ⊙ {g}, element by element.",
+    "mistake.derivative_at_A.sigmoid": "The derivative g′ was evaluated at A{l} instead of Z{l}: dZ{l} = "
+        "dA{l} ⊙ {g} (and {activation}′(Z) = A(1 − A) when written with A).",
+    "mistake.derivative_at_A.tanh": "The derivative g′ was evaluated at A{l} instead of Z{l}: dZ{l} = dA{l} ⊙ "
+        "{g} (= 1 − A{l}² when written with A).",
+    "mistake.extra_g": "The factor {activation}′ was applied twice: with cross-entropy, dZ{l} = (A{l} − Y)/m "
+        "already is dA{l} ⊙ {g} simplified, so it takes no further A{l}(1 − A{l}).",
+    "mistake.used_dW_for_W.dZ": "You used dW{next}ᵀ where W{next}ᵀ belongs: dA{l} = W{next}ᵀ · dZ{next} "
+        "passes the gradient back through the weights themselves.",
+    "mistake.g_itself": "You multiplied by the activation A{l} = {activation}(Z{l}) itself, not by its "
+        "derivative: {rule}.",
+    "mistake.g_fed_Z": "{activation}′ written with A is {words}, but you put Z{l} in place of A{l}: {rule} = "
+        "dA{l} ⊙ ({words_l}).",
+    "mistake.other_derivative": "That is the derivative of {other}, but layer {l} uses {activation}: {rule} = "
+        "dA{l} ⊙ ({words_l}).",
+    "mistake.output_for_input": "You used A{l} (the output of layer {l}) where {input} (its input) belongs: "
+        "dW{l} = dZ{l} · {input}ᵀ.",
+    "mistake.Z_for_A": "You used Z{prev} where A{prev} belongs: layer {l} takes the activations A{prev} = "
+        "g(Z{prev}), so dW{l} = dZ{l} · A{prev}ᵀ.",
+    "mistake.input_not_transposed": "{input} was used without its transpose: dW{l} = dZ{l} · {input}ᵀ, so "
+        "that each entry sums over the m samples.",
+    "mistake.other_input": "You used {other} where {input} (the input of layer {l}) belongs: dW{l} = dZ{l} · "
+        "{input}ᵀ.",
+    "mistake.kernel_rotated": "Your dW{l} is rotated by 180°: dW{l} is the plain correlation of the (padded) "
+        "input with dZ{l}, dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · P[n, c, s·y + i, s·x + j]; ROT180 "
+        "belongs in the gradient of the input only.",
+    "mistake.db_not_summed": "The bias gradient is dZ{l} summed over the m samples (axis 1): db{l} = "
+        "sum(dZ{l}, axis=1, keepdims=True); b{l} is shared by every sample.",
+    "mistake.db_wrong_axis": "The sum ran over the units (axis 0) instead of the samples (axis 1): db{l} = "
+        "sum(dZ{l}, axis=1, keepdims=True).",
+    "mistake.db_summed_all": "You summed all of dZ{l}, over the units too: each unit has its own bias, so "
+        "db{l} = sum(dZ{l}, axis=1, keepdims=True) keeps one entry per unit.",
+    "mistake.conv_db_not_summed": "The bias gradient sums dZ{l} over the samples and all positions: db{l} = "
+        "sum(dZ{l}, axis=(0, 2, 3)).",
+    "mistake.conv_db_positions_only": "You summed dZ{l} over the positions but not over the samples: db{l} = "
+        "sum(dZ{l}, axis=(0, 2, 3)).",
+    "mistake.conv_db_samples_only": "You summed dZ{l} over the samples but not over the positions: each "
+        "filter's bias is added at every position, so db{l} = sum(dZ{l}, axis=(0, 2, 3)).",
+    "mistake.bce_term_sign": "The second term has the wrong sign: d/da log(1 − a) = −1/(1 − a), so {name} = "
+        "(1/m)(−Y/A{l} + (1 − Y)/(1 − A{l})).",
+    "mistake.W_not_transposed": "W{next} was used without its transpose: {name} = W{next}ᵀ · dZ{next} (the "
+        "gradient goes back along the weights, from each unit of layer {next} to its inputs).",
+    "mistake.used_dW_for_W": "You used dW{next}ᵀ where W{next}ᵀ belongs: {name} = W{next}ᵀ · dZ{next}.",
+    "mistake.dA_missing_g": "You passed dA{next} back without the factor {g}: {name} = W{next}ᵀ · dZ{next} "
+        "with dZ{next} = dA{next} ⊙ {g}.",
+    "mistake.kernel_not_rotated": "The kernel was not rotated: {name} is the full correlation of dZ{next} "
+        "with ROT180(W{next}) (each input pixel collects W{next}[i, j] · dZ{next} from every window that "
+        "covered it).",
+    "mistake.spread_like_avg": "The gradient was spread evenly as in average pooling; max pooling sends each "
+        "window's gradient only to its largest element (the others get 0).",
+    "mistake.routed_like_max": "The gradient was routed to the largest element as in max pooling; average "
+        "pooling spreads each window's gradient evenly, 1/{size} to each element.",
+    "mistake.column_major": "You put dA{next} back in column-major order: flatten takes each sample's values "
+        "in row-major order (channel, then row, then column: along a row first), so {name} is dA{next}'s "
+        "column for each sample filled back row by row.",
+    "mistake.reshape_without_columns": "You reshaped dA{next} without taking one column per sample: flatten "
+        "makes each sample's C × H × W values one column, so {name} = dA{next}ᵀ reshaped to m × C × H × W.",
+    "mistake.missing_bias": "The bias is missing: Z{l} = W{l} · {input} + b{l}, with b added to every column.",
+    "mistake.other_tensor": "Your answer is {yours}, not {target}.",
+    "tensor.gradient": "{name} (∂J/∂{base})",
+    "tensor.plain": "{name}",
+    "target.unknown": "unknown target {name!r} This network's targets are {targets}",
+    "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are "
+        "{targets}",
+    "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
+    "answer.empty": "the answer is empty",
+    "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
+        "tensors it comes from",
+    "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
+    "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
+    "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",
+    "numbers.unreadable": "cannot read the answer as numbers at {at!r}: write entries like 0.25, -1/3 or "
+        "1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4",
+    "numbers.adjacent": "cannot read the answer as numbers at {at!r}: separate entries with spaces or commas, "
+        "as in 1 -2 or [1, -2]",
+    "numbers.divide_by_zero": "{token} divides by zero",
+    "numbers.too_large": "{token} is too large: a float64 holds at most about 1.8e308",
+    "numbers.out_of_range": "{token}: {number} is out of range: a float64 holds numbers from about 2.2e-308 "
+        "to 1.8e308 in size (and 0)",
+    "numbers.too_deep": "the answer is nested more than {limit} lists deep",
+    "numbers.unclosed": "a '[' is never closed: add the missing ']'",
+    "numbers.unopened": "there is a ']' without a matching '['",
+    "numbers.empty_list": "the answer has an empty list []",
+    "numbers.ragged": "the rows of the answer have different sizes ({sizes} entries); every row must have as "
+        "many entries as the others",
+    "formula.not_finite": "the formula {formula!r} gives values that are not finite (an overflow, a division "
+        "by 0 or the log of 0?)",
+    "formula.too_long": "the formula is {length} characters long; the limit is {limit}",
+    "formula.syntax": "cannot read the formula: {detail}. Write numbers as [[1, 2], [3, 4]] or a formula such "
+        "as W2.T @ dZ2",
+    "formula.syntax.at": "cannot read the formula at column {column}: {detail}. Write numbers as [[1, 2], [3, "
+        "4]] or a formula such as W2.T @ dZ2",
+    "formula.syntax.invalid": "invalid syntax",
+    "formula.syntax.never_closed": "'{bracket}' was never closed",
+    "formula.syntax.unmatched": "unmatched '{bracket}'",
+    "formula.unreadable": "cannot read the formula",
+    "formula.too_many_parts": "the formula has {count} parts; the limit is {limit}",
+    "formula.forbidden": "a formula may not contain {what}; use tensor names, numbers, + - * / ** @, .T and "
+        "the functions {functions}",
+    "formula.only_numbers": "a formula may only contain numbers, not {value!r}",
+    "formula.attribute": "'.{attr}' is not allowed: the only attribute a formula may use is .T (transpose)",
+    "formula.attribute.module": "'.{attr}' is not allowed: the only attribute a formula may use is .T "
+        "(transpose); {attr} is not one of the functions {functions}",
+    "formula.only_functions": "only the functions {functions} may be called",
+    "formula.arguments": {
+        "one": "{name} takes {count} argument, found {found}",
+        "other": "{name} takes {count} arguments, found {found}",
+    },
+    "formula.keyword": "{name} does not take {keyword}=; it takes {allowed}",
+    "formula.keyword.none": "{name} does not take {keyword}=; it takes no keywords",
+    "formula.not_a_number": "{value} is not a number; True, False and None only go in keepdims= and axis=",
+    "formula.out_of_range": "{number} is out of range: a float64 holds numbers up to about 1.8e308 in size",
+    "formula.call_it": "{name} is a function: call it, as in {name}(Z1)",
+    "formula.not_a_value": "{source!r} is not a value a formula can use",
+    "formula.not_finite_name": "{name} is not a number an answer can hold: every entry must be finite",
+    "formula.unknown_name": "unknown name {name!r} in the formula: this network has {known}",
+    "formula.unknown_name.close": "unknown name {name!r} in the formula: did you mean {close}? this network "
+        "has {known}",
+    "formula.exponent": "in {source!r}: the exponent must be a single number between -{limit} and {limit} "
+        "(such as ** 2)",
+    "formula.broadcast": "in {source!r}: {symbol} needs shapes that match or broadcast, but {left} is "
+        "{left_shape} and {right} is {right_shape}",
+    "formula.matmul_scalar": "in {source!r}: @ multiplies matrices; use * for a single number",
+    "formula.matmul_ndim": "in {source!r}: @ works on vectors and matrices; {operand} has {ndim} dimensions",
+    "formula.matmul_inner": "in {source!r}: {left} is {left_shape} and {right} is {right_shape}; @ needs the "
+        "columns of the left ({inner_left}) to match the rows of the right ({inner_right}).",
+    "formula.matmul_inner.suggest": "in {source!r}: {left} is {left_shape} and {right} is {right_shape}; @ "
+        "needs the columns of the left ({inner_left}) to match the rows of the right ({inner_right}). Did you "
+        "mean {suggestion}.T?",
+    "formula.too_large_product": "in {source!r}: this product is too large to compute here",
+    "formula.too_many_entries": "in {source!r}: the result would be {shape}, more than {limit:,} numbers; "
+        "check the shapes (a column times a row broadcasts to a full matrix)",
+    "formula.keepdims": "{function}(…, keepdims=…) takes True or False",
+    "formula.axis_value": "{function}(…, axis=…) takes a whole number, such as axis=1, or a tuple such as "
+        "axis=(0, 2, 3)",
+    "formula.axis_twice": "in {source!r}: an axis is named twice; name each axis once, as in axis=(0, 2, 3)",
+    "formula.axis_missing": "in {source!r}: axis {axis} does not exist; {operand} is {shape}",
+    "node.subscript": "indexing [ ]",
+    "node.compare": "comparisons",
+    "node.list": "lists",
+    "node.dict": "dicts",
+    "node.comprehension": "comprehensions",
+    "node.generator": "generators",
+    "node.starred": "*arguments",
+    "node.fstring": "f-strings",
+    # ---- quiz (bpcli.quiz): the session, hints, progress
+    "quiz.question": "Question {number} of {total}: compute {target}.",
+    "quiz.commands": "Type a numeric answer ([[1, 2], [3, 4]] or 1 2; 3 4) or a formula (dZ2 @ A1.T), or: "
+        "hint, solution, skip, quit.",
+    "quiz.options": "Try again, or type hint, solution or skip.",
+    "quiz.skipped": "Skipped {target}.",
+    "quiz.no_more_hints": "No more hints; type solution to see the worked steps.",
+    "quiz.end_of_input": "End of input.",
+    "quiz.interrupted": "Interrupted.",
+    "quiz.score": "Score for {exercise}: {solved} of {total} solved ({first_try} at the first try, {hints}, "
+        "{solutions} shown).",
+    "count.hints": {"one": "{count} hint", "other": "{count} hints"},
+    "count.solutions": {"one": "{count} solution", "other": "{count} solutions"},
+    "quiz.complete": "Exercise complete.",
+    "quiz.network": "Network",
+    "quiz.colon": ": ",
+    "quiz.network_line": "{layers}, loss {loss}, m = {m}",
+    "quiz.forward": "Forward pass (given)",
+    "quiz.loss": "loss J = {loss}",
+    "quiz.hint": "Hint {level} ({label})",
+    "quiz.solution": "Worked solution for {target}",
+    "quiz.formula": "Formula: {target} = {formula}",
+    "quiz.answer_error": "Cannot grade that: {message}",
+    # the words a learner types for each command, separated by slashes (every language's are understood)
+    "quiz.words.hint": "hint / h / ?",
+    "quiz.words.solution": "solution / s / show",
+    "quiz.words.skip": "skip / n / next",
+    "quiz.words.quit": "quit / q / exit",
+    "quiz.list_header": "Bundled exercises (bpcli quiz NAME):",
+    "quiz.no_name": "name an exercise (bpcli quiz --list shows them) or use --random",
+    "quiz.no_exercise": "no exercise called {name!r}; the exercises are {names} (bpcli quiz --list)",
+    "quiz.several_exercises": "{name!r} matches several exercises: {matching}",
+    "progress.header": "Progress ({path}):",
+    "progress.none": "No progress yet.",
+    "progress.reset": "Progress cleared ({path}).",
+    "progress.row": "  {name:<26} {state} tries {tries:<4} hints {hints}",
+    "progress.solved": "solved",
+    "progress.partial": {"one": "{count} target right", "other": "{count} targets right"},
+    "label.rule": "Rule",
+    "label.formula": "Formula",
+    "label.no_formula": "In words",
+    "rule.dZ": "dZ = dA ⊙ g′(Z), element by element; for sigmoid + bce or softmax + softmax_ce at the output "
+        "it collapses to (A − Y)/m.",
+    "rule.dA": "A feeds the next layer, so its gradient comes back from there: through Wᵀ for a dense layer, "
+        "back into place for flatten and pooling, by full correlation with the rotated kernel for conv.",
+    "rule.dA.output": "The output A feeds the loss, so dA = ∂J/∂A is the loss's derivative with respect to A, "
+        "entry by entry (with the 1/m when the loss averages over the samples).",
+    "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "
+        "1/m: dZ already is ∂J/∂Z.",
+    "rule.db": "b is added to every sample (and, in conv, every position), so db adds up dZ over them.",
+    "rule.dX": "X is A0, the input of layer 1: dX comes back from layer 1 like any dA.",
+    "rule.Z": "Z = W·A_prev + b, with b added to every column.",
+    "rule.A": "A = g(Z), the activation applied entry by entry.",
+    "rule.Z.conv2d": "Z = W ⋆ A_prev + b: each filter slides over the (padded) input with the stride; at each "
+        "position it multiplies the window by its kernel, sums over the window and every channel, and adds "
+        "its bias.",
+    "rule.A.maxpool": "Each pooling window of the input gives its largest element, channel by channel; "
+        "pooling has no weights.",
+    "rule.A.avgpool": "Each pooling window of the input gives the mean of its elements, channel by channel; "
+        "pooling has no weights.",
+    "rule.A.flatten": "Flatten only rearranges: each sample's C × H × W numbers become one column (row by row "
+        "within each channel).",
+    "rule.dW.conv2d": "Each kernel weight meets every window of the input it slides over, so dW = A_prev ⋆ "
+        "dZ: correlate the (padded) input with dZ, summing over samples and positions. No extra 1/m: dZ "
+        "already is ∂J/∂Z.",
+    "hint.shapes": "{shape_sentence}.",
+    "hint.shapes.have": "{shape_sentence}. You have: {tensors}.",
+    "hint.tensor_shape": "{name} is {shape}",
+    "words.flatten": "{name} = dA{next}ᵀ reshaped to m × C × H × W (each column back into one sample)",
+    "words.maxpool": "{name}: each window's dA{next} goes whole to the window's largest element, 0 elsewhere",
+    "words.conv_dA": "{name} = the full correlation of dZ{next} with ROT180(W{next})",
+    "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
+    "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · P[n, c, s·y + i, s·x "
+        "+ j] (P = {input} padded)",
+    "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · P[n, c, s·y + i, "
+        "s·x + j] + b{l}[f] (P = {input} padded)",
+    "words.flatten_A": "A{l} = {input} with each sample's C × H × W numbers as one column: {input} reshaped "
+        "to m × (C·H·W), then transposed",
+    "words.maxpool_A": "A{l}[n, c, y, x] = the largest of the {size} × {size} window of {input}[n, c] at "
+        "(s·y, s·x)",
+    "words.avgpool_A": "A{l}[n, c, y, x] = the mean of the {count} elements of the {size} × {size} window of "
+        "{input}[n, c] at (s·y, s·x)",
+    # ---- the progress file (bpcli.quiz.progress): what went wrong with it
+    "progress.set_aside": "the progress file {path} was set aside as {aside}: {reason}; starting with fresh progress",
+    "progress.unusable": "the progress file {path} is unusable ({reason}) and could not be renamed ({error}); "
+        "progress will not be saved over it",
+    "progress.unreadable": "cannot read it ({error})",
+    "progress.damaged": "it is not a bpcli progress file (damaged?)",
+    "progress.not_saved": "could not save progress to {path}: {error}",
+    "progress.not_removed": "could not remove {path}: {error}",
+    # ---- generated exercises (bpcli quiz --random): the levels' titles, the title and statement
+    "generated.level1": "One linear unit, sse",
+    "generated.level2": "Two layers, relu then linear, mse, m = 2",
+    "generated.level3": "conv 2 × 2 relu → max pool 2 × 2 → flatten → linear unit, sse",
+    "generated.title": "{title} (level {level}, seed {seed})",
+    "generated.statement": "A generated exercise (level {level}, seed {seed}): {title}. The numbers are chosen so you "
+        "can work on paper. Compute the gradients, from the output back.",
+    # ---- the run's warnings (bpcli.core.network.RunWarning): the same sentences as the JSON's
+    **{f"warning.{kind}": text for kind, text in WARNING_TEXT.items()},
+}
