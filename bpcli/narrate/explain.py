@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
@@ -44,6 +46,9 @@ NARRATORS: dict[str, Narrator] = {
 }
 
 
+# run() has already turned the pass's floating-point events into RunWarnings; the narration
+# recomputes the same numbers to show and check them, where numpy would repeat them with a source line
+@np.errstate(all="ignore")
 def explain(network: Network, *, method: str = "chain", lang: str = "en", layer: int | None = None,
             forward: bool = True, backward: bool = True, check: bool = True) -> Explanation:
     """The worked solution of ``network`` as data.
