@@ -12,9 +12,11 @@ import errno
 import io
 import os
 import signal
-import stat
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pathlib costs the start-up of `compute --json` ~5 ms; only --output needs it
+    from pathlib import Path
 
 #: errno values that say the output cannot take the bytes: full disk, quota, file too large,
 #: an I/O error, a closed descriptor. Every file bpcli reads or writes itself turns its own OSError
@@ -78,20 +80,23 @@ def write_output(text: str, target: Path, *, input_file: str) -> None:
     """Write TEXT to TARGET without ever losing anything.
 
     Refused (UsageError) when TARGET is the network file being read (``input_file``: a path, or
-    ``-`` for stdin; compared by device and inode, so another name or a hard link is caught too)
-    or lies inside the installed bpcli package (bundled exercises opened by name live there).
-    A regular file is written to a temporary file in its folder and renamed over TARGET, keeping
-    TARGET's permissions: a full disk or a crash leaves the old file as it was. A target that is
-    not a regular file (/dev/stdout, a FIFO) is written directly. Raises OutputError."""
+    ``-`` for stdin; compared by device and inode, so another name or a link is caught too), one
+    of the bundled exercises, or inside the installed bpcli package. A regular file (or a new one)
+    is written to a temporary file in its folder and renamed over it, keeping its permissions: a
+    full disk or a crash leaves the old file as it was; through a symbolic link, the file it points
+    to is replaced. Anything else (/dev/stdout, a FIFO) is written directly. Raises OutputError."""
+    import stat
+    from pathlib import Path
+
     from bpcli.errors import OutputError
 
-    resolved = Path(os.path.realpath(target))  # through symlinks: replace the file, not the link
+    resolved = Path(os.path.realpath(target))
     _refuse_input_or_package(resolved, input_file, shown=target)
-    existing = _stat_or_none(resolved)
+    existing = _stat_or_none(target)
     data = text.encode("utf-8")
     try:
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            with open(resolved, "wb") as handle:
+            with open(target, "wb") as handle:
                 handle.write(data)
         else:
             _replace_atomically(resolved, data, None if existing is None else stat.S_IMODE(existing.st_mode))
@@ -100,6 +105,8 @@ def write_output(text: str, target: Path, *, input_file: str) -> None:
 
 
 def _refuse_input_or_package(target: Path, input_file: str, shown: Path) -> None:
+    from pathlib import Path
+
     from bpcli.errors import UsageError
 
     package = Path(os.path.realpath(Path(__file__).parents[1]))
@@ -127,6 +134,7 @@ def _input_stat(input_file: str) -> os.stat_result | None:
 
 def _bundled_exercise_identities() -> set[tuple[int, int]]:
     from importlib.resources import files
+    from pathlib import Path
 
     folder = files("bpcli") / "exercises"
     identities = set()
