@@ -15,18 +15,49 @@ def _is_plain_compute_json(args: list[str]) -> bool:
     return file == "-" or not file.startswith("-")
 
 
-from bpcli.exit_codes import EXIT_INTERNAL_ERROR
+from bpcli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERNAL_ERROR, EXIT_OUTPUT_ERROR
 
 
 def main() -> None:
+    from bpcli.commands.output import prepare_standard_streams
+
+    prepare_standard_streams()
     try:
-        _run(sys.argv[1:])
-    except Exception as error:  # noqa: BLE001 - only what no command handled: a bug
-        if os.environ.get("BPCLI_DEBUG"):
-            raise
-        sys.stderr.write(f"bpcli: internal error (a bug in bpcli; BPCLI_DEBUG=1 shows the traceback): "
-                         f"{type(error).__name__}: {error}\n")
-        sys.exit(EXIT_INTERNAL_ERROR)
+        try:
+            _run(sys.argv[1:])
+        finally:
+            # a short output is still in the buffer: a full disk only shows when it is flushed
+            sys.stdout.flush()
+    except Exception as error:  # noqa: BLE001 - only what no command handled: a bug, or the output
+        _fail(error)
+
+
+def _fail(error: Exception) -> None:
+    """Exit for an exception no command handled: a stdout that cannot be written (74), a reader
+    gone where no SIGPIPE ends bpcli (Windows: 141, quietly), otherwise a bug in bpcli (70)."""
+    from bpcli.commands.output import discard_standard_output, is_output_error
+
+    if isinstance(error, BrokenPipeError):
+        discard_standard_output()
+        sys.exit(EXIT_BROKEN_PIPE)
+    if is_output_error(error):
+        discard_standard_output()
+        _write_error_line(f"cannot write output: {error.strerror}")
+        sys.exit(EXIT_OUTPUT_ERROR)
+    if os.environ.get("BPCLI_DEBUG"):
+        raise error
+    _write_error_line(f"internal error (a bug in bpcli; BPCLI_DEBUG=1 shows the traceback): "
+                      f"{type(error).__name__}: {error}")
+    sys.exit(EXIT_INTERNAL_ERROR)
+
+
+def _write_error_line(message: str) -> None:
+    from bpcli.commands.common import print_error
+
+    try:
+        print_error(message)
+    except OSError:  # stderr is full or gone too: the exit code still tells
+        pass
 
 
 def _run(args: list[str]) -> None:

@@ -38,3 +38,12 @@ class AnswerError(BpcliError, ValueError):
 
 class UsageError(BpcliError, ValueError):
     """A request that does not fit the network, such as a target or layer it does not have."""
+
+
+class OutputError(BpcliError):
+    """Output that could not be written (a full disk, a closed stdout, a folder without write
+    permission): exit code 74, never 2 (the input was fine) nor 70 (no bug)."""
+
+    def __init__(self, target: str, reason: str):
+        self.target, self.reason = target, reason
+        super().__init__(f"cannot write {target}: {reason}")

@@ -15,3 +15,6 @@ EXIT_INTERNAL_ERROR = 70
 EXIT_OUTPUT_ERROR = 74
 #: interrupted by Ctrl-C (128 + SIGINT)
 EXIT_INTERRUPTED = 130
+#: a reader that stopped early (``bpcli explain 12 | head``): SIGPIPE ends bpcli quietly, as it
+#: ends ``cat``, and the shell reports 128 + SIGPIPE; where there is no SIGPIPE (Windows) bpcli exits with it
+EXIT_BROKEN_PIPE = 141

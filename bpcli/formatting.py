@@ -39,8 +39,14 @@ def shape_text(shape: tuple[int, ...]) -> str:
 QUOTE_LIMIT = 60
 
 
+def one_line(text: str) -> str:
+    """TEXT on one line: line breaks (and runs of white space) become one space, so a message
+    from PyYAML or numpy stays one line of stderr."""
+    return " ".join(str(text).split())
+
+
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     """User input as a message quotes it: on one line, and at most ``limit`` characters
     (the first ones and "…"), so a 100,000-character answer gives a short message."""
-    text = " ".join(str(text).split())
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

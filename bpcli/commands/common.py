@@ -1,5 +1,6 @@
 """What every command shares: reading the network file, consoles, and turning library errors
-into one line on stderr and an exit code (0 ok, 1 a check that failed, 2 bad input, 130 Ctrl-C)."""
+into one line on stderr and an exit code (bpcli.exit_codes: 0 ok, 1 a check that failed, 2 bad
+input, 74 output not written, 130 Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from bpcli.exit_codes import EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED, EXIT_OK  # noqa: F401 - re-exported to the commands
+from bpcli.exit_codes import (EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED, EXIT_OK,  # noqa: F401 - re-exported
+                               EXIT_OUTPUT_ERROR)
+from bpcli.formatting import one_line
 
 
 def load_network(file: str):
@@ -44,13 +47,14 @@ def stdout_console():
 
 
 def print_error(message: str) -> None:
-    # plain write, not Rich: an error path must work even if rendering is what failed
-    sys.stderr.write(f"bpcli: error: {message}\n")
+    # plain write, not Rich: an error path must work even if rendering is what failed; one line,
+    # whatever the message holds (PyYAML and numpy write several), so scripts can read it
+    sys.stderr.write(f"bpcli: error: {one_line(message)}\n")
 
 
-def print_warnings(warnings: list[str]) -> None:
+def print_warnings(warnings: list) -> None:
     for warning in warnings:
-        sys.stderr.write(f"bpcli: warning: {warning}\n")
+        sys.stderr.write(f"bpcli: warning: {one_line(warning)}\n")
 
 
 def exit_with(code: int):
@@ -63,8 +67,8 @@ def exit_with(code: int):
 def user_errors(json_errors: bool = False, lang: str = "en") -> Iterator[None]:
     """Turn bpcli's typed errors into a message on stderr (in ``lang`` where the error carries a
     ``Msg``) and exit code 2 (and, with ``json_errors``, the ``bpcli.error/1`` document on stdout);
-    Ctrl-C into exit code 130."""
-    from bpcli.errors import BpcliError, SpecError
+    an output that could not be written into exit code 74; Ctrl-C into exit code 130."""
+    from bpcli.errors import BpcliError, OutputError, SpecError
 
     try:
         yield
@@ -75,6 +79,9 @@ def user_errors(json_errors: bool = False, lang: str = "en") -> Iterator[None]:
             sys.stdout.write(error_document(error) + "\n")
         print_error(str(error))
         exit_with(EXIT_INPUT_ERROR)
+    except OutputError as error:
+        print_error(str(error))
+        exit_with(EXIT_OUTPUT_ERROR)
     except BpcliError as error:
         from bpcli.texts import error_text
 

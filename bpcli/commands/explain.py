@@ -6,7 +6,6 @@ the CLI starts); numpy, Rich and the narration are imported inside the command.
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 
 from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console, user_errors
+from bpcli.commands.output import output_target, write_output
 
 #: width of terminal-format output written to a file (no terminal to measure)
 FILE_WIDTH = 80
@@ -32,15 +32,6 @@ class Method(str, Enum):
     trace = "trace"
     kron = "kron"
     shapes = "shapes"
-
-
-def _is_same_file(output: Path, file: str) -> bool:
-    if file == "-" or not output.exists():
-        return False
-    try:
-        return os.path.samefile(output, file)
-    except OSError:
-        return False
 
 
 class _EnterPause:
@@ -99,7 +90,9 @@ def explain_command(
                                                      "(terminal format only)."),
     precision: int = typer.Option(4, "--precision", "-p", min=0, max=12, help="Decimals shown for every number."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, show_default=False,
-                                          help="Write to FILE instead of standard output."),
+                                          help="Write to FILE instead of standard output (- for standard "
+                                               "output); an existing FILE is replaced only once the new "
+                                               "text is complete."),
 ) -> None:
     """Work out the forward and backward pass of a network, step by step, with your numbers.
 
@@ -108,12 +101,10 @@ def explain_command(
 
     Example: bpcli explain net.yaml --method trace --lang zh --format markdown -o handout.md
     """
+    output = output_target(output)
     if step and (output is not None or output_format is not OutputFormat.terminal):
         print_error("--step pauses in the terminal; it cannot be combined with --output or --format "
                     f"{output_format.value}")
-        raise typer.Exit(EXIT_INPUT_ERROR)
-    if output is not None and _is_same_file(output, file):
-        print_error(f"--output {output} is the network file itself; choose another file name")
         raise typer.Exit(EXIT_INPUT_ERROR)
     from bpcli.narrate import explain
 
@@ -124,11 +115,7 @@ def explain_command(
         if output is not None:
             text = (_terminal_text(explanation, precision) if output_format is OutputFormat.terminal
                     else _render(explanation, output_format, precision))
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as error:
-                print_error(f"cannot write {output}: {error.strerror or error}")
-                raise typer.Exit(EXIT_INPUT_ERROR)
+            write_output(text, output, input_file=file)
         elif output_format is OutputFormat.terminal:
             from bpcli.render.terminal import print_explanation
 

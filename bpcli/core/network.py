@@ -171,15 +171,40 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
 
 
 def run(network: Network) -> Run:
-    """Forward and backward pass with warnings about saturation, kinks and non-finite values."""
-    records, loss = forward(network)
-    dX = backward(network, records)
-    return Run(network, records, loss, dX, collect_warnings(network, records, loss, dX))
+    """Forward and backward pass with warnings about saturation, kinks, non-finite values and the
+    floating-point events (overflow, division by zero, NaN) that made them."""
+    events = _FloatEvents()
+    # numpy would print its own RuntimeWarning with a source line; the events become RunWarnings
+    with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=events):
+        records, loss = forward(network)
+        dX = backward(network, records)
+    # the cause first: the non-finite tensors listed after it follow from it
+    warnings = float_event_warnings(events.kinds, records, loss, dX) + collect_warnings(network, records, loss, dX)
+    return Run(network, records, loss, dX, warnings)
 
 
 def loss_at(network: Network, X: np.ndarray | None = None) -> float:
-    """J alone, for finite differences (parameters are read from the layers as they are now)."""
-    return forward(network, X)[1]
+    """J alone, for finite differences (parameters are read from the layers as they are now).
+    A non-finite J speaks for itself there, so numpy's floating-point warnings are not printed."""
+    with np.errstate(all="ignore"):
+        return forward(network, X)[1]
+
+
+#: numpy's floating-point error flags (as passed to an ``np.errstate(call=...)`` handler) and the
+#: RunWarning kind each becomes; underflow is not among them: a tiny value rounding to 0 is harmless here
+FLOAT_EVENT_KINDS = {1: "divide_by_zero", 2: "overflow", 8: "invalid"}
+
+
+class _FloatEvents:
+    """The floating-point events numpy reported during a pass, each kind once, in order."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+
+    def __call__(self, message: str, flag: int) -> None:
+        for bit, kind in FLOAT_EVENT_KINDS.items():
+            if flag & bit and kind not in self.kinds:
+                self.kinds.append(kind)
 
 
 #: the English sentence of each warning kind, as the JSON ``warnings`` list carries it
@@ -194,6 +219,12 @@ WARNING_TEXT = {
     "tied_maximum": "layer {layer} (maxpool): {count} of {total} windows have a tied maximum; the gradient goes "
                     "to the first largest element in row-major order (a convention, not a derivative)",
     "not_finite": "{subject} has values that are not finite",
+    "overflow": "floating-point overflow in {subject}: a value went beyond the float64 range (about 1.8e308) "
+                "and became infinite; what is computed from it may be infinite or NaN",
+    "divide_by_zero": "division by zero in {subject}: it gave an infinite value; what is computed from it may "
+                      "be infinite or NaN",
+    "invalid": "invalid operation in {subject}: an operation without a numeric result (such as inf - inf or "
+               "0 * inf) gave NaN",
 }
 
 
@@ -207,7 +238,7 @@ class RunWarning:
     layer: int | None = None
     count: int = 0
     total: int = 0
-    subject: str = ""  # the activation for "saturated", the tensor for "not_finite"
+    subject: str = ""  # the activation for "saturated", the tensor for "not_finite" and the float events
 
     def __str__(self) -> str:
         return WARNING_TEXT[self.kind].format(layer=self.layer, count=self.count, total=self.total,
@@ -242,4 +273,37 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         warnings.append(RunWarning("not_finite", subject="J"))
     if not np.isfinite(dX).all():
         warnings.append(RunWarning("not_finite", subject="dX"))
+    return warnings
+
+
+def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):
+    """(layer number or None, tensor name, value) for every tensor of a pass, in the order the pass
+    computed them: Z and A layer by layer, J, then dA, dZ, dW, db from the last layer back, dX."""
+    for rec in records:
+        for name in ("Z", "A"):
+            value = getattr(rec, name)
+            if value is not None:
+                yield rec.layer.index, f"{name}{rec.layer.index}", value
+    yield None, "J", np.asarray(loss)
+    for rec in reversed(records):
+        for name in ("dA", "dZ", "dW", "db"):
+            value = getattr(rec, name)
+            if value is not None:
+                yield rec.layer.index, f"{name}{rec.layer.index}", value
+    yield None, "dX", dX
+
+
+def float_event_warnings(kinds: list[str], records: list[LayerRecord], loss: float,
+                         dX: np.ndarray) -> list[RunWarning]:
+    """One warning per floating-point event kind, naming the first tensor the event left its mark
+    on: the first one holding an infinity for overflow and division by zero, a NaN for an invalid
+    operation. An event that left no mark (exp overflowing inside 1/(1 + exp(.)), which is then
+    exactly 0) changed no result and is not reported."""
+    warnings = []
+    for kind in kinds:
+        is_mark = np.isnan if kind == "invalid" else np.isinf
+        for layer, name, value in _in_computation_order(records, loss, dX):
+            if is_mark(value).any():
+                warnings.append(RunWarning(kind, layer, subject=name))
+                break
     return warnings

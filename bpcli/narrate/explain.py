@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from bpcli import kinds, texts
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
@@ -24,6 +26,9 @@ from bpcli.narrate.notation import shape_of
 CHECK_SAMPLE = 6
 
 
+# run() has already turned the pass's floating-point events into RunWarnings; the narration
+# recomputes the same numbers to show and check them, where numpy would repeat them with a source line
+@np.errstate(all="ignore")
 def explain(network: Network, *, method: str = "chain", lang: str = "en", layer: int | None = None,
             forward: bool = True, backward: bool = True, check: bool = True) -> Explanation:
     """The worked solution of ``network`` as data.

@@ -478,4 +478,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "relu′(0) = 0",
     "warning.tied_maximum": "第 {layer} 层（maxpool）：{total} 个窗口中有 {count} 个的最大值并列；梯度按行优先顺序交给第一个最大的元素（这是约定，不是导数）",
     "warning.not_finite": "{subject} 含有非有限的数值（无穷大或 NaN）",
+    "warning.overflow": "{subject} 中发生浮点上溢：数值超出了 float64 的范围（约 1.8e308），变成了无穷大；由它算出的值"
+                        "可能是无穷大或 NaN",
+    "warning.divide_by_zero": "{subject} 中发生除以 0：得到了无穷大；由它算出的值可能是无穷大或 NaN",
+    "warning.invalid": "{subject} 中出现没有数值结果的运算（例如 inf − inf 或 0 × inf），得到了 NaN",
 }
