@@ -15,6 +15,7 @@ from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
 from bpcli.narrate import activation, conv2d, dense, flatten, output, pool
 from bpcli.narrate.context import Context
+from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.messages import LANGUAGES, Messages
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
@@ -22,6 +23,11 @@ from bpcli.narrate.notation import shape_of
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
 CHECK_SAMPLE = 6
+
+_THETA, _EPSILON, _LOSS = atom(r"\theta", "θ"), atom(r"\varepsilon", "ε"), function("J")
+#: ∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε
+CENTRAL_DIFFERENCE = partial(J, _THETA).approx(
+    frac(_LOSS(_THETA + _EPSILON) - _LOSS(_THETA - _EPSILON), Scaled(2, _EPSILON)))
 
 NarrateFn = Callable[[Context, LayerRecord], list[Step]]
 
@@ -158,8 +164,7 @@ def check_step(ctx: Context, network: Network) -> Step:
     return Step(
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],
-        formula_latex=r"\frac{\partial J}{\partial \theta} \approx \frac{J(\theta + \varepsilon) - J(\theta - \varepsilon)}{2\varepsilon}",
-        formula_text="∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε",
+        formula=CENTRAL_DIFFERENCE,
         table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"),
                          say("table.relative_error"), say("table.verdict")], rows),
         notes=notes)

@@ -88,7 +88,7 @@ def render_step(step: Step, explanation: Explanation, previous: Step | None = No
         parts.append(f"<p><strong>{escape(labels.tag(labels.result))}</strong></p>" + matrix_html(step.result, precision))
     for entry in step.worked:
         parts.append(f"<p><strong>{escape(labels.tag(labels.worked))}</strong> {'✓' if entry.ok else '✗'}</p>")
-        parts.append(_math(Formula(entry.as_latex(precision, labels.terms), entry.as_text(precision, labels.terms))))
+        parts.append(_math(entry.formula(precision, labels.terms)))
     if step.checks:
         items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>'
                         for c in step.checks)
