@@ -66,7 +66,7 @@ def quiz_command(
 
 
 def _run_session(console, exercise, store, language):
-    from bpcli.quiz.console_io import ConsoleIO
+    from bpcli.render.quiz import ConsoleIO
     from bpcli.quiz.session import QuizSession
 
     return QuizSession(exercise, ConsoleIO(console, language), store, language).run()

@@ -268,12 +268,11 @@ class Shapes:
 
     def activation(self, ctx, record: LayerRecord, g_prime: np.ndarray) -> Derivation:
         l = record.layer.index
-        A, Z = symbol("A", l), symbol("Z", l)
         a, z = SCALAR_A, SCALAR_Z
         return Derivation(
             [ctx.say("shapes.activation", shape=shape_of(record.Z.shape))],
             [a.eq(G(z)).implies(partial(J, z)).eq(partial(J, a) * G_PRIME(z)).implies(symbol("dZ", l)).eq(
-                hadamard(symbol("dA", l), G_PRIME(Z)))])
+                hadamard(symbol("dA", l), G_PRIME(symbol("Z", l))))])
 
     def _fit(self, ctx, scalar: Formula, left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
              chosen: str, result_shape: tuple[int, ...], value: np.ndarray, elementwise: np.ndarray,

@@ -219,7 +219,7 @@ class Labels:
 class Explanation:
     """The whole worked solution: the network summary, the conventions line and the steps.
 
-    In a notebook it renders itself (Markdown or HTML)."""
+    Plain data; ``bpcli.notebook`` gives it its notebook display (Markdown or HTML)."""
 
     title: str
     lang: str
@@ -248,13 +248,3 @@ class Explanation:
             if step.target == target:
                 return step
         raise KeyError(target)
-
-    def _repr_markdown_(self) -> str:
-        from bpcli.render.markdown import render_explanation
-
-        return render_explanation(self)
-
-    def _repr_html_(self) -> str:
-        from bpcli.render.html import render_explanation
-
-        return render_explanation(self, standalone=False)
