@@ -92,10 +92,6 @@ class Printer:
             return printed
         return Printed(self.parens(printed.string), ATOM, wrapped=True)
 
-    def braced(self, text: str) -> str:
-        """A LaTeX sub/superscript group; a Unicode one as is."""
-        return f"{{{text}}}" if self.latex else text
-
 
 LATEX, TEXT = Printer(latex=True), Printer(latex=False)
 
