@@ -41,7 +41,9 @@ def check(spec: Any, **options: Any):
 
 
 def explain(spec: Any, **options: Any):
-    """The worked solution as a list of steps (plain data); see ``bpcli.narrate.explain``."""
+    """The worked solution as a list of steps (plain data, shown as Markdown or HTML in a
+    notebook); see ``bpcli.narrate.explain``."""
     from bpcli.narrate import explain as explain_network
+    from bpcli.notebook import NotebookExplanation
 
-    return explain_network(load(spec), **options)
+    return NotebookExplanation.of(explain_network(load(spec), **options))

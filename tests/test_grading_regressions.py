@@ -26,11 +26,12 @@ from bpcli.grading.formula import parse_formula
 from bpcli.grading.grade import REDRAWS
 from bpcli.grading.numbers import parse_numbers
 from bpcli.grading.targets import parse_target, valid_targets
-from bpcli.quiz import console_io, hints
+from bpcli.quiz import hints
 from bpcli.quiz.catalogue import exercise_names, load_exercise
-from bpcli.quiz.console_io import ConsoleIO
 from bpcli.quiz.hints import hint, solution_formula
 from bpcli.quiz.session import QuizSession
+from bpcli.render import quiz as console_io
+from bpcli.render.quiz import ConsoleIO
 from conftest import cli_env, run_cli
 
 #: the module, not the function ``bpcli.grading.grade`` that bpcli.grading exports under its name

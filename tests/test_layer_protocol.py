@@ -20,7 +20,7 @@ from bpcli.grading import grade
 from bpcli.grading.kind import KindGrading
 from bpcli.grading.targets import parse_target, valid_targets
 from bpcli.narrate import explain
-from bpcli.quiz.console_io import describe_layers
+from bpcli.render.quiz import describe_layers
 from bpcli.quiz.hints import hint
 from conftest import REPO_ROOT, cli_env
 

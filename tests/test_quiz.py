@@ -252,7 +252,7 @@ def test_cli_chinese_session_speaks_chinese_throughout(env):
 
 
 def test_score_line_counts_in_both_languages():
-    from bpcli.quiz.console_io import score_line
+    from bpcli.render.quiz import score_line
     from bpcli.quiz.session import Score, TargetOutcome
 
     score = Score("01_sigmoid_neuron", 4, [TargetOutcome("dA1", solved=True, tries=1, hints=1),

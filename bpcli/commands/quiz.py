@@ -67,7 +67,7 @@ def _print_store_warnings(store, language: str, start: int = 0) -> None:
 
 
 def _run_session(console, exercise, store, language):
-    from bpcli.quiz.console_io import ConsoleIO
+    from bpcli.render.quiz import ConsoleIO
     from bpcli.quiz.session import QuizSession
 
     return QuizSession(exercise, ConsoleIO(console, language), store, language).run()

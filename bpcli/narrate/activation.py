@@ -4,48 +4,53 @@ with g and g′ written for the activation at hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from bpcli.core import activations
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
 from bpcli.narrate.context import Context
+from bpcli.narrate.expr import (E, G_PRIME, Expr, Fn, Power, alongside, as_expr, atom, frac, function, hadamard,
+                                sum_over)
 from bpcli.narrate.model import IdentityCheck, Step
 from bpcli.narrate.notation import derived, shape_of, symbol
 
 
+SIGMA = function(r"\sigma", "σ")
+TANH = function(r"\tanh", "tanh")
+TANH_SQUARED = Fn(Power(atom(r"\tanh", "tanh"), as_expr(2)))
+RELU = function(r"\mathrm{relu}", "relu")
+MAX = function(r"\max", "max")
+INDICATOR = function(r"\mathbb{1}", "𝟙", brackets="[]")
+
+
 @dataclass(frozen=True)
 class ActivationFormulas:
-    """g and g′ of one activation, for layer l (``z``, ``a`` are the symbols' LaTeX / text)."""
+    """A = g(Z) and g′(Z) of one activation, as formulas of the layer's A and Z."""
 
-    forward_latex: str  # with {a}, {z} placeholders
-    forward_text: str
-    derivative_latex: str
-    derivative_text: str
+    forward: Callable[[Expr, Expr], Expr]
+    derivative: Callable[[Expr, Expr], Expr] | None
 
 
 FORMULAS = {
     "sigmoid": ActivationFormulas(
-        r"{a} = \sigma({z}) = \frac{{1}}{{1 + e^{{-{z}}}}}", "{a} = σ({z}) = 1 / (1 + e^(−{z}))",
-        r"\sigma'({z}) = \sigma({z}) \odot (1 - \sigma({z})) = {a} \odot (1 - {a})",
-        "σ′({z}) = σ({z}) ⊙ (1 − σ({z})) = {a} ⊙ (1 − {a})"),
+        lambda a, z: a.eq(SIGMA(z), frac(1, 1 + E ** -z)),
+        lambda a, z: SIGMA.prime()(z).eq(hadamard(SIGMA(z), 1 - SIGMA(z)), hadamard(a, 1 - a))),
     "tanh": ActivationFormulas(
-        r"{a} = \tanh({z})", "{a} = tanh({z})",
-        r"\tanh'({z}) = 1 - \tanh^2({z}) = 1 - {a} \odot {a}", "tanh′({z}) = 1 − tanh²({z}) = 1 − {a} ⊙ {a}"),
+        lambda a, z: a.eq(TANH(z)),
+        lambda a, z: TANH.prime()(z).eq(1 - TANH_SQUARED(z), 1 - hadamard(a, a))),
     "relu": ActivationFormulas(
-        r"{a} = \max({z}, 0)", "{a} = max({z}, 0)",
-        r"\mathrm{{relu}}'({z}) = \mathbb{{1}}[{z} > 0]", "relu′({z}) = 𝟙[{z} > 0]"),
-    "linear": ActivationFormulas(
-        r"{a} = {z}", "{a} = {z}", r"g'({z}) = 1", "g′({z}) = 1"),
+        lambda a, z: a.eq(MAX(z, 0)),
+        lambda a, z: RELU.prime()(z).eq(INDICATOR(z.greater(0)))),
+    "linear": ActivationFormulas(lambda a, z: a.eq(z), lambda a, z: G_PRIME(z).eq(1)),
     "softmax": ActivationFormulas(
-        r"{a}_{{ij}} = \frac{{e^{{{z}_{{ij}}}}}}{{\sum_k e^{{{z}_{{kj}}}}}}",
-        "{a}[i,j] = e^{z}[i,j] / Σₖ e^{z}[k,j]", "", ""),
+        lambda a, z: a["i", "j"].eq(frac(E ** z["i", "j"], sum_over("k", E ** z["k", "j"]))), None),
 }
 
 
-def _fill(template: str, record: LayerRecord, latex: bool) -> str:
+def _symbols(record: LayerRecord):
     l = record.layer.index
-    a, z = symbol("A", l), symbol("Z", l)
-    return template.format(a=a.latex if latex else a.text, z=z.latex if latex else z.text)
+    return symbol("A", l), symbol("Z", l)
 
 
 def forward_step(ctx: Context, record: LayerRecord) -> Step:
@@ -55,8 +60,7 @@ def forward_step(ctx: Context, record: LayerRecord) -> Step:
     return Step(
         section="forward", title=ctx.say("title.activation", layer=l, activation=name),
         explanation=[ctx.say(f"forward.activation.{name}")],
-        formula_latex=_fill(formulas.forward_latex, record, True),
-        formula_text=_fill(formulas.forward_text, record, False),
+        formula=formulas.forward(*_symbols(record)),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[symbol("Z", l).tensor(record.Z)], result=symbol("A", l).tensor(record.A),
         target=symbol("A", l).name, layer=l)
@@ -66,7 +70,7 @@ def derivative_tensor(record: LayerRecord):
     """g′(Z⁽ˡ⁾) as a named auxiliary tensor (the core's own derivative function)."""
     l, name = record.layer.index, record.layer.activation
     z = symbol("Z", l)
-    return derived(f"g'({z.name})", rf"g'({z.latex})", f"g′({z.text})").tensor(
+    return derived(f"g'({z.name})", G_PRIME(z)).tensor(
         activations.derivative(name, record.Z))
 
 
@@ -83,10 +87,7 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dZ", layer=l),
         explanation=[ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")] + derivation.sentences,
-        formula_latex=rf"{dZ.latex} = {dA.latex} \odot g'({symbol('Z', l).latex}), \quad "
-                      + _fill(formulas.derivative_latex, record, True),
-        formula_text=f"{dZ.text} = {dA.text} ⊙ g′({symbol('Z', l).text}),   "
-                     + _fill(formulas.derivative_text, record, False),
+        formula=alongside(dZ.eq(hadamard(dA, G_PRIME(symbol("Z", l)))), formulas.derivative(*_symbols(record))),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[dA.tensor(record.dA), g_prime] + derivation.operands,
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=l,

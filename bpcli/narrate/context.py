@@ -70,7 +70,7 @@ def largest_index(array: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(magnitudes)), array.shape))
 
 
-def worked_sum(label: tuple[str, str], symbolic: Formula, factors: np.ndarray,
+def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
                expected: float, constant: float | None = None) -> WorkedEntry:
     """A WorkedEntry for an index sum: ``factors`` is (terms × factors per term), each row
     multiplied and the rows added, then ``constant`` (a bias) if given. Only the first
@@ -89,4 +89,4 @@ def worked_sum(label: tuple[str, str], symbolic: Formula, factors: np.ndarray,
         total += 1
         if len(factors) <= SHOWN_TERMS:
             terms.append((float(constant),))
-    return WorkedEntry(Formula(*label), symbolic, terms, total, value, float(expected))
+    return WorkedEntry(label, symbolic, terms, total, value, float(expected))

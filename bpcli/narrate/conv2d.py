@@ -16,10 +16,15 @@ import numpy as np
 
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.expr import (Aside, Expr, Fn, Group, Sub, alongside, as_expr, atom, continued, correlate, function,
+                                sum_over)
+from bpcli.narrate.model import IdentityCheck, Step
 from bpcli.narrate.notation import derived, offset, shape_of, symbol
 
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+PAD = function(r"\operatorname{pad}", "pad")
+ROT180 = function(r"\mathrm{ROT180}", "ROT180")
+#: dZ spread out by the stride: dil₂(dZ)
+DILATE = atom(r"\operatorname{dil}", "dil")
 
 
 def padded_input(A_prev: np.ndarray, padding: int) -> np.ndarray:
@@ -98,9 +103,8 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     n, f, y, x = largest_index(record.Z)
     factors = np.stack([layer.W[f].reshape(-1),
                         P[n, :, s * y:s * y + layer.kernel_h, s * x:s * x + layer.kernel_w].reshape(-1)], axis=1)
-    entry = worked_sum(Z.at((n, f, y, x)),
-                       Formula(rf"\sum_{{c,i,j}} {W.latex}_{{{f},c,i,j}}\,{Q.latex}_{{{n},c,{s * y}+i,{s * x}+j}} + {b.latex}_{{{f}}}",
-                               f"Σ_c,i,j {W.text}[{f},c,i,j]·{Q.text}[{n},c,{s * y}+i,{s * x}+j] + {b.text}[{f}]"),
+    entry = worked_sum(Z[n, f, y, x],
+                       sum_over(("c", "i", "j"), W[f, "c", "i", "j"] * Q[n, "c", f"{s * y}+i", f"{s * x}+j"]) + b[f],
                        factors, record.Z[n, f, y, x], constant=layer.b[f])
     padded = f"({shape_of(A_prev.shape)}) {ctx.say('word.pad', p=p)} → {shape_of(P.shape)};  " if p else ""
     shapes = (f"{padded}({shape_of(P.shape)}) ⋆ ({shape_of(layer.W.shape)}), {ctx.say('word.stride', s=s)} → "
@@ -114,10 +118,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     return [Step(
         section="forward", title=ctx.say("title.conv_forward", layer=l),
         explanation=explanation,
-        formula_latex=rf"{Z.latex}_{{n,f,y,x}} = {b.latex}_f + \sum_{{c,i,j}} {W.latex}_{{f,c,i,j}}\, "
-                      rf"{Q.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}",
-        formula_text=f"{Z.text}[n,f,y,x] = {b.text}[f] + Σ_c,i,j {W.text}[f,c,i,j] · "
-                     f"{Q.text}[n,c, {offset(s, 'y', 'i')}, {offset(s, 'x', 'j')}]",
+        formula=Z["n", "f", "y", "x"].eq(b["f"] + sum_over(("c", "i", "j"), W["f", "c", "i", "j"] * window_entry(Q, s))),
         shapes=shapes, operands=operands, result=Z.tensor(record.Z), target=Z.name, layer=l,
         worked=[entry], checks=[IdentityCheck(ctx.say("check.worked_entry"), entry.value, entry.expected)])]
 
@@ -147,13 +148,10 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
             recomputed[:, :, i, j] = np.einsum("nfyx,ncyx->fc", record.dZ, _windows(P, i, j, s, Ho, Wo))
     f, c, i, j = largest_index(record.dW)
     factors = np.stack([record.dZ[:, f].reshape(-1), _windows(P, i, j, s, Ho, Wo)[:, c].reshape(-1)], axis=1)
-    entry = worked_sum(dW.at((f, c, i, j)),
-                       Formula(rf"\sum_{{n,y,x}} {dZ.latex}_{{n,{f},y,x}}\,{Q.latex}_{{n,{c},{offset(s, 'y', str(i))},{offset(s, 'x', str(j))}}}",
-                               f"Σ_n,y,x {dZ.text}[n,{f},y,x]·{Q.text}[n,{c},{offset(s, 'y', str(i))},{offset(s, 'x', str(j))}]"),
+    entry = worked_sum(dW[f, c, i, j], sum_over(("n", "y", "x"), dZ["n", f, "y", "x"] * window_entry(Q, s, c, i, j)),
                        factors, record.dW[f, c, i, j])
     # the correlation's second operand: dZ, spread out by the stride (dil(dZ)) when s > 1
-    second = dZ if s == 1 else derived(f"dil(dZ{l})", rf"\operatorname{{dil}}_{{{s}}}({dZ.latex})",
-                                        f"dil{str(s).translate(_SUBSCRIPT)}({dZ.text})")
+    second = dZ if s == 1 else derived(f"dil(dZ{l})", Fn(Sub(DILATE, as_expr(s)))(dZ))
     second_value = dilated(record.dZ, s)
     used = (s * (Ho - 1) + kh, s * (Wo - 1) + kw)  # rows and columns of P that some window reaches
     explanation = [ctx.say("backward.conv_dW.why", Q=Q.text, row=offset(s, "y", "i"), col=offset(s, "x", "j"))]
@@ -168,11 +166,8 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
         explanation=explanation,
-        formula_latex=rf"{dW.latex}_{{f,c,i,j}} = \sum_{{n,y,x}} {dZ.latex}_{{n,f,y,x}}\, "
-                      rf"{Q.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}"
-                      rf" \quad\big(= {Q.latex} \star {second.latex}\big)",
-        formula_text=f"{dW.text}[f,c,i,j] = Σ_n,y,x {dZ.text}[n,f,y,x] · {Q.text}[n,c, {offset(s, 'y', 'i')}, "
-                     f"{offset(s, 'x', 'j')}]   (= {Q.text} ⋆ {second.text})",
+        formula=Aside(dW["f", "c", "i", "j"].eq(sum_over(("n", "y", "x"), dZ["n", "f", "y", "x"] * window_entry(Q, s))),
+                      Group(continued(correlate(Q, second)))),
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW),
         notes=notes + [ctx.say("note.no_extra_1_over_m")], target=dW.name, layer=l, worked=[entry],
@@ -183,13 +178,12 @@ def _bias_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     l = record.layer.index
     dZ, db = symbol("dZ", l), symbol("db", l)
     (f,) = largest_index(record.db)
-    entry = worked_sum(db.at((f,)), Formula(rf"\sum_{{n,y,x}} {dZ.latex}_{{n,{f},y,x}}", f"Σ_n,y,x {dZ.text}[n,{f},y,x]"),
+    entry = worked_sum(db[f], sum_over(("n", "y", "x"), dZ["n", f, "y", "x"]),
                        record.dZ[:, f].reshape(-1, 1), record.db[f])
     return Step(
         section="backward", title=ctx.say("title.db", layer=l),
         explanation=[ctx.say("backward.conv_db.why")],
-        formula_latex=rf"{db.latex}_f = \sum_{{n,y,x}} {dZ.latex}_{{n,f,y,x}}",
-        formula_text=f"{db.text}[f] = Σ_n,y,x {dZ.text}[n,f,y,x]",
+        formula=db["f"].eq(sum_over(("n", "y", "x"), dZ["n", "f", "y", "x"])),
         shapes=f"{shape_of(record.dZ.shape)} → {shape_of(record.db.shape)}",
         operands=[dZ.tensor(record.dZ)], result=db.tensor(record.db), notes=list(notes), target=db.name,
         layer=l, worked=[entry],
@@ -212,12 +206,11 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     valid = (u >= 0) & (u < kh) & (v >= 0) & (v < kw)
     factors = np.stack([record.dZ[n][f_idx[valid], y_idx[valid], x_idx[valid]],
                         layer.W[f_idx[valid], c, u[valid], v[valid]]], axis=1)
-    entry = worked_sum(dA_prev.at((n, c, i, j)),
-                       Formula(rf"\sum_{{f,y,x}} {dZ.latex}_{{{n},f,y,x}}\, {W.latex}_{{f,{c},\,{back(i, p, s, 'y', True)},\,{back(j, p, s, 'x', True)}}}",
-                               f"Σ_f,y,x {dZ.text}[{n},f,y,x]·{W.text}[f,{c},{back(i, p, s, 'y')},{back(j, p, s, 'x')}]"),
+    entry = worked_sum(dA_prev[n, c, i, j],
+                       sum_over(("f", "y", "x"), dZ[n, "f", "y", "x"] * W["f", c, back(i, p, s, "y"), back(j, p, s, "x")]),
                        factors, core[n, c, i, j])
-    padded_dZ = derived(f"pad(dZ{l})", rf"\operatorname{{pad}}({dZ.latex})", f"pad({dZ.text})")
-    rot = derived(f"ROT180(W{l})", rf"\mathrm{{ROT180}}({W.latex})", f"ROT180({W.text})")
+    padded_dZ = derived(f"pad(dZ{l})", PAD(dZ))
+    rot = derived(f"ROT180(W{l})", ROT180(W))
     (top, bottom, skipped_rows), (left, right, skipped_cols) = (
         frame(kh, p, s, H, Ho), frame(kw, p, s, Wd, Wo))
     say = ctx.say
@@ -231,22 +224,25 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=[framing, ctx.say("backward.conv_dA.entry")],
-        formula_latex=rf"{dA_prev.latex} = \operatorname{{pad}}({dZ.latex}) \star \mathrm{{ROT180}}({W.latex}),"
-                      rf"\quad {dA_prev.latex}_{{n,c,i,j}} = \sum_{{f,y,x}} {dZ.latex}_{{n,f,y,x}}\, "
-                      rf"{W.latex}_{{f,c,\,{back('i', p, s, 'y', True)},\,{back('j', p, s, 'x', True)}}}",
-        formula_text=f"{dA_prev.text} = pad({dZ.text}) ⋆ ROT180({W.text}),   "
-                     f"{dA_prev.text}[n,c,i,j] = Σ_f,y,x {dZ.text}[n,f,y,x] · {W.text}[f,c, {back('i', p, s, 'y')}, {back('j', p, s, 'x')}]",
+        formula=alongside(dA_prev.eq(correlate(PAD(dZ), ROT180(W))),
+                          dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
+                                                                  * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
         operands=[padded_dZ.tensor(full), rot.tensor(rotated)], result=ctx.input_gradient_result(record),
         notes=notes, target=dA_prev.name, layer=l, worked=[entry],
         checks=[IdentityCheck(ctx.say("check.conv_full", name=dA_prev.text), recomputed, core)])
 
 
-def back(index, p: int, s: int, var: str, latex: bool = False) -> str:
+def back(index, p: int, s: int, var: str) -> Expr:
     """The kernel index an input index meets from output position ``var``: 'i+1−2y', 'i−y'."""
-    minus = "-" if latex else "−"
     shift = f"+{p}" if p else ""
-    return f"{index}{shift}{minus}{'' if s == 1 else s}{var}"
+    return as_expr(f"{index}{shift}-{'' if s == 1 else s}{var}")
+
+
+def window_entry(Q: Expr, s: int, channel="c", i="i", j="j", sample="n") -> Expr:
+    """The input entry a window at output position (y, x) meets at kernel offset (i, j):
+    Q[n, c, s·y + i, s·x + j]."""
+    return Q[sample, channel, offset(s, "y", str(i)), offset(s, "x", str(j))]
 
 
 def _rows(say, n: int, key: str) -> str:

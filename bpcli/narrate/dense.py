@@ -8,7 +8,8 @@ import numpy as np
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.expr import ONES_M, sum_over
+from bpcli.narrate.model import IdentityCheck, Step
 from bpcli.narrate.notation import matmul_shapes, shape_of, symbol
 
 
@@ -18,16 +19,14 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     A_prev = ctx.layer_input(record)
     W, b, Z, A = symbol("W", l), symbol("b", l), symbol("Z", l), symbol("A", l - 1)
     i, j = largest_index(record.Z)
-    entry = worked_sum(Z.at((i, j)), Formula(rf"\sum_k {W.latex}_{{{i},k}} {A.latex}_{{k,{j}}} + {b.latex}_{{{i}}}",
-                                             f"Σₖ {W.text}[{i},k]·{A.text}[k,{j}] + {b.text}[{i}]"),
+    entry = worked_sum(Z[i, j], sum_over("k", W[i, "k"] * A["k", j]) + b[i],
                        np.stack([layer.W[i], A_prev[:, j]], axis=1), record.Z[i, j], constant=layer.b[i, 0])
     shapes = (f"({shape_of(layer.W.shape)})({shape_of(A_prev.shape)}) + ({shape_of(layer.b.shape)} "
               f"{ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}")
     return [Step(
         section="forward", title=ctx.say("title.dense_forward", layer=l),
         explanation=[ctx.say("forward.dense", count=ctx.m)],
-        formula_latex=rf"{Z.latex} = {W.latex} {A.latex} + {b.latex}",
-        formula_text=f"{Z.text} = {W.text} {A.text} + {b.text}",
+        formula=Z.eq(W @ A + b),
         shapes=shapes, operands=[W.tensor(layer.W), A.tensor(A_prev), b.tensor(layer.b)],
         result=Z.tensor(record.Z), target=Z.name, layer=l, worked=[entry],
         checks=[IdentityCheck(ctx.say("check.core_value", name=Z.text), layer.W @ A_prev + layer.b, record.Z)])]
@@ -47,8 +46,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
     l = parts.l
     dW, dZ, A = symbol("dW", l), symbol("dZ", l), symbol("A", l - 1)
     i, k = largest_index(record.dW)
-    entry = worked_sum(dW.at((i, k)), Formula(rf"\sum_{{j}} {dZ.latex}_{{{i},j}} {A.latex}_{{{k},j}}",
-                                              f"Σⱼ {dZ.text}[{i},j]·{A.text}[{k},j]"),
+    entry = worked_sum(dW[i, k], sum_over("j", dZ[i, "j"] * A[k, "j"]),
                        np.stack([parts.G[i], parts.A_prev[k]], axis=1), record.dW[i, k])
     notes = [ctx.say("note.no_extra_1_over_m")]
     if record is ctx.last:
@@ -58,7 +56,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
         explanation=[ctx.say("backward.dW.why")] + derivation.sentences,
-        formula_latex=rf"{dW.latex} = {dZ.latex} {{{A.latex}}}^\top", formula_text=f"{dW.text} = {dZ.text} {A.text}ᵀ",
+        formula=dW.eq(dZ @ A.T),
         shapes=matmul_shapes(parts.G.shape, parts.A_prev.T.shape, record.dW.shape),
         operands=[dZ.tensor(parts.G), A.tensor(parts.A_prev)] + derivation.operands,
         result=dW.tensor(record.dW), notes=notes, target=dW.name, layer=l,
@@ -69,13 +67,11 @@ def _bias_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, der
     l = parts.l
     db, dZ = symbol("db", l), symbol("dZ", l)
     i = largest_index(record.db)[0]
-    entry = worked_sum(db.at((i, 0)), Formula(rf"\sum_{{j}} {dZ.latex}_{{{i},j}}", f"Σⱼ {dZ.text}[{i},j]"),
-                       parts.G[i][:, None], record.db[i, 0])
+    entry = worked_sum(db[i, 0], sum_over("j", dZ[i, "j"]), parts.G[i][:, None], record.db[i, 0])
     return Step(
         section="backward", title=ctx.say("title.db", layer=l),
         explanation=[ctx.say("backward.db.why")] + derivation.sentences,
-        formula_latex=rf"{db.latex} = \sum_{{j}} {dZ.latex}_{{:,j}} = {dZ.latex}\,\mathbf{{1}}_m",
-        formula_text=f"{db.text} = Σⱼ {dZ.text}[:, j] = {dZ.text} 1ₘ",
+        formula=db.eq(sum_over("j", dZ[":", "j"]), dZ @ ONES_M),
         shapes=f"{shape_of(parts.G.shape)} → {shape_of(record.db.shape)} ({ctx.say('word.sum_over_samples')})",
         operands=[dZ.tensor(parts.G)] + derivation.operands, result=db.tensor(record.db),
         notes=[ctx.say("note.slip000_sum_index")], target=db.name, layer=l,
@@ -88,8 +84,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     result = ctx.input_gradient_result(record)
     core = ctx.input_gradient(record)
     k, j = largest_index(core)
-    entry = worked_sum(dA_prev.at((k, j)), Formula(rf"\sum_i {W.latex}_{{i,{k}}} {dZ.latex}_{{i,{j}}}",
-                                                   f"Σᵢ {W.text}[i,{k}]·{dZ.text}[i,{j}]"),
+    entry = worked_sum(dA_prev[k, j], sum_over("i", W["i", k] * dZ["i", j]),
                        np.stack([parts.W[:, k], parts.G[:, j]], axis=1), core[k, j])
     notes = [ctx.say("note.slip002_dA", W=W.text, dW=symbol("dW", l).text)] if record is ctx.last else []
     explanation = [ctx.say("backward.dA_prev.why")]
@@ -98,8 +93,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=explanation + derivation.sentences,
-        formula_latex=rf"{dA_prev.latex} = {{{W.latex}}}^\top {dZ.latex}",
-        formula_text=f"{dA_prev.text} = {W.text}ᵀ {dZ.text}",
+        formula=dA_prev.eq(W.T @ dZ),
         shapes=matmul_shapes(parts.W.T.shape, parts.G.shape, core.shape),
         operands=[W.tensor(parts.W), dZ.tensor(parts.G)] + derivation.operands, result=result,
         notes=notes, target=result.name, layer=l, derivation=derivation.formulas, worked=[entry],

@@ -8,7 +8,7 @@ no renderer changes.
 
 from __future__ import annotations
 
-from functools import partial
+import functools
 
 import numpy as np
 
@@ -18,12 +18,18 @@ from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
 from bpcli.narrate import activation, output
 from bpcli.narrate.context import Context, Say
+from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
 from bpcli.narrate.notation import shape_of
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
 CHECK_SAMPLE = 6
+
+_THETA, _EPSILON, _LOSS = atom(r"\theta", "θ"), atom(r"\varepsilon", "ε"), function("J")
+#: ∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε
+CENTRAL_DIFFERENCE = partial(J, _THETA).approx(
+    frac(_LOSS(_THETA + _EPSILON) - _LOSS(_THETA - _EPSILON), Scaled(2, _EPSILON)))
 
 
 # run() has already turned the pass's floating-point events into RunWarnings; the narration
@@ -45,7 +51,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(texts.languages())}")
     if layer is not None and not 1 <= layer <= len(network.layers):
         raise UsageError(f"the network has layers 1 to {len(network.layers)}, not {layer}")
-    ctx = Context(run(network), partial(texts.say, lang), method)
+    ctx = Context(run(network), functools.partial(texts.say, lang), method)
     steps = [network_step(ctx)] if layer is None else []
     if forward:
         steps += forward_steps(ctx)
@@ -148,8 +154,7 @@ def check_step(ctx: Context, network: Network) -> Step:
     return Step(
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],
-        formula_latex=r"\frac{\partial J}{\partial \theta} \approx \frac{J(\theta + \varepsilon) - J(\theta - \varepsilon)}{2\varepsilon}",
-        formula_text="∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε",
+        formula=CENTRAL_DIFFERENCE,
         table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"),
                          say("table.relative_error"), say("table.verdict")], rows),
         notes=notes)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.expr import Expr, as_expr
+from bpcli.narrate.model import IdentityCheck, Step
 from bpcli.narrate.notation import shape_of, symbol
+
+
+def row_of(H: int, W: int) -> Expr:
+    """The row a sample's value [c, h, w] lands in: c·H·W + h·W + w."""
+    return as_expr("c") * H * W + as_expr("h") * W + "w"
 
 
 def forward(ctx: Context, record: LayerRecord) -> list[Step]:
@@ -17,8 +23,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     return [Step(
         section="forward", title=ctx.say("title.flatten_forward", layer=l),
         explanation=[ctx.say("forward.flatten")],
-        formula_latex=rf"{A.latex}_{{c H W + h W + w,\; n}} = {A_in.latex}_{{n,c,h,w}}",
-        formula_text=f"{A.text}[c·{H}·{W} + h·{W} + w, n] = {A_in.text}[n,c,h,w]",
+        formula=A[row_of(H, W), "n"].eq(A_in["n", "c", "h", "w"]),
         shapes=f"{shape_of(A_prev.shape)} → ({C}·{H}·{W})×{A_prev.shape[0]} = {shape_of(record.A.shape)}",
         operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,
         checks=[IdentityCheck(ctx.say("check.core_value", name=A.text),
@@ -33,13 +38,12 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     _, C, H, W = core.shape
     n, c, h, w = largest_index(core)
     row = c * H * W + h * W + w
-    entry = worked_sum(dA_prev.at((n, c, h, w)), Formula(f"{dA.latex}_{{{row},{n}}}", f"{dA.text}[{row},{n}]"),
+    entry = worked_sum(dA_prev[n, c, h, w], dA[row, n],
                        record.dA[row:row + 1, n:n + 1], core[n, c, h, w])
     return [Step(
         section="backward", title=ctx.say("title.flatten_backward", layer=l, name=dA_prev.text),
         explanation=[ctx.say("backward.flatten.why")],
-        formula_latex=rf"{dA_prev.latex}_{{n,c,h,w}} = {dA.latex}_{{c H W + h W + w,\; n}}",
-        formula_text=f"{dA_prev.text}[n,c,h,w] = {dA.text}[c·{H}·{W} + h·{W} + w, n]",
+        formula=dA_prev["n", "c", "h", "w"].eq(dA[row_of(H, W), "n"]),
         shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
         operands=[dA.tensor(record.dA)], result=ctx.input_gradient_result(record), target=dA_prev.name,
         layer=l, worked=[entry],

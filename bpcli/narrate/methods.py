@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpcli.core.network import LayerRecord
+from bpcli.narrate.expr import (D, DIAG, DJ, G, G_PRIME, IDENTITY, ONE, ONES_M, TR, VEC, Expr, J, Sub, as_expr, atom,
+                                hadamard, kron, m, partial, sum_over)
 from bpcli.narrate.model import Formula, IdentityCheck, NamedTensor
-from bpcli.narrate.notation import derived, shape_of, symbol
+from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
 
 #: the seed of the random direction E in which the trace identities are evaluated
 DIRECTION_SEED = 0
@@ -28,6 +30,11 @@ KRON_MAX_SIDE = 24
 CORNER = 4
 
 METHOD_NAMES = ("chain", "trace", "kron", "shapes")
+
+#: text 003's scalar neuron, z = w·a + b, differentiated before the shapes are fitted
+SCALAR_A, SCALAR_B, SCALAR_W, SCALAR_Z = atom("a"), atom("b"), atom("w"), atom("z")
+NEURON = SCALAR_Z.eq(SCALAR_W * SCALAR_A + SCALAR_B)
+IDENTITY_M = Sub(IDENTITY, m)
 
 
 @dataclass
@@ -47,11 +54,15 @@ class DenseParts:
     A_prev: np.ndarray
     G: np.ndarray
 
-    def tex(self, base: str, layer_offset: int = 0) -> str:
-        return symbol(base, self.l + layer_offset).latex
+    def sym(self, base: str, layer_offset: int = 0) -> Symbol:
+        return symbol(base, self.l + layer_offset)
 
     def txt(self, base: str, layer_offset: int = 0) -> str:
-        return symbol(base, self.l + layer_offset).text
+        return self.sym(base, layer_offset).text
+
+    def gradient(self) -> Expr:
+        """∂J/∂Z⁽ˡ⁾ written small, as it stands inside a line of matrix algebra."""
+        return partial(J, self.sym("Z"), small=True)
 
 
 def _direction(shape: tuple[int, ...]) -> np.ndarray:
@@ -78,22 +89,17 @@ class Chain:
         A, Z = symbol("A", l), symbol("Z", l)
         return Derivation(
             [ctx.say("chain.activation")],
-            [Formula(rf"\frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}} = \frac{{\partial J}}{{\partial {A.latex}_{{ij}}}}"
-                     rf"\,\frac{{\partial {A.latex}_{{ij}}}}{{\partial {Z.latex}_{{ij}}}} = d{A.latex}_{{ij}}\, g'({Z.latex}_{{ij}})",
-                     f"∂J/∂{Z.text}[i,j] = ∂J/∂{A.text}[i,j] · ∂{A.text}[i,j]/∂{Z.text}[i,j] = d{A.text}[i,j] · g′({Z.text}[i,j])")])
+            [partial(J, Z["i", "j"]).eq(partial(J, A["i", "j"]) * partial(A["i", "j"], Z["i", "j"]), symbol("dA", l)["i", "j"] * G_PRIME(Z["i", "j"]))])
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
         dZ, dW, A = symbol("dZ", l), symbol("dW", l), symbol("A", l - 1)
-        Z = symbol("Z", l)
+        Z, W = symbol("Z", l), symbol("W", l)
         entrywise = np.einsum("ij,kj->ik", parts.G, parts.A_prev)
         return Derivation(
             [ctx.say("chain.weight")],
-            [Formula(rf"{dW.latex}_{{ik}} = \sum_{{j}} \frac{{\partial J}}{{\partial {Z.latex}_{{ij}}}}"
-                     rf"\frac{{\partial {Z.latex}_{{ij}}}}{{\partial W^{{({l})}}_{{ik}}}} = \sum_{{j}} {dZ.latex}_{{ij}}\,{A.latex}_{{kj}}"
-                     rf" = ({dZ.latex} {{{A.latex}}}^\top)_{{ik}}",
-                     f"{dW.text}[i,k] = Σⱼ ∂J/∂{Z.text}[i,j] · ∂{Z.text}[i,j]/∂{symbol('W', l).text}[i,k]"
-                     f" = Σⱼ {dZ.text}[i,j]·{A.text}[k,j] = ({dZ.text} {A.text}ᵀ)[i,k]")],
+            [dW["i", "k"].eq(sum_over("j", partial(J, Z["i", "j"]) * partial(Z["i", "j"], W["i", "k"])), sum_over("j", dZ["i", "j"] * A["k", "j"]),
+                         (dZ @ A.T)["i", "k"])],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{dZ.text} {A.text}ᵀ"), entrywise, parts.G @ parts.A_prev.T)])
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
@@ -102,9 +108,7 @@ class Chain:
         loop = parts.G.sum(axis=1, keepdims=True)
         return Derivation(
             [ctx.say("chain.bias")],
-            [Formula(rf"{db.latex}_{{i}} = \sum_{{j}} {dZ.latex}_{{ij}} \frac{{\partial Z^{{({l})}}_{{ij}}}}{{\partial b^{{({l})}}_i}}"
-                     rf" = \sum_{{j}} {dZ.latex}_{{ij}}",
-                     f"{db.text}[i] = Σⱼ {dZ.text}[i,j] · ∂{symbol('Z', l).text}[i,j]/∂{symbol('b', l).text}[i] = Σⱼ {dZ.text}[i,j]")],
+            [db["i"].eq(sum_over("j", dZ["i", "j"] * partial(symbol("Z", l)["i", "j"], symbol("b", l)["i"])), sum_over("j", dZ["i", "j"]))],
             [IdentityCheck(ctx.say("check.row_sums", name=dZ.text), loop, parts.G @ np.ones((parts.G.shape[1], 1)))])
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
@@ -113,9 +117,8 @@ class Chain:
         entrywise = np.einsum("ik,ij->kj", parts.W, parts.G)
         return Derivation(
             [ctx.say("chain.input")],
-            [Formula(rf"{dA.latex}_{{kj}} = \sum_{{i}} {dZ.latex}_{{ij}} \frac{{\partial Z^{{({l})}}_{{ij}}}}{{\partial A^{{({l - 1})}}_{{kj}}}}"
-                     rf" = \sum_{{i}} {W.latex}_{{ik}}\,{dZ.latex}_{{ij}} = ({{{W.latex}}}^\top {dZ.latex})_{{kj}}",
-                     f"{dA.text}[k,j] = Σᵢ {dZ.text}[i,j] · {W.text}[i,k] = ({W.text}ᵀ {dZ.text})[k,j]")],
+            [dA["k", "j"].eq(sum_over("i", dZ["i", "j"] * partial(symbol("Z", l)["i", "j"], symbol("A", l - 1)["k", "j"])),
+                         sum_over("i", W["i", "k"] * dZ["i", "j"]), (W.T @ dZ)["k", "j"])],
             [IdentityCheck(ctx.say("check.index_sum", matrix=f"{W.text}ᵀ {dZ.text}"), entrywise, parts.W.T @ parts.G)])
 
 
@@ -127,54 +130,40 @@ class Trace:
     def activation(self, ctx, record: LayerRecord, g_prime: np.ndarray) -> Derivation:
         l = record.layer.index
         A, Z = symbol("A", l), symbol("Z", l)
+        gradient = partial(J, A, small=True)
         E = _direction(record.Z.shape)
         return Derivation(
             [ctx.say("trace.activation")],
-            [Formula(rf"\mathrm{{d}}J = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top \mathrm{{d}}({A.latex})\big)"
-                     rf" = \mathrm{{tr}}\big(\tfrac{{\partial J}}{{\partial {A.latex}}}^\top (g'({Z.latex}) \odot \mathrm{{d}}({Z.latex}))\big)"
-                     rf" = \mathrm{{tr}}\big((\tfrac{{\partial J}}{{\partial {A.latex}}} \odot g'({Z.latex}))^\top \mathrm{{d}}({Z.latex})\big)",
-                     f"dJ = tr((∂J/∂{A.text})ᵀ d({A.text})) = tr((∂J/∂{A.text})ᵀ (g′({Z.text}) ⊙ d({Z.text})))"
-                     f" = tr((∂J/∂{A.text} ⊙ g′({Z.text}))ᵀ d({Z.text}))")],
+            [DJ.eq(TR(gradient.T @ D(A)), TR(gradient.T @ hadamard(G_PRIME(Z), D(Z))),
+                   TR(hadamard(gradient, G_PRIME(Z)).T @ D(Z)))],
             [IdentityCheck(ctx.say("check.trace_hadamard", dA=symbol("dA", l).text),
                            _trace_inner(record.dA, g_prime * E), _trace_inner(record.dA * g_prime, E))])
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
-        l = parts.l
-        G, A, W = f"\\tfrac{{\\partial J}}{{\\partial {parts.tex('Z')}}}", parts.tex("A", -1), parts.tex("W")
-        Gt, At, Wt = f"∂J/∂{parts.txt('Z')}", parts.txt("A", -1), parts.txt("W")
+        G, A, W = parts.gradient(), parts.sym("A", -1), parts.sym("W")
         E = _direction(parts.W.shape)
         return Derivation(
             [ctx.say("trace.weight")],
-            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = \mathrm{{d}}({W})\,{A} \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}({W})\,{A}\big)"
-                     rf" = \mathrm{{tr}}\big({A}\,{{{G}}}^\top \mathrm{{d}}({W})\big) = \mathrm{{tr}}\big(({G}\,{{{A}}}^\top)^\top \mathrm{{d}}({W})\big)",
-                     f"d({parts.txt('Z')}) = d({Wt}) {At}  ⇒  dJ = tr(({Gt})ᵀ d({Wt}) {At}) = tr({At} ({Gt})ᵀ d({Wt})) = tr(({Gt} {At}ᵀ)ᵀ d({Wt}))")],
+            [D(parts.sym("Z")).eq(D(W) @ A).implies(DJ).eq(TR(G.T @ D(W) @ A), TR(A @ G.T @ D(W)), TR((G @ A.T).T @ D(W)))],
             [IdentityCheck(ctx.say("check.trace_cyclic"),
                            _trace_inner(parts.G, E @ parts.A_prev), _trace_inner(parts.G @ parts.A_prev.T, E))])
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
-        l = parts.l
-        G, b = f"\\tfrac{{\\partial J}}{{\\partial {parts.tex('Z')}}}", parts.tex("b")
-        Gt, bt = f"∂J/∂{parts.txt('Z')}", parts.txt("b")
+        G, b = parts.gradient(), parts.sym("b")
         e = _direction((parts.G.shape[0], 1))
         ones = np.ones((parts.G.shape[1], 1))
         return Derivation(
             [ctx.say("trace.bias")],
-            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = \mathrm{{d}}({b})\,\mathbf{{1}}^\top \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top \mathrm{{d}}({b})\,\mathbf{{1}}^\top\big)"
-                     rf" = \mathrm{{tr}}\big(({G}\,\mathbf{{1}})^\top \mathrm{{d}}({b})\big)",
-                     f"d({parts.txt('Z')}) = d({bt}) 1ᵀ  ⇒  dJ = tr(({Gt})ᵀ d({bt}) 1ᵀ) = tr(({Gt} 1)ᵀ d({bt}))")],
+            [D(parts.sym("Z")).eq(D(b) @ ONE.T).implies(DJ).eq(TR(G.T @ D(b) @ ONE.T), TR((G @ ONE).T @ D(b)))],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, e @ ones.T),
                            _trace_inner(parts.G @ ones, e))])
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
-        l = parts.l
-        G, A, W = f"\\tfrac{{\\partial J}}{{\\partial {parts.tex('Z')}}}", parts.tex("A", -1), parts.tex("W")
-        Gt, At, Wt = f"∂J/∂{parts.txt('Z')}", parts.txt("A", -1), parts.txt("W")
+        G, A, W = parts.gradient(), parts.sym("A", -1), parts.sym("W")
         E = _direction(parts.A_prev.shape)
         return Derivation(
             [ctx.say("trace.input")],
-            [Formula(rf"\mathrm{{d}}(Z^{{({l})}}) = {W}\,\mathrm{{d}}({A}) \;\Rightarrow\; \mathrm{{d}}J = \mathrm{{tr}}\big({{{G}}}^\top {W}\,\mathrm{{d}}({A})\big)"
-                     rf" = \mathrm{{tr}}\big(({{{W}}}^\top {G})^\top \mathrm{{d}}({A})\big)",
-                     f"d({parts.txt('Z')}) = {Wt} d({At})  ⇒  dJ = tr(({Gt})ᵀ {Wt} d({At})) = tr(({Wt}ᵀ {Gt})ᵀ d({At}))")],
+            [D(parts.sym("Z")).eq(W @ D(A)).implies(DJ).eq(TR(G.T @ W @ D(A)), TR((W.T @ G).T @ D(A)))],
             [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, parts.W @ E),
                            _trace_inner(parts.W.T @ parts.G, E))])
 
@@ -196,10 +185,8 @@ class Kron:
         g_vec, dA_vec = g_prime.reshape(-1)[:CORNER ** 2], dA.reshape(-1)[:CORNER ** 2]
         return Derivation(
             [ctx.say("kron.activation")],
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({A.latex})) = \operatorname{{diag}}(\operatorname{{vec}} g'({Z.latex}))\,"
-                     rf"\operatorname{{vec}}(\mathrm{{d}}({Z.latex})) \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
-                     rf" = \operatorname{{diag}}(\operatorname{{vec}} g'({Z.latex}))\,\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}}",
-                     f"vec(d({A.text})) = diag(vec g′({Z.text})) vec(d({Z.text}))  ⇒  vec ∂J/∂{Z.text} = diag(vec g′({Z.text})) vec ∂J/∂{A.text}")],
+            [VEC(D(A)).eq(DIAG(VEC(G_PRIME(Z))) @ VEC(D(Z))).implies(
+                VEC(partial(J, Z, small=True)).eq(DIAG(VEC(G_PRIME(Z))) @ VEC(partial(J, A, small=True))))],
             [IdentityCheck(ctx.say("check.kron_diag", dA=symbol("dA", l).text), np.diag(g_vec) @ dA_vec, (g_prime * dA).reshape(-1)[:CORNER ** 2])])
 
     def _jacobian_check(self, left_factor: np.ndarray, vec_G: np.ndarray, expected: np.ndarray,
@@ -209,6 +196,7 @@ class Kron:
     def weight(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
         W, A, Z = symbol("W", l), symbol("A", l - 1), symbol("Z", l)
+        GW, GZ = partial(J, W, small=True), partial(J, Z, small=True)
         n, m = parts.G.shape
         n_prev = parts.A_prev.shape[0]
         small = n * m <= KRON_MAX_SIDE and n * n_prev <= KRON_MAX_SIDE
@@ -217,18 +205,14 @@ class Kron:
         sentences = [ctx.say("kron.weight")]
         operands = []
         if small:
-            operands.append(derived(f"kron{l}", rf"{{{A.latex}}}^\top \otimes I_{{{n}}}", f"{A.text}ᵀ ⊗ I{n}").tensor(jacobian))
+            operands.append(derived(f"kron{l}", kron(A.T, Sub(IDENTITY, as_expr(n)))).tensor(jacobian))
             sentences.append(ctx.say("kron.jacobian_shown", rows=n * m, cols=n * n_prev))
         else:
             sentences.append(ctx.say("kron.jacobian_skipped", rows=n * m, cols=n * n_prev, corner=CORNER))
         return Derivation(
             sentences,
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({Z.latex})) = \operatorname{{vec}}(I\,\mathrm{{d}}({W.latex})\,{A.latex})"
-                     rf" = ({{{A.latex}}}^\top \otimes I)\operatorname{{vec}}(\mathrm{{d}}({W.latex}))",
-                     f"vec(d({Z.text})) = vec(I d({W.text}) {A.text}) = ({A.text}ᵀ ⊗ I) vec(d({W.text}))"),
-             Formula(rf"\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {W.latex}}} = ({{{A.latex}}}^\top \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
-                     rf" = ({A.latex} \otimes I)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}} = \operatorname{{vec}}\big(\tfrac{{\partial J}}{{\partial {Z.latex}}} {{{A.latex}}}^\top\big)",
-                     f"vec ∂J/∂{W.text} = ({A.text}ᵀ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ({A.text} ⊗ I) vec ∂J/∂{Z.text} = vec(∂J/∂{Z.text} {A.text}ᵀ)")],
+            [VEC(D(Z)).eq(VEC(IDENTITY @ D(W) @ A), kron(A.T, IDENTITY) @ VEC(D(W))),
+             VEC(GW).eq(kron(A.T, IDENTITY).T @ VEC(GZ), kron(A, IDENTITY) @ VEC(GZ), VEC(GZ @ A.T))],
             [self._jacobian_check(jacobian.T, _vec(G_used), G_used @ A_used.T,
                                  ctx.say("check.kron_weight", A=A.text, dZ=symbol("dZ", l).text))],
             operands)
@@ -236,15 +220,14 @@ class Kron:
     def bias(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
         b, Z = symbol("b", l), symbol("Z", l)
+        GB, GZ = partial(J, b, small=True), partial(J, Z, small=True)
         G_used = parts.G if parts.G.size <= KRON_MAX_SIDE ** 2 else _corner(parts.G)
         n, m = G_used.shape
         ones_kron = np.kron(np.ones((m, 1)), np.eye(n))
         return Derivation(
             [ctx.say("kron.bias")],
-            [Formula(rf"\operatorname{{vec}}(\mathrm{{d}}({b.latex})\,\mathbf{{1}}_m^\top) = (\mathbf{{1}}_m \otimes I)\,\mathrm{{d}}({b.latex})"
-                     rf" \;\Rightarrow\; \tfrac{{\partial J}}{{\partial {b.latex}}} = (\mathbf{{1}}_m \otimes I)^\top \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}"
-                     rf" = \tfrac{{\partial J}}{{\partial {Z.latex}}}\,\mathbf{{1}}_m",
-                     f"vec(d({b.text}) 1ₘᵀ) = (1ₘ ⊗ I) d({b.text})  ⇒  ∂J/∂{b.text} = (1ₘ ⊗ I)ᵀ vec ∂J/∂{Z.text} = ∂J/∂{Z.text} 1ₘ")],
+            [VEC(D(b) @ ONES_M.T).eq(kron(ONES_M, IDENTITY) @ D(b)).implies(GB).eq(
+                kron(ONES_M, IDENTITY).T @ VEC(GZ), GZ @ ONES_M)],
             [self._jacobian_check(ones_kron.T, _vec(G_used), G_used @ np.ones((m, 1)),
                                  ctx.say("check.kron_bias", dZ=symbol("dZ", l).text))])
 
@@ -258,9 +241,8 @@ class Kron:
         block = np.kron(np.eye(m), W_used.T)
         return Derivation(
             [ctx.say("kron.input")],
-            [Formula(rf"\operatorname{{vec}}({W.latex}\,\mathrm{{d}}({A.latex})\,I) = (I_m \otimes {W.latex})\operatorname{{vec}}(\mathrm{{d}}({A.latex}))"
-                     rf" \;\Rightarrow\; \operatorname{{vec}}\tfrac{{\partial J}}{{\partial {A.latex}}} = (I_m \otimes {{{W.latex}}}^\top)\operatorname{{vec}}\tfrac{{\partial J}}{{\partial {Z.latex}}}",
-                     f"vec({W.text} d({A.text}) I) = (Iₘ ⊗ {W.text}) vec(d({A.text}))  ⇒  vec ∂J/∂{A.text} = (Iₘ ⊗ {W.text}ᵀ) vec ∂J/∂{Z.text}")],
+            [VEC(W @ D(A) @ IDENTITY).eq(kron(IDENTITY_M, W) @ VEC(D(A))).implies(
+                VEC(partial(J, A, small=True)).eq(kron(IDENTITY_M, W.T) @ VEC(partial(J, Z, small=True))))],
             [self._jacobian_check(block, _vec(G_used), W_used.T @ G_used,
                                  ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))])
 
@@ -286,12 +268,11 @@ class Shapes:
 
     def activation(self, ctx, record: LayerRecord, g_prime: np.ndarray) -> Derivation:
         l = record.layer.index
-        A, Z = symbol("A", l), symbol("Z", l)
+        a, z = SCALAR_A, SCALAR_Z
         return Derivation(
             [ctx.say("shapes.activation", shape=shape_of(record.Z.shape))],
-            [Formula(r"a = g(z) \;\Rightarrow\; \frac{\partial J}{\partial z} = \frac{\partial J}{\partial a}\, g'(z)"
-                     rf" \;\Rightarrow\; d{Z.latex} = d{A.latex} \odot g'({Z.latex})",
-                     f"a = g(z)  ⇒  ∂J/∂z = ∂J/∂a · g′(z)  ⇒  d{Z.text} = d{A.text} ⊙ g′({Z.text})")])
+            [a.eq(G(z)).implies(partial(J, z)).eq(partial(J, a) * G_PRIME(z)).implies(symbol("dZ", l)).eq(
+                hadamard(symbol("dA", l), G_PRIME(symbol("Z", l))))])
 
     def _fit(self, ctx, scalar: Formula, left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
              chosen: str, result_shape: tuple[int, ...], value: np.ndarray, elementwise: np.ndarray,
@@ -307,8 +288,7 @@ class Shapes:
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
         dZ, A = parts.txt("dZ"), parts.txt("A", -1)
-        scalar = Formula(r"z = w a + b \;\Rightarrow\; \frac{\partial J}{\partial w} = \frac{\partial J}{\partial z}\, a",
-                         "z = w·a + b  ⇒  ∂J/∂w = ∂J/∂z · a")
+        scalar = NEURON.implies(partial(J, SCALAR_W)).eq(partial(J, SCALAR_Z) * SCALAR_A)
         return self._fit(ctx, scalar, (dZ, parts.G), (A, parts.A_prev), f"{dZ} {A}ᵀ", parts.W.shape,
                          parts.G @ parts.A_prev.T, np.einsum("ij,kj->ik", parts.G, parts.A_prev), "shapes.weight",
                          parts.txt("dW"))
@@ -316,16 +296,14 @@ class Shapes:
     def bias(self, ctx, parts: DenseParts) -> Derivation:
         dZ = parts.txt("dZ")
         n, m = parts.G.shape
-        scalar = Formula(r"z = w a + b \;\Rightarrow\; \frac{\partial J}{\partial b} = \frac{\partial J}{\partial z}",
-                         "z = w·a + b  ⇒  ∂J/∂b = ∂J/∂z")
+        scalar = NEURON.implies(partial(J, SCALAR_B)).eq(partial(J, SCALAR_Z))
         ones = np.ones((m, 1))
         return self._fit(ctx, scalar, (dZ, parts.G), ("1ₘ", ones), f"{dZ} 1ₘ", (n, 1), parts.G @ ones,
                          parts.G.sum(axis=1, keepdims=True), "shapes.bias", parts.txt("db"))
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
         dZ, W = parts.txt("dZ"), parts.txt("W")
-        scalar = Formula(r"z = w a + b \;\Rightarrow\; \frac{\partial J}{\partial a} = w\, \frac{\partial J}{\partial z}",
-                         "z = w·a + b  ⇒  ∂J/∂a = w · ∂J/∂z")
+        scalar = NEURON.implies(partial(J, SCALAR_A)).eq(SCALAR_W * partial(J, SCALAR_Z))
         return self._fit(ctx, scalar, (W, parts.W), (dZ, parts.G), f"{W}ᵀ {dZ}", parts.A_prev.shape,
                          parts.W.T @ parts.G, np.einsum("ik,ij->kj", parts.W, parts.G), "shapes.input",
                          parts.txt("dA", -1))

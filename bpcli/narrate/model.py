@@ -12,17 +12,13 @@ from typing import Literal
 import numpy as np
 
 from bpcli.formatting import format_number, shape_text
+from bpcli.narrate.expr import Dot, Expr, MoreTerms, Number, Relation
 
 Section = Literal["network", "forward", "backward", "check"]
 
-
-@dataclass
-class Formula:
-    """One equation (or an aligned derivation) written twice: LaTeX for Markdown/HTML, Unicode for
-    the terminal. ``latex`` has no surrounding ``$$``; multi-line derivations use ``aligned``."""
-
-    latex: str
-    text: str
+#: A formula is one expression tree (``narrate.expr``): ``.latex`` for Markdown/HTML (without
+#: ``$$``), ``.text`` for the terminal, both printed from the same tree.
+Formula = Expr
 
 
 @dataclass
@@ -65,32 +61,37 @@ class WorkedEntry:
     def ok(self) -> bool:
         return bool(np.isclose(self.value, self.expected, rtol=1e-9, atol=1e-12))
 
-    def _terms(self, precision: int, times: str, open_: str, close: str, terms_word: str) -> str:
-        def factor(x: float) -> str:
-            text = format_number(x, precision)
-            return f"{open_}{text}{close}" if text.startswith("-") else text
-
-        shown = [times.join(factor(x) for x in term) for term in self.terms]
-        if self.total_terms > len(self.terms):
-            shown.append(f"… ({self.total_terms} {terms_word})" if times == "·" else
-                         rf"\cdots\ ({self.total_terms}\ \text{{{terms_word}}})")
-        return " + ".join(shown) if shown else "0"
-
     @property
     def single(self) -> bool:
         """One term of one factor (a reshape, a one-sample sum): its numbers would only repeat
         the value, so they are not written out."""
         return self.total_terms == 1 and len(self.terms) == 1 and len(self.terms[0]) == 1
 
+    def formula(self, precision: int = 4, terms_word: str = "terms") -> Formula:
+        """label = symbolic = (0.1)·0.2 + … = 0.0345, the numbers with ``precision`` decimals;
+        ``terms_word`` names the count of terms left out, in the narration's language
+        (``Labels.terms``)."""
+        sides = [self.label, self.symbolic]
+        if not self.single:
+            shown: list[Expr] = []
+            for term in self.terms:
+                factors = tuple(Number(x, precision, parenthesised=True) for x in term)
+                shown.append(factors[0] if len(factors) == 1 else Dot(factors))
+            if self.total_terms > len(self.terms):
+                shown.append(MoreTerms(self.total_terms, terms_word))
+            total = shown[0] if shown else Number(0)
+            for term in shown[1:]:
+                total = total + term
+            sides.append(total)
+        sides.append(Number(self.value, precision))
+        return Relation(tuple(sides), ("=",) * (len(sides) - 1))
+
     def as_text(self, precision: int = 4, terms_word: str = "terms") -> str:
-        """'dW⁽²⁾[0,1] = Σⱼ … = (0.1)·0.2 + … = 0.0345'; ``terms_word`` names the count of terms
-        left out, in the narration's language (``Labels.terms``)."""
-        terms = "" if self.single else f"{self._terms(precision, '·', '(', ')', terms_word)} = "
-        return f"{self.label.text} = {self.symbolic.text} = {terms}{format_number(self.value, precision)}"
+        """'dW⁽²⁾[0,1] = Σⱼ … = (0.1)·0.2 + … = 0.0345'."""
+        return self.formula(precision, terms_word).text
 
     def as_latex(self, precision: int = 4, terms_word: str = "terms") -> str:
-        terms = "" if self.single else self._terms(precision, r" \cdot ", "(", ")", terms_word) + " = "
-        return rf"{self.label.latex} = {self.symbolic.latex} = {terms}{format_number(self.value, precision)}"
+        return self.formula(precision, terms_word).latex
 
 
 @dataclass
@@ -147,8 +148,7 @@ class Step:
     section: Section
     title: str
     explanation: list[str]
-    formula_latex: str = ""
-    formula_text: str = ""
+    formula: Formula | None = None
     shapes: str = ""
     operands: list[NamedTensor] = field(default_factory=list)
     result: NamedTensor | None = None
@@ -161,8 +161,12 @@ class Step:
     table: TableData | None = None
 
     @property
-    def formula(self) -> Formula:
-        return Formula(self.formula_latex, self.formula_text)
+    def formula_latex(self) -> str:
+        return self.formula.latex if self.formula is not None else ""
+
+    @property
+    def formula_text(self) -> str:
+        return self.formula.text if self.formula is not None else ""
 
     def operands_to_show(self, previous: "Step | None") -> list[NamedTensor]:
         """The operands minus the one the previous step just showed as its result (A = g(Z)
@@ -215,7 +219,7 @@ class Labels:
 class Explanation:
     """The whole worked solution: the network summary, the conventions line and the steps.
 
-    In a notebook it renders itself (Markdown or HTML)."""
+    Plain data; ``bpcli.notebook`` gives it its notebook display (Markdown or HTML)."""
 
     title: str
     lang: str
@@ -244,13 +248,3 @@ class Explanation:
             if step.target == target:
                 return step
         raise KeyError(target)
-
-    def _repr_markdown_(self) -> str:
-        from bpcli.render.markdown import render_explanation
-
-        return render_explanation(self)
-
-    def _repr_html_(self) -> str:
-        from bpcli.render.html import render_explanation
-
-        return render_explanation(self, standalone=False)

@@ -1,5 +1,6 @@
 """Symbols of the notation (CONVENTIONS.md): W⁽ˡ⁾ in Unicode, W^{(l)} in LaTeX, 'W2' as grading
-names it. A⁽⁰⁾ is written X and its gradient dX, as the texts do."""
+names it. A⁽⁰⁾ is written X and its gradient dX, as the texts do. A symbol is an expression
+(``narrate.expr``), so formulas are built from symbols directly: ``Z.eq(W @ A + b)``."""
 
 from __future__ import annotations
 
@@ -7,45 +8,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpcli.narrate.model import NamedTensor
 from bpcli.formatting import shape_text
+from bpcli.narrate.expr import Atom, Expr, as_expr, superscript
+from bpcli.narrate.model import NamedTensor
 
-_SUPERSCRIPT = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
 
-
-@dataclass(frozen=True)
-class Symbol:
+@dataclass(frozen=True, eq=False)
+class Symbol(Atom):
     """A tensor's three names: ``name`` ('dW2'), ``latex`` ('dW^{(2)}'), ``text`` ('dW⁽²⁾')."""
 
-    name: str
-    latex: str
-    text: str
+    name: str = ""
 
     def tensor(self, value: np.ndarray) -> NamedTensor:
         return NamedTensor(self.name, self.latex, self.text, value)
-
-    def at(self, index: tuple[int, ...]) -> tuple[str, str]:
-        """(latex, text) of one entry: 'dW^{(2)}_{0,1}', 'dW⁽²⁾[0,1]'."""
-        inner = ",".join(str(i) for i in index)
-        return f"{self.latex}_{{{inner}}}", f"{self.text}[{inner}]"
 
 
 def symbol(base: str, layer: int) -> Symbol:
     """``symbol('dW', 2)`` → dW2 / dW^{(2)} / dW⁽²⁾; layer 0 of A and dA is X and dX."""
     if layer == 0 and base in ("A", "dA"):
         name = "X" if base == "A" else "dX"
-        return Symbol(name, name, name)
-    return Symbol(f"{base}{layer}", f"{base}^{{({layer})}}", f"{base}{f'({layer})'.translate(_SUPERSCRIPT)}")
+        return Symbol(name, name, name=name)
+    return Symbol(f"{base}^{{({layer})}}", base + superscript(f"({layer})"), name=f"{base}{layer}")
 
 
 def plain(name: str, latex: str | None = None) -> Symbol:
     """A symbol without a layer index: 'Y', 'J', 'm'."""
-    return Symbol(name, latex or name, name)
+    return Symbol(latex or name, name, name=name)
 
 
-def derived(name: str, latex: str, text: str) -> Symbol:
-    """An auxiliary tensor that grading does not name, such as g′(Z⁽¹⁾) or ROT180(W⁽¹⁾)."""
-    return Symbol(name, latex, text)
+def derived(name: str, formula: Expr) -> Symbol:
+    """An auxiliary tensor that grading does not name, such as g′(Z⁽¹⁾) or ROT180(W⁽¹⁾), written
+    by its formula."""
+    return Symbol(formula.latex, formula.text, name=name)
 
 
 def shape_of(shape: tuple[int, ...]) -> str:
@@ -53,9 +47,9 @@ def shape_of(shape: tuple[int, ...]) -> str:
     return shape_text(shape) if shape else ""
 
 
-def offset(stride: int, var: str, shift: str) -> str:
+def offset(stride: int, var: str, shift: str) -> Expr:
     """A window's index along one axis: 'y+i', '2y+i' (the stride as a number, 1 left out)."""
-    return f"{var}+{shift}" if stride == 1 else f"{stride}{var}+{shift}"
+    return as_expr(f"{var}+{shift}" if stride == 1 else f"{stride}{var}+{shift}")
 
 
 def matmul_shapes(left: tuple[int, ...], right: tuple[int, ...], result: tuple[int, ...]) -> str:

@@ -4,69 +4,77 @@ softmax_ce the derivation of dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m (text 002), chec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from bpcli.core import activations
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord
+from bpcli.narrate.activation import SIGMA
 from bpcli.narrate.context import Context
+from bpcli.narrate.expr import (LOG, J, Aside, Expr, Scaled, Sub, Y, alongside, atom, brackets, continued, frac,
+                                hadamard, m, partial, sum_over)
 from bpcli.narrate.model import Formula, IdentityCheck, Step
 from bpcli.narrate.notation import plain, shape_of, symbol
 
 
 @dataclass(frozen=True)
 class LossFormulas:
-    """J and ∂J/∂A for one loss; {a} is the output symbol A⁽ᴸ⁾."""
+    """J and dA⁽ᴸ⁾ = ∂J/∂A⁽ᴸ⁾ for one loss, as formulas of the output A⁽ᴸ⁾ and its gradient dA⁽ᴸ⁾."""
 
-    value_latex: str
-    value_text: str
-    gradient_latex: str
-    gradient_text: str
+    value: Callable[[Expr], Expr]
+    gradient: Callable[[Expr, Expr], Expr]
+
+
+def _entries(a: Expr) -> tuple[Expr, Expr]:
+    return a["i", "j"], Y["i", "j"]
+
+
+def _bce(a: Expr) -> Expr:
+    a_ij, y_ij = _entries(a)
+    return J.eq(-(frac(1, m) @ sum_over(("i", "j"), brackets(y_ij @ LOG(a_ij) + (1 - y_ij) @ LOG(1 - a_ij)))))
 
 
 LOSSES = {
-    "bce": LossFormulas(
-        r"J = -\frac{{1}}{{m}} \sum_{{i,j}} \big[ Y_{{ij}} \log {a}_{{ij}} + (1 - Y_{{ij}}) \log(1 - {a}_{{ij}}) \big]",
-        "J = −(1/m) Σᵢⱼ [ Y log {a} + (1 − Y) log(1 − {a}) ]",
-        r"d{a} = \frac{{1}}{{m}} \Big( -\frac{{Y}}{{{a}}} + \frac{{1 - Y}}{{1 - {a}}} \Big)",
-        "d{a} = (1/m) ( −Y/{a} + (1 − Y)/(1 − {a}) )"),
+    "bce": LossFormulas(_bce, lambda a, da: da.eq(frac(1, m) @ (-frac(Y, a) + frac(1 - Y, 1 - a)))),
     "softmax_ce": LossFormulas(
-        r"J = -\frac{{1}}{{m}} \sum_{{i,j}} Y_{{ij}} \log {a}_{{ij}}", "J = −(1/m) Σᵢⱼ Y log {a}",
-        r"d{a} = -\frac{{Y}}{{m\,{a}}}", "d{a} = −Y / (m {a})"),
+        lambda a: J.eq(-(frac(1, m) @ sum_over(("i", "j"), Y["i", "j"] @ LOG(a["i", "j"])))),
+        lambda a, da: da.eq(-frac(Y, m @ a))),
     "mse": LossFormulas(
-        r"J = \frac{{1}}{{2m}} \sum_{{i,j}} ({a}_{{ij}} - Y_{{ij}})^2", "J = (1/(2m)) Σᵢⱼ ({a} − Y)²",
-        r"d{a} = \frac{{1}}{{m}} ({a} - Y)", "d{a} = ({a} − Y) / m"),
+        lambda a: J.eq(frac(1, Scaled(2, m)) @ sum_over(("i", "j"), (a["i", "j"] - Y["i", "j"]) ** 2)),
+        lambda a, da: da.eq(frac(a - Y, m))),
     "sse": LossFormulas(
-        r"J = \sum_{{i,j}} ({a}_{{ij}} - Y_{{ij}})^2", "J = Σᵢⱼ ({a} − Y)²",
-        r"d{a} = 2 ({a} - Y)", "d{a} = 2 ({a} − Y)"),
-}
-
-#: the derivation of dZ⁽ᴸ⁾ = (A − Y)/m, line by line, for the fused pairs ({a}, {z} placeholders)
-FUSED_DERIVATIONS = {
-    "bce": [
-        Formula(r"dZ = dA \odot \sigma'(Z) = \frac{1}{m}\Big(-\frac{Y}{A} + \frac{1-Y}{1-A}\Big) \odot A \odot (1 - A)",
-                "dZ = dA ⊙ σ′(Z) = (1/m)(−Y/A + (1 − Y)/(1 − A)) ⊙ A ⊙ (1 − A)"),
-        Formula(r"= \frac{1}{m}\big(-Y \odot (1 - A) + (1 - Y) \odot A\big) = \frac{1}{m}(-Y + Y \odot A + A - Y \odot A)",
-                "= (1/m)(−Y ⊙ (1 − A) + (1 − Y) ⊙ A) = (1/m)(−Y + Y ⊙ A + A − Y ⊙ A)"),
-        Formula(r"= \frac{1}{m}(A - Y)", "= (A − Y) / m"),
-    ],
-    "softmax_ce": [
-        Formula(r"dZ_{ij} = \sum_k dA_{kj} \frac{\partial A_{kj}}{\partial Z_{ij}}, \qquad"
-                r" \frac{\partial A_{kj}}{\partial Z_{ij}} = A_{kj}(\delta_{ki} - A_{ij})",
-                "dZ[i,j] = Σₖ dA[k,j] · ∂A[k,j]/∂Z[i,j],   ∂A[k,j]/∂Z[i,j] = A[k,j](δₖᵢ − A[i,j])"),
-        Formula(r"= \sum_k \Big(-\frac{Y_{kj}}{m A_{kj}}\Big) A_{kj}(\delta_{ki} - A_{ij})"
-                r" = \frac{1}{m}\Big(-Y_{ij} + A_{ij} \sum_k Y_{kj}\Big)",
-                "= Σₖ (−Y[k,j] / (m A[k,j])) · A[k,j](δₖᵢ − A[i,j]) = (1/m)(−Y[i,j] + A[i,j] Σₖ Y[k,j])"),
-        Formula(r"= \frac{1}{m}(A_{ij} - Y_{ij}) \quad \text{since } \textstyle\sum_k Y_{kj} = 1",
-                "= (A[i,j] − Y[i,j]) / m   since Σₖ Y[k,j] = 1"),
-    ],
+        lambda a: J.eq(sum_over(("i", "j"), (a["i", "j"] - Y["i", "j"]) ** 2)),
+        lambda a, da: da.eq(2 @ (a - Y))),
 }
 
 
-def _fill(template: str, latex: bool, L: int) -> str:
-    a = symbol("A", L)
-    return template.format(a=a.latex if latex else a.text)
+def _bce_derivation() -> list[Formula]:
+    A, Z, dA, dZ = atom("A"), atom("Z"), atom("dA"), atom("dZ")
+    return [
+        dZ.eq(hadamard(dA, SIGMA.prime()(Z)), hadamard(frac(1, m) @ (-frac(Y, A) + frac(1 - Y, 1 - A)), A, 1 - A)),
+        continued(frac(1, m) @ (-hadamard(Y, 1 - A) + hadamard(1 - Y, A)),
+                  frac(1, m) @ (-Y + hadamard(Y, A) + A - hadamard(Y, A))),
+        continued(frac(A - Y, m)),
+    ]
+
+
+def _softmax_derivation() -> list[Formula]:
+    A, Z, dA, dZ = atom("A"), atom("Z"), atom("dA"), atom("dZ")
+    delta = Sub(atom(r"\delta", "δ"), atom("ki"))
+    jacobian = partial(A["k", "j"], Z["i", "j"])
+    return [
+        alongside(dZ["i", "j"].eq(sum_over("k", dA["k", "j"] * jacobian)),
+                  jacobian.eq(A["k", "j"] @ (delta - A["i", "j"]))),
+        continued(sum_over("k", -frac(Y["k", "j"], m @ A["k", "j"]) * (A["k", "j"] @ (delta - A["i", "j"]))),
+                  frac(1, m) @ (-Y["i", "j"] + A["i", "j"] @ sum_over("k", Y["k", "j"]))),
+        Aside(continued(frac(A["i", "j"] - Y["i", "j"], m)), sum_over("k", Y["k", "j"]).eq(1), words="since"),
+    ]
+
+
+#: the derivation of dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m, line by line, for the fused pairs
+FUSED_DERIVATIONS = {"bce": _bce_derivation(), "softmax_ce": _softmax_derivation()}
 
 
 def loss_step(ctx: Context) -> Step:
@@ -74,14 +82,14 @@ def loss_step(ctx: Context) -> Step:
     last, loss = ctx.last, ctx.network.loss
     L = last.layer.index
     formulas = LOSSES[loss]
-    J = plain("J")
+    loss_value = plain("J")
     return Step(
         section="forward", title=ctx.say("title.loss", loss=loss),
         explanation=[ctx.say(f"loss.{loss}"), ctx.say("loss.value", value=f"{ctx.run.loss:.6g}")],
-        formula_latex=_fill(formulas.value_latex, True, L), formula_text=_fill(formulas.value_text, False, L),
+        formula=formulas.value(symbol("A", L)),
         shapes=ctx.say("shapes.loss", shape=shape_of(last.A.shape)),
         operands=[symbol("A", L).tensor(last.A), plain("Y").tensor(ctx.network.Y)],
-        result=J.tensor(np.asarray(ctx.run.loss)), target=J.name, layer=None)
+        result=loss_value.tensor(np.asarray(ctx.run.loss)), target=loss_value.name, layer=None)
 
 
 def output_gradient_step(ctx: Context) -> Step:
@@ -96,7 +104,7 @@ def output_gradient_step(ctx: Context) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dA_output", layer=L),
         explanation=[ctx.say(f"backward.dA_output.{loss}")],
-        formula_latex=_fill(formulas.gradient_latex, True, L), formula_text=_fill(formulas.gradient_text, False, L),
+        formula=formulas.gradient(symbol("A", L), dA),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(last.A.shape)),
         operands=[symbol("A", L).tensor(last.A), plain("Y").tensor(ctx.network.Y)],
         result=dA.tensor(last.dA), notes=notes, target=dA.name, layer=L)
@@ -128,8 +136,7 @@ def fused_output_step(ctx: Context, record: LayerRecord) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dZ_output", layer=L),
         explanation=[ctx.say(f"backward.fused.{loss}"), ctx.say("backward.fused.why")],
-        formula_latex=rf"{dZ.latex} = \frac{{1}}{{m}}\big({A.latex} - Y\big)",
-        formula_text=f"{dZ.text} = ({A.text} − Y) / m",
+        formula=dZ.eq(frac(A - Y, m)),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.A.shape)),
         operands=[A.tensor(record.A), plain("Y").tensor(ctx.network.Y)],
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=L,

@@ -13,8 +13,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.expr import SuchThat, WindowRange, atom, frac, max_over, operator, set_of, sum_over
+from bpcli.narrate.model import IdentityCheck, Step
 from bpcli.narrate.notation import offset, shape_of, symbol
+
+
+#: a window (y, x) of the output, the input entry (i, j), and the window's entries 𝒲(y, x)
+WINDOW_POSITION = atom("(y,x)")
+INPUT_POSITION = atom("(i,j)")
+WINDOW = atom(r"\mathcal{W}(y,x)", "𝒲(y,x)")
+ARGMAX = operator(r"\operatorname{argmax}", "argmax")
 
 
 def windows(A_prev: np.ndarray, size: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
@@ -61,14 +69,14 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     Ho, Wo = record.A.shape[2], record.A.shape[3]
     n, c, y, x = largest_index(record.A)
     window = A_prev[n, c, s * y:s * y + k, s * x:s * x + k]
-    op = r"\max" if kind == "maxpool" else rf"\frac{{1}}{{{k * k}}}\sum"
-    op_text = "max" if kind == "maxpool" else f"(1/{k * k}) Σ"
+    in_window = A_in["n", "c", offset(s, "y", "i"), offset(s, "x", "j")]
+    pooled = (max_over(WindowRange(k), in_window) if kind == "maxpool"
+              else frac(1, k * k) @ sum_over(WindowRange(k), in_window))
     value = window.max() if kind == "maxpool" else window.mean()
     return [Step(
         section="forward", title=ctx.say(f"title.{kind}_forward", layer=l),
         explanation=[ctx.say(f"forward.{kind}", k=k, s=s)],
-        formula_latex=rf"{A.latex}_{{n,c,y,x}} = {op}_{{0 \le i,j < {k}}} {A_in.latex}_{{n,c,\,{offset(s, 'y', 'i')},\,{offset(s, 'x', 'j')}}}",
-        formula_text=f"{A.text}[n,c,y,x] = {op_text}_(0≤i,j<{k}) {A_in.text}[n,c, {offset(s, 'y', 'i')}, {offset(s, 'x', 'j')}]",
+        formula=A["n", "c", "y", "x"].eq(pooled),
         shapes=(f"{shape_of(A_prev.shape)} → {shape_of(record.A.shape)};  ⌊({H} − {k})/{s}⌋ + 1 = {Ho},  "
                 f"⌊({W} − {k})/{s}⌋ + 1 = {Wo}"),
         operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,
@@ -101,11 +109,8 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
                    == (i - s * y, j - s * x)]
     factors = np.array([[record.dA[n, c, y, x]] + ([] if kind == "maxpool" else [1.0 / (k * k)])
                         for y, x in feeding]).reshape(len(feeding), -1)
-    windows_text = ", ".join(f"({y},{x})" for y, x in feeding) or "—"
-    scale_latex, scale_text = ("", "") if kind == "maxpool" else (rf"\tfrac{{1}}{{{k * k}}}\,", f"(1/{k * k})·")
-    entry = worked_sum(dA_prev.at((n, c, i, j)),
-                       Formula(rf"\sum_{{(y,x) \in \{{{windows_text}\}}}} {scale_latex}{dA.latex}_{{{n},{c},y,x}}",
-                               f"Σ_(y,x)∈{{{windows_text}}} {scale_text}{dA.text}[{n},{c},y,x]"),
+    share = dA[n, c, "y", "x"] if kind == "maxpool" else frac(1, k * k) * dA[n, c, "y", "x"]
+    entry = worked_sum(dA_prev[n, c, i, j], sum_over(WINDOW_POSITION.element_of(set_of(feeding)), share),
                        factors, core[n, c, i, j])
     mask_name = "mask" if kind == "maxpool" else "count"
     mask = symbol(mask_name, l).tensor(count)  # how many windows route their gradient to each element
@@ -113,17 +118,15 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     if s < k:
         explanation.append(ctx.say("backward.pool.overlap", s=s, k=k))
     if kind == "maxpool":
-        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) = \operatorname{{argmax}} \mathcal{{W}}(y,x)}}"
-                         rf" {dA.latex}_{{n,c,y,x}}")
-        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ_(y,x): (i,j) = argmax 𝒲(y,x) {dA.text}[n,c,y,x]"
+        routed_here = SuchThat(WINDOW_POSITION, INPUT_POSITION.eq(ARGMAX(WINDOW)))
+        gathered = sum_over(routed_here, dA["n", "c", "y", "x"])
     else:
-        formula_latex = (rf"{dA_prev.latex}_{{n,c,i,j}} = \sum_{{(y,x):\ (i,j) \in \mathcal{{W}}(y,x)}}"
-                         rf" \frac{{1}}{{{k * k}}}\, {dA.latex}_{{n,c,y,x}}")
-        formula_text = f"{dA_prev.text}[n,c,i,j] = Σ_(y,x): (i,j) ∈ 𝒲(y,x) {dA.text}[n,c,y,x] / {k * k}"
+        covering = SuchThat(WINDOW_POSITION, INPUT_POSITION.element_of(WINDOW))
+        gathered = sum_over(covering, frac(1, k * k) * dA["n", "c", "y", "x"])
     notes = [ctx.say("note.tied_max")] if kind == "maxpool" and getattr(record.cache, "tied_windows", 0) else []
     return [Step(
         section="backward", title=ctx.say(f"title.{kind}_backward", layer=l, name=dA_prev.text),
-        explanation=explanation, formula_latex=formula_latex, formula_text=formula_text,
+        explanation=explanation, formula=dA_prev["n", "c", "i", "j"].eq(gathered),
         shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
         operands=[symbol("A", l - 1).tensor(A_prev), mask, dA.tensor(record.dA)],
         result=ctx.input_gradient_result(record), notes=notes, target=dA_prev.name, layer=l, worked=[entry],

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, TableData
+from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
+from bpcli.render.page import render_page
 
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 
@@ -69,44 +70,59 @@ def data_table(data: TableData) -> str:
     return f'<table class="data"><tr>{head}</tr>{body}</table>'
 
 
-def render_step(step: Step, explanation: Explanation, previous: Step | None = None, precision: int = 4) -> str:
-    labels = explanation.labels
-    parts = [f"<h3>{escape(step.title)}</h3>", "<p>" + escape(labels.paragraph(step.explanation)) + "</p>"]
-    if step.formula_latex:
-        parts.append(_math(step.formula))
-    if step.derivation:
-        parts.append(f"<p><strong>{escape(labels.tag(labels.derivation))}</strong></p>")
-        parts += [_math(line) for line in step.derivation]
-    if step.shapes:
-        parts.append(f"<p><strong>{escape(labels.tag(labels.shapes))}</strong> {escape(step.shapes)}</p>")
-    if step.table is not None:
-        parts.append(data_table(step.table))
-    operands = step.operands_to_show(previous)
-    if operands:
-        parts.append('<div class="tensors">' + "".join(matrix_html(t, precision) for t in operands) + "</div>")
-    if step.result is not None and step.result.value.ndim > 0:
-        parts.append(f"<p><strong>{escape(labels.tag(labels.result))}</strong></p>" + matrix_html(step.result, precision))
-    for entry in step.worked:
-        parts.append(f"<p><strong>{escape(labels.tag(labels.worked))}</strong> {'✓' if entry.ok else '✗'}</p>")
-        parts.append(_math(Formula(entry.as_latex(precision, labels.terms), entry.as_text(precision, labels.terms))))
-    if step.checks:
-        items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>'
-                        for c in step.checks)
-        parts.append(f"<p><strong>{escape(labels.tag(labels.checks))}</strong></p><ul>{items}</ul>")
-    parts += [f'<div class="note"><strong>{escape(labels.tag(labels.notes))}</strong> {escape(note)}</div>' for note in step.notes]
-    anchor = f' id="{escape(step.target)}"' if step.target else ""
-    return f'<section class="step"{anchor}>' + "\n".join(parts) + "</section>"
+class HtmlPage:
+    """``PageBackend`` for HTML: every text escaped, formulas in Unicode with their LaTeX kept
+    for KaTeX, each step a ``<section>`` anchored at its target."""
+
+    def heading(self, level: int, text: str) -> str:
+        return f"<h{level}>{escape(text)}</h{level}>"
+
+    def paragraph(self, text: str) -> str:
+        return f"<p>{escape(text)}</p>"
+
+    def labelled(self, label: str, text: str) -> str:
+        return f"<p><strong>{escape(label)}</strong> {escape(text)}</p>"
+
+    def _label(self, label: str) -> str:
+        return f"<p><strong>{escape(label)}</strong></p>"
+
+    def formula(self, formula: Formula) -> str:
+        return _math(formula)
+
+    def derivation(self, label: str, lines: list[Formula]) -> list[str]:
+        return [self._label(label)] + [_math(line) for line in lines]
+
+    def table(self, data: TableData) -> str:
+        return data_table(data)
+
+    def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
+        # the tensors' captions name them; no label needed
+        return ['<div class="tensors">' + "".join(matrix_html(t, precision) for t in tensors) + "</div>"]
+
+    def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]:
+        return [self._label(label) + matrix_html(tensor, precision)]
+
+    def worked(self, label: str, mark: str, formula: Formula) -> list[str]:
+        return [f"<p><strong>{escape(label)}</strong> {mark}</p>", _math(formula)]
+
+    def checks(self, label: str, checks: list[IdentityCheck], precision: int) -> str:
+        items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>' for c in checks)
+        return f"{self._label(label)}<ul>{items}</ul>"
+
+    def note(self, label: str, text: str) -> str:
+        return f'<div class="note"><strong>{escape(label)}</strong> {escape(text)}</div>'
+
+    def step(self, step: Step, parts: list[str]) -> str:
+        anchor = f' id="{escape(step.target)}"' if step.target else ""
+        return f'<section class="step"{anchor}>' + "\n".join(parts) + "</section>"
+
+    def document(self, blocks: list[str]) -> str:
+        return "\n".join(blocks)
 
 
 def render_body(explanation: Explanation, precision: int = 4) -> str:
     """The page's content (also what a notebook shows)."""
-    parts = [f"<h1>{escape(explanation.title)}</h1>",
-             f"<p><strong>{escape(explanation.labels.tag(explanation.labels.conventions))}</strong> {escape(explanation.conventions)}</p>"]
-    for step, previous, heading in explanation.walk():
-        if heading is not None:
-            parts.append(f"<h2>{escape(heading)}</h2>")
-        parts.append(render_step(step, explanation, previous, precision))
-    return "\n".join(parts)
+    return render_page(explanation, HtmlPage(), precision)
 
 
 def render_explanation(explanation: Explanation, precision: int = 4, standalone: bool = True) -> str:

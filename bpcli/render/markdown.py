@@ -1,11 +1,12 @@
 """The worked solution as Markdown with LaTeX: ``$$ … $$`` display blocks (each on its own
 lines, blank lines around) that KaTeX and MathJax render, tables for the summaries, and matrices
-as ``bmatrix``. For handouts and blog posts."""
+as ``bmatrix``. For handouts and blog posts. The walk over the steps is ``render.page``'s."""
 
 from __future__ import annotations
 
-from bpcli.narrate.model import Explanation, NamedTensor, Step, TableData
+from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import matrix_latex
+from bpcli.render.page import render_page
 
 
 def display_math(latex: str) -> str:
@@ -28,42 +29,50 @@ def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
     return r",\quad ".join(f"{t.latex} = {matrix_latex(t.value, precision)}" for t in tensors)
 
 
-def render_step(step: Step, explanation: Explanation, previous: Step | None = None, precision: int = 4) -> str:
-    """One step as Markdown: a level-3 heading, the sentences, the formula, derivation, shapes,
-    operands and result, the worked entry, the checks and the notes."""
-    labels = explanation.labels
-    blocks = [f"### {step.title}", labels.paragraph(step.explanation)]
-    if step.formula_latex:
-        blocks.append(display_math(step.formula_latex))
-    if step.derivation:
-        blocks.append(f"**{labels.tag(labels.derivation)}**")
-        blocks.append(display_math(r"\begin{aligned}" + r" \\ ".join(f"& {line.latex}" for line in step.derivation)
-                                   + r"\end{aligned}"))
-    if step.shapes:
-        blocks.append(f"**{labels.tag(labels.shapes)}** {step.shapes}")
-    if step.table is not None:
-        blocks.append(markdown_table(step.table))
-    operands = step.operands_to_show(previous)
-    if operands:
-        blocks.append(f"**{labels.tag(labels.operands)}**")
-        blocks.append(display_math(_tensors_latex(operands, precision)))
-    if step.result is not None and step.result.value.ndim > 0:
-        blocks.append(f"**{labels.tag(labels.result)}**")
-        blocks.append(display_math(_tensors_latex([step.result], precision)))
-    for entry in step.worked:
-        blocks.append(f"**{labels.tag(labels.worked)}** {'✓' if entry.ok else '✗'}")
-        blocks.append(display_math(entry.as_latex(precision, labels.terms)))
-    if step.checks:
-        blocks.append(f"**{labels.tag(labels.checks)}**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in step.checks))
-    blocks += [f"> **{labels.tag(labels.notes)}** {note}" for note in step.notes]
-    return "\n\n".join(block for block in blocks if block)
+class MarkdownPage:
+    """``PageBackend`` for Markdown: blocks separated by blank lines, labels in bold."""
+
+    def heading(self, level: int, text: str) -> str:
+        return f"{'#' * level} {text}"
+
+    def paragraph(self, text: str) -> str:
+        return text
+
+    def labelled(self, label: str, text: str) -> str:
+        return f"**{label}** {text}"
+
+    def formula(self, formula: Formula) -> str:
+        return display_math(formula.latex)
+
+    def derivation(self, label: str, lines: list[Formula]) -> list[str]:
+        aligned = r"\begin{aligned}" + r" \\ ".join(f"& {line.latex}" for line in lines) + r"\end{aligned}"
+        return [f"**{label}**", display_math(aligned)]
+
+    def table(self, data: TableData) -> str:
+        return markdown_table(data)
+
+    def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
+        return [f"**{label}**", display_math(_tensors_latex(tensors, precision))]
+
+    def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]:
+        return self.operands(label, [tensor], precision)
+
+    def worked(self, label: str, mark: str, formula: Formula) -> list[str]:
+        return [self.labelled(label, mark), display_math(formula.latex)]
+
+    def checks(self, label: str, checks: list[IdentityCheck], precision: int) -> str:
+        return f"**{label}**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in checks)
+
+    def note(self, label: str, text: str) -> str:
+        return f"> {self.labelled(label, text)}"
+
+    def step(self, step: Step, parts: list[str]) -> str:
+        return "\n\n".join(part for part in parts if part)
+
+    def document(self, blocks: list[str]) -> str:
+        return "\n\n".join(blocks) + "\n"
 
 
 def render_explanation(explanation: Explanation, precision: int = 4) -> str:
     """The whole explanation as one Markdown document."""
-    blocks = [f"# {explanation.title}", f"**{explanation.labels.tag(explanation.labels.conventions)}** {explanation.conventions}"]
-    for step, previous, heading in explanation.walk():
-        if heading is not None:
-            blocks.append(f"## {heading}")
-        blocks.append(render_step(step, explanation, previous, precision))
-    return "\n\n".join(blocks) + "\n"
+    return render_page(explanation, MarkdownPage(), precision)
