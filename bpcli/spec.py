@@ -15,7 +15,7 @@ import math
 import os
 import sys
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import numpy as np
 
@@ -38,7 +38,8 @@ MAX_NUMBERS = 10_000_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 #: streams are read in pieces of this size, so a short file never costs a 64 MiB buffer
 READ_CHUNK_BYTES = 1024 * 1024
-#: whole numbers with more digits than this lie beyond the largest float, ±1.8e308
+#: a whole number of more digits than this lies beyond the largest float, ±1.8e308 (one Python
+#: will not even read, past 4,300 digits, is reported as too large rather than as malformed)
 FLOAT_DIGITS = 309
 #: nested lists deeper than this are refused (no tensor here has more than 4 dimensions)
 MAX_DEPTH = 8
@@ -142,7 +143,8 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
         raise SpecError("the file is empty; a network file needs input, layers and loss "
                         "(`bpcli new dense` prints a starter)", code="empty_file", file=file_label)
     try:
-        document = yaml.load(text, Loader=_strict_safe_loader())  # noqa: S506 - a SafeLoader
+        loader = _strict_safe_loader()
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
     except SpecError as exc:
         raise exc.with_file(file_label) from None
     except yaml.MarkedYAMLError as exc:
@@ -151,8 +153,9 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
                         code="yaml_syntax", file=file_label) from None
     except yaml.reader.ReaderError as exc:  # its text names "<unicode string>", not the file
         character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
-        raise SpecError(f"YAML error: unacceptable character {character}: {exc.reason}",
-                        path=_place_of_offset(text, exc.position), code="yaml_syntax", file=file_label) from None
+        place = _place_of_offset(text, exc.position, in_bytes=issubclass(loader, getattr(yaml, "CSafeLoader", ())))
+        raise SpecError(f"YAML error: unacceptable character {character}: {exc.reason}", path=place,
+                        code="yaml_syntax", file=file_label) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", code="yaml_syntax", file=file_label) from None
     except RecursionError:
@@ -183,9 +186,14 @@ def _place(mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
 
-def _place_of_offset(text: str, offset: int) -> str:
-    line = text.count("\n", 0, offset)
-    return f"line {line + 1}, column {offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+def _place_of_offset(text: str, offset: int, in_bytes: bool) -> str:
+    """The place of the OFFSET-th character of TEXT, or of its OFFSET-th byte in UTF-8 (libyaml
+    counts bytes, PyYAML's own reader characters)."""
+    if in_bytes:
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
 
 
 #: what PyYAML's safe constructors raise on a malformed value (int('0x_'), a month 13, a
@@ -380,9 +388,8 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
         width = len(level[0])
         for position, item in enumerate(level):
             if not isinstance(item, (list, tuple)) or len(item) != width:
-                index = np.unravel_index(position, shape) if shape else ()
-                place = path + "".join(f"[{int(i)}]" for i in index)
-                first = path + "".join("[0]" for _ in index)
+                place = _place_in(path, position, shape)
+                first = path + "[0]" * len(shape)
                 found = f"a list of {len(item)}" if isinstance(item, (list, tuple)) else _describe(item)
                 raise SpecError(f"{what} is ragged: every row must have the same length; {first} has "
                                 f"{width} entries but {place} is {found}", place, "ragged")
@@ -402,8 +409,7 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
         if isinstance(item, TooManyDigits):
             _refuse_too_large(what, f"a whole number of {item.digits:,} digits", _place_in(path, position, shape))
         if not _is_number(item):
-            index = np.unravel_index(position, shape) if shape else ()
-            place = path + "".join(f"[{int(i)}]" for i in index)
+            place = _place_in(path, position, shape)
             kind = "ragged (lists at different depths)" if isinstance(item, (list, tuple)) else "not numeric"
             raise SpecError(f"{what} must hold numbers only; it is {kind}: found {_describe(item)}",
                             place, "not_numeric" if kind == "not numeric" else "ragged")
@@ -420,7 +426,7 @@ def _place_in(path: str, position: int, shape: list[int]) -> str:
     return path + "".join(f"[{int(i)}]" for i in index)
 
 
-def _refuse_too_large(what: str, found: str, place: str) -> None:
+def _refuse_too_large(what: str, found: str, place: str) -> NoReturn:
     raise SpecError(f"{what} must hold numbers a float can hold; found {found}, which is too large "
                     "for a float (beyond ±1.8e308)", place, "number_too_large")
 

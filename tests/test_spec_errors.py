@@ -255,6 +255,8 @@ CASES = [
     ("map_tag_on_a_list", "input: !!map [1, 2]\n", "line 1, column 8", ["mapping", "found a list"]),
     # a control character: PyYAML's message says where on a second line ('  in "<unicode string>"')
     ("control_character", "title: \"a\x01b\"\n", "line 1, column 10", ["#x0001", "control characters"]),
+    # the same place after two letters of two bytes each in UTF-8 (libyaml counts bytes)
+    ("control_character_after_accents", "title: \"éé\x01\"\n", "line 1, column 11", ["#x0001"]),
     # kernel 1, stride 100,000 on a 1 × 1 image padded by 5,000: a 1 × 1 output, but the padded
     # input (and the col2im accumulator of its shape) is 1 × 1 × 10,001 × 10,001 = 100,020,001 numbers
     ("padding_far_beyond_the_image", edit(IMAGE, lambda s: s.update(
