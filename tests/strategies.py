@@ -188,10 +188,15 @@ def _parent(root: Any, place: tuple) -> Any:
 def broken_networks(draw) -> dict[str, Any]:
     """A valid network with one thing changed (see the module's docstring); it may still be valid."""
     network = copy.deepcopy(draw(valid_networks()))
-    place = draw(st.sampled_from(_places(network)[1:]))
+    mutation = draw(st.sampled_from(["replace", "number", "delete", "extra_key", "wrap", "drop", "duplicate"]))
+    places = _places(network)[1:]
+    if mutation == "number":  # a number of a tensor or a size: the likeliest place for a huge one
+        places = [place for place in places if isinstance(_parent(network, place)[place[-1]], (int, float))]
+    place = draw(st.sampled_from(places))
     parent, step = _parent(network, place), place[-1]
-    mutation = draw(st.sampled_from(["replace", "delete", "extra_key", "wrap", "drop", "duplicate"]))
-    if mutation == "replace":
+    if mutation == "number":
+        parent[step] = draw(st.one_of(st.sampled_from(HUGE_NUMBERS), st.integers(), st.floats()))
+    elif mutation == "replace":
         parent[step] = draw(junk)
     elif mutation == "delete":
         del parent[step]
