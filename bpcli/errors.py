@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bpcli.formatting import one_line
+
 
 class BpcliError(Exception):
     """Base class of every error bpcli raises on purpose."""
@@ -13,13 +15,15 @@ class SpecError(BpcliError, ValueError):
     ``path`` names the place in the file (``layers[1].W``, or ``""`` for the file as a whole),
     ``message`` says what was expected and what was found, ``code`` is a stable short name used
     in the JSON error object, and ``file`` is the file's name when the spec came from a file.
+    Each is kept on one line (PyYAML's and numpy's messages span several; file names and keys
+    may hold line breaks), so stderr and the ``bpcli.error/1`` document both get one line.
     """
 
     def __init__(self, message: str, path: str = "", code: str = "invalid", file: str | None = None):
-        self.message = message
-        self.path = path
+        self.message = one_line(message)
+        self.path = one_line(path)
         self.code = code
-        self.file = file
+        self.file = None if file is None else one_line(file)
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -27,7 +31,7 @@ class SpecError(BpcliError, ValueError):
         return ": ".join(parts + [self.message])
 
     def with_file(self, file: str | None) -> "SpecError":
-        self.file = file
+        self.file = None if file is None else one_line(file)
         self.args = (self.describe(),)
         return self
 

@@ -6,6 +6,7 @@ Plain strings only (no Rich), so the data layers can use them as well as the ren
 from __future__ import annotations
 
 import math
+import re
 
 
 def format_number(x: float, precision: int) -> str:
@@ -39,10 +40,18 @@ def shape_text(shape: tuple[int, ...]) -> str:
 QUOTE_LIMIT = 60
 
 
+#: control characters that are not whitespace (escape sequences, NUL, DEL, C1 codes), and lone
+#: surrogates (from undecodable file names), which no output encoding can write
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+
+
 def one_line(text: str) -> str:
-    """TEXT on one line: line breaks (and runs of white space) become one space, so a message
-    from PyYAML or numpy stays one line of stderr."""
-    return " ".join(str(text).split())
+    """TEXT as one line of a message: every run of whitespace, line breaks included, becomes one
+    space, and other control characters are written escaped (``\\x1b``, ``\\udcff``), so that
+    nothing a file or a library put in a message can split it over lines, move the terminal's
+    cursor or fail to encode."""
+    folded = " ".join(str(text).split())
+    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], folded)
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -9,12 +9,13 @@ that repeat a list a million times included).
 from __future__ import annotations
 
 import difflib
+import errno
 import functools
 import math
 import os
 import sys
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import numpy as np
 
@@ -22,14 +23,24 @@ from bpcli.core import activations, losses
 from bpcli.core.dense import Dense
 from bpcli.core.network import Layer, Network
 from bpcli.errors import SpecError
+from bpcli.formatting import shorten
 
 if TYPE_CHECKING:
     from bpcli.core.conv2d import Conv2D
+    from bpcli.core.pool import AvgPool, MaxPool
+
+    Pool = AvgPool | MaxPool
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
-#: files larger than this are refused before parsing (10⁷ numbers fit in far less in practice)
+#: files larger than this are refused before parsing (10⁷ numbers fit in far less in practice);
+#: every source is read through ``read_bounded``, which stops one byte past it
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: streams are read in pieces of this size, so a short file never costs a 64 MiB buffer
+READ_CHUNK_BYTES = 1024 * 1024
+#: a whole number of more digits than this lies beyond the largest float, ±1.8e308 (one Python
+#: will not even read, past 4,300 digits, is reported as too large rather than as malformed)
+FLOAT_DIGITS = 309
 #: nested lists deeper than this are refused (no tensor here has more than 4 dimensions)
 MAX_DEPTH = 8
 #: softmax_ce target columns must sum to 1 within this
@@ -48,31 +59,60 @@ IMAGE_LAYERS = ("conv2d", "maxpool", "avgpool", "flatten")
 
 
 def load(source: Any, file_label: str | None = None) -> Network:
-    """A validated ``Network`` from a path (str or PathLike) or an already parsed mapping."""
+    """A validated ``Network`` from a path (str, bytes or PathLike) or an already parsed mapping."""
     if isinstance(source, Mapping):
         return from_mapping(source, file_label)
-    if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        return load_bytes(_read_file(path), path if file_label is None else file_label)
-    raise SpecError(f"expected a file path or a mapping, found {type(source).__name__}", code="wrong_type")
+    if isinstance(source, (str, bytes, os.PathLike)):
+        try:
+            path = os.fspath(source)
+        except TypeError as exc:  # a PathLike whose __fspath__ returns neither str nor bytes
+            raise SpecError(f"expected a file path or a mapping; {exc}", code="wrong_type") from None
+        label = os.fsdecode(path) if isinstance(path, bytes) else path
+        return load_bytes(_read_file(path, label), label if file_label is None else file_label)
+    raise SpecError(f"expected a file path or a mapping, found {_describe(source)}", code="wrong_type")
 
 
-def _read_file(path: str) -> bytes:
+def _read_file(path: str | bytes, label: str) -> bytes:
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise SpecError(f"the file is {size:,} bytes; bpcli reads network files up to "
-                            f"{MAX_FILE_BYTES:,} bytes", code="too_large", file=path)
-        with open(path, "rb") as handle:
-            return handle.read()
+        with open(path, "rb", buffering=0) as handle:
+            return read_bounded(handle, label)
     except FileNotFoundError:
-        raise SpecError("no such file", code="file_not_found", file=path) from None
+        raise SpecError("no such file", code="file_not_found", file=label) from None
     except IsADirectoryError:
-        raise SpecError("this is a directory, not a network file", code="not_a_file", file=path) from None
+        raise SpecError("this is a directory, not a network file", code="not_a_file", file=label) from None
     except PermissionError:
-        raise SpecError("permission denied", code="unreadable", file=path) from None
+        raise SpecError("permission denied", code="unreadable", file=label) from None
     except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror or exc}", code="unreadable", file=path) from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise SpecError("this cannot be a file name: it is too long", code="bad_file_name",
+                            file=shorten(label)) from None
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", code="unreadable", file=label) from None
+    except ValueError as exc:  # a NUL in the name, or a lone surrogate the file system cannot encode
+        if isinstance(exc, SpecError):
+            raise
+        raise SpecError(f"this cannot be a file name: {exc}", code="bad_file_name", file=shorten(label)) from None
+
+
+def read_bounded(stream: BinaryIO, label: str, limit: int | None = None) -> bytes:
+    """All of STREAM, refused once it holds more than ``limit`` bytes (``MAX_FILE_BYTES``).
+
+    Reads at most ``limit`` + 1 bytes, in pieces, from any source: a file, standard input, a
+    FIFO, a process substitution's pipe, /dev/zero. Their size is not known in advance (stat
+    says 0 for all but the file), so the limit is applied to what is read, never to what is
+    announced."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    pieces: list[bytes] = []
+    received = 0
+    while received <= limit:
+        piece = stream.read(min(READ_CHUNK_BYTES, limit + 1 - received))
+        if not piece:  # end of the stream (None: a non-blocking stream with nothing yet; none here)
+            break
+        pieces.append(piece)
+        received += len(piece)
+    if received > limit:
+        raise SpecError(f"the input is larger than {limit:,} bytes, the most bpcli reads from one "
+                        "network file (10⁷ numbers fit in far less)", code="too_large", file=label)
+    return b"".join(pieces)
 
 
 def load_bytes(data: bytes, file_label: str | None = None) -> Network:
@@ -103,19 +143,26 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
         raise SpecError("the file is empty; a network file needs input, layers and loss "
                         "(`bpcli new dense` prints a starter)", code="empty_file", file=file_label)
     try:
-        document = yaml.load(text, Loader=_strict_safe_loader())  # noqa: S506 - a SafeLoader
+        loader = _strict_safe_loader()
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
     except SpecError as exc:
         raise exc.with_file(file_label) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise SpecError(f"YAML syntax error: {problem}", path=where, code="yaml_syntax",
-                        file=file_label) from None
+        raise SpecError(f"YAML syntax error: {problem}", path=_place(exc.problem_mark or exc.context_mark),
+                        code="yaml_syntax", file=file_label) from None
+    except yaml.reader.ReaderError as exc:  # its text names "<unicode string>", not the file
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        place = _place_of_offset(text, exc.position, in_bytes=issubclass(loader, getattr(yaml, "CSafeLoader", ())))
+        raise SpecError(f"YAML error: unacceptable character {character}: {exc.reason}", path=place,
+                        code="yaml_syntax", file=file_label) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", code="yaml_syntax", file=file_label) from None
     except RecursionError:
         raise SpecError("the YAML is nested too deeply to be a network file", code="too_deep",
+                        file=file_label) from None
+    except _CONSTRUCTION_ERRORS as exc:  # raised between values (a generator filling a mapping)
+        raise SpecError(f"YAML error: {type(exc).__name__}: {exc}", code="yaml_value",
                         file=file_label) from None
     if document is None:
         raise SpecError("the file is empty; a network file needs input, layers and loss",
@@ -126,26 +173,84 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
     return document
 
 
+class TooManyDigits:
+    """A whole number written with more digits than Python reads (4,300): far beyond any float,
+    so always an error, which the validator reports at its place (``input.X[0][0]``)."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _place(mark) -> str:
+    """A YAML mark (or None) as the place an error names: "line 3, column 7"."""
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _place_of_offset(text: str, offset: int, in_bytes: bool) -> str:
+    """The place of the OFFSET-th character of TEXT, or of its OFFSET-th byte in UTF-8 (libyaml
+    counts bytes, PyYAML's own reader characters)."""
+    if in_bytes:
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+#: what PyYAML's safe constructors raise on a malformed value (int('0x_'), a month 13, a
+#: !!map tag on a list, a !!bool tag on 3); ValueError covers Python's int-to-text digit limit
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError)
+
+
 @functools.lru_cache(maxsize=1)
 def _strict_safe_loader():
     """YAML's safe loader (the C one when available) that refuses a key given twice in one
-    mapping: plain YAML keeps the last silently, and a learner would compute the wrong W."""
+    mapping (plain YAML keeps the last silently, and a learner would compute the wrong W), a
+    list or mapping used as a key, and a value its tag cannot make, each with its line."""
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class StrictSafeLoader(base):
+        def construct_object(self, node, deep=False):
+            try:
+                return super().construct_object(node, deep=deep)
+            except SpecError:
+                raise
+            except _CONSTRUCTION_ERRORS as exc:
+                raise SpecError(f"this YAML value cannot be read as {node.tag.rsplit(':', 1)[-1]}: "
+                                f"{_quote(str(node.value)) if isinstance(node.value, str) else 'it'} "
+                                f"gives {type(exc).__name__}: {exc}",
+                                path=_place(node.start_mark), code="yaml_value") from None
+
+        def construct_yaml_int(self, node):
+            try:
+                return super().construct_yaml_int(node)
+            except ValueError:
+                digits = sum(ch.isdigit() for ch in self.construct_scalar(node))
+                if digits > FLOAT_DIGITS:  # beyond Python's int-from-text limit (4,300 digits)
+                    return TooManyDigits(digits)
+                raise
+
         def construct_mapping(self, node, deep=False):
+            if not isinstance(node, yaml.MappingNode):
+                raise SpecError(f"a mapping was expected here ({node.tag}), found "
+                                f"{'a list' if isinstance(node, yaml.SequenceNode) else 'a single value'}",
+                                path=_place(node.start_mark), code="yaml_value")
             seen = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
-                if isinstance(key, Hashable) and key in seen:
-                    mark = key_node.start_mark
-                    raise SpecError(f"the key {key!r} appears twice in one mapping; keep one",
-                                    path=f"line {mark.line + 1}, column {mark.column + 1}", code="duplicate_key")
+                if not isinstance(key, Hashable):
+                    found = {yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}.get(
+                        type(key_node), _describe(key))
+                    raise SpecError(f"a key must be a single value such as a name; found {found} "
+                                    "used as a key", path=_place(key_node.start_mark), code="unhashable_key")
+                if key in seen:
+                    raise SpecError(f"the key {_key_text(key)} appears twice in one mapping; keep one",
+                                    path=_place(key_node.start_mark), code="duplicate_key")
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
+    StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", StrictSafeLoader.construct_yaml_int)
     return StrictSafeLoader
 
 
@@ -166,15 +271,16 @@ def from_mapping(document: Mapping, file_label: str | None = None) -> Network:
 
 def _describe(value: Any) -> str:
     """A short description of a found value for error messages: its type and a glimpse of it."""
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the boolean {str(bool(value)).lower()}"
     if value is None:
         return "nothing (null)"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+    if isinstance(value, TooManyDigits):
+        return f"a whole number of {value.digits:,} digits, too many to read"
+    if _is_number(value):
+        return f"the number {_number_text(value)}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {shown!r}"
+        return f"the text {_quote(value)}"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, (list, tuple)):
@@ -184,14 +290,45 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+def _quote(text: str) -> str:
+    """User text quoted in a message: short, on one line (one rule for every message)."""
+    return repr(shorten(text))
+
+
+def _number_text(value: Any) -> str:
+    """A number as a message shows it; a whole number of many digits by its first and last
+    digits and its length (Python refuses to write one of over 4,300 digits at all)."""
+    if not isinstance(value, (int, np.integer)) or abs(int(value)).bit_length() <= 64:
+        return shorten(repr(value))
+    sign = "-" if value < 0 else ""
+    try:
+        digits = str(abs(int(value)))
+    except ValueError:  # beyond Python's int-to-text limit: its size from its logarithm
+        exponent = math.log10(abs(int(value)))
+        return f"{sign}{10 ** (exponent % 1):.1f}e+{int(exponent)} (about {int(exponent) + 1:,} digits)"
+    return f"{sign}{digits[:4]}…{digits[-3:]} ({len(digits):,} digits)"
+
+
+def _count_text(count: int) -> str:
+    """A count with thousands separators (10,000,000), or _number_text's form when enormous."""
+    return f"{count:,}" if count < 10**18 else _number_text(count)
+
+
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return " × ".join(str(n) for n in shape) if shape else "a single number"
+    return " × ".join(_count_text(n) for n in shape) if shape else "a single number"
+
+
+def _key_text(key: Any) -> str:
+    """A mapping key as a message names it: text quoted short, anything else described."""
+    return _quote(key) if isinstance(key, str) else _describe(key)
 
 
 def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
-    # compared case-insensitively, so that `x:` suggests X and `w:` suggests W
+    # compared case-insensitively, so that `x:` suggests X and `w:` suggests W; only text can
+    # be a misspelt name (and str() of an enormous whole number raises)
     by_lower = {name.lower(): name for name in valid}
-    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.5)
+    word = word.lower() if isinstance(word, str) else ""
+    close = difflib.get_close_matches(word, list(by_lower), n=1, cutoff=0.5)
     hint = f"; did you mean {by_lower[close[0]]!r}?" if close else ""
     return f"expected one of {', '.join(valid)}{hint}"
 
@@ -200,7 +337,7 @@ def _unknown_name(what: str, value: Any, valid: tuple[str, ...] | list[str]) -> 
     """"unknown loss 'bse': expected one of …; did you mean 'sse'?", or, for a value that is not
     a name at all (a list, a number), what was found instead of a name."""
     if isinstance(value, str):
-        return f"unknown {what} {value!r}: {_suggest(value, valid)}"
+        return f"unknown {what} {_quote(value)}: {_suggest(value, valid)}"
     return f"{what} must be a name, {_suggest('', valid)}; found {_describe(value)}"
 
 
@@ -210,9 +347,10 @@ def _is_number(value: Any) -> bool:
 
 def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
     for key in mapping:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            raise SpecError(f"unknown key {key!r} in {what}: {_suggest(key, allowed)}",
+        if not isinstance(key, str) or key not in allowed:
+            name = shorten(key) if isinstance(key, str) else f"({_describe(key)})"
+            where = f"{path}.{name}" if path else name
+            raise SpecError(f"unknown key {_key_text(key)} in {what}: {_suggest(key, allowed)}",
                             path=where, code="unknown_key")
 
 
@@ -250,9 +388,8 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
         width = len(level[0])
         for position, item in enumerate(level):
             if not isinstance(item, (list, tuple)) or len(item) != width:
-                index = np.unravel_index(position, shape) if shape else ()
-                place = path + "".join(f"[{int(i)}]" for i in index)
-                first = path + "".join("[0]" for _ in index)
+                place = _place_in(path, position, shape)
+                first = path + "[0]" * len(shape)
                 found = f"a list of {len(item)}" if isinstance(item, (list, tuple)) else _describe(item)
                 raise SpecError(f"{what} is ragged: every row must have the same length; {first} has "
                                 f"{width} entries but {place} is {found}", place, "ragged")
@@ -269,13 +406,37 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
                             f"{_shape_text(tuple(upcoming))}); the limit is {MAX_NUMBERS:,}", path, "too_large")
         level = [x for item in level for x in item]
     for position, item in enumerate(level):
+        if isinstance(item, TooManyDigits):
+            _refuse_too_large(what, f"a whole number of {item.digits:,} digits", _place_in(path, position, shape))
         if not _is_number(item):
-            index = np.unravel_index(position, shape) if shape else ()
-            place = path + "".join(f"[{int(i)}]" for i in index)
+            place = _place_in(path, position, shape)
             kind = "ragged (lists at different depths)" if isinstance(item, (list, tuple)) else "not numeric"
             raise SpecError(f"{what} must hold numbers only; it is {kind}: found {_describe(item)}",
                             place, "not_numeric" if kind == "not numeric" else "ragged")
-    return np.array(level, dtype=np.float64).reshape(shape)
+    try:
+        return np.array(level, dtype=np.float64).reshape(shape)
+    except OverflowError:  # a whole number beyond the largest float; find the first one
+        position = next(i for i, item in enumerate(level) if not _fits_a_float(item))
+        _refuse_too_large(what, _number_text(level[position]), _place_in(path, position, shape))
+
+
+def _place_in(path: str, position: int, shape: list[int]) -> str:
+    """The place of the POSITION-th number of a tensor of SHAPE: input.X[0][2]."""
+    index = np.unravel_index(position, shape) if shape else ()
+    return path + "".join(f"[{int(i)}]" for i in index)
+
+
+def _refuse_too_large(what: str, found: str, place: str) -> NoReturn:
+    raise SpecError(f"{what} must hold numbers a float can hold; found {found}, which is too large "
+                    "for a float (beyond ±1.8e308)", place, "number_too_large")
+
+
+def _fits_a_float(number: Any) -> bool:
+    try:
+        float(number)
+    except OverflowError:
+        return False
+    return True
 
 
 def _positive_int(mapping: Mapping, key: str, path: str, what: str, default: int | None = None,
@@ -290,7 +451,8 @@ def _positive_int(mapping: Mapping, key: str, path: str, what: str, default: int
                         f"{path}.{key}", "wrong_type")
     if value < minimum:
         bound = "positive" if minimum == 1 else f"at least {minimum}"
-        raise SpecError(f"{key} must be {bound} ({what}), found {value}", f"{path}.{key}", "bad_value")
+        raise SpecError(f"{key} must be {bound} ({what}), found {_number_text(value)}", f"{path}.{key}",
+                        "bad_value")
     return int(value)
 
 
@@ -303,11 +465,15 @@ class _Validator:
         self.seed = 0
         self.rng: np.random.Generator | None = None
 
-    def _count(self, shape: tuple[int, ...], path: str, what: str) -> None:
+    def _count(self, shape: tuple[int, ...], path: str, what: str, kept: bool = True) -> None:
+        """Refuse a tensor of more than MAX_NUMBERS numbers; one the run keeps (not a buffer
+        freed within its layer's pass) also counts toward the network's total."""
         size = math.prod(shape)
         if size > MAX_NUMBERS:
-            raise SpecError(f"{what} would hold {size:,} numbers ({_shape_text(shape)}); the limit is "
-                            f"{MAX_NUMBERS:,} numbers per tensor", path, "too_large")
+            raise SpecError(f"{what} would hold {_count_text(size)} numbers ({_shape_text(shape)}); the "
+                            f"limit is {MAX_NUMBERS:,} numbers per tensor", path, "too_large")
+        if not kept:
+            return
         self.numbers += size
         if self.numbers > MAX_NUMBERS:
             raise SpecError(f"the network's tensors would hold more than {MAX_NUMBERS:,} numbers in all "
@@ -465,8 +631,9 @@ class _Validator:
                             f"({source} outputs {_shape_text(in_shape)})", f"{path}.size", "window_too_large")
         from bpcli.core.pool import AvgPool, MaxPool
 
-        pool = MaxPool if kind == "maxpool" else AvgPool
-        return pool(index=number, size=size, stride=stride)
+        pool = (MaxPool if kind == "maxpool" else AvgPool)(index=number, size=size, stride=stride)
+        self._count_buffers(pool, in_shape, path, number)
+        return pool
 
     def _param(self, spec: Mapping, key: str, path: str, shape: tuple[int, ...], reason: str,
                accepted_ndims: tuple[int, ...], what: str) -> np.ndarray | None:
@@ -541,16 +708,28 @@ class _Validator:
             b = np.zeros(filters)
         layer = Conv2D(index=number, filters=filters, kernel_h=kh, kernel_w=kw, stride=stride,
                        padding=padding, activation=spec["activation"], W=W, b=b)
-        # the im2col matrix of the forward pass is a tensor too
-        m = in_shape[0]
-        _, _, Ho, Wo = layer.output_shape(in_shape)
-        self._count((C * kh * kw, m * Ho * Wo), path, f"the im2col matrix of layer {number}")
+        self._count_buffers(layer, in_shape, path, number)
         return layer
 
+    def _count_buffers(self, layer: Conv2D | Pool, in_shape: tuple[int, ...], path: str, number: int) -> None:
+        # a layer's working arrays (padded input, im2col matrix, window masks) are allocated too:
+        # a kernel 1 with padding 5,000 on a 1 × 1 image has a 1 × 1 output and a 10⁸ padded input
+        for buffer in layer.buffers(in_shape):
+            self._count(buffer.shape, path, f"{buffer.what} of layer {number}", kept=buffer.kept)
 
-def read_source(source: str, stdin=None) -> tuple[bytes, str]:
+
+def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
     """The bytes of a network file named on the command line (``-`` is standard input)."""
     if source == "-":
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        return stream.read(MAX_FILE_BYTES + 1), "<stdin>"
-    return _read_file(source), source
+        label = "<stdin>"
+        if stdin is None:
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise SpecError("standard input is closed; give a file name instead of -",
+                                code="unreadable", file=label)
+            stdin = sys.stdin.buffer
+        try:
+            return read_bounded(stdin, label), label
+        except OSError as exc:
+            raise SpecError(f"cannot read standard input: {exc.strerror or exc}", code="unreadable",
+                            file=label) from None
+    return _read_file(source, source), source

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
 
 
@@ -60,6 +61,16 @@ class Conv2D(LayerBase):
         m, _, H, W = input_shape
         return (m, self.filters, output_size(H, self.kernel_h, self.stride, self.padding),
                 output_size(W, self.kernel_w, self.stride, self.padding))
+
+    def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
+        """The arrays a pass on ``input_shape`` allocates: the zero-padded input (also the shape
+        of the backward pass's col2im accumulator) and the im2col matrix (kept in the cache for
+        dW; its gradient, of the same shape, is freed within the backward pass)."""
+        m, C, H, W = input_shape
+        _, _, Ho, Wo = self.output_shape(input_shape)
+        p = self.padding
+        return [Buffer("the zero-padded input", (m, C, H + 2 * p, W + 2 * p), kept=False),
+                Buffer("the im2col matrix", (C * self.kernel_h * self.kernel_w, m * Ho * Wo), kept=True)]
 
     def _padded(self, A_prev: np.ndarray) -> np.ndarray:
         p = self.padding

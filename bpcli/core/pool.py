@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
 
 
@@ -45,6 +46,11 @@ class _Pool(LayerBase):
         """(m, C, H, W) -> (m, C, Ho, Wo)."""
         m, C, H, W = input_shape
         return (m, C, output_size(H, self.size, self.stride), output_size(W, self.size, self.stride))
+
+    def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
+        """The arrays a pass allocates besides its output and gradients: the max pool's window
+        masks (which element got the gradient, which windows tie), each of the output's shape."""
+        return [Buffer("the pooling window masks", self.output_shape(input_shape), kept=False)]
 
     def _offsets(self):
         return [(i, j) for i in range(self.size) for j in range(self.size)]  # row-major order
