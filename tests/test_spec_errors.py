@@ -617,3 +617,9 @@ def test_api_reads_bytes_and_pathlike_paths(tmp_path):
     expected = bpcli.compute(DENSE)["loss"]
     assert bpcli.compute(os.fsencode(file))["loss"] == expected
     assert bpcli.compute(pathlib.Path(file))["loss"] == expected
+
+
+def test_a_long_name_that_is_neither_file_nor_exercise_is_quoted_short():
+    code, out, err = run_cli(["compute", "n" * 5000])
+    assert code == 2 and err.count("\n") == 1
+    assert len(err) < 300 and "…" in err

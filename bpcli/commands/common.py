@@ -26,8 +26,11 @@ def load_network(file: str):
         try:
             return load_bundled_network(file)
         except UsageError:
+            from bpcli.formatting import shorten
+
+            # a name that is neither a file nor an exercise may be anything the user typed
             raise SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)",
-                            code="file_not_found", file=file) from None
+                            code="file_not_found", file=shorten(file)) from None
     data, label = spec.read_source(file)
     return spec.load_bytes(data, label)
 
