@@ -104,10 +104,11 @@ def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exerci
     """The exercise ``name``: a network file's path (any valid network), or the name of a bundled
     exercise or of one in ``dirs`` (``04_two_layer_tanh``; the number alone, ``4`` or ``04``, and
     a unique prefix also work). ``UsageError`` lists the exercises when none matches."""
-    if os.path.isfile(name):
+    if name == "-" or os.path.isfile(name):
         from bpcli import spec
 
-        return exercise_from_network(Path(name).stem, spec.load(name))
+        data, label = spec.read_source(name)
+        return exercise_from_network("stdin" if name == "-" else Path(name).stem, spec.load_bytes(data, label))
     chosen = _resolve(name, exercise_names(dirs))
     return exercise_from_network(chosen, _load_entry(chosen, _entries(list(dirs))[chosen]))
 
@@ -118,6 +119,14 @@ def load_bundled_network(name: str) -> Network:
     entries = _entries([])
     chosen = _resolve(name, list(entries))
     return _load_entry(chosen, entries[chosen])
+
+
+def bundled_source(name: str) -> tuple[bytes, str]:
+    """(the file's bytes, its label) of the bundled exercise ``name``, for commands that rewrite
+    a file rather than run it (``bpcli variant``)."""
+    entries = _entries([])
+    entry = entries[_resolve(name, list(entries))]
+    return entry.read_bytes(), f"exercises/{entry.name}"
 
 
 def _load_entry(name: str, entry) -> Network:

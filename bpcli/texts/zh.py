@@ -502,7 +502,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.targets": "求",
     "worksheet.target_line": "{target}，形状 {shape}（{points}）",
     "worksheet.total": "总分：{points}",
-    "count.points": "{count} 分",
+    "count.points": "{points} 分",
     "worksheet.key": "答案",
     "worksheet.answers": "答案",
     "worksheet.worked_solution": "解答过程",
