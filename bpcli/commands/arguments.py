@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -29,9 +29,10 @@ def complete_exercise(incomplete: str) -> list[str]:
     return names + paths
 
 
-def complete_target(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion for grade --target: the targets of the FILE already on the line."""
-    file = ctx.params.get("file")
+def complete_target(ctx: typer.Context, incomplete: str) -> List[str]:
+    """Shell completion for grade --target: the targets of the FILE already on the line (parsed,
+    or, when the parsing stopped at the half-typed option, the first word left over)."""
+    file = ctx.params.get("file") or next(iter(ctx.args), None)
     if not file or file == "-":
         return []
     try:
