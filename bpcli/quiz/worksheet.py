@@ -88,6 +88,6 @@ def _given(name: str, value: np.ndarray) -> Given:
     return Given(name, value, decimals)
 
 
-def points_text(points: float) -> str:
-    """2 → '2', 1.5 → '1.5'."""
-    return f"{points:g}"
+def points_count(points: float) -> int | float:
+    """Points as a count is written: 2.0 → 2, 1.5 → 1.5."""
+    return int(points) if float(points).is_integer() else points

@@ -11,7 +11,7 @@ import re
 from html import escape
 
 from bpcli.formatting import shape_text
-from bpcli.quiz.worksheet import Given, Sheet, points_text
+from bpcli.quiz.worksheet import Given, Sheet, points_count
 from bpcli.render.matrix import matrix_cells, matrix_slices, matrix_text
 from bpcli.texts import Msg, say
 
@@ -49,12 +49,11 @@ def _network_line(sheet: Sheet) -> str:
 
 def _target_line(sheet: Sheet, name: str, shape: tuple[int, ...], points: float) -> str:
     return say(sheet.lang, "worksheet.target_line", target=name, shape=shape_text(shape),
-               points=Msg("count.points", count=points, points=points_text(points)))
+               points=Msg("count.points", count=points_count(points)))
 
 
 def _total_line(sheet: Sheet) -> str:
-    return say(sheet.lang, "worksheet.total", points=Msg("count.points", count=sheet.total_points,
-                                                         points=points_text(sheet.total_points)))
+    return say(sheet.lang, "worksheet.total", points=Msg("count.points", count=points_count(sheet.total_points)))
 
 
 # -- Markdown -----------------------------------------------------------------------------------

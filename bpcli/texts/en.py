@@ -625,7 +625,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.targets": "Find",
     "worksheet.target_line": "{target}, shape {shape} ({points})",
     "worksheet.total": "Total: {points}",
-    "count.points": {"one": "{points} point", "other": "{points} points"},
+    "count.points": {"one": "{count} point", "other": "{count} points"},
     "worksheet.key": "Key",
     "worksheet.answers": "Answers",
     "worksheet.worked_solution": "Worked solution",
