@@ -16,6 +16,8 @@ from bpcli.commands.explain import explain_command
 from bpcli.commands.grade import grade_command
 from bpcli.commands.new import new_command
 from bpcli.commands.quiz import quiz_command
+from bpcli.commands.variant import variant_command
+from bpcli.commands.worksheet import worksheet_command
 
 app = typer.Typer(
     name="bpcli",
@@ -50,3 +52,5 @@ app.command("grade")(grade_command)
 app.command("compute")(compute_command)
 app.command("check")(check_command)
 app.command("new")(new_command)
+app.command("variant")(variant_command)
+app.command("worksheet")(worksheet_command)

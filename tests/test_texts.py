@@ -210,7 +210,7 @@ def test_progress_file_warnings_in_the_learners_language(tmp_path):
     blocker.write_text("")
     status, out, err = run_cli(["quiz", "01", "--lang", "zh"], input="0\nquit\n",
                                env=cli_env(BPCLI_DATA_DIR=str(blocker)))  # its folder is a file
-    assert status == 0 and "bpcli: warning: 无法把进度保存到" in err, err
+    assert status == 1 and "bpcli: warning: 无法把进度保存到" in err, err
 
 
 def test_unknown_exercise_in_the_learners_language():

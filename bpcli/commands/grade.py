@@ -7,14 +7,15 @@ from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
+from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, complete_target, language_option
 from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
 
 
 def grade_command(
     file: str = FILE_ARGUMENT,
     target: str = typer.Option(..., "--target", "-t", help="The tensor to grade: dW2, db1, dZ3, dA1, dX, "
-                               "or a forward Z1, A1.", show_default=False),
+                               "or a forward Z1, A1.", show_default=False,
+                               autocompletion=complete_target),
     answer: str = typer.Option(..., "--answer", "-a", help="Numbers ([[1, 2], [3, 4]], 1 2; 3 4, -1/3, "
                                "1e-3) or a formula over the network's tensors (dZ2 @ A1.T).",
                                show_default=False),

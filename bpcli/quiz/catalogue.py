@@ -1,16 +1,29 @@
-"""The bundled exercises (``bpcli/exercises``, a link to the top-level ``exercises/``), each a
-network file with an ``exercise:`` section: statement (en, zh), targets in order, hints, and
-optionally the title in other languages (``title: {zh: …}``; the network's ``title`` is the
-English one)."""
+"""Exercises: the bundled ones (``bpcli/exercises``, a link to the top-level ``exercises/``), the
+files of a teacher's folders (``quiz --dir DIR``, ``$BPCLI_EXERCISES_DIR``) and any network file.
+
+An exercise file is a network file, optionally with an ``exercise:`` section: ``statement`` (per
+language), ``targets`` in order, ``hints`` (per target, per language), ``title`` in other
+languages than English (the network's ``title`` is the English one), ``points`` (per target,
+1 when not given), ``text`` (the source text it follows, ``000``..``004``) and ``given`` (forward
+values a worksheet gives, such as ``[Z1, A1]``). Without the section, every gradient from the output
+back to dX is asked, with a generated statement and the generic hints.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 
 from bpcli.core.network import Network
 from bpcli.errors import SpecError
-from bpcli.texts import Joined, usage_error
+from bpcli.texts import Joined, Msg, languages, usage_error
+
+#: the environment variable naming teachers' exercise folders (several joined by os.pathsep)
+DIRS_VARIABLE = "BPCLI_EXERCISES_DIR"
+#: the source texts an exercise may follow (shared/seeds: 000..004)
+SOURCE_TEXTS = ("000", "001", "002", "003", "004")
 
 
 @dataclass
@@ -26,6 +39,19 @@ class Exercise:
     targets: list[str]
     rule_hints: dict[str, dict[str, str]] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
+    #: points per target (every target has an entry; 1 unless the file says otherwise)
+    points: dict[str, float] = field(default_factory=dict)
+    #: the source text the exercise follows ("000".."004"), when it says
+    source_text: str | None = None
+    #: forward values a worksheet gives beside X, Y and the parameters
+    given: list[str] = field(default_factory=list)
+
+    def points_of(self, target: str) -> float:
+        return self.points.get(target, 1)
+
+    @property
+    def total_points(self) -> float:
+        return sum(self.points_of(target) for target in self.targets)
 
     def title_in(self, lang: str) -> str:
         return self.titles.get(lang) or self.title
@@ -38,32 +64,76 @@ class Exercise:
         return by_language.get(lang) or by_language.get("en")
 
 
-def _exercise_files():
+def _bundled_files():
     folder = resources.files("bpcli") / "exercises"
     if not folder.is_dir():
         return []
     return sorted((entry for entry in folder.iterdir() if entry.name.endswith(".yaml")), key=lambda e: e.name)
 
 
-def exercise_names() -> list[str]:
-    """The bundled exercises in curriculum order (by file name)."""
-    return [entry.name[: -len(".yaml")] for entry in _exercise_files()]
+def exercise_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Teachers' exercise folders: those given (``quiz --dir``), then those of
+    ``$BPCLI_EXERCISES_DIR`` (several separated by os.pathsep)."""
+    named = list(extra) + [part for part in os.environ.get(DIRS_VARIABLE, "").split(os.pathsep) if part]
+    return [Path(folder) for folder in named]
 
 
-def load_exercise(name: str) -> Exercise:
-    """The bundled exercise ``name`` (``04_two_layer_tanh``; the number alone, ``4`` or ``04``,
-    and a unique prefix also work). ``UsageError`` lists the exercises when none matches."""
-    chosen = _resolve(name, exercise_names())
-    return exercise_from_network(chosen, load_bundled_network(chosen))
+def _folder_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(path for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+    except OSError as error:
+        raise usage_error("quiz.bad_dir", folder=str(folder), error=error.strerror or error) from None
+
+
+def _entries(dirs: list[Path]) -> dict[str, object]:
+    """Every exercise by name: the bundled ones, then each folder's (a folder's file does not
+    replace a bundled exercise of the same name)."""
+    entries: dict[str, object] = {entry.name.rsplit(".", 1)[0]: entry for entry in _bundled_files()}
+    for folder in dirs:
+        for path in _folder_files(folder):
+            entries.setdefault(path.stem, path)
+    return entries
+
+
+def exercise_names(dirs: list[Path] | tuple[Path, ...] = ()) -> list[str]:
+    """The bundled exercises in curriculum order (by file name), then those of ``dirs``."""
+    return list(_entries(list(dirs)))
+
+
+def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exercise:
+    """The exercise ``name``: a network file's path (any valid network), or the name of a bundled
+    exercise or of one in ``dirs`` (``04_two_layer_tanh``; the number alone, ``4`` or ``04``, and
+    a unique prefix also work). ``UsageError`` lists the exercises when none matches."""
+    if name == "-" or os.path.isfile(name):
+        from bpcli import spec
+
+        data, label = spec.read_source(name)
+        return exercise_from_network("stdin" if name == "-" else Path(name).stem, spec.load_bytes(data, label))
+    chosen = _resolve(name, exercise_names(dirs))
+    return exercise_from_network(chosen, _load_entry(chosen, _entries(list(dirs))[chosen]))
 
 
 def load_bundled_network(name: str) -> Network:
     """The network of the bundled exercise ``name`` (any form ``load_exercise`` accepts), so that
     every command can open an exercise by name from wherever bpcli is installed."""
+    entries = _entries([])
+    chosen = _resolve(name, list(entries))
+    return _load_entry(chosen, entries[chosen])
+
+
+def bundled_source(name: str) -> tuple[bytes, str]:
+    """(the file's bytes, its label) of the bundled exercise ``name``, for commands that rewrite
+    a file rather than run it (``bpcli variant``)."""
+    entries = _entries([])
+    entry = entries[_resolve(name, list(entries))]
+    return entry.read_bytes(), f"exercises/{entry.name}"
+
+
+def _load_entry(name: str, entry) -> Network:
     from bpcli import spec
 
-    chosen = _resolve(name, exercise_names())
-    entry = next(e for e in _exercise_files() if e.name == f"{chosen}.yaml")
+    if isinstance(entry, Path):
+        return spec.load(str(entry))
     return spec.load_bytes(entry.read_bytes(), f"exercises/{entry.name}")
 
 
@@ -82,22 +152,45 @@ def _resolve(name: str, names: list[str]) -> str:
     raise usage_error("quiz.no_exercise", name=name, names=Joined(names))
 
 
+def backward_targets(network: Network, tensors: dict | None = None) -> list[str]:
+    """Every gradient from the output back to dX, in the order backpropagation finds them: per
+    layer, last first, dZ (where the layer has an activation) and its parameter gradients (dW, db;
+    dgamma, dbeta), then dA of the layer below, and finally dX."""
+    if tensors is None:
+        from bpcli.core.network import run
+
+        tensors = run(network).tensors()
+    targets: list[str] = []
+    for layer in reversed(network.layers):
+        l = layer.index
+        names = [f"dZ{l}"] + [f"d{parameter}{l}" for parameter in layer.parameters()]
+        targets += [name for name in names if name in tensors]
+        targets.append(f"dA{l - 1}" if l > 1 else "dX")
+    return targets
+
+
 def exercise_from_network(name: str, network: Network) -> Exercise:
-    """An Exercise from a network whose file has an ``exercise:`` section (validated here)."""
+    """An Exercise from any network: its ``exercise:`` section (validated here) or, without one,
+    every gradient from the output back to dX with a generated statement."""
     from bpcli.core.network import run
     from bpcli.grading.targets import valid_targets
 
+    tensors = run(network).tensors()
     section = network.extras.get("exercise")
     where = network.source or name
+    if section is None:
+        return _generated_exercise(name, network, backward_targets(network, tensors))
     if not isinstance(section, dict):
-        raise SpecError("an exercise file needs an 'exercise:' mapping with statement, targets and hints",
-                        "exercise", "missing_key", file=where)
+        raise SpecError("the 'exercise:' section must be a mapping with statement, targets and hints",
+                        "exercise", "wrong_type", file=where)
     statement = section.get("statement", {})
     if not isinstance(statement, dict) or not all(isinstance(v, str) for v in statement.values()):
         raise SpecError("exercise.statement must map languages (en, zh) to text", "exercise.statement",
                         "wrong_type", file=where)
-    valid = valid_targets(run(network).tensors())
+    valid = valid_targets(tensors)
     targets = section.get("targets")
+    if targets is None:
+        targets = backward_targets(network, tensors)
     if not isinstance(targets, list) or not targets:
         raise SpecError("exercise.targets must be a list of tensor names such as [dZ2, dW2]",
                         "exercise.targets", "wrong_type", file=where)
@@ -113,5 +206,60 @@ def exercise_from_network(name: str, network: Network) -> Exercise:
     if not isinstance(hints, dict) or not all(isinstance(v, dict) for v in hints.values()):
         raise SpecError("exercise.hints must map targets to {en: …, zh: …}", "exercise.hints",
                         "wrong_type", file=where)
-    return Exercise(name, network.title or name, network, dict(statement), list(targets),
-                    {str(k): dict(v) for k, v in hints.items()}, {str(k): v for k, v in titles.items()})
+    exercise = Exercise(name, network.title or name, network, dict(statement), list(targets),
+                        {str(k): dict(v) for k, v in hints.items()}, {str(k): v for k, v in titles.items()},
+                        points=_points(section, targets, where), source_text=_source_text(section, where),
+                        given=_given(section, tensors, where))
+    if not exercise.statement:
+        exercise.statement = _generated_statement(exercise.targets)
+    return exercise
+
+
+def _generated_exercise(name: str, network: Network, targets: list[str]) -> Exercise:
+    return Exercise(name, network.title or name, network, _generated_statement(targets), targets,
+                    points={target: 1 for target in targets})
+
+
+def _generated_statement(targets: list[str]) -> dict[str, str]:
+    statement = Msg("exercise.generated_statement", targets=Joined(targets), count=len(targets))
+    return {lang: statement.text(lang) for lang in languages()}
+
+
+def _points(section: dict, targets: list[str], where: str) -> dict[str, float]:
+    given = section.get("points") or {}
+    if not isinstance(given, dict):
+        raise SpecError("exercise.points must map targets to points, such as {dW2: 2, db2: 1}",
+                        "exercise.points", "wrong_type", file=where)
+    points = {}
+    for target, value in given.items():
+        if target not in targets:
+            raise SpecError(f"points for {target!r}, which is not one of the targets ({', '.join(targets)})",
+                            f"exercise.points.{target}", "unknown_target", file=where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise SpecError(f"points must be a number ≥ 0, found {value!r}", f"exercise.points.{target}",
+                            "wrong_type", file=where)
+        points[str(target)] = value
+    return {target: points.get(target, 1) for target in targets}
+
+
+def _source_text(section: dict, where: str) -> str | None:
+    text = section.get("text")
+    if text is None:
+        return None
+    # YAML reads 004 as the number 4
+    code = f"{text:03d}" if isinstance(text, int) and not isinstance(text, bool) else str(text)
+    if code not in SOURCE_TEXTS:
+        raise SpecError(f"exercise.text names the source text it follows, one of {', '.join(SOURCE_TEXTS)}; "
+                        f"found {text!r}", "exercise.text", "wrong_type", file=where)
+    return code
+
+
+def _given(section: dict, tensors: dict, where: str) -> list[str]:
+    from bpcli.grading.targets import valid_targets
+
+    given = section.get("given") or []
+    forward = [name for name in valid_targets(tensors) if not name.startswith("d")]
+    if not isinstance(given, list) or not all(isinstance(name, str) and name in forward for name in given):
+        raise SpecError(f"exercise.given lists forward values a worksheet gives, from {', '.join(forward)}; "
+                        f"found {given!r}", "exercise.given", "wrong_type", file=where)
+    return list(given)

@@ -32,13 +32,15 @@ def data_dir() -> Path:
 
 @dataclass
 class ExerciseProgress:
-    """One exercise's record: ``solved`` once every target was answered right in one session;
-    ``tries`` counts graded answers, ``hints`` hints shown; ``targets_solved`` ever answered right."""
+    """One exercise's record: ``solved`` once every target was answered right; ``tries`` counts
+    graded answers, ``hints`` hints shown; ``targets_solved`` ever answered right; ``skipped``
+    skipped and not solved since (a resumed quiz asks them last)."""
 
     solved: bool = False
     tries: int = 0
     hints: int = 0
     targets_solved: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 class ProgressStore:
@@ -123,6 +125,7 @@ def _record(value) -> ExerciseProgress:
     if not isinstance(solved, bool) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
                                                for n in (tries, hints)):
         raise TypeError("bad fields")
-    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+    skipped = value.get("skipped", [])  # absent from files written before skips were kept
+    if not all(isinstance(names, list) and all(isinstance(t, str) for t in names) for names in (targets, skipped)):
         raise TypeError("bad targets")
-    return ExerciseProgress(solved, tries, hints, list(targets))
+    return ExerciseProgress(solved, tries, hints, list(targets), list(skipped))

@@ -72,10 +72,12 @@ class Score:
     total: int
     outcomes: list[TargetOutcome] = field(default_factory=list)
     interrupted: bool = False
+    #: targets solved in an earlier session of an exercise this one resumed
+    solved_before: list[str] = field(default_factory=list)
 
     @property
     def solved(self) -> int:
-        return sum(outcome.solved for outcome in self.outcomes)
+        return len(self.solved_before) + sum(outcome.solved for outcome in self.outcomes)
 
     @property
     def first_try(self) -> int:
@@ -137,11 +139,27 @@ class QuizSession:
         #: the exercise network's run, computed once: grades, hints and solutions all read it
         self.computed = run(exercise.network)
 
+    def pending_targets(self) -> list[str]:
+        """The targets this session asks, like rustlings resuming: those not yet solved, the
+        skipped ones last; every target again once the exercise was solved (or with no store)."""
+        targets = self.exercise.targets
+        record = self.store.exercises.get(self.exercise.name) if self.store is not None else None
+        if record is None or record.solved:
+            return list(targets)
+        unsolved = [target for target in targets if target not in record.targets_solved]
+        return ([target for target in unsolved if target not in record.skipped]
+                + [target for target in unsolved if target in record.skipped])
+
     def run(self) -> Score:
-        """Ask every target; return the score (``interrupted`` after Ctrl-C)."""
+        """Ask every pending target; return the score (``interrupted`` after Ctrl-C)."""
         self.io.show_exercise(self.exercise, self.computed)
+        pending = self.pending_targets()
+        self.score.solved_before = [target for target in self.exercise.targets if target not in pending]
+        if self.score.solved_before:
+            self.io.show_text("quiz.resume", solved=len(self.score.solved_before), total=self.score.total,
+                              target=pending[0])
         try:
-            for number, target in enumerate(self.exercise.targets, start=1):
+            for number, target in enumerate(pending, start=len(self.score.solved_before) + 1):
                 outcome = TargetOutcome(target)
                 self.score.outcomes.append(outcome)
                 if not self._ask(outcome, number):
@@ -168,6 +186,7 @@ class QuizSession:
             if command == "skip":
                 outcome.skipped = True
                 self.io.show_text("quiz.skipped", target=target)
+                self._record(outcome)
                 return True
             if command == "hint":
                 self._hint(outcome)
@@ -216,11 +235,18 @@ class QuizSession:
         progress.hints += hints
         if outcome.solved and outcome.target not in progress.targets_solved:
             progress.targets_solved.append(outcome.target)
+        if outcome.solved and outcome.target in progress.skipped:
+            progress.skipped.remove(outcome.target)
+        if outcome.skipped and outcome.target not in progress.skipped:
+            progress.skipped.append(outcome.target)
         self.store.save()
 
     def _record_session(self) -> None:
         if self.store is None:
             return
+        progress = self.store.get(self.exercise.name)  # a started exercise is listed as in progress
         if self.score.complete:
-            self.store.get(self.exercise.name).solved = True
-            self.store.save()
+            progress.solved = True
+            # the next session practises the whole exercise again
+            progress.targets_solved, progress.skipped = list(self.exercise.targets), []
+        self.store.save()

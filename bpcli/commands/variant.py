@@ -1,0 +1,120 @@
+"""`bpcli variant`: per-student variants of an exercise (same network, new numbers), one to
+stdout or a file, or a class set with the teacher's key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bpcli.commands.arguments import FILE_ARGUMENT
+from bpcli.commands.common import user_errors
+
+
+def variant_command(
+    file: str = FILE_ARGUMENT,
+    student: Optional[str] = typer.Option(None, "--student", help="The student's id (letters, digits, _ . @ -): "
+                                          "the same id always gets the same numbers.", show_default=False),
+    salt: str = typer.Option("", "--salt", help="A word of your own (the course, the term): other salts give "
+                             "other numbers, so students cannot make each other's variants.", show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", help="One variant: the file to write (default stdout). "
+                                       "With --count or --students: the folder to write the set and key.json "
+                                       "into.", show_default=False),
+    count: Optional[int] = typer.Option(None, "--count", min=1, max=10_000, help="Write variants for students "
+                                        "s01 … sNN into the --out folder, with key.json.", show_default=False),
+    students: Optional[Path] = typer.Option(None, "--students", help="A file with one student id per line "
+                                            "(instead of --count).", show_default=False),
+) -> None:
+    """Write a variant of an exercise for one student: the same layers, sizes, loss and exercise
+    section, new hand-sized numbers, deterministic for (FILE, student, salt).
+
+    A set (--count N or --students FILE, with --out DIR) writes DIR/<exercise>-<id>.yaml for each
+    student and DIR/key.json: per variant file, per target, the right answer and its points.
+
+    Example: bpcli variant 04 --student alice --salt ml2025;  bpcli variant hw.yaml --count 30 --out hw/
+    """
+    with user_errors():
+        content, label = _source(file)
+        ids = _student_ids(student, count, students)
+        from bpcli import spec
+        from bpcli.errors import UsageError
+        from bpcli.quiz.variants import make_variant, variant_yaml
+
+        document = spec.parse_yaml(content.decode("utf-8-sig", "replace"), label)
+        network = spec.from_mapping(document, label)
+        if student is not None:
+            text = variant_yaml(make_variant(document, network, content, student, salt, label))
+            _write(text, out, file)
+            return
+        if out is None:
+            raise UsageError("a set of variants needs --out DIR, the folder to write them into")
+        _write_set(document, network, content, label, ids, salt, out, file)
+
+
+def _source(file: str) -> tuple[bytes, str]:
+    """The bytes and label of FILE: a path, - for stdin, or a bundled exercise's name."""
+    import os
+
+    from bpcli import spec
+
+    if file != "-" and not os.path.exists(file):
+        from bpcli.commands.common import load_network
+        from bpcli.quiz.catalogue import bundled_source
+
+        load_network(file)  # the same message as every command for a name that is no exercise
+        return bundled_source(file)
+    return spec.read_source(file)
+
+
+def _student_ids(student: str | None, count: int | None, students: Path | None) -> list[str]:
+    from bpcli.errors import UsageError
+    from bpcli.quiz.variants import check_student_id, student_ids
+
+    given = [option for option, value in (("--student", student), ("--count", count), ("--students", students))
+             if value is not None]
+    if len(given) != 1:
+        raise UsageError("give one of --student ID, --count N or --students FILE"
+                         + (f" (found {' and '.join(given)})" if given else ""))
+    if student is not None:
+        return [check_student_id(student)]
+    if count is not None:
+        return student_ids(count)
+    try:
+        lines = Path(students).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read --students {students}: {getattr(error, 'strerror', None) or error}") from None
+    ids = [check_student_id(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not ids or len(set(ids)) != len(ids):
+        raise UsageError(f"--students {students} must list at least one id, each once")
+    return ids
+
+
+def _write(text: str, out: Path | None, file: str) -> None:
+    from bpcli.commands.output import output_target, write_output
+
+    target = output_target(out)
+    if target is None:
+        typer.echo(text, nl=False)
+    else:
+        write_output(text, target, input_file=file)
+
+
+def _write_set(document, network, content: bytes, label: str, ids: list[str], salt: str, folder: Path,
+               file: str) -> None:
+    from bpcli.errors import OutputError
+    from bpcli.quiz.variants import answer_key, make_variant, variant_yaml
+    from bpcli.render.json_out import dumps
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(str(folder), error.strerror or str(error)) from None
+    variants = {}
+    for student in ids:
+        variant = make_variant(document, network, content, student, salt, label)
+        file_name = f"{variant.exercise.name}.yaml"
+        _write(variant_yaml(variant), folder / file_name, file)
+        variants[file_name] = variant
+    _write(dumps(answer_key(variants, label)) + "\n", folder / "key.json", file)
+    typer.echo(f"wrote {len(variants)} variants and key.json to {folder}", err=True)

@@ -1,0 +1,151 @@
+"""Per-student variants of an exercise (``bpcli variant``): the same layers, sizes, loss and
+``exercise:`` section, new numbers.
+
+The numbers come from a generator seeded by a SHA-256 of (the file's bytes, the student's id, the
+course's salt), so the same three always give the same variant on any machine and Python (never
+``hash()``, which changes per process). They are halves between −2 and 2 as in the generated
+exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
+relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
+all 0. Networks of linear and relu layers with mse or sse are first drawn until every asked value
+is also short on paper.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bpcli.core.network import Network, run
+from bpcli.errors import UsageError
+from bpcli.quiz.catalogue import Exercise, exercise_from_network
+from bpcli.quiz.draws import clean, draw_values
+
+SCHEMA_KEY = "bpcli.variant-key/1"
+#: draws that must be short on paper first, then fair ones are enough
+EXACT_ATTEMPTS = 300
+MAX_ATTEMPTS = 600
+#: what a student id may hold: it becomes part of a file name
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+#: the activations and losses whose values stay multiples of small powers of 1/2
+EXACT_ACTIVATIONS = frozenset({"linear", "relu", None})
+EXACT_LOSSES = frozenset({"mse", "sse"})
+
+
+@dataclass
+class Variant:
+    """One student's variant: the network file as a mapping (to write as YAML), and the exercise
+    it makes (the answers are ``run(exercise.network)``'s tensors)."""
+
+    student: str
+    document: dict[str, Any]
+    exercise: Exercise
+
+
+def check_student_id(student: str) -> str:
+    """``student`` when it can name a file (letters, digits, ``_ . @ -``), else UsageError."""
+    if not STUDENT_ID.fullmatch(student):
+        raise UsageError(f"student id {student!r}: use letters, digits, '_', '.', '@' or '-' (at most 64), "
+                         "starting with a letter or digit; it becomes part of a file name")
+    return student
+
+
+def student_ids(count: int) -> list[str]:
+    """s01, s02, …: as many digits as ``count`` needs, at least two."""
+    width = max(2, len(str(count)))
+    return [f"s{number:0{width}d}" for number in range(1, count + 1)]
+
+
+def variant_seed(content: bytes, student: str, salt: str = "") -> int:
+    """The generator's seed for (file bytes, student, salt): the first 8 bytes of a SHA-256 over
+    the three, each length-prefixed so that no two triples share an input."""
+    digest = hashlib.sha256(b"bpcli.variant/1")
+    for part in (content, student.encode("utf-8"), salt.encode("utf-8")):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+def make_variant(document: Mapping, network: Network, content: bytes, student: str, salt: str = "",
+                 source: str = "") -> Variant:
+    """Student ``student``'s variant of the exercise whose file is ``document`` (the parsed YAML),
+    ``network`` (the validated network) and ``content`` (the file's bytes). ``source`` names the
+    file in the variant's description. Raises UsageError when no fair draw is found."""
+    check_student_id(student)
+    name = f"{_stem(source)}-{student}"
+    targets = exercise_from_network(name, network).targets
+    exact = _can_be_exact(network)
+    rng = np.random.default_rng(variant_seed(content, student, salt))
+    for attempt in range(MAX_ATTEMPTS):
+        drawn = _redraw(document, network, rng)
+        drawn["description"] = f"Variant for student {student} of {source or 'an exercise'}."
+        from bpcli import spec
+
+        candidate = spec.load(drawn)
+        if clean(candidate, targets, exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
+            return Variant(student, drawn, exercise_from_network(name, candidate))
+    raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
+                     "saturated unit or a gradient all 0); try another --salt")
+
+
+def _stem(source: str) -> str:
+    base = re.split(r"[\\/]", source)[-1] if source else "exercise"
+    return base.rsplit(".", 1)[0] if base.endswith((".yaml", ".yml")) else base
+
+
+def _can_be_exact(network: Network) -> bool:
+    return network.loss in EXACT_LOSSES and all(layer.activation in EXACT_ACTIVATIONS for layer in network.layers)
+
+
+def _redraw(document: Mapping, network: Network, rng: np.random.Generator) -> dict[str, Any]:
+    """A copy of ``document`` with new X, Y and parameters (written out even where the file let
+    the seed draw them, so the variant stands alone)."""
+    drawn = copy.deepcopy(dict(document))
+    drawn["input"] = {"X": draw_values(rng, network.X.shape).tolist(), "Y": _targets(rng, network).tolist()}
+    layers = [dict(spec) for spec in drawn["layers"]]
+    for spec, layer in zip(layers, network.layers):
+        for parameter, value in layer.parameters().items():
+            spec[parameter] = draw_values(rng, value.shape).tolist()
+    drawn["layers"] = layers
+    return drawn
+
+
+def _targets(rng: np.random.Generator, network: Network) -> np.ndarray:
+    """Y for the loss: 0 or 1 for bce, one-hot columns for softmax_ce, halves otherwise."""
+    shape = network.Y.shape
+    if network.loss == "bce":
+        return rng.integers(0, 2, size=shape).astype(float)
+    if network.loss == "softmax_ce":
+        one_hot = np.zeros(shape)
+        one_hot[rng.integers(0, shape[0], size=shape[1]), np.arange(shape[1])] = 1.0
+        return one_hot
+    return draw_values(rng, shape)
+
+
+def variant_yaml(variant: Variant) -> str:
+    """The variant as a network file (YAML; tensors as flow-style nested lists)."""
+    import yaml
+
+    return yaml.safe_dump(variant.document, sort_keys=False, allow_unicode=True, default_flow_style=None,
+                          width=100)
+
+
+def answer_key(variants: dict[str, Variant], source: str) -> dict[str, Any]:
+    """The teacher's key: per variant file, the student, per target the right answer (float64
+    nested lists) and its points, and the total."""
+    entries = {}
+    for file_name, variant in variants.items():
+        exercise = variant.exercise
+        tensors = run(exercise.network).tensors()
+        entries[file_name] = {
+            "student": variant.student,
+            "targets": {target: {"answer": tensors[target], "points": exercise.points_of(target)}
+                        for target in exercise.targets},
+            "total_points": exercise.total_points,
+        }
+    return {"schema": SCHEMA_KEY, "source": source, "variants": entries}

@@ -1,0 +1,93 @@
+"""A worksheet as data: for one exercise, the network in one line, the givens, the targets with
+their shapes and points, and (for the key) the answers and the worked solution from explain.
+``bpcli.render.worksheet`` writes it as Markdown or printable HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bpcli.core.network import Network, run
+from bpcli.formatting import shape_text
+from bpcli.quiz.catalogue import Exercise
+
+#: the most decimals a given value is written with (halves need 1, the bundled files at most 4)
+GIVEN_DECIMALS = 4
+
+
+@dataclass
+class Given:
+    """A tensor the sheet gives, and the decimals that write every one of its values exactly
+    (or ``GIVEN_DECIMALS``)."""
+
+    name: str
+    value: np.ndarray
+    decimals: int
+
+
+@dataclass
+class Asked:
+    """A target: its name, shape, points and (on a key) the right answer."""
+
+    name: str
+    shape: tuple[int, ...]
+    points: float
+    answer: np.ndarray | None = None
+
+
+@dataclass
+class Sheet:
+    name: str
+    title: str
+    statement: str
+    source_text: str | None
+    diagram: str
+    loss: str
+    m: int
+    givens: list[Given]
+    forward: list[Given]
+    asked: list[Asked]
+    total_points: float
+    #: the worked solution (``bpcli.narrate.explain``'s Explanation), on a key
+    explanation: Any = None
+    lang: str = "en"
+    notes: list[str] = field(default_factory=list)
+
+
+def network_diagram(network: Network) -> str:
+    """'X 2×4 → dense 3 tanh → dense 1 sigmoid': the input's shape, then each layer's ``describe()``."""
+    return " → ".join([f"X {shape_text(network.X.shape)}"] + [str(layer.describe()) for layer in network.layers])
+
+
+def build_sheet(exercise: Exercise, lang: str = "en", key: bool = False) -> Sheet:
+    """The sheet of ``exercise`` in ``lang``; with ``key``, the answers and the worked solution."""
+    network = exercise.network
+    tensors = run(network).tensors()
+    given_names = ["X", "Y"] + [f"{parameter}{layer.index}" for layer in network.layers
+                                for parameter in layer.parameters()]
+    explanation = None
+    if key:
+        from bpcli.narrate import explain
+
+        explanation = explain(network, lang=lang, check=False)
+    return Sheet(
+        name=exercise.name, title=exercise.title_in(lang), statement=exercise.text(lang),
+        source_text=exercise.source_text, diagram=network_diagram(network), loss=network.loss, m=network.m,
+        givens=[_given(name, tensors[name]) for name in given_names],
+        forward=[_given(name, tensors[name]) for name in exercise.given],
+        asked=[Asked(target, tensors[target].shape, exercise.points_of(target), tensors[target] if key else None)
+               for target in exercise.targets],
+        total_points=exercise.total_points, explanation=explanation, lang=lang)
+
+
+def _given(name: str, value: np.ndarray) -> Given:
+    decimals = next((places for places in range(GIVEN_DECIMALS)
+                     if np.allclose(np.round(value, places), value, rtol=0, atol=1e-12)), GIVEN_DECIMALS)
+    return Given(name, value, decimals)
+
+
+def points_count(points: float) -> int | float:
+    """Points as a count is written: 2.0 → 2, 1.5 → 1.5."""
+    return int(points) if float(points).is_integer() else points

@@ -1,0 +1,374 @@
+"""Issue 10, for classes: any network file as an exercise, progress like rustlings (resume, skips,
+--progress, --reset, exit codes), shell completion, varied random levels and their export,
+per-student variants with a key, and worksheets with keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import bpcli
+from bpcli import spec
+from bpcli.core.network import run
+from bpcli.errors import SpecError
+from bpcli.formatting import format_number
+from bpcli.quiz.catalogue import backward_targets, exercise_from_network, exercise_names, load_exercise
+from bpcli.quiz.generator import generate
+from bpcli.quiz.progress import ProgressStore
+from bpcli.quiz.session import QuizSession
+from bpcli.quiz.worksheet import network_diagram
+from conftest import REPO_ROOT, cli_env, run_cli, run_cli_batch
+from test_quiz import ScriptedIO
+
+#: a two-layer dense network with no exercise section: relu then linear, mse
+PLAIN_NETWORK = {
+    "input": {"X": [[1.0, -1.0], [2.0, 0.5]], "Y": [[1.0, -0.5]]},
+    "layers": [{"type": "dense", "units": 2, "activation": "relu", "W": [[0.5, 0.5], [-1.0, 1.0]],
+                "b": [[0.0], [0.5]]},
+               {"type": "dense", "units": 1, "activation": "linear", "W": [[1.0, -1.0]], "b": [[0.0]]}],
+    "loss": "mse",
+}
+#: the right answer to each of PLAIN_NETWORK's targets, as formulas (in the order they are asked)
+PLAIN_ANSWERS = ["(A2 - Y) / m", "dZ2 @ A1.T", "sum(dZ2, axis=1, keepdims=True)", "W2.T @ dZ2",
+                 "dA1 * relu_prime(Z1)", "dZ1 @ X.T", "sum(dZ1, axis=1, keepdims=True)", "W1.T @ dZ1"]
+
+
+@pytest.fixture
+def env(tmp_path):
+    return cli_env(BPCLI_DATA_DIR=str(tmp_path / "data"))
+
+
+def _plain(tmp_path, name="my_hw.yaml", **extra) -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump({**PLAIN_NETWORK, **extra}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# -- 1. any network file is an exercise ---------------------------------------------------------
+
+def test_a_network_without_exercise_section_asks_every_gradient_back_to_dX(tmp_path):
+    exercise = load_exercise(str(_plain(tmp_path)))
+    # by hand: layer 2 (dZ2, dW2, db2), then dA1, layer 1 (dZ1, dW1, db1), then dX
+    assert exercise.targets == ["dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1", "dX"]
+    assert exercise.name == "my_hw" and exercise.total_points == 8
+    assert "8" in exercise.text("en") and "dX" in exercise.text("en") and "dX" in exercise.text("zh")
+    assert re.search(r"[\u4e00-\u9fff]", exercise.text("zh"))
+
+
+def test_backward_targets_of_a_cnn_pass_through_pool_and_flatten():
+    network = load_exercise("12").network           # conv2d → maxpool → flatten → dense
+    assert backward_targets(network) == ["dZ4", "dW4", "db4", "dA3", "dA2", "dA1", "dZ1", "dW1", "db1", "dX"]
+
+
+def test_exercise_section_points_text_and_given(tmp_path):
+    section = {"targets": ["dW2", "dX"], "points": {"dW2": 2.5}, "text": "004", "given": ["A1", "Z2"]}
+    exercise = load_exercise(str(_plain(tmp_path, exercise=section)))
+    assert exercise.points == {"dW2": 2.5, "dX": 1} and exercise.total_points == 3.5
+    assert exercise.source_text == "004" and exercise.given == ["A1", "Z2"]
+    assert exercise.text("en")                      # no statement given: a generated one
+
+
+@pytest.mark.parametrize("section, path", [
+    ({"targets": ["dW2"], "points": {"dW1": 1}}, "exercise.points.dW1"),
+    ({"targets": ["dW2"], "points": {"dW2": -1}}, "exercise.points.dW2"),
+    ({"targets": ["dW2"], "text": "007"}, "exercise.text"),
+    ({"targets": ["dW2"], "given": ["dW1"]}, "exercise.given"),
+    ({"targets": ["dW9"]}, "exercise.targets"),
+])
+def test_bad_exercise_sections_name_the_place(tmp_path, section, path):
+    with pytest.raises(SpecError) as raised:
+        load_exercise(str(_plain(tmp_path, exercise=section)))
+    assert raised.value.path == path
+
+
+def test_cli_quiz_and_grade_any_file(tmp_path, env):
+    path = _plain(tmp_path)
+    code, out, err = run_cli(["quiz", path], input="\n".join(PLAIN_ANSWERS) + "\n", env=env)
+    assert code == 0, err
+    assert "Score for my_hw: 8 of 8 solved" in out
+    code, _, err = run_cli(["grade", path, "--target", "dX", "--answer", "W1.T @ dZ1"], env=env)
+    assert code == 0, err
+
+
+def test_exercise_folders_from_dir_and_environment(tmp_path, env):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    _plain(folder, "hw1_relu.yaml")
+    code, out, err = run_cli(["quiz", "--list", "--dir", folder], env=env)
+    assert code == 0 and "hw1_relu" in out and "01_sigmoid_neuron" in out, err
+    code, out, _ = run_cli(["quiz", "--list"], env=env)
+    assert "hw1_relu" not in out
+    with_variable = cli_env(BPCLI_DATA_DIR=str(tmp_path / "data"), BPCLI_EXERCISES_DIR=str(folder))
+    code, out, _ = run_cli(["quiz", "--list"], env=with_variable)
+    assert code == 0 and "hw1_relu" in out
+    code, out, err = run_cli(["quiz", "hw1"], input=PLAIN_ANSWERS[0] + "\n", env=with_variable)
+    assert code == 1 and "Score for hw1_relu: 1 of 8 solved" in out, err
+    assert load_exercise("hw1_relu", [folder]).targets[-1] == "dX"
+    assert exercise_names([folder])[-1] == "hw1_relu"
+
+
+# -- 9. progress like rustlings ------------------------------------------------------------------
+
+def test_a_quiz_resumes_at_the_next_unsolved_target_and_asks_skipped_ones_last(tmp_path):
+    store = ProgressStore(tmp_path / "progress.json")
+    first = ScriptedIO(["(A2 - Y) / m", "skip", "quit"])
+    score = QuizSession(load_exercise("04"), first, store).run()
+    assert score.solved == 1 and not score.complete
+    assert store.get("04_two_layer_tanh").skipped == ["dW2"]
+    again = ProgressStore(tmp_path / "progress.json")            # a new process reads the file
+    second = ScriptedIO(["sum(dZ2, axis=1, keepdims=True)", "W2.T @ dZ2", "dA1 * (1 - A1**2)", "dZ1 @ X.T",
+                         "sum(dZ1, axis=1, keepdims=True)", "dZ2 @ A1.T"])
+    score = QuizSession(load_exercise("04"), second, again).run()
+    assert [event[1] for event in second.kinds("question")] == ["db2", "dA1", "dZ1", "dW1", "db1", "dW2"]
+    assert ("text", "quiz.resume") in second.events
+    assert score.solved == 7 and score.complete
+    record = ProgressStore(tmp_path / "progress.json").get("04_two_layer_tanh")
+    assert record.solved and record.skipped == []
+    third = ScriptedIO([])                                      # solved: practised from the start again
+    QuizSession(load_exercise("04"), third, again).run()
+    assert third.kinds("question")[0] == ("question", "dZ2")
+
+
+def test_progress_files_without_skips_still_load(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"schema": "bpcli.progress/1", "exercises": {
+        "01_sigmoid_neuron": {"solved": False, "tries": 1, "hints": 0, "targets_solved": ["dA1"]}}}))
+    store = ProgressStore(path)
+    assert store.warnings == [] and store.get("01_sigmoid_neuron").skipped == []
+
+
+def test_cli_exit_codes_resume_progress_and_reset(env, tmp_path):
+    code, out, _ = run_cli(["quiz", "--progress"], env=env)
+    assert code == 0 and "not started" in out and "Next: bpcli quiz 01_sigmoid_neuron" in out
+    code, out, _ = run_cli(["quiz", "01"], input="-2\nskip\n", env=env)   # 01's dA1 is -2 (tests/test_quiz)
+    assert code == 1
+    code, out, _ = run_cli(["quiz", "--progress"], env=env)
+    row = next(line for line in out.splitlines() if "01_sigmoid_neuron" in line)
+    assert "started, 1 right, 1 skipped" in row and "Next: bpcli quiz 01_sigmoid_neuron" in out
+    assert re.search(r"02_logistic_regression\s+not started", out)
+    code, out, _ = run_cli(["quiz", "01"], input="", env=env)
+    assert "Resuming: 1 of 4 targets already solved" in out and "Question 2 of 4" in out
+    code, _, err = run_cli(["quiz", "--reset"], env=env)                   # no terminal to ask on
+    assert code == 2 and "--yes" in err and (tmp_path / "data" / "progress.json").exists()
+    code, _, _ = run_cli(["quiz", "--reset", "--yes"], env=env)
+    assert code == 0 and not (tmp_path / "data" / "progress.json").exists()
+
+
+def test_cli_random_exercises_are_recorded_by_seed(env, tmp_path):
+    run_cli(["quiz", "--random", "--level", "1", "--seed", "4"], input="skip\n", env=env)
+    progress = json.loads((tmp_path / "data" / "progress.json").read_text())["exercises"]
+    assert progress["random-level1-seed4"]["skipped"] == ["dZ1"]
+    code, out, _ = run_cli(["quiz", "--progress"], env=env)
+    assert "random-level1-seed4" in out
+
+
+def test_completion_offers_exercise_names_and_the_files_targets(tmp_path, monkeypatch):
+    from bpcli.commands.arguments import complete_exercise, complete_target
+
+    monkeypatch.chdir(tmp_path)
+    _plain(tmp_path, "04_mine.yaml")
+    offered = complete_exercise("04")
+    assert offered == ["04_two_layer_tanh", "04_mine.yaml"]
+
+    class Context:          # what Click hands a completion: the parsed parameters, the words left over
+        params = {"file": None}
+        args = ["04_mine.yaml"]
+
+    assert complete_target(Context(), "dW") == ["dW1", "dW2"]
+    Context.args = ["no_such_file.yaml"]
+    assert complete_target(Context(), "d") == []
+
+
+def test_completion_through_the_shell_protocol(tmp_path):
+    import subprocess
+    import sys
+
+    env = cli_env(_BPCLI_COMPLETE="complete_bash", COMP_WORDS="bpcli grade 04 --target dW", COMP_CWORD="4")
+    done = subprocess.run([sys.executable, "-m", "bpcli"], capture_output=True, env=env, cwd=REPO_ROOT, timeout=60)
+    assert done.stdout.decode().split() == ["dW1", "dW2"]
+
+
+# -- random levels: varied architectures, exported ------------------------------------------------
+
+def test_random_levels_vary_the_architecture_with_the_seed():
+    # level 3 used to give the same architecture for seeds 1, 2, 3, 5 and 9
+    for level in (1, 2, 3):
+        shapes = {network_diagram(generate(level, seed).network) for seed in (1, 2, 3, 5, 9)}
+        assert len(shapes) >= 2, (level, shapes)
+
+
+def test_random_exercise_exported_and_graded_later(tmp_path, env):
+    path = tmp_path / "random.yaml"
+    code, _, err = run_cli(["quiz", "--random", "--level", "3", "--seed", "5", "--export", path], env=env)
+    assert code == 0 and str(path) in err
+    exported = load_exercise(str(path))
+    generated = generate(3, 5)
+    assert exported.targets == generated.targets
+    assert np.array_equal(exported.network.X, generated.network.X)
+    dW = run(exported.network).tensors()["dW4"]
+    code, _, err = run_cli(["grade", path, "--target", "dW4", "--answer", str(dW.tolist())], env=env)
+    assert code == 0, err
+
+
+# -- 2. variants ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def class_set(tmp_path_factory):
+    """30 students' variants of the bundled exercise 12 (a CNN with a sigmoid output) and of a
+    dense relu/linear file, written twice through the command line."""
+    folder = tmp_path_factory.mktemp("class")
+    plain = folder / "hw.yaml"
+    plain.write_text(yaml.safe_dump(PLAIN_NETWORK, sort_keys=False), encoding="utf-8")
+    results = run_cli_batch([["variant", "12", "--count", 30, "--salt", "ml25", "--out", folder / "cnn"],
+                             ["variant", "12", "--count", 30, "--salt", "ml25", "--out", folder / "cnn_again"],
+                             ["variant", plain, "--count", 30, "--out", folder / "dense"],
+                             ["variant", "12", "--student", "s07", "--salt", "ml25"],
+                             ["variant", "12", "--student", "s07", "--salt", "other"]])
+    for code, _, err in results:
+        assert code == 0, err
+    return folder, results
+
+
+@pytest.mark.parametrize("set_name, source", [("cnn", "12"), ("dense", "hw.yaml")])
+def test_thirty_variants_valid_different_and_fair(class_set, set_name, source):
+    folder, _ = class_set
+    original = load_exercise(str(folder / source) if source.endswith(".yaml") else source)
+    files = sorted((folder / set_name).glob("*.yaml"))
+    assert len(files) == 30 and files[0].name.endswith("-s01.yaml") and files[-1].name.endswith("-s30.yaml")
+    seen = set()
+    for path in files:
+        exercise = load_exercise(str(path))                  # itself a valid exercise
+        network = exercise.network
+        assert network_diagram(network) == network_diagram(original.network)
+        assert network.loss == original.network.loss and exercise.targets == original.targets
+        result = run(network)
+        assert result.warnings == []
+        tensors = result.tensors()
+        for name in ["X"] + [f"W{layer.index}" for layer in network.layers if layer.parameters()]:
+            assert ((tensors[name] * 2) == (tensors[name] * 2).round()).all()       # halves
+        for target in exercise.targets:
+            assert np.abs(tensors[target]).max() > 0, (path.name, target)
+        seen.add(network.X.tobytes() + b"".join(layer.parameters()["W"].tobytes()
+                                                 for layer in network.layers if layer.parameters()))
+    assert len(seen) == 30                                   # every student's numbers differ
+
+
+def test_variants_of_a_relu_linear_file_are_short_on_paper(class_set):
+    folder, _ = class_set
+    for path in sorted((folder / "dense").glob("*.yaml")):
+        tensors = run(spec.load(str(path))).tensors()
+        for target in load_exercise(str(path)).targets:
+            assert ((tensors[target] * 8) == (tensors[target] * 8).round()).all(), (path.name, target)
+
+
+def test_variants_are_deterministic_and_salted(class_set):
+    folder, results = class_set
+    for first, second in zip(sorted((folder / "cnn").iterdir()), sorted((folder / "cnn_again").iterdir())):
+        assert first.read_bytes() == second.read_bytes()
+    single, other_salt = results[3][1], results[4][1]
+    assert single == (folder / "cnn" / "12_small_cnn-s07.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(single)["input"] != yaml.safe_load(other_salt)["input"]
+
+
+def test_key_holds_the_right_answers(class_set):
+    folder, _ = class_set
+    key = json.loads((folder / "cnn" / "key.json").read_text())
+    assert key["schema"] == "bpcli.variant-key/1" and len(key["variants"]) == 30
+    for file_name, entry in key["variants"].items():
+        computed = bpcli.compute(str(folder / "cnn" / file_name))   # the independently tested API
+        dense_layer = computed["layers"][3]
+        assert np.array_equal(np.array(entry["targets"]["dW4"]["answer"]), dense_layer["dW"])
+        assert np.array_equal(np.array(entry["targets"]["dA1"]["answer"]), computed["layers"][0]["dA"])
+        assert entry["total_points"] == len(entry["targets"]) == len(load_exercise("12").targets)
+        assert entry["student"] == re.search(r"-(s\d\d)\.yaml$", file_name).group(1)
+
+
+def test_variant_errors(tmp_path, env):
+    code, _, err = run_cli(["variant", "04", "--student", "../evil"], env=env)
+    assert code == 2 and "student id" in err and "Traceback" not in err
+    code, _, err = run_cli(["variant", "04"], env=env)
+    assert code == 2 and "--student" in err
+    code, _, err = run_cli(["variant", "04", "--count", "3"], env=env)
+    assert code == 2 and "--out" in err
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# class A\nana\nbo\n")
+    code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "set").iterdir()) == [
+        "04_two_layer_tanh-ana.yaml", "04_two_layer_tanh-bo.yaml", "key.json"]
+
+
+# -- 3. worksheets and keys ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sheets(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sheets")
+    plain = folder / "hw.yaml"
+    plain.write_text(yaml.safe_dump({**PLAIN_NETWORK, "exercise": {"points": {"dW1": 3}, "given": ["A1"],
+                                                                    "text": 4}}), encoding="utf-8")
+    runs = {}
+    for output_format in ("markdown", "html"):
+        for lang in ("en", "zh"):
+            for key in (False, True):
+                runs[output_format, lang, key] = ["worksheet", plain, "12", "--format", output_format,
+                                                  "--lang", lang] + (["--key"] if key else [])
+    results = dict(zip(runs, run_cli_batch(list(runs.values()))))
+    for code, _, err in results.values():
+        assert code == 0, err
+    return plain, {case: out for case, (_, out, _) in results.items()}
+
+
+@pytest.mark.parametrize("output_format", ["markdown", "html"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_worksheet_gives_the_network_givens_and_targets(sheets, output_format, lang):
+    _, outputs = sheets
+    sheet = outputs[output_format, lang, False]
+    assert "X 2×2 → dense 2 relu → dense 1 linear" in sheet          # network_diagram of hw.yaml
+    assert "X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → flatten → dense 1 sigmoid" in sheet
+    for name in ("W1", "b1", "W2", "A1", "dX", "dW4"):
+        assert name in sheet
+    assert "-0.5" in sheet                                    # Y's second entry, as written
+    assert ("Worked solution" if lang == "en" else "解答过程") not in sheet   # no key on the students' sheet
+    if lang == "en":
+        assert "dW1, shape 2×2 (3 points)" in sheet and "Total: 10 points" in sheet and "Follows text 004" in sheet
+    else:
+        assert "dW1，形状 2×2（3 分）" in sheet and "总分：10 分" in sheet and "求" in sheet
+        assert "Find" not in sheet and "Given" not in sheet
+
+
+@pytest.mark.parametrize("output_format", ["markdown", "html"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_key_has_the_answers_and_the_worked_solution(sheets, output_format, lang):
+    plain, outputs = sheets
+    key = outputs[output_format, lang, True]
+    computed = bpcli.compute(str(plain))
+    for value in (computed["layers"][0]["dZ"], computed["layers"][1]["dW"], computed["dX"]):
+        for number in np.asarray(value).ravel():
+            assert format_number(number, 4) in key
+    cnn = bpcli.compute(str(REPO_ROOT / "exercises" / "12_small_cnn.yaml"))
+    assert format_number(cnn["layers"][3]["dW"][0, 0], 4) in key
+    assert ("Worked solution" if lang == "en" else "解答过程") in key
+    assert len(key) > 2 * len(outputs[output_format, lang, False])    # explain's steps follow
+
+
+def test_html_sheets_print_one_exercise_per_page_and_fetch_nothing(sheets):
+    _, outputs = sheets
+    for lang in ("en", "zh"):
+        for key in (False, True):
+            page = outputs["html", lang, key]
+            assert page.startswith("<!DOCTYPE html>") and page.count('<section class="sheet"') == 2
+            assert "break-before: page" in page and "@media print" in page
+            assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page) and "@import" not in page
+
+
+def test_worksheet_output_file_and_errors(tmp_path, env):
+    target = tmp_path / "sheet.md"
+    code, out, err = run_cli(["worksheet", "04", "--output", target], env=env)
+    assert code == 0 and out == "" and target.read_text(encoding="utf-8").startswith("# Two-layer"), err
+    code, _, err = run_cli(["worksheet", "no_such_exercise"], env=env)
+    assert code == 2 and "Traceback" not in err
