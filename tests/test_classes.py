@@ -21,7 +21,6 @@ from bpcli.quiz.catalogue import backward_targets, exercise_from_network, exerci
 from bpcli.quiz.generator import generate
 from bpcli.quiz.progress import ProgressStore
 from bpcli.quiz.session import QuizSession
-from bpcli.quiz.worksheet import network_diagram
 from conftest import REPO_ROOT, cli_env, run_cli, run_cli_batch
 from test_quiz import ScriptedIO
 
@@ -198,7 +197,7 @@ def test_completion_through_the_shell_protocol(tmp_path):
 def test_random_levels_vary_the_architecture_with_the_seed():
     # level 3 used to give the same architecture for seeds 1, 2, 3, 5 and 9
     for level in (1, 2, 3):
-        shapes = {network_diagram(generate(level, seed).network) for seed in (1, 2, 3, 5, 9)}
+        shapes = {generate(level, seed).network.diagram() for seed in (1, 2, 3, 5, 9)}
         assert len(shapes) >= 2, (level, shapes)
 
 
@@ -244,7 +243,7 @@ def test_thirty_variants_valid_different_and_fair(class_set, set_name, source):
     for path in files:
         exercise = load_exercise(str(path))                  # itself a valid exercise
         network = exercise.network
-        assert network_diagram(network) == network_diagram(original.network)
+        assert network.diagram() == original.network.diagram()
         assert network.loss == original.network.loss and exercise.targets == original.targets
         result = run(network)
         assert result.warnings == []

@@ -20,7 +20,6 @@ from bpcli.grading import grade
 from bpcli.grading.kind import KindGrading
 from bpcli.grading.targets import parse_target, valid_targets
 from bpcli.narrate import explain
-from bpcli.render.quiz import describe_layers
 from bpcli.quiz.hints import hint
 from conftest import REPO_ROOT, cli_env
 
@@ -113,7 +112,7 @@ def test_describe_layers_uses_each_kinds_description():
     # from exercises/12_small_cnn.yaml: X 1 × 4 × 4, conv2d 1 filter of 2 × 2 relu, maxpool size 2
     # stride 1, flatten, dense 1 sigmoid
     network = spec.load(EXERCISES / "12_small_cnn.yaml")
-    assert describe_layers(network) == "X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → flatten → dense 1 sigmoid"
+    assert network.diagram() == "X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → flatten → dense 1 sigmoid"
 
 
 # -- a kind bpcli does not know, registered ----------------------------------------------------
@@ -165,4 +164,4 @@ def test_a_registered_kind_is_explained(scale_network):
     layer_row = explanation.layers[0]
     assert (layer_row.kind, layer_row.parameters, layer_row.W_shape) == ("scale", 2, ())
     assert [row[0] for row in explanation.steps[-1].table.rows] == ["s1", "W2", "b2", "X"]
-    assert describe_layers(scale_network) == "X 2×2 → scale 2 linear → dense 1 linear"
+    assert scale_network.diagram() == "X 2×2 → scale 2 linear → dense 1 linear"

@@ -47,6 +47,13 @@ class Network:
     def m(self) -> int:
         return self.X.shape[0] if self.image_input else self.X.shape[1]
 
+    def diagram(self) -> str:
+        """The network on one line: 'X 2×4 → dense 3 tanh → dense 1 sigmoid', or
+        'X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → flatten → dense 1 sigmoid'."""
+        from bpcli.formatting import shape_text
+
+        return " → ".join([f"X {shape_text(self.X.shape)}"] + [str(layer.describe()) for layer in self.layers])
+
     def input_for_layers(self, X: np.ndarray | None = None) -> np.ndarray:
         """X as the first layer takes it: an (m, H, W) image input becomes (m, 1, H, W)."""
         X = self.X if X is None else X

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from bpcli.core.network import Network, run
-from bpcli.formatting import shape_text
 from bpcli.quiz.catalogue import Exercise
 
 #: the most decimals a given value is written with (halves need 1, the bundled files at most 4)
@@ -56,11 +55,6 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
 
 
-def network_diagram(network: Network) -> str:
-    """'X 2×4 → dense 3 tanh → dense 1 sigmoid': the input's shape, then each layer's ``describe()``."""
-    return " → ".join([f"X {shape_text(network.X.shape)}"] + [str(layer.describe()) for layer in network.layers])
-
-
 def build_sheet(exercise: Exercise, lang: str = "en", key: bool = False) -> Sheet:
     """The sheet of ``exercise`` in ``lang``; with ``key``, the answers and the worked solution."""
     network = exercise.network
@@ -74,7 +68,7 @@ def build_sheet(exercise: Exercise, lang: str = "en", key: bool = False) -> Shee
         explanation = explain(network, lang=lang, check=False)
     return Sheet(
         name=exercise.name, title=exercise.title_in(lang), statement=exercise.text(lang),
-        source_text=exercise.source_text, diagram=network_diagram(network), loss=network.loss, m=network.m,
+        source_text=exercise.source_text, diagram=network.diagram(), loss=network.loss, m=network.m,
         givens=[_given(name, tensors[name]) for name in given_names],
         forward=[_given(name, tensors[name]) for name in exercise.given],
         asked=[Asked(target, tensors[target].shape, exercise.points_of(target), tensors[target] if key else None)

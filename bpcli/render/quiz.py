@@ -56,7 +56,7 @@ class ConsoleIO:
         given = [name for name in ("X", "Y") if name in tensors]
         for layer in network.layers:
             given += [f"{name}{layer.index}" for name in ("W", "b") if f"{name}{layer.index}" in tensors]
-        line = say(self.lang, "quiz.network_line", layers=describe_layers(network), loss=network.loss, m=network.m)
+        line = say(self.lang, "quiz.network_line", layers=network.diagram(), loss=network.loss, m=network.m)
         self.console.print(RichText.assemble((say(self.lang, "quiz.network"), "bold"), say(self.lang, "quiz.colon"), line))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
@@ -108,14 +108,6 @@ def score_line(score, lang: str) -> str:
     return say(lang, "quiz.score", exercise=score.exercise, solved=score.solved, total=score.total,
                first_try=score.first_try, hints=Msg("count.hints", count=score.hints),
                solutions=Msg("count.solutions", count=score.revealed))
-
-
-def describe_layers(network) -> str:
-    """'X 2×4 → dense 3 tanh → dense 1 sigmoid'; 'X 1×4×4 → conv2d 1@2×2 relu → maxpool 2×2/1 → …'."""
-    from bpcli.render.matrix import shape_text
-
-    parts = [f"X {shape_text(network.X.shape)}"] + [str(layer.describe()) for layer in network.layers]
-    return " → ".join(parts)
 
 
 def step_renderable(step, explanation, precision: int = 4):
