@@ -28,7 +28,6 @@ import numpy as np
 
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, Run, forward, run
-from bpcli.core.pool import MaxPool
 
 #: a tensor fails when max|analytic − numeric| exceeds this times max(max|analytic|, max|numeric|),
 #: beyond the error bound of the numeric estimates themselves
@@ -203,7 +202,7 @@ def _piece(records: list[LayerRecord]) -> list[np.ndarray]:
     for rec in records:
         if rec.layer.activation == "relu":
             piece.append(rec.Z > 0)
-        if isinstance(rec.layer, MaxPool):
+        if rec.layer.kind == "maxpool":  # by kind, not class: a dense network never imports pool
             piece.append(rec.layer.winners(rec.cache))
     return piece
 
