@@ -113,7 +113,7 @@ def test_a_held_lock_makes_save_give_up_with_a_warning_and_keep_the_changes(tmp_
     store.get("04").tries += 1
     with FileLock(store.lock_path):             # another session in the middle of its save
         assert not store.save()
-    assert "locked" in store.warnings[0] and not store.path.exists()
+    assert "locked" in str(store.warnings[0]) and not store.path.exists()
     assert store.save()                         # the next save writes what was kept
     assert records(store.path)["04"]["tries"] == 1
 
@@ -125,6 +125,6 @@ def test_a_file_damaged_between_load_and_save_is_set_aside_and_this_session_kept
     store.get("04").tries += 1
     path.write_text(content, encoding="utf-8")
     assert store.save()
-    assert "set aside" in store.warnings[0]
+    assert "set aside" in str(store.warnings[0])
     assert len(list(tmp_path.glob("progress.json.damaged-*"))) == 1
     assert records(path) == {"04": {"solved": False, "tries": 1, "hints": 0, "targets_solved": []}}
