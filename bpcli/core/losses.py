@@ -40,6 +40,28 @@ def value(loss: str, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> float:
     raise ValueError(f"unknown loss {loss!r}")
 
 
+def rounding_scale(loss: str, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> float:
+    """The size of the numbers ``value`` adds up or cancels on its way to J: J's float64 rounding
+    error is a few machine epsilons times this, which can be far more than J itself (a bce term
+    z − z + 1e-13 for a saturated unit, a softmax_ce loss of 1e-5 computed as log(1.00001))."""
+    m = Y.shape[1]
+    if loss == "bce":
+        terms = np.maximum(Z, 0.0) + np.abs(Y * Z) + np.log1p(np.exp(-np.abs(Z)))
+        return float(terms.sum() / m)
+    if loss == "softmax_ce":
+        shifted = Z - Z.max(axis=0, keepdims=True)
+        # log of a sum of exps that is at least 1 (the largest is exp(0)): 1 for its own rounding
+        log_sum = np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+        return float((np.abs(Y) * (np.abs(shifted) + log_sum + 1.0)).sum() / m)
+    # (a − y)² is off by about 2|a − y| times the rounding of a − y, which is eps·(|a| + |y|)
+    spread = np.abs(A - Y) * (np.abs(A) + np.abs(Y))
+    if loss == "mse":
+        return float(spread.sum() / m)
+    if loss == "sse":
+        return float(2.0 * spread.sum())
+    raise ValueError(f"unknown loss {loss!r}")
+
+
 def gradient_wrt_output(loss: str, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """dA = dJ/dA, shape (n_L, m).
 

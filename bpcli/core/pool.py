@@ -73,6 +73,15 @@ class MaxPool(_Pool):
 
     kind = "maxpool"
 
+    def winners(self, cache: PoolCache) -> np.ndarray:
+        """For every window, (m, C, Ho, Wo), the row-major offset of the element its gradient goes
+        to: the first largest. The loss is smooth in A_prev as long as no winner changes."""
+        Ho, Wo = cache.out.shape[2], cache.out.shape[3]
+        winner = np.full(cache.out.shape, -1)
+        for offset, (i, j) in enumerate(self._offsets()):
+            winner[(winner < 0) & (_offset_view(cache.A_prev, i, j, self.stride, Ho, Wo) == cache.out)] = offset
+        return winner
+
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, PoolCache]:
         """A_prev: (m, C, H, W) -> A: (m, C, Ho, Wo)."""
         out = self._fold_windows(A_prev, np.maximum)

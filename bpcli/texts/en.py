@@ -592,6 +592,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "progress.unreadable": "cannot read it ({error})",
     "progress.damaged": "it is not a bpcli progress file (damaged?)",
     "progress.not_saved": "could not save progress to {path}: {error}",
+    "progress.locked": "could not save progress to {path}: another bpcli kept {lock} locked for {seconds} s",
     "progress.not_removed": "could not remove {path}: {error}",
     # ---- generated exercises (bpcli quiz --random): the levels' titles, the title and statement
     "generated.level1": "One linear dense layer, sse",

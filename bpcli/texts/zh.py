@@ -460,6 +460,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "progress.unreadable": "无法读取（{error}）",
     "progress.damaged": "它不是 bpcli 的进度文件（已损坏？）",
     "progress.not_saved": "无法把进度保存到 {path}：{error}",
+    "progress.locked": "无法把进度保存到 {path}：另一个 bpcli 把 {lock} 锁住了 {seconds} 秒",
     "progress.not_removed": "无法删除 {path}：{error}",
     # ---- generated exercises (bpcli quiz --random): the levels' titles, the title and statement
     "generated.level1": "一个线性全连接层，sse",
