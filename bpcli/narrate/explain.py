@@ -16,7 +16,7 @@ from bpcli import kinds, texts
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
-from bpcli.narrate import activation, output
+from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
@@ -87,6 +87,8 @@ def backward_steps(ctx: Context) -> list[Step]:
             else:
                 steps.append(activation.backward_step(ctx, record))
         steps += kinds.narrator(record.layer.kind).backward(ctx, record)
+        if record is ctx.last and least_squares.applies(ctx):
+            steps.append(least_squares.least_squares_step(ctx))
     return steps
 
 

@@ -662,6 +662,17 @@ class Group(Expr):
         return Printed(printer.parens(inner), ATOM, wrapped=True)
 
 
+@dataclass(frozen=True, eq=False)
+class Norm(Expr):
+    """The Euclidean (Frobenius) norm \\lVert x \\rVert / ‖x‖."""
+
+    inner: Expr
+
+    def print(self, printer: Printer) -> Printed:
+        inner = self.inner.print(printer).string
+        return Printed(rf"\lVert {inner} \rVert" if printer.latex else f"‖{inner}‖", ATOM, wrapped=True)
+
+
 def brackets(inner: Operand) -> Group:
     return Group(as_expr(inner), square=True)
 

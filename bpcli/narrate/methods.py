@@ -247,6 +247,28 @@ class Kron:
                                  ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))])
 
 
+def _arrangements(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray]):
+    """(name, first, second) for every product of the two factors, in the order a learner tries
+    them: as the scalar rule writes them, reversed, then with transposes."""
+    for t1, t2 in ((False, False), (True, False), (False, True), (True, True)):
+        for first, second in ((left, right), (right, left)):
+            a = first[1].T if t1 else first[1]
+            b = second[1].T if t2 else second[1]
+            yield f"{first[0]}{'ᵀ' if t1 else ''} {second[0]}{'ᵀ' if t2 else ''}", a.shape, b.shape
+
+
+def first_clash(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
+                shape: tuple[int, ...]) -> tuple[str, str] | None:
+    """The first arrangement tried whose shapes clash, with the clash spelled out:
+    ('dZ⁽¹⁾ X', '(1×3)(2×3): 3 ≠ 2') or ('X dZ⁽¹⁾ᵀ', '(2×3)(3×1) → 2×1 ≠ 1×2'); None if every one fits."""
+    for name, a, b in _arrangements(left, right):
+        if a[1] != b[0]:
+            return name, f"({shape_of(a)})({shape_of(b)}): {a[1]} ≠ {b[0]}"
+        if (a[0], b[1]) != tuple(shape):
+            return name, f"({shape_of(a)})({shape_of(b)}) → {shape_of((a[0], b[1]))} ≠ {shape_of(shape)}"
+    return None
+
+
 def _fitting_products(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
                       shape: tuple[int, ...]) -> list[str]:
     """Every product of the two factors (either order, either transposed) with the wanted shape."""
@@ -278,9 +300,11 @@ class Shapes:
              chosen: str, result_shape: tuple[int, ...], value: np.ndarray, elementwise: np.ndarray,
              key: str, target: str) -> Derivation:
         fits = _fitting_products(left, right, result_shape)
+        clash = first_clash(left, right, result_shape)
+        clash_sentence = ctx.say("shapes.clash", product=clash[0], reason=clash[1]) if clash else ""
         sentences = [ctx.say(key, left=left[0], right=right[0], left_shape=shape_of(left[1].shape),
                              right_shape=shape_of(right[1].shape), shape=shape_of(result_shape), chosen=chosen,
-                             target=target)]
+                             target=target, clash=clash_sentence)]
         if len(fits) > 1:
             sentences.append(ctx.say("shapes.ambiguous", products=", ".join(fits), chosen=chosen))
         return Derivation(sentences, [scalar],

@@ -119,10 +119,12 @@ class IdentityCheck:
         return self.difference <= 1e-9 * scale
 
     def summary(self, precision: int = 4) -> str:
-        """'✓ <description> (max |difference| 2.2e-17)' or '✗ …'."""
+        """'✓ <description> (max |difference| 2.2e-17)' or '✗ …'; a scalar identity shows both
+        sides' numbers, '✓ <description>: 0.1234 = 0.1234 (…)'."""
         mark = "✓" if self.ok else "✗"
-        left = np.asarray(self.left, float)
-        values = f": {format_number(float(left), precision)}" if left.ndim == 0 else ""
+        left, right = np.asarray(self.left, float), np.asarray(self.right, float)
+        values = (f": {format_number(float(left), precision)} = {format_number(float(right), precision)}"
+                  if left.ndim == 0 and right.ndim == 0 else "")
         return f"{mark} {self.description}{values} (max |Δ| = {self.difference:.1e})"
 
 

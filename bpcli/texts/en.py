@@ -83,17 +83,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "loss.mse": "Mean squared error with the factor 1/(2m), so its derivative has no 2.",
     "loss.sse": "The sum of squared errors, J = ‖A − Y‖², with no 1/m (the least-squares loss of text 003).",
     "loss.value": "J = {value}.",
-    "backward.dA_output.bce": "Differentiate J entry by entry: the derivative of −log a is −1/a and of −log(1 "
-        "− a) is 1/(1 − a), and J carries the factor 1/m.",
-    "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is "
-        "−1/a, and J carries the factor 1/m.",
+    "backward.dA_output.bce": "Differentiate J entry by entry, as text 002 does (log is the natural logarithm, its ln): the derivative of log a follows from e^(log a) = a, differentiating both sides; log(1 − a) then needs the chain rule, outer derivative times inner (−1). J carries the factor 1/m.",
+    "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is −1/a (from e^(log a) = a, differentiating both sides, as text 002 does), and J carries the factor 1/m.",
     "backward.dA_output.mse": "The derivative of (a − y)²/(2m) is (a − y)/m.",
     "backward.dA_output.sse": "The derivative of (a − y)² is 2(a − y); sse has no 1/m.",
-    "backward.fused.bce": "Multiply dA by the sigmoid's derivative σ′(Z) = A ⊙ (1 − A) and simplify: the "
-        "fractions cancel and what is left is (A − Y)/m (text 002 does the same for one sample, m = 1).",
-    "backward.fused.softmax_ce": "softmax is not element-wise: each A[k,j] depends on every Z[i,j] of its "
-        "column, so sum over k with the softmax Jacobian; because each column of Y sums to 1 the result is (A "
-        "− Y)/m.",
+    "backward.fused.bce": "Text 002 derives this twice; here, for one entry, a = A[i,j], y = Y[i,j], z = Z[i,j]. First the sigmoid's derivative: the chain rule on σ(z) = (1 + e^(−z))^(−1), outer derivative times inner, then add and subtract 1 in the numerator to write it with σ itself, σ′ = σ(1 − σ) = a(1 − a). Then the chain rule ∂J/∂z = ∂J/∂a · ∂a/∂z: over the common denominator a(1 − a) the fractions cancel and what is left is (a − y)/m.",
+    "backward.fused.softmax_ce": "softmax is not element-wise: each A[k,j] depends on every Z[i,j] of its column, so sum over k with the softmax Jacobian; because each column of Y sums to 1 the result is (A − Y)/m, column by column.",
     "backward.fused.why": "The short form is also what the computation uses: it stays finite even when A "
         "rounds to exactly 0 or 1, where dA itself would be infinite.",
     "backward.dZ.why": "The activation acts entry by entry: A[i,j] = g(Z[i,j]) involves Z[i,j] and nothing "
@@ -166,15 +161,28 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
         "g′(Z) are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering "
         "needed.",
-    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. Now make the shapes "
-        "fit: {left} is {left_shape} and {right} is {right_shape}, and {target} must be {shape}; the "
+    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. {clash}Now make the "
+        "shapes fit: {left} is {left_shape} and {right} is {right_shape}, and {target} must be {shape}; the "
         "arrangement that fits is {chosen}.",
-    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. But {left} is {left_shape} and "
+    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. {clash}But {left} is {left_shape} and "
         "{target} must be {shape}, so the m columns have to be summed: {chosen}.",
-    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {left} is {left_shape}, {right} "
+    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {clash}{left} is {left_shape}, {right} "
         "is {right_shape}, and {target} must be {shape}; the arrangement that fits is {chosen}.",
+    "shapes.clash": "Try {product}: {reason}, the shapes clash. ",
     "shapes.ambiguous": "Here the shapes alone allow several products ({products}); the element-wise chain "
         "rule decides for {chosen}, and the check below confirms it.",
+    "backward.fused.bce_direct": "Second, the direct route: write log a and log(1 − a) in z, so the loss becomes log(1 + e^z) − y z, and differentiate it once in z: e^z/(1 + e^z) = σ(z), so again (a − y)/m. Both routes agree, and agree with the numbers below.",
+    "shapes.columnwise": "{shape}, column by column",
+    "word.since": "since",
+    "check.sigmoid_quotient": "σ′(Z) as the quotient e^(−z)/(1 + e^(−z))² equals A ⊙ (1 − A)",
+    "check.direct_loss": "J written in z, (1/m) Σ [log(1 + e^z) − y z], equals the loss",
+    "check.direct_gradient": "the direct route, (σ(Z) − Y)/m, equals {name}",
+    "title.least_squares": "Text 003's least squares: J = ‖X w − y‖², one sample per row",
+    "least_squares.rows": "Text 003 writes one sample per row, bpcli one per column: the text's X is {A} transposed (X_text = {A}ᵀ), its w is {W}ᵀ and its y is Yᵀ. Transposed, Z = W A + b is X_text w, so the sse loss is the text's J = ‖X_text w − y‖².",
+    "least_squares.gradient": "Text 003 finds ∇J = 2 X_textᵀ(X_text w − y) by dimension compatibility; on the numbers it is {dW} transposed, as the two layouts require.",
+    "check.least_squares_loss": "‖X_text w − y‖² equals the loss J",
+    "check.least_squares_gradient": "2 X_textᵀ(X_text w − y) equals {name}",
+    "check.least_squares_input": "2(X_text w − y) wᵀ equals {name}",
     "shapes.elementwise": "{shape}, entry by entry",
     "shapes.loss": "A and Y are {shape}; J is a number",
     "note.deeplearning_ai": "deeplearning.ai (text 004) writes dZ = A − Y and puts 1/m into dW = (1/m) dZ Aᵀ "

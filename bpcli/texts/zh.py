@@ -80,14 +80,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "loss.mse": "均方误差，带系数 1/(2m)，所以求导后没有 2。",
     "loss.sse": "误差平方和 J = ‖A − Y‖²，没有 1/m（即文本 003 中最小二乘的损失函数）。",
     "loss.value": "损失 J = {value}。",
-    "backward.dA_output.bce": "对 J 逐元素求导：−log a 的导数是 −1/a，−log(1 − a) 的导数是 1/(1 − a)，J 还带有系数 1/m。",
-    "backward.dA_output.softmax_ce": "只有 Y ≠ 0 的项与 A 有关；−log a 的导数是 −1/a，J 还带有系数 1/m。",
+    "backward.dA_output.bce": "按文本 002 的做法对 J 逐元素求导（log 是自然对数，即原文的 ln）：log a 的导数由 e^(log a) = a 两边求导得到；log(1 − a) 再用链式法则，外层函数的导数乘以内层函数的导数 (−1)。J 还带有系数 1/m。",
+    "backward.dA_output.softmax_ce": "只有 Y ≠ 0 的项与 A 有关；−log a 的导数是 −1/a（与文本 002 一样，由 e^(log a) = a 两边求导得到），J 还带有系数 1/m。",
     "backward.dA_output.mse": "(a − y)²/(2m) 的导数是 (a − y)/m。",
     "backward.dA_output.sse": "(a − y)² 的导数是 2(a − y)；sse 没有 1/m。",
-    "backward.fused.bce": "把 dA 乘以 sigmoid 的导数 σ′(Z) = A ⊙ (1 − A) 再化简：分式相消，只剩下 (A − Y)/m（文本 002 对单个样本 m = 1 做"
-        "了同样的推导）。",
-    "backward.fused.softmax_ce": "softmax 不是逐元素的：每个 A[k,j] 依赖于同一列的所有 Z[i,j]，所以要用 softmax 的雅可比矩阵对 k 求和；因为 Y 的每一"
-        "列之和为 1，结果是 (A − Y)/m。",
+    "backward.fused.bce": "文本 002 用两种方式推导这个结果；这里对一个元素，记 a = A[i,j]，y = Y[i,j]，z = Z[i,j]。先求 sigmoid 的导数：对 σ(z) = (1 + e^(−z))^(−1) 用链式法则，外层函数的导数乘以内层函数的导数，再在分子上加一减一，用 σ 本身表示，σ′ = σ(1 − σ) = a(1 − a)。再用链式法则 ∂J/∂z = ∂J/∂a · ∂a/∂z：通分后分母 a(1 − a) 约去，只剩下 (a − y)/m。",
+    "backward.fused.softmax_ce": "softmax 不是逐元素的：每个 A[k,j] 依赖于同一列的所有 Z[i,j]，所以要用 softmax 的雅可比矩阵对 k 求和；因为 Y 的每一列之和为 1，结果是 (A − Y)/m，逐列计算。",
     "backward.fused.why": "程序计算时也用这个化简后的形式：即使 A 在浮点数中正好等于 0 或 1（此时 dA 本身为无穷大），它仍然有限。",
     "backward.dZ.why": "激活函数是逐元素的：A[i,j] = g(Z[i,j]) 只含 Z[i,j]，所以 dZ = dA ⊙ g′(Z)，维度与 Z 相同。",
     "backward.gprime.sigmoid": "sigmoid 的导数 g′(Z) = σ(Z)(1 − σ(Z))，也就是 A ⊙ (1 − A)，不必重新计算指数。",
@@ -132,13 +130,26 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "kron.jacobian_skipped": "雅可比矩阵的大小是 {rows}×{cols}，太大不便打印；改为在该层左上角 {corner}×{corner} 的部分上验证恒等式。",
     "shapes.activation": "维度相容（文本 003）：先当作标量，∂J/∂z = ∂J/∂a · g′(z)。dA 和 g′(Z) 都是 {shape}，dZ 也是，所以逐元素相乘 (⊙)，不需要"
         "调整顺序。",
-    "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。再让维度相容：{left} 是 {left_shape}，{right} 是 "
+    "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。{clash}再让维度相容：{left} 是 {left_shape}，{right} 是 "
         "{right_shape}，{target} 必须是 {shape}；维度相容的排列是 {chosen}。",
-    "shapes.bias": "维度相容：先当作标量，∂J/∂b = ∂J/∂z。但 {left} 是 {left_shape}，而 {target} 必须是 {shape}，所以要把 m "
+    "shapes.bias": "维度相容：先当作标量，∂J/∂b = ∂J/∂z。{clash}但 {left} 是 {left_shape}，而 {target} 必须是 {shape}，所以要把 m "
         "列加起来：{chosen}。",
-    "shapes.input": "维度相容：先当作标量，∂J/∂a = w · ∂J/∂z。{left} 是 {left_shape}，{right} 是 {right_shape}，{target} 必须是 "
+    "shapes.input": "维度相容：先当作标量，∂J/∂a = w · ∂J/∂z。{clash}{left} 是 {left_shape}，{right} 是 {right_shape}，{target} 必须是 "
         "{shape}；维度相容的排列是 {chosen}。",
+    "shapes.clash": "先试 {product}：{reason}，维度不相容。",
     "shapes.ambiguous": "这里仅凭维度有多种乘法都相容（{products}）；逐元素的链式法则确定是 {chosen}，下面的验证也证实了这一点。",
+    "backward.fused.bce_direct": "第二种方式是直接求导：把 log a 和 log(1 − a) 用 z 写出来，损失就变成 log(1 + e^z) − y z，再对 z 求一次导：e^z/(1 + e^z) = σ(z)，同样得到 (a − y)/m。两种方式的结果一致，也与下面的数值一致。",
+    "shapes.columnwise": "{shape}，逐列计算",
+    "word.since": "因为",
+    "check.sigmoid_quotient": "σ′(Z) 写成商 e^(−z)/(1 + e^(−z))² 时等于 A ⊙ (1 − A)",
+    "check.direct_loss": "用 z 写出的 J，即 (1/m) Σ [log(1 + e^z) − y z]，等于损失",
+    "check.direct_gradient": "直接求导得到的 (σ(Z) − Y)/m 等于 {name}",
+    "title.least_squares": "文本 003 的最小二乘：J = ‖X w − y‖²，每行一个样本",
+    "least_squares.rows": "文本 003 每行一个样本，bpcli 每列一个样本：原文的 X 是 {A} 的转置（X_text = {A}ᵀ），原文的 w 是 {W}ᵀ，y 是 Yᵀ。转置之后，Z = W A + b 就是 X_text w，所以 sse 损失就是原文的 J = ‖X_text w − y‖²。",
+    "least_squares.gradient": "文本 003 用维度相容得到 ∇J = 2 X_textᵀ(X_text w − y)；代入数值，它正是 {dW} 的转置，这是两种布局的差别所要求的。",
+    "check.least_squares_loss": "‖X_text w − y‖² 等于损失 J",
+    "check.least_squares_gradient": "2 X_textᵀ(X_text w − y) 等于 {name}",
+    "check.least_squares_input": "2(X_text w − y) wᵀ 等于 {name}",
     "shapes.elementwise": "{shape}，逐元素",
     "shapes.loss": "A 和 Y 都是 {shape}；J 是一个数",
     "note.deeplearning_ai": "deeplearning.ai（文本 004）写 dZ = A − Y，并把 1/m 放进 dW = (1/m) dZ Aᵀ 和 db。这里 dZ 严格表示 "
