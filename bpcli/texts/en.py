@@ -136,28 +136,18 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "chain.bias": "Chain rule, entry by entry: ∂Z[i,j]/∂b[i] = 1 for every sample j.",
     "chain.input": "Chain rule, entry by entry: A_prev[k,j] reaches J through Z[i,j] for each unit i, with "
         "∂Z[i,j]/∂A_prev[k,j] = W[i,k].",
-    "trace.activation": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): write dJ = "
-        "tr((∂J/∂A)ᵀ d(A)), substitute d(A) = g′(Z) ⊙ d(Z) and move the element-wise factor with tr(Aᵀ(B ⊙ "
-        "C)) = tr((A ⊙ B)ᵀ C); what multiplies d(Z) is ∂J/∂Z.",
-    "trace.weight": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): with A_prev fixed, "
-        "d(Z) = d(W) A_prev; the cyclic property tr(ABC) = tr(CAB) brings d(W) to the end, and dJ = tr(Mᵀ "
-        "d(W)) for every d(W) means ∂J/∂W = M.",
-    "trace.bias": "Matrix differentials: d(Z) = d(b) 1ᵀ (b broadcast over the m columns); cycle 1ᵀ to the "
-        "front and read off ∂J/∂b = (∂J/∂Z) 1.",
-    "trace.input": "Matrix differentials: with W fixed, d(Z) = W d(A_prev); transpose the factor in front of "
-        "d(A_prev) to read off ∂J/∂A_prev.",
+    "trace.activation": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): write dJ = tr((∂J/∂A)ᵀ d(A)), substitute d(A) = g′(Z) ⊙ d(Z) and move the element-wise factor with tr(Pᵀ(Q ⊙ R)) = tr((P ⊙ Q)ᵀ R); what multiplies d(Z) is ∂J/∂Z.",
+    "trace.weight": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): Z = W A_prev + b 1ᵀ changes by the whole differential d(Z) = d(W) A_prev + W d(A_prev) + d(b) 1ᵀ, so dJ = tr((∂J/∂Z)ᵀ d(Z)) splits into three traces, one per term. Take the d(W) term: the cyclic property tr(PQR) = tr(RPQ) brings d(W) to the end, and dJ = tr(Mᵀ d(W)) for every d(W) means ∂J/∂W = M.",
+    "trace.bias": "Matrix differentials: take the d(b) 1ᵀ term of the differential d(Z) written at dW (b broadcast over the m columns); cycle 1ᵀ to the front and read off ∂J/∂b = (∂J/∂Z) 1.",
+    "trace.input": "Matrix differentials: take the W d(A_prev) term of the differential d(Z) written at dW; transpose the factor in front of d(A_prev) to read off ∂J/∂A_prev.",
     "kron.activation": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): the element-wise "
         "product is a diagonal matrix acting on vec(d(Z)).",
-    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(ABC) = (Cᵀ ⊗ A) vec(B) "
-        "with A = I, B = d(W), C = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its "
-        "transpose times vec(∂J/∂Z).",
+    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(PQR) = (Rᵀ ⊗ P) vec(Q) with P = I, Q = d(W), R = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its transpose times vec(∂J/∂Z).",
     "kron.bias": "Kronecker form: b is copied into every column, vec(b 1ᵀ) = (1 ⊗ I) b, so ∂J/∂b = (1 ⊗ I)ᵀ "
         "vec(∂J/∂Z).",
     "kron.input": "Kronecker form: vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev)), so vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "
         "vec(∂J/∂Z).",
-    "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ I is {rows}×{cols}; it is shown among the operands.",
-    "kron.jacobian_skipped": "The Jacobian would be {rows}×{cols}, too large to print; the identity is "
-        "checked on the top-left {corner}×{corner} corner of the layer instead.",
+    "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ {identity} is {rows}×{cols}, shown among the operands: each entry of A_prevᵀ becomes a block of {n}×{n}, that entry times the identity.",
     "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
         "g′(Z) are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering "
         "needed.",
@@ -183,6 +173,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.least_squares_loss": "‖X_text w − y‖² equals the loss J",
     "check.least_squares_gradient": "2 X_textᵀ(X_text w − y) equals {name}",
     "check.least_squares_input": "2(X_text w − y) wᵀ equals {name}",
+    "kron.jacobian_shortened": "The Jacobian A_prevᵀ ⊗ {identity} is {rows}×{cols}: each entry of A_prevᵀ becomes a block of {n}×{n}, that entry times the identity. Its top-left {shown_rows}×{shown_cols} corner is shown among the operands, and the identity is checked on the top-left {corner}×{corner} corner of the layer.",
+    "kron.one_unit": "With one unit I₁ = 1, so the Jacobian A_prevᵀ ⊗ I₁ is just A_prevᵀ: the blocks of a Kronecker product show on layers with more than one unit.",
+    "check.trace_sides": "for a random direction E: {left} = {right}",
     "shapes.elementwise": "{shape}, entry by entry",
     "shapes.loss": "A and Y are {shape}; J is a number",
     "note.deeplearning_ai": "deeplearning.ai (text 004) writes dZ = A − Y and puts 1/m into dW = (1/m) dZ Aᵀ "
@@ -212,8 +205,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.index_sum": "the index sum, evaluated entry by entry, equals {matrix}",
     "check.row_sums": "summing {name} over j entry by entry equals {name} 1ₘ",
     "check.trace_hadamard": "tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E) for a random direction E",
-    "check.trace_cyclic": "the trace evaluated before and after the cyclic move agrees, for a random "
-        "direction E",
     "check.kron_diag": "diag(vec g′) vec({dA}) = vec(g′ ⊙ {dA})",
     "check.kron_weight": "({A}ᵀ ⊗ I)ᵀ vec({dZ}) = vec({dZ} {A}ᵀ)",
     "check.kron_bias": "(1 ⊗ I)ᵀ vec({dZ}) = {dZ} 1",

@@ -114,20 +114,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "chain.weight": "链式法则，逐元素：W[i,k] 通过每个样本 j 的 Z[i,j] 影响 J，且 ∂Z[i,j]/∂W[i,k] = A_prev[k,j]。",
     "chain.bias": "链式法则，逐元素：对每个样本 j，∂Z[i,j]/∂b[i] = 1。",
     "chain.input": "链式法则，逐元素：A_prev[k,j] 通过每个神经元 i 的 Z[i,j] 影响 J，且 ∂Z[i,j]/∂A_prev[k,j] = W[i,k]。",
-    "trace.activation": "矩阵微分（文本 000；d(·) 表示微小变化，不是 ∂J/∂·）：写出 dJ = tr((∂J/∂A)ᵀ d(A))，代入 d(A) = g′(Z) ⊙ "
-        "d(Z)，再用 tr(Aᵀ(B ⊙ C)) = tr((A ⊙ B)ᵀ C) 移动逐元素乘积；d(Z) 前面的矩阵就是 ∂J/∂Z。",
-    "trace.weight": "矩阵微分（文本 000；d(·) 表示微小变化，不是 ∂J/∂·）：固定 A_prev，d(Z) = d(W) A_prev；用迹的循环性质 tr(ABC) = tr(CAB) "
-        "把 d(W) 移到最后，若对任意 d(W) 都有 dJ = tr(Mᵀ d(W))，则 ∂J/∂W = M。",
-    "trace.bias": "矩阵微分：d(Z) = d(b) 1ᵀ（b 广播到 m 列）；把 1ᵀ 循环移到前面，读出 ∂J/∂b = (∂J/∂Z) 1。",
-    "trace.input": "矩阵微分：固定 W，d(Z) = W d(A_prev)；把 d(A_prev) 前面的因子转置，就读出 ∂J/∂A_prev。",
-    "kron.activation": "Kronecker 积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：逐元素乘积就是一个对角矩阵作用在 vec(d(Z)) 上。",
-    "kron.weight": "Kronecker 积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：在 vec(ABC) = (Cᵀ ⊗ A) vec(B) 中取 A = I, B = "
-        "d(W), C = A_prev，得到雅可比矩阵 ∂vec Z/∂vec W = A_prevᵀ ⊗ I；梯度是它的转置乘以 vec(∂J/∂Z)。",
-    "kron.bias": "Kronecker 积形式：b 被复制到每一列，vec(b 1ᵀ) = (1 ⊗ I) b，所以 ∂J/∂b = (1 ⊗ I)ᵀ vec(∂J/∂Z)。",
-    "kron.input": "Kronecker 积形式：vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev))，所以 vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "
-        "vec(∂J/∂Z)。",
-    "kron.jacobian_shown": "雅可比矩阵 A_prevᵀ ⊗ I 的大小是 {rows}×{cols}，已列在参与运算的矩阵中。",
-    "kron.jacobian_skipped": "雅可比矩阵的大小是 {rows}×{cols}，太大不便打印；改为在该层左上角 {corner}×{corner} 的部分上验证恒等式。",
+    "trace.activation": "矩阵微分（文本 000；d(·) 表示微小变化，不是 ∂J/∂·）：写出 dJ = tr((∂J/∂A)ᵀ d(A))，代入 d(A) = g′(Z) ⊙ d(Z)，再用 tr(Pᵀ(Q ⊙ R)) = tr((P ⊙ Q)ᵀ R) 移动逐元素乘积；d(Z) 前面的矩阵就是 ∂J/∂Z。",
+    "trace.weight": "矩阵微分（文本 000；d(·) 表示微小变化，不是 ∂J/∂·）：Z = W A_prev + b 1ᵀ 的全微分是 d(Z) = d(W) A_prev + W d(A_prev) + d(b) 1ᵀ，所以 dJ = tr((∂J/∂Z)ᵀ d(Z)) 分成三个迹，每一项一个。先取 d(W) 这一项：用迹的循环性质 tr(PQR) = tr(RPQ) 把 d(W) 移到最后，若对任意 d(W) 都有 dJ = tr(Mᵀ d(W))，则 ∂J/∂W = M。",
+    "trace.bias": "矩阵微分：取求 dW 时写出的全微分 d(Z) 中 d(b) 1ᵀ 这一项（b 广播到 m 列）；把 1ᵀ 循环移到前面，读出 ∂J/∂b = (∂J/∂Z) 1。",
+    "trace.input": "矩阵微分：取求 dW 时写出的全微分 d(Z) 中 W d(A_prev) 这一项；把 d(A_prev) 前面的因子转置，就读出 ∂J/∂A_prev。",
+    "kron.activation": "克罗内克积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：逐元素乘积就是一个对角矩阵作用在 vec(d(Z)) 上。",
+    "kron.weight": "克罗内克积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：在 vec(PQR) = (Rᵀ ⊗ P) vec(Q) 中取 P = I，Q = d(W)，R = A_prev，得到雅可比矩阵 ∂vec Z/∂vec W = A_prevᵀ ⊗ I；梯度是它的转置乘以 vec(∂J/∂Z)。",
+    "kron.bias": "克罗内克积形式：b 被复制到每一列，vec(b 1ᵀ) = (1 ⊗ I) b，所以 ∂J/∂b = (1 ⊗ I)ᵀ vec(∂J/∂Z)。",
+    "kron.input": "克罗内克积形式：vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev))，所以 vec(∂J/∂A_prev) = (I ⊗ Wᵀ) vec(∂J/∂Z)。",
+    "kron.jacobian_shown": "雅可比矩阵 A_prevᵀ ⊗ {identity} 的大小是 {rows}×{cols}，已列在参与运算的矩阵中：A_prevᵀ 的每个元素变成一个 {n}×{n} 的块，即该元素乘以单位矩阵。",
     "shapes.activation": "维度相容（文本 003）：先当作标量，∂J/∂z = ∂J/∂a · g′(z)。dA 和 g′(Z) 都是 {shape}，dZ 也是，所以逐元素相乘 (⊙)，不需要"
         "调整顺序。",
     "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。{clash}再让维度相容：{left} 是 {left_shape}，{right} 是 "
@@ -150,6 +145,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.least_squares_loss": "‖X_text w − y‖² 等于损失 J",
     "check.least_squares_gradient": "2 X_textᵀ(X_text w − y) 等于 {name}",
     "check.least_squares_input": "2(X_text w − y) wᵀ 等于 {name}",
+    "kron.jacobian_shortened": "雅可比矩阵 A_prevᵀ ⊗ {identity} 的大小是 {rows}×{cols}：A_prevᵀ 的每个元素变成一个 {n}×{n} 的块，即该元素乘以单位矩阵。参与运算的矩阵中列出了它左上角 {shown_rows}×{shown_cols} 的部分，恒等式在该层左上角 {corner}×{corner} 的部分上验证。",
+    "kron.one_unit": "只有一个神经元时 I₁ = 1，雅可比矩阵 A_prevᵀ ⊗ I₁ 就是 A_prevᵀ：克罗内克积的分块结构要在多于一个神经元的层上才看得出来。",
+    "check.trace_sides": "对随机方向 E：{left} = {right}",
     "shapes.elementwise": "{shape}，逐元素",
     "shapes.loss": "A 和 Y 都是 {shape}；J 是一个数",
     "note.deeplearning_ai": "deeplearning.ai（文本 004）写 dZ = A − Y，并把 1/m 放进 dW = (1/m) dZ Aᵀ 和 db。这里 dZ 严格表示 "
@@ -170,7 +168,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.index_sum": "逐元素计算的索引求和等于 {matrix}",
     "check.row_sums": "逐元素对 j 求和的 {name} 等于 {name} 1ₘ",
     "check.trace_hadamard": "对随机方向 E，tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E)",
-    "check.trace_cyclic": "对随机方向 E，循环移动前后的迹相等",
     "check.kron_diag": "diag(vec g′) vec({dA}) = vec(g′ ⊙ {dA})",
     "check.kron_weight": "({A}ᵀ ⊗ I)ᵀ vec({dZ}) = vec({dZ} {A}ᵀ)",
     "check.kron_bias": "(1 ⊗ I)ᵀ vec({dZ}) = {dZ} 1",
