@@ -62,10 +62,19 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     elif check and backward:
         steps.append(check_step(ctx, network))
     return Explanation(
-        title=network.title or (network.source or ctx.say("title.default")), lang=lang, method=method,
+        title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
         warnings=warning_sentences(ctx))
+
+
+def title_in(network: Network, lang: str) -> str | None:
+    """The title in ``lang``: an exercise file's ``exercise.title.<lang>`` when it has one, else
+    the network's title (English), else the file's name."""
+    section = network.extras.get("exercise")
+    titles = section.get("title") if isinstance(section, dict) else None
+    translated = titles.get(lang) if isinstance(titles, dict) else None
+    return translated if isinstance(translated, str) and translated else (network.title or network.source)
 
 
 def forward_steps(ctx: Context) -> list[Step]:

@@ -104,7 +104,7 @@ def _bce_chain_product() -> list[Formula]:
     return [
         partial(J, _z).eq(partial(J, _a) * partial(_a, _z),
                           -(frac(1, m) @ (frac(_y, _a) - frac(1 - _y, 1 - _a))) * (_a @ (1 - _a))),
-        continued(-(frac(1, m) @ frac(_y @ (1 - _a) - _a @ (1 - _y), _a @ (1 - _a))) * (_a @ (1 - _a)),
+        continued(-(frac(1, m) @ frac(_y @ (1 - _a) - _a @ (1 - _y), _a @ (1 - _a)) @ _a @ (1 - _a)),
                   -(frac(1, m) @ (_y @ (1 - _a) - _a @ (1 - _y)))),
         continued(-(frac(1, m) @ (_y - _y @ _a - _a + _a @ _y)), frac(_a - _y, m)),
     ]

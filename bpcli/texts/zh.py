@@ -100,8 +100,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.conv_dW.why": "在每个样本 n 的每个输出位置 (y, x)，W[f,c,i,j] 都与 {Q}[n,c,{row},{col}] 相乘，所以它的梯度是 dZ[n,f,y,x] "
         "乘以该元素、对所有这些位置求和：即 {Q} 与 dZ 逐通道做互相关，再对样本求和。",
     "backward.conv_db.why": "b[f] 加到了卷积核 f 输出的每个位置上，所以 db[f] 是 dZ 在该卷积核的所有样本和所有位置上的和。",
-    "backward.conv_dA.why": "每个输入元素被所有覆盖它的输出窗口用到。把这些贡献收集起来就是 full 卷积（full correlation）。先构造 pad(dZ)，大小 {rows}×{"
-        "cols}，即 (H + kh − 1)×(W + kw − 1)：{dilate}在 dZ 外面补 0，上方 {top}、左侧 {left}（卷积核大小 − 1 − padding），下方 {bott"
+    "backward.conv_dA.why": "每个输入元素被所有覆盖它的输出窗口用到。把这些贡献收集起来就是完全互相关。先构造 pad(dZ)，大小 {rows}×{"
+        "cols}，即 (H + kh − 1)×(W + kw − 1)：{dilate}在 dZ 外面补 0，上方 {top}、左侧 {left}（卷积核大小 − 1 − 补零圈数），下方 {bott"
         "om}、右侧 {right}（补足到这个大小{skipped}）。再与旋转 180° 的卷积核 ROT180(W) 做互相关：从输入一侧看，这正是同样的那些窗口。",
     "backward.conv_dA.entry": "用索引公式（文本 001）可以直接算出每个元素：对所有窗口包含该元素的卷积核和输出位置求和，乘以它所对应的卷积核元素。",
     "backward.maxpool.why": "窗口中只有最大的元素影响了输出（斜率为 1），所以窗口的梯度全部传给这个元素（argmax 掩码），其余为 0。𝒲(y,x) 表示输出位置 (y,x) 的窗口；下"
@@ -154,7 +154,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "∂J/∂Z，已经包含了 1/m（m = {m}），所以 dW = dZ Aᵀ 中没有 1/m。两种写法得到的 dW、db 相同。",
     "note.no_extra_1_over_m": "这里没有 1/m：dZ 就是 ∂J/∂Z，已经包含了它。如果混用两种约定再乘一次 1/m，梯度会小 m 倍。",
     "note.slip002_dW": "第 {layer} 层的输入是 {prev_A}，不是 {this_A}：文本 002 的总结表在这里写错了（写成 A^[L]ᵀ）。",
-    "note.slip002_dA": "这里是 {W}ᵀ dZ，而不是文本 002 总结表中的 {dW}ᵀ dZ；下一层的 ⊙ g′(Z) 属于那一层求 dZ 的步骤。",
+    "note.slip002_dA": "这里是 {W}ᵀ dZ，而不是文本 002 总结表中的 {dW}ᵀ dZ；更靠近输入的那一层（它的输出就是这里的 A_prev）的 ⊙ g′(Z) 属于那一层求 dZ 的步骤。",
     "note.slip002_sign": "dL/da = −(y/a − (1 − y)/(1 − a))；文本 002 有一处把 − 写成了 +。",
     "note.slip000_gprime": "g′ 作用于本层的 {Z}，不是 A，也不是别的层：文本 000 在 (17)–(19) 和 (27) 中下标在 l−1 与 L−1 之间混用，并且在 (27) 中"
         "写成了 g′(A)。",
@@ -163,8 +163,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "note.saturated_dA": "A 中有些元素在浮点数中正好为 0 或 1，此处 dA 为无穷大；下面化简后的 dZ = (A − Y)/m 仍然有限。",
     "note.saturated_long_way": "对部分元素，不化简的算法得到的不是有限值（A 已饱和）；化简后的形式是精确的。",
     "note.tied_max": "有些窗口的最大值不唯一：梯度传给按行优先顺序的第一个最大元素（这是约定，不是导数）。",
-    "note.conv_method": "方法 {method}：卷积和池化用索引求和推导，与文本 001 相同；矩阵方法用于 dense 层。",
-    "check.core_value": "由参与运算的矩阵算出的 {name} 与核心计算结果一致",
+    "note.conv_method": "{method} 方法：卷积和池化用索引求和推导，与文本 001 相同；矩阵方法用于 dense 层。",
+    "check.core_value": "由参与运算的矩阵算出的 {name} 与程序算出的值一致",
     "check.index_sum": "逐元素计算的索引求和等于 {matrix}",
     "check.row_sums": "逐元素对 j 求和的 {name} 等于 {name} 1ₘ",
     "check.trace_hadamard": "对随机方向 E，tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E)",
@@ -174,13 +174,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.kron_input": "(I ⊗ {W}ᵀ) vec({dZ}) = vec({W}ᵀ {dZ})",
     "check.shapes_vs_chain": "{chosen} 与逐元素链式法则的结果一致",
     "check.fused": "不化简的算法（dA 乘激活函数的导数）与化简后的 {name} 一致",
-    "check.worked_entry": "手算的元素与核心计算结果一致",
-    "check.conv_dW": "对 dW 每个元素的索引求和与核心计算的 dW 一致",
-    "check.conv_full": "pad(dZ) 与 ROT180(W) 的 full 卷积等于核心计算的 {name}",
-    "check.maxpool_route": "逐个窗口把梯度传给 argmax，得到的结果等于核心计算的 {name}",
-    "check.avgpool_route": "逐个窗口把梯度平均分配，得到的结果等于核心计算的 {name}",
-    "check.window": "窗口 {index} 的值与核心计算结果一致",
-    "check.reshape": "把每个元素放回原位得到的结果等于核心计算的 {name}",
+    "check.worked_entry": "手算的元素与程序算出的值一致",
+    "check.conv_dW": "对 dW 每个元素的索引求和与程序算出的 dW 一致",
+    "check.conv_full": "pad(dZ) 与 ROT180(W) 的完全互相关等于程序算出的 {name}",
+    "check.maxpool_route": "逐个窗口把梯度传给 argmax，得到的结果等于程序算出的 {name}",
+    "check.avgpool_route": "逐个窗口把梯度平均分配，得到的结果等于程序算出的 {name}",
+    "check.window": "窗口 {index} 的值与程序算出的值一致",
+    "check.reshape": "把每个元素放回原位得到的结果等于程序算出的 {name}",
     "check.why": "把 W、b 和 X 中抽样的每个元素加减 ε（ε = {epsilon}）后重新计算 J；得到的斜率必须与上面推导出的梯度一致（每个张量最多 {sample} 个元素）。",
     "check.all_ok": "所有推导出的梯度都与有限差分一致。",
     "check.some_failed": "有些梯度与有限差分不一致。",
