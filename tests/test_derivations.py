@@ -276,7 +276,7 @@ ALLOWED_IN_ZH = {
     "dZ", "dA", "dW", "db", "dX", "dT", "dJ", "dL", "da", "dz", "prev", "text", "Xw", "PQR", "RPQ", "kh", "kw",
     "log", "ln", "tr", "vec", "diag", "pad", "dil", "ROT", "argmax", "max", "mask", "count",
     "dense", "conv", "maxpool", "avgpool", "flatten", "sigmoid", "tanh", "relu", "linear", "softmax",
-    "bce", "sse", "mse", "ce", *METHOD_NAMES, "deeplearning", "ai", "bpcli", "CNN",
+    "bce", "sse", "mse", "ce", *METHOD_NAMES, "compute", "json", "deeplearning", "ai", "bpcli", "CNN",
 }
 
 

@@ -66,8 +66,11 @@ def assert_complete_and_correct(network) -> None:
         for step in explanation.steps:
             if step.target is None or step.target == "J":
                 continue
-            np.testing.assert_array_equal(step.result.value, tensors[step.target])
-            assert step.result.shape == tensors[step.target].shape
+            expected = tensors[step.target]
+            if step.target == "dX":  # the narration shows dX in the layers' shape (m×1×H×W for m×H×W)
+                expected = expected.reshape(network.input_for_layers().shape)
+            np.testing.assert_array_equal(step.result.value, expected)
+            assert step.result.shape == expected.shape
         assert explanation.step_for("J").result.value == pytest.approx(result.loss)
         for step in explanation.steps:
             for check in step.checks:
@@ -114,7 +117,11 @@ def test_three_axis_image_input_gives_dx_in_the_shape_x_was_given():
                       {"type": "dense", "units": 1, "activation": "sigmoid"}], shape=(2, 1, 4, 4))
     spec["input"]["X"] = np.asarray(spec["input"]["X"])[:, 0].tolist()
     explanation = bpcli.explain(spec)
-    assert explanation.step_for("dX").result.shape == (2, 4, 4)
+    # one shape per tensor in the narration, said once: X and dX are 2×1×4×4 throughout
+    assert explanation.step_for("dX").result.shape == (2, 1, 4, 4)
+    assert explanation.summary.rows[0][5] == "2×1×4×4"
+    assert any("2×4×4" in s and "2×1×4×4" in s for s in explanation.steps[0].explanation)
+    assert bpcli.compute(spec)["dX"].shape == (2, 4, 4)
     assert_complete_and_correct(bpcli.load(spec))
 
 

@@ -125,7 +125,7 @@ def summary_table(ctx: Context) -> TableData:
     say = ctx.say
     headers = [say("table.layer"), say("table.type"), say("table.activation"), "W", "b",
                say("table.output"), say("table.parameters")]
-    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.X.shape), ""]]
+    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.input_for_layers().shape), ""]]
     for row in layer_rows(ctx):
         rows.append([str(row.index), row.kind, row.activation or "", shape_of(row.W_shape),
                      shape_of(row.b_shape), shape_of(row.output_shape), str(row.parameters) if row.parameters else ""])
@@ -141,6 +141,9 @@ def network_step(ctx: Context) -> Step:
                        samples=say("count.samples", count=ctx.m), parameters=say("count.parameters", count=total))]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
+    if net.X.ndim == 3:
+        explanation.append(ctx.say("network.single_channel", given=shape_of(net.X.shape),
+                                   taken=shape_of(net.input_for_layers().shape)))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
                 table=summary_table(ctx), notes=warning_sentences(ctx))
 
@@ -177,4 +180,5 @@ def labels(say: Say) -> Labels:
         operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
         notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
         checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"),
+        image_axes=say("axes.images"), slices=say("label.slices"),
         colon=say("label.colon"), sentence_gap=say("sep.sentence"))

@@ -67,7 +67,8 @@ def matrix_html(tensor: NamedTensor, precision: int) -> str:
                        + "</tr>" for i, cells in rows)
         caption = f"{escape(tensor.text)}{piece.label}" if piece.label else escape(tensor.title)
         tables.append(f'<table class="matrix"><caption>{caption}</caption><tr><th></th>{head}</tr>{body}</table>')
-    heading = f"<div><strong>{escape(tensor.title)}</strong></div>" if tensor.value.ndim > 2 else ""
+    axes = f"  [{escape(tensor.axes)}]" if tensor.axes else ""
+    heading = f"<div><strong>{escape(tensor.title)}</strong>{axes}</div>" if tensor.value.ndim > 2 else ""
     return f'<div class="tensor">{heading}{"".join(tables)}</div>'
 
 

@@ -22,8 +22,11 @@ from bpcli.render.wrap import FormulaLines, Prose
 INDENT = 2
 
 
-def _tensor(tensor: NamedTensor, precision: int):
-    return matrix_table(tensor.value, tensor.text, precision=precision)
+def _tensor(tensor: NamedTensor, precision: int, labels=None):
+    if labels is None:
+        return matrix_table(tensor.value, tensor.text, precision=precision)
+    return matrix_table(tensor.value, tensor.text, precision=precision, axes=tensor.axes or labels.image_axes,
+                        slices=labels.slices)
 
 
 def _table(data: TableData) -> Table:
@@ -66,10 +69,10 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
-        parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
+        parts.append(Columns([_tensor(t, precision, labels) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
         parts.append(Text(labels.tag(labels.result), style="bold"))
-        parts.append(_tensor(step.result, precision))
+        parts.append(_tensor(step.result, precision, labels))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
         parts.append(FormulaLines(entry.formula(precision, labels.terms).pieces(TEXT), style="cyan",

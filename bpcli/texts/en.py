@@ -47,6 +47,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
     "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
     "network.images": "The input holds images (m × C × H × W); flatten turns each sample into one column.",
+    "network.single_channel": "X is given as {given} (m × H × W), one channel: it is taken as {taken} (m × 1 × H × W) everywhere below, and so is dX (compute --json and grading give dX back as {given}).",
     "table.layer": "layer",
     "table.type": "type",
     "table.activation": "activation",
@@ -257,6 +258,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "other": "{count} sampled entries sit at a kink (relu at 0 or a max-pool window changing its winner), "
             "where J has no derivative; they are left out of the error.",
     },
+    "axes.kernel": "filter, channel",
+    "axes.images": "sample, channel",
+    "label.slices": "{{shown}} of {{total}} slices shown, … between",
     "label.colon": ":",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": " ",

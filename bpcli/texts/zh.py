@@ -49,6 +49,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "conventions": "每一列是一个样本；层编号为 1..L，A⁽⁰⁾ = X；dT 严格表示 ∂J/∂T（所以损失函数的 1/m 已经包含在 dZ⁽ᴸ⁾ 里）；⊙ 是逐元素乘积；⋆ 是互相关。",
     "network.intro": "共 {layers}，损失函数 {loss}，m = {samples}，共 {parameters}。",
     "network.images": "输入是图像 (m × C × H × W)；flatten 把每个样本展平成一列。",
+    "network.single_channel": "X 给出时是 {given} (m × H × W)，只有一个通道：下面各处都把它当作 {taken} (m × 1 × H × W)，dX 也一样（compute --json 和评分给出的 dX 仍是 {given}）。",
     "table.layer": "层",
     "table.type": "类型",
     "table.activation": "激活函数",
@@ -205,6 +206,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.conv_dA.skipped": "；其中包括补 0 后的输入中没有被任何窗口覆盖到的 {rows}、{cols}",
     "note.relu_kink": "Z 中有 {count} 个元素正好为 0，relu 在此处不可导；这里取 relu′(0) = 0。",
     "check.kinks": "有 {count} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
+    "axes.kernel": "卷积核, 通道",
+    "axes.images": "样本, 通道",
+    "label.slices": "共 {{total}} 个切片，显示 {{shown}} 个，中间以 … 省略",
     "label.colon": "：",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": "",
