@@ -61,7 +61,8 @@ def forward_step(ctx: Context, record: LayerRecord) -> Step:
         section="forward", title=ctx.say("title.activation", layer=l, activation=name),
         explanation=[ctx.say(f"forward.activation.{name}")],
         formula=formulas.forward(*_symbols(record)),
-        shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
+        shapes=ctx.say("shapes.columnwise" if name == "softmax" else "shapes.elementwise",
+                       shape=shape_of(record.Z.shape)),
         operands=[symbol("Z", l).tensor(record.Z)], result=symbol("A", l).tensor(record.A),
         target=symbol("A", l).name, layer=l)
 

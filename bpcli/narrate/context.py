@@ -56,10 +56,9 @@ class Context:
         return self.run.records[position - 1].dA
 
     def input_gradient_result(self, record: LayerRecord):
-        """The result tensor of a dA⁽ˡ⁻¹⁾ step: dX is shown in the shape X was given in."""
-        sym = symbol("dA", record.layer.index - 1)
-        value = self.run.dX if record.layer.index == 1 else self.input_gradient(record)
-        return sym.tensor(value)
+        """The result tensor of a dA⁽ˡ⁻¹⁾ step, in the layers' shape: one shape per tensor in the
+        narration (an m×H×W input is m×1×H×W throughout, said once in the network step)."""
+        return symbol("dA", record.layer.index - 1).tensor(self.input_gradient(record))
 
 
 def largest_index(array: np.ndarray) -> tuple[int, ...]:

@@ -112,7 +112,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     operands = [A.tensor(A_prev)]
     if p:
         operands.append(Q.tensor(P))  # the padded input (not a tensor grading names)
-    operands += [W.tensor(layer.W), b.tensor(layer.b)]
+    operands += [W.tensor(layer.W, ctx.say("axes.kernel")), b.tensor(layer.b)]
     explanation = [ctx.say("forward.conv", s=s, input=ctx.say("word.input_padded", p=p, P=Q.text) if p
                            else ctx.say("word.input"))]
     return [Step(
@@ -169,7 +169,7 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
         formula=Aside(dW["f", "c", "i", "j"].eq(sum_over(("n", "y", "x"), dZ["n", "f", "y", "x"] * window_entry(Q, s))),
                       Group(continued(correlate(Q, second)))),
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
-        operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW),
+        operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW, ctx.say("axes.kernel")),
         notes=notes + [ctx.say("note.no_extra_1_over_m")], target=dW.name, layer=l, worked=[entry],
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 
@@ -228,7 +228,7 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
                           dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
                                                                   * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
-        operands=[padded_dZ.tensor(full), rot.tensor(rotated)], result=ctx.input_gradient_result(record),
+        operands=[padded_dZ.tensor(full), rot.tensor(rotated, ctx.say("axes.kernel"))], result=ctx.input_gradient_result(record),
         notes=notes, target=dA_prev.name, layer=l, worked=[entry],
         checks=[IdentityCheck(ctx.say("check.conv_full", name=dA_prev.text), recomputed, core)])
 

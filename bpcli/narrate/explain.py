@@ -16,7 +16,7 @@ from bpcli import kinds, texts
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
-from bpcli.narrate import activation, output
+from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
@@ -62,10 +62,19 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     elif check and backward:
         steps.append(check_step(ctx, network))
     return Explanation(
-        title=network.title or (network.source or ctx.say("title.default")), lang=lang, method=method,
+        title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
         warnings=warning_sentences(ctx))
+
+
+def title_in(network: Network, lang: str) -> str | None:
+    """The title in ``lang``: an exercise file's ``exercise.title.<lang>`` when it has one, else
+    the network's title (English), else the file's name."""
+    section = network.extras.get("exercise")
+    titles = section.get("title") if isinstance(section, dict) else None
+    translated = titles.get(lang) if isinstance(titles, dict) else None
+    return translated if isinstance(translated, str) and translated else (network.title or network.source)
 
 
 def forward_steps(ctx: Context) -> list[Step]:
@@ -87,6 +96,8 @@ def backward_steps(ctx: Context) -> list[Step]:
             else:
                 steps.append(activation.backward_step(ctx, record))
         steps += kinds.narrator(record.layer.kind).backward(ctx, record)
+        if record is ctx.last and least_squares.applies(ctx):
+            steps.append(least_squares.least_squares_step(ctx))
     return steps
 
 
@@ -114,7 +125,7 @@ def summary_table(ctx: Context) -> TableData:
     say = ctx.say
     headers = [say("table.layer"), say("table.type"), say("table.activation"), "W", "b",
                say("table.output"), say("table.parameters")]
-    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.X.shape), ""]]
+    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.input_for_layers().shape), ""]]
     for row in layer_rows(ctx):
         rows.append([str(row.index), row.kind, row.activation or "", shape_of(row.W_shape),
                      shape_of(row.b_shape), shape_of(row.output_shape), str(row.parameters) if row.parameters else ""])
@@ -130,6 +141,9 @@ def network_step(ctx: Context) -> Step:
                        samples=say("count.samples", count=ctx.m), parameters=say("count.parameters", count=total))]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
+    if net.X.ndim == 3:
+        explanation.append(ctx.say("network.single_channel", given=shape_of(net.X.shape),
+                                   taken=shape_of(net.input_for_layers().shape)))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
                 table=summary_table(ctx), notes=warning_sentences(ctx))
 
@@ -166,4 +180,5 @@ def labels(say: Say) -> Labels:
         operands=say("label.operands"), result=say("label.result"), shapes=say("label.shapes"),
         notes=say("label.notes"), derivation=say("label.derivation"), worked=say("label.worked"),
         checks=say("label.checks"), terms=say("label.terms"), conventions=say("label.conventions"), press_enter=say("label.press_enter"),
+        image_axes=say("axes.images"), slices=say("label.slices"),
         colon=say("label.colon"), sentence_gap=say("sep.sentence"))

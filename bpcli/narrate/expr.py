@@ -428,16 +428,29 @@ class Product(Expr):
     def of(cls, left: Expr, right: Expr) -> "Product":
         return cls(_flatten(cls, left) + _flatten(cls, right))
 
+    @staticmethod
+    def _gap(printer: Printer, before: str, after: str) -> str:
+        if printer.latex:
+            return r"\," if _upright(before) or _upright(after) else " "
+        return "" if before[-1:] in ")]" and after[:1] == "(" else " "
+
     def print(self, printer: Printer) -> Printed:
         printed = _factors(self.factors, printer)
         out = printed[0].string
         for before, after in zip(printed, printed[1:]):
-            if printer.latex:
-                out += (r"\," if _upright(before.string) or _upright(after.string) else " ") + after.string
-            else:
-                touching = before.string[-1:] in ")]" and after.string[:1] == "("
-                out += ("" if touching else " ") + after.string
+            out += self._gap(printer, before.string, after.string) + after.string
         return Printed(out, PRODUCT)
+
+    def pieces(self, printer: Printer) -> list[str]:
+        """The last factor's pieces when it stands without parentheses (a sum under Σ)."""
+        printed = _factors(self.factors, printer)
+        if printed[-1].wrapped:
+            return [self.print(printer).string]
+        head = printed[0].string
+        for before, after in zip(printed, printed[1:-1]):
+            head += self._gap(printer, before.string, after.string) + after.string
+        head += self._gap(printer, printed[-2].string, printed[-1].string)
+        return _prefixed(head, self.factors[-1].pieces(printer))
 
 
 def _simple(node: Expr, printed: Printed) -> bool:
@@ -468,6 +481,14 @@ class Dot(Expr):
                 tight = _simple(before, printed[position - 1]) and _simple(after, printed[position])
                 out += ("·" if tight else " · ") + printed[position].string
         return Printed(out, PRODUCT)
+
+
+def _prefixed(prefix: str, pieces: list[str], suffix: str = "") -> list[str]:
+    """Pieces with ``prefix`` joined to the first and ``suffix`` to the last."""
+    pieces = list(pieces)
+    pieces[0] = prefix + pieces[0]
+    pieces[-1] += suffix
+    return pieces
 
 
 def _flatten(cls: type, node: Expr) -> tuple[Expr, ...]:
@@ -542,6 +563,11 @@ class Neg(Expr):
     def print(self, printer: Printer) -> Printed:
         return Printed(printer.minus + printer.child(self.operand, DIVIDE).string, NEG)
 
+    def pieces(self, printer: Printer) -> list[str]:
+        if printer.child(self.operand, DIVIDE).wrapped:
+            return [self.print(printer).string]
+        return _prefixed(printer.minus, self.operand.pieces(printer))
+
 
 @dataclass(frozen=True, eq=False)
 class Frac(Expr):
@@ -608,6 +634,14 @@ class BigOperator(Expr):
         small = _subscript(letters)
         return Printed(f"{name}{small if small is not None else '_' + over} {body}", BIG_OPERATOR)
 
+    def pieces(self, printer: Printer) -> list[str]:
+        """The body's pieces (a bracketed sum) after Σᵢⱼ."""
+        body = printer.child(self.body, PRODUCT)
+        whole = self.print(printer).string
+        if body.wrapped and not (isinstance(self.body, Group) and self.body.square):
+            return [whole]
+        return _prefixed(whole[:len(whole) - len(body.string)], self.body.pieces(printer))
+
 
 SUM = atom(r"\sum", "Σ")
 MAX = atom(r"\max", "max")
@@ -661,6 +695,25 @@ class Group(Expr):
             return Printed(rf"\big[ {inner} \big]" if printer.latex else f"[ {inner} ]", ATOM, wrapped=True)
         return Printed(printer.parens(inner), ATOM, wrapped=True)
 
+    def pieces(self, printer: Printer) -> list[str]:
+        """Square brackets may hold a sum broken across lines (\\big[ … \\big] pairs across rows);
+        round ones stay whole (LaTeX's \\left( … \\right) cannot)."""
+        if not self.square:
+            return [self.print(printer).string]
+        opening, closing = (r"\big[ ", r" \big]") if printer.latex else ("[ ", " ]")
+        return _prefixed(opening, self.inner.pieces(printer), closing)
+
+
+@dataclass(frozen=True, eq=False)
+class Norm(Expr):
+    """The Euclidean (Frobenius) norm \\lVert x \\rVert / ‖x‖."""
+
+    inner: Expr
+
+    def print(self, printer: Printer) -> Printed:
+        inner = self.inner.print(printer).string
+        return Printed(rf"\lVert {inner} \rVert" if printer.latex else f"‖{inner}‖", ATOM, wrapped=True)
+
 
 def brackets(inner: Operand) -> Group:
     return Group(as_expr(inner), square=True)
@@ -703,7 +756,7 @@ class Relation(Expr):
         pieces = []
         for before, side in self._sides(printer):
             printed = printer.child(side, RELATION + 1)
-            terms = side.pieces(printer) if isinstance(side, Add) and not printed.wrapped else [printed.string]
+            terms = side.pieces(printer) if not printed.wrapped else [printed.string]
             pieces += [before + terms[0]] + terms[1:]
         return pieces
 
@@ -727,6 +780,15 @@ class Aside(Expr):
         if self.words:
             gap += Words(self.words + " ").print(printer).string
         return Printed(self.main.print(printer).string + gap + self.other.print(printer).string, ASIDE)
+
+    def pieces(self, printer: Printer) -> list[str]:
+        """The main statement's pieces, the gap (a comma stays with what it ends), then the other's."""
+        main, other = self.main.pieces(printer), self.other.pieces(printer)
+        gap = printer.symbol("list" if self.comma else "aside")
+        if self.words:
+            gap += Words(self.words + " ").print(printer).string
+        head = gap[:len(gap) - len(gap.lstrip(","))]
+        return main[:-1] + [main[-1] + head, gap[len(head):] + other[0]] + other[1:]
 
 
 def alongside(main: Expr, other: Expr) -> Aside:

@@ -1,8 +1,9 @@
 """The four ways the texts derive a dense layer's gradients (``--method``):
 
 - ``chain``: element-wise chain rule, index sums (001, 002);
-- ``trace``: matrix differentials, dJ = tr(Gᵀ dZ), the cyclic trace, read off the gradient (000);
-- ``kron``: vec(ABC) = (Cᵀ ⊗ A) vec(B), the Jacobian Aᵀ ⊗ I printed for small layers (001);
+- ``trace``: matrix differentials: the whole differential d(Z) = d(W) A + W d(A) + d(b) 1ᵀ, dJ =
+  tr(Gᵀ d(Z)) split into its terms, each moved cyclically and read off (000);
+- ``kron``: vec(PQR) = (Rᵀ ⊗ P) vec(Q), the Jacobian Aᵀ ⊗ I shown (its corner for large layers) (001);
 - ``shapes``: differentiate as scalars, then transpose and reorder until the dimensions fit (003).
 
 Each returns a ``Derivation`` for the four dense rules (dZ from dA, dW, db, dA_prev): the extra
@@ -28,6 +29,8 @@ DIRECTION_SEED = 0
 #: larger layers check the identity on their top-left corner of this many rows and columns
 KRON_MAX_SIDE = 24
 CORNER = 4
+#: a larger Jacobian is shown by its top-left corner of at most this many rows and columns
+KRON_SHOWN_SIDE = 12
 
 METHOD_NAMES = ("chain", "trace", "kron", "shapes")
 
@@ -140,36 +143,50 @@ class Trace:
                            _trace_inner(record.dA, g_prime * E), _trace_inner(record.dA * g_prime, E))])
 
     def weight(self, ctx, parts: DenseParts) -> Derivation:
-        G, A, W = parts.gradient(), parts.sym("A", -1), parts.sym("W")
+        """The whole differential of Z first, dJ split into its three traces, then the d(W) term."""
+        G, A, W, b = parts.gradient(), parts.sym("A", -1), parts.sym("W"), parts.sym("b")
+        term = TR(G.T @ D(W) @ A)
         E = _direction(parts.W.shape)
+        left, right = G.T @ atom("E") @ A, (G @ A.T).T @ atom("E")
         return Derivation(
             [ctx.say("trace.weight")],
-            [D(parts.sym("Z")).eq(D(W) @ A).implies(DJ).eq(TR(G.T @ D(W) @ A), TR(A @ G.T @ D(W)), TR((G @ A.T).T @ D(W)))],
-            [IdentityCheck(ctx.say("check.trace_cyclic"),
+            [D(parts.sym("Z")).eq(D(W) @ A + W @ D(A) + D(b) @ ONE.T),
+             DJ.eq(TR(G.T @ D(parts.sym("Z"))), term + TR(G.T @ W @ D(A)) + TR(G.T @ D(b) @ ONE.T)),
+             term.eq(TR(A @ G.T @ D(W)), TR((G @ A.T).T @ D(W)))],
+            [IdentityCheck(ctx.say("check.trace_sides", left=TR(left).text, right=TR(right).text),
                            _trace_inner(parts.G, E @ parts.A_prev), _trace_inner(parts.G @ parts.A_prev.T, E))])
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
         G, b = parts.gradient(), parts.sym("b")
         e = _direction((parts.G.shape[0], 1))
         ones = np.ones((parts.G.shape[1], 1))
+        left, right = G.T @ atom("E") @ ONE.T, (G @ ONE).T @ atom("E")
         return Derivation(
             [ctx.say("trace.bias")],
-            [D(parts.sym("Z")).eq(D(b) @ ONE.T).implies(DJ).eq(TR(G.T @ D(b) @ ONE.T), TR((G @ ONE).T @ D(b)))],
-            [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, e @ ones.T),
-                           _trace_inner(parts.G @ ones, e))])
+            [TR(G.T @ D(b) @ ONE.T).eq(TR(ONE.T @ G.T @ D(b)), TR((G @ ONE).T @ D(b)))],
+            [IdentityCheck(ctx.say("check.trace_sides", left=TR(left).text, right=TR(right).text),
+                           _trace_inner(parts.G, e @ ones.T), _trace_inner(parts.G @ ones, e))])
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
         G, A, W = parts.gradient(), parts.sym("A", -1), parts.sym("W")
         E = _direction(parts.A_prev.shape)
+        left, right = G.T @ W @ atom("E"), (W.T @ G).T @ atom("E")
         return Derivation(
             [ctx.say("trace.input")],
-            [D(parts.sym("Z")).eq(W @ D(A)).implies(DJ).eq(TR(G.T @ W @ D(A)), TR((W.T @ G).T @ D(A)))],
-            [IdentityCheck(ctx.say("check.trace_cyclic"), _trace_inner(parts.G, parts.W @ E),
-                           _trace_inner(parts.W.T @ parts.G, E))])
+            [TR(G.T @ W @ D(A)).eq(TR((W.T @ G).T @ D(A)))],
+            [IdentityCheck(ctx.say("check.trace_sides", left=TR(left).text, right=TR(right).text),
+                           _trace_inner(parts.G, parts.W @ E), _trace_inner(parts.W.T @ parts.G, E))])
 
 
 def _corner(array: np.ndarray) -> np.ndarray:
     return array[:CORNER, :CORNER]
+
+
+def kron_corner(left: np.ndarray, n: int, rows: int, cols: int) -> np.ndarray:
+    """The top-left rows × cols of left ⊗ Iₙ, without forming the whole product: entry (r, c) is
+    left[r // n, c // n] where r and c leave the same remainder mod n, else 0."""
+    r, c = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    return np.where(r % n == c % n, left[r // n, c // n], 0.0)
 
 
 class Kron:
@@ -204,11 +221,18 @@ class Kron:
         jacobian = np.kron(A_used.T, np.eye(G_used.shape[0]))
         sentences = [ctx.say("kron.weight")]
         operands = []
-        if small:
-            operands.append(derived(f"kron{l}", kron(A.T, Sub(IDENTITY, as_expr(n)))).tensor(jacobian))
-            sentences.append(ctx.say("kron.jacobian_shown", rows=n * m, cols=n * n_prev))
+        rows, cols = n * m, n * n_prev
+        identity = Sub(IDENTITY, as_expr(n))
+        if n == 1:
+            sentences.append(ctx.say("kron.one_unit"))
+        elif small:
+            operands.append(derived(f"kron{l}", kron(A.T, identity)).tensor(jacobian))
+            sentences.append(ctx.say("kron.jacobian_shown", rows=rows, cols=cols, n=n, identity=identity.text))
         else:
-            sentences.append(ctx.say("kron.jacobian_skipped", rows=n * m, cols=n * n_prev, corner=CORNER))
+            shown = kron_corner(parts.A_prev.T, n, min(rows, KRON_SHOWN_SIDE), min(cols, KRON_SHOWN_SIDE))
+            operands.append(derived(f"kron{l}", kron(A.T, identity)).tensor(shown))
+            sentences.append(ctx.say("kron.jacobian_shortened", rows=rows, cols=cols, n=n, identity=identity.text, shown_rows=shown.shape[0],
+                                     shown_cols=shown.shape[1], corner=CORNER))
         return Derivation(
             sentences,
             [VEC(D(Z)).eq(VEC(IDENTITY @ D(W) @ A), kron(A.T, IDENTITY) @ VEC(D(W))),
@@ -247,6 +271,28 @@ class Kron:
                                  ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))])
 
 
+def _arrangements(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray]):
+    """(name, first, second) for every product of the two factors, in the order a learner tries
+    them: as the scalar rule writes them, reversed, then with transposes."""
+    for t1, t2 in ((False, False), (True, False), (False, True), (True, True)):
+        for first, second in ((left, right), (right, left)):
+            a = first[1].T if t1 else first[1]
+            b = second[1].T if t2 else second[1]
+            yield f"{first[0]}{'ᵀ' if t1 else ''} {second[0]}{'ᵀ' if t2 else ''}", a.shape, b.shape
+
+
+def first_clash(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
+                shape: tuple[int, ...]) -> tuple[str, str] | None:
+    """The first arrangement tried whose shapes clash, with the clash spelled out:
+    ('dZ⁽¹⁾ X', '(1×3)(2×3): 3 ≠ 2') or ('X dZ⁽¹⁾ᵀ', '(2×3)(3×1) → 2×1 ≠ 1×2'); None if every one fits."""
+    for name, a, b in _arrangements(left, right):
+        if a[1] != b[0]:
+            return name, f"({shape_of(a)})({shape_of(b)}): {a[1]} ≠ {b[0]}"
+        if (a[0], b[1]) != tuple(shape):
+            return name, f"({shape_of(a)})({shape_of(b)}) → {shape_of((a[0], b[1]))} ≠ {shape_of(shape)}"
+    return None
+
+
 def _fitting_products(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray],
                       shape: tuple[int, ...]) -> list[str]:
     """Every product of the two factors (either order, either transposed) with the wanted shape."""
@@ -278,9 +324,11 @@ class Shapes:
              chosen: str, result_shape: tuple[int, ...], value: np.ndarray, elementwise: np.ndarray,
              key: str, target: str) -> Derivation:
         fits = _fitting_products(left, right, result_shape)
+        clash = first_clash(left, right, result_shape)
+        clash_sentence = ctx.say("shapes.clash", product=clash[0], reason=clash[1]) if clash else ""
         sentences = [ctx.say(key, left=left[0], right=right[0], left_shape=shape_of(left[1].shape),
                              right_shape=shape_of(right[1].shape), shape=shape_of(result_shape), chosen=chosen,
-                             target=target)]
+                             target=target, clash=clash_sentence)]
         if len(fits) > 1:
             sentences.append(ctx.say("shapes.ambiguous", products=", ".join(fits), chosen=chosen))
         return Derivation(sentences, [scalar],

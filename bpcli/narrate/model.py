@@ -30,6 +30,9 @@ class NamedTensor:
     latex: str
     text: str
     value: np.ndarray
+    #: what the leading indices of an image tensor's slices are, in the narration's language
+    #: ('filter, channel' for a kernel; '' for the default, sample and channel)
+    axes: str = ""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -94,6 +97,10 @@ class WorkedEntry:
         return self.formula(precision, terms_word).latex
 
 
+#: differences below this are rounding noise; summaries say so rather than print machine-dependent digits
+ROUNDING_NOISE = 1e-12
+
+
 @dataclass
 class IdentityCheck:
     """An identity evaluated on the actual numbers, both ways. ``description`` is a sentence in
@@ -119,11 +126,15 @@ class IdentityCheck:
         return self.difference <= 1e-9 * scale
 
     def summary(self, precision: int = 4) -> str:
-        """'✓ <description> (max |difference| 2.2e-17)' or '✗ …'."""
+        """'✓ <description> (max |Δ| < 1e-12)' or '✗ … (max |Δ| = 3.0e-01)'; a scalar identity
+        shows both sides' numbers, '✓ <description>: 0.1234 = 0.1234 (…)'."""
         mark = "✓" if self.ok else "✗"
-        left = np.asarray(self.left, float)
-        values = f": {format_number(float(left), precision)}" if left.ndim == 0 else ""
-        return f"{mark} {self.description}{values} (max |Δ| = {self.difference:.1e})"
+        left, right = np.asarray(self.left, float), np.asarray(self.right, float)
+        values = (f": {format_number(float(left), precision)} = {format_number(float(right), precision)}"
+                  if left.ndim == 0 and right.ndim == 0 else "")
+        # below ROUNDING_NOISE the size of |Δ| depends on the machine (summation order, libm), not on bpcli
+        gap = "< 1e-12" if self.difference < ROUNDING_NOISE else f"= {self.difference:.1e}"
+        return f"{mark} {self.description}{values} (max |Δ| {gap})"
 
 
 @dataclass
@@ -203,6 +214,9 @@ class Labels:
     terms: str
     conventions: str
     press_enter: str
+    #: the slices of an image tensor: by default [sample, channel]; '… of … slices shown'
+    image_axes: str = "sample, channel"
+    slices: str = "{shown} of {total} slices shown, … between"
     colon: str = ":"
     sentence_gap: str = " "
 

@@ -19,8 +19,8 @@ class Symbol(Atom):
 
     name: str = ""
 
-    def tensor(self, value: np.ndarray) -> NamedTensor:
-        return NamedTensor(self.name, self.latex, self.text, value)
+    def tensor(self, value: np.ndarray, axes: str = "") -> NamedTensor:
+        return NamedTensor(self.name, self.latex, self.text, value, axes)
 
 
 def symbol(base: str, layer: int) -> Symbol:

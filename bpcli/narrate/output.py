@@ -13,8 +13,8 @@ from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord
 from bpcli.narrate.activation import SIGMA
 from bpcli.narrate.context import Context
-from bpcli.narrate.expr import (LOG, J, Aside, Expr, Scaled, Sub, Y, alongside, atom, brackets, continued, frac,
-                                hadamard, m, partial, sum_over)
+from bpcli.narrate.expr import (LOG, E, J, Aside, Atom, Expr, Group, Scaled, Sub, Y, alongside, atom, brackets, continued,
+                                frac, m, partial, sum_over)
 from bpcli.narrate.model import Formula, IdentityCheck, Step
 from bpcli.narrate.notation import plain, shape_of, symbol
 
@@ -50,17 +50,86 @@ LOSSES = {
 }
 
 
-def _bce_derivation() -> list[Formula]:
-    A, Z, dA, dZ = atom("A"), atom("Z"), atom("dA"), atom("dZ")
+#: one entry of the output, as text 002 writes it: a = A[i,j], y = Y[i,j], z = Z[i,j]
+_a, _y, _z = atom("a"), atom("y"), atom("z")
+_MINUS_ONE, _MINUS_TWO = atom("-1", "−1"), atom("-2", "−2")
+_E_MINUS_Z = E ** -_z
+_ONE_PLUS = 1 + _E_MINUS_Z
+
+
+def _prime(inner: Expr) -> Atom:
+    """(log a)′: the derivative of an expression, written as text 002 writes it."""
+    return Atom(rf"\left({inner.latex}\right)'", f"({inner.text})′")
+
+
+def log_derivation() -> list[Formula]:
+    """Text 002's derivative of the logarithm, from e^(log a) = a, and of log(1 − a) by the chain rule."""
+    log_a = LOG(_a)
     return [
-        dZ.eq(hadamard(dA, SIGMA.prime()(Z)), hadamard(frac(1, m) @ (-frac(Y, A) + frac(1 - Y, 1 - A)), A, 1 - A)),
-        continued(frac(1, m) @ (-hadamard(Y, 1 - A) + hadamard(1 - Y, A)),
-                  frac(1, m) @ (-Y + hadamard(Y, A) + A - hadamard(Y, A))),
-        continued(frac(A - Y, m)),
+        (E ** log_a).eq(_a).implies((E ** log_a) @ _prime(log_a)).eq(1).implies(_prime(log_a)).eq(
+            frac(1, E ** log_a), frac(1, _a)),
+        _prime(LOG(1 - _a)).eq(frac(1, 1 - _a) * Group(_MINUS_ONE), -frac(1, 1 - _a)),
     ]
 
 
-def _softmax_derivation() -> list[Formula]:
+def _bce_output_derivation() -> list[Formula]:
+    """dA for bce, one entry: the two log derivatives, then ∂J/∂a (text 002, with the 1/m of J)."""
+    return log_derivation() + [
+        partial(J, _a).eq(-(frac(1, m) @ (_y @ _prime(LOG(_a)) + (1 - _y) @ _prime(LOG(1 - _a)))),
+                          -(frac(1, m) @ (frac(_y, _a) - frac(1 - _y, 1 - _a))))]
+
+
+def _softmax_output_derivation() -> list[Formula]:
+    return log_derivation()[:1]
+
+
+#: the lines that derive dA⁽ᴸ⁾ where the loss has a logarithm
+OUTPUT_DERIVATIONS = {"bce": _bce_output_derivation, "softmax_ce": _softmax_output_derivation}
+
+
+def sigmoid_derivation() -> list[Formula]:
+    """σ′ by the chain rule on (1 + e^(−z))^(−1), then written with σ itself by adding and
+    subtracting 1 (text 002)."""
+    return [
+        SIGMA(_z).eq(frac(1, _ONE_PLUS), _ONE_PLUS ** _MINUS_ONE),
+        SIGMA.prime()(_z).eq(-((_ONE_PLUS ** _MINUS_TWO) @ (-_E_MINUS_Z)), frac(_E_MINUS_Z, _ONE_PLUS ** 2)),
+        continued(frac(1, _ONE_PLUS) * frac(1 + _E_MINUS_Z - 1, _ONE_PLUS),
+                  frac(1, _ONE_PLUS) * (1 - frac(1, _ONE_PLUS))),
+        continued(SIGMA(_z) @ (1 - SIGMA(_z)), _a @ (1 - _a)),
+    ]
+
+
+def _bce_chain_product() -> list[Formula]:
+    """∂J/∂a · ∂a/∂z over a common denominator, down to (a − y)/m."""
+    return [
+        partial(J, _z).eq(partial(J, _a) * partial(_a, _z),
+                          -(frac(1, m) @ (frac(_y, _a) - frac(1 - _y, 1 - _a))) * (_a @ (1 - _a))),
+        continued(-(frac(1, m) @ frac(_y @ (1 - _a) - _a @ (1 - _y), _a @ (1 - _a)) @ _a @ (1 - _a)),
+                  -(frac(1, m) @ (_y @ (1 - _a) - _a @ (1 - _y)))),
+        continued(-(frac(1, m) @ (_y - _y @ _a - _a + _a @ _y)), frac(_a - _y, m)),
+    ]
+
+
+def _bce_direct_route() -> list[Formula]:
+    """The loss written in z and differentiated once (text 002's second way)."""
+    log_one_plus = LOG(_ONE_PLUS)
+    return [
+        alongside(LOG(_a).eq(LOG(_ONE_PLUS ** _MINUS_ONE), -log_one_plus),
+                  LOG(1 - _a).eq(LOG(frac(_E_MINUS_Z, _ONE_PLUS)), -_z - log_one_plus)),
+        (_y @ LOG(_a) + (1 - _y) @ LOG(1 - _a)).eq(-(_y @ log_one_plus) + (1 - _y) @ (-_z - log_one_plus),
+                                                     _y @ _z - _z - log_one_plus),
+        continued(_y @ _z - LOG((E ** _z) @ _ONE_PLUS), _y @ _z - LOG(1 + E ** _z)),
+        J.eq(frac(1, m) @ sum_over(("i", "j"), brackets(LOG(1 + E ** _z) - _y @ _z))),
+        partial(J, _z).eq(frac(1, m) @ (frac(E ** _z, 1 + E ** _z) - _y), frac(1, m) @ (SIGMA(_z) - _y),
+                          frac(_a - _y, m)),
+    ]
+
+
+def _bce_derivation(say) -> list[Formula]:
+    return sigmoid_derivation() + _bce_chain_product() + _bce_direct_route()
+
+
+def _softmax_derivation(say) -> list[Formula]:
     A, Z, dA, dZ = atom("A"), atom("Z"), atom("dA"), atom("dZ")
     delta = Sub(atom(r"\delta", "δ"), atom("ki"))
     jacobian = partial(A["k", "j"], Z["i", "j"])
@@ -69,12 +138,13 @@ def _softmax_derivation() -> list[Formula]:
                   jacobian.eq(A["k", "j"] @ (delta - A["i", "j"]))),
         continued(sum_over("k", -frac(Y["k", "j"], m @ A["k", "j"]) * (A["k", "j"] @ (delta - A["i", "j"]))),
                   frac(1, m) @ (-Y["i", "j"] + A["i", "j"] @ sum_over("k", Y["k", "j"]))),
-        Aside(continued(frac(A["i", "j"] - Y["i", "j"], m)), sum_over("k", Y["k", "j"]).eq(1), words="since"),
+        Aside(continued(frac(A["i", "j"] - Y["i", "j"], m)), sum_over("k", Y["k", "j"]).eq(1),
+              words=say("word.since")),
     ]
 
 
-#: the derivation of dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m, line by line, for the fused pairs
-FUSED_DERIVATIONS = {"bce": _bce_derivation(), "softmax_ce": _softmax_derivation()}
+#: the derivation of dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m, line by line, for the fused pairs (given the sentences' ``say``)
+FUSED_DERIVATIONS = {"bce": _bce_derivation, "softmax_ce": _softmax_derivation}
 
 
 def loss_step(ctx: Context) -> Step:
@@ -107,7 +177,8 @@ def output_gradient_step(ctx: Context) -> Step:
         formula=formulas.gradient(symbol("A", L), dA),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(last.A.shape)),
         operands=[symbol("A", L).tensor(last.A), plain("Y").tensor(ctx.network.Y)],
-        result=dA.tensor(last.dA), notes=notes, target=dA.name, layer=L)
+        result=dA.tensor(last.dA), notes=notes, target=dA.name, layer=L,
+        derivation=OUTPUT_DERIVATIONS[loss]() if loss in OUTPUT_DERIVATIONS else [])
 
 
 def is_fused(ctx: Context, record: LayerRecord) -> bool:
@@ -124,20 +195,41 @@ def _long_way(loss: str, record: LayerRecord) -> np.ndarray:
         return weighted - record.A * weighted.sum(axis=0, keepdims=True)
 
 
+def _direct_route_checks(ctx: Context, record: LayerRecord) -> list[IdentityCheck]:
+    """Text 002's other ways on the numbers: σ′ from the quotient e^(−z)/(1 + e^(−z))², and J and
+    dZ from the loss written in z, J = (1/m) Σ [log(1 + e^z) − y z], ∂J/∂z = (σ(z) − y)/m."""
+    Z, Y, A = record.Z, ctx.network.Y, record.A
+    shrunk = np.exp(-np.abs(Z))  # σ′ is even in z, so the quotient is taken where e^(−|z|) cannot overflow
+    quotient = shrunk / (1 + shrunk) ** 2
+    sigma = 1 / (1 + np.exp(-np.abs(Z)))
+    sigma = np.where(Z >= 0, sigma, 1 - sigma)
+    direct_loss = float(np.sum(np.logaddexp(0.0, Z) - Y * Z)) / ctx.m
+    return [IdentityCheck(ctx.say("check.sigmoid_quotient"), quotient, A * (1 - A)),
+            IdentityCheck(ctx.say("check.direct_loss"), direct_loss, ctx.run.loss),
+            IdentityCheck(ctx.say("check.direct_gradient", name=symbol("dZ", record.layer.index).text),
+                          (sigma - Y) / ctx.m, record.dZ)]
+
+
 def fused_output_step(ctx: Context, record: LayerRecord) -> Step:
-    """dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m, derived from dA⁽ᴸ⁾ and g′ and checked against the long way."""
+    """dZ⁽ᴸ⁾ = (A⁽ᴸ⁾ − Y)/m, derived from dA⁽ᴸ⁾ and g′ and checked against the long way; for bce
+    also σ′ derived and the direct route (text 002)."""
     loss, L = ctx.network.loss, record.layer.index
     dZ, A = symbol("dZ", L), symbol("A", L)
     long_way = _long_way(loss, record)
     checks = [IdentityCheck(ctx.say("check.fused", name=dZ.text), long_way, record.dZ)]
+    explanation = [ctx.say(f"backward.fused.{loss}")]
+    if loss == "bce":
+        checks += _direct_route_checks(ctx, record)
+        explanation.append(ctx.say("backward.fused.bce_direct"))
     notes = [ctx.say("note.deeplearning_ai", m=ctx.m)]  # text 002's dW slip is noted at the dW step
     if not np.isfinite(long_way).all():
         notes.append(ctx.say("note.saturated_long_way"))
+    shapes = "shapes.columnwise" if loss == "softmax_ce" else "shapes.elementwise"
     return Step(
         section="backward", title=ctx.say("title.dZ_output", layer=L),
-        explanation=[ctx.say(f"backward.fused.{loss}"), ctx.say("backward.fused.why")],
+        explanation=explanation + [ctx.say("backward.fused.why")],
         formula=dZ.eq(frac(A - Y, m)),
-        shapes=ctx.say("shapes.elementwise", shape=shape_of(record.A.shape)),
+        shapes=ctx.say(shapes, shape=shape_of(record.A.shape)),
         operands=[A.tensor(record.A), plain("Y").tensor(ctx.network.Y)],
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=L,
-        derivation=FUSED_DERIVATIONS[loss], checks=checks)
+        derivation=FUSED_DERIVATIONS[loss](ctx.say), checks=checks)

@@ -11,7 +11,7 @@ from html import escape
 
 from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
-from bpcli.render.page import render_page
+from bpcli.render.page import aligned_latex, formula_rows, render_page
 
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
 
@@ -21,6 +21,8 @@ body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaH
 h2 { border-bottom: 1px solid #ccc; margin-top: 2.5rem; }
 section.step { margin: 1.5rem 0; padding-left: 0.8rem; border-left: 3px solid #dde; }
 .math { font-family: "Cambria Math", "STIX Two Math", serif; margin: 0.6rem 0 0.6rem 1rem; overflow-x: auto; }
+.math .row { display: block; } .math .row + .row { padding-left: 2em; }
+p, li, .note { overflow-wrap: anywhere; }
 .tensors { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 table.matrix { border-collapse: collapse; font-family: ui-monospace, monospace; font-size: 0.9em; }
 table.matrix caption { font-weight: bold; text-align: left; }
@@ -43,7 +45,12 @@ document.addEventListener("DOMContentLoaded", function () {
 
 
 def _math(formula: Formula) -> str:
-    return f'<div class="math" data-latex="{escape(formula.latex)}">{escape(formula.text)}</div>'
+    """The formula in Unicode, one line per row of ``formula_rows`` (continuations indented), with
+    the aligned LaTeX kept for KaTeX."""
+    rows = formula_rows(formula)
+    latex = aligned_latex([row_latex for _, row_latex in rows])
+    lines = "".join(f'<span class="row">{escape(text)}</span>' for text, _ in rows)
+    return f'<div class="math" data-latex="{escape(latex)}">{lines}</div>'
 
 
 def matrix_html(tensor: NamedTensor, precision: int) -> str:
@@ -60,7 +67,8 @@ def matrix_html(tensor: NamedTensor, precision: int) -> str:
                        + "</tr>" for i, cells in rows)
         caption = f"{escape(tensor.text)}{piece.label}" if piece.label else escape(tensor.title)
         tables.append(f'<table class="matrix"><caption>{caption}</caption><tr><th></th>{head}</tr>{body}</table>')
-    heading = f"<div><strong>{escape(tensor.title)}</strong></div>" if tensor.value.ndim > 2 else ""
+    axes = f"  [{escape(tensor.axes)}]" if tensor.axes else ""
+    heading = f"<div><strong>{escape(tensor.title)}</strong>{axes}</div>" if tensor.value.ndim > 2 else ""
     return f'<div class="tensor">{heading}{"".join(tables)}</div>'
 
 

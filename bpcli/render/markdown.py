@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import matrix_latex
-from bpcli.render.page import render_page
+from bpcli.render.page import aligned_latex, formula_rows, render_page
 
 
 def display_math(latex: str) -> str:
@@ -42,10 +42,14 @@ class MarkdownPage:
         return f"**{label}** {text}"
 
     def formula(self, formula: Formula) -> str:
-        return display_math(formula.latex)
+        return display_math(aligned_latex([latex for _, latex in formula_rows(formula)]))
 
     def derivation(self, label: str, lines: list[Formula]) -> list[str]:
-        aligned = r"\begin{aligned}" + r" \\ ".join(f"& {line.latex}" for line in lines) + r"\end{aligned}"
+        rows = []
+        for line in lines:
+            pieces = [latex for _, latex in formula_rows(line)]
+            rows += [f"& {pieces[0]}"] + [rf"& \qquad {piece}" for piece in pieces[1:]]
+        aligned = r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
         return [f"**{label}**", display_math(aligned)]
 
     def table(self, data: TableData) -> str:
@@ -58,7 +62,7 @@ class MarkdownPage:
         return self.operands(label, [tensor], precision)
 
     def worked(self, label: str, mark: str, formula: Formula) -> list[str]:
-        return [self.labelled(label, mark), display_math(formula.latex)]
+        return [self.labelled(label, mark), self.formula(formula)]
 
     def checks(self, label: str, checks: list[IdentityCheck], precision: int) -> str:
         return f"**{label}**\n\n" + "\n".join(f"- {check.summary(precision)}" for check in checks)

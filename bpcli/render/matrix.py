@@ -177,14 +177,17 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
 
 
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
-                 max_rows: int = 8, max_cols: int = 8):
+                 max_rows: int = 8, max_cols: int = 8, axes: str = "sample, channel",
+                 slices: str = "{shown} of {total} slices shown, … between"):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and
     column indices in the margins, numbers right-aligned with ``precision`` decimals, large
     tensors summarised. ``marks`` (a boolean array of the tensor's shape) highlights entries as
     wrong: bold red and followed by ✗, which also shows without colour.
 
     An image tensor (m, C, H, W) is shown per sample and channel: one table each, titled
-    ``title[n, c]``, laid out side by side as the width allows, with a heading line.
+    ``title[n, c]``, laid out side by side as the width allows, under a heading that names the
+    slices' ``axes`` (``[filter, channel]`` for a kernel) and, when some are left out, says so
+    with ``slices`` ('{shown} of {total} slices shown').
     """
     from rich.columns import Columns
     from rich.console import Group
@@ -199,6 +202,7 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
         return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
     tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols)
               for piece in pieces if piece is not None]
+    heading += f"  [{axes}]"
     if len(tables) < total:
-        heading += f"  ({len(tables)} of {total} [sample, channel] slices shown, {ELLIPSIS} between)"
+        heading += "  (" + slices.format(shown=len(tables), total=total) + ")"
     return Group(Text(heading, style="bold"), Columns(tables, padding=(0, 3), equal=True))

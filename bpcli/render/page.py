@@ -6,7 +6,39 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bpcli.narrate.expr import LATEX, TEXT
 from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+
+
+#: the longest formula line on a page, in characters of its Unicode form: about what fits a
+#: 900 px wide page; longer formulas are broken between their pieces (``Expr.pieces``)
+PAGE_FORMULA_WIDTH = 60
+
+
+def formula_rows(formula: Formula, width: int = PAGE_FORMULA_WIDTH) -> list[tuple[str, str]]:
+    """The formula as (Unicode, LaTeX) rows, broken only between its pieces (before a top-level
+    relation or a term of a top-level sum) so that each row's Unicode stays within ``width``
+    characters where the pieces allow; one row when it fits."""
+    text, latex = formula.pieces(TEXT), formula.pieces(LATEX)
+    if len(text) != len(latex):  # the two printers cut alike; a node that does not stays whole
+        return [(formula.text, formula.latex)]
+    # the left-hand side never stands alone: the first row runs to its first relation's right side
+    rows: list[tuple[str, str]] = [("".join(text[:2]), "".join(latex[:2]))]
+    for text_piece, latex_piece in zip(text[2:], latex[2:]):
+        if len(rows[-1][0]) + len(text_piece) <= width:
+            rows[-1] = (rows[-1][0] + text_piece, rows[-1][1] + latex_piece)
+        else:
+            rows.append((text_piece.lstrip(), latex_piece.lstrip()))
+    return rows
+
+
+def aligned_latex(rows: list[str]) -> str:
+    """Rows of LaTeX as one left-aligned ``aligned`` block, continuations indented; a single row
+    as itself."""
+    if len(rows) == 1:
+        return rows[0]
+    return r"\begin{aligned}" + r" \\ ".join(("& " if position == 0 else r"& \qquad ") + row
+                                             for position, row in enumerate(rows)) + r"\end{aligned}"
 
 
 class PageBackend(Protocol):

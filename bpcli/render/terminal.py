@@ -10,19 +10,23 @@ from typing import Callable
 
 from rich.columns import Columns
 from rich.console import Console, Group
-from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from bpcli.narrate.model import Explanation, NamedTensor, Step, TableData
+from bpcli.narrate.expr import TEXT
+from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, TableData
 from bpcli.render.matrix import matrix_table
+from bpcli.render.wrap import FormulaLines, Prose
 
 INDENT = 2
 
 
-def _tensor(tensor: NamedTensor, precision: int):
-    return matrix_table(tensor.value, tensor.text, precision=precision)
+def _tensor(tensor: NamedTensor, precision: int, labels=None):
+    if labels is None:
+        return matrix_table(tensor.value, tensor.text, precision=precision)
+    return matrix_table(tensor.value, tensor.text, precision=precision, axes=tensor.axes or labels.image_axes,
+                        slices=labels.slices)
 
 
 def _table(data: TableData) -> Table:
@@ -42,36 +46,42 @@ def _labelled(labels, label: str, text: str, style: str = "") -> Text:
     return line
 
 
+def _formula(formula: Formula, style: str) -> FormulaLines:
+    return FormulaLines(formula.pieces(TEXT), style=style, indent=INDENT)
+
+
 def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
                     previous: Step | None = None) -> Group:
     """One step as a Rich Group: title, sentences, formula, derivation, shapes, tensors, worked
-    entry, checks, notes (each part only when the step has it)."""
+    entry, checks, notes (each part only when the step has it). Formulas break only between their
+    pieces (``render.wrap``), sentences also between Chinese characters."""
     labels = explanation.labels
-    parts: list = [Text(step.title, style="bold underline")]
-    parts += [Text(sentence) for sentence in step.explanation]
-    if step.formula_text:
-        parts.append(Padding(Text(step.formula_text, style="bold cyan"), (0, 0, 0, INDENT), expand=False))
+    parts: list = [Prose(Text(step.title, style="bold underline"))]
+    parts += [Prose(sentence) for sentence in step.explanation]
+    if step.formula is not None:
+        parts.append(_formula(step.formula, "bold cyan"))
     if step.derivation:
         parts.append(Text(labels.tag(labels.derivation), style="bold"))
-        parts += [Padding(Text(line.text, style="cyan"), (0, 0, 0, INDENT), expand=False) for line in step.derivation]
+        parts += [_formula(line, "cyan") for line in step.derivation]
     if step.shapes:
-        parts.append(_labelled(labels, labels.shapes, step.shapes))
+        parts.append(Prose(_labelled(labels, labels.shapes, step.shapes)))
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
-        parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
+        parts.append(Columns([_tensor(t, precision, labels) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
         parts.append(Text(labels.tag(labels.result), style="bold"))
-        parts.append(_tensor(step.result, precision))
+        parts.append(_tensor(step.result, precision, labels))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
-        parts.append(_labelled(labels, labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
+        parts.append(FormulaLines(entry.formula(precision, labels.terms).pieces(TEXT), style="cyan",
+                                  prefix=_labelled(labels, labels.worked, ""), suffix=f" {mark}"))
     if step.checks:
         parts.append(Text(labels.tag(labels.checks), style="bold"))
-        parts += [Padding(Text(check.summary(precision), style="green" if check.ok else "bold red"), (0, 0, 0, INDENT), expand=False)
+        parts += [Prose(Text(check.summary(precision), style="green" if check.ok else "bold red"), indent=INDENT)
                   for check in step.checks]
-    parts += [_labelled(labels, labels.notes, note, style="yellow") for note in step.notes]
+    parts += [Prose(_labelled(labels, labels.notes, note, style="yellow")) for note in step.notes]
     return Group(*parts)
 
 
@@ -79,8 +89,8 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
                       step_pause: Callable[[], None] | None = None) -> None:
     """Print the whole explanation; ``step_pause`` (e.g. waiting for Enter, for ``--step``) is
     called after each step but the last."""
-    console.print(Text(explanation.title, style="bold"))
-    console.print(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions))
+    console.print(Prose(Text(explanation.title, style="bold")))
+    console.print(Prose(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions)))
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
         if heading is not None:

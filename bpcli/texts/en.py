@@ -47,6 +47,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
     "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
     "network.images": "The input holds images (m × C × H × W); flatten turns each sample into one column.",
+    "network.single_channel": "X is given as {given} (m × H × W), one channel: it is taken as {taken} (m × 1 × H × W) everywhere below, and so is dX (compute --json and grading give dX back as {given}).",
     "table.layer": "layer",
     "table.type": "type",
     "table.activation": "activation",
@@ -83,17 +84,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "loss.mse": "Mean squared error with the factor 1/(2m), so its derivative has no 2.",
     "loss.sse": "The sum of squared errors, J = ‖A − Y‖², with no 1/m (the least-squares loss of text 003).",
     "loss.value": "J = {value}.",
-    "backward.dA_output.bce": "Differentiate J entry by entry: the derivative of −log a is −1/a and of −log(1 "
-        "− a) is 1/(1 − a), and J carries the factor 1/m.",
-    "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is "
-        "−1/a, and J carries the factor 1/m.",
+    "backward.dA_output.bce": "Differentiate J entry by entry, as text 002 does (log is the natural logarithm, its ln): the derivative of log a follows from e^(log a) = a, differentiating both sides; log(1 − a) then needs the chain rule, outer derivative times inner (−1). J carries the factor 1/m.",
+    "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is −1/a (from e^(log a) = a, differentiating both sides, as text 002 does), and J carries the factor 1/m.",
     "backward.dA_output.mse": "The derivative of (a − y)²/(2m) is (a − y)/m.",
     "backward.dA_output.sse": "The derivative of (a − y)² is 2(a − y); sse has no 1/m.",
-    "backward.fused.bce": "Multiply dA by the sigmoid's derivative σ′(Z) = A ⊙ (1 − A) and simplify: the "
-        "fractions cancel and what is left is (A − Y)/m (text 002 does the same for one sample, m = 1).",
-    "backward.fused.softmax_ce": "softmax is not element-wise: each A[k,j] depends on every Z[i,j] of its "
-        "column, so sum over k with the softmax Jacobian; because each column of Y sums to 1 the result is (A "
-        "− Y)/m.",
+    "backward.fused.bce": "Text 002 derives this twice; here, for one entry, a = A[i,j], y = Y[i,j], z = Z[i,j]. First the sigmoid's derivative: the chain rule on σ(z) = (1 + e^(−z))^(−1), outer derivative times inner, then add and subtract 1 in the numerator to write it with σ itself, σ′ = σ(1 − σ) = a(1 − a). Then the chain rule ∂J/∂z = ∂J/∂a · ∂a/∂z: over the common denominator a(1 − a) the fractions cancel and what is left is (a − y)/m.",
+    "backward.fused.softmax_ce": "softmax is not element-wise: each A[k,j] depends on every Z[i,j] of its column, so sum over k with the softmax Jacobian; because each column of Y sums to 1 the result is (A − Y)/m, column by column.",
     "backward.fused.why": "The short form is also what the computation uses: it stays finite even when A "
         "rounds to exactly 0 or 1, where dA itself would be infinite.",
     "backward.dZ.why": "The activation acts entry by entry: A[i,j] = g(Z[i,j]) involves Z[i,j] and nothing "
@@ -141,40 +137,46 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "chain.bias": "Chain rule, entry by entry: ∂Z[i,j]/∂b[i] = 1 for every sample j.",
     "chain.input": "Chain rule, entry by entry: A_prev[k,j] reaches J through Z[i,j] for each unit i, with "
         "∂Z[i,j]/∂A_prev[k,j] = W[i,k].",
-    "trace.activation": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): write dJ = "
-        "tr((∂J/∂A)ᵀ d(A)), substitute d(A) = g′(Z) ⊙ d(Z) and move the element-wise factor with tr(Aᵀ(B ⊙ "
-        "C)) = tr((A ⊙ B)ᵀ C); what multiplies d(Z) is ∂J/∂Z.",
-    "trace.weight": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): with A_prev fixed, "
-        "d(Z) = d(W) A_prev; the cyclic property tr(ABC) = tr(CAB) brings d(W) to the end, and dJ = tr(Mᵀ "
-        "d(W)) for every d(W) means ∂J/∂W = M.",
-    "trace.bias": "Matrix differentials: d(Z) = d(b) 1ᵀ (b broadcast over the m columns); cycle 1ᵀ to the "
-        "front and read off ∂J/∂b = (∂J/∂Z) 1.",
-    "trace.input": "Matrix differentials: with W fixed, d(Z) = W d(A_prev); transpose the factor in front of "
-        "d(A_prev) to read off ∂J/∂A_prev.",
+    "trace.activation": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): write dJ = tr((∂J/∂A)ᵀ d(A)), substitute d(A) = g′(Z) ⊙ d(Z) and move the element-wise factor with tr(Pᵀ(Q ⊙ R)) = tr((P ⊙ Q)ᵀ R); what multiplies d(Z) is ∂J/∂Z.",
+    "trace.weight": "Matrix differentials (text 000; d(·) is a small change, not ∂J/∂·): Z = W A_prev + b 1ᵀ changes by the whole differential d(Z) = d(W) A_prev + W d(A_prev) + d(b) 1ᵀ, so dJ = tr((∂J/∂Z)ᵀ d(Z)) splits into three traces, one per term. Take the d(W) term: the cyclic property tr(PQR) = tr(RPQ) brings d(W) to the end, and dJ = tr(Mᵀ d(W)) for every d(W) means ∂J/∂W = M.",
+    "trace.bias": "Matrix differentials: take the d(b) 1ᵀ term of the differential d(Z) written at dW (b broadcast over the m columns); cycle 1ᵀ to the front and read off ∂J/∂b = (∂J/∂Z) 1.",
+    "trace.input": "Matrix differentials: take the W d(A_prev) term of the differential d(Z) written at dW; transpose the factor in front of d(A_prev) to read off ∂J/∂A_prev.",
     "kron.activation": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): the element-wise "
         "product is a diagonal matrix acting on vec(d(Z)).",
-    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(ABC) = (Cᵀ ⊗ A) vec(B) "
-        "with A = I, B = d(W), C = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its "
-        "transpose times vec(∂J/∂Z).",
+    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(PQR) = (Rᵀ ⊗ P) vec(Q) with P = I, Q = d(W), R = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its transpose times vec(∂J/∂Z).",
     "kron.bias": "Kronecker form: b is copied into every column, vec(b 1ᵀ) = (1 ⊗ I) b, so ∂J/∂b = (1 ⊗ I)ᵀ "
         "vec(∂J/∂Z).",
     "kron.input": "Kronecker form: vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev)), so vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "
         "vec(∂J/∂Z).",
-    "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ I is {rows}×{cols}; it is shown among the operands.",
-    "kron.jacobian_skipped": "The Jacobian would be {rows}×{cols}, too large to print; the identity is "
-        "checked on the top-left {corner}×{corner} corner of the layer instead.",
+    "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ {identity} is {rows}×{cols}, shown among the operands: each entry of A_prevᵀ becomes a block of {n}×{n}, that entry times the identity.",
     "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
         "g′(Z) are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering "
         "needed.",
-    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. Now make the shapes "
-        "fit: {left} is {left_shape} and {right} is {right_shape}, and {target} must be {shape}; the "
+    "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. {clash}Now make the "
+        "shapes fit: {left} is {left_shape} and {right} is {right_shape}, and {target} must be {shape}; the "
         "arrangement that fits is {chosen}.",
-    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. But {left} is {left_shape} and "
+    "shapes.bias": "Dimension compatibility: as scalars, ∂J/∂b = ∂J/∂z. {clash}But {left} is {left_shape} and "
         "{target} must be {shape}, so the m columns have to be summed: {chosen}.",
-    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {left} is {left_shape}, {right} "
+    "shapes.input": "Dimension compatibility: as scalars, ∂J/∂a = w · ∂J/∂z. {clash}{left} is {left_shape}, {right} "
         "is {right_shape}, and {target} must be {shape}; the arrangement that fits is {chosen}.",
+    "shapes.clash": "Try {product}: {reason}, the shapes clash. ",
     "shapes.ambiguous": "Here the shapes alone allow several products ({products}); the element-wise chain "
         "rule decides for {chosen}, and the check below confirms it.",
+    "backward.fused.bce_direct": "Second, the direct route: write log a and log(1 − a) in z, so the loss becomes log(1 + e^z) − y z, and differentiate it once in z: e^z/(1 + e^z) = σ(z), so again (a − y)/m. Both routes agree, and agree with the numbers below.",
+    "shapes.columnwise": "{shape}, column by column",
+    "word.since": "since",
+    "check.sigmoid_quotient": "σ′(Z) as the quotient e^(−z)/(1 + e^(−z))² equals A ⊙ (1 − A)",
+    "check.direct_loss": "J written in z, (1/m) Σ [log(1 + e^z) − y z], equals the loss",
+    "check.direct_gradient": "the direct route, (σ(Z) − Y)/m, equals {name}",
+    "title.least_squares": "Text 003's least squares: J = ‖X w − y‖², one sample per row",
+    "least_squares.rows": "Text 003 writes one sample per row, bpcli one per column: the text's X is {A} transposed (X_text = {A}ᵀ), its w is {W}ᵀ and its y is Yᵀ. Transposed, Z = W A + b is X_text w, so the sse loss is the text's J = ‖X_text w − y‖².",
+    "least_squares.gradient": "Text 003 finds ∇J = 2 X_textᵀ(X_text w − y) by dimension compatibility; on the numbers it is {dW} transposed, as the two layouts require.",
+    "check.least_squares_loss": "‖X_text w − y‖² equals the loss J",
+    "check.least_squares_gradient": "2 X_textᵀ(X_text w − y) equals {name}",
+    "check.least_squares_input": "2(X_text w − y) wᵀ equals {name}",
+    "kron.jacobian_shortened": "The Jacobian A_prevᵀ ⊗ {identity} is {rows}×{cols}: each entry of A_prevᵀ becomes a block of {n}×{n}, that entry times the identity. Its top-left {shown_rows}×{shown_cols} corner is shown among the operands, and the identity is checked on the top-left {corner}×{corner} corner of the layer.",
+    "kron.one_unit": "With one unit I₁ = 1, so the Jacobian A_prevᵀ ⊗ I₁ is just A_prevᵀ: the blocks of a Kronecker product show on layers with more than one unit.",
+    "check.trace_sides": "for a random direction E: {left} = {right}",
     "shapes.elementwise": "{shape}, entry by entry",
     "shapes.loss": "A and Y are {shape}; J is a number",
     "note.deeplearning_ai": "deeplearning.ai (text 004) writes dZ = A − Y and puts 1/m into dW = (1/m) dZ Aᵀ "
@@ -204,8 +206,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.index_sum": "the index sum, evaluated entry by entry, equals {matrix}",
     "check.row_sums": "summing {name} over j entry by entry equals {name} 1ₘ",
     "check.trace_hadamard": "tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E) for a random direction E",
-    "check.trace_cyclic": "the trace evaluated before and after the cyclic move agrees, for a random "
-        "direction E",
     "check.kron_diag": "diag(vec g′) vec({dA}) = vec(g′ ⊙ {dA})",
     "check.kron_weight": "({A}ᵀ ⊗ I)ᵀ vec({dZ}) = vec({dZ} {A}ᵀ)",
     "check.kron_bias": "(1 ⊗ I)ᵀ vec({dZ}) = {dZ} 1",
@@ -258,6 +258,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "other": "{count} sampled entries sit at a kink (relu at 0 or a max-pool window changing its winner), "
             "where J has no derivative; they are left out of the error.",
     },
+    "axes.kernel": "filter, channel",
+    "axes.images": "sample, channel",
+    "label.slices": "{{shown}} of {{total}} slices shown, … between",
     "label.colon": ":",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": " ",
