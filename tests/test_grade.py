@@ -377,6 +377,8 @@ LATIN_TERMS = {
     "flatten", "maxpool", "avgpool", "sum", "mean", "exp", "log", "maximum", "axis", "keepdims", "True",
     "False", "None", "prime", "sigmoid_prime", "tanh_prime", "relu_prime", "ROT180", "bpcli", "deeplearning",
     "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "quiz", "list", "random",
+    # numpy's spellings a formula accepts
+    "numpy", "dot", "matmul", "transpose", "multiply", "outer", "where", "astype", "float", "int", "bool",
 }
 
 

@@ -460,10 +460,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.forbidden": "a formula may not contain {what}; use tensor names, numbers, + - * / ** @, .T and "
         "the functions {functions}",
     "formula.only_numbers": "a formula may only contain numbers, not {value!r}",
-    "formula.attribute": "'.{attr}' is not allowed: the only attribute a formula may use is .T (transpose)",
+    "formula.attribute": "'.{attr}' is not allowed: a formula may use .T (transpose) and the methods {methods}",
     "formula.attribute.module": "'.{attr}' is not allowed: the only attribute a formula may use is .T "
         "(transpose); {attr} is not one of the functions {functions}",
-    "formula.only_functions": "only the functions {functions} may be called",
+    "formula.only_functions": "only the functions {functions} (also as np.sum, numpy.sum, …) and the methods "
+        "{methods} may be called",
+    "formula.caret": "^ is not a power in a formula (in Python it is a bitwise operator): use ** for powers, "
+        "as in A1**2",
+    "formula.call_method": "in {source!r}: .{method} is a method: call it, as in {source}()",
+    "formula.astype": ".astype(…) takes one type: float, int or bool (np.float64 and the like too)",
     "formula.arguments": {
         "one": "{name} takes {count} argument, found {found}",
         "other": "{name} takes {count} arguments, found {found}",
@@ -498,7 +503,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.axis_twice": "in {source!r}: an axis is named twice; name each axis once, as in axis=(0, 2, 3)",
     "formula.axis_missing": "in {source!r}: axis {axis} does not exist; {operand} is {shape}",
     "node.subscript": "indexing [ ]",
-    "node.compare": "comparisons",
     "node.list": "lists",
     "node.dict": "dicts",
     "node.comprehension": "comprehensions",
