@@ -16,7 +16,8 @@ from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
-from bpcli.grading.targets import Target, parse_target, shape_message
+from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
+                                  shape_message)
 
 DEFAULT_RTOL = 1e-2
 #: other draws of the network a formula must also be right on
@@ -92,7 +93,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
-    formula = _formula_of(answer, chosen)
+    formula = _formula_of(answer, chosen, network, tensors)
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
     graded = _judge(result, chosen, value, rtol)
     if graded.correct and formula is not None and formula.names:  # a formula over tensors only
@@ -101,14 +102,32 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     return graded
 
 
-def _formula_of(answer: Any, target: Target) -> Formula | None:
-    """The parsed formula when ``answer`` is one; None when it is numbers."""
+def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str, np.ndarray]) -> Formula | None:
+    """The parsed formula when ``answer`` is one; None when it is numbers. A formula may name
+    only the tensors a learner has when computing ``target`` (``available_tensors``)."""
     if not isinstance(answer, str) or looks_numeric(answer):
         return None
     formula = parse_formula(answer)
     if target.name in formula.names:
         raise answer_error("answer.uses_target", target=target.name)
+    available = available_tensors(network, tensors, target)
+    later = [name for name in formula.names if name in tensors and name not in available]
+    if later:
+        _refuse_circular(sorted(later)[0], target, network, tensors, available)
     return formula
+
+
+def _refuse_circular(name: str, target: Target, network: Network, tensors: dict[str, np.ndarray],
+                     available: list[str]) -> None:
+    """Raise the ``AnswerError`` that says why ``name`` may not appear in a formula for ``target``:
+    it is computed after ``target`` (from it, or later), and what ``target`` can be written with."""
+    if target.is_gradient:
+        earlier = [other for other in backward_order(tensors) if other in available]
+        allowed = Msg("answer.circular.gradients", names=Joined(earlier)) if earlier else ""
+        raise answer_error("answer.circular.backward", name=name, target=target.name, gradients=allowed)
+    earlier = [other for other in forward_order(network, tensors) if other in available]
+    allowed = Msg("answer.circular.values", names=Joined(earlier)) if earlier else ""
+    raise answer_error("answer.circular.forward", name=name, target=target.name, values=allowed)
 
 
 def _numbers_of(answer: Any) -> np.ndarray:

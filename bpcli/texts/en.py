@@ -428,6 +428,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.empty": "the answer is empty",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
+    "answer.circular.backward": "the formula uses {name}, which the backward pass computes after {target} "
+        "(from it, or later), so it is not known yet: write {target} with the forward pass's values "
+        "(X, Y, the parameters, Z, A){gradients}",
+    "answer.circular.gradients": " and the gradients computed before it: {names}",
+    "answer.circular.forward": "the formula uses {name}, which the forward pass computes after {target} (from "
+        "it, or later), so it is not known yet: write {target} with X, Y and the parameters{values}",
+    "answer.circular.values": " and the values computed before it: {names}",
     "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
     "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",

@@ -329,6 +329,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.rtol": "相对容差必须是 0 到 1 之间的数，收到的是 {rtol!r}",
     "answer.empty": "答案是空的",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
+    "answer.circular.backward": "公式里用到了 {name}，而反向传播在 {target} 之后（由它或更晚）才算出 {name}，"
+        "此时还不知道它：请用前向传播的值（X、Y、参数、Z、A）{gradients}来写 {target}",
+    "answer.circular.gradients": "以及在它之前算出的梯度（{names}）",
+    "answer.circular.forward": "公式里用到了 {name}，而前向传播在 {target} 之后（由它或更晚）才算出 {name}，"
+        "此时还不知道它：请用 X、Y、参数{values}来写 {target}",
+    "answer.circular.values": "以及在它之前算出的值（{names}）",
     "answer.not_numbers": "答案必须是数或公式，收到的是 {kind}",
     "answer.not_finite": "答案里有不是有限数的值（inf 或 nan）",
     "numbers.too_long": "答案有 {length:,} 个字符，上限是 {limit:,}",
