@@ -95,7 +95,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     chosen = parse_target(target, tensors)
     formula = _formula_of(answer, chosen, network, tensors)
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
-    graded = _judge(result, chosen, value, rtol)
+    graded = _judge(result, chosen, value, rtol, typed=formula is None)
     if graded.correct and formula is not None and formula.names:  # a formula over tensors only
         graded = _check_other_draws(network, chosen, formula, graded, rtol) or graded
     graded.message = graded.message_in(lang)
@@ -158,9 +158,11 @@ def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.nd
     return value
 
 
-def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True) -> GradeResult:
+def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True,
+           typed: bool = True) -> GradeResult:
     """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong
-    (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked)."""
+    (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked; ``typed`` False
+    for a formula's value, which nothing rounded)."""
     network = result.network
     expected = result.tensors()[target.name]
     aligned = align(answer, expected.shape)
@@ -170,7 +172,7 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
         return GradeResult(target.name, True, error, [], sentences("en", parts), expected, answer, parts=parts)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
                      shape_message(target, network, expected.shape), loss=network.loss,
-                     marks_shown=marks_shown)
+                     marks_shown=marks_shown, typed=typed)
     return _wrong(target, found, expected, answer, error)
 
 
@@ -201,7 +203,7 @@ def _check_other_draws(network: Network, target: Target, formula: Formula, grade
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
             continue  # e.g. log of 0 on this draw only: no evidence either way
-        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False)
+        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
         if on_draw.correct:
             continue
         codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]

@@ -290,6 +290,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.wrong_reshape": "wrong_reshape",
     "code.missing_bias": "missing_bias",
     "code.other_tensor": "other_tensor",
+    "code.offset": "offset",
+    "code.copied_to_window": "copied_to_window",
+    "code.overlap_not_summed": "overlap_not_summed",
+    "code.not_divided_by_window": "not_divided_by_window",
+    "code.softmax_elementwise": "softmax_elementwise",
+    "code.kernel_wrongly_rotated": "kernel_wrongly_rotated",
+    "code.wrong_padding": "wrong_padding",
     "verdict.right": "Right: your {target} matches (within {rtol:g} relative).",
     "verdict.wrong": "Not yet: your {target} is wrong.",
     "verdict.coincidence": "Not yet: your formula gives the right {target} for these numbers, but not in "
@@ -310,6 +317,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.shape": "{shape_sentence}; your answer is {answer_shape}.",
     "diag.shape.transposed_numbers_wrong": "That is the transposed shape, but the transposed numbers are not "
         "right either: check the order of the factors and their transposes.",
+    "diag.offset": "Every entry of your answer is the right value {offset}: a constant is added where none "
+        "belongs.",
     "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",
     "diag.close": "It is close, though: within {factor} times the tolerance ({rtol} relative) of the right "
         "value. Keep more digits when you round.",
@@ -418,6 +427,34 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.reshape_without_columns": "You reshaped dA{next} without taking one column per sample: flatten "
         "makes each sample's C × H × W values one column, so {name} = dA{next}ᵀ reshaped to m × C × H × W.",
     "mistake.missing_bias": "The bias is missing: Z{l} = W{l} · {input} + b{l}, with b added to every column.",
+    "mistake.copied_to_window": "You copied each window's gradient to every element of the window; max "
+        "pooling sends it only to the window's largest element (the others get 0).",
+    "mistake.max_overlap_not_summed": "Where windows overlap (stride {stride} < size {size}), an element that "
+        "is the largest of several windows collects the gradient of each of them: add them up (+=), do not "
+        "keep only the last window's.",
+    "mistake.avg_overlap_not_summed": "Where windows overlap (stride {stride} < size {size}), an element that "
+        "belongs to several windows collects a share from each of them: add them up (+=), do not keep only "
+        "the last window's.",
+    "mistake.not_divided_by_window": "You gave each element the window's whole gradient: an average of {count} "
+        "elements passes 1/{count} of it to each one.",
+    "mistake.softmax_elementwise": "You differentiated softmax element by element, as if A{l} = softmax(Z{l}) "
+        "were A(1 − A) entry by entry: each output of softmax depends on every unit of its column, and with "
+        "cross-entropy the whole Jacobian simplifies to dZ{l} = (A{l} − Y)/m.",
+    "mistake.kernel_wrongly_rotated": "The kernel was turned the wrong way: {name} is the full correlation "
+        "of dZ{next} with ROT180(W{next}), W{next} turned by 180° (flipped both top to bottom and left to "
+        "right), not flipped along one axis only or turned by 90°.",
+    "mistake.dW_wrongly_rotated": "Your dW{l} is flipped along one axis: dW{l} is the plain correlation of "
+        "the (padded) input with dZ{l}, with no flip and no rotation.",
+    "mistake.wrong_padding": "You padded dZ{next} with {padding} zeros on each side before correlating it "
+        "with ROT180(W{next}): the full correlation pads with the kernel's size minus 1 ({right}), so that "
+        "every window that covered a pixel sends its gradient back to it{crop}.",
+    "mistake.wrong_padding.crop": ", and then drops the layer's own padding ({padding} on each side)",
+    "mistake.padding_not_removed": "You kept the layer's padding: the full correlation gives the gradient of "
+        "the padded input, and {name} is its inside, without the {padding} padded rows and columns on each "
+        "side.",
+    "mistake.sum_wrong_axes": "You summed {name} over {axes}; {target} sums it over {right}: {rule}.",
+    "mistake.sum_wrong_axes.one": "axis {axes}",
+    "mistake.sum_wrong_axes.several": "axes {axes}",
     "mistake.other_tensor": "Your answer is {yours}, not {target}.",
     "tensor.gradient": "{name} (∂J/∂{base})",
     "tensor.plain": "{name}",

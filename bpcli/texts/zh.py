@@ -229,6 +229,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.wrong_reshape": "重排的顺序不对",
     "code.missing_bias": "漏了偏置",
     "code.other_tensor": "算成了别的张量",
+    "code.offset": "多了一个常数",
+    "code.copied_to_window": "梯度复制给了整个窗口",
+    "code.overlap_not_summed": "重叠窗口没有相加",
+    "code.not_divided_by_window": "没有除以窗口大小",
+    "code.softmax_elementwise": "softmax 按元素求导",
+    "code.kernel_wrongly_rotated": "卷积核旋转错了",
+    "code.wrong_padding": "补零不对",
     "verdict.right": "正确：你的 {target} 对了（相对误差在 {rtol:g} 以内）。",
     "verdict.wrong": "还不对：你的 {target} 有错。",
     "verdict.coincidence": "还不对：你的公式在这组数上恰好算出了正确的 {target}，但并不普遍成立：换一组权重和输入，结果就错了。在这样的一组数上：{explanation}",
@@ -247,6 +254,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "meaning.images": "样本数 × 通道数 × 高 × 宽",
     "diag.shape": "{shape_sentence}；而你的答案是 {answer_shape}。",
     "diag.shape.transposed_numbers_wrong": "这恰好是转置后的维度，但转置过来的数也不对：检查各因子的先后顺序和它们的转置。",
+    "diag.offset": "你的答案的每个元素都是正确值 {offset}：多加了一个不该有的常数。",
     "diag.entries.single": "你的数不对，也不属于任何一种常见错误。",
     "diag.close": "不过已经很接近了：与正确值的差距在容差（相对 {rtol}）的 {factor} 倍以内。四舍五入时请多保留几位。",
     "diag.entries.all": "你的答案 {size} 个元素全错，也不属于任何一种常见错误（转置、符号、多或少一个因子 m 或 1/m、漏了 g′）。",
@@ -321,6 +329,25 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.reshape_without_columns": "你重排 dA{next} 时没有一列对应一个样本：flatten 把每个样本的 C × H × W 个值排成一列，所以 {name} = d"
         "A{next}ᵀ 重排成 m × C × H × W。",
     "mistake.missing_bias": "漏了偏置：Z{l} = W{l} · {input} + b{l}，b 加到每一列上。",
+    "mistake.copied_to_window": "你把每个窗口的梯度复制给了窗口里的每个元素；最大池化只把它交给窗口里最大的元素（其余为 0）。",
+    "mistake.max_overlap_not_summed": "窗口有重叠时（步长 {stride} < 窗口 {size}），同时是几个窗口最大值的元素要收集每个窗口的梯度："
+        "把它们加起来（+=），不要只留下最后一个窗口的。",
+    "mistake.avg_overlap_not_summed": "窗口有重叠时（步长 {stride} < 窗口 {size}），属于几个窗口的元素要从每个窗口各收集一份："
+        "把它们加起来（+=），不要只留下最后一个窗口的。",
+    "mistake.not_divided_by_window": "你把窗口的整个梯度给了每个元素：{count} 个元素的平均值只把它的 1/{count} 传给每个元素。",
+    "mistake.softmax_elementwise": "你把 softmax 当成逐元素的函数求导了，好像 A{l} = softmax(Z{l}) 的导数是逐元素的 A(1 − A)："
+        "softmax 的每个输出都依赖同一列的所有单元，配交叉熵时整个雅可比矩阵化简为 dZ{l} = (A{l} − Y)/m。",
+    "mistake.kernel_wrongly_rotated": "卷积核转错了：{name} 是 dZ{next} 与 ROT180(W{next}) 的完全互相关，即把 W{next} 旋转 "
+        "180°（上下、左右都翻转），而不是只沿一个轴翻转或旋转 90°。",
+    "mistake.dW_wrongly_rotated": "你的 dW{l} 沿一个轴翻转了：dW{l} 就是（补零后的）输入与 dZ{l} 的普通互相关，不翻转也不旋转。",
+    "mistake.wrong_padding": "你在与 ROT180(W{next}) 做互相关之前给 dZ{next} 每边补了 {padding} 圈零：完全互相关每边补"
+        "卷积核大小减 1（{right}）圈，这样覆盖过某个像素的每个窗口都把梯度传回给它{crop}。",
+    "mistake.wrong_padding.crop": "，然后再去掉这一层自己的补零（每边 {padding} 圈）",
+    "mistake.padding_not_removed": "你保留了这一层的补零：完全互相关得到的是补零后输入的梯度，而 {name} 是它的内部，"
+        "要去掉每边 {padding} 圈补零的行和列。",
+    "mistake.sum_wrong_axes": "你对 {name} 按 {axes} 求和；{target} 应按 {right} 求和：{rule}。",
+    "mistake.sum_wrong_axes.one": "轴 {axes}",
+    "mistake.sum_wrong_axes.several": "轴 {axes}",
     "mistake.other_tensor": "你的答案是 {yours}，不是 {target}。",
     "tensor.gradient": "{name}（∂J/∂{base}）",
     "tensor.plain": "{name}",
