@@ -83,8 +83,8 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     less than a named mistake, and on a single sample a missing g′ is also a constant factor."""
     itself = Mistake((), expected, None, scalable=True)
     # a mistake's value lacking only axes of length 1 is compared as the answer is (align)
-    aligned = (dataclasses.replace(mistake, value=align(mistake.value, answer.shape)) for mistake in mistakes)
-    specific = [mistake for mistake in aligned if _distinguishable(mistake.value, expected, rtol)]
+    specific = [dataclasses.replace(mistake, value=align(mistake.value, answer.shape)) for mistake in mistakes
+                if _distinguishable(mistake.value, expected, rtol)]
     # (candidate, fitted factor?, orientations, factor 1 only?), simplest explanations first: the
     # right value times a named factor; one named mistake as it is (a flatten undone in the wrong
     # order is also a transpose, but saying which is better); the right value transposed; a named
