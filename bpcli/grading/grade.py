@@ -20,6 +20,8 @@ from bpcli.grading.targets import (Target, available_tensors, backward_order, fo
                                   shape_message)
 
 DEFAULT_RTOL = 1e-2
+#: the schema every grade result carries (``bpcli grade --json``, each row of ``--batch``)
+GRADE_SCHEMA = "bpcli.grade/1"
 #: other draws of the network a formula must also be right on
 REDRAWS = 3
 #: the draws are seeded, so a grade is reproducible
@@ -46,6 +48,7 @@ class GradeResult:
     answer: np.ndarray
     wrong_mask: np.ndarray | None = field(default=None)
     parts: list[Msg] = field(default_factory=list)
+    lang: str = "en"
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang``."""
@@ -66,9 +69,16 @@ class GradeResult:
             return None
         return [[int(i) for i in index] for index in np.argwhere(self.wrong_mask)]
 
+    def _repr_html_(self) -> str:
+        """The verdict in a notebook: the message, the diagnosis and the answer with its wrong
+        entries marked (``bpcli.render.grading.grade_html``)."""
+        from bpcli.render.grading import grade_html
+
+        return grade_html(self, lang=self.lang)
+
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
-            "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
+            "schema": GRADE_SCHEMA, "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
             "diagnosis": list(self.diagnosis), "message": self.message,
             "expected_shape": self.expected_shape, "answer_shape": self.answer_shape,
         }
@@ -78,18 +88,19 @@ class GradeResult:
 
 
 def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
-          computed: Run | None = None) -> GradeResult:
+          computed: Run | None = None, draws: list[Run] | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
     the result's ``message`` is in ``lang`` (the codes are the same in every language).
     ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
-    network once); the network is not run again then, only its redraws for a formula.
+    network once); the network is not run again then. ``draws`` are ``other_draws(network)``
+    when the caller has them (a batch grades many formulas on one network), else a right
+    formula's redraws are computed here.
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
     ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
     English; ``bpcli.texts.error_text(error, lang)`` words them in ``lang``).
     """
-    if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
-        raise usage_error("usage.rtol", rtol=rtol)
+    check_rtol(rtol)
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
@@ -97,9 +108,16 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
     graded = _judge(result, chosen, value, rtol, typed=formula is None)
     if graded.correct and formula is not None and formula.names:  # a formula over tensors only
-        graded = _check_other_draws(network, chosen, formula, graded, rtol) or graded
+        graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
     graded.message = graded.message_in(lang)
+    graded.lang = lang
     return graded
+
+
+def check_rtol(rtol: Any) -> None:
+    """``UsageError`` unless ``rtol`` is a number strictly between 0 and 1."""
+    if not (isinstance(rtol, (int, float)) and not isinstance(rtol, bool) and math.isfinite(rtol) and 0 < rtol < 1):
+        raise usage_error("usage.rtol", rtol=rtol)
 
 
 def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str, np.ndarray]) -> Formula | None:
@@ -191,14 +209,19 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
     return None
 
 
-def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
-                       rtol: float) -> GradeResult | None:
-    """None when the formula, right on ``network`` (``graded``), is also right on ``REDRAWS``
-    other draws of it; else a wrong result that says so and diagnoses the formula on the draw
-    where it fails."""
+def other_draws(network: Network) -> list[Run]:
+    """The runs of the ``REDRAWS`` other draws of ``network`` a right formula must also be right
+    on (seeded: the same draws every time)."""
     rng = np.random.default_rng(REDRAW_SEED)
-    for _ in range(REDRAWS):
-        drawn = run(redraw(network, rng))
+    return [run(redraw(network, rng)) for _ in range(REDRAWS)]
+
+
+def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
+                       rtol: float, draws: list[Run] | None = None) -> GradeResult | None:
+    """None when the formula, right on ``network`` (``graded``), is also right on its other draws
+    (``draws``, or ``other_draws(network)``); else a wrong result that says so and diagnoses the
+    formula on the draw where it fails."""
+    for drawn in (draws if draws is not None else other_draws(network)):
         try:
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:

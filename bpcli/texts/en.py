@@ -458,10 +458,16 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.other_tensor": "Your answer is {yours}, not {target}.",
     "tensor.gradient": "{name} (∂J/∂{base})",
     "tensor.plain": "{name}",
-    "target.unknown": "unknown target {name!r} This network's targets are {targets}",
+    "target.unknown": "unknown target {name!r}; this network's targets are {targets}",
     "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are "
         "{targets}",
     "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
+    "gradescope.test": "{target} ({file})",
+    "gradescope.test.student": "{student}: {test}",
+    "gradescope.total": "{student}: {score} of {max_score} points, {correct} of {answers} answers right",
+    "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",
+    "usage.grade_needs": "grade needs FILE, --target and --answer (or --batch ANSWERS)",
+    "usage.batch_only": "{option} goes with --batch ANSWERS",
     "answer.empty": "the answer is empty",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
@@ -474,6 +480,18 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.circular.values": " and the values computed before it: {names}",
     "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
     "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
+    # ---- batch grading (bpcli grade --batch): the answers file and its rows
+    "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines",
+    "batch.empty": "the answers file has no rows",
+    "batch.header": "the CSV header must name the columns student, file, target and answer (points is "
+        "optional); {missing} missing, found {found}",
+    "batch.csv": "cannot read the CSV: {reason}",
+    "batch.no_file": "no such file (relative to the answers file's folder), nor a bundled exercise of that name",
+    "batch.row.not_json": "this line is not a JSON object: {reason}",
+    "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
+    "batch.row.missing": "this row has no {fields}",
+    "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
+    "batch.row.points": "points must be a number of at least 0, found {value!r}",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",
     "numbers.unreadable": "cannot read the answer as numbers at {at!r}: write entries like 0.25, -1/3 or "
         "1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4",
