@@ -245,16 +245,19 @@ def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
                prepared: dict[str, _Prepared | BpcliError]) -> GradedRow:
     from bpcli.grading.grade import grade
 
-    if row.problem is not None:
-        return _error_row(row, DEFAULT_POINTS, "invalid_row", row.problem)
-    if row.file not in prepared:
-        prepared[row.file] = _prepare(row.file, folder)
-    network = prepared[row.file]
-    if isinstance(network, BpcliError):
-        return _error_row(row, DEFAULT_POINTS, getattr(network, "code", "invalid_file"), error_text(network, lang))
-    points = _points(row, network.network, lang)
+    network = None
+    if row.file:
+        if row.file not in prepared:
+            prepared[row.file] = _prepare(row.file, folder)
+        network = prepared[row.file]
+    # a row that cannot be graded still counts its points towards the maximum
+    points = _points(row, network.network if isinstance(network, _Prepared) else None, lang)
     if isinstance(points, str):
         return _error_row(row, DEFAULT_POINTS, "invalid_points", points)
+    if row.problem is not None:
+        return _error_row(row, points, "invalid_row", row.problem)
+    if isinstance(network, BpcliError):
+        return _error_row(row, points, getattr(network, "code", "invalid_file"), error_text(network, lang))
     try:
         result = grade(network.network, row.target, row.answer, rtol=rtol, lang=lang, computed=network.computed,
                        draws=network.draws)
@@ -292,11 +295,12 @@ def load_network_or_exercise(file: str, folder: str | None = None):
 
 
 def _points(row: AnswerRow, network, lang: str) -> float | str:
-    """The row's points: its own, else its exercise's for the target, else 1; the text of the
-    problem when the points given are not a number ≥ 0."""
+    """The row's points: its own, else its exercise's for the target (``network`` None when the
+    file did not load), else 1; the text of the problem when the points given are not a number
+    of at least 0."""
     given = row.points
     if given is None or (isinstance(given, str) and not given.strip()):
-        section = network.extras.get("exercise")
+        section = network.extras.get("exercise") if network is not None else None
         by_target = section.get("points") if isinstance(section, dict) else None
         given = by_target.get(row.target) if isinstance(by_target, dict) else None
         if given is None:
