@@ -252,3 +252,15 @@ def test_forward_targets_may_not_use_later_values():
     with pytest.raises(AnswerError, match="forward pass computes after Z2"):
         grade(network, "Z2", "W2 @ A1 + b2 + 0 * A2")
     assert grade(network, "Z2", "W2 @ tanh(Z1) + b2").correct
+
+
+@pytest.mark.parametrize("answer", ["np.outer(Y, Y)", "np.where(Y.T > 0, Y, 0)", "np.multiply(Y.T, Y)",
+                                    "Y.T.dot(Y)", "(Y.T > Y)"])
+def test_numpy_spellings_are_refused_before_a_huge_result_is_computed(answer):
+    # 2000 samples: each of these would be 2000 × 2000, four times the limit of 10⁶ entries
+    from bpcli import spec
+
+    big = spec.load({"input": {"X": [[1.0] * 2000, [0.5] * 2000], "Y": [[0.0] * 2000]},
+                     "layers": [{"type": "dense", "units": 1, "activation": "linear"}], "loss": "sse"})
+    with pytest.raises(AnswerError, match="1,000,000"):
+        grade(big, "dW1", answer)
