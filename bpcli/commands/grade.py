@@ -22,7 +22,8 @@ class BatchFormat(str, Enum):
 
 def grade_command(
     file: Optional[str] = typer.Argument(None, help="The network file (YAML), - for standard input, or a "
-                                         "bundled exercise's name (bpcli quiz --list).", show_default=False),
+                                         "bundled exercise's name (bpcli quiz --list).", show_default=False,
+                                         metavar="FILE"),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="The tensor to grade: dW2, db1, dZ3, dA1, "
                                          "dX, or a forward Z1, A1.", show_default=False),
     answer: Optional[str] = typer.Option(None, "--answer", "-a", help="Numbers ([[1, 2], [3, 4]], 1 2; 3 4, "
@@ -34,7 +35,7 @@ def grade_command(
                                      "correct, max_abs_error, diagnosis, message, shapes)."),
     lang: Optional[Language] = language_option("the verdict, the diagnosis and error messages (the JSON "
                                                "message too; codes never change)"),
-    batch: Optional[str] = typer.Option(None, "--batch", help="Grade a file of answers (CSV with a header, "
+    batch: Optional[str] = typer.Option(None, "--batch", metavar="ANSWERS", help="Grade a file of answers (CSV with a header, "
                                         "or JSON Lines) with the fields student, file, target, answer and "
                                         "optionally points; one JSON line per row, then the totals.",
                                         show_default=False),
