@@ -1,6 +1,7 @@
 """bpcli: backpropagation worked out step by step, for learners and teachers.
 
-Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``, ``SpecError``.
+Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``,
+``grade(spec, target, answer)``, ``SpecError``.
 numpy is imported only when one of them is first called.
 """
 
@@ -11,7 +12,7 @@ from typing import Any
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["compute", "check", "explain", "load", "SpecError", "AnswerError", "BpcliError",
+__all__ = ["compute", "check", "explain", "grade", "load", "SpecError", "AnswerError", "BpcliError",
            "UsageError", "__version__"]
 
 
@@ -47,3 +48,27 @@ def explain(spec: Any, **options: Any):
     from bpcli.notebook import NotebookExplanation
 
     return NotebookExplanation.of(explain_network(load(spec), **options))
+
+
+def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float = 1e-2):
+    """Grade ``answer`` for the tensor ``target`` of the network ``spec`` (a path, a bundled
+    exercise's name such as ``"04"``, a mapping, or a loaded network), as ``bpcli grade`` does.
+
+    ``answer`` is numbers (text such as ``"1 2; 3 4"``, nested lists or an array) or a formula
+    (``"dZ2 @ A1.T"``). Returns a ``GradeResult``: ``.correct``, ``.diagnosis`` (codes),
+    ``.message`` (in ``lang``), ``.wrong_entries``, ``.to_dict()`` (the ``bpcli.grade/1``
+    object); in a notebook it shows the verdict with the wrong entries marked. Raises
+    ``SpecError`` for the network, ``AnswerError`` for an answer that cannot be read and
+    ``UsageError`` for an unknown target or a bad ``rtol``.
+    """
+    from bpcli.core.network import Network
+    from bpcli.grading import grade as grade_answer
+    from bpcli.grading.batch import load_network_or_exercise
+
+    if isinstance(spec, Network):
+        network = spec
+    elif isinstance(spec, str):
+        network = load_network_or_exercise(spec)
+    else:
+        network = load(spec)
+    return grade_answer(network, target, answer, rtol=rtol, lang=lang)

@@ -1,42 +1,81 @@
-"""`bpcli grade`: is an answer for one tensor right, and if not, what went wrong."""
+"""`bpcli grade`: is an answer for one tensor right, and if not, what went wrong; with
+``--batch``, a whole class's answers in one run."""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
+from pathlib import Path
 from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, complete_target, language_option
-from bpcli.commands.common import EXIT_FAILED, EXIT_OK, load_network, stdout_console, user_errors
+from bpcli.commands.arguments import Language, chosen_language, complete_exercise, complete_target, language_option
+from bpcli.commands.common import (EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_OK, load_network, print_error,
+                                   stdout_console, user_errors)
+
+
+class BatchFormat(str, Enum):
+    jsonl = "jsonl"
+    gradescope = "gradescope"
 
 
 def grade_command(
-    file: str = FILE_ARGUMENT,
-    target: str = typer.Option(..., "--target", "-t", help="The tensor to grade: dW2, db1, dZ3, dA1, dX, "
-                               "or a forward Z1, A1.", show_default=False,
-                               autocompletion=complete_target),
-    answer: str = typer.Option(..., "--answer", "-a", help="Numbers ([[1, 2], [3, 4]], 1 2; 3 4, -1/3, "
-                               "1e-3) or a formula over the network's tensors (dZ2 @ A1.T).",
-                               show_default=False),
+    file: Optional[str] = typer.Argument(None, help="The network file (YAML), - for standard input, or a "
+                                         "bundled exercise's name (bpcli quiz --list).", show_default=False,
+                                         metavar="FILE", autocompletion=complete_exercise),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="The tensor to grade: dW2, db1, dZ3, dA1, "
+                                         "dX, or a forward Z1, A1.", show_default=False,
+                                         autocompletion=complete_target),
+    answer: Optional[str] = typer.Option(None, "--answer", "-a", help="Numbers ([[1, 2], [3, 4]], 1 2; 3 4, "
+                                         "-1/3, 1e-3) or a formula over the network's tensors (dZ2 @ A1.T, "
+                                         "np.dot(dZ2, A1.T), dA1 * (Z1 > 0)).", show_default=False),
     rtol: float = typer.Option(1e-2, "--rtol", help="Relative tolerance: an entry is right within "
                                "rtol·|expected| + rtol·max|expected|."),
     json_output: bool = typer.Option(False, "--json", help="Print the result object as JSON (target, "
                                      "correct, max_abs_error, diagnosis, message, shapes)."),
     lang: Optional[Language] = language_option("the verdict, the diagnosis and error messages (the JSON "
                                                "message too; codes never change)"),
+    batch: Optional[str] = typer.Option(None, "--batch", metavar="ANSWERS", help="Grade a file of answers (CSV with a header, "
+                                        "or JSON Lines) with the fields student, file, target, answer and "
+                                        "optionally points; one JSON line per row, then the totals.",
+                                        show_default=False),
+    batch_format: BatchFormat = typer.Option(BatchFormat.jsonl, "--format", case_sensitive=False,
+                                             help="With --batch: jsonl (one line per answer, then "
+                                                  "bpcli.grade-totals/1) or gradescope (Gradescope's "
+                                                  "results.json)."),
+    stats: bool = typer.Option(False, "--stats", help="With --batch: count, per target, the answers "
+                               "that made each mistake (a bpcli.grade-stats/1 line)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, show_default=False,
+                                          help="With --batch: write to FILE instead of standard output "
+                                               "(results.json for Gradescope)."),
 ) -> None:
     """Grade an answer for one gradient and name the mistake (transposed, 1/m, sign, shape, …).
 
-    Exit code 0 when the answer is right, 1 when it is wrong, 2 when it cannot be read.
+    Exit code 0 when the answer is right, 1 when it is wrong, 2 when it cannot be read. With
+    --batch: 0 when the batch was graded, whatever the answers; 2 when ANSWERS cannot be read.
 
     Example: bpcli grade exercises/04_two_layer_tanh.yaml --target dW2 --answer "dZ2 @ A1.T"
+
+    Example: bpcli grade --batch answers.csv --format gradescope -o results.json
     """
     from bpcli.errors import AnswerError, UsageError
     from bpcli.grading import grade
+    from bpcli.texts import say
 
     # scripts read the JSON: its message is English unless --lang asks, whatever the locale
-    language = chosen_language(lang, default="en" if json_output else None)
+    language = chosen_language(lang, default="en" if (json_output or batch is not None) else None)
+    if batch is not None:
+        if file is not None or target is not None or answer is not None:
+            _usage_error(say(language, "usage.batch_alone"))
+        _grade_batch(batch, batch_format, stats, rtol, output, language)
+        return
+    for given, option in ((stats, "--stats"), (output is not None, "--output"),
+                          (batch_format is not BatchFormat.jsonl, "--format")):
+        if given:
+            _usage_error(say(language, "usage.batch_only", option=option))
+    if file is None or target is None or answer is None:
+        _usage_error(say(language, "usage.grade_needs"))
     with user_errors(json_errors=json_output, lang=language):
         network = load_network(file)
         try:
@@ -55,6 +94,36 @@ def grade_command(
 
         stdout_console().print(grade_renderable(result, lang=language))
     raise typer.Exit(EXIT_OK if result.correct else EXIT_FAILED)
+
+
+def _usage_error(message: str) -> None:
+    print_error(message)
+    raise typer.Exit(EXIT_INPUT_ERROR)
+
+
+def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: float, output: Optional[Path],
+                 language: str) -> None:
+    """Read ANSWERS, grade every row, write JSON Lines or results.json; exit 0 once graded."""
+    import os
+
+    from bpcli.commands.output import output_target, write_output
+    from bpcli.grading.batch import grade_batch, read_answers
+    from bpcli.render.batch import batch_json_lines, gradescope_results
+
+    target = output_target(output)
+    with user_errors(lang=language):
+        rows = read_answers(answers, lang=language)
+        folder = os.path.dirname(os.path.abspath(answers)) if answers != "-" else os.getcwd()
+        graded = grade_batch(rows, folder, lang=language, rtol=rtol)
+        if batch_format is BatchFormat.gradescope:
+            text = gradescope_results(graded, statistics=stats, lang=language)
+        else:
+            text = batch_json_lines(graded, statistics=stats)
+        if target is not None:
+            write_output(text, target, input_file=answers)
+        else:
+            sys.stdout.write(text)
+    raise typer.Exit(EXIT_OK)
 
 
 def _write_error_document(error: Exception, file: str, lang: str = "en") -> None:

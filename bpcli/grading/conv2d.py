@@ -1,5 +1,6 @@
-"""Grading and hints particular to conv2d layers: the kernel's rotation in dW and dA_prev, db
-summed over samples and positions, and the rules in words where no formula can be written."""
+"""Grading and hints particular to conv2d layers: the kernel's rotation in dW and dA_prev, the
+padding of the full correlation that gives dA_prev, db summed over samples and positions, and the
+rules in words where no formula can be written."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading, redraw_weights_and_bias
-from bpcli.grading.mistakes import Mistake
+from bpcli.grading.mistakes import Mistake, wrong_axes_sums
 from bpcli.grading.targets import Target, input_name
 from bpcli.texts import Msg
 
@@ -23,18 +24,37 @@ class Conv2DGrading(KindGrading):
         l = record.layer.index
         dZ = record.dZ
         if parameter == "W":
-            yield Mistake(("kernel_rotated",), record.gradients["W"][:, :, ::-1, ::-1],
-                          Msg("mistake.kernel_rotated", l=l))
+            dW = record.gradients["W"]
+            yield Mistake(("kernel_rotated",), dW[:, :, ::-1, ::-1], Msg("mistake.kernel_rotated", l=l))
+            for flipped in (dW[:, :, ::-1, :], dW[:, :, :, ::-1]):
+                yield Mistake(("kernel_wrongly_rotated",), flipped, Msg("mistake.dW_wrongly_rotated", l=l))
             return
         yield Mistake(("not_summed",), dZ, Msg("mistake.conv_db_not_summed", l=l))
         yield Mistake(("not_summed",), dZ.sum(axis=(2, 3)), Msg("mistake.conv_db_positions_only", l=l))
         yield Mistake(("not_summed",), dZ.sum(axis=0), Msg("mistake.conv_db_samples_only", l=l))
+        yield from wrong_axes_sums(dZ, (0, 2, 3), f"dZ{l}", f"db{l}", f"db{l} = sum(dZ{l}, axis=(0, 2, 3))")
 
     def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
+        """dA_prev is the full correlation of dZ (dilated by the stride) with ROT180(W), cropped
+        by the layer's padding: the kernel not rotated, turned the wrong way, or the correlation
+        padded by the wrong amount."""
         layer = following.layer
-        unrotated = dataclasses.replace(layer, W=layer.W[:, :, ::-1, ::-1])
-        yield Mistake(("kernel_not_rotated",), unrotated.backward(following.dZ, following.cache)[0],
-                      Msg("mistake.kernel_not_rotated", name=name, next=layer.index))
+        nxt = layer.index
+
+        def through(kernel: np.ndarray) -> np.ndarray:
+            # the layer's own backward with another kernel: the full correlation with ROT180(kernel)
+            return dataclasses.replace(layer, W=kernel).backward(following.dZ, following.cache)[0]
+
+        W = layer.W
+        yield Mistake(("kernel_not_rotated",), through(W[:, :, ::-1, ::-1]),
+                      Msg("mistake.kernel_not_rotated", name=name, next=nxt))
+        wrong_turns = [W[:, :, ::-1, :], W[:, :, :, ::-1]]
+        if layer.kernel_h == layer.kernel_w:
+            wrong_turns += [np.rot90(W, 1, axes=(2, 3)), np.rot90(W, 3, axes=(2, 3))]
+        for kernel in wrong_turns:
+            yield Mistake(("kernel_wrongly_rotated",), through(kernel),
+                          Msg("mistake.kernel_wrongly_rotated", name=name, next=nxt))
+        yield from _padding_mistakes(layer, following.dZ, following.cache.input_shape, name)
 
     def formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         if target.kind == "db":
@@ -57,6 +77,58 @@ class Conv2DGrading(KindGrading):
 
     def redraw(self, layer: Layer, rng: np.random.Generator) -> None:
         redraw_weights_and_bias(layer, rng)
+
+
+def full_correlation(dZ: np.ndarray, W: np.ndarray, stride: int, pad_h: int, pad_w: int) -> np.ndarray | None:
+    """dZ (m, F, Ho, Wo) dilated by ``stride`` (stride − 1 zeros between entries), padded with
+    ``pad_h`` rows and ``pad_w`` columns of zeros on each side, and correlated with ROT180(W),
+    summed over the filters: (m, C, ·, ·), as a learner computes the gradient of a conv layer's
+    input by hand; None when the kernel does not fit."""
+    m, F, Ho, Wo = dZ.shape
+    _, C, kh, kw = W.shape
+    dilated = np.zeros((m, F, stride * (Ho - 1) + 1, stride * (Wo - 1) + 1))
+    dilated[:, :, ::stride, ::stride] = dZ
+    padded = np.pad(dilated, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
+    out_h, out_w = padded.shape[2] - kh + 1, padded.shape[3] - kw + 1
+    if out_h < 1 or out_w < 1:
+        return None
+    rotated = W[:, :, ::-1, ::-1]
+    out = np.zeros((m, C, out_h, out_w))
+    for i in range(kh):
+        for j in range(kw):
+            out += np.einsum("nfyx,fc->ncyx", padded[:, :, i:i + out_h, j:j + out_w], rotated[:, :, i, j])
+    return out
+
+
+def _padding_mistakes(layer, dZ: np.ndarray, input_shape: tuple[int, ...], name: str) -> Iterator[Mistake]:
+    """The full correlation padded with one ring too few or too many, or none ("valid"), then
+    cropped by the layer's padding as the right rule does, or not cropped; and the right padding
+    with the layer's own padding left in."""
+    p, kh, kw = layer.padding, layer.kernel_h, layer.kernel_w
+    right = f"{kh - 1}" if kh == kw else f"{kh - 1}, {kw - 1}"
+    crop = Msg("mistake.wrong_padding.crop", padding=p) if p else ""
+    if p:
+        kept = full_correlation(dZ, layer.W, layer.stride, kh - 1, kw - 1)
+        explanation = Msg("mistake.padding_not_removed", name=name, padding=p)
+        yield Mistake(("wrong_padding",), kept, explanation)
+        # the same scattered window by window into the padded input, whose last rows and columns
+        # no window reaches when the stride does not divide evenly
+        m, C, H, W = input_shape
+        padded = np.zeros((m, C, H + 2 * p, W + 2 * p))
+        padded[:, :, :kept.shape[2], :kept.shape[3]] = kept
+        yield Mistake(("wrong_padding",), padded, explanation)
+    for pad_h, pad_w in {(kh - 2, kw - 2), (kh, kw), (0, 0)} - {(kh - 1, kw - 1)}:
+        if pad_h < 0 or pad_w < 0:
+            continue
+        value = full_correlation(dZ, layer.W, layer.stride, pad_h, pad_w)
+        if value is None:
+            continue
+        padding = f"{pad_h}" if pad_h == pad_w else f"{pad_h}, {pad_w}"
+        explanation = Msg("mistake.wrong_padding", name=name, next=layer.index, padding=padding, right=right,
+                          crop=crop)
+        yield Mistake(("wrong_padding",), value, explanation)
+        if p and value.shape[2] > 2 * p and value.shape[3] > 2 * p:
+            yield Mistake(("wrong_padding",), value[:, :, p:-p, p:-p], explanation)
 
 
 CONV2D = Conv2DGrading()

@@ -13,7 +13,7 @@ from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading, redraw_weights_and_bias
 from bpcli.texts import Msg
 from bpcli.grading.mistakes import (Mistake, activation_derivative_text, has_activation_factor, layer_input,
-                                    layer_output, record_of)
+                                    layer_output, record_of, wrong_axes_sums)
 from bpcli.grading.targets import Target, input_name, output_name
 
 
@@ -100,6 +100,7 @@ def _bias_mistakes(record: LayerRecord) -> Iterator[Mistake]:
     yield Mistake(("not_summed", "wrong_axis"), dZ.sum(axis=0, keepdims=True), Msg("mistake.db_wrong_axis", l=l))
     if dZ.shape[0] > 1:
         yield Mistake(("wrong_axis",), np.asarray(dZ.sum()), Msg("mistake.db_summed_all", l=l))
+    yield from wrong_axes_sums(dZ, (1,), f"dZ{l}", f"db{l}", f"db{l} = sum(dZ{l}, axis=1, keepdims=True)")
 
 
 DENSE = DenseGrading()

@@ -6,12 +6,13 @@ formula that computes an exact 0 as 1e-17 is not marked wrong).
 
 A wrong answer is compared, in order, with the expected tensor and with each likely mistake
 (``mistakes.likely_mistakes``), each as is and transposed, times 1, −1, m, −m, 1/m, −1/m, and
-last with the expected tensor times any other constant. The first that matches within the
-tolerance names the mistake; when none does, the wrong entries are marked.
+last with the expected tensor times any other constant, then plus any constant. The first that
+matches within the tolerance names the mistake; when none does, the wrong entries are marked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,17 +70,21 @@ class _Match:
 
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
              target_name: str, shape_sentence: Msg, loss: str | None = None,
-             marks_shown: bool = True) -> Diagnosis:
+             marks_shown: bool = True, typed: bool = True) -> Diagnosis:
     """Why ``answer`` (already aligned) is not ``expected``. ``mistakes`` come from
     ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis; ``loss`` makes the
     sentences about m and constant factors true for that loss (sse has no 1/m). With
     ``marks_shown`` False (a redraw nobody sees) the entries sentence does not point at marks.
+    ``typed`` is False for a formula's value: nothing was rounded, so a near miss is not told to
+    keep more digits.
 
     The right value times a named factor (±1, ±m, ±1/m) is tried first, then each specific
     mistake, and only then the right value times any other constant: a constant factor says
     less than a named mistake, and on a single sample a missing g′ is also a constant factor."""
     itself = Mistake((), expected, None, scalable=True)
-    specific = [mistake for mistake in mistakes if _distinguishable(mistake.value, expected, rtol)]
+    # a mistake's value lacking only axes of length 1 is compared as the answer is (align)
+    specific = [dataclasses.replace(mistake, value=align(mistake.value, answer.shape)) for mistake in mistakes
+                if _distinguishable(mistake.value, expected, rtol)]
     # (candidate, fitted factor?, orientations, factor 1 only?), simplest explanations first: the
     # right value times a named factor; one named mistake as it is (a flatten undone in the wrong
     # order is also a transpose, but saying which is better); the right value transposed; a named
@@ -95,9 +100,12 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
         if found is not None and not _coincidence(found, itself, expected, rtol):
             return _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
     if answer.shape == expected.shape:
+        offset = constant_offset(expected, answer, rtol)
+        if offset is not None:
+            return Diagnosis(["offset"], [Msg("diag.offset", offset=f"{offset:+.3g}")])
         mask = wrong_entries_mask(expected, answer, rtol)
         sentences = [entries_sentence(int(mask.sum()), mask.size, marks_shown)]
-        if matches(expected, answer, CLOSE_FACTOR * rtol):
+        if typed and matches(expected, answer, CLOSE_FACTOR * rtol):
             sentences.append(Msg("diag.close", factor=CLOSE_FACTOR, rtol=f"{rtol:g}"))
         return Diagnosis(["entries"], sentences, mask)
     sentences = [Msg("diag.shape", shape_sentence=shape_sentence, answer_shape=shape_words(answer.shape))]
@@ -117,10 +125,26 @@ def entries_sentence(count: int, size: int, marks_shown: bool = True) -> Msg:
     return Msg("diag.entries.some" + marked, count=count, size=size)
 
 
+def constant_offset(expected: np.ndarray, answer: np.ndarray, rtol: float) -> float | None:
+    """c when every entry of ``answer`` is its expected entry plus the same constant c (within the
+    tolerance) and c is not within it: a term too many (``dZ1 @ X.T + 0.001``). None for a single
+    entry, where any wrong number is some offset and that explains nothing."""
+    if expected.size < 2:
+        return None
+    difference = answer - expected
+    offset = float(np.median(difference))
+    allowed = tolerance(expected, rtol)
+    if np.all(np.abs(difference - offset) <= allowed) and np.any(np.abs(offset) > allowed):
+        return offset
+    return None
+
+
 def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bool:
-    """A mistake is only worth naming when its value differs from the right one and is not all 0."""
+    """A mistake is only worth naming when its value differs from the right one and is not all 0
+    (an all-zero value of another shape than the right one is: its shape tells it apart, as a
+    softmax's dZ summed over the units, every column of which sums to 0)."""
     if not np.abs(value).max(initial=0.0) > ABSOLUTE_FLOOR:
-        return False
+        return value.shape != expected.shape
     return not matches(expected, value, rtol)
 
 

@@ -2,8 +2,10 @@
 
 A formula is parsed with Python's ``ast`` module and evaluated by a small interpreter that knows
 only a whitelist: tensor names (``X``, ``Y``, ``W1``, ``dZ2``, …), ``m``, numbers, the operators
-``+ - * / ** @``, unary ``-``, ``.T``, and the functions of ``FUNCTIONS`` (also written with an
-``np.`` prefix, as deeplearning.ai does). Nothing is ever passed to eval or exec.
+``+ - * / ** @``, unary ``-``, comparisons (``Z1 > 0``, an array of 0 and 1), ``.T``, the
+functions of ``FUNCTIONS`` (also written with an ``np.`` or ``numpy.`` prefix, as numpy users
+do: ``np.dot``, ``np.sum``, ``np.where``) and the methods of ``METHODS`` (``dZ2.dot(A1.T)``,
+``A1.transpose()``, ``dZ2.sum(axis=1, keepdims=True)``). Nothing is ever passed to eval or exec.
 
 Limits keep every evaluation instant: the text length, the number of syntax-tree nodes, the size
 of every intermediate result (checked from the shapes before computing), the work of a matrix
@@ -48,14 +50,31 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return activations.softmax(z) if z.ndim >= 1 else np.asarray(1.0)
 
 
+def _astype(x: np.ndarray, dtype: str) -> np.ndarray:
+    return {"float": x, "int": np.trunc(x), "bool": (x != 0).astype(np.float64)}[dtype]
+
+
 @dataclass(frozen=True)
 class Function:
-    """A function a formula may call: how many positional arguments and which keywords."""
+    """A function a formula may call: how many positional arguments and which keywords.
+    ``shape`` gives the result's shape from the arguments' shapes where it is not the
+    function's own business, so that an oversized result is refused before it is computed
+    (None: the result is no larger than the first argument); ``broadcasts`` marks the
+    element-wise functions whose arguments must broadcast together."""
 
     implementation: Callable
     arguments: int
     keywords: tuple[str, ...] = ()
+    broadcasts: bool = False
+    shape: Callable[..., tuple[int, ...]] | None = None
 
+
+def _outer_shape(left: tuple[int, ...], right: tuple[int, ...]) -> tuple[int, ...]:
+    return (math.prod(left), math.prod(right))
+
+
+#: functions evaluated as a matrix product (with its shape checks and messages)
+MATRIX_PRODUCTS = ("dot", "matmul")
 
 FUNCTIONS: dict[str, Function] = {
     "sum": Function(_reduction(np.sum), 1, ("axis", "keepdims")),
@@ -66,14 +85,31 @@ FUNCTIONS: dict[str, Function] = {
     "softmax": Function(_softmax, 1),
     "exp": Function(np.exp, 1),
     "log": Function(np.log, 1),
-    "maximum": Function(np.maximum, 2),
+    "maximum": Function(np.maximum, 2, broadcasts=True),
     "sigmoid_prime": Function(activations.sigmoid_prime, 1),
     "relu_prime": Function(activations.relu_prime, 1),
     "tanh_prime": Function(activations.tanh_prime, 1),
+    # numpy's spellings of what the operators do
+    "dot": Function(np.matmul, 2),
+    "matmul": Function(np.matmul, 2),
+    "transpose": Function(np.transpose, 1),
+    "multiply": Function(np.multiply, 2, broadcasts=True),
+    "outer": Function(np.outer, 2, shape=_outer_shape),
+    "where": Function(np.where, 3, broadcasts=True),
 }
+
+#: methods a tensor has in a formula (``dZ2.dot(A1.T)``), each the function of that name with
+#: the tensor as its first argument
+METHODS = ("dot", "transpose", "sum", "mean", "astype")
+#: what ``.astype(…)`` accepts: ``float``, ``int``, ``bool``, also as ``np.float64`` and the like
+ASTYPE_NAMES = {"float": "float", "float64": "float", "float32": "float", "double": "float",
+                "int": "int", "int64": "int", "int32": "int", "bool": "bool", "bool_": "bool"}
 
 _BINARY_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 _ELEMENTWISE = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
+#: comparisons give arrays of 0.0 and 1.0, as ``(Z1 > 0)`` does in numpy arithmetic
+_COMPARISONS = {ast.Gt: (">", np.greater), ast.GtE: (">=", np.greater_equal), ast.Lt: ("<", np.less),
+                ast.LtE: ("<=", np.less_equal), ast.Eq: ("==", np.equal), ast.NotEq: ("!=", np.not_equal)}
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,11 @@ def parse_formula(text: str) -> Formula:
     if len(nodes) > MAX_NODES:
         raise answer_error("formula.too_many_parts", count=len(nodes), limit=MAX_NODES)
     names: set[str] = set()
+    dtype_names = {id(node.args[0]) for node in nodes if _is_method_call(node, "astype") and node.args}
     for node in nodes:
+        if id(node) in dtype_names:
+            _check_dtype(node)
+            continue
         _check_node(node, names)
     return Formula(text, tree, frozenset(names))
 
@@ -120,26 +160,38 @@ def parse_formula(text: str) -> Formula:
 def _check_node(node: ast.AST, names: set[str]) -> None:
     """Refuse anything outside the whitelist, with a message that says what is allowed."""
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Attribute,
-               ast.Call, ast.keyword, ast.Load, ast.USub, ast.UAdd, ast.Tuple, *_BINARY_SYMBOLS)
+               ast.Call, ast.keyword, ast.Load, ast.USub, ast.UAdd, ast.Tuple, ast.Compare,
+               *_BINARY_SYMBOLS, *_COMPARISONS)
+    if isinstance(node, ast.BitXor):  # A1^2: a power in maths, a bitwise operator in Python
+        raise answer_error("formula.caret")
     if not isinstance(node, allowed):
         raise answer_error("formula.forbidden", what=_node_words(node), functions=", ".join(FUNCTIONS))
     if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float))):
         raise answer_error("formula.only_numbers", value=node.value)
     if isinstance(node, ast.Attribute):
-        if node.attr == "T" and not _is_module(node.value):
-            return
+        if not _is_module(node.value) and (node.attr == "T" or node.attr in METHODS):
+            return  # a method is only evaluated as a call: A1.sum alone is refused there
         if _is_module(node.value) and node.attr in FUNCTIONS:
             return
         if _is_module(node.value):
             raise answer_error("formula.attribute.module", attr=node.attr, functions=", ".join(FUNCTIONS))
-        raise answer_error("formula.attribute", attr=node.attr)
+        raise answer_error("formula.attribute", attr=node.attr, methods=", ".join(f".{m}()" for m in METHODS))
     if isinstance(node, ast.Call):
-        name = _function_name(node.func)
+        name, receiver = _callee(node.func)
         if name is None:
-            raise answer_error("formula.only_functions", functions=", ".join(FUNCTIONS))
-        function = FUNCTIONS[name]
-        if len(node.args) != function.arguments:
-            raise answer_error("formula.arguments", name=name, count=function.arguments, found=len(node.args))
+            raise answer_error("formula.only_functions", functions=", ".join(FUNCTIONS),
+                               methods=", ".join(f".{m}()" for m in METHODS))
+        function = FUNCTIONS.get(name)
+        if name == "astype":
+            if len(node.args) != 1 or node.keywords:
+                raise answer_error("formula.astype")
+            return
+        given = len(node.args) + (receiver is not None)
+        if given != function.arguments:
+            shown = name if receiver is None else f".{name}()"
+            offset = receiver is not None
+            raise answer_error("formula.arguments", name=shown, count=function.arguments - offset,
+                               found=len(node.args))
         for keyword in node.keywords:
             if keyword.arg not in function.keywords:
                 if not function.keywords:
@@ -148,6 +200,25 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
                                    allowed=", ".join(f"{k}=" for k in function.keywords))
     if isinstance(node, ast.Name) and not _is_module(node) and node.id not in FUNCTIONS and node.id != "m":
         names.add(node.id)  # only what names a tensor: not a function, the np prefix or m
+
+
+def _check_dtype(node: ast.AST) -> None:
+    """The argument of ``.astype(…)``: float, int or bool (also np.float64 and the like)."""
+    if _dtype_of(node) is None:
+        raise answer_error("formula.astype")
+
+
+def _dtype_of(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return ASTYPE_NAMES.get(node.id)
+    if isinstance(node, ast.Attribute) and _is_module(node.value):
+        return ASTYPE_NAMES.get(node.attr)
+    return None
+
+
+def _is_method_call(node: ast.AST, method: str) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and not _is_module(node.func.value) and node.func.attr == method)
 
 
 def _syntax_detail(detail: str) -> Msg | str:
@@ -168,16 +239,20 @@ def _is_module(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in MODULE_PREFIXES
 
 
-def _function_name(func: ast.AST) -> str | None:
+def _callee(func: ast.AST) -> tuple[str | None, ast.AST | None]:
+    """(the function's name, the tensor a method is called on or None) of a call's ``func``:
+    ``sum`` and ``np.sum`` are the function sum; ``dZ2.sum`` is the method sum of dZ2."""
     if isinstance(func, ast.Name) and func.id in FUNCTIONS:
-        return func.id
-    if isinstance(func, ast.Attribute) and _is_module(func.value) and func.attr in FUNCTIONS:
-        return func.attr
-    return None
+        return func.id, None
+    if isinstance(func, ast.Attribute) and _is_module(func.value):
+        return (func.attr, None) if func.attr in FUNCTIONS else (None, None)
+    if isinstance(func, ast.Attribute) and func.attr in METHODS:
+        return func.attr, func.value
+    return None, None
 
 
 def _node_words(node: ast.AST) -> Msg | str:
-    words = {ast.Lambda: "lambda", ast.Subscript: Msg("node.subscript"), ast.Compare: Msg("node.compare"),
+    words = {ast.Lambda: "lambda", ast.Subscript: Msg("node.subscript"),
              ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.List: Msg("node.list"), ast.Dict: Msg("node.dict"),
              ast.ListComp: Msg("node.comprehension"), ast.GeneratorExp: Msg("node.generator"),
              ast.NamedExpr: ":=", ast.Starred: Msg("node.starred"), ast.JoinedStr: Msg("node.fstring"),
@@ -216,10 +291,14 @@ class _Evaluator:
             if isinstance(node, ast.UnaryOp):
                 operand = self.value(node.operand)
                 return -operand if isinstance(node.op, ast.USub) else operand
-            if isinstance(node, ast.Attribute):  # .T, or np.<function> (only as a call)
+            if isinstance(node, ast.Attribute):  # .T, or np.<function> or a method (only as a call)
                 if _is_module(node.value):
                     raise answer_error("formula.call_it", name=self.source(node))
+                if node.attr != "T":
+                    raise answer_error("formula.call_method", source=self.source(node), method=node.attr)
                 return self.value(node.value).T
+            if isinstance(node, ast.Compare):
+                return self.compare(node)
             if isinstance(node, ast.BinOp):
                 return self.binary(node)
             if isinstance(node, ast.Call):
@@ -246,7 +325,7 @@ class _Evaluator:
         left, right = self.value(node.left), self.value(node.right)
         symbol = _BINARY_SYMBOLS[type(node.op)]
         if isinstance(node.op, ast.MatMult):
-            return self.matmul(node, left, right)
+            return self.matmul(node, left, right, node.left, node.right)
         if isinstance(node.op, ast.Pow) and (right.size != 1 or abs(float(right.reshape(-1)[0])) > MAX_EXPONENT):
             raise answer_error("formula.exponent", source=self.source(node), limit=MAX_EXPONENT)
         shape = self.broadcast_shape(node, left.shape, right.shape, symbol)
@@ -268,8 +347,23 @@ class _Evaluator:
                                left=self.source(left_node), left_shape=_shape_words(left),
                                right=self.source(right_node), right_shape=_shape_words(right)) from None
 
-    def matmul(self, node: ast.BinOp, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        left_text, right_text = self.source(node.left), self.source(node.right)
+    def compare(self, node: ast.Compare) -> np.ndarray:
+        """``a > b`` as 0.0 / 1.0 entries; a chain ``a < b < c`` is both comparisons at once."""
+        result = None
+        left_node = node.left
+        left = self.value(left_node)
+        for operator, right_node in zip(node.ops, node.comparators):
+            right = self.value(right_node)
+            symbol, compare = _COMPARISONS[type(operator)]
+            self.check_size(node, self.broadcast_shape(node, left.shape, right.shape, symbol, left_node, right_node))
+            outcome = compare(left, right)
+            result = outcome if result is None else result & outcome
+            left_node, left = right_node, right
+        return np.asarray(result, dtype=np.float64)
+
+    def matmul(self, node: ast.AST, left: np.ndarray, right: np.ndarray, left_node: ast.AST,
+               right_node: ast.AST) -> np.ndarray:
+        left_text, right_text = self.source(left_node), self.source(right_node)
         if left.ndim == 0 or right.ndim == 0:
             raise answer_error("formula.matmul_scalar", source=self.source(node))
         if left.ndim > 2 or right.ndim > 2:
@@ -301,15 +395,24 @@ class _Evaluator:
                                limit=MAX_ENTRIES)
 
     def call(self, node: ast.Call) -> np.ndarray:
-        name = _function_name(node.func)
+        name, receiver = _callee(node.func)
+        argument_nodes = ([receiver] if receiver is not None else []) + list(node.args)
+        if name == "astype":
+            return _astype(self.value(receiver), _dtype_of(node.args[0]))
         function = FUNCTIONS[name]
-        arguments = [self.value(argument) for argument in node.args]
+        arguments = [self.value(argument) for argument in argument_nodes]
         options = {keyword.arg: self.keyword_value(name, keyword) for keyword in node.keywords}
         if "axis" in options:
-            self.check_axis(node, name, arguments[0], options["axis"])
-        if name == "maximum":
-            self.check_size(node, self.broadcast_shape(node, arguments[0].shape, arguments[1].shape, "maximum",
-                                                       node.args[0], node.args[1]))
+            self.check_axis(node, name, arguments[0], options["axis"], argument_nodes[0])
+        if name in MATRIX_PRODUCTS:
+            return self.matmul(node, arguments[0], arguments[1], argument_nodes[0], argument_nodes[1])
+        if function.broadcasts:
+            shape = arguments[0].shape
+            for argument, argument_node in zip(arguments[1:], argument_nodes[1:]):
+                shape = self.broadcast_shape(node, shape, argument.shape, name, argument_nodes[0], argument_node)
+            self.check_size(node, shape)
+        if function.shape is not None:
+            self.check_size(node, function.shape(*(argument.shape for argument in arguments)))
         return np.asarray(function.implementation(*arguments, **options), dtype=np.float64)
 
     def keyword_value(self, function: str, keyword: ast.keyword):
@@ -327,14 +430,14 @@ class _Evaluator:
             return _int_constant(node)
         raise answer_error("formula.axis_value", function=function)
 
-    def check_axis(self, node: ast.AST, function: str, array: np.ndarray, axis) -> None:
+    def check_axis(self, node: ast.AST, function: str, array: np.ndarray, axis, operand: ast.AST) -> None:
         axes = axis if isinstance(axis, tuple) else (axis,) if axis is not None else ()
         if len({item % max(array.ndim, 1) for item in axes}) != len(axes):
             raise answer_error("formula.axis_twice", source=self.source(node))
         for item in axes:
             if not -array.ndim <= item < max(array.ndim, 1):
                 raise answer_error("formula.axis_missing", source=self.source(node), axis=item,
-                                   operand=self.source(node.args[0]), shape=_shape_words(array.shape))
+                                   operand=self.source(operand), shape=_shape_words(array.shape))
 
 
 def _is_int_constant(node: ast.AST) -> bool:

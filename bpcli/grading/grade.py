@@ -16,9 +16,12 @@ from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
-from bpcli.grading.targets import Target, parse_target, shape_message
+from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
+                                  shape_message)
 
 DEFAULT_RTOL = 1e-2
+#: the schema every grade result carries (``bpcli grade --json``, each row of ``--batch``)
+GRADE_SCHEMA = "bpcli.grade/1"
 #: other draws of the network a formula must also be right on
 REDRAWS = 3
 #: the draws are seeded, so a grade is reproducible
@@ -45,6 +48,7 @@ class GradeResult:
     answer: np.ndarray
     wrong_mask: np.ndarray | None = field(default=None)
     parts: list[Msg] = field(default_factory=list)
+    lang: str = "en"
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang``."""
@@ -65,9 +69,16 @@ class GradeResult:
             return None
         return [[int(i) for i in index] for index in np.argwhere(self.wrong_mask)]
 
+    def _repr_html_(self) -> str:
+        """The verdict in a notebook: the message, the diagnosis and the answer with its wrong
+        entries marked (``bpcli.render.grading.grade_html``)."""
+        from bpcli.render.grading import grade_html
+
+        return grade_html(self, lang=self.lang)
+
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
-            "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
+            "schema": GRADE_SCHEMA, "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
             "diagnosis": list(self.diagnosis), "message": self.message,
             "expected_shape": self.expected_shape, "answer_shape": self.answer_shape,
         }
@@ -77,38 +88,64 @@ class GradeResult:
 
 
 def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
-          computed: Run | None = None) -> GradeResult:
+          computed: Run | None = None, draws: list[Run] | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
     the result's ``message`` is in ``lang`` (the codes are the same in every language).
     ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
-    network once); the network is not run again then, only its redraws for a formula.
+    network once); the network is not run again then. ``draws`` are ``other_draws(network)``
+    when the caller has them (a batch grades many formulas on one network), else a right
+    formula's redraws are computed here.
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
     ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
     English; ``bpcli.texts.error_text(error, lang)`` words them in ``lang``).
     """
-    if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and 0 < rtol < 1):
-        raise usage_error("usage.rtol", rtol=rtol)
+    check_rtol(rtol)
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
-    formula = _formula_of(answer, chosen)
+    formula = _formula_of(answer, chosen, network, tensors)
     value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
-    graded = _judge(result, chosen, value, rtol)
+    graded = _judge(result, chosen, value, rtol, typed=formula is None)
     if graded.correct and formula is not None and formula.names:  # a formula over tensors only
-        graded = _check_other_draws(network, chosen, formula, graded, rtol) or graded
+        graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
     graded.message = graded.message_in(lang)
+    graded.lang = lang
     return graded
 
 
-def _formula_of(answer: Any, target: Target) -> Formula | None:
-    """The parsed formula when ``answer`` is one; None when it is numbers."""
+def check_rtol(rtol: Any) -> None:
+    """``UsageError`` unless ``rtol`` is a number strictly between 0 and 1."""
+    if not (isinstance(rtol, (int, float)) and not isinstance(rtol, bool) and math.isfinite(rtol) and 0 < rtol < 1):
+        raise usage_error("usage.rtol", rtol=rtol)
+
+
+def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str, np.ndarray]) -> Formula | None:
+    """The parsed formula when ``answer`` is one; None when it is numbers. A formula may name
+    only the tensors a learner has when computing ``target`` (``available_tensors``)."""
     if not isinstance(answer, str) or looks_numeric(answer):
         return None
     formula = parse_formula(answer)
     if target.name in formula.names:
         raise answer_error("answer.uses_target", target=target.name)
+    available = available_tensors(network, tensors, target)
+    later = [name for name in formula.names if name in tensors and name not in available]
+    if later:
+        _refuse_circular(sorted(later)[0], target, network, tensors, available)
     return formula
+
+
+def _refuse_circular(name: str, target: Target, network: Network, tensors: dict[str, np.ndarray],
+                     available: list[str]) -> None:
+    """Raise the ``AnswerError`` that says why ``name`` may not appear in a formula for ``target``:
+    it is computed after ``target`` (from it, or later), and what ``target`` can be written with."""
+    if target.is_gradient:
+        earlier = [other for other in backward_order(tensors) if other in available]
+        allowed = Msg("answer.circular.gradients", names=Joined(earlier)) if earlier else ""
+        raise answer_error("answer.circular.backward", name=name, target=target.name, gradients=allowed)
+    earlier = [other for other in forward_order(network, tensors) if other in available]
+    allowed = Msg("answer.circular.values", names=Joined(earlier)) if earlier else ""
+    raise answer_error("answer.circular.forward", name=name, target=target.name, values=allowed)
 
 
 def _numbers_of(answer: Any) -> np.ndarray:
@@ -139,9 +176,11 @@ def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.nd
     return value
 
 
-def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True) -> GradeResult:
+def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True,
+           typed: bool = True) -> GradeResult:
     """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong
-    (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked)."""
+    (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked; ``typed`` False
+    for a formula's value, which nothing rounded)."""
     network = result.network
     expected = result.tensors()[target.name]
     aligned = align(answer, expected.shape)
@@ -151,7 +190,7 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
         return GradeResult(target.name, True, error, [], sentences("en", parts), expected, answer, parts=parts)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
                      shape_message(target, network, expected.shape), loss=network.loss,
-                     marks_shown=marks_shown)
+                     marks_shown=marks_shown, typed=typed)
     return _wrong(target, found, expected, answer, error)
 
 
@@ -170,19 +209,24 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
     return None
 
 
-def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
-                       rtol: float) -> GradeResult | None:
-    """None when the formula, right on ``network`` (``graded``), is also right on ``REDRAWS``
-    other draws of it; else a wrong result that says so and diagnoses the formula on the draw
-    where it fails."""
+def other_draws(network: Network) -> list[Run]:
+    """The runs of the ``REDRAWS`` other draws of ``network`` a right formula must also be right
+    on (seeded: the same draws every time)."""
     rng = np.random.default_rng(REDRAW_SEED)
-    for _ in range(REDRAWS):
-        drawn = run(redraw(network, rng))
+    return [run(redraw(network, rng)) for _ in range(REDRAWS)]
+
+
+def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
+                       rtol: float, draws: list[Run] | None = None) -> GradeResult | None:
+    """None when the formula, right on ``network`` (``graded``), is also right on its other draws
+    (``draws``, or ``other_draws(network)``); else a wrong result that says so and diagnoses the
+    formula on the draw where it fails."""
+    for drawn in (draws if draws is not None else other_draws(network)):
         try:
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
             continue  # e.g. log of 0 on this draw only: no evidence either way
-        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False)
+        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
         if on_draw.correct:
             continue
         codes = ["right_by_coincidence"] + [code for code in on_draw.diagnosis if code not in ("entries", "shape")]

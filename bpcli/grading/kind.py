@@ -12,6 +12,7 @@ a name of ``layer.parameters()`` (``W``, ``b``, ``gamma``).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
@@ -41,8 +42,17 @@ class KindGrading:
         return ()
 
     def previous_dZ_mistakes(self, run: Run, record: LayerRecord, following: LayerRecord) -> Iterable[Mistake]:
-        """Mistakes in dZ of ``record``'s layer that come from this kind's layer after it."""
-        return ()
+        """Mistakes in dZ of ``record``'s layer that come from this kind's layer after it: by
+        default each mistake in the dA coming back through it, times g′(Z) (a flatten undone in
+        the wrong order is the same mistake in dA1 and in dZ1 = dA1 ⊙ g′(Z1))."""
+        from bpcli.core import activations
+
+        layer = record.layer
+        if layer.activation not in activations.DERIVATIVE:
+            return
+        factor = activations.derivative(layer.activation, record.Z)
+        for mistake in self.input_gradient_mistakes(run, following, f"dA{layer.index}"):
+            yield dataclasses.replace(mistake, value=mistake.value * factor)
 
     def output_mistakes(self, run: Run, record: LayerRecord) -> Iterable[Mistake]:
         """Mistakes in the forward output Z of ``record``'s layer."""

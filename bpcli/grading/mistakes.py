@@ -14,6 +14,7 @@ what belongs to one kind comes from its ``KindGrading`` (``bpcli.kinds.grading``
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -48,10 +49,9 @@ def likely_mistakes(run: Run, target: Target) -> list[Mistake]:
     specific = {"dZ": _dZ_mistakes, "dA": _dA_mistakes, "dX": _dA_mistakes, "Z": _Z_mistakes,
                 "A": lambda run, target: iter(())}.get(target.kind, _parameter_mistakes)
     mistakes = [mistake for mistake in specific(run, target) if np.all(np.isfinite(mistake.value))]
-    if target.kind == "dX":  # the layers see an m × H × W input as m × 1 × H × W
-        shape = run.network.X.shape
-        mistakes = [dataclasses.replace(mistake, value=mistake.value.reshape(shape)) for mistake in mistakes
-                    if mistake.value.size == run.dX.size]
+    if target.kind == "dX" and run.network.X.ndim == 3:  # the layers see an m × H × W input as m × 1 × H × W
+        mistakes = [dataclasses.replace(mistake, value=mistake.value[:, 0]) for mistake in mistakes
+                    if mistake.value.ndim == 4 and mistake.value.shape[1] == 1]
     return mistakes + list(_other_tensors(run, target))
 
 
@@ -100,6 +100,10 @@ def _dZ_variants(run: Run, record: LayerRecord) -> Iterator[Mistake]:
                               **({"activation": layer.activation} if layer.activation == "sigmoid" else {})))
     if has_activation_factor(record):
         yield from _wrong_derivatives(record)
+    if layer.activation == "softmax":
+        with np.errstate(all="ignore"):  # a dA of inf (A underflowed) is filtered out with the rest
+            elementwise = record.dA * record.A * (1 - record.A)
+        yield Mistake(("softmax_elementwise",), elementwise, Msg("mistake.softmax_elementwise", l=l))
     if _is_fused_output(run, record):
         factor = record.A * (1 - record.A)
         yield Mistake(("extra_activation_derivative",), record.dZ * factor,
@@ -135,6 +139,29 @@ def _wrong_derivatives(record: LayerRecord) -> Iterator[Mistake]:
             yield Mistake(("wrong_activation_derivative",),
                           record.dA * activations.derivative(other, record.Z), explanation)
             yield Mistake(("wrong_activation_derivative",), record.dA * other_with_A(record.A), explanation)
+
+
+def wrong_axes_sums(gradient: np.ndarray, right_axes: tuple[int, ...], name: str, target: str,
+                    rule: str) -> Iterator[Mistake]:
+    """``gradient`` (called ``name``) summed over every other set of its axes than ``right_axes``,
+    with and without keepdims: a sum over the wrong axes, named whatever shape it gives (on a
+    network with as many samples as units, a sum over the units has the transposed shape)."""
+    right = set(right_axes)
+    words = _axes_words(right_axes)
+    for count in range(1, gradient.ndim + 1):
+        for axes in itertools.combinations(range(gradient.ndim), count):
+            if set(axes) == right:
+                continue
+            explanation = Msg("mistake.sum_wrong_axes", name=name, axes=_axes_words(axes), target=target,
+                              right=words, rule=rule)
+            for keepdims in (True, False):
+                yield Mistake(("wrong_axis",), gradient.sum(axis=axes, keepdims=keepdims), explanation)
+
+
+def _axes_words(axes: tuple[int, ...]) -> Msg:
+    if len(axes) == 1:
+        return Msg("mistake.sum_wrong_axes.one", axes=axes[0])
+    return Msg("mistake.sum_wrong_axes.several", axes="(" + ", ".join(map(str, axes)) + ")")
 
 
 def _dZ_mistakes(run: Run, target: Target) -> Iterator[Mistake]:

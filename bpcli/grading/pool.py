@@ -1,9 +1,13 @@
 """Grading and hints particular to max and average pooling: a pool's gradient spread by the
-other pool's rule, and the rules in words (pooling has no formula in ``bpcli grade`` syntax)."""
+other pool's rule, copied to every element of a window, not divided by the window's size, or
+written over (not added) where windows overlap; and the rules in words (pooling has no formula in
+``bpcli grade`` syntax)."""
 
 from __future__ import annotations
 
 from typing import Iterator
+
+import numpy as np
 
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
@@ -20,8 +24,17 @@ class MaxPoolGrading(KindGrading):
     def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
         layer = following.layer
         spread = AvgPool(layer.index, layer.size, layer.stride)
-        yield Mistake(("wrong_pool_rule",), spread.backward(following.dA, following.cache)[0],
-                      Msg("mistake.spread_like_avg"))
+        evenly = spread.backward(following.dA, following.cache)[0]
+        yield Mistake(("wrong_pool_rule",), evenly, Msg("mistake.spread_like_avg"))
+        yield Mistake(("copied_to_window",), evenly * layer.size ** 2, Msg("mistake.copied_to_window"))
+        if layer.stride < layer.size:
+            explanation = Msg("mistake.max_overlap_not_summed", stride=layer.stride, size=layer.size)
+            routed = _first_maximum_masks(following.cache.A_prev, layer.size, layer.stride)
+            blocks = routed * following.dA[..., None, None]
+            yield Mistake(("overlap_not_summed",), _written_over(following.cache.A_prev.shape, blocks, layer.stride,
+                                                                 only=routed), explanation)
+            yield Mistake(("overlap_not_summed",), _written_over(following.cache.A_prev.shape, blocks, layer.stride),
+                          explanation)
 
     def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         l = layer.index
@@ -42,6 +55,13 @@ class AvgPoolGrading(KindGrading):
         _, cache = routed.forward(following.cache.A_prev)
         yield Mistake(("wrong_pool_rule",), routed.backward(following.dA, cache)[0],
                       Msg("mistake.routed_like_max", size=layer.size * layer.size))
+        count = layer.size * layer.size
+        undivided = layer.backward(following.dA, following.cache)[0] * count
+        yield Mistake(("not_divided_by_window",), undivided, Msg("mistake.not_divided_by_window", count=count))
+        if layer.stride < layer.size:
+            shares = np.broadcast_to((following.dA / count)[..., None, None], following.dA.shape + (layer.size,) * 2)
+            yield Mistake(("overlap_not_summed",), _written_over(following.cache.A_prev.shape, shares, layer.stride),
+                          Msg("mistake.avg_overlap_not_summed", stride=layer.stride, size=layer.size))
 
     def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         l = layer.index
@@ -52,6 +72,37 @@ class AvgPoolGrading(KindGrading):
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.avgpool", name=target.name, next=layer.index, size=layer.size * layer.size)
+
+
+def _first_maximum_masks(A_prev: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """(m, C, Ho, Wo, size, size): for every window, True at its first largest element in
+    row-major order (where max pooling routes the window's gradient)."""
+    m, C, H, W = A_prev.shape
+    Ho, Wo = (H - size) // stride + 1, (W - size) // stride + 1
+    masks = np.zeros((m, C, Ho, Wo, size * size), dtype=bool)
+    for y in range(Ho):
+        for x in range(Wo):
+            window = A_prev[:, :, y * stride:y * stride + size, x * stride:x * stride + size].reshape(m, C, -1)
+            np.put_along_axis(masks[:, :, y, x], window.argmax(axis=-1)[..., None], True, axis=-1)
+    return masks.reshape(m, C, Ho, Wo, size, size)
+
+
+def _written_over(shape: tuple[int, ...], blocks: np.ndarray, stride: int, only: np.ndarray | None = None) -> np.ndarray:
+    """Each window's block (m, C, Ho, Wo, size, size) written into a zero array of ``shape``,
+    window after window in row-major order, each write replacing what an earlier overlapping
+    window put there instead of adding to it (only where ``only`` is True, when given): the loop
+    of a learner who wrote = for +=."""
+    out = np.zeros(shape)
+    size = blocks.shape[-1]
+    for y in range(blocks.shape[2]):
+        for x in range(blocks.shape[3]):
+            window = out[:, :, y * stride:y * stride + size, x * stride:x * stride + size]
+            if only is None:
+                window[...] = blocks[:, :, y, x]
+            else:
+                mask = only[:, :, y, x]
+                window[mask] = blocks[:, :, y, x][mask]
+    return out
 
 
 MAXPOOL = MaxPoolGrading()

@@ -88,6 +88,52 @@ def valid_targets(tensors: dict[str, np.ndarray]) -> list[str]:
     return ordered + (["dX"] if "dX" in tensors else [])
 
 
+def backward_order(tensors: dict[str, np.ndarray]) -> list[str]:
+    """The gradients of a run in the order the backward pass computes them: from the output layer
+    back, each layer's dA, dZ and parameter gradients (dW, db, …), then dX."""
+    by_layer: dict[int, list[str]] = {}
+    for name in valid_targets(tensors):
+        match = _LAYER_TENSOR.match(name)
+        if match is not None and match.group("kind").startswith("d"):
+            by_layer.setdefault(int(match.group("layer")), []).append(name)
+    order = [name for layer in sorted(by_layer, reverse=True) for name in by_layer[layer]]
+    return order + (["dX"] if "dX" in tensors else [])
+
+
+def forward_order(network: Network, tensors: dict[str, np.ndarray]) -> list[str]:
+    """The values of the forward pass in the order it computes them: per layer, the values its kind
+    exposes (batchnorm's mean, var, xhat), then Z, then A."""
+    order = []
+    for layer in network.layers:
+        l = layer.index
+        own = [name for name in tensors if (match := _LAYER_TENSOR.match(name)) is not None
+               and int(match.group("layer")) == l and not match.group("kind").startswith("d")
+               and match.group("kind") not in layer.parameters()]
+        order += [name for name in own if name not in (f"Z{l}", f"A{l}")]
+        order += [name for name in (f"Z{l}", f"A{l}") if name in tensors]
+    return order
+
+
+def given_tensors(network: Network, tensors: dict[str, np.ndarray]) -> list[str]:
+    """What every formula may name: X, Y (and A0, X as the layers see it) and every parameter."""
+    given = [name for name in GIVEN_NAMES if name in tensors]
+    return given + [f"{name}{layer.index}" for layer in network.layers for name in layer.parameters()]
+
+
+def available_tensors(network: Network, tensors: dict[str, np.ndarray], target: Target) -> list[str]:
+    """The tensors a learner has when computing ``target``, in the order they were computed: the
+    givens (X, Y, the parameters), the forward values before ``target`` (all of them for a
+    gradient) and, for a gradient, the gradients before it in the backward order (the targets a
+    quiz asks first: never ``target`` itself nor anything computed from it). A formula for
+    ``target`` may name only these; the quiz's hints name the same."""
+    forward = forward_order(network, tensors)
+    if not target.is_gradient:
+        before = forward[:forward.index(target.name)] if target.name in forward else forward
+        return given_tensors(network, tensors) + before
+    backward = backward_order(tensors)
+    return given_tensors(network, tensors) + forward + backward[:backward.index(target.name)]
+
+
 def output_name(network: Network, k: int) -> str:
     """The name of A(k), layer k's output: X for k = 0 when X is column data (an image input is
     A0, the m × C × H × W the layers see), else A{k}."""

@@ -7,7 +7,7 @@ from bpcli import kinds
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Network
 from bpcli.grading.formula import parse_formula
-from bpcli.grading.targets import Target, shape_message, shape_words
+from bpcli.grading.targets import Target, available_tensors, shape_message, shape_words
 from bpcli.texts import Joined, Msg, say
 
 HINT_LEVELS = 3
@@ -96,7 +96,9 @@ def hint(network: Network, target: Target, level: int, lang: str, exercise_rule:
 def _shapes_hint(network: Network, target: Target, tensors: dict, lang: str = "en") -> str:
     sentence = shape_message(target, network, tensors[target.name].shape)
     formula = solution_formula(network, target)
-    used = sorted(parse_formula(formula).names & tensors.keys()) if formula is not None else []
+    # the tensors the formula names that a learner has at this point (all of them: a test checks it)
+    available = set(available_tensors(network, tensors, target))
+    used = sorted(parse_formula(formula).names & available) if formula is not None else []
     if not used:
         return say(lang, "hint.shapes", shape_sentence=sentence)
     parts = Joined(Msg("hint.tensor_shape", name=name, shape=shape_words(tensors[name].shape)) for name in used)

@@ -43,3 +43,35 @@ def code_names(codes, lang: str = "en") -> str:
     from bpcli.texts import say
 
     return say(lang, "sep.codes").join(say(lang, f"code.{code}") for code in codes)
+
+
+def grade_html(result, lang: str = "en") -> str:
+    """A self-contained HTML fragment for a ``GradeResult`` in a notebook: ✓ or ✗ with the
+    message, the diagnosis codes, and (for ``entries``) the answer as a table with the wrong
+    entries marked in red."""
+    from html import escape
+
+    from bpcli.formatting import format_number
+    from bpcli.texts import say
+
+    colour = "#1a7f37" if result.correct else "#cf222e"
+    symbol = "✓" if result.correct else "✗"
+    parts = [f'<div class="bpcli-grade"><p><b style="color:{colour}">{symbol}</b> '
+             f"{escape(result.message_in(lang))}</p>"]
+    if result.diagnosis:
+        codes = escape(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)))
+        parts.append(f'<p style="color:#57606a">{codes}</p>')
+    marked = answer_marks(result)
+    if marked is not None and marked[0].ndim <= 2:
+        answer, marks = marked
+        grid = answer.reshape(answer.shape[0], -1) if answer.ndim else answer.reshape(1, 1)
+        wrong = marks.reshape(grid.shape)
+        rows = []
+        for values, flags in zip(grid, wrong):
+            cells = "".join(f'<td style="padding:2px 8px;text-align:right{";background:#ffebe9" if flag else ""}">'
+                            f"{escape(format_number(value, 4))}</td>" for value, flag in zip(values, flags))
+            rows.append(f"<tr>{cells}</tr>")
+        title = escape(say(lang, "label.your_answer", target=result.target))
+        parts.append(f'<table style="border-collapse:collapse"><caption>{title}</caption>{"".join(rows)}</table>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -293,6 +293,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.wrong_reshape": "wrong_reshape",
     "code.missing_bias": "missing_bias",
     "code.other_tensor": "other_tensor",
+    "code.offset": "offset",
+    "code.copied_to_window": "copied_to_window",
+    "code.overlap_not_summed": "overlap_not_summed",
+    "code.not_divided_by_window": "not_divided_by_window",
+    "code.softmax_elementwise": "softmax_elementwise",
+    "code.kernel_wrongly_rotated": "kernel_wrongly_rotated",
+    "code.wrong_padding": "wrong_padding",
     "verdict.right": "Right: your {target} matches (within {rtol:g} relative).",
     "verdict.wrong": "Not yet: your {target} is wrong.",
     "verdict.coincidence": "Not yet: your formula gives the right {target} for these numbers, but not in "
@@ -313,6 +320,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.shape": "{shape_sentence}; your answer is {answer_shape}.",
     "diag.shape.transposed_numbers_wrong": "That is the transposed shape, but the transposed numbers are not "
         "right either: check the order of the factors and their transposes.",
+    "diag.offset": "Every entry of your answer is the right value {offset}: a constant is added where none "
+        "belongs.",
     "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",
     "diag.close": "It is close, though: within {factor} times the tolerance ({rtol} relative) of the right "
         "value. Keep more digits when you round.",
@@ -421,18 +430,71 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.reshape_without_columns": "You reshaped dA{next} without taking one column per sample: flatten "
         "makes each sample's C × H × W values one column, so {name} = dA{next}ᵀ reshaped to m × C × H × W.",
     "mistake.missing_bias": "The bias is missing: Z{l} = W{l} · {input} + b{l}, with b added to every column.",
+    "mistake.copied_to_window": "You copied each window's gradient to every element of the window; max "
+        "pooling sends it only to the window's largest element (the others get 0).",
+    "mistake.max_overlap_not_summed": "Where windows overlap (stride {stride} < size {size}), an element that "
+        "is the largest of several windows collects the gradient of each of them: add them up (+=), do not "
+        "keep only the last window's.",
+    "mistake.avg_overlap_not_summed": "Where windows overlap (stride {stride} < size {size}), an element that "
+        "belongs to several windows collects a share from each of them: add them up (+=), do not keep only "
+        "the last window's.",
+    "mistake.not_divided_by_window": "You gave each element the window's whole gradient: an average of {count} "
+        "elements passes 1/{count} of it to each one.",
+    "mistake.softmax_elementwise": "You differentiated softmax element by element, as if A{l} = softmax(Z{l}) "
+        "were A(1 − A) entry by entry: each output of softmax depends on every unit of its column, and with "
+        "cross-entropy the whole Jacobian simplifies to dZ{l} = (A{l} − Y)/m.",
+    "mistake.kernel_wrongly_rotated": "The kernel was turned the wrong way: {name} is the full correlation "
+        "of dZ{next} with ROT180(W{next}), W{next} turned by 180° (flipped both top to bottom and left to "
+        "right), not flipped along one axis only or turned by 90°.",
+    "mistake.dW_wrongly_rotated": "Your dW{l} is flipped along one axis: dW{l} is the plain correlation of "
+        "the (padded) input with dZ{l}, with no flip and no rotation.",
+    "mistake.wrong_padding": "You padded dZ{next} with {padding} zeros on each side before correlating it "
+        "with ROT180(W{next}): the full correlation pads with the kernel's size minus 1 ({right}), so that "
+        "every window that covered a pixel sends its gradient back to it{crop}.",
+    "mistake.wrong_padding.crop": ", and then drops the layer's own padding ({padding} on each side)",
+    "mistake.padding_not_removed": "You kept the layer's padding: the full correlation gives the gradient of "
+        "the padded input, and {name} is its inside, without the {padding} padded rows and columns on each "
+        "side.",
+    "mistake.sum_wrong_axes": "You summed {name} over {axes}; {target} sums it over {right}: {rule}.",
+    "mistake.sum_wrong_axes.one": "axis {axes}",
+    "mistake.sum_wrong_axes.several": "axes {axes}",
     "mistake.other_tensor": "Your answer is {yours}, not {target}.",
     "tensor.gradient": "{name} (∂J/∂{base})",
     "tensor.plain": "{name}",
-    "target.unknown": "unknown target {name!r} This network's targets are {targets}",
+    "target.unknown": "unknown target {name!r}; this network's targets are {targets}",
     "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are "
         "{targets}",
     "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
+    "gradescope.test": "{target} ({file})",
+    "gradescope.test.student": "{student}: {test}",
+    "gradescope.total": "{student}: {score} of {max_score} points, {correct} of {answers} answers right",
+    "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",
+    "usage.grade_needs": "grade needs FILE, --target and --answer (or --batch ANSWERS)",
+    "usage.batch_only": "{option} goes with --batch ANSWERS",
     "answer.empty": "the answer is empty",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
+    "answer.circular.backward": "the formula uses {name}, which the backward pass computes after {target} "
+        "(from it, or later), so it is not known yet: write {target} with the forward pass's values "
+        "(X, Y, the parameters, Z, A){gradients}",
+    "answer.circular.gradients": " and the gradients computed before it: {names}",
+    "answer.circular.forward": "the formula uses {name}, which the forward pass computes after {target} (from "
+        "it, or later), so it is not known yet: write {target} with X, Y and the parameters{values}",
+    "answer.circular.values": " and the values computed before it: {names}",
     "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
     "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
+    # ---- batch grading (bpcli grade --batch): the answers file and its rows
+    "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines",
+    "batch.empty": "the answers file has no rows",
+    "batch.header": "the CSV header must name the columns student, file, target and answer (points is "
+        "optional); {missing} missing, found {found}",
+    "batch.csv": "cannot read the CSV: {reason}",
+    "batch.no_file": "no such file (relative to the answers file's folder), nor a bundled exercise of that name",
+    "batch.row.not_json": "this line is not a JSON object: {reason}",
+    "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
+    "batch.row.missing": "this row has no {fields}",
+    "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
+    "batch.row.points": "points must be a number of at least 0, found {value!r}",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",
     "numbers.unreadable": "cannot read the answer as numbers at {at!r}: write entries like 0.25, -1/3 or "
         "1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4",
@@ -463,10 +525,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.forbidden": "a formula may not contain {what}; use tensor names, numbers, + - * / ** @, .T and "
         "the functions {functions}",
     "formula.only_numbers": "a formula may only contain numbers, not {value!r}",
-    "formula.attribute": "'.{attr}' is not allowed: the only attribute a formula may use is .T (transpose)",
+    "formula.attribute": "'.{attr}' is not allowed: a formula may use .T (transpose) and the methods {methods}",
     "formula.attribute.module": "'.{attr}' is not allowed: the only attribute a formula may use is .T "
         "(transpose); {attr} is not one of the functions {functions}",
-    "formula.only_functions": "only the functions {functions} may be called",
+    "formula.only_functions": "only the functions {functions} (also as np.sum, numpy.sum, …) and the methods "
+        "{methods} may be called",
+    "formula.caret": "^ is not a power in a formula (in Python it is a bitwise operator): use ** for powers, "
+        "as in A1**2",
+    "formula.call_method": "in {source!r}: .{method} is a method: call it, as in {source}()",
+    "formula.astype": ".astype(…) takes one type: float, int or bool (np.float64 and the like too)",
     "formula.arguments": {
         "one": "{name} takes {count} argument, found {found}",
         "other": "{name} takes {count} arguments, found {found}",
@@ -501,7 +568,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.axis_twice": "in {source!r}: an axis is named twice; name each axis once, as in axis=(0, 2, 3)",
     "formula.axis_missing": "in {source!r}: axis {axis} does not exist; {operand} is {shape}",
     "node.subscript": "indexing [ ]",
-    "node.compare": "comparisons",
     "node.list": "lists",
     "node.dict": "dicts",
     "node.comprehension": "comprehensions",

@@ -1,0 +1,321 @@
+"""Batch grading: a class's answers in one file, graded in one process (``bpcli grade --batch``).
+
+ANSWERS is CSV with a header or JSON Lines, one answer per row, with the fields ``student``,
+``file`` (a network file, relative to ANSWERS' folder, or a bundled exercise's name), ``target``,
+``answer`` and optionally ``points``. Each row is graded as ``bpcli grade`` grades one answer;
+a row that cannot be read or graded (a missing field, a file that does not load, an unknown
+target, an answer that cannot be parsed) gets ``correct: false`` and an ``error``, and the batch
+goes on. Each network file is loaded, run and redrawn once, however many rows name it.
+
+Points: the row's ``points`` when given, else the ``points`` its exercise gives the target (the
+``exercise: points: {target: n}`` mapping of the network file), else 1. A right answer scores its
+points, a wrong one 0. Plain data only: ``bpcli.render.batch`` writes it as JSON Lines or as
+Gradescope's results.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
+from bpcli.grading.grade import GRADE_SCHEMA
+from bpcli.texts import error_text, say
+
+#: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
+TOTALS_SCHEMA = "bpcli.grade-totals/1"
+STATISTICS_SCHEMA = "bpcli.grade-stats/1"
+REQUIRED_FIELDS = ("student", "file", "target", "answer")
+DEFAULT_POINTS = 1.0
+
+
+@dataclass
+class AnswerRow:
+    """One row of ANSWERS as read: ``number`` counts the data rows from 1; ``problem`` says (in
+    the batch's language) what is wrong with the row itself, if anything."""
+
+    number: int
+    student: str = ""
+    file: str = ""
+    target: str = ""
+    answer: str = ""
+    points: Any = None
+    problem: str | None = None
+
+
+@dataclass
+class GradedRow:
+    """The verdict on one row: ``result`` is the ``bpcli.grade/1`` object (``to_dict`` of the
+    grade result, or the error object of a row that could not be graded)."""
+
+    row: AnswerRow
+    result: dict[str, Any]
+    points: float
+    error_code: str | None = None
+
+    @property
+    def correct(self) -> bool:
+        return bool(self.result.get("correct"))
+
+    @property
+    def score(self) -> float:
+        return self.points if self.correct else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result, "student": self.row.student, "file": self.row.file, "row": self.row.number,
+                "points": self.points, "score": self.score}
+
+
+@dataclass
+class StudentTotal:
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    answers: int = 0
+    correct: int = 0
+    errors: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"student": self.student, "score": self.score, "max_score": self.max_score,
+                "answers": self.answers, "correct": self.correct, "errors": self.errors}
+
+
+@dataclass
+class TargetStatistics:
+    """How a class answered one target: how many answers, how many right, and per diagnosis code
+    (and per error code, for answers that could not be graded) how many answers had it."""
+
+    target: str
+    answers: int = 0
+    correct: int = 0
+    diagnoses: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "answers": self.answers, "correct": self.correct,
+                "diagnoses": dict(self.diagnoses.most_common()), "errors": dict(self.errors.most_common())}
+
+
+@dataclass
+class Batch:
+    """Every row graded, in input order."""
+
+    rows: list[GradedRow]
+
+    def totals(self) -> list[StudentTotal]:
+        """Per student, in order of first appearance: score, maximum, answers, right, errors."""
+        totals: dict[str, StudentTotal] = {}
+        for graded in self.rows:
+            total = totals.setdefault(graded.row.student, StudentTotal(graded.row.student))
+            total.score += graded.score
+            total.max_score += graded.points
+            total.answers += 1
+            total.correct += graded.correct
+            total.errors += graded.error_code is not None
+        return list(totals.values())
+
+    def statistics(self) -> list[TargetStatistics]:
+        """Per target (by name, in order of first appearance), the count of each diagnosis."""
+        found: dict[str, TargetStatistics] = {}
+        for graded in self.rows:
+            entry = found.setdefault(graded.row.target, TargetStatistics(graded.row.target))
+            entry.answers += 1
+            entry.correct += graded.correct
+            entry.diagnoses.update(graded.result.get("diagnosis", []))
+            if graded.error_code is not None:
+                entry.errors[graded.error_code] += 1
+        return list(found.values())
+
+    def totals_document(self) -> dict[str, Any]:
+        totals = self.totals()
+        return {"schema": TOTALS_SCHEMA, "students": [total.to_dict() for total in totals],
+                "rows": len(self.rows), "score": sum(t.score for t in totals),
+                "max_score": sum(t.max_score for t in totals)}
+
+    def statistics_document(self) -> dict[str, Any]:
+        return {"schema": STATISTICS_SCHEMA, "targets": [entry.to_dict() for entry in self.statistics()]}
+
+
+# -- reading ANSWERS ---------------------------------------------------------------------------------
+
+def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
+    """The rows of the answers file ``source`` (a path, or ``-`` for standard input). CSV when
+    the name ends in .csv, JSON Lines when it ends in .jsonl or .ndjson, else JSON Lines when the
+    first character is ``{``. Raises ``SpecError`` (exit 2) when the file itself cannot be read:
+    missing, not UTF-8 text, empty, or a CSV header without the required columns."""
+    from bpcli import spec
+
+    data, label = spec.read_source(source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(say("en", "batch.not_text"), code="binary_file", file=label) from None
+    if not text.strip():
+        raise SpecError(say("en", "batch.empty"), code="empty_file", file=label)
+    lowered = label.lower()
+    as_jsonl = lowered.endswith((".jsonl", ".ndjson")) or (not lowered.endswith(".csv")
+                                                            and text.lstrip().startswith("{"))
+    return _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
+
+
+def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_FIELDS if name not in header]
+    if missing:
+        raise SpecError(say("en", "batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
+                        path="line 1", code="missing_key", file=label)
+    reader.fieldnames = header
+    rows = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            rows.append(_row_of(number, record, lang))
+    except csv.Error as error:
+        raise SpecError(say("en", "batch.csv", reason=str(error)), path=f"line {reader.line_num}",
+                        code="invalid_csv", file=label) from None
+    return rows
+
+
+def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
+    rows = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        number = len(rows) + 1
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            rows.append(AnswerRow(number, problem=say(lang, "batch.row.not_json", reason=str(error))))
+            continue
+        if not isinstance(record, dict):
+            rows.append(AnswerRow(number, problem=say(lang, "batch.row.not_object", kind=type(record).__name__)))
+            continue
+        rows.append(_row_of(number, record, lang))
+    return rows
+
+
+def _row_of(number: int, record: dict, lang: str) -> AnswerRow:
+    """An ``AnswerRow`` from a CSV record or JSON object; what is missing or malformed becomes
+    the row's ``problem`` (the row is reported, not dropped)."""
+    values = {name: record.get(name) for name in REQUIRED_FIELDS}
+    text = {name: "" if value is None else str(value) for name, value in values.items()}
+    missing = [name for name, value in values.items() if value is None or (isinstance(value, str) and not value.strip())]
+    row = AnswerRow(number, text["student"], text["file"].strip(), text["target"].strip(), text["answer"],
+                    record.get("points"))
+    if missing:
+        row.problem = say(lang, "batch.row.missing", fields=", ".join(missing))
+    elif not isinstance(values["answer"], (str, int, float, list)) or isinstance(values["answer"], bool):
+        row.problem = say(lang, "batch.row.answer_kind", kind=type(values["answer"]).__name__)
+    elif isinstance(values["answer"], (int, float, list)):
+        row.answer = json.dumps(values["answer"])  # numbers in JSON: the answer as its text
+    return row
+
+
+# -- grading -------------------------------------------------------------------------------------------
+
+@dataclass
+class _Prepared:
+    """A network file loaded once for the whole batch: the network, its run and its redraws."""
+
+    network: Any
+    computed: Any
+    draws: list
+
+
+def grade_batch(rows: list[AnswerRow], folder: str, *, lang: str = "en", rtol: float | None = None) -> Batch:
+    """Grade every row (``folder`` is where relative ``file`` paths start: ANSWERS' folder)."""
+    from bpcli.grading.grade import DEFAULT_RTOL, check_rtol
+
+    tolerance = DEFAULT_RTOL if rtol is None else rtol
+    check_rtol(tolerance)
+    prepared: dict[str, _Prepared | BpcliError] = {}
+    graded = []
+    for row in rows:
+        graded.append(_grade_row(row, folder, lang, tolerance, prepared))
+    return Batch(graded)
+
+
+def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
+               prepared: dict[str, _Prepared | BpcliError]) -> GradedRow:
+    from bpcli.grading.grade import grade
+
+    network = None
+    if row.file:
+        if row.file not in prepared:
+            prepared[row.file] = _prepare(row.file, folder)
+        network = prepared[row.file]
+    # a row that cannot be graded still counts its points towards the maximum
+    points = _points(row, network.network if isinstance(network, _Prepared) else None, lang)
+    if isinstance(points, str):
+        return _error_row(row, DEFAULT_POINTS, "invalid_points", points)
+    if row.problem is not None:
+        return _error_row(row, points, "invalid_row", row.problem)
+    if isinstance(network, BpcliError):
+        return _error_row(row, points, getattr(network, "code", "invalid_file"), error_text(network, lang))
+    try:
+        result = grade(network.network, row.target, row.answer, rtol=rtol, lang=lang, computed=network.computed,
+                       draws=network.draws)
+    except AnswerError as error:
+        return _error_row(row, points, "invalid_answer", error_text(error, lang))
+    except UsageError as error:
+        return _error_row(row, points, "invalid_target", error_text(error, lang))
+    return GradedRow(row, result.to_dict(), points)
+
+
+def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
+    from bpcli.core.network import run
+    from bpcli.grading.grade import other_draws
+
+    try:
+        network = load_network_or_exercise(file, folder)
+        return _Prepared(network, run(network), other_draws(network))
+    except BpcliError as error:
+        return error
+
+
+def load_network_or_exercise(file: str, folder: str | None = None):
+    """The network of ``file``: a path (relative to ``folder`` when given), or, when no such file
+    exists, a bundled exercise's name (``04``, ``04_two_layer_tanh``). Raises ``SpecError``."""
+    from bpcli import spec
+    from bpcli.quiz.catalogue import load_bundled_network
+
+    path = os.path.join(folder, file) if folder and not os.path.isabs(file) else file
+    if os.path.exists(path):
+        return spec.load(path, file)
+    try:
+        return load_bundled_network(file)
+    except UsageError:
+        raise SpecError(say("en", "batch.no_file"), code="file_not_found", file=file) from None
+
+
+def _points(row: AnswerRow, network, lang: str) -> float | str:
+    """The row's points: its own, else its exercise's for the target (``network`` None when the
+    file did not load), else 1; the text of the problem when the points given are not a number
+    of at least 0."""
+    given = row.points
+    if given is None or (isinstance(given, str) and not given.strip()):
+        section = network.extras.get("exercise") if network is not None else None
+        by_target = section.get("points") if isinstance(section, dict) else None
+        given = by_target.get(row.target) if isinstance(by_target, dict) else None
+        if given is None:
+            return DEFAULT_POINTS
+    try:
+        points = float(given) if not isinstance(given, bool) else math.nan
+    except (TypeError, ValueError):
+        points = math.nan
+    if not (math.isfinite(points) and points >= 0):
+        return say(lang, "batch.row.points", value=given)
+    return points
+
+
+def _error_row(row: AnswerRow, points: float, code: str, message: str) -> GradedRow:
+    result = {"schema": GRADE_SCHEMA, "target": row.target, "correct": False, "diagnosis": [],
+              "message": message, "error": {"code": code, "message": message}}
+    return GradedRow(row, result, points, code)
+

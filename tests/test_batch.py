@@ -1,0 +1,258 @@
+"""Batch grading (issue 10, point 4) and the Python API's ``bpcli.grade`` (point 5).
+
+The acceptance test: a class of 30 generated students, each answering the six targets of one
+exercise with six kinds of answer (right, transposed, sign, missing 1/m, off by a constant,
+unreadable) in an order drawn per student. The expected totals, Gradescope scores and statistics
+are counted from that plan, never read from bpcli's output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import bpcli
+from bpcli.errors import AnswerError, SpecError, UsageError
+from conftest import REPO_ROOT, run_cli
+
+EXERCISE = REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml"
+#: the targets asked, their right formulas (the texts' rules: dZ2 = (A2 − Y)/m, dW = dZ Aᵀ,
+#: dA1 = W2ᵀ dZ2, dZ1 = dA1 ⊙ tanh′(Z1), db = row sums of dZ) and the points the exercise gives
+TARGETS = {"dZ2": ("(A2 - Y) / m", 1), "dW2": ("dZ2 @ A1.T", 2), "dA1": ("W2.T @ dZ2", 1),
+           "dZ1": ("dA1 * (1 - A1**2)", 2), "dW1": ("dZ1 @ X.T", 3), "db1": ("sum(dZ1, axis=1, keepdims=True)", 1)}
+#: each kind of answer, how it is written from the right formula F, and the code it must get
+KINDS = {"right": ("{F}", None), "transposed": ("({F}).T", "transposed"), "sign": ("-({F})", "sign"),
+         "missing_1_over_m": ("m * ({F})", "missing_1_over_m"), "offset": ("({F}) + 0.5", "offset"),
+         "unreadable": ("({F}", None)}
+STUDENTS = 30
+#: students whose dW1 row carries its own points (overriding the exercise's 3)
+OVERRIDE_POINTS = 5
+
+
+def plan() -> list[dict]:
+    """30 students × 6 answers: each student gives every kind once, in a drawn order. Every
+    third student's unreadable answer is an empty cell (a row that cannot be read) instead of an
+    unclosed bracket (an answer that cannot be parsed)."""
+    rng = np.random.default_rng(2024)
+    rows = []
+    for number in range(STUDENTS):
+        student = f"s{number:02d}"
+        for target, kind in zip(TARGETS, rng.permutation(list(KINDS))):
+            formula, points = TARGETS[target]
+            answer = KINDS[kind][0].format(F=formula)
+            if kind == "unreadable" and number % 3 == 0:
+                answer = ""
+            row = {"student": student, "file": "hw.yaml", "target": target, "answer": answer, "kind": kind,
+                   "points": ""}
+            if target == "dW1" and number % OVERRIDE_POINTS == 0:
+                row["points"] = "4"
+            row["expected_points"] = float(row["points"] or points)
+            rows.append(row)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory) -> tuple[Path, list[dict]]:
+    folder = tmp_path_factory.mktemp("class")
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["exercise"]["points"] = {target: points for target, (_, points) in TARGETS.items()}
+    (folder / "hw.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    rows = plan()
+    with open(folder / "answers.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, ["student", "file", "target", "answer", "points"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return folder, rows
+
+
+def read_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_class_graded_in_one_batch(classroom):
+    folder, rows = classroom
+    code, out, err = run_cli(["grade", "--batch", folder / "answers.csv", "--stats"])
+    assert code == 0, err
+    lines = read_lines(out)
+    graded, statistics, totals = lines[:-2], lines[-2], lines[-1]
+    assert len(graded) == len(rows) == STUDENTS * 6
+    # one line per row, in input order, each a bpcli.grade/1 result with the row's fields
+    for row, result in zip(rows, graded):
+        assert (result["schema"], result["student"], result["target"]) == ("bpcli.grade/1", row["student"], row["target"])
+        assert result["correct"] == (row["kind"] == "right")
+        assert result["points"] == row["expected_points"]
+        assert result["score"] == (row["expected_points"] if row["kind"] == "right" else 0)
+        code_expected = KINDS[row["kind"]][1]
+        if code_expected is not None:
+            assert result["diagnosis"] == [code_expected], (row, result["message"])
+        if row["kind"] == "unreadable":
+            expected_error = "invalid_row" if row["answer"] == "" else "invalid_answer"
+            assert result["error"]["code"] == expected_error and not result["correct"]
+    # per-student totals: the points of the one right answer, out of all the student's points
+    assert totals["schema"] == "bpcli.grade-totals/1"
+    expected_totals = {}
+    for row in rows:
+        total = expected_totals.setdefault(row["student"], {"score": 0.0, "max_score": 0.0, "correct": 0})
+        total["max_score"] += row["expected_points"]
+        if row["kind"] == "right":
+            total["score"] += row["expected_points"]
+            total["correct"] += 1
+    assert [entry["student"] for entry in totals["students"]] == list(expected_totals)
+    for entry in totals["students"]:
+        expected = expected_totals[entry["student"]]
+        assert (entry["score"], entry["max_score"], entry["correct"], entry["answers"]) == (
+            expected["score"], expected["max_score"], expected["correct"], 6)
+    # the statistics: per target, how many answers of each kind the plan put there
+    assert statistics["schema"] == "bpcli.grade-stats/1"
+    by_target = {entry["target"]: entry for entry in statistics["targets"]}
+    assert list(by_target) == list(TARGETS)
+    for target in TARGETS:
+        kinds = Counter(row["kind"] for row in rows if row["target"] == target)
+        entry = by_target[target]
+        assert entry["answers"] == sum(kinds.values()) and entry["correct"] == kinds["right"]
+        assert entry["diagnoses"] == {KINDS[kind][1]: count for kind, count in kinds.items()
+                                      if KINDS[kind][1] is not None}
+        unreadable = [row for row in rows if row["target"] == target and row["kind"] == "unreadable"]
+        expected_errors = Counter("invalid_row" if row["answer"] == "" else "invalid_answer" for row in unreadable)
+        assert entry["errors"] == dict(expected_errors)
+
+
+def test_the_same_class_as_a_gradescope_results_file(classroom):
+    folder, rows = classroom
+    results = folder / "results.json"
+    code, out, err = run_cli(["grade", "--batch", folder / "answers.csv", "--format", "gradescope", "--output", results])
+    assert code == 0 and out == "", err
+    document = json.loads(results.read_text(encoding="utf-8"))
+    # Gradescope's documented results.json: top-level score, output, extra_data, tests; each
+    # test a name, score, max_score, status (passed / failed) and output
+    assert set(document) <= {"score", "execution_time", "output", "visibility", "stdout_visibility", "extra_data",
+                             "tests", "leaderboard"}
+    tests = document["tests"]
+    assert len(tests) == len(rows)
+    for row, test in zip(rows, tests):
+        assert set(test) <= {"score", "max_score", "status", "name", "name_format", "number", "output",
+                             "output_format", "tags", "visibility", "extra_data"}
+        assert isinstance(test["name"], str) and row["student"] in test["name"] and row["target"] in test["name"]
+        assert test["max_score"] == row["expected_points"]
+        assert test["score"] == (row["expected_points"] if row["kind"] == "right" else 0)
+        assert test["status"] == ("passed" if row["kind"] == "right" else "failed")
+        assert isinstance(test["output"], str) and test["output"]
+    expected_sum = sum(row["expected_points"] for row in rows if row["kind"] == "right")
+    assert document["score"] == pytest.approx(expected_sum) == sum(test["score"] for test in tests)
+
+
+def test_json_lines_give_the_same_grades_as_csv(classroom, tmp_path):
+    folder, rows = classroom
+    answers = folder / "answers.jsonl"
+    with open(answers, "w", encoding="utf-8") as handle:
+        for row in rows[:12]:
+            record = {key: row[key] for key in ("student", "file", "target", "answer")}
+            if row["points"]:
+                record["points"] = float(row["points"])
+            handle.write(json.dumps(record) + "\n")
+        handle.write("{not json\n")   # a line that cannot be read: graded as an error, the batch goes on
+        handle.write('["a list"]\n')
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    lines = read_lines(out)
+    assert [line["correct"] for line in lines[:12]] == [row["kind"] == "right" for row in rows[:12]]
+    assert lines[12]["error"]["code"] == "invalid_row" and lines[13]["error"]["code"] == "invalid_row"
+    assert lines[-1]["schema"] == "bpcli.grade-totals/1" and lines[-1]["rows"] == 14
+
+
+def test_rows_name_files_relative_to_the_answers_or_bundled_exercises(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "net.yaml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\n"
+                       "a,sub/net.yaml,dW1,dZ1 @ X.T\n"
+                       "a,04,dW1,dZ1 @ X.T\n"
+                       "a,nowhere.yaml,dW1,dZ1 @ X.T\n"
+                       "a,04,dQ7,1\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0 and [line["correct"] for line in lines[:4]] == [True, True, False, False]
+    assert lines[2]["error"]["code"] == "file_not_found" and lines[3]["error"]["code"] == "invalid_target"
+
+
+def test_each_network_file_is_loaded_once(classroom, monkeypatch):
+    from bpcli import spec
+    from bpcli.grading.batch import grade_batch, read_answers
+
+    folder, rows = classroom
+    loads = []
+    real = spec.load_bytes
+    monkeypatch.setattr(spec, "load_bytes", lambda data, label=None: loads.append(label) or real(data, label))
+    batch = grade_batch(read_answers(str(folder / "answers.csv")), str(folder))
+    assert len(batch.rows) == len(rows) and loads == ["hw.yaml"]
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "no such file"),
+    (b"", "no rows"),
+    (b"\xff\xfe\x00\x01binary", "UTF-8"),
+    (b"name,file,target,answer\nx,04,dW1,1\n", "student"),
+])
+def test_an_answers_file_that_cannot_be_read_exits_2(tmp_path, content, words):
+    answers = tmp_path / "answers.csv"
+    if content is not None:
+        answers.write_bytes(content)
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 2 and words in err and out == "" and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["04", "--batch", "x.csv"], ["04", "--stats", "-t", "dW1", "-a", "1"],
+                                  ["04", "-t", "dW1"]])
+def test_batch_options_are_checked(args):
+    code, out, err = run_cli(["grade", *args])
+    assert code == 2 and "Traceback" not in err
+
+
+def test_bad_points_are_an_error_of_the_row(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer,points\na,04,dW1,dZ1 @ X.T,-1\na,04,dW1,dZ1 @ X.T,2.5\n",
+                       encoding="utf-8")
+    code, out, _ = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0 and lines[0]["error"]["code"] == "invalid_points"
+    assert lines[1]["correct"] and lines[1]["score"] == 2.5 and lines[-1]["students"][0]["score"] == 2.5
+
+
+# -- bpcli.grade ---------------------------------------------------------------------------------------
+
+def test_grade_in_the_python_api():
+    right = bpcli.grade(EXERCISE, "dW1", "dZ1 @ X.T")
+    assert right.correct and right.diagnosis == [] and right.to_dict()["schema"] == "bpcli.grade/1"
+    network = bpcli.load(EXERCISE)
+    values = bpcli.compute(EXERCISE)["layers"][0]["dW"]
+    for spec in (str(EXERCISE), "04", yaml.safe_load(EXERCISE.read_text(encoding="utf-8")), network):
+        wrong = bpcli.grade(spec, "dW1", values.T)
+        assert not wrong.correct and wrong.diagnosis == ["transposed"] and "transposed" in wrong.message
+    marked = bpcli.grade("04", "dW1", [[1, 2], [3, 4], [5, 6]], lang="zh")
+    assert marked.diagnosis == ["entries"] and len(marked.wrong_entries) == 6
+    assert "还不对" in marked.message and marked.to_dict()["wrong_entries"] == marked.wrong_entries
+    html = marked._repr_html_()
+    assert html.count("#ffebe9") == 6 and "<table" in html and "还不对" in html
+
+
+def test_grade_in_the_python_api_raises_typed_errors():
+    with pytest.raises(AnswerError):
+        bpcli.grade("04", "dW1", "dZ1 @@ X")
+    with pytest.raises(UsageError):
+        bpcli.grade("04", "dQ1", "1")
+    with pytest.raises(UsageError):
+        bpcli.grade("04", "dW1", "1", rtol=2)
+    with pytest.raises(SpecError):
+        bpcli.grade({"input": {}}, "dW1", "1")
+
+
+def test_single_grade_json_carries_the_schema():
+    code, out, _ = run_cli(["grade", "04", "-t", "dW1", "-a", "dZ1 @ X.T", "--json"])
+    assert code == 0 and json.loads(out)["schema"] == "bpcli.grade/1"

@@ -1,0 +1,313 @@
+"""Diagnoses outside dense layers (issue 10, point 8), each on at least two networks: bundled
+exercises and small networks written here.
+
+Every wrong answer is built here by the mistake's own recipe, with plain loops over windows and
+kernel offsets, never with bpcli's mistake code: a pool's gradient copied to every window entry,
+written over (= for +=) where windows overlap, not divided by the window size; softmax
+differentiated element by element; the kernel not rotated or flipped along one axis; the full
+correlation padded wrongly; a sum over a wrong set of axes; flatten undone in column-major order;
+a formula off by a constant.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bpcli import spec
+from bpcli.core.network import run
+from bpcli.grading import grade
+from bpcli.quiz.catalogue import load_bundled_network
+
+
+def text(array: np.ndarray) -> str:
+    return json.dumps(np.asarray(array).tolist())
+
+
+def network(name_or_mapping):
+    if isinstance(name_or_mapping, str):
+        return load_bundled_network(name_or_mapping)
+    return spec.load(name_or_mapping)
+
+
+# small networks: windows that overlap, several samples and filters, a softmax with m = n
+OVERLAPPING_MAX = {  # 3 × 3 image, the centre (9) is the largest of all four 2 × 2 windows
+    "input": {"X": [[[1.0, 2.0, 0.5], [3.0, 9.0, 1.0], [0.0, 2.0, 4.0]]], "Y": [[1.0], [2.0], [0.0], [1.0]]},
+    "layers": [{"type": "maxpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "sse"}
+OVERLAPPING_AVG = {
+    "input": {"X": [[[1.0, 2.0, 0.5], [3.0, 9.0, 1.0], [0.0, 2.0, 4.0]]], "Y": [[1.0], [2.0], [0.0], [1.0]]},
+    "layers": [{"type": "avgpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "sse"}
+OVERLAPPING_AVG_TWO_CHANNELS = {  # m = 2, C = 2, 4 × 4, 3 × 3 windows moved by 1
+    "input": {"X": np.arange(64, dtype=float).reshape(2, 2, 4, 4).tolist(),
+              "Y": [[0.5, -1.0], [1.0, 0.0], [2.0, 1.0], [0.0, 3.0], [1.0, 1.0], [-2.0, 0.5], [0.0, 0.0],
+                    [1.5, 2.5]]},
+    "layers": [{"type": "avgpool", "size": 3, "stride": 1}, {"type": "flatten"}], "loss": "sse"}
+SOFTMAX_M_EQUALS_N = {  # 2 classes, m = 2 samples: db1 (2 × 1) and a sum over units (1 × 2)
+    "input": {"X": [[1.0, -0.5], [0.5, 2.0]], "Y": [[1, 0], [0, 1]]},
+    "layers": [{"type": "dense", "units": 2, "activation": "softmax", "W": [[0.5, -1.0], [1.0, 0.5]],
+                "b": [[0.1], [-0.2]]}], "loss": "softmax_ce"}
+CONV_TWO_FILTERS = {  # m = 2, C = 1, F = 2, 3 × 3 kernel (not symmetric), stride 1, padding 1
+    "input": {"X": (np.arange(32, dtype=float).reshape(2, 4, 4) % 5 - 2).tolist(),
+              "Y": (np.arange(64, dtype=float).reshape(32, 2) % 3 - 1).tolist()},
+    "layers": [{"type": "conv2d", "filters": 2, "kernel": 3, "padding": 1, "activation": "linear",
+                "W": [[[[1.0, 0.5, 0.0], [-1.0, 2.0, 0.5], [0.0, 1.0, -0.5]]],
+                      [[[0.5, 0.0, -1.0], [1.0, 0.0, 0.5], [2.0, -0.5, 1.0]]]],
+                "b": [0.5, -0.5]},
+               {"type": "flatten"}], "loss": "sse"}
+
+
+# -- the recipes of the mistakes -------------------------------------------------------------------
+
+def windows(shape, size, stride):
+    """(y, x, rows, columns) of every window of a pool, in row-major order."""
+    Ho, Wo = (shape[2] - size) // stride + 1, (shape[3] - size) // stride + 1
+    for y in range(Ho):
+        for x in range(Wo):
+            yield y, x, slice(y * stride, y * stride + size), slice(x * stride, x * stride + size)
+
+
+def pool_input_and_gradient(net, layer_index):
+    """(A_prev as the layer sees it, dA of the pool's output, size, stride)."""
+    result = run(net)
+    record = result.records[layer_index - 1]
+    A_prev = net.input_for_layers() if layer_index == 1 else result.records[layer_index - 2].A
+    return A_prev, record.dA, record.layer.size, record.layer.stride
+
+
+def max_pool_gradient(A_prev, dA, size, stride, how):
+    """how: 'route' (right), 'copy' (every entry gets the window's gradient), 'overwrite' (the
+    largest entry set, not added to, window after window)."""
+    out = np.zeros(A_prev.shape)
+    for n in range(A_prev.shape[0]):
+        for c in range(A_prev.shape[1]):
+            for y, x, rows, columns in windows(A_prev.shape, size, stride):
+                window = A_prev[n, c, rows, columns]
+                i, j = np.unravel_index(np.argmax(window), window.shape)  # first largest, row-major
+                if how == "copy":
+                    out[n, c, rows, columns] += dA[n, c, y, x]
+                elif how == "overwrite":
+                    out[n, c, rows, columns][i, j] = dA[n, c, y, x]
+                else:
+                    out[n, c, rows, columns][i, j] += dA[n, c, y, x]
+    return out
+
+
+def avg_pool_gradient(A_prev, dA, size, stride, how):
+    """how: 'spread' (right), 'undivided' (the window's whole gradient to each entry), 'overwrite'
+    (each window's share written over the earlier windows')."""
+    out = np.zeros(A_prev.shape)
+    share = 1.0 if how == "undivided" else 1.0 / (size * size)
+    for n in range(A_prev.shape[0]):
+        for c in range(A_prev.shape[1]):
+            for y, x, rows, columns in windows(A_prev.shape, size, stride):
+                if how == "overwrite":
+                    out[n, c, rows, columns] = dA[n, c, y, x] * share
+                else:
+                    out[n, c, rows, columns] += dA[n, c, y, x] * share
+    return out
+
+
+def conv_input_gradient(net, kernel_of=lambda W: W, keep_padding=False):
+    """dA_prev of layer 1 (conv) by scattering: every output position sends dZ · kernel back onto
+    the padded input window it covered; then the padding ring is cut off (unless keep_padding).
+    The right rule uses W itself here; ``kernel_of`` gives the mistaken one."""
+    result = run(net)
+    record = result.records[0]
+    layer = record.layer
+    W, s, p = kernel_of(layer.W), layer.stride, layer.padding
+    m, C, H, Wd = net.input_for_layers().shape
+    dZ = record.dZ
+    padded = np.zeros((m, C, H + 2 * p, Wd + 2 * p))
+    for n in range(m):
+        for f in range(W.shape[0]):
+            for y in range(dZ.shape[2]):
+                for x in range(dZ.shape[3]):
+                    padded[n, :, y * s:y * s + layer.kernel_h, x * s:x * s + layer.kernel_w] += dZ[n, f, y, x] * W[f]
+    return padded if keep_padding else padded[:, :, p:p + H, p:p + Wd]
+
+
+def correlate(image, kernel):
+    """Plain 2-D 'valid' correlation of one image with one kernel."""
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for y in range(out.shape[0]):
+        for x in range(out.shape[1]):
+            out[y, x] = (image[y:y + kh, x:x + kw] * kernel).sum()
+    return out
+
+
+def grade_array(net, target, value):
+    return grade(net, target, text(value))
+
+
+# -- max pool: copied to every entry, overlapping windows written over -----------------------------
+
+@pytest.mark.parametrize("name, target, layer", [("10", "dX", 1), ("12", "dA1", 2)])
+def test_max_pool_gradient_copied_to_every_window_entry(name, target, layer):
+    net = network(name)
+    A_prev, dA, size, stride = pool_input_and_gradient(net, layer)
+    right = max_pool_gradient(A_prev, dA, size, stride, "route")
+    assert grade_array(net, target, right.reshape(run(net).tensors()[target].shape)).correct  # the recipe is right
+    copied = max_pool_gradient(A_prev, dA, size, stride, "copy")
+    result = grade_array(net, target, copied.reshape(run(net).tensors()[target].shape))
+    assert result.diagnosis == ["copied_to_window"], result.message
+
+
+@pytest.mark.parametrize("mapping, target, layer", [("12", "dA1", 2), (OVERLAPPING_MAX, "dX", 1)])
+def test_max_pool_overlapping_windows_not_summed(mapping, target, layer):
+    net = network(mapping)
+    A_prev, dA, size, stride = pool_input_and_gradient(net, layer)
+    assert stride < size
+    written_over = max_pool_gradient(A_prev, dA, size, stride, "overwrite")
+    result = grade_array(net, target, written_over.reshape(run(net).tensors()[target].shape))
+    assert result.diagnosis == ["overlap_not_summed"], result.message
+    assert "+=" in result.message
+
+
+# -- average pool: not divided by the window, overlapping windows written over ---------------------
+
+@pytest.mark.parametrize("mapping, target", [("11", "dX"), (OVERLAPPING_AVG, "dX"),
+                                             (OVERLAPPING_AVG_TWO_CHANNELS, "dX")])
+def test_average_pool_not_divided_by_the_window_size(mapping, target):
+    net = network(mapping)
+    A_prev, dA, size, stride = pool_input_and_gradient(net, 1)
+    assert grade_array(net, target, avg_pool_gradient(A_prev, dA, size, stride, "spread").reshape(
+        net.X.shape)).correct
+    undivided = avg_pool_gradient(A_prev, dA, size, stride, "undivided").reshape(net.X.shape)
+    result = grade_array(net, target, undivided)
+    assert result.diagnosis == ["not_divided_by_window"], result.message
+
+
+@pytest.mark.parametrize("mapping", [OVERLAPPING_AVG, OVERLAPPING_AVG_TWO_CHANNELS])
+def test_average_pool_overlapping_windows_not_summed(mapping):
+    net = network(mapping)
+    A_prev, dA, size, stride = pool_input_and_gradient(net, 1)
+    written_over = avg_pool_gradient(A_prev, dA, size, stride, "overwrite").reshape(net.X.shape)
+    assert grade_array(net, "dX", written_over).diagnosis == ["overlap_not_summed"]
+
+
+# -- softmax differentiated element by element -------------------------------------------------------
+
+@pytest.mark.parametrize("mapping", ["06", SOFTMAX_M_EQUALS_N])
+def test_softmax_differentiated_element_wise(mapping):
+    net = network(mapping)
+    tensors = run(net).tensors()
+    A, Y, X, m = tensors["A1"], net.Y, net.X, net.m
+    # ∂J/∂A = −Y/(m A); the element-wise "derivative" of softmax a(1 − a), as if it were a sigmoid
+    elementwise = (-Y / (m * A)) * A * (1 - A)
+    result = grade_array(net, "dZ1", elementwise)
+    assert result.diagnosis == ["softmax_elementwise"], result.message
+    # carried into the parameter gradients
+    assert grade_array(net, "dW1", elementwise @ X.T).diagnosis == ["softmax_elementwise"]
+    assert "softmax_elementwise" in grade(net, "dZ1", "dA1 * A1 * (1 - A1)").diagnosis
+
+
+# -- the kernel: not rotated, flipped along one axis ---------------------------------------------------
+
+@pytest.mark.parametrize("mapping", ["08", "09", CONV_TWO_FILTERS])
+def test_kernel_not_rotated_and_wrongly_rotated(mapping):
+    net = network(mapping)
+    shape = net.X.shape
+    assert grade_array(net, "dX", conv_input_gradient(net).reshape(shape)).correct  # the recipe is right
+    # the full correlation with ROT180(W) is the scatter with W; with W itself it is the scatter
+    # with ROT180(W); with W flipped along one axis, the scatter with W flipped along the other
+    not_rotated = conv_input_gradient(net, lambda W: W[:, :, ::-1, ::-1]).reshape(shape)
+    assert grade_array(net, "dX", not_rotated).diagnosis == ["kernel_not_rotated"]
+    for flip in (lambda W: W[:, :, ::-1, :], lambda W: W[:, :, :, ::-1]):
+        result = grade_array(net, "dX", conv_input_gradient(net, flip).reshape(shape))
+        assert result.diagnosis == ["kernel_wrongly_rotated"], result.message
+
+
+# -- the padding of the full correlation -----------------------------------------------------------------
+
+def test_wrong_padding_single_filter_without_padding():
+    net = network("08")  # 2 × 2 kernel, stride 1, no padding: the full correlation pads dZ1 by 1
+    record = run(net).records[0]
+    dZ, W = record.dZ[0, 0], record.layer.W[0, 0]
+    rotated = W[::-1, ::-1]
+    full = correlate(np.pad(dZ, 1), rotated)
+    assert grade_array(net, "dX", full[None]).correct  # the recipe is right
+    for padding in (0, 2):  # a 'valid' correlation (1 × 1), a ring too many (4 × 4)
+        wrong = correlate(np.pad(dZ, padding), rotated)
+        result = grade_array(net, "dX", wrong[None])
+        assert "wrong_padding" in result.diagnosis, (padding, result.message)
+
+
+@pytest.mark.parametrize("mapping", ["09", CONV_TWO_FILTERS])
+def test_wrong_padding_layer_padding_kept(mapping):
+    net = network(mapping)  # padding 1: the gradient of the padded input has one ring too many
+    kept = conv_input_gradient(net, keep_padding=True)
+    if net.X.ndim == 3:
+        kept = kept[:, 0]
+    result = grade_array(net, "dX", kept)
+    assert "wrong_padding" in result.diagnosis and "shape" in result.diagnosis, result.message
+
+
+# -- a sum over a wrong set of axes, whatever the shapes ---------------------------------------------------
+
+@pytest.mark.parametrize("mapping, target, formula", [
+    ("07", "db2", "sum(dZ2, axis=0, keepdims=True)"),            # 2 units, m = 2: 1 × 2 for 2 × 1
+    ("07", "db2", "sum(dZ2, axis=0)"),
+    ("04", "db1", "np.sum(dZ1, axis=0)"),
+    (SOFTMAX_M_EQUALS_N, "db1", "sum(dZ1, axis=0, keepdims=True)"),  # every column of dZ1 sums to 0
+    (SOFTMAX_M_EQUALS_N, "db1", "dZ1.sum(axis=0)"),
+    (CONV_TWO_FILTERS, "db1", "sum(dZ1, axis=(0, 1))"),
+    (CONV_TWO_FILTERS, "db1", "sum(dZ1, axis=(1, 2, 3))"),
+    (CONV_TWO_FILTERS, "db1", "sum(dZ1, axis=(2, 3), keepdims=True)"),
+])
+def test_sum_over_wrong_axes(mapping, target, formula):
+    result = grade(network(mapping), target, formula)
+    # not_summed: the code conv's db had for a sum over the positions only, before wrong_axis
+    assert {"wrong_axis", "not_summed"} & set(result.diagnosis), result.message
+    assert "transposed" not in result.diagnosis and "order of the factors" not in result.message
+
+
+# -- flatten undone in the wrong order: one code everywhere ----------------------------------------------
+
+def column_major(dA: np.ndarray, shape) -> np.ndarray:
+    """Each sample's column put back into C × H × W in column-major (Fortran) order."""
+    return np.stack([column.reshape(shape[1:], order="F") for column in dA.T])
+
+
+@pytest.mark.parametrize("name, target, flatten_layer", [("08", "dZ1", 2), ("10", "dA1", 2), ("12", "dA2", 3),
+                                                          ("09", "dZ1", 2)])
+def test_flatten_in_the_wrong_order_is_always_wrong_reshape(name, target, flatten_layer):
+    net = network(name)
+    result_run = run(net)
+    flatten = result_run.records[flatten_layer - 1]
+    shape = result_run.records[flatten_layer - 2].A.shape
+    wrong = column_major(flatten.dA, shape)
+    if target.startswith("dZ"):  # through a linear activation: dZ = dA
+        assert result_run.records[flatten_layer - 2].layer.activation == "linear"
+    result = grade_array(net, target, wrong)
+    assert result.diagnosis == ["wrong_reshape"], result.message
+
+
+# -- a formula off by a constant ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, target, formula", [("04", "dW1", "dZ1 @ X.T + 0.5"),
+                                                    ("07", "dA2", "W3.T @ dZ3 - 0.25")])
+def test_formula_off_by_a_constant(name, target, formula):
+    result = grade(network(name), target, formula)
+    assert result.diagnosis == ["offset"], result.message
+    assert "digits" not in result.message
+
+
+@pytest.mark.parametrize("name, target, formula", [("04", "dW1", "dZ1 @ X.T + 0.001"),
+                                                    ("07", "dW3", "dZ3 @ A2.T + 0.001")])
+def test_small_constant_caught_on_other_draws_is_not_told_to_round(name, target, formula):
+    result = grade(network(name), target, formula)
+    assert not result.correct and "right_by_coincidence" in result.diagnosis, result.message
+    assert "digits" not in result.message and "offset" in result.diagnosis
+
+
+def test_typed_numbers_close_to_the_right_value_are_still_told_to_keep_digits():
+    net = network("04")
+    value = run(net).tensors()["dW1"].copy()
+    # one entry rounded too far (5% of the largest entry: beyond the tolerance of at most 2% of it,
+    # within 10 times that): not an offset of every entry
+    value[0, 0] += 0.05 * np.abs(value).max()
+    result = grade_array(net, "dW1", value)
+    assert result.diagnosis == ["entries"] and "digits" in result.message
