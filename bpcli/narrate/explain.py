@@ -13,6 +13,7 @@ from typing import Callable
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
+from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, conv2d, dense, flatten, output, pool
 from bpcli.narrate.context import Context
 from bpcli.narrate.messages import LANGUAGES, Messages
@@ -151,10 +152,12 @@ def check_step(ctx: Context, network: Network) -> Step:
     rows = []
     for tensor in report.tensors:
         rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
-                     f"{tensor.relative_error:.1e}", say("word.ok") if tensor.ok else say("word.failed")])
+                     error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
-    notes = [say.count("check.kinks", sum(len(t.kinks) for t in report.tensors))] \
-        if any(t.kinks for t in report.tensors) else []
+    notes = [say("check.error_shown", round_off=error_bound_text(0.0),
+                 tolerance=f"{report.tensors[0].tolerance:g}")]
+    if any(t.kinks for t in report.tensors):
+        notes.append(say.count("check.kinks", sum(len(t.kinks) for t in report.tensors)))
     return Step(
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],

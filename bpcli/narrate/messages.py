@@ -232,6 +232,9 @@ EN: dict[str, str] = {
                  "match the gradient worked out above (up to {sample} entries per tensor).",
     "check.all_ok": "Every worked gradient agrees with the finite differences.",
     "check.some_failed": "Some gradients disagree with the finite differences.",
+    "check.error_shown": "The relative error is max |worked − numeric| ÷ the largest |gradient| checked, shown as "
+                         "the power of ten it stays under: “{round_off}” is round-off of the differences. A tensor "
+                         "passes when its exact relative error is at most {tolerance}.",
     "count.layers.one": "{n} layer",
     "count.layers.other": "{n} layers",
     "count.samples.one": "{n} sample",
@@ -444,6 +447,8 @@ ZH: dict[str, str] = {
                  "（每个张量最多 {sample} 个元素）。",
     "check.all_ok": "所有推导出的梯度都与有限差分一致。",
     "check.some_failed": "有些梯度与有限差分不一致。",
+    "check.error_shown": "相对误差 = max |推导值 − 差分值| ÷ 所检查的梯度中最大的绝对值；表中只给出它小于的 10 的幂，"
+                         "“{round_off}”即差分本身的舍入误差。精确的相对误差不超过 {tolerance} 的张量即为通过。",
     "count.layers.one": "{n} 层",
     "count.layers.other": "{n} 层",
     "count.samples.one": "{n} 个样本",

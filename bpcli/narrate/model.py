@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from bpcli.formatting import format_number, shape_text
+from bpcli.formatting import error_bound_text, format_number, shape_text
 
 Section = Literal["network", "forward", "backward", "check"]
 
@@ -118,11 +118,12 @@ class IdentityCheck:
         return self.difference <= 1e-9 * scale
 
     def summary(self, precision: int = 4) -> str:
-        """'✓ <description> (max |difference| 2.2e-17)' or '✗ …'."""
+        """'✓ <description> (max |Δ| < 1e-8)' or '✗ …': the difference as a power of ten, since
+        its digits are round-off that differs between machines."""
         mark = "✓" if self.ok else "✗"
         left = np.asarray(self.left, float)
         values = f": {format_number(float(left), precision)}" if left.ndim == 0 else ""
-        return f"{mark} {self.description}{values} (max |Δ| = {self.difference:.1e})"
+        return f"{mark} {self.description}{values} (max |Δ| {error_bound_text(self.difference)})"
 
 
 @dataclass
