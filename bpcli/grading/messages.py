@@ -304,7 +304,7 @@ EN: dict[str, "str | dict[str, str]"] = {
     "tensor.gradient": "{name} (∂J/∂{base})",
     "tensor.plain": "{name}",
     # requests that do not fit the network
-    "target.unknown": "unknown target {name!r} This network's targets are {targets}",
+    "target.unknown": "unknown target {name!r}. This network's targets are {targets}",
     "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are {targets}",
     "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
     # answers that cannot be graded

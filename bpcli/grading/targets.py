@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcli.core.network import Network
+from bpcli.formatting import shorten
 from bpcli.grading.messages import Msg, usage_error
 
 _TARGET = re.compile(r"^(?P<kind>dW|db|dZ|dA|Z|A)(?P<layer>[0-9]+)$")
@@ -45,8 +46,8 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
         same_letters = [target for target in valid if target.lower() == name.lower()]  # dw2 -> dW2
         close = same_letters or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         if close:
-            raise usage_error("target.unknown.close", name=name, close=close[0], targets=", ".join(valid))
-        raise usage_error("target.unknown", name=name, targets=", ".join(valid))
+            raise usage_error("target.unknown.close", name=shorten(name), close=close[0], targets=", ".join(valid))
+        raise usage_error("target.unknown", name=shorten(name), targets=", ".join(valid))
     if name == "dX":
         return Target("dX", "dX", None)
     match = _TARGET.match(name)

@@ -10,6 +10,7 @@ from importlib import resources
 
 from bpcli.core.network import Network
 from bpcli.errors import SpecError, UsageError
+from bpcli.formatting import shorten
 
 
 @dataclass
@@ -78,8 +79,8 @@ def _resolve(name: str, names: list[str]) -> str:
         return matching[0]
     listing = ", ".join(names)
     if matching:
-        raise UsageError(f"{name!r} matches several exercises: {', '.join(matching)}")
-    raise UsageError(f"no exercise called {name!r}; the exercises are {listing} (bpcli quiz --list)")
+        raise UsageError(f"{shorten(name)!r} matches several exercises: {', '.join(matching)}")
+    raise UsageError(f"no exercise called {shorten(name)!r}; the exercises are {listing} (bpcli quiz --list)")
 
 
 def exercise_from_network(name: str, network: Network) -> Exercise:
