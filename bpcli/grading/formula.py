@@ -40,6 +40,8 @@ MODULE_PREFIXES = ("np", "numpy")
 
 def _reduction(function: Callable) -> Callable:
     def reduce(x: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
+        if x.ndim == 0:  # a number reduced over its one axis (0) is itself; np.mean refuses axis=0
+            return function(x)
         return function(x, axis=axis, keepdims=keepdims)
     return reduce
 
