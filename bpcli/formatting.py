@@ -42,8 +42,10 @@ ROUND_OFF_BOUND = 1e-8
 
 
 def error_bound_text(error: float) -> str:
-    """A finite-difference error as the power of ten it stays under, the same on every machine:
-    '< 1e-8' for round-off, else '< 1e-5', '< 1', '< 10', …; 'nan' or 'inf' when not finite."""
+    """An error that is round-off when all is right (a finite-difference relative error, the
+    difference between two evaluations of an identity) as the power of ten it stays under, the
+    same on every machine: '< 1e-8' for round-off, else '< 1e-5', '< 1', '< 10', …; 'nan' or
+    'inf' when not finite."""
     error = abs(float(error))
     if math.isnan(error):
         return "nan"
