@@ -36,6 +36,35 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape) if shape else "scalar"
 
 
+#: Central differences with ε = 1e-6 agree with a right gradient to about 1e-10 (round-off of
+#: J(θ ± ε) divided by 2ε); below this bound the digits of a relative error are that round-off,
+#: which differs between machines (BLAS, CPU), so they are not shown.
+ROUND_OFF_BOUND = 1e-8
+
+
+def error_bound_text(error: float) -> str:
+    """An error that is round-off when all is right (a finite-difference relative error, the
+    difference between two evaluations of an identity) as the power of ten it stays under, the
+    same on every machine: '< 1e-8' for round-off, else '< 1e-5', '< 1', '< 10', …; 'nan' or
+    'inf' when not finite."""
+    error = abs(float(error))
+    if math.isnan(error):
+        return "nan"
+    if math.isinf(error):
+        return "inf"
+    if error < ROUND_OFF_BOUND:
+        return f"< {_power_of_ten(round(math.log10(ROUND_OFF_BOUND)))}"
+    exponent = math.floor(math.log10(error)) + 1
+    while 10.0 ** exponent <= error:  # log10 may round down just below a power of ten
+        exponent += 1
+    return f"< {_power_of_ten(exponent)}"
+
+
+def _power_of_ten(exponent: int) -> str:
+    """10**exponent as text: '1' and '10', otherwise '1e-8', '1e2'."""
+    return {0: "1", 1: "10"}.get(exponent, f"1e{exponent}")
+
+
 #: how much of a long piece of user input a message quotes
 QUOTE_LIMIT = 60
 

@@ -264,3 +264,14 @@ def test_numpy_spellings_are_refused_before_a_huge_result_is_computed(answer):
                      "layers": [{"type": "dense", "units": 1, "activation": "linear"}], "loss": "sse"})
     with pytest.raises(AnswerError, match="1,000,000"):
         grade(big, "dW1", answer)
+
+
+def test_np_dot_with_clashing_shapes_is_told_what_to_transpose():
+    # found by tests/test_fuzz_formulas.py: the shape message of a dot() call read the operands
+    # of an `@` node and failed with AttributeError instead of an answer error
+    from bpcli import grade
+    from bpcli.errors import AnswerError
+
+    with pytest.raises(AnswerError) as caught:
+        grade("04", "dW1", "np.dot(dZ1, X)")
+    assert "X.T" in str(caught.value) or "transpose" in str(caught.value).lower()

@@ -210,26 +210,85 @@ def test_cli_errors(env, tmp_path):
     assert code == 1 and "set aside" in err and "Traceback" not in err
 
 
-def test_cli_ctrl_c_exits_130_with_a_score(env):
+#: how long the Ctrl-C test waits for each prompt: far more than a loaded machine needs to start
+#: Python and bpcli, so the interrupt never lands before the question is asked
+PROMPT_TIMEOUT = 300
+
+
+class ChildOutput:
+    """A child process's stdout read as it comes (select, no sleeps), to wait for a prompt."""
+
+    def __init__(self, process: subprocess.Popen):
+        import selectors
+
+        self.process = process
+        self.seen = b""
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(process.stdout, selectors.EVENT_READ)
+
+    def wait_for(self, text: bytes, after: bytes) -> None:
+        """Read until ``text`` appears after ``after`` (a question's own prompt, not the same
+        words in the exercise's statement); fail after PROMPT_TIMEOUT seconds or at its end."""
+        deadline = time.monotonic() + PROMPT_TIMEOUT
+        while text not in self.seen.partition(after)[2]:
+            left = deadline - time.monotonic()
+            assert left > 0 and self.selector.select(timeout=left), f"no {text!r} after {after!r}: {self.seen!r}"
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            assert chunk, f"the quiz ended before {text!r}: {self.seen!r}"
+            self.seen += chunk
+
+
+def _quiz_process(env, stdin) -> subprocess.Popen:
     if _commands_registered():
         command = [sys.executable, "-m", "bpcli", "quiz", "01"]
     else:
         command = [sys.executable, "-c", _STANDALONE_APP, "quiz", "01"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=env, cwd=REPO_ROOT)
-    process.stdin.write(b"-2\n")
-    process.stdin.flush()
-    os.set_blocking(process.stdout.fileno(), False)
-    seen = b""
-    deadline = time.time() + 30
-    while b"Question 2" not in seen and time.time() < deadline:
-        seen += process.stdout.read() or b""
-        time.sleep(0.05)
+    return subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=REPO_ROOT)
+
+
+def _interrupt_and_finish(process: subprocess.Popen, output: ChildOutput) -> None:
     process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=30)
-    seen += out or b""
-    assert process.returncode == 130
-    assert b"Score for 01_sigmoid_neuron: 1 of 4 solved" in seen
+    out, err = process.communicate(timeout=PROMPT_TIMEOUT)
+    output.seen += out
+    assert process.returncode == 130, err
+    assert b"Score for 01_sigmoid_neuron: 1 of 4 solved" in output.seen, output.seen
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals")
+def test_cli_ctrl_c_at_the_prompt_exits_130_with_a_score(env):
+    """A learner at a terminal answers the first question and presses Ctrl-C at the second
+    prompt: stdin is a terminal (so the prompt is printed before reading), and the interrupt is
+    sent only once that prompt is on the screen."""
+    import pty
+
+    terminal, child_side = pty.openpty()
+    process = _quiz_process(env, stdin=child_side)
+    os.close(child_side)
+    try:
+        output = ChildOutput(process)
+        output.wait_for(b"dA1 = ", after=b"Question 1 of 4")
+        os.write(terminal, b"-2\n")
+        output.wait_for(b"dZ1 = ", after=b"Question 2 of 4")
+        _interrupt_and_finish(process, output)
+    finally:
+        process.kill()
+        os.close(terminal)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_cli_ctrl_c_in_a_scripted_session_exits_130_with_a_score(env):
+    """With answers on a pipe the prompt is echoed with the answer, so the second question's
+    line, the last thing printed before reading, is what the interrupt waits for."""
+    process = _quiz_process(env, stdin=subprocess.PIPE)
+    try:
+        process.stdin.write(b"-2\n")
+        process.stdin.flush()
+        output = ChildOutput(process)
+        output.wait_for(b"compute dZ1.\n", after=b"Question 2 of 4")
+        _interrupt_and_finish(process, output)
+    finally:
+        process.kill()
 
 
 def test_cli_chinese_session_speaks_chinese_throughout(env):

@@ -21,6 +21,9 @@ from rich.cells import cell_len
 from rich.console import Console
 
 import bpcli
+from bpcli.core.gradcheck import TensorCheck
+from bpcli.formatting import error_bound_text
+from bpcli.narrate.model import IdentityCheck
 from bpcli.render import html as html_render
 from bpcli.render import markdown as markdown_render
 from bpcli.render.matrix import format_number, matrix_latex, matrix_table, matrix_text
@@ -176,6 +179,65 @@ def test_golden(lang, suffix):
         if not UPDATE:
             pytest.fail(f"{path.name} was missing and has been written; review it and run again")
     assert text == path.read_text(encoding="utf-8"), f"{path.name} differs; BPCLI_UPDATE_GOLDEN=1 regenerates it"
+
+
+def _render_with_round_off(monkeypatch, lang: str, finite_difference_error: float, identity_difference: float) -> str:
+    """The golden network's Markdown with the finite-difference errors and the identity checks'
+    differences replaced by the given round-off, as another BLAS or CPU would give them."""
+    monkeypatch.setattr(TensorCheck, "relative_error", property(lambda self: finite_difference_error))
+    monkeypatch.setattr(IdentityCheck, "difference", property(lambda self: identity_difference))
+    return markdown_render.render_explanation(bpcli.explain(str(SMALL_NET), lang=lang))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_round_off_does_not_change_the_explanation(monkeypatch, lang):
+    # 2.2e-10 was the goldens' finite-difference error on one machine, 8.3e-10 on another; an
+    # identity check's difference is 0 or a few ulps (2.8e-17) depending on summation order
+    here = _render_with_round_off(monkeypatch, lang, 2.2e-10, 0.0)
+    there = _render_with_round_off(monkeypatch, lang, 8.3e-10, 2.8e-17)
+    assert here == there
+    assert "| < 1e-8 |" in here and "(max |Δ| < 1e-8)" in here
+
+
+def test_round_off_does_not_change_the_check_command_table(monkeypatch):
+    from bpcli.core.gradcheck import check
+    from bpcli.render.summary import check_table
+    from bpcli.spec import load
+
+    report = check(load(str(SMALL_NET)))
+    tables = []
+    for noise in (2.2e-10, 8.3e-10):
+        monkeypatch.setattr(TensorCheck, "relative_error", property(lambda self, noise=noise: noise))
+        tables.append(plain(check_table(report), width=100))
+    assert tables[0] == tables[1] and "< 1e-8" in tables[0]
+
+
+def test_error_bound_text_names_the_power_of_ten_the_error_stays_under():
+    assert [error_bound_text(x) for x in (0.0, 7.1e-10, 9.9e-9)] == ["< 1e-8"] * 3
+    assert error_bound_text(1e-8) == "< 1e-7"   # 1e-8 is not under 1e-8
+    assert error_bound_text(3.2e-7) == "< 1e-6"
+    assert error_bound_text(1e-6) == "< 1e-5"
+    assert error_bound_text(0.5) == "< 1"       # |2g − g| / |2g|: a doubled gradient
+    assert error_bound_text(2.0) == "< 10"      # |−g − g| / |g|: a sign error
+    assert error_bound_text(150.0) == "< 1e3"
+    assert error_bound_text(float("nan")) == "nan" and error_bound_text(float("inf")) == "inf"
+
+
+def test_golden_numbers_are_far_from_a_rounding_boundary():
+    """The goldens print every tensor to 4 decimals and J to 6 significant digits. Each of those
+    numbers keeps its text when moved by 1e-9 of itself, a million times the summation-order
+    noise of another BLAS, so no printed digit can differ between machines. (Exact zeros come
+    from relu masks and Y, exact on every machine, and stay zero.)"""
+    from bpcli.spec import load
+
+    network, result = load(str(SMALL_NET)), bpcli.compute(str(SMALL_NET))
+    values = [network.X, network.Y, result["dX"]]
+    for layer in result["layers"]:
+        values += [array for key, array in layer.items() if isinstance(array, np.ndarray)]
+    for x in np.concatenate([np.ravel(array) for array in values]):
+        assert format_number(x * (1 - 1e-9), 4) == format_number(x * (1 + 1e-9), 4), x
+    loss = result["loss"]
+    assert f"{loss * (1 - 1e-9):.6g}" == f"{loss * (1 + 1e-9):.6g}", loss
 
 
 # ---- the command ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core import activations
+from bpcli.formatting import shorten
 from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
 
@@ -41,6 +42,8 @@ MODULE_PREFIXES = ("np", "numpy")
 
 def _reduction(function: Callable) -> Callable:
     def reduce(x: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
+        if x.ndim == 0:  # a number reduced over its one axis (0) is itself; np.mean refuses axis=0
+            return function(x)
         return function(x, axis=axis, keepdims=keepdims)
     return reduce
 
@@ -167,15 +170,17 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
     if not isinstance(node, allowed):
         raise answer_error("formula.forbidden", what=_node_words(node), functions=", ".join(FUNCTIONS))
     if isinstance(node, ast.Constant) and not (node.value is None or isinstance(node.value, (bool, int, float))):
-        raise answer_error("formula.only_numbers", value=node.value)
+        # the message quotes the text ('abc') with !r; other constants (b'…', 1j, ...) by their repr
+        quoted = node.value if isinstance(node.value, str) else repr(node.value)
+        raise answer_error("formula.only_numbers", value=shorten(quoted))
     if isinstance(node, ast.Attribute):
         if not _is_module(node.value) and (node.attr == "T" or node.attr in METHODS):
             return  # a method is only evaluated as a call: A1.sum alone is refused there
         if _is_module(node.value) and node.attr in FUNCTIONS:
             return
         if _is_module(node.value):
-            raise answer_error("formula.attribute.module", attr=node.attr, functions=", ".join(FUNCTIONS))
-        raise answer_error("formula.attribute", attr=node.attr, methods=", ".join(f".{m}()" for m in METHODS))
+            raise answer_error("formula.attribute.module", attr=shorten(node.attr), functions=", ".join(FUNCTIONS))
+        raise answer_error("formula.attribute", attr=shorten(node.attr), methods=", ".join(f".{m}()" for m in METHODS))
     if isinstance(node, ast.Call):
         name, receiver = _callee(node.func)
         if name is None:
@@ -195,8 +200,8 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
         for keyword in node.keywords:
             if keyword.arg not in function.keywords:
                 if not function.keywords:
-                    raise answer_error("formula.keyword.none", name=name, keyword=keyword.arg or "**")
-                raise answer_error("formula.keyword", name=name, keyword=keyword.arg or "**",
+                    raise answer_error("formula.keyword.none", name=name, keyword=shorten(keyword.arg or "**"))
+                raise answer_error("formula.keyword", name=name, keyword=shorten(keyword.arg or "**"),
                                    allowed=", ".join(f"{k}=" for k in function.keywords))
     if isinstance(node, ast.Name) and not _is_module(node) and node.id not in FUNCTIONS and node.id != "m":
         names.add(node.id)  # only what names a tensor: not a function, the np prefix or m
@@ -272,7 +277,8 @@ class _Evaluator:
         self.m = m
 
     def source(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or "…"
+        """The part of the formula ``node`` comes from, as a message quotes it (short, one line)."""
+        return shorten(ast.get_source_segment(self.text, node) or "…")
 
     def value(self, node: ast.AST) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -313,13 +319,13 @@ class _Evaluator:
         if name in FUNCTIONS:
             raise answer_error("formula.call_it", name=name)
         if name.lower() in ("nan", "inf", "infinity"):
-            raise answer_error("formula.not_finite_name", name=name)
+            raise answer_error("formula.not_finite_name", name=shorten(name))
         known = sorted(self.tensors) + ["m"]
         same_letters = [other for other in known if other.lower() == name.lower()]
         close = same_letters or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         if close:
-            raise answer_error("formula.unknown_name.close", name=name, close=close[0], known=", ".join(known))
-        raise answer_error("formula.unknown_name", name=name, known=", ".join(known))
+            raise answer_error("formula.unknown_name.close", name=shorten(name), close=close[0], known=", ".join(known))
+        raise answer_error("formula.unknown_name", name=shorten(name), known=", ".join(known))
 
     def binary(self, node: ast.BinOp) -> np.ndarray:
         left, right = self.value(node.left), self.value(node.right)
@@ -374,9 +380,9 @@ class _Evaluator:
         if inner_left != inner_right:
             suggestion = None
             if left.ndim == 2 and left.shape[0] == inner_right:
-                suggestion = left_text
+                suggestion = _transposable(left_node, left_text)
             elif right.ndim == 2 and right.shape[1] == inner_left:
-                suggestion = right_text
+                suggestion = _transposable(right_node, right_text)
             params = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
                           right=right_text, right_shape=_shape_words(right.shape), inner_left=inner_left,
                           inner_right=inner_right)
@@ -438,6 +444,12 @@ class _Evaluator:
             if not -array.ndim <= item < max(array.ndim, 1):
                 raise answer_error("formula.axis_missing", source=self.source(node), axis=item,
                                    operand=self.source(operand), shape=_shape_words(array.shape))
+
+
+def _transposable(node: ast.AST, text: str) -> str:
+    """``text`` as it takes a following .T: in parentheses unless it is one name, call or .T
+    (A1 + b1 transposed is (A1 + b1).T, not A1 + b1.T)."""
+    return text if isinstance(node, (ast.Name, ast.Call, ast.Attribute)) else f"({text})"
 
 
 def _is_int_constant(node: ast.AST) -> bool:

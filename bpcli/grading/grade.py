@@ -10,6 +10,7 @@ import numpy as np
 
 from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError
+from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
 from bpcli.grading.formula import Formula, parse_formula
 from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
@@ -172,7 +173,7 @@ def _numbers_of(answer: Any) -> np.ndarray:
 def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:
     value = formula.evaluate(tensors, m)
     if not np.isfinite(value).all():
-        raise answer_error("formula.not_finite", formula=formula.text)
+        raise answer_error("formula.not_finite", formula=shorten(formula.text))
     return value
 
 

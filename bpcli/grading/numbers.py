@@ -18,10 +18,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from bpcli.formatting import shorten
 from bpcli.texts import Joined, answer_error
 
 #: answers longer than this are refused before parsing (10⁶ short numbers fit easily)
 MAX_ANSWER_CHARS = 5_000_000
+#: how much of the answer a message quotes where it cannot be read
+NEARBY_CHARS = 20
 #: deeper nesting than this is refused (tensors here have at most 4 dimensions)
 MAX_DEPTH = 6
 
@@ -63,12 +66,12 @@ def _tokenise(text: str) -> list[str]:
             rest = text[position:].strip()
             if not rest:
                 break
-            raise answer_error("numbers.unreadable", at=rest[:20])
+            raise answer_error("numbers.unreadable", at=shorten(rest, NEARBY_CHARS))
         number = match.group("number")
         if number is not None and tokens and tokens[-1] not in "[],;\n" and match.start("number") == position:
             # "1-2" or "1.2.3": two numbers with nothing between them is arithmetic or a typo,
             # not two entries; entries are separated by spaces, commas or semicolons
-            raise answer_error("numbers.adjacent", at=text[position:position + 20])
+            raise answer_error("numbers.adjacent", at=shorten(text[position:], NEARBY_CHARS))
         tokens.append(number or match.group("symbol"))
         position = match.end()
     return tokens
@@ -85,7 +88,7 @@ def _number(token: str) -> float:
     if "/" in token:
         numerator, denominator = (_fraction_part(part, token) for part in token.split("/"))
         if denominator == 0:
-            raise answer_error("numbers.divide_by_zero", token=token)
+            raise answer_error("numbers.divide_by_zero", token=shorten(token))
         try:
             value = float(numerator / denominator)
         except OverflowError:
@@ -93,7 +96,7 @@ def _number(token: str) -> float:
     else:
         value = float(token)
     if not math.isfinite(value):
-        raise answer_error("numbers.too_large", token=token)
+        raise answer_error("numbers.too_large", token=shorten(token))
     return value
 
 
@@ -103,7 +106,7 @@ def _fraction_part(text: str, token: str) -> Fraction | float:
     mantissa, _, exponent = text.lower().partition("e")
     value = float(text)
     if math.isinf(value) or (value == 0 and mantissa.strip("+-.0")):
-        raise answer_error("numbers.out_of_range", token=token, number=text)
+        raise answer_error("numbers.out_of_range", token=shorten(token), number=shorten(text))
     exponent_digits = exponent.lstrip("+-").lstrip("0")
     if (len(mantissa) <= MAX_EXACT_DIGITS and len(exponent_digits) <= len(str(MAX_EXACT_EXPONENT))
             and int(exponent_digits or 0) <= MAX_EXACT_EXPONENT):

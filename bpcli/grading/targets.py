@@ -15,6 +15,7 @@ import numpy as np
 
 from bpcli import kinds
 from bpcli.core.network import Network
+from bpcli.formatting import shorten
 from bpcli.texts import Msg, usage_error
 
 #: a tensor of one layer: its name without the number (``dW``, ``Z``, ``dgamma``), then the number
@@ -61,8 +62,8 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
         same_letters = [target for target in valid if target.lower() == name.lower()]  # dw2 -> dW2
         close = same_letters or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         if close:
-            raise usage_error("target.unknown.close", name=name, close=close[0], targets=", ".join(valid))
-        raise usage_error("target.unknown", name=name, targets=", ".join(valid))
+            raise usage_error("target.unknown.close", name=shorten(name), close=close[0], targets=", ".join(valid))
+        raise usage_error("target.unknown", name=shorten(name), targets=", ".join(valid))
     if name == "dX":
         return Target("dX", "dX", None)
     match = _LAYER_TENSOR.match(name)

@@ -16,6 +16,7 @@ from bpcli import kinds, texts
 from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
+from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
@@ -161,10 +162,12 @@ def check_step(ctx: Context, network: Network) -> Step:
     rows = []
     for tensor in report.tensors:
         rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
-                     f"{tensor.relative_error:.1e}", say("word.ok") if tensor.ok else say("word.failed")])
+                     error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
-    notes = [say("check.kinks", count=sum(len(t.kinks) for t in report.tensors))] \
-        if any(t.kinks for t in report.tensors) else []
+    notes = [say("check.error_shown", round_off=error_bound_text(0.0),
+                 tolerance=f"{report.tensors[0].tolerance:g}")]
+    if any(t.kinks for t in report.tensors):
+        notes.append(say("check.kinks", count=sum(len(t.kinks) for t in report.tensors)))
     return Step(
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],

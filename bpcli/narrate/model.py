@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from bpcli.formatting import format_number, shape_text
+from bpcli.formatting import error_bound_text, format_number, shape_text
 from bpcli.narrate.expr import Dot, Expr, MoreTerms, Number, Relation
 
 Section = Literal["network", "forward", "backward", "check"]
@@ -97,10 +97,6 @@ class WorkedEntry:
         return self.formula(precision, terms_word).latex
 
 
-#: differences below this are rounding noise; summaries say so rather than print machine-dependent digits
-ROUNDING_NOISE = 1e-12
-
-
 @dataclass
 class IdentityCheck:
     """An identity evaluated on the actual numbers, both ways. ``description`` is a sentence in
@@ -126,15 +122,14 @@ class IdentityCheck:
         return self.difference <= 1e-9 * scale
 
     def summary(self, precision: int = 4) -> str:
-        """'✓ <description> (max |Δ| < 1e-12)' or '✗ … (max |Δ| = 3.0e-01)'; a scalar identity
-        shows both sides' numbers, '✓ <description>: 0.1234 = 0.1234 (…)'."""
+        """'✓ <description> (max |Δ| < 1e-8)' or '✗ …': the difference as a power of ten, since
+        its digits are round-off that differs between machines; a scalar identity shows both
+        sides' numbers, '✓ <description>: 0.1234 = 0.1234 (…)'."""
         mark = "✓" if self.ok else "✗"
         left, right = np.asarray(self.left, float), np.asarray(self.right, float)
         values = (f": {format_number(float(left), precision)} = {format_number(float(right), precision)}"
                   if left.ndim == 0 and right.ndim == 0 else "")
-        # below ROUNDING_NOISE the size of |Δ| depends on the machine (summation order, libm), not on bpcli
-        gap = "< 1e-12" if self.difference < ROUNDING_NOISE else f"= {self.difference:.1e}"
-        return f"{mark} {self.description}{values} (max |Δ| {gap})"
+        return f"{mark} {self.description}{values} (max |Δ| {error_bound_text(self.difference)})"
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bpcli.core.network import Network
 from bpcli.errors import SpecError
+from bpcli.formatting import shorten
 from bpcli.texts import Joined, Msg, languages, usage_error
 
 #: the environment variable naming teachers' exercise folders (several joined by os.pathsep)
@@ -148,8 +149,8 @@ def _resolve(name: str, names: list[str]) -> str:
     if len(matching) == 1:
         return matching[0]
     if matching:
-        raise usage_error("quiz.several_exercises", name=name, matching=Joined(matching))
-    raise usage_error("quiz.no_exercise", name=name, names=Joined(names))
+        raise usage_error("quiz.several_exercises", name=shorten(name), matching=Joined(matching))
+    raise usage_error("quiz.no_exercise", name=shorten(name), names=Joined(names))
 
 
 def backward_targets(network: Network, tensors: dict | None = None) -> list[str]:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from bpcli.core.gradcheck import CheckReport
 from bpcli.core.network import Run
-from bpcli.formatting import shape_text
+from bpcli.formatting import error_bound_text, shape_text
 
 
 def _shape(array: np.ndarray | None) -> str:
@@ -48,9 +48,11 @@ def check_table(report: CheckReport) -> Group:
     for tensor in report.tensors:
         verdict = Text("ok", style="green") if tensor.ok else Text("WRONG", style="bold red")
         table.add_row(tensor.name, shape_text(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
-                      f"{np.abs(tensor.analytic).max():.3e}", f"{tensor.relative_error:.1e}",
+                      f"{np.abs(tensor.analytic).max():.3e}", error_bound_text(tensor.relative_error),
                       str(len(tensor.kinks)), verdict)
-    notes = []
+    notes = [Text(f"rel.err: max |analytic − numeric| ÷ the largest |gradient| checked, as the power of ten "
+                  f"it stays under ({error_bound_text(0.0)} is round-off); a tensor is WRONG when its exact "
+                  f"relative error exceeds {report.tensors[0].tolerance:g}.")]
     if any(t.kinks for t in report.tensors):
         notes.append(Text("kinks: entries where the loss has no derivative (relu at 0, a max-pool "
                           "near-tie); the two one-sided slopes differ, so they are not compared."))

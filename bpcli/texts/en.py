@@ -222,6 +222,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.reshape": "putting every entry back in place gives the core's {name}",
     "check.why": "Each sampled entry of W, b and X is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
         "slope must match the gradient worked out above (up to {sample} entries per tensor).",
+    "check.error_shown": "The relative error is max |worked − numeric| ÷ the largest |gradient| checked, shown as "
+                         "the power of ten it stays under: “{round_off}” is round-off of the differences. A tensor "
+                         "passes when its exact relative error is at most {tolerance} plus the finite differences' "
+                         "own error bound.",
     "check.all_ok": "Every worked gradient agrees with the finite differences.",
     "check.some_failed": "Some gradients disagree with the finite differences.",
     "count.layers": {"one": "{count} layer", "other": "{count} layers"},
