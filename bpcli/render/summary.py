@@ -27,12 +27,20 @@ def compute_summary(result: Run) -> Group:
                             f"   ({net.loss}, m = {net.m})")
     # the title is the user's text: Text keeps brackets in it from being read as Rich markup
     table = Table(title=Text(net.title) if net.title else None, title_justify="left", header_style="bold")
-    for column in ("layer", "type", "A shape", "‖A‖", "dW shape", "‖dW‖", "db shape", "‖db‖"):
+    # one pair of columns per parameter gradient the network has (dW, db; dgamma, dbeta, …)
+    gradient_names = list(dict.fromkeys(f"d{name}" for rec in result.records for name in rec.layer.parameters()))
+    columns = ["layer", "type", "A shape", "‖A‖"]
+    for name in gradient_names:
+        columns += [f"{name} shape", f"‖{name}‖"]
+    for column in columns:
         table.add_column(column, justify="right" if column.startswith("‖") else "left")
     for rec in result.records:
         kind = rec.layer.kind + (f" {rec.layer.activation}" if rec.layer.activation else "")
-        table.add_row(str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A), _shape(rec.dW),
-                      _norm(rec.dW), _shape(rec.db), _norm(rec.db))
+        cells = [str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A)]
+        for name in gradient_names:
+            gradient = rec.gradients.get(name[1:])
+            cells += [_shape(gradient), _norm(gradient)]
+        table.add_row(*cells)
     footer = Text(f"dX: {_shape(result.dX)}, ‖dX‖ = {_norm(result.dX)}.  "
                   "Every value: bpcli compute FILE --json")
     return Group(heading, table, footer)
