@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from bpcli.spec import LayerSpec
-
 
 @dataclass(frozen=True)
 class Description:
@@ -44,10 +42,11 @@ class Layer(Protocol):
     LAYOUT: ClassVar[str]
 
     @classmethod
-    def from_spec(cls, spec: LayerSpec) -> Layer:
-        """The layer its entry in the network file describes, validated through ``spec``'s checks
-        (each raises ``SpecError`` naming the place, ``layers[1].W``); the loader has already
-        checked the keys against ``KEYS``, the activation, and the data against ``LAYOUT``."""
+    def from_spec(cls, spec: Any) -> Layer:
+        """The layer its entry in the network file describes, validated through the checks of
+        ``spec``, a ``bpcli.spec.LayerSpec`` (not imported here: spec imports this module), each
+        raising ``SpecError`` naming the place (``layers[1].W``). The loader has already checked
+        the keys against ``KEYS``, the activation, and the data against ``LAYOUT``."""
 
     def parameters(self) -> dict[str, np.ndarray]:
         """The layer's parameters by name, in the order the JSON and the targets list them:
