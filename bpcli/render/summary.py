@@ -21,26 +21,23 @@ def _norm(array: np.ndarray | None) -> str:
 
 
 def compute_summary(result: Run) -> Group:
-    """The loss and, per layer, the output's and the parameter gradients' shapes and norms."""
+    """The loss and, per layer, the output's shape and norm and, one row each, the shape and norm
+    of every parameter gradient (dW and db, dgamma and dbeta, …): a table of the same seven
+    columns whatever kinds the network has."""
     net = result.network
     heading = Text.assemble(("loss J = ", "bold"), (f"{result.loss:.10g}", "bold cyan"),
                             f"   ({net.loss}, m = {net.m})")
     # the title is the user's text: Text keeps brackets in it from being read as Rich markup
     table = Table(title=Text(net.title) if net.title else None, title_justify="left", header_style="bold")
-    # one pair of columns per parameter gradient the network has (dW, db; dgamma, dbeta, …)
-    gradient_names = list(dict.fromkeys(f"d{name}" for rec in result.records for name in rec.layer.parameters()))
-    columns = ["layer", "type", "A shape", "‖A‖"]
-    for name in gradient_names:
-        columns += [f"{name} shape", f"‖{name}‖"]
-    for column in columns:
+    for column in ("layer", "type", "A shape", "‖A‖", "gradient", "shape", "‖gradient‖"):
         table.add_column(column, justify="right" if column.startswith("‖") else "left")
     for rec in result.records:
         kind = rec.layer.kind + (f" {rec.layer.activation}" if rec.layer.activation else "")
-        cells = [str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A)]
-        for name in gradient_names:
-            gradient = rec.gradients.get(name[1:])
-            cells += [_shape(gradient), _norm(gradient)]
-        table.add_row(*cells)
+        layer_cells = [str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A)]
+        gradients = [(f"d{name}{rec.layer.index}", value) for name, value in rec.gradients.items()] or [("", None)]
+        for position, (name, value) in enumerate(gradients):
+            cells = layer_cells if position == 0 else [""] * len(layer_cells)
+            table.add_row(*cells, name or "—", _shape(value), _norm(value))
     footer = Text(f"dX: {_shape(result.dX)}, ‖dX‖ = {_norm(result.dX)}.  "
                   "Every value: bpcli compute FILE --json")
     return Group(heading, table, footer)
