@@ -40,6 +40,8 @@ KINDS: dict[str, Kind] = {
                     grading="bpcli.grading.pool:AVGPOOL"),
     "flatten": Kind(core="bpcli.core.flatten:Flatten", narrate="bpcli.narrate.flatten",
                     grading="bpcli.grading.flatten:FLATTEN"),
+    "batchnorm": Kind(core="bpcli.core.batchnorm:BatchNorm", narrate="bpcli.narrate.batchnorm",
+                      grading="bpcli.grading.batchnorm:BATCHNORM"),
 }
 
 
