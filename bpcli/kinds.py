@@ -4,7 +4,8 @@ Only module names are held here, and a module is imported the first time a part 
 for: a dense-only network never imports the convolution or pooling code, which keeps start-up
 fast (see PERFORMANCE_NOTES). A new layer kind is one entry in ``KINDS`` plus its own modules:
 
-- ``core``: the layer class (``bpcli.core.layer.Layer``), as "module:Class";
+- ``core``: the layer class (``bpcli.core.layer.Layer``), as "module:Class"; its ``KEYS`` and
+  ``from_spec`` are the kind's schema in network files (``bpcli.spec.LayerSpec``);
 - ``narrate``: a module with ``forward(ctx, record)`` and ``backward(ctx, record)``, each a list
   of explain steps (forward up to Z, or A for a layer without an activation; backward from dZ,
   or dA, to the parameter gradients and dA_prev);
@@ -39,6 +40,8 @@ KINDS: dict[str, Kind] = {
                     grading="bpcli.grading.pool:AVGPOOL"),
     "flatten": Kind(core="bpcli.core.flatten:Flatten", narrate="bpcli.narrate.flatten",
                     grading="bpcli.grading.flatten:FLATTEN"),
+    "batchnorm": Kind(core="bpcli.core.batchnorm:BatchNorm", narrate="bpcli.narrate.batchnorm",
+                      grading="bpcli.grading.batchnorm:BATCHNORM"),
 }
 
 

@@ -15,21 +15,16 @@ import math
 import os
 import sys
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from dataclasses import dataclass
+from typing import Any, BinaryIO, NoReturn
 
 import numpy as np
 
+from bpcli import kinds
 from bpcli.core import activations, losses
-from bpcli.core.dense import Dense
 from bpcli.core.network import Layer, Network
 from bpcli.errors import SpecError
 from bpcli.formatting import shorten
-
-if TYPE_CHECKING:
-    from bpcli.core.conv2d import Conv2D
-    from bpcli.core.pool import AvgPool, MaxPool
-
-    Pool = AvgPool | MaxPool
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
@@ -48,14 +43,25 @@ DISTRIBUTION_TOLERANCE = 1e-6
 
 TOP_LEVEL_KEYS = ("title", "description", "input", "layers", "loss", "seed", "exercise")
 INPUT_KEYS = ("X", "Y")
-LAYER_KEYS = {
-    "dense": ("type", "units", "activation", "W", "b"),
-    "conv2d": ("type", "filters", "kernel", "stride", "padding", "activation", "W", "b"),
-    "maxpool": ("type", "size", "stride"),
-    "avgpool": ("type", "size", "stride"),
-    "flatten": ("type",),
-}
-IMAGE_LAYERS = ("conv2d", "maxpool", "avgpool", "flatten")
+
+
+class _KindKeys(Mapping):
+    """Each layer ``type`` and the keys its kind reads (its core class's ``KEYS``). A kind's
+    module is imported when its keys are asked for, so a dense-only file imports no image layer."""
+
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        if kind not in kinds.KINDS:
+            raise KeyError(kind)
+        return kinds.core_class(kind).KEYS
+
+    def __iter__(self):
+        return iter(kinds.names())
+
+    def __len__(self) -> int:
+        return len(kinds.KINDS)
+
+
+LAYER_KEYS: Mapping[str, tuple[str, ...]] = _KindKeys()
 
 
 def load(source: Any, file_label: str | None = None) -> Network:
@@ -465,7 +471,7 @@ class _Validator:
         self.seed = 0
         self.rng: np.random.Generator | None = None
 
-    def _count(self, shape: tuple[int, ...], path: str, what: str, kept: bool = True) -> None:
+    def count(self, shape: tuple[int, ...], path: str, what: str, kept: bool = True) -> None:
         """Refuse a tensor of more than MAX_NUMBERS numbers; one the run keeps (not a buffer
         freed within its layer's pass) also counts toward the network's total."""
         size = math.prod(shape)
@@ -506,11 +512,11 @@ class _Validator:
         self.seed = int(seed)
         layers: list[Layer] = []
         shape = X[:, None].shape if X.ndim == 3 else X.shape
-        self._count(X.shape, "input.X", "X")
+        self.count(X.shape, "input.X", "X")
         for position, spec in enumerate(layer_specs):
-            layer = self._layer(spec, position, shape)
+            layer = self._layer(spec, position, len(layer_specs), shape)
             shape = layer.output_shape(shape)
-            self._count(shape, f"layers[{position}]", f"the output of layer {position + 1}")
+            self.count(shape, f"layers[{position}]", f"the output of layer {position + 1}")
             layers.append(layer)
 
         if len(shape) != 2:
@@ -546,12 +552,16 @@ class _Validator:
 
     def _input_X(self, first_type: str) -> np.ndarray:
         section = self._input_mapping()
-        if first_type == "dense":
+        layout = kinds.core_class(first_type).LAYOUT
+        if layout == "columns":
             return to_array(section["X"], "input.X", (2,),
-                            "X (n0 × m: one column per sample, since the first layer is dense)")
-        X = to_array(section["X"], "input.X", (3, 4),
-                     f"X (m × C × H × W, or m × H × W when C = 1, since the first layer is {first_type})")
-        return X
+                            f"X (n0 × m: one column per sample, since the first layer is {first_type})")
+        if layout == "images":
+            return to_array(section["X"], "input.X", (3, 4),
+                            f"X (m × C × H × W, or m × H × W when C = 1, since the first layer is {first_type})")
+        return to_array(section["X"], "input.X", (2, 3, 4),
+                        f"X (n0 × m column data, or m × C × H × W images, m × H × W when C = 1; the first "
+                        f"layer is {first_type})")
 
     def _input_Y(self, output_shape: tuple[int, ...], loss: str) -> np.ndarray:
         Y = to_array(self._input_mapping()["Y"], "input.Y", (2,), "Y (n_L × m: one column per sample)")
@@ -592,130 +602,158 @@ class _Validator:
             raise SpecError(_unknown_name("layer type", kind, list(LAYER_KEYS)),
                             f"{path}.type", "unknown_layer")
         _check_keys(spec, LAYER_KEYS[kind], path, f"a {kind} layer")
-        if kind in ("dense", "conv2d"):
-            if "activation" not in spec:
-                raise SpecError(f"missing key 'activation': a {kind} layer needs one of "
-                                f"{', '.join(activations.NAMES)}", f"{path}.activation", "missing_key")
-            name = spec["activation"]
-            if not isinstance(name, str) or name not in activations.NAMES:
-                raise SpecError(_unknown_name("activation", name, activations.NAMES),
-                                f"{path}.activation", "unknown_activation")
-            if name == "softmax" and position != count - 1:
-                raise SpecError(f"softmax may only be the last layer's activation (with loss softmax_ce); "
-                                f"layer {position + 1} of {count} uses it", f"{path}.activation", "softmax_not_last")
+        # checked with the header, before any layer is built, so that errors come in file order
+        if "activation" in LAYER_KEYS[kind]:
+            _activation(spec, path, position, count)
 
-    def _layer(self, spec: Mapping, position: int, in_shape: tuple[int, ...]) -> Layer:
-        kind, path, number = spec["type"], f"layers[{position}]", position + 1
-        source = "X" if position == 0 else f"layer {position}"
-        if kind in IMAGE_LAYERS and len(in_shape) != 4:
-            raise SpecError(f"{kind} needs image data m × C × H × W, but {source} outputs column data "
-                            f"{_shape_text(in_shape)}", path, "needs_images")
-        if kind == "dense" and len(in_shape) != 2:
-            raise SpecError(f"a dense layer needs column data (n × m), but {source} outputs images "
-                            f"{_shape_text(in_shape)}: add {{type: flatten}} before layer {number}",
-                            path, "needs_flatten")
-        if kind == "dense":
-            return self._dense(spec, path, number, source, in_shape)
-        if kind == "conv2d":
-            return self._conv2d(spec, path, number, source, in_shape)
-        # image layers are imported when a network has them: dense-only files start faster
-        if kind == "flatten":
-            from bpcli.core.flatten import Flatten
+    def _layer(self, spec: Mapping, position: int, count: int, in_shape: tuple[int, ...]) -> Layer:
+        layer_class = kinds.core_class(spec["type"])
+        layer_spec = LayerSpec(spec, position, count, in_shape, self)
+        if layer_class.LAYOUT == "columns":
+            layer_spec.needs_columns()
+        elif layer_class.LAYOUT == "images":
+            layer_spec.needs_images()
+        return layer_class.from_spec(layer_spec)
 
-            return Flatten(index=number)
-        size = _positive_int(spec, "size", path, "the side of the square pooling window")
-        stride = _positive_int(spec, "stride", path, "how far the window moves", default=size)
-        H, W = in_shape[2], in_shape[3]
-        if size > H or size > W:
-            raise SpecError(f"the pooling window {size} × {size} is larger than its input {H} × {W} "
-                            f"({source} outputs {_shape_text(in_shape)})", f"{path}.size", "window_too_large")
-        from bpcli.core.pool import AvgPool, MaxPool
-
-        pool = (MaxPool if kind == "maxpool" else AvgPool)(index=number, size=size, stride=stride)
-        self._count_buffers(pool, in_shape, path, number)
-        return pool
-
-    def _param(self, spec: Mapping, key: str, path: str, shape: tuple[int, ...], reason: str,
-               accepted_ndims: tuple[int, ...], what: str) -> np.ndarray | None:
-        if key not in spec:
-            return None
-        array = to_array(spec[key], f"{path}.{key}", accepted_ndims, what)
-        if array.shape != shape:
-            # a flat list of the right length is accepted where the shape is a column (b)
-            if array.ndim == 1 and array.size == math.prod(shape) and len(shape) == 2 and shape[1] == 1:
-                return array.reshape(shape)
-            raise SpecError(f"{what} must be {_shape_text(shape)} because {reason}; found "
-                            f"{_shape_text(array.shape)}", f"{path}.{key}", "shape_mismatch")
-        return array
-
-    def _init_weights(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+    def init_weights(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
         """N(0, 1/fan_in) rounded to 2 decimals, drawn from the shared generator in file order."""
         if self.rng is None:  # made on first use: numpy.random alone costs ~20 ms of start-up
             self.rng = np.random.default_rng(self.seed)
         return np.round(self.rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape), 2)
 
-    def _dense(self, spec: Mapping, path: str, number: int, source: str, in_shape: tuple[int, ...]) -> Dense:
-        units = _positive_int(spec, "units", path, "the number of units in the layer")
-        n_prev = in_shape[0]
-        shape = (units, n_prev)
-        self._count(shape, f"{path}.W", f"W of layer {number}")
-        unit_word = "unit" if units == 1 else "units"
-        outputs = (f"X has {n_prev} row{'s' if n_prev != 1 else ''} (features)" if source == "X"
-                   else f"{source} outputs {n_prev} value{'s' if n_prev != 1 else ''}")
-        W = self._param(spec, "W", path, shape,
-                        f"layer {number} has {units} {unit_word} and {outputs}", (2,), f"W of layer {number}")
-        b = self._param(spec, "b", path, (units, 1), f"layer {number} has {units} {unit_word}",
-                        (1, 2), f"b of layer {number}")
-        if W is None:
-            W = self._init_weights(shape, n_prev)
-        if b is None:
-            b = np.zeros((units, 1))
-        return Dense(index=number, units=units, activation=spec["activation"], W=W, b=b)
 
-    def _conv2d(self, spec: Mapping, path: str, number: int, source: str, in_shape: tuple[int, ...]) -> Conv2D:
-        from bpcli.core.conv2d import Conv2D
+def _activation(spec: Mapping, path: str, position: int, count: int) -> str:
+    """The layer's ``activation``: required, a known name, softmax only on the last layer."""
+    kind = spec["type"]
+    if "activation" not in spec:
+        raise SpecError(f"missing key 'activation': a {kind} layer needs one of "
+                        f"{', '.join(activations.NAMES)}", f"{path}.activation", "missing_key")
+    name = spec["activation"]
+    if not isinstance(name, str) or name not in activations.NAMES:
+        raise SpecError(_unknown_name("activation", name, activations.NAMES),
+                        f"{path}.activation", "unknown_activation")
+    if name == "softmax" and position != count - 1:
+        raise SpecError(f"softmax may only be the last layer's activation (with loss softmax_ce); "
+                        f"layer {position + 1} of {count} uses it", f"{path}.activation", "softmax_not_last")
+    return name
 
-        filters = _positive_int(spec, "filters", path, "the number of filters")
-        kernel = spec.get("kernel")
-        if kernel is None:
-            raise SpecError("missing key 'kernel': the kernel size, k or [kh, kw]", f"{path}.kernel", "missing_key")
-        if isinstance(kernel, list):
-            if len(kernel) != 2:
-                raise SpecError(f"kernel must be k or [kh, kw], found a list of {len(kernel)}",
-                                f"{path}.kernel", "wrong_type")
-            kh = _positive_int({"kernel": kernel[0]}, "kernel", path, "the kernel height")
-            kw = _positive_int({"kernel": kernel[1]}, "kernel", path, "the kernel width")
-        else:
-            kh = kw = _positive_int(spec, "kernel", path, "the kernel size, k or [kh, kw]")
-        stride = _positive_int(spec, "stride", path, "how far the kernel moves", default=1)
-        padding = _positive_int(spec, "padding", path, "zeros added on every side", default=0, minimum=0)
-        _, C, H, W_in = in_shape
-        if kh > H + 2 * padding or kw > W_in + 2 * padding:
-            raise SpecError(f"the kernel {kh} × {kw} is larger than its padded input "
-                            f"{H + 2 * padding} × {W_in + 2 * padding} ({source} outputs "
-                            f"{_shape_text(in_shape)}, padding {padding})", f"{path}.kernel", "kernel_too_large")
-        shape = (filters, C, kh, kw)
-        self._count(shape, f"{path}.W", f"W of layer {number}")
-        channels = f"its input has {C} channel{'s' if C != 1 else ''}"
-        W = self._param(spec, "W", path, shape,
-                        f"layer {number} has {filters} filter{'s' if filters != 1 else ''} of "
-                        f"{kh} × {kw} and {channels}", (4,), f"W of layer {number}")
-        b = self._param(spec, "b", path, (filters,), f"layer {number} has {filters} filters "
-                        "(b is a flat list, one per filter)", (1,), f"b of layer {number}")
-        if W is None:
-            W = self._init_weights(shape, C * kh * kw)
-        if b is None:
-            b = np.zeros(filters)
-        layer = Conv2D(index=number, filters=filters, kernel_h=kh, kernel_w=kw, stride=stride,
-                       padding=padding, activation=spec["activation"], W=W, b=b)
-        self._count_buffers(layer, in_shape, path, number)
-        return layer
 
-    def _count_buffers(self, layer: Conv2D | Pool, in_shape: tuple[int, ...], path: str, number: int) -> None:
-        # a layer's working arrays (padded input, im2col matrix, window masks) are allocated too:
-        # a kernel 1 with padding 5,000 on a 1 × 1 image has a 1 × 1 output and a 10⁸ padded input
-        for buffer in layer.buffers(in_shape):
-            self._count(buffer.shape, path, f"{buffer.what} of layer {number}", kept=buffer.kept)
+#: a missing ``value`` argument of ``LayerSpec.integer`` (None is a value a file can hold)
+_FROM_MAPPING = object()
+
+
+@dataclass
+class LayerSpec:
+    """One entry of ``layers`` as its kind's ``from_spec`` reads it: the mapping, where it is,
+    what feeds it, and checks that raise ``SpecError`` with this layer's path (``layers[1].W``).
+
+    Each kind validates its own keys through these (``KEYS`` and ``from_spec`` on its core
+    class), so the messages, codes and limits are the same for every kind."""
+
+    mapping: Mapping
+    position: int  # 0-based place in ``layers``
+    layer_count: int
+    input_shape: tuple[int, ...]  # (n, m) column data or (m, C, H, W) images
+    validator: _Validator
+
+    @property
+    def path(self) -> str:
+        return f"layers[{self.position}]"
+
+    @property
+    def number(self) -> int:
+        """The layer's number, 1..L."""
+        return self.position + 1
+
+    @property
+    def kind(self) -> str:
+        return self.mapping["type"]
+
+    @property
+    def source(self) -> str:
+        """What feeds the layer, as messages name it: "X" or "layer 2"."""
+        return "X" if self.position == 0 else f"layer {self.position}"
+
+    @staticmethod
+    def shape_text(shape: tuple[int, ...]) -> str:
+        """A shape as messages write it: "2 × 1 × 10,000 × 3"."""
+        return _shape_text(shape)
+
+    def place(self, key: str | None) -> str:
+        return self.path if key is None else f"{self.path}.{key}"
+
+    def error(self, key: str | None, message: str, code: str) -> NoReturn:
+        """Refuse the layer: MESSAGE at ``layers[i].KEY`` (``layers[i]`` when KEY is None)."""
+        raise SpecError(message, self.place(key), code)
+
+    def integer(self, key: str, what: str, default: int | None = None, minimum: int = 1,
+                value: Any = _FROM_MAPPING) -> int:
+        """The whole number at KEY (WHAT says what it counts), at least MINIMUM; DEFAULT when the
+        key is absent (required when None). VALUE: check this value as KEY's instead (an item of
+        a list such as ``kernel: [2, 3]``)."""
+        mapping = self.mapping if value is _FROM_MAPPING else {key: value}
+        return _positive_int(mapping, key, self.path, what, default=default, minimum=minimum)
+
+    def positive_number(self, key: str, what: str, default: float) -> float:
+        """The number (whole or not) at KEY, greater than 0; DEFAULT when the key is absent."""
+        if key not in self.mapping:
+            return default
+        value = self.mapping[key]
+        if not _is_number(value):
+            self.error(key, f"{key} must be a number ({what}), found {_describe(value)}", "wrong_type")
+        if not _fits_a_float(value) or not math.isfinite(float(value)):
+            self.error(key, f"{key} must be a finite number ({what}), found {_describe(value)}", "not_finite")
+        if value <= 0:
+            self.error(key, f"{key} must be positive ({what}), found {_number_text(value)}", "bad_value")
+        return float(value)
+
+    def activation(self) -> str:
+        """The layer's activation: required, a known name, softmax only on the last layer."""
+        return _activation(self.mapping, self.path, self.position, self.layer_count)
+
+    def tensor(self, key: str, shape: tuple[int, ...], reason: str, ndims: tuple[int, ...],
+               what: str) -> np.ndarray | None:
+        """The tensor at KEY, which must have SHAPE because of REASON (None when absent); a flat
+        list of the right length is accepted where SHAPE is a column (n × 1, as b)."""
+        if key not in self.mapping:
+            return None
+        array = to_array(self.mapping[key], self.place(key), ndims, what)
+        if array.shape != shape:
+            if array.ndim == 1 and array.size == math.prod(shape) and len(shape) == 2 and shape[1] == 1:
+                return array.reshape(shape)
+            self.error(key, f"{what} must be {_shape_text(shape)} because {reason}; found "
+                       f"{_shape_text(array.shape)}", "shape_mismatch")
+        return array
+
+    def weights(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+        """Weights not given in the file: N(0, 1/fan_in) rounded to 2 decimals, drawn from the
+        network's seeded generator (in file order, so each layer's draw depends on those before)."""
+        return self.validator.init_weights(shape, fan_in)
+
+    def count(self, shape: tuple[int, ...], what: str, key: str | None = None, kept: bool = True) -> None:
+        """Refuse a tensor of SHAPE (WHAT names it) beyond the limit of 10⁷ numbers, before it is
+        allocated; one the run keeps also counts toward the network's total."""
+        self.validator.count(shape, self.place(key), what, kept=kept)
+
+    def count_buffers(self, layer: Any) -> None:
+        """Count the working arrays ``layer.buffers`` declares for this input (padded input,
+        im2col matrix, window masks): they are allocated too, so a kernel 1 with padding 5,000 on
+        a 1 × 1 image (a 1 × 1 output, a 10⁸ padded input) is refused."""
+        for buffer in layer.buffers(self.input_shape):
+            self.count(buffer.shape, f"{buffer.what} of layer {self.number}", kept=buffer.kept)
+
+    def needs_columns(self) -> None:
+        """Refuse image data (a dense layer after conv or pool, without flatten)."""
+        if len(self.input_shape) != 2:
+            self.error(None, f"a {self.kind} layer needs column data (n × m), but {self.source} outputs images "
+                       f"{_shape_text(self.input_shape)}: add {{type: flatten}} before layer {self.number}",
+                       "needs_flatten")
+
+    def needs_images(self) -> None:
+        """Refuse column data (conv, pool or flatten after a dense layer)."""
+        if len(self.input_shape) != 4:
+            self.error(None, f"{self.kind} needs image data m × C × H × W, but {self.source} outputs "
+                       f"column data {_shape_text(self.input_shape)}", "needs_images")
 
 
 def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:

@@ -29,6 +29,13 @@ def layer(gamma, beta, eps: float) -> BatchNorm:
                      beta=np.array(beta, dtype=float), eps=eps)
 
 
+def backward(bn: BatchNorm, dZ: np.ndarray, cache) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """(dX, (dγ, dβ)) from the layer's backward pass."""
+    dX, gradients = bn.backward(dZ, cache)
+    assert list(gradients) == ["gamma", "beta"]
+    return dX, (gradients["gamma"], gradients["beta"])
+
+
 def staged_dX(bn: BatchNorm, dZ: np.ndarray, cache) -> np.ndarray:
     """dX along CS231n's staged path dx̂ → dσ² → dμ → dX."""
     dxhat_ = dxhat(dZ, bn.gamma)
@@ -61,7 +68,7 @@ def test_two_units_two_samples_by_hand():
     #   unit 1: d = 3: ∂J/∂d = 2·(2 − 1)·16/125 = 32/125, dX = [-16/125, 16/125]
     #   unit 2: d = 0: ∂J/∂d = 3·(−1 − 3)·16/64 = −3,     dX = [3/2, -3/2]
     dZ = np.array([[1.0, 2.0], [3.0, -1.0]])
-    dX, dgamma, dbeta = bn.backward(dZ, cache)
+    dX, (dgamma, dbeta) = backward(bn, dZ, cache)
     np.testing.assert_allclose(dbeta, [[3], [2]], rtol=1e-15)
     np.testing.assert_allclose(dgamma, [[3 / 5], [0]], rtol=1e-15, atol=1e-15)
     np.testing.assert_allclose(dX, [[-16 / 125, 16 / 125], [3 / 2, -3 / 2]], rtol=1e-14)
@@ -91,7 +98,7 @@ def test_two_samples_without_eps_give_zero_dx_by_hand():
     Z, cache = bn.forward(np.array([[1.0, 3.0]]))
     np.testing.assert_array_equal(cache.xhat, [[-1, 1]])
     np.testing.assert_array_equal(Z, [[-1.5, 2.5]])
-    dX, dgamma, dbeta = bn.backward(np.array([[1.0, 0.0]]), cache)
+    dX, (dgamma, dbeta) = backward(bn, np.array([[1.0, 0.0]]), cache)
     np.testing.assert_array_equal(dbeta, [[1]])
     np.testing.assert_array_equal(dgamma, [[-1]])
     np.testing.assert_array_equal(dX, [[0, 0]])
@@ -125,7 +132,7 @@ def test_image_two_channels_by_hand():
     dZ = np.zeros_like(x)
     dZ[:, 0] = np.array([[1.0, 2.0], [0.0, -1.0]])[:, None, :]
     dZ[:, 1] = np.array([[0.0, 0.0], [0.0, 1.0]])[:, None, :]
-    dX, dgamma, dbeta = bn.backward(dZ, cache)
+    dX, (dgamma, dbeta) = backward(bn, dZ, cache)
     np.testing.assert_allclose(dbeta, [2, 1], rtol=1e-15)
     np.testing.assert_allclose(dgamma, [2, -1], rtol=1e-15)
     np.testing.assert_allclose(dX[:, 0].ravel(), [2, 2, -2, -2], rtol=1e-14)
@@ -193,7 +200,7 @@ def test_gradients_match_central_differences(case, through_tanh):
 
     Z, cache = bn.forward(x)
     dZ = R * (1 - np.tanh(Z) ** 2) if through_tanh else R
-    dX, dgamma, dbeta = bn.backward(dZ, cache)
+    dX, (dgamma, dbeta) = backward(bn, dZ, cache)
     assert_close_to_numeric(dX, numeric_gradient(loss, x))
     assert_close_to_numeric(dgamma, numeric_gradient(loss, bn.gamma))
     assert_close_to_numeric(dbeta, numeric_gradient(loss, bn.beta))
@@ -222,7 +229,7 @@ def test_agrees_with_pytorch(case):
     bn = layer(case["gamma"], case["beta"], case["eps"])
     x = np.array(case["x"])
     Z, cache = bn.forward(x)
-    dX, dgamma, dbeta = bn.backward(np.array(case["dZ"]), cache)
+    dX, (dgamma, dbeta) = backward(bn, np.array(case["dZ"]), cache)
     assert_relative(Z, np.array(case["Z"]))
     assert_relative(dX, np.array(case["dX"]))
     assert_relative(dgamma, np.array(case["dgamma"]))
@@ -251,7 +258,7 @@ def test_unit_with_all_values_equal_has_zero_xhat_and_finite_gradients():
     np.testing.assert_array_equal(cache.xhat[1], np.zeros(6))
     np.testing.assert_array_equal(Z[1], np.full(6, 0.25))
     dZ = np.array([[1.0, 0.0, -1.0, 2.0, 0.5, 0.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]])
-    dX, dgamma, _ = bn.backward(dZ, cache)
+    dX, (dgamma, _) = backward(bn, dZ, cache)
     assert np.isfinite(dX).all()
     assert dgamma[1, 0] == 0.0
     np.testing.assert_allclose(dX[1], 6 * np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]), rtol=1e-14)
@@ -269,8 +276,10 @@ def test_scaling_the_input_and_eps_together_changes_only_dx(scale):
     Z, cache = small.forward(x)
     Z_scaled, cache_scaled = large.forward(x * scale)
     assert_relative(Z_scaled, Z, rtol=1e-13)
-    for scaled, plain in zip(large.backward(dZ, cache_scaled), small.backward(dZ, cache)):
-        assert_relative(scaled, plain / scale if scaled.shape == x.shape else plain, rtol=1e-13)
+    (dX_scaled, scaled_gradients), (dX, gradients) = backward(large, dZ, cache_scaled), backward(small, dZ, cache)
+    assert_relative(dX_scaled, dX / scale, rtol=1e-13)
+    for scaled, plain in zip(scaled_gradients, gradients):
+        assert_relative(scaled, plain, rtol=1e-13)
 
 
 def test_large_common_offset_is_removed_without_cancellation():
@@ -285,7 +294,8 @@ def test_large_common_offset_is_removed_without_cancellation():
     Z_offset, cache_offset = bn.forward(x + 2.0**50)
     assert_relative(Z_offset, Z, rtol=1e-13)
     dZ = rng.normal(size=x.shape)
-    for offset, plain in zip(bn.backward(dZ, cache_offset), bn.backward(dZ, cache)):
+    (dX_offset, offset_gradients), (dX, gradients) = backward(bn, dZ, cache_offset), backward(bn, dZ, cache)
+    for offset, plain in zip((dX_offset, *offset_gradients), (dX, *gradients)):
         assert_relative(offset, plain, rtol=1e-13)
 
 

@@ -15,6 +15,7 @@ from bpcli.core.losses import NAMES as LOSS_NAMES
 from bpcli.core.network import WARNING_TEXT
 from bpcli.core.network import run
 from bpcli.errors import UsageError
+from bpcli.grading.targets import valid_targets
 from bpcli.narrate import explain
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.texts import languages, templates
@@ -32,8 +33,9 @@ NARRATION_AREAS = {"title", "section", "conventions", "network", "table", "forwa
 
 
 def gradient_names(result) -> set[str]:
-    """Every tensor of the run that a step must compute: Zl, Al, J, dAl, dZl, dWl, dbl, dX."""
-    return {name for name in result.tensors() if name not in ("X", "Y", "A0") and not re.fullmatch(r"[Wb]\d+", name)} | {"J"}
+    """Every tensor of the run that a step must compute, the targets a quiz may ask for: Zl, Al,
+    dAl, dZl, the parameter gradients (dWl, dbl, dgammal, …), dX; and J."""
+    return set(valid_targets(result.tensors())) | {"J"}
 
 
 def dense_net(activation="tanh", loss="bce", last="sigmoid", m=3, units=(2, 3, 1), seed=0):

@@ -317,3 +317,18 @@ def test_full_cnn_with_every_layer_kind():
     # maxpool 3 s2 → 3×3; flatten → 2·3·3 = 18
     spec["layers"].append(dense_head(rng, 18, 3, "softmax"))
     assert_gradients_match(spec)  # relu before avgpool, continuous data: no entry sits on a kink
+
+
+def test_a_gradient_that_is_zero_is_not_a_false_alarm():
+    # A = X + b with X = [0.3, −0.1, −0.2] summing to 0 and Y = 0, mse: db = Σ (A − Y)/m = 0, which
+    # float64 computes as about 1e-17; the central difference of J = (1/6) Σ (x + b)² is 0 up to
+    # rounding in J, about 1e-12. Relative to the tensor's own size (1e-12) that used to be a
+    # 100 % disagreement; both lie far below what rounding in J can make a slope show (~1e-8).
+    network = bpcli.load({"input": {"X": [[0.3, -0.1, -0.2]], "Y": [[0.0, 0.0, 0.0]]},
+                          "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[1.0]],
+                                      "b": [[0.0]]}], "loss": "mse"})
+    report = check(network, sample=None)
+    assert abs(run(network).tensors()["db1"][0, 0]) < 1e-15
+    assert report.ok and [t.relative_error for t in report.tensors if t.name == "b1"] == [0.0]
+    # a gradient of ordinary size is still compared relative to its own size
+    assert [t.relative_error for t in report.tensors if t.name == "W1"][0] < 1e-6

@@ -179,7 +179,7 @@ def test_hint_ladder_for_every_target_of_every_exercise():
         formula = solution_formula(network, target)
         if formula is not None:
             assert grade(network, target.name, formula).correct, (name, target.name, formula)
-    assert kinds == {"Z", "A", "dA", "dZ", "dW", "db", "dX"}
+    assert kinds == {"Z", "A", "dA", "dZ", "dW", "db", "dgamma", "dbeta", "dX"}
 
 
 @pytest.mark.parametrize("target, words", [("Z1", "W1 ⋆ A0 + b1"), ("A2", "largest"), ("A3", "column")])

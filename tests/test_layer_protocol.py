@@ -24,8 +24,8 @@ from bpcli.quiz.hints import hint
 from conftest import REPO_ROOT, cli_env
 
 EXERCISES = REPO_ROOT / "exercises"
-#: between them, every registered kind: conv2d, maxpool, flatten, dense; avgpool
-EVERY_KIND = ("12_small_cnn.yaml", "11_avgpool.yaml")
+#: between them, the bundled exercises use every registered kind
+EXERCISE_FILES = sorted(EXERCISES.glob("*.yaml"))
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -41,8 +41,8 @@ def test_every_registered_kind_has_its_three_parts():
 
 def test_every_layer_implements_the_protocol():
     layers_seen = set()
-    for name in EVERY_KIND:
-        network = spec.load(EXERCISES / name)
+    for path in EXERCISE_FILES:
+        network = spec.load(path)
         A = network.input_for_layers()
         for layer in network.layers:
             layers_seen.add(layer.kind)
@@ -55,7 +55,11 @@ def test_every_layer_implements_the_protocol():
             assert dA_prev.shape == A.shape
             assert list(gradients) == list(parameters)
             assert all(gradients[key].shape == parameters[key].shape for key in parameters)
-            assert layer.named_values(cache) == {}
+            # values a kind exposes (batchnorm's mean, var, xhat) are arrays named unlike the
+            # tensors every layer has, so that Run.tensors() keeps them all
+            named = layer.named_values(cache)
+            assert all(isinstance(value, np.ndarray) for value in named.values())
+            assert not set(named) & {"Z", "A", "dA", "dZ", *parameters, *(f"d{key}" for key in parameters)}
             A = out
     assert layers_seen == set(kinds.names())
 
@@ -162,6 +166,9 @@ def test_a_registered_kind_is_graded_and_hinted(scale_network):
 def test_a_registered_kind_is_explained(scale_network):
     explanation = explain(scale_network, check=True)
     layer_row = explanation.layers[0]
-    assert (layer_row.kind, layer_row.parameters, layer_row.W_shape) == ("scale", 2, ())
+    assert (layer_row.kind, layer_row.parameters, layer_row.parameter_shapes) == ("scale", 2, {"s": (2, 1)})
+    # the summary has a column per parameter name, in the order they first appear: s, then W and b
+    assert explanation.summary.headers[3:6] == ["s", "W", "b"]
+    assert explanation.summary.rows[1][3:6] == ["2×1", "", ""] and explanation.summary.rows[2][3:6] == ["", "1×2", "1×1"]
     assert [row[0] for row in explanation.steps[-1].table.rows] == ["s1", "W2", "b2", "X"]
     assert scale_network.diagram() == "X 2×2 → scale 2 linear → dense 1 linear"

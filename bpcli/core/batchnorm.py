@@ -38,8 +38,18 @@ narration can compute the CS231n path and show it giving the same numbers as the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+from bpcli.core.buffers import Buffer
+from bpcli.core.layer import Description, LayerBase
+
+if TYPE_CHECKING:
+    from bpcli.spec import LayerSpec
+
+#: eps when the network file gives none (as PyTorch's BatchNorm)
+DEFAULT_EPS = 1e-5
 
 #: axes a unit's values lie along: samples on column data, samples and positions on image data
 _COLUMN_AXES = (1,)
@@ -81,7 +91,7 @@ class BatchNormCache:
 
 
 @dataclass
-class BatchNorm:
+class BatchNorm(LayerBase):
     """A batchnorm layer.
 
     gamma, beta: (n, 1) on column data, (C,) on image data. Input A_prev: (n, m) or
@@ -93,9 +103,59 @@ class BatchNorm:
     activation: str
     gamma: np.ndarray
     beta: np.ndarray
-    eps: float = 1e-5
+    eps: float = DEFAULT_EPS
     kind = "batchnorm"
-    has_parameters = True  # gamma and beta
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "activation", "gamma", "beta", "eps")
+    LAYOUT: ClassVar[str] = "any"
+
+    @classmethod
+    def from_spec(cls, spec: LayerSpec) -> BatchNorm:
+        """A batchnorm layer from its entry in the network file: γ 1, β 0 and eps 1e-5 unless
+        given. Nothing is drawn from the seeded generator, so adding a batchnorm layer leaves the
+        other layers' initial weights as they were."""
+        shape, number = spec.input_shape, spec.number
+        columns = len(shape) == 2
+        units = shape[0] if columns else shape[1]
+        values = shape[1] if columns else shape[0] * shape[2] * shape[3]
+        if values < 2:
+            spec.error(None, f"batchnorm normalises each {'unit' if columns else 'channel'} over its "
+                       f"{'m samples' if columns else 'm × H × W values'}, so it needs at least 2 of them; "
+                       f"{spec.source} outputs {spec.shape_text(shape)}, 1 value per "
+                       f"{'unit' if columns else 'channel'}", "too_few_values")
+        plural = "s" if units != 1 else ""
+        if columns:
+            per_unit, ndims = (units, 1), (1, 2)
+            reason = f"layer {number} normalises {units} unit{plural} ({spec.source} outputs {units} row{plural})"
+        else:
+            per_unit, ndims = (units,), (1,)
+            reason = (f"layer {number} normalises {units} channel{plural} ({spec.source} outputs {units}; "
+                      "a flat list, one per channel)")
+        parameters = {}
+        for key, default in (("gamma", 1.0), ("beta", 0.0)):
+            spec.count(per_unit, f"{key} of layer {number}", key=key)
+            given = spec.tensor(key, per_unit, reason, ndims, f"{key} of layer {number}")
+            parameters[key] = np.full(per_unit, default) if given is None else given
+        eps = spec.positive_number("eps", "added to σ² so that a unit whose values are all equal stays "
+                                   "finite", DEFAULT_EPS)
+        layer = cls(index=number, activation=spec.activation(), eps=eps, **parameters)
+        spec.count_buffers(layer)
+        return layer
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {"gamma": self.gamma, "beta": self.beta}
+
+    def describe(self) -> Description:
+        return Description(self.kind, str(self.gamma.shape[0]), self.activation)
+
+    def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
+        """x − μ and x̂, each of the input's shape, kept from the forward pass for the backward."""
+        return [Buffer("the centred input x − μ", tuple(input_shape), kept=True),
+                Buffer("the normalised input x̂", tuple(input_shape), kept=True)]
+
+    def named_values(self, cache: BatchNormCache) -> dict[str, np.ndarray]:
+        """μ, σ² (γ's shape), x̂ (the input's shape) and eps, which formulas name mean3, var3,
+        xhat3, eps3."""
+        return {"mean": cache.mean, "var": cache.var, "xhat": cache.xhat, "eps": np.asarray(self.eps)}
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The input's shape: (n, m) -> (n, m), (m, C, H, W) -> (m, C, H, W)."""
@@ -123,11 +183,11 @@ class BatchNorm:
                                centered=centered, xhat=xhat)
         return Z, cache
 
-    def backward(self, dZ: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def backward(self, dZ: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ = ∂J/∂Z, the input's shape.
 
         Returns dA_prev = (γ s / N)(N dZ − dβ − x̂ ⊙ dγ) (the input's shape; the module docstring
-        derives it), dgamma = Σ dZ ⊙ x̂ and dbeta = Σ dZ (γ's shape: (n, 1) or (C,)).
+        derives it) and {"gamma": dγ = Σ dZ ⊙ x̂, "beta": dβ = Σ dZ} (γ's shape: (n, 1) or (C,)).
         """
         ndim = dZ.ndim
         N = cache.count
@@ -137,7 +197,7 @@ class BatchNorm:
         dA_prev -= _broadcastable(dbeta, ndim)
         dA_prev -= cache.xhat * _broadcastable(dgamma, ndim)
         dA_prev *= _broadcastable(self.gamma * cache.inv_std / N, ndim)
-        return dA_prev, dgamma, dbeta
+        return dA_prev, {"gamma": dgamma, "beta": dbeta}
 
 
 # The staged path (CS231n), for narration and tests; ``backward`` uses the compact formula.

@@ -12,12 +12,16 @@ one strided add per kernel offset, which is much faster than np.add.at.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+
+if TYPE_CHECKING:
+    from bpcli.spec import LayerSpec
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -49,6 +53,46 @@ class Conv2D(LayerBase):
     W: np.ndarray
     b: np.ndarray
     kind = "conv2d"
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "filters", "kernel", "stride", "padding", "activation", "W", "b")
+    LAYOUT: ClassVar[str] = "images"
+
+    @classmethod
+    def from_spec(cls, spec: LayerSpec) -> Conv2D:
+        """A conv2d layer from its entry in the network file; W drawn when not given, b 0."""
+        filters = spec.integer("filters", "the number of filters")
+        kernel = spec.mapping.get("kernel")
+        if kernel is None:
+            spec.error("kernel", "missing key 'kernel': the kernel size, k or [kh, kw]", "missing_key")
+        if isinstance(kernel, list):
+            if len(kernel) != 2:
+                spec.error("kernel", f"kernel must be k or [kh, kw], found a list of {len(kernel)}", "wrong_type")
+            kh = spec.integer("kernel", "the kernel height", value=kernel[0])
+            kw = spec.integer("kernel", "the kernel width", value=kernel[1])
+        else:
+            kh = kw = spec.integer("kernel", "the kernel size, k or [kh, kw]")
+        stride = spec.integer("stride", "how far the kernel moves", default=1)
+        padding = spec.integer("padding", "zeros added on every side", default=0, minimum=0)
+        _, C, H, W_in = spec.input_shape
+        if kh > H + 2 * padding or kw > W_in + 2 * padding:
+            spec.error("kernel", f"the kernel {kh} × {kw} is larger than its padded input "
+                       f"{H + 2 * padding} × {W_in + 2 * padding} ({spec.source} outputs "
+                       f"{spec.shape_text(spec.input_shape)}, padding {padding})", "kernel_too_large")
+        shape = (filters, C, kh, kw)
+        number = spec.number
+        spec.count(shape, f"W of layer {number}", key="W")
+        channels = f"its input has {C} channel{'s' if C != 1 else ''}"
+        W = spec.tensor("W", shape, f"layer {number} has {filters} filter{'s' if filters != 1 else ''} of "
+                        f"{kh} × {kw} and {channels}", (4,), f"W of layer {number}")
+        b = spec.tensor("b", (filters,), f"layer {number} has {filters} filters (b is a flat list, one per "
+                        "filter)", (1,), f"b of layer {number}")
+        if W is None:
+            W = spec.weights(shape, C * kh * kw)
+        if b is None:
+            b = np.zeros(filters)
+        layer = cls(index=number, filters=filters, kernel_h=kh, kernel_w=kw, stride=stride, padding=padding,
+                    activation=spec.activation(), W=W, b=b)
+        spec.count_buffers(layer)
+        return layer
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {"W": self.W, "b": self.b}

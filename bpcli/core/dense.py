@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from bpcli.core.layer import Description, LayerBase
+
+if TYPE_CHECKING:
+    from bpcli.spec import LayerSpec
 
 
 @dataclass
@@ -23,6 +27,28 @@ class Dense(LayerBase):
     W: np.ndarray
     b: np.ndarray
     kind = "dense"
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "units", "activation", "W", "b")
+    LAYOUT: ClassVar[str] = "columns"
+
+    @classmethod
+    def from_spec(cls, spec: LayerSpec) -> Dense:
+        """A dense layer from its entry in the network file; W drawn when not given, b 0."""
+        units = spec.integer("units", "the number of units in the layer")
+        n_prev = spec.input_shape[0]
+        shape = (units, n_prev)
+        number = spec.number
+        spec.count(shape, f"W of layer {number}", key="W")
+        unit_word = "unit" if units == 1 else "units"
+        outputs = (f"X has {n_prev} row{'s' if n_prev != 1 else ''} (features)" if spec.source == "X"
+                   else f"{spec.source} outputs {n_prev} value{'s' if n_prev != 1 else ''}")
+        W = spec.tensor("W", shape, f"layer {number} has {units} {unit_word} and {outputs}", (2,),
+                        f"W of layer {number}")
+        b = spec.tensor("b", (units, 1), f"layer {number} has {units} {unit_word}", (1, 2), f"b of layer {number}")
+        if W is None:
+            W = spec.weights(shape, n_prev)
+        if b is None:
+            b = np.zeros((units, 1))
+        return cls(index=number, units=units, activation=spec.activation(), W=W, b=b)
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {"W": self.W, "b": self.b}

@@ -4,10 +4,14 @@ row-major order becoming one column."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from bpcli.core.layer import Description, LayerBase
+
+if TYPE_CHECKING:
+    from bpcli.spec import LayerSpec
 
 
 @dataclass
@@ -15,6 +19,12 @@ class Flatten(LayerBase):
     index: int
     kind = "flatten"
     activation = None
+    KEYS: ClassVar[tuple[str, ...]] = ("type",)
+    LAYOUT: ClassVar[str] = "images"
+
+    @classmethod
+    def from_spec(cls, spec: LayerSpec) -> Flatten:
+        return cls(index=spec.number)
 
     def describe(self) -> Description:
         return Description(self.kind)

@@ -11,7 +11,7 @@ Shapes: column data is (n, m), one column per sample; image data is (m, C, H, W)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,6 +36,17 @@ class Layer(Protocol):
     kind: str  # its ``type`` in the network file
     index: int
     activation: str | None  # applied by the run after ``forward``; None for pool and flatten
+    #: the keys its entry in the network file may have (``type`` included)
+    KEYS: ClassVar[tuple[str, ...]]
+    #: the data it takes: "columns" (n × m), "images" (m × C × H × W) or "any" (either, unchanged)
+    LAYOUT: ClassVar[str]
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Layer:
+        """The layer its entry in the network file describes, validated through the checks of
+        ``spec``, a ``bpcli.spec.LayerSpec`` (not imported here: spec imports this module), each
+        raising ``SpecError`` naming the place (``layers[1].W``). The loader has already checked
+        the keys against ``KEYS``, the activation, and the data against ``LAYOUT``."""
 
     def parameters(self) -> dict[str, np.ndarray]:
         """The layer's parameters by name, in the order the JSON and the targets list them:

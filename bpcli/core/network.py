@@ -285,7 +285,8 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):
     """(layer number or None, tensor name, value) for every tensor of a pass, in the order the pass
-    computed them: Z and A layer by layer, J, then dA, dZ, dW, db from the last layer back, dX."""
+    computed them: Z and A layer by layer, J, then dA, dZ and the parameter gradients (dW, db, …)
+    from the last layer back, dX."""
     for rec in records:
         for name in ("Z", "A"):
             value = getattr(rec, name)
@@ -293,10 +294,11 @@ def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarra
                 yield rec.layer.index, f"{name}{rec.layer.index}", value
     yield None, "J", np.asarray(loss)
     for rec in reversed(records):
-        for name in ("dA", "dZ", "dW", "db"):
-            value = getattr(rec, name)
+        l = rec.layer.index
+        backward = [("dA", rec.dA), ("dZ", rec.dZ)] + [(f"d{name}", value) for name, value in rec.gradients.items()]
+        for name, value in backward:
             if value is not None:
-                yield rec.layer.index, f"{name}{rec.layer.index}", value
+                yield l, f"{name}{l}", value
     yield None, "dX", dX
 
 

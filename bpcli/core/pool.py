@@ -9,11 +9,15 @@ one strided view of the whole input, so every step is one vectorised numpy opera
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+
+if TYPE_CHECKING:
+    from bpcli.spec import LayerSpec
 
 
 def output_size(size: int, window: int, stride: int) -> int:
@@ -38,6 +42,21 @@ class _Pool(LayerBase):
     size: int
     stride: int
     activation = None
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "size", "stride")
+    LAYOUT: ClassVar[str] = "images"
+
+    @classmethod
+    def from_spec(cls, spec: LayerSpec) -> _Pool:
+        """A pooling layer from its entry in the network file; ``stride`` defaults to ``size``."""
+        size = spec.integer("size", "the side of the square pooling window")
+        stride = spec.integer("stride", "how far the window moves", default=size)
+        H, W = spec.input_shape[2], spec.input_shape[3]
+        if size > H or size > W:
+            spec.error("size", f"the pooling window {size} × {size} is larger than its input {H} × {W} "
+                       f"({spec.source} outputs {spec.shape_text(spec.input_shape)})", "window_too_large")
+        pool = cls(index=spec.number, size=size, stride=stride)
+        spec.count_buffers(pool)
+        return pool
 
     def describe(self) -> Description:
         return Description(self.kind, f"{self.size}×{self.size}/{self.stride}")

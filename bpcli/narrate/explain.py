@@ -106,31 +106,37 @@ def _parameters(record: LayerRecord) -> int:
     return sum(int(value.size) for value in record.layer.parameters().values())
 
 
-def _shape_of_parameter(record: LayerRecord, name: str) -> tuple[int, ...]:
-    value = record.layer.parameters().get(name)
-    return () if value is None else tuple(value.shape)
-
-
 def layer_rows(ctx: Context) -> list[LayerRow]:
     rows = []
     for record in ctx.run.records:
         layer = record.layer
-        # the table's W and b columns (LayerRow.W_shape, b_shape) show those parameters where a
-        # kind has them; the parameter count covers every parameter of every kind
-        rows.append(LayerRow(layer.index, layer.kind, layer.activation, _shape_of_parameter(record, "W"),
-                             _shape_of_parameter(record, "b"), tuple(record.A.shape), _parameters(record)))
+        shapes = {name: tuple(value.shape) for name, value in layer.parameters().items()}
+        rows.append(LayerRow(layer.index, layer.kind, layer.activation, shapes, tuple(record.A.shape),
+                             _parameters(record)))
     return rows
+
+
+def parameter_names(rows: list[LayerRow]) -> list[str]:
+    """Every parameter name of the network's layers, in the order they first appear (W, b for
+    dense and conv layers, then gamma, beta after a batchnorm layer): one table column each."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row.parameter_shapes))
+    return list(names)
 
 
 def summary_table(ctx: Context) -> TableData:
     say = ctx.say
-    headers = [say("table.layer"), say("table.type"), say("table.activation"), "W", "b",
+    rows = layer_rows(ctx)
+    names = parameter_names(rows)
+    headers = [say("table.layer"), say("table.type"), say("table.activation"), *names,
                say("table.output"), say("table.parameters")]
-    rows = [["0", say("table.input"), "", "", "", shape_of(ctx.network.input_for_layers().shape), ""]]
-    for row in layer_rows(ctx):
-        rows.append([str(row.index), row.kind, row.activation or "", shape_of(row.W_shape),
-                     shape_of(row.b_shape), shape_of(row.output_shape), str(row.parameters) if row.parameters else ""])
-    return TableData(headers, rows)
+    table = [["0", say("table.input"), "", *[""] * len(names), shape_of(ctx.network.input_for_layers().shape), ""]]
+    for row in rows:
+        table.append([str(row.index), row.kind, row.activation or "",
+                      *[shape_of(row.parameter_shapes.get(name, ())) for name in names],
+                      shape_of(row.output_shape), str(row.parameters) if row.parameters else ""])
+    return TableData(headers, table)
 
 
 def network_step(ctx: Context) -> Step:

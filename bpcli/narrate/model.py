@@ -183,13 +183,14 @@ class Step:
 
 @dataclass
 class LayerRow:
-    """One row of the network summary, as data. Shapes are tuples; () where a layer has none."""
+    """One row of the network summary, as data. Shapes are tuples; ``parameter_shapes`` has
+    the shape of each of the layer's parameters by its name (W and b, gamma and beta; empty
+    for a layer without any)."""
 
     index: int
     kind: str
     activation: str | None
-    W_shape: tuple[int, ...]
-    b_shape: tuple[int, ...]
+    parameter_shapes: dict[str, tuple[int, ...]]
     output_shape: tuple[int, ...]
     parameters: int
 

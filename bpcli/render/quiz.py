@@ -55,7 +55,7 @@ class ConsoleIO:
         tensors = result.tensors()
         given = [name for name in ("X", "Y") if name in tensors]
         for layer in network.layers:
-            given += [f"{name}{layer.index}" for name in ("W", "b") if f"{name}{layer.index}" in tensors]
+            given += [f"{name}{layer.index}" for name in layer.parameters()]
         line = say(self.lang, "quiz.network_line", layers=network.diagram(), loss=network.loss, m=network.m)
         self.console.print(RichText.assemble((say(self.lang, "quiz.network"), "bold"), say(self.lang, "quiz.colon"), line))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))

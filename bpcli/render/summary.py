@@ -21,18 +21,23 @@ def _norm(array: np.ndarray | None) -> str:
 
 
 def compute_summary(result: Run) -> Group:
-    """The loss and, per layer, the output's and the parameter gradients' shapes and norms."""
+    """The loss and, per layer, the output's shape and norm and, one row each, the shape and norm
+    of every parameter gradient (dW and db, dgamma and dbeta, …): a table of the same seven
+    columns whatever kinds the network has."""
     net = result.network
     heading = Text.assemble(("loss J = ", "bold"), (f"{result.loss:.10g}", "bold cyan"),
                             f"   ({net.loss}, m = {net.m})")
     # the title is the user's text: Text keeps brackets in it from being read as Rich markup
     table = Table(title=Text(net.title) if net.title else None, title_justify="left", header_style="bold")
-    for column in ("layer", "type", "A shape", "‖A‖", "dW shape", "‖dW‖", "db shape", "‖db‖"):
+    for column in ("layer", "type", "A shape", "‖A‖", "gradient", "shape", "‖gradient‖"):
         table.add_column(column, justify="right" if column.startswith("‖") else "left")
     for rec in result.records:
         kind = rec.layer.kind + (f" {rec.layer.activation}" if rec.layer.activation else "")
-        table.add_row(str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A), _shape(rec.dW),
-                      _norm(rec.dW), _shape(rec.db), _norm(rec.db))
+        layer_cells = [str(rec.layer.index), kind, _shape(rec.A), _norm(rec.A)]
+        gradients = [(f"d{name}{rec.layer.index}", value) for name, value in rec.gradients.items()] or [("", None)]
+        for position, (name, value) in enumerate(gradients):
+            cells = layer_cells if position == 0 else [""] * len(layer_cells)
+            table.add_row(*cells, name or "—", _shape(value), _norm(value))
     footer = Text(f"dX: {_shape(result.dX)}, ‖dX‖ = {_norm(result.dX)}.  "
                   "Every value: bpcli compute FILE --json")
     return Group(heading, table, footer)

@@ -205,6 +205,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.core_value": "{name} computed from the operands equals the core's value",
     "check.index_sum": "the index sum, evaluated entry by entry, equals {matrix}",
     "check.row_sums": "summing {name} over j entry by entry equals {name} 1ₘ",
+    "check.trace_cyclic": "the trace evaluated before and after the cyclic move agrees, for a random "
+        "direction E",
     "check.trace_hadamard": "tr({dA}ᵀ(g′ ⊙ E)) = tr(({dA} ⊙ g′)ᵀ E) for a random direction E",
     "check.kron_diag": "diag(vec g′) vec({dA}) = vec(g′ ⊙ {dA})",
     "check.kron_weight": "({A}ᵀ ⊗ I)ᵀ vec({dZ}) = vec({dZ} {A}ᵀ)",
@@ -304,6 +306,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.softmax_elementwise": "softmax_elementwise",
     "code.kernel_wrongly_rotated": "kernel_wrongly_rotated",
     "code.wrong_padding": "wrong_padding",
+    "code.missing_mean_variance_paths": "missing_mean_variance_paths",
+    "code.missing_variance_path": "missing_variance_path",
+    "code.unbiased_variance": "unbiased_variance",
+    "code.missing_eps": "missing_eps",
+    "code.dgamma_without_xhat": "dgamma_without_xhat",
     "verdict.right": "Right: your {target} matches (within {rtol:g} relative).",
     "verdict.wrong": "Not yet: your {target} is wrong.",
     "verdict.coincidence": "Not yet: your formula gives the right {target} for these numbers, but not in "
@@ -620,7 +627,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.dZ": "dZ = dA ⊙ g′(Z), element by element; for sigmoid + bce or softmax + softmax_ce at the output "
         "it collapses to (A − Y)/m.",
     "rule.dA": "A feeds the next layer, so its gradient comes back from there: through Wᵀ for a dense layer, "
-        "back into place for flatten and pooling, by full correlation with the rotated kernel for conv.",
+        "back into place for flatten and pooling, by full correlation with the rotated kernel for conv, through "
+        "x̂, σ² and μ for batchnorm.",
     "rule.dA.output": "The output A feeds the loss, so dA = ∂J/∂A is the loss's derivative with respect to A, "
         "entry by entry (with the 1/m when the loss averages over the samples).",
     "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "
@@ -658,6 +666,120 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "(s·y, s·x)",
     "words.avgpool_A": "A{l}[n, c, y, x] = the mean of the {count} elements of the {size} × {size} window of "
         "{input}[n, c] at (s·y, s·x)",
+    # ---- batch normalisation (narrate/batchnorm.py, grading/batchnorm.py): unit i is a row of column data
+    # or a channel of images; its N values j are its m samples, or its m·H·W values
+    "title.bn_mean": "Layer {layer} (batchnorm): the mean μ of each unit",
+    "title.bn_var": "Layer {layer} (batchnorm): the variance σ² of each unit",
+    "title.bn_xhat": "Layer {layer} (batchnorm): normalise, x̂ = (x − μ)/√(σ² + ε)",
+    "title.bn_forward": "Layer {layer} (batchnorm): Z = γ ⊙ x̂ + β",
+    "title.dbeta": "Layer {layer}: dβ",
+    "title.dgamma": "Layer {layer}: dγ",
+    "title.bn_staged": "Layer {layer}: the staged path, step {part} of 4: {name}",
+    "title.bn_compact": "Layer {layer}: {name} in one line, passed back",
+    "forward.bn_mean": "Batch normalisation (training mode) uses the statistics of this batch: each unit's "
+        "mean over its N = {count} values.",
+    "forward.bn_images": "On images each channel is one unit: its {count} values (every sample, row and column) "
+        "share one μ, σ², γ and β; below, unit i is channel i and j runs over those values in (sample, row, "
+        "column) order.",
+    "forward.bn_var": "The variance of each unit over the same N = {count} values.",
+    "forward.bn_xhat": "Each value minus its unit's mean, divided by the unit's standard deviation: every unit "
+        "of x̂ has mean 0 and variance close to 1. ε = {eps} keeps the division finite when a unit's values are "
+        "all equal (σ² = 0).",
+    "forward.bn_affine": "γ and β (one per unit, learned like W and b) scale and shift x̂ back to whatever range "
+        "suits the next layer.",
+    "note.bn_biased": "Divided by N, not N − 1: the biased variance, as PyTorch uses it in training. The "
+        "unbiased one (N − 1) gives other numbers.",
+    "note.bn_deviations_sum_to_zero": "The second term is 0: the deviations x − μ of a unit sum to 0. It is "
+        "written because it is what the chain rule gives; many derivations drop it at once.",
+    "note.bn_sums_to_zero": "Each unit's dX sums to 0: moving all of a unit's values by the same amount moves μ "
+        "with them and changes nothing after the layer.",
+    "backward.dbeta.why": "β[i] is added to every value of unit i, so its gradient collects dZ from all of them: "
+        "the sum over the unit's values, like db of a dense layer.",
+    "backward.dgamma.why": "γ[i] multiplies x̂[i,j] in Z[i,j] for every value j of unit i, so its gradient adds "
+        "dZ[i,j]·x̂[i,j] over them.",
+    "backward.bn_staged.intro": "x reaches J along three paths: through x̂ directly, through σ² (which depends on "
+        "x) and through μ (which σ² and x̂ both use). The staged path (CS231n's assignment 2) follows the forward "
+        "computation back one quantity at a time.",
+    "backward.bn_dxhat": "First through the scaling: Z = γ ⊙ x̂ + β, so dx̂ = γ ⊙ dZ.",
+    "backward.bn_dvar": "σ² reaches J through every x̂[i,j] = (x[i,j] − μ[i])(σ²[i] + ε)^(−1/2); differentiate "
+        "that power and add over the unit's values.",
+    "backward.bn_dmean": "μ reaches J through every x̂[i,j] (with the factor −1/√(σ² + ε)) and through σ², "
+        "which is a mean of (x − μ)².",
+    "backward.bn_staged_dX": "Now x[i,j] itself: directly through x̂[i,j], through σ² (∂σ²/∂x[i,j] = 2(x[i,j] − "
+        "μ)/N) and through μ (∂μ/∂x[i,j] = 1/N). The three contributions add.",
+    "backward.bn_compact": "The same dX in one line: write x − μ = x̂ √(σ² + ε) and use Σ dx̂ = γ dβ and Σ dx̂ ⊙ x̂ "
+        "= γ dγ. This is what bpcli computes, and it agrees with the staged path on the numbers.",
+    "chain.bn_beta": "Chain rule, entry by entry: β[i] reaches J through Z[i,j] for every value j, and "
+        "∂Z[i,j]/∂β[i] = 1.",
+    "chain.bn_gamma": "Chain rule, entry by entry: γ[i] reaches J through Z[i,j] for every value j, and "
+        "∂Z[i,j]/∂γ[i] = x̂[i,j].",
+    "chain.bn_input": "Chain rule: the staged path's dX, with x − μ = x̂ √(σ² + ε) substituted, gathers into "
+        "the mean of dx̂ and the mean of dx̂ ⊙ x̂ over the unit, two sums already computed as γ dβ and γ dγ.",
+    "trace.bn_beta": "Matrix differentials: d(Z) = d(β) 1ᵀ (β broadcast over the values); cycle 1ᵀ to the "
+        "front and read off ∂J/∂β = (∂J/∂Z) 1.",
+    "trace.bn_gamma": "Matrix differentials: d(Z) = diag(d(γ)) x̂; cycle x̂ to the front: dJ = tr(x̂ (∂J/∂Z)ᵀ "
+        "diag(d(γ))) only sees the diagonal of x̂ (∂J/∂Z)ᵀ, so ∂J/∂γ[i] = Σⱼ (∂J/∂Z)[i,j] x̂[i,j].",
+    "trace.bn_input": "Matrix differentials, one unit at a time, its values as a row xᵢ: d(x̂ᵢ) = sᵢ d(xᵢ) P "
+        "with sᵢ = 1/√(σ²ᵢ + ε) and P = I − (1/N)(1 1ᵀ + x̂ᵢᵀ x̂ᵢ). P is symmetric, so moving it across the "
+        "trace gives ∂J/∂xᵢ = sᵢ gᵢ P with gᵢ = dx̂ᵢ: gᵢ minus its mean, minus x̂ᵢ times the mean of gᵢ ⊙ x̂ᵢ.",
+    "kron.bn_beta": "Kronecker form: β is copied to every value, vec(β 1ᵀ) = (1 ⊗ I) β, so ∂J/∂β = (1 ⊗ I)ᵀ "
+        "vec(∂J/∂Z), the row sums.",
+    "kron.bn_gamma": "Kronecker form: vec(diag(γ) x̂) = diag(vec x̂)(1 ⊗ I) γ, so ∂J/∂γ = (1 ⊗ I)ᵀ diag(vec x̂) "
+        "vec(∂J/∂Z): the row sums of ∂J/∂Z ⊙ x̂.",
+    "kron.bn_input": "Kronecker form: each unit's x̂ᵢ depends on all of its values xᵢ, through the N × N "
+        "Jacobian ∂x̂ᵢ/∂xᵢ = sᵢ (I − (1/N)(1 1ᵀ + x̂ᵢᵀ x̂ᵢ)); its transpose carries dx̂ᵢ back. Unit {unit} is "
+        "worked here.",
+    "kron.bn_jacobian_shown": "The Jacobian ∂x̂ᵢ/∂xᵢ of unit {unit} is {size}×{size}; it is shown among the "
+        "operands.",
+    "kron.bn_jacobian_skipped": "The Jacobian would be {size}×{size}, too large to print; the two sums below "
+        "are what multiplying by it comes to.",
+    "shapes.bn_beta": "Dimension compatibility: as scalars, ∂J/∂β = ∂J/∂z. dZ is {shape} but {target} must have "
+        "one entry per unit ({per_unit}): sum dZ over each unit's values.",
+    "shapes.bn_gamma": "Dimension compatibility: as scalars, ∂J/∂γ = ∂J/∂z · x̂. dZ ⊙ x̂ is {shape} but {target} "
+        "must have one entry per unit ({per_unit}): sum over each unit's values.",
+    "shapes.bn_input": "Shapes alone cannot give this one: every value of a unit changes every x̂ of that unit "
+        "(through μ and σ²), so no product of dZ, γ and x̂ that merely fits the shapes is right. The chain rule "
+        "instead:",
+    "word.sum_per_unit": "summed over each unit's values",
+    "check.bn_numpy": "{name} equals numpy's {function} of each unit's values",
+    "check.bn_xhat_mean": "every unit of {name} has mean 0",
+    "check.bn_xhat_var": "every unit of {name} has variance σ²/(σ² + ε) (1 when ε is negligible)",
+    "check.bn_deviations": "the deviations x − {name} of every unit sum to 0",
+    "check.bn_gamma_rows": "summing {dZ} ⊙ {xhat} over each unit equals the diagonal of {dZ} {xhat}ᵀ",
+    "check.bn_sum_dxhat": "Σ dx̂ over each unit equals γ dβ",
+    "check.bn_sum_dxhat_xhat": "Σ dx̂ ⊙ x̂ over each unit equals γ dγ",
+    "check.bn_staged_compact": "the staged path (dx̂ → dσ² → dμ → dX) and the one-line formula give the same dX",
+    "check.bn_dX_sums": "every unit of {name} sums to 0",
+    "check.bn_trace_symmetric": "tr(gᵀ(s E P)) = tr((s g P)ᵀ E) for a random direction E (P is symmetric)",
+    "check.bn_kron_gamma": "(1 ⊗ I)ᵀ diag(vec {xhat}) vec({dZ}) = the row sums of {dZ} ⊙ {xhat}",
+    "check.bn_kron_input": "the Jacobian's transpose times dx̂ of unit {unit} equals the core's dX of that unit",
+    "rule.dgamma": "γ multiplies x̂ in Z = γ ⊙ x̂ + β, value by value, so dγ adds dZ ⊙ x̂ over each unit's values "
+        "(the samples, and on images every position too).",
+    "rule.dbeta": "β is added to every value of its unit, so dβ adds up dZ over each unit's values (the samples, "
+        "and on images every position too).",
+    "rule.Z.batchnorm": "Z = γ ⊙ x̂ + β with x̂ = (x − μ)/√(σ² + ε): μ and σ² are the mean and the (biased, ÷N) "
+        "variance of each unit over the batch.",
+    "meaning.bn_columns": "one entry per unit of layer {layer}: the samples are summed out",
+    "meaning.bn_images": "one entry per channel: samples and positions are summed out",
+    "words.bn_Z": "Z{l} = γ{l} ⊙ x̂{l} + β{l}, channel by channel: Z{l}[n, c, h, w] = γ{l}[c] · x̂{l}[n, c, h, w] "
+        "+ β{l}[c]",
+    "words.bn_dA": "{name} = (γ{next} s / N)(N dZ{next} − dβ{next} − x̂{next} ⊙ dγ{next}), channel by channel, with "
+        "s = 1/√(σ²{next} + ε) and N = m·H·W, the number of values of a channel",
+    "mistake.bn_not_summed": "{name} has one entry per unit: sum over each unit's values (the samples, and on "
+        "images every position too).",
+    "mistake.bn_dgamma_without_xhat": "You summed dZ{l} alone, which is dβ{l}: γ multiplies x̂, so dγ{l} = Σ dZ{l} ⊙ "
+        "x̂{l} over each unit's values.",
+    "mistake.bn_only_through_xhat": "This is dZ{next} passed back through x̂ alone, γ dZ / √(σ² + ε): μ and σ² are "
+        "computed from the same values, so {name} also has the paths through them, (γ s/N)(N dZ − dβ − x̂ ⊙ dγ).",
+    "mistake.bn_missing_variance_path": "The path through σ² is missing: with μ alone {name} would be γ s (dZ{next} "
+        "minus its mean); σ² adds − x̂ times the mean of dZ ⊙ x̂.",
+    "mistake.bn_unbiased_variance": "You used the unbiased variance, divided by N − 1: batch normalisation "
+        "divides by N (the biased variance), which changes x̂ and so {name}.",
+    "mistake.bn_missing_eps": "ε is missing: layer {l} divides by √(σ² + ε), not √σ², which changes {name}.",
+    "mistake.bn_dA_missing_g": "You passed dA{next} back without the factor {g}: the formula for {name} takes "
+        "dZ{next} = dA{next} ⊙ {g}.",
+    "mistake.bn_dZ_before": "Through the batchnorm layer after it: {mistake}",
+    "mistake.bn_missing_beta": "β is missing: Z{l} = γ ⊙ x̂ + β, with β added to every value of its unit.",
     # ---- the progress file (bpcli.quiz.progress): what went wrong with it
     "progress.set_aside": "the progress file {path} was set aside as {aside}: {reason}; starting with fresh progress",
     "progress.unusable": "the progress file {path} is unusable ({reason}) and could not be renamed ({error}); "

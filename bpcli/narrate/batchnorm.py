@@ -1,0 +1,534 @@
+"""Narration of batch normalisation (training mode, ``bpcli.core.batchnorm`` derives every rule).
+
+Forward: μ and σ² per unit, x̂ = (x − μ)/√(σ² + ε), Z = γ ⊙ x̂ + β. Backward from dZ: dβ, dγ, then
+dX twice: the staged path that CS231n's assignment made famous (dx̂ → dσ² → dμ → dX, one sub-step
+each, the chain rule through every way x reaches J) and the compact one-line result, shown to
+give the same numbers. The method (``--method``) words the dβ, dγ and compact dX steps: index
+sums (chain), differentials with the cyclic trace (trace), the per-unit Jacobian (kron); ``shapes``
+fits dβ and dγ by their shapes and derives dX with the chain rule, since shapes alone cannot.
+
+Every rule is written for column data, unit i (a row) and its N = m values j. Image data is
+narrated through the same formulas: unit i is channel c and j runs over its N = m·H·W values
+(n, h, w); ``_Units`` holds that view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpcli.core import batchnorm as core
+from bpcli.core.network import LayerRecord
+from bpcli.narrate import methods
+from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.expr import (ATOM, DJ, ONE, TR, Expr, Printed, Printer, as_expr, atom, continued, frac,
+                                hadamard, kron, partial, sum_over, J, D, VEC, DIAG, IDENTITY)
+from bpcli.narrate.model import IdentityCheck, NamedTensor, Step
+from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
+
+N, EPS = atom("N"), atom(r"\varepsilon", "ε")
+HALF = frac(1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class Root(Expr):
+    """√(x): \\sqrt{x} in LaTeX, √(x) in Unicode."""
+
+    inner: Expr
+
+    def print(self, printer: Printer) -> Printed:
+        inner = self.inner.print(printer).string
+        return Printed(rf"\sqrt{{{inner}}}" if printer.latex else f"√({inner})", ATOM)
+
+
+def _symbol(latex: str, text: str, name: str, l: int) -> Symbol:
+    """A batchnorm symbol with the layer's superscript: μ⁽³⁾ / \\mu^{(3)}, named 'mean3'."""
+    return Symbol(f"{latex}^{{({l})}}", f"{text}⁽{l}⁾".translate(_SUPERSCRIPT_DIGITS), name=f"{name}{l}")
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@dataclass
+class _Symbols:
+    """The symbols of layer l's formulas."""
+
+    l: int
+
+    def __post_init__(self) -> None:
+        l = self.l
+        self.x, self.Z, self.dZ = symbol("A", l - 1), symbol("Z", l), symbol("dZ", l)
+        self.dx = symbol("dA", l - 1)
+        self.mu = _symbol(r"\mu", "μ", "mean", l)
+        self.var = _symbol(r"{\sigma^{2}}", "σ²", "var", l)
+        self.xhat = _symbol(r"\hat{x}", "x̂", "xhat", l)
+        self.gamma = _symbol(r"\gamma", "γ", "gamma", l)
+        self.beta = _symbol(r"\beta", "β", "beta", l)
+        self.dgamma = _symbol(r"d\gamma", "dγ", "dgamma", l)
+        self.dbeta = _symbol(r"d\beta", "dβ", "dbeta", l)
+        self.dxhat = _symbol(r"d\hat{x}", "dx̂", "dxhat", l)
+        self.dvar = _symbol(r"d{\sigma^{2}}", "dσ²", "dvar", l)
+        self.dmu = _symbol(r"d\mu", "dμ", "dmean", l)
+
+    def root(self, unit: object = "i") -> Expr:
+        """√(σ²[i] + ε)."""
+        return Root(self.var[unit] + EPS)
+
+
+class _Units:
+    """A tensor of the layer's data as one row per unit: (n, m) as it is, (m, C, H, W) as
+    (C, m·H·W) with each row a channel's values in (n, h, w) order; and back."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = tuple(shape)
+        self.images = len(shape) == 4
+
+    def rows(self, T: np.ndarray) -> np.ndarray:
+        return T.transpose(1, 0, 2, 3).reshape(T.shape[1], -1) if self.images else T
+
+    def back(self, rows: np.ndarray) -> np.ndarray:
+        if not self.images:
+            return rows
+        m, C, H, W = self.shape
+        return rows.reshape(C, m, H, W).transpose(1, 0, 2, 3)
+
+
+    def at(self, tensor: Symbol, unit: int, value: int) -> Expr:
+        """TENSOR's entry for unit UNIT's VALUE-th value, indexed in the data's own layout:
+        x[i, j] on column data, x[n, c, h, w] on images."""
+        if not self.images:
+            return tensor[unit, value]
+        m, _, H, W = self.shape
+        n, h, w = (int(k) for k in np.unravel_index(value, (m, H, W)))
+        return tensor[n, unit, h, w]
+
+
+def _per_unit(values: np.ndarray) -> np.ndarray:
+    """A per-unit array ((n, 1) or (C,)) as a flat vector."""
+    return np.asarray(values).reshape(-1)
+
+
+def _column(values: np.ndarray) -> np.ndarray:
+    """A per-unit vector as a column that broadcasts over a unit's row."""
+    return np.asarray(values).reshape(-1, 1)
+
+
+def _image_sentence(ctx: Context, units: _Units) -> list[str]:
+    if not units.images:
+        return []
+    m, C, H, W = units.shape
+    return [ctx.say("forward.bn_images", channels=C, count=m * H * W)]
+
+
+# -- forward -------------------------------------------------------------------------------------
+
+def forward(ctx: Context, record: LayerRecord) -> list[Step]:
+    """μ, σ² and x̂ (sub-steps) and Z = γ ⊙ x̂ + β."""
+    layer, l = record.layer, record.layer.index
+    sym, cache = _Symbols(l), record.cache
+    x = ctx.layer_input(record)
+    units = _Units(x.shape)
+    rows, N_value = units.rows(x), cache.count
+    mu, var, inv_std = _per_unit(cache.mean), _per_unit(cache.var), _per_unit(cache.inv_std)
+    xhat_rows = units.rows(cache.xhat)
+    i = largest_index(mu)[0]
+    shapes_per_unit = f"{shape_of(x.shape)} → {shape_of(cache.mean.shape)}"
+    mean_step = Step(
+        section="forward", title=ctx.say("title.bn_mean", layer=l),
+        explanation=[ctx.say("forward.bn_mean", count=N_value)] + _image_sentence(ctx, units),
+        formula=sym.mu["i"].eq(frac(1, N) @ sum_over("j", sym.x["i", "j"])),
+        shapes=shapes_per_unit, operands=[sym.x.tensor(x)], result=sym.mu.tensor(cache.mean), layer=l,
+        worked=[worked_sum(sym.mu[i], frac(1, N_value) @ sum_over("j", sym.x[i, "j"]),
+                           np.stack([np.full(N_value, 1 / N_value), rows[i]], axis=1), mu[i])],
+        checks=[IdentityCheck(ctx.say("check.bn_numpy", name=sym.mu.text, function="mean"), rows.mean(axis=1), mu)])
+    deviation = rows[i] - mu[i]
+    var_step = Step(
+        section="forward", title=ctx.say("title.bn_var", layer=l),
+        explanation=[ctx.say("forward.bn_var", count=N_value)],
+        formula=sym.var["i"].eq(frac(1, N) @ sum_over("j", (sym.x["i", "j"] - sym.mu["i"]) ** 2)),
+        shapes=shapes_per_unit, operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean)],
+        result=sym.var.tensor(cache.var), layer=l, notes=[ctx.say("note.bn_biased")],
+        worked=[worked_sum(sym.var[i], frac(1, N_value) @ sum_over("j", (sym.x[i, "j"] - sym.mu[i]) ** 2),
+                           np.stack([np.full(N_value, 1 / N_value), deviation, deviation], axis=1), var[i])],
+        checks=[IdentityCheck(ctx.say("check.bn_numpy", name=sym.var.text, function="var"), rows.var(axis=1), var)])
+    k = largest_index(xhat_rows[i])[0]
+    xhat_step = Step(
+        section="forward", title=ctx.say("title.bn_xhat", layer=l),
+        explanation=[ctx.say("forward.bn_xhat", eps=f"{layer.eps:g}")],
+        formula=sym.xhat["i", "j"].eq(frac(sym.x["i", "j"] - sym.mu["i"], sym.root())),
+        shapes=f"({shape_of(x.shape)} − {shape_of(cache.mean.shape)}) / {shape_of(cache.mean.shape)} → "
+               f"{shape_of(x.shape)}",
+        operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean), sym.var.tensor(cache.var)],
+        result=sym.xhat.tensor(cache.xhat), layer=l,
+        worked=[worked_sum(units.at(sym.xhat, i, k), frac(units.at(sym.x, i, k) - sym.mu[i], sym.root(i)),
+                           np.array([[rows[i, k] - mu[i], inv_std[i]]]), xhat_rows[i, k])],
+        checks=[IdentityCheck(ctx.say("check.bn_xhat_mean", name=sym.xhat.text), xhat_rows.mean(axis=1),
+                              np.zeros(len(mu))),
+                IdentityCheck(ctx.say("check.bn_xhat_var", name=sym.xhat.text), xhat_rows.var(axis=1),
+                              var / (var + layer.eps))])
+    gamma, beta = _per_unit(layer.gamma), _per_unit(layer.beta)
+    Z_rows = units.rows(record.Z)
+    i, j = largest_index(Z_rows)
+    affine = _column(gamma) * xhat_rows + _column(beta)
+    Z_step = Step(
+        section="forward", title=ctx.say("title.bn_forward", layer=l),
+        explanation=[ctx.say("forward.bn_affine")],
+        formula=sym.Z.eq(hadamard(sym.gamma, sym.xhat) + sym.beta),
+        shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(x.shape)} + {shape_of(layer.beta.shape)} "
+               f"({ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}",
+        operands=[sym.gamma.tensor(layer.gamma), sym.xhat.tensor(cache.xhat), sym.beta.tensor(layer.beta)],
+        result=sym.Z.tensor(record.Z), target=sym.Z.name, layer=l,
+        worked=[worked_sum(units.at(sym.Z, i, j), sym.gamma[i] * units.at(sym.xhat, i, j) + sym.beta[i],
+                           np.array([[gamma[i], xhat_rows[i, j]]]), Z_rows[i, j], constant=beta[i])],
+        checks=[IdentityCheck(ctx.say("check.core_value", name=sym.Z.text), units.back(affine), record.Z)])
+    return [mean_step, var_step, xhat_step, Z_step]
+
+
+# -- backward ------------------------------------------------------------------------------------
+
+@dataclass
+class _Parts:
+    """Layer l's backward numbers, one row per unit: G = dZ, x̂, γ, s = 1/√(σ² + ε), N."""
+
+    sym: _Symbols
+    units: _Units
+    G: np.ndarray
+    xhat: np.ndarray
+    gamma: np.ndarray  # (units,)
+    inv_std: np.ndarray  # (units,)
+    N: int
+    dX: np.ndarray  # the core's dA_prev, one row per unit
+
+    def project(self, R: np.ndarray) -> np.ndarray:
+        """Each row r of R times P = I − (1/N)(𝟏𝟏ᵀ + x̂ᵢ x̂ᵢᵀ) (x̂ᵢ the unit's row), without forming
+        the N × N matrix: r − mean(r) − x̂ᵢ mean(r ⊙ x̂ᵢ)."""
+        return R - R.mean(axis=1, keepdims=True) - self.xhat * (R * self.xhat).mean(axis=1, keepdims=True)
+
+    def jacobian(self, unit: int) -> np.ndarray:
+        """∂x̂ᵢ/∂xᵢ = s (I − (1/N)(𝟏𝟏ᵀ + x̂ᵢ x̂ᵢᵀ)) for one unit, N × N (symmetric)."""
+        row = self.xhat[unit]
+        return self.inv_std[unit] * (np.eye(self.N) - (1 + np.outer(row, row)) / self.N)
+
+
+def backward(ctx: Context, record: LayerRecord) -> list[Step]:
+    """dβ, dγ, the staged path to dX (four sub-steps) and the compact dX, which is the result."""
+    layer, l = record.layer, record.layer.index
+    units = _Units(record.dZ.shape)
+    parts = _Parts(_Symbols(l), units, units.rows(record.dZ), units.rows(record.cache.xhat),
+                   _per_unit(layer.gamma), _per_unit(record.cache.inv_std), record.cache.count,
+                   units.rows(ctx.input_gradient(record)))
+    method = METHODS[ctx.method]
+    staged = _staged_steps(ctx, record, parts)
+    return ([_beta_step(ctx, record, parts, method.beta(ctx, parts)),
+             _gamma_step(ctx, record, parts, method.gamma(ctx, parts))]
+            + staged + [_input_step(ctx, record, parts, staged[-1].result.value, method.input(ctx, parts))])
+
+
+def _sum_entry(label: Expr, symbolic: Expr, factors: list[np.ndarray], expected: float):
+    return worked_sum(label, symbolic, np.stack(factors, axis=1), expected)
+
+
+def _beta_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: methods.Derivation) -> Step:
+    sym = parts.sym
+    dbeta = record.gradients["beta"]
+    i = largest_index(_per_unit(dbeta))[0]
+    return Step(
+        section="backward", title=ctx.say("title.dbeta", layer=sym.l),
+        explanation=[ctx.say("backward.dbeta.why")] + derivation.sentences,
+        formula=sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"])),
+        shapes=f"{shape_of(record.dZ.shape)} → {shape_of(dbeta.shape)} ({ctx.say('word.sum_per_unit')})",
+        operands=[sym.dZ.tensor(record.dZ)] + derivation.operands, result=sym.dbeta.tensor(dbeta),
+        target=sym.dbeta.name, layer=sym.l, derivation=derivation.formulas,
+        worked=[_sum_entry(sym.dbeta[i], sum_over("j", sym.dZ[i, "j"]), [parts.G[i]], _per_unit(dbeta)[i])],
+        checks=derivation.checks)
+
+
+def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: methods.Derivation) -> Step:
+    sym = parts.sym
+    dgamma = record.gradients["gamma"]
+    i = largest_index(_per_unit(dgamma))[0]
+    return Step(
+        section="backward", title=ctx.say("title.dgamma", layer=sym.l),
+        explanation=[ctx.say("backward.dgamma.why")] + derivation.sentences,
+        formula=sym.dgamma["i"].eq(sum_over("j", sym.dZ["i", "j"] * sym.xhat["i", "j"])),
+        shapes=f"{shape_of(record.dZ.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(dgamma.shape)} "
+               f"({ctx.say('word.sum_per_unit')})",
+        operands=[sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat)] + derivation.operands,
+        result=sym.dgamma.tensor(dgamma), target=sym.dgamma.name, layer=sym.l, derivation=derivation.formulas,
+        worked=[_sum_entry(sym.dgamma[i], sum_over("j", sym.dZ[i, "j"] * sym.xhat[i, "j"]),
+                           [parts.G[i], parts.xhat[i]], _per_unit(dgamma)[i])],
+        checks=derivation.checks)
+
+
+def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step]:
+    """CS231n's path: dx̂ = γ ⊙ dZ, then dσ² and dμ per unit, then dX from all three ways x reaches x̂."""
+    layer, cache, sym, l = record.layer, record.cache, parts.sym, parts.sym.l
+    x = ctx.layer_input(record)
+    units = parts.units
+    dxhat = core.dxhat(record.dZ, layer.gamma)
+    dvar = core.dvar(dxhat, cache)
+    dmean = core.dmean(dxhat, dvar, cache)
+    dX = core.dX_staged(dxhat, dvar, dmean, cache)
+    dxhat_rows, centered = units.rows(dxhat), units.rows(cache.centered)
+    s, N_value = parts.inv_std, parts.N
+    i = largest_index(_per_unit(dvar))[0]
+    deviation = sym.x["i", "j"] - sym.mu["i"]
+    staged_dX = derived(f"{sym.dx.name}_staged", sym.dx)
+    steps = [
+        Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=1, name=sym.dxhat.text),
+             explanation=[ctx.say("backward.bn_staged.intro"), ctx.say("backward.bn_dxhat")],
+             formula=sym.dxhat.eq(hadamard(sym.gamma, sym.dZ)),
+             shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(dxhat.shape)}",
+             operands=[sym.gamma.tensor(layer.gamma), sym.dZ.tensor(record.dZ)], result=sym.dxhat.tensor(dxhat),
+             layer=l),
+        Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=2, name=sym.dvar.text),
+             explanation=[ctx.say("backward.bn_dvar")],
+             formula=sym.dvar["i"].eq(sum_over("j", sym.dxhat["i", "j"] * deviation)
+                                      @ (-HALF) @ (sym.var["i"] + EPS) ** as_expr(r"-3/2")),
+             shapes=f"{shape_of(dxhat.shape)} → {shape_of(dvar.shape)}",
+             operands=[sym.dxhat.tensor(dxhat), derived("x_minus_mean", sym.x - sym.mu).tensor(cache.centered),
+                       sym.var.tensor(cache.var)],
+             result=sym.dvar.tensor(dvar), layer=l,
+             worked=[_sum_entry(sym.dvar[i], sum_over("j", sym.dxhat[i, "j"] * (sym.x[i, "j"] - sym.mu[i]))
+                                @ (-HALF) @ (sym.var[i] + EPS) ** as_expr(r"-3/2"),
+                                [dxhat_rows[i], centered[i], np.full(N_value, -0.5 * s[i] ** 3)],
+                                _per_unit(dvar)[i])]),
+        Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=3, name=sym.dmu.text),
+             explanation=[ctx.say("backward.bn_dmean")],
+             formula=sym.dmu["i"].eq(-frac(sum_over("j", sym.dxhat["i", "j"]), sym.root())
+                                     + sym.dvar["i"] @ (-frac(2, N)) @ sum_over("j", deviation)),
+             shapes=f"{shape_of(dxhat.shape)} → {shape_of(dmean.shape)}",
+             operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar)], result=sym.dmu.tensor(dmean), layer=l,
+             notes=[ctx.say("note.bn_deviations_sum_to_zero")],
+             checks=[IdentityCheck(ctx.say("check.bn_deviations", name=sym.mu.text), centered.sum(axis=1),
+                                   np.zeros(len(s)))]),
+        Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=4, name=sym.dx.text),
+             explanation=[ctx.say("backward.bn_staged_dX")],
+             formula=staged_dX["i", "j"].eq(frac(sym.dxhat["i", "j"], sym.root())
+                                            + sym.dvar["i"] @ frac(2 @ deviation, N) + frac(sym.dmu["i"], N)),
+             shapes=f"{shape_of(dxhat.shape)} → {shape_of(dX.shape)}",
+             operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar), sym.dmu.tensor(dmean)],
+             result=NamedTensor(staged_dX.name, staged_dX.latex, staged_dX.text, dX.reshape(x.shape)), layer=l),
+    ]
+    return steps
+
+
+def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.ndarray,
+                derivation: methods.Derivation) -> Step:
+    """dX = (γ / (N √(σ² + ε))) ⊙ (N dZ − dβ − x̂ ⊙ dγ), checked against the staged path."""
+    layer, sym, l, units = record.layer, parts.sym, parts.sym.l, parts.units
+    core_value = ctx.input_gradient(record)
+    core_rows = units.rows(core_value)
+    dgamma, dbeta = _per_unit(record.gradients["gamma"]), _per_unit(record.gradients["beta"])
+    i, j = largest_index(core_rows)
+    scale = parts.gamma[i] * parts.inv_std[i] / parts.N
+    compact = frac(sym.gamma["i"], N @ sym.root()) @ (N @ sym.dZ["i", "j"] - sym.dbeta["i"]
+                                                      - sym.xhat["i", "j"] * sym.dgamma["i"])
+    entry = worked_sum(units.at(sym.dx, i, j), frac(sym.gamma[i], parts.N @ sym.root(i))
+                       @ (parts.N @ units.at(sym.dZ, i, j) - sym.dbeta[i] - units.at(sym.xhat, i, j) * sym.dgamma[i]),
+                       np.array([[scale, parts.N, parts.G[i, j]], [scale, -1.0, dbeta[i]],
+                                 [scale, -parts.xhat[i, j], dgamma[i]]]), core_rows[i, j])
+    explanation = [ctx.say("backward.bn_compact")]
+    if l > 1:
+        explanation.append(ctx.say("backward.dA_prev.next", prev=l - 1))
+    return Step(
+        section="backward", title=ctx.say("title.bn_compact", layer=l, name=sym.dx.text),
+        explanation=explanation + derivation.sentences,
+        formula=sym.dx["i", "j"].eq(compact),
+        shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(core_value.shape)}",
+        operands=[sym.gamma.tensor(layer.gamma), sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat),
+                  sym.dgamma.tensor(record.gradients["gamma"]), sym.dbeta.tensor(record.gradients["beta"])]
+        + derivation.operands,
+        result=ctx.input_gradient_result(record), target=sym.dx.name, layer=l, derivation=derivation.formulas,
+        worked=[entry], notes=[ctx.say("note.bn_sums_to_zero")],
+        checks=[IdentityCheck(ctx.say("check.bn_staged_compact"), staged.reshape(core_value.shape), core_value),
+                IdentityCheck(ctx.say("check.bn_dX_sums", name=sym.dx.text), core_rows.sum(axis=1),
+                              np.zeros(core_rows.shape[0]))] + derivation.checks)
+
+
+# -- the four methods ----------------------------------------------------------------------------
+
+def _compact_identities(ctx: Context, parts: _Parts) -> list[IdentityCheck]:
+    """Σⱼ dx̂ = γ dβ and Σⱼ dx̂ ⊙ x̂ = γ dγ, the two sums the compact formula is written with."""
+    dxhat = _column(parts.gamma) * parts.G
+    return [IdentityCheck(ctx.say("check.bn_sum_dxhat"), dxhat.sum(axis=1), parts.gamma * parts.G.sum(axis=1)),
+            IdentityCheck(ctx.say("check.bn_sum_dxhat_xhat"), (dxhat * parts.xhat).sum(axis=1),
+                          parts.gamma * (parts.G * parts.xhat).sum(axis=1))]
+
+
+def _chain_input(ctx: Context, parts: _Parts) -> methods.Derivation:
+    """From the staged result to the compact one: x − μ = x̂ √(σ² + ε), then the two sums."""
+    sym = parts.sym
+    dxhat, xhat = sym.dxhat, sym.xhat
+
+    def mean_of(body: Expr) -> Expr:
+        """(1/N) Σₖ body: a mean over the unit's values."""
+        return frac(1, N) @ sum_over("k", body)
+
+    return methods.Derivation(
+        [ctx.say("chain.bn_input")],
+        [sym.dx["i", "j"].eq(frac(1, sym.root()) @ (dxhat["i", "j"] - mean_of(dxhat["i", "k"])
+                                                    - xhat["i", "j"] @ mean_of(dxhat["i", "k"] * xhat["i", "k"]))),
+         continued(frac(sym.gamma["i"], N @ sym.root()) @ (N @ sym.dZ["i", "j"] - sym.dbeta["i"]
+                                                           - xhat["i", "j"] * sym.dgamma["i"]))],
+        _compact_identities(ctx, parts))
+
+
+class _Chain:
+    """Index sums: dβ and dγ entry by entry; dX from the staged path by two sums."""
+
+    def beta(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym = parts.sym
+        return methods.Derivation(
+            [ctx.say("chain.bn_beta")],
+            [sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.beta["i"])),
+                               sum_over("j", sym.dZ["i", "j"]))],
+            [IdentityCheck(ctx.say("check.row_sums", name=sym.dZ.text), parts.G.sum(axis=1),
+                           (parts.G @ np.ones((parts.N, 1))).reshape(-1))])
+
+    def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym = parts.sym
+        return methods.Derivation(
+            [ctx.say("chain.bn_gamma")],
+            [sym.dgamma["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.gamma["i"])),
+                                sum_over("j", sym.dZ["i", "j"] * sym.xhat["i", "j"]))],
+            [IdentityCheck(ctx.say("check.bn_gamma_rows", dZ=sym.dZ.text, xhat=sym.xhat.text),
+                           np.einsum("ij,ij->i", parts.G, parts.xhat), np.diag(parts.G @ parts.xhat.T))])
+
+    def input(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        return _chain_input(ctx, parts)
+
+
+def _vec(array: np.ndarray) -> np.ndarray:
+    """Column-major vec, as in vec(ABC) = (Cᵀ ⊗ A) vec(B)."""
+    return array.reshape(-1, order="F")
+
+
+def _direction(shape: tuple[int, ...]) -> np.ndarray:
+    return np.random.default_rng(methods.DIRECTION_SEED).standard_normal(shape)
+
+
+class _Trace:
+    """Differentials: dZ in terms of d(γ), d(β) or d(x), then the cyclic trace."""
+
+    def beta(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym, G = parts.sym, partial(J, parts.sym.Z, small=True)
+        e = _direction((parts.G.shape[0], 1))
+        return methods.Derivation(
+            [ctx.say("trace.bn_beta")],
+            [D(sym.Z).eq(D(sym.beta) @ ONE.T).implies(DJ).eq(TR(G.T @ D(sym.beta) @ ONE.T),
+                                                             TR((G @ ONE).T @ D(sym.beta)))],
+            [IdentityCheck(ctx.say("check.trace_cyclic"), float(np.sum(parts.G * (e @ np.ones((1, parts.N))))),
+                           float(np.sum(parts.G.sum(axis=1, keepdims=True) * e)))])
+
+    def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym, G = parts.sym, partial(J, parts.sym.Z, small=True)
+        e = _direction((parts.G.shape[0],))
+        return methods.Derivation(
+            [ctx.say("trace.bn_gamma")],
+            [D(sym.Z).eq(DIAG(D(sym.gamma)) @ sym.xhat).implies(DJ).eq(
+                TR(G.T @ DIAG(D(sym.gamma)) @ sym.xhat), TR(sym.xhat @ G.T @ DIAG(D(sym.gamma))))],
+            [IdentityCheck(ctx.say("check.trace_cyclic"), float(np.sum(parts.G * (np.diag(e) @ parts.xhat))),
+                           float(np.sum(np.diag(parts.xhat @ parts.G.T) * e)))])
+
+    def input(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        row, xhat_row, g = atom(r"x_i", "xᵢ"), atom(r"\hat{x}_i", "x̂ᵢ"), atom(r"g_i", "gᵢ")
+        P = atom("P")
+        E = _direction(parts.G.shape)
+        g_rows = _column(parts.gamma) * parts.G  # dx̂, one row per unit
+        s = _column(parts.inv_std)
+        return methods.Derivation(
+            [ctx.say("trace.bn_input")],
+            [D(xhat_row).eq(D(row) @ atom(r"s_i", "sᵢ") @ P),
+             P.eq(IDENTITY - frac(1, N) @ (ONE @ ONE.T + xhat_row.T @ xhat_row)),
+             DJ.eq(sum_over("i", g @ D(xhat_row).T), sum_over("i", atom(r"s_i", "sᵢ") @ g @ P @ D(row).T))
+             .implies(partial(J, row, small=True)).eq(atom(r"s_i", "sᵢ") @ g @ P)],
+            [IdentityCheck(ctx.say("check.bn_trace_symmetric"), float(np.sum(g_rows * (s * parts.project(E)))),
+                           float(np.sum((s * parts.project(g_rows)) * E)))] + _compact_identities(ctx, parts))
+
+
+class _Kron:
+    """Jacobians: (𝟏 ⊗ I) for β, diag(vec x̂)(𝟏 ⊗ I) for γ, and each unit's ∂x̂ᵢ/∂xᵢ."""
+
+    def beta(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym = parts.sym
+        G = parts.G[:methods.CORNER, :methods.KRON_MAX_SIDE]
+        n, count = G.shape
+        spread = np.kron(np.ones((count, 1)), np.eye(n))
+        return methods.Derivation(
+            [ctx.say("kron.bn_beta")],
+            [VEC(sym.beta @ ONE.T).eq(kron(ONE, IDENTITY) @ sym.beta).implies(partial(J, sym.beta, small=True)).eq(
+                kron(ONE, IDENTITY).T @ VEC(partial(J, sym.Z, small=True)), partial(J, sym.Z, small=True) @ ONE)],
+            [IdentityCheck(ctx.say("check.kron_bias", dZ=sym.dZ.text), spread.T @ _vec(G), G.sum(axis=1))])
+
+    def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym = parts.sym
+        G = parts.G[:methods.CORNER, :methods.KRON_MAX_SIDE]
+        xhat = parts.xhat[:methods.CORNER, :methods.KRON_MAX_SIDE]
+        n, count = G.shape
+        jacobian = np.diag(_vec(xhat)) @ np.kron(np.ones((count, 1)), np.eye(n))
+        GZ = partial(J, sym.Z, small=True)
+        return methods.Derivation(
+            [ctx.say("kron.bn_gamma")],
+            [VEC(DIAG(sym.gamma) @ sym.xhat).eq(DIAG(VEC(sym.xhat)) @ kron(ONE, IDENTITY) @ sym.gamma)
+             .implies(partial(J, sym.gamma, small=True)).eq(
+                 kron(ONE, IDENTITY).T @ DIAG(VEC(sym.xhat)) @ VEC(GZ), hadamard(GZ, sym.xhat) @ ONE)],
+            [IdentityCheck(ctx.say("check.bn_kron_gamma", dZ=sym.dZ.text, xhat=sym.xhat.text),
+                           jacobian.T @ _vec(G), (G * xhat).sum(axis=1))])
+
+    def input(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        sym = parts.sym
+        row, xhat_row = atom(r"x_i", "xᵢ"), atom(r"\hat{x}_i", "x̂ᵢ")
+        unit = largest_index(np.abs(parts.dX).sum(axis=1))[0]
+        sentences = [ctx.say("kron.bn_input", unit=unit)]
+        operands: list[NamedTensor] = []
+        checks = []
+        if parts.N <= methods.KRON_MAX_SIDE:
+            jacobian = parts.jacobian(unit)
+            operands.append(derived(f"jacobian{sym.l}", partial(xhat_row, row)).tensor(jacobian))
+            sentences.append(ctx.say("kron.bn_jacobian_shown", unit=unit, size=parts.N))
+            checks.append(IdentityCheck(ctx.say("check.bn_kron_input", unit=unit),
+                                        jacobian.T @ (parts.gamma[unit] * parts.G[unit]), parts.dX[unit]))
+        else:
+            sentences.append(ctx.say("kron.bn_jacobian_skipped", size=parts.N))
+        return methods.Derivation(
+            sentences,
+            [partial(xhat_row, row).eq(atom(r"s_i", "sᵢ") @ (IDENTITY - frac(1, N) @ (ONE @ ONE.T + xhat_row.T @ xhat_row)))
+             .implies(partial(J, row, small=True)).eq(partial(xhat_row, row).T @ partial(J, xhat_row, small=True))],
+            checks + _compact_identities(ctx, parts), operands)
+
+
+class _Shapes:
+    """Dimension compatibility for dβ and dγ (a sum over the values fits γ's shape); the chain
+    rule for dX, which shapes alone cannot give (every value of a unit reaches every x̂ of it)."""
+
+    def _fit(self, ctx: Context, sentence: str, scalar: Expr, value: np.ndarray,
+             elementwise: np.ndarray) -> methods.Derivation:
+        return methods.Derivation(
+            [sentence], [scalar],
+            [IdentityCheck(ctx.say("check.shapes_vs_chain", chosen=ctx.say("word.sum_per_unit")), elementwise, value)])
+
+    def _shape_fields(self, parts: _Parts, target: Symbol) -> dict[str, str]:
+        return {"shape": shape_of(parts.G.shape), "per_unit": shape_of((parts.G.shape[0],)), "target": target.text}
+
+    def beta(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        z, b = atom("z"), atom(r"\beta", "β")
+        scalar = z.eq(atom(r"\gamma", "γ") @ atom(r"\hat{x}", "x̂") + b).implies(partial(J, b)).eq(partial(J, z))
+        return self._fit(ctx, ctx.say("shapes.bn_beta", **self._shape_fields(parts, parts.sym.dbeta)), scalar,
+                         parts.G.sum(axis=1), np.array([sum(row) for row in parts.G]))
+
+    def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        z, gamma, xhat = atom("z"), atom(r"\gamma", "γ"), atom(r"\hat{x}", "x̂")
+        scalar = z.eq(gamma @ xhat + atom(r"\beta", "β")).implies(partial(J, gamma)).eq(partial(J, z) @ xhat)
+        return self._fit(ctx, ctx.say("shapes.bn_gamma", **self._shape_fields(parts, parts.sym.dgamma)), scalar,
+                         (parts.G * parts.xhat).sum(axis=1),
+                         np.array([sum(g * x for g, x in zip(row, xrow)) for row, xrow in zip(parts.G, parts.xhat)]))
+
+    def input(self, ctx: Context, parts: _Parts) -> methods.Derivation:
+        chain = _chain_input(ctx, parts)
+        chain.sentences.insert(0, ctx.say("shapes.bn_input"))
+        return chain
+
+
+METHODS = {"chain": _Chain(), "trace": _Trace(), "kron": _Kron(), "shapes": _Shapes()}

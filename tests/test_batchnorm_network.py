@@ -1,0 +1,300 @@
+"""Batch normalisation as a layer of a network (the core alone is tests/test_batchnorm.py): whole
+networks against PyTorch (tests/data/batchnorm_networks.json, written by
+benchmarks/make_batchnorm_networks.py), the hand-worked 2 × 2 case through bpcli.compute, finite
+differences through networks, the network file's rules, the JSON, explain, grading and hints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpcli
+from bpcli import spec
+from bpcli.core.gradcheck import check
+from bpcli.core.network import run
+from bpcli.errors import SpecError
+from bpcli.grading import grade, parse_target
+from bpcli.narrate import explain
+from bpcli.narrate.methods import METHOD_NAMES
+from bpcli.quiz.hints import hint, solution_formula
+from conftest import REPO_ROOT, run_cli
+
+NETWORKS = Path(__file__).parent / "data" / "batchnorm_networks.json"
+DENSE_EXERCISE = REPO_ROOT / "exercises" / "13_dense_batchnorm.yaml"
+CONV_EXERCISE = REPO_ROOT / "exercises" / "14_conv_batchnorm.yaml"
+
+
+def network_cases() -> list[dict]:
+    return json.loads(NETWORKS.read_text(encoding="utf-8"))["cases"]
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch, float64, whole networks
+# ---------------------------------------------------------------------------------------------
+
+def assert_relative(actual, expected, floor: float = 0.0, rtol: float = 1e-10) -> None:
+    """Every entry within rtol of the tensor's largest entry, or of FLOOR where that is larger."""
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() <= rtol * max(np.abs(expected).max(), floor)
+
+
+@pytest.mark.parametrize("case", network_cases(), ids=lambda case: case["name"])
+def test_networks_agree_with_pytorch(case):
+    result = bpcli.compute(case["network"])
+    expected = case["expected"]
+    assert result["loss"] == pytest.approx(expected["loss"], rel=1e-10)
+    assert_relative(result["dX"], expected["dX"])
+    for got, want in zip(result["layers"], expected["layers"], strict=True):
+        # a gradient that is 0 in exact arithmetic (the bias of a layer whose output batchnorm
+        # normalises) is rounding noise on both sides: compared at a thousandth of the layer's dZ
+        floor = 1e-3 * np.abs(np.asarray(want["dZ"])).max() if "dZ" in want else 0.0
+        for name, value in want.items():
+            if name != "index":
+                assert_relative(got[name], value, floor=floor if name.startswith("d") else 0.0)
+
+
+def test_reference_networks_cover_dense_and_conv_and_the_range_of_m():
+    cases = network_cases()
+    kinds_before = set()
+    samples = []
+    for case in cases:
+        layers = case["network"]["layers"]
+        kinds_before |= {layers[i - 1]["type"] for i, layer in enumerate(layers) if layer["type"] == "batchnorm"}
+        samples.append(np.shape(case["network"]["input"]["Y"])[1])
+    assert kinds_before == {"dense", "conv2d"}
+    assert min(samples) == 2 and max(samples) == 16
+
+
+@pytest.mark.parametrize("case", network_cases(), ids=lambda case: case["name"])
+def test_networks_agree_with_finite_differences(case):
+    report = check(bpcli.load(case["network"]))
+    assert report.ok, [(t.name, t.relative_error) for t in report.tensors if not t.ok]
+    assert {"gamma2", "beta2"} <= {t.name for t in report.tensors}
+
+
+# ---------------------------------------------------------------------------------------------
+# The hand-worked 2 × 2 case (tests/test_batchnorm.py works it), through bpcli.compute
+# ---------------------------------------------------------------------------------------------
+
+def test_two_by_two_by_hand_through_compute():
+    # X = [[-1, 5], [7, 7]] straight into batchnorm: γ = [2, 3], β = [1, -1], eps = 16, linear.
+    # Unit 1: μ = 2, σ² = 9, √(σ² + eps) = 5, x̂ = [-3/5, 3/5], Z = [-1/5, 11/5];
+    # unit 2: μ = 7, σ² = 0, √eps = 4, x̂ = 0, Z = β = [-1, -1].
+    # sse with Y = Z − dZ/2 makes dZ = 2(Z − Y) = [[1, 2], [3, -1]] and J = Σ (dZ/2)² = 15/4.
+    # Then (worked in tests/test_batchnorm.py): dβ = [3, 2], dγ = [3/5, 0],
+    # dX = [[-16/125, 16/125], [3/2, -3/2]].
+    Z = np.array([[-0.2, 2.2], [-1.0, -1.0]])
+    dZ = np.array([[1.0, 2.0], [3.0, -1.0]])
+    network = {"input": {"X": [[-1.0, 5.0], [7.0, 7.0]], "Y": (Z - dZ / 2).tolist()},
+               "layers": [{"type": "batchnorm", "activation": "linear", "gamma": [2.0, 3.0], "beta": [[1.0], [-1.0]],
+                           "eps": 16}],
+               "loss": "sse"}
+    result = bpcli.compute(network)
+    layer = result["layers"][0]
+    assert result["loss"] == pytest.approx(15 / 4, rel=1e-14)
+    np.testing.assert_allclose(layer["mean"], [[2], [7]], rtol=1e-15)
+    np.testing.assert_allclose(layer["var"], [[9], [0]], rtol=1e-15)
+    np.testing.assert_allclose(layer["xhat"], [[-0.6, 0.6], [0, 0]], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(layer["Z"], Z, rtol=1e-15)
+    np.testing.assert_allclose(layer["dZ"], dZ, rtol=1e-14)
+    np.testing.assert_allclose(layer["dbeta"], [[3], [2]], rtol=1e-14)
+    np.testing.assert_allclose(layer["dgamma"], [[0.6], [0]], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(result["dX"], [[-16 / 125, 16 / 125], [1.5, -1.5]], rtol=1e-13)
+    # the JSON's keys (CONVENTIONS.md): the values used, W and b null, eps as given
+    assert layer["gamma"].tolist() == [[2.0], [3.0]] and layer["beta"].tolist() == [[1.0], [-1.0]]
+    assert all(layer[key] is None for key in ("W", "b", "dW", "db")) and layer["eps"] == 16.0
+
+
+def test_compute_json_on_the_command_line():
+    code, out, _ = run_cli(["compute", DENSE_EXERCISE, "--json"])
+    assert code == 0
+    layer = json.loads(out)["layers"][1]
+    assert layer["type"] == "batchnorm" and layer["activation"] == "relu"
+    assert {"gamma", "beta", "mean", "var", "xhat", "Z", "A", "dA", "dZ", "dgamma", "dbeta"} <= set(layer)
+    assert layer["W"] is None and layer["dW"] is None and layer["b"] is None and layer["db"] is None
+    # exercise 13's numbers were chosen by hand: A1 rows [-0.7, -0.1, 1.1, 1.7] and [0.6, -1.2, 1.2,
+    # -0.6], μ = [0.5, 0], σ² = 0.9 for both (deviations ±1.2, ±0.6), so √(σ² + 0.1) = 1 and x̂ = x − μ
+    assert np.allclose(layer["mean"], [[0.5], [0.0]]) and np.allclose(layer["var"], [[0.9], [0.9]])
+    assert np.allclose(layer["xhat"], [[-1.2, -0.6, 0.6, 1.2], [0.6, -1.2, 1.2, -0.6]])
+
+
+def test_check_and_the_compute_summary_name_gamma_and_beta():
+    code, out, _ = run_cli(["check", DENSE_EXERCISE])
+    assert code == 0 and "gamma2" in out and "beta2" in out
+    code, out, _ = run_cli(["compute", CONV_EXERCISE])
+    assert code == 0 and all(f" {name} " in out for name in ("dW1", "db1", "dgamma2", "dbeta2", "dW4"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The network file
+# ---------------------------------------------------------------------------------------------
+
+def dense_then_batchnorm(**batchnorm) -> dict:
+    layer = {"type": "batchnorm", "activation": "linear", **batchnorm}
+    return {"input": {"X": [[1.0, 2.0, 4.0]], "Y": [[0.0, 1.0, 0.0]]},
+            "layers": [{"type": "dense", "units": 2, "activation": "tanh"}, layer,
+                       {"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "bce"}
+
+
+def spec_error(mapping: dict) -> SpecError:
+    with pytest.raises(SpecError) as raised:
+        spec.load(mapping)
+    return raised.value
+
+
+def test_defaults_and_flat_lists():
+    layer = spec.load(dense_then_batchnorm()).layers[1]
+    assert layer.gamma.tolist() == [[1.0], [1.0]] and layer.beta.tolist() == [[0.0], [0.0]] and layer.eps == 1e-5
+    layer = spec.load(dense_then_batchnorm(gamma=[2, 3], beta=[0.5, 0], eps=1)).layers[1]
+    assert layer.gamma.tolist() == [[2.0], [3.0]] and layer.eps == 1.0
+    assert str(layer.describe()) == "batchnorm 2 linear"
+
+
+def test_a_batchnorm_layer_takes_no_draws_from_the_seeded_generator():
+    without = dense_then_batchnorm()
+    del without["layers"][1]
+    plain, with_batchnorm = spec.load(without), spec.load(dense_then_batchnorm())
+    np.testing.assert_array_equal(plain.layers[0].W, with_batchnorm.layers[0].W)
+    np.testing.assert_array_equal(plain.layers[1].W, with_batchnorm.layers[2].W)
+
+
+@pytest.mark.parametrize("batchnorm, path, code, words", [
+    ({"gamma": [[1.0], [2.0], [3.0]]}, "layers[1].gamma", "shape_mismatch", "gamma of layer 2 must be 2 × 1"),
+    ({"beta": [[[0.0]]]}, "layers[1].beta", "wrong_shape", "beta of layer 2 must be 1-D or 2-D"),
+    ({"eps": 0}, "layers[1].eps", "bad_value", "eps must be positive"),
+    ({"eps": "small"}, "layers[1].eps", "wrong_type", "eps must be a number"),
+    ({"eps": float("nan")}, "layers[1].eps", "not_finite", "eps must be a finite number"),
+    ({"eps": True}, "layers[1].eps", "wrong_type", "found the boolean true"),
+    ({"momentum": 0.9}, "layers[1].momentum", "unknown_key", "unknown key 'momentum' in a batchnorm layer"),
+])
+def test_bad_batchnorm_entries(batchnorm, path, code, words):
+    error = spec_error(dense_then_batchnorm(**batchnorm))
+    assert (error.path, error.code) == (path, code) and words in error.message and "\n" not in error.message
+
+
+def test_activation_is_required_and_softmax_only_last():
+    mapping = dense_then_batchnorm()
+    del mapping["layers"][1]["activation"]
+    error = spec_error(mapping)
+    assert (error.path, error.code) == ("layers[1].activation", "missing_key")
+    error = spec_error(dense_then_batchnorm(activation="softmax"))
+    assert (error.path, error.code) == ("layers[1].activation", "softmax_not_last")
+
+
+def test_at_least_two_values_per_unit():
+    mapping = dense_then_batchnorm()
+    mapping["input"] = {"X": [[1.0]], "Y": [[1.0]]}
+    error = spec_error(mapping)
+    assert (error.path, error.code) == ("layers[1]", "too_few_values") and "m samples" in error.message
+    # images: one sample of a 1 × 1 map is one value per channel; two samples are enough
+    image = {"input": {"X": [[[1.0]]], "Y": [[1.0]]}, "layers": [{"type": "batchnorm", "activation": "linear"},
+                                                                 {"type": "flatten"}], "loss": "mse"}
+    error = spec_error(image)
+    assert (error.path, error.code) == ("layers[0]", "too_few_values") and "m × H × W" in error.message
+    image["input"] = {"X": [[[1.0]], [[3.0]]], "Y": [[1.0, 0.0]]}
+    assert spec.load(image).layers[0].gamma.shape == (1,)
+
+
+def test_images_take_a_flat_gamma_per_channel():
+    image = {"input": {"X": np.arange(16.0).reshape(2, 2, 2, 2).tolist(), "Y": [[1.0, 0.0]]},
+             "layers": [{"type": "batchnorm", "activation": "linear", "gamma": [[1.0], [2.0]]}, {"type": "flatten"},
+                        {"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "bce"}
+    error = spec_error(image)
+    assert (error.path, error.code) == ("layers[0].gamma", "wrong_shape")
+    image["layers"][0]["gamma"] = [1.0, 2.0, 3.0]
+    error = spec_error(image)
+    assert (error.path, error.code) == ("layers[0].gamma", "shape_mismatch") and "2 channels" in error.message
+
+
+def test_an_input_error_on_the_command_line_is_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(json.dumps(dense_then_batchnorm(eps=-1)), encoding="utf-8")
+    code, _, err = run_cli(["compute", path])
+    assert code == 2 and err.count("\n") == 1 and "layers[1].eps" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Explain, grading, hints
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("path", [DENSE_EXERCISE, CONV_EXERCISE], ids=["dense", "conv"])
+def test_explain_shows_the_staged_and_the_compact_dx_agreeing(method, path):
+    explanation = explain(spec.load(path), method=method, layer=2)
+    titles = [step.title for step in explanation.steps]
+    assert sum("staged path" in title for title in titles) == 4
+    compact = explanation.step_for("dA1")
+    agreement = [c for c in compact.checks if "staged path" in c.description]
+    assert len(agreement) == 1 and agreement[0].ok and agreement[0].difference < 1e-12
+    assert compact.derivation and all(check.ok for step in explanation.steps for check in step.checks)
+    assert [s.target for s in explanation.steps if s.section == "backward" and s.target] == \
+        ["dZ2", "dbeta2", "dgamma2", "dA1"]
+
+
+def test_each_method_derives_dx_its_own_way():
+    network = spec.load(DENSE_EXERCISE)
+    derivations = {method: " ".join(line.text for line in explain(network, method=method).step_for("dA1").derivation)
+                   for method in METHOD_NAMES}
+    assert "tr(" in derivations["trace"] or "Σᵢ" in derivations["trace"]
+    assert "∂x̂ᵢ/∂xᵢ" in derivations["kron"]
+    assert derivations["shapes"] == derivations["chain"]  # shapes falls back to the chain rule, and says so
+    kron = explain(network, method="kron").step_for("dA1")
+    assert any(tensor.name == "jacobian2" and tensor.shape == (4, 4) for tensor in kron.operands)
+
+
+def _exercise_13_dX(gamma, dZ, centered, variance) -> np.ndarray:
+    """(γ s/m)(m dZ − Σ dZ − x̂ Σ dZ ⊙ x̂) with s = 1/√VARIANCE and x̂ = CENTERED·s, per row."""
+    s = 1 / np.sqrt(variance)
+    xhat = centered * s
+    m = dZ.shape[1]
+    return gamma * s / m * (m * dZ - dZ.sum(axis=1, keepdims=True) - xhat * (dZ * xhat).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("mistake, code", [
+    # exercise 13: γ = [2, 0.5], σ² = 0.9, eps = 0.1, so s = 1 and the direct path is γ ⊙ dZ2
+    (lambda t: t["gamma2"] * t["dZ2"], "missing_mean_variance_paths"),
+    (lambda t: t["gamma2"] * (t["dZ2"] - t["dZ2"].mean(axis=1, keepdims=True)), "missing_variance_path"),
+    # σ² alone, 0.9, where σ² + eps = 1 belongs
+    (lambda t: _exercise_13_dX(t["gamma2"], t["dZ2"], t["A1"] - t["mean2"], 0.9), "missing_eps"),
+    # the unbiased variance 0.9·4/3 = 1.2, plus eps
+    (lambda t: _exercise_13_dX(t["gamma2"], t["dZ2"], t["A1"] - t["mean2"], 1.3), "unbiased_variance"),
+])
+def test_dx_diagnoses(mistake, code):
+    network = spec.load(DENSE_EXERCISE)
+    answer = mistake(run(network).tensors())
+    result = grade(network, "dA1", np.round(answer, 8).tolist())
+    assert not result.correct and code in result.diagnosis, result.diagnosis
+
+
+def test_unbiased_variance_and_dgamma_without_xhat():
+    network = spec.load(DENSE_EXERCISE)
+    tensors = run(network).tensors()
+    # by hand with N − 1 = 3: σ²ᵤ = 0.9·4/3 = 1.2, s = 1/√1.3, x̂ᵤ = (x − μ)/√1.3
+    xhat_unbiased = (tensors["A1"] - tensors["mean2"]) / np.sqrt(1.3)
+    dgamma_unbiased = (tensors["dZ2"] * xhat_unbiased).sum(axis=1, keepdims=True)
+    result = grade(network, "dgamma2", np.round(dgamma_unbiased, 6).tolist())
+    assert not result.correct and "unbiased_variance" in result.diagnosis
+    result = grade(network, "dgamma2", "sum(dZ2, axis=1, keepdims=True)")
+    assert not result.correct and "dgamma_without_xhat" in result.diagnosis
+    assert grade(network, "dgamma2", "sum(dZ2, axis=1, keepdims=True)", lang="zh").message
+
+
+def test_targets_formulas_and_hints():
+    for path, axes in ((DENSE_EXERCISE, "axis=1, keepdims=True"), (CONV_EXERCISE, "axis=(0, 2, 3)")):
+        network = spec.load(path)
+        tensors = run(network).tensors()
+        for name in ("dgamma2", "dbeta2"):
+            formula = solution_formula(network, parse_target(name, tensors))
+            assert axes in formula and grade(network, name, formula).correct
+        for lang in ("en", "zh"):
+            for level in (1, 2, 3):
+                assert hint(network, parse_target("dA1", tensors), level, lang, None, tensors)[1]
+    dense = spec.load(DENSE_EXERCISE)
+    tensors = run(dense).tensors()
+    assert grade(dense, "dA1", solution_formula(dense, parse_target("dA1", tensors))).correct
+    assert grade(dense, "Z2", solution_formula(dense, parse_target("Z2", tensors))).correct
+    assert solution_formula(spec.load(CONV_EXERCISE), parse_target("dA1", run(spec.load(CONV_EXERCISE)).tensors())) is None
