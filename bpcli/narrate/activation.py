@@ -81,9 +81,9 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     formulas = FORMULAS[name]
     g_prime = derivative_tensor(record)
     derivation = methods.for_name(ctx.method).activation(ctx, record, g_prime.value)
-    notes = [ctx.say("note.slip000_gprime", Z=symbol("Z", l).text)]
+    notes = [ctx.note("note.slip000_gprime", about="000", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
-        notes.append(ctx.say("note.relu_kink", count=int((record.Z == 0).sum())))
+        notes.append(ctx.note("note.relu_kink", kind=f"note.relu_kink.{l}", count=int((record.Z == 0).sum())))
     return Step(
         section="backward", title=ctx.say("title.dZ", layer=l),
         explanation=[ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")] + derivation.sentences,
@@ -91,6 +91,6 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[dA.tensor(record.dA), g_prime] + derivation.operands,
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=l,
-        derivation=derivation.formulas,
+        derivation=derivation.formulas, short=derivation.short,
         checks=derivation.checks + [IdentityCheck(ctx.say("check.core_value", name=dZ.text),
                                                   record.dA * g_prime.value, record.dZ)])

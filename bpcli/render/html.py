@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+from bpcli.formatting import shape_text
+from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
 from bpcli.render.page import render_page
 
@@ -28,6 +29,8 @@ table.matrix td { text-align: right; padding: 0.1rem 0.5rem; }
 table.matrix th { color: #888; font-weight: normal; padding: 0 0.4rem; }
 table.data { border-collapse: collapse; }
 table.data td, table.data th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; }
+table.equations td { padding: 0 1rem 0 0; vertical-align: middle; }
+table.equations .math { margin: 0.2rem 0; }
 .check.ok { color: #1a7f37; } .check.bad { color: #b00; font-weight: bold; }
 .note { background: #fff8e1; padding: 0.3rem 0.6rem; margin: 0.4rem 0; }
 """
@@ -94,6 +97,11 @@ class HtmlPage:
 
     def table(self, data: TableData) -> str:
         return data_table(data)
+
+    def equations(self, lines: list[Equation]) -> str:
+        rows = "".join(f"<tr><td>{_math(line.formula)}</td><td>{escape(shape_text(line.shape))}</td></tr>"
+                       for line in lines)
+        return f'<table class="equations">{rows}</table>'
 
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
         # the tensors' captions name them; no label needed

@@ -4,7 +4,7 @@ as ``bmatrix``. For handouts and blog posts. The walk over the steps is ``render
 
 from __future__ import annotations
 
-from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 from bpcli.render.matrix import matrix_latex
 from bpcli.render.page import render_page
 
@@ -23,6 +23,11 @@ def markdown_table(data: TableData) -> str:
              "|" + "|".join(" --- " for _ in data.headers) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in data.rows]
     return "\n".join(lines)
+
+
+def shape_latex(shape: tuple[int, ...]) -> str:
+    """(3, 2) → '3 \\times 2'."""
+    return r" \times ".join(str(n) for n in shape)
 
 
 def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
@@ -50,6 +55,10 @@ class MarkdownPage:
 
     def table(self, data: TableData) -> str:
         return markdown_table(data)
+
+    def equations(self, lines: list[Equation]) -> str:
+        rows = r" \\ ".join(f"& {line.formula.latex} && {shape_latex(line.shape)}" for line in lines)
+        return display_math(r"\begin{aligned}" + rows + r"\end{aligned}")
 
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
         return [f"**{label}**", display_math(_tensors_latex(tensors, precision))]

@@ -15,14 +15,26 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from bpcli.narrate.model import Explanation, NamedTensor, Step, TableData
-from bpcli.render.matrix import matrix_table
+from bpcli.formatting import shape_text
+from bpcli.narrate.model import Explanation, NamedTensor, Step, Summary, TableData
+from bpcli.render.matrix import matrix_table, matrix_text
 
 INDENT = 2
 
 
+#: a row or a column with at most this many entries is written on one line: 'dW⁽¹⁾  1×2 = [ … ]',
+#: 'db⁽¹⁾  3×1 = [ … ]ᵀ' (its few entries are counted at a glance, no index needed)
+ONE_LINE_ENTRIES = 6
+
+
 def _tensor(tensor: NamedTensor, precision: int):
-    return matrix_table(tensor.value, tensor.text, precision=precision)
+    value = tensor.value
+    if value.ndim == 2 and min(value.shape) == 1 and max(value.shape) <= ONE_LINE_ENTRIES:
+        column = value.shape[0] > 1
+        line = Text(f"{tensor.title} = ", style="bold")
+        line.append(matrix_text(value.T if column else value, precision) + ("ᵀ" if column else ""))
+        return line
+    return matrix_table(value, tensor.text, precision=precision)
 
 
 def _table(data: TableData) -> Table:
@@ -62,7 +74,8 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
     if operands:
         parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
-        parts.append(Text(labels.tag(labels.result), style="bold"))
+        if operands:  # the label only parts the result from the operands; its own title names it
+            parts.append(Text(labels.tag(labels.result), style="bold"))
         parts.append(_tensor(step.result, precision))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
@@ -71,7 +84,22 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
         parts.append(Text(labels.tag(labels.checks), style="bold"))
         parts += [Padding(Text(check.summary(precision), style="green" if check.ok else "bold red"), (0, 0, 0, INDENT), expand=False)
                   for check in step.checks]
-    parts += [_labelled(labels, labels.notes, note, style="yellow") for note in step.notes]
+    parts += [_labelled(labels, labels.notes, note.text, style="yellow") for note in step.notes]
+    return Group(*parts)
+
+
+def summary_renderable(summary: Summary, explanation: Explanation) -> Group:
+    """The network in one line, the loss, then the backward equations with their shapes."""
+    labels = explanation.labels
+    parts: list = [Text(summary.network), Text(summary.loss)]
+    if summary.equations:
+        grid = Table.grid(padding=(0, 3))
+        grid.add_column()
+        grid.add_column(no_wrap=True)
+        for line in summary.equations:
+            grid.add_row(Text(line.formula.text, style="bold cyan"), Text(shape_text(line.shape)))
+        parts.append(Padding(grid, (0, 0, 0, INDENT), expand=False))
+    parts += [_labelled(labels, labels.notes, note.text, style="yellow") for note in summary.notes]
     return Group(*parts)
 
 
@@ -81,6 +109,15 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
     called after each step but the last."""
     console.print(Text(explanation.title, style="bold"))
     console.print(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions))
+    summary = explanation.summary
+    if summary is not None:
+        console.print()
+        console.print(Rule(summary.title, align="left"))
+        console.print()
+        console.print(summary_renderable(summary, explanation))
+        if summary.check is not None:
+            console.print()
+            console.print(step_renderable(summary.check, explanation, precision))
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
         if heading is not None:
