@@ -170,7 +170,8 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
                       Group(continued(correlate(Q, second)))),
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW),
-        notes=notes + [ctx.note("note.no_extra_1_over_m")], target=dW.name, layer=l, worked=[entry],
+        notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []), target=dW.name, layer=l,
+        worked=[entry],
         short=dW.eq(correlate(Q, second)),
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 

@@ -3,7 +3,8 @@
 The narrators build every step in full; the level is applied here, once, to the data, so no
 renderer decides what a level means and nothing trimmed away is rendered.
 
-- ``steps``: each step's rule, the one sentence saying why, the shapes, the result and one worked
+- ``steps``: each step's rule, the one sentence saying why (once: the next layer's same rule
+  does not repeat it), the shapes, the result and one worked
   entry, or the derivation where there is no worked entry (the output layer's simplification);
   with another method than chain, the method's sentences and derivation too (they are what was
   asked for); operands only where they are new (a tensor already shown is not shown again); an
@@ -41,6 +42,7 @@ def at_detail(steps: list[Step], detail: str, method: str) -> list[Step]:
     if detail == "full":
         return steps
     shown: set[str] = set()
+    said: set[str] = set()
     trimmed = []
     for step in steps:
         if step.section == "network":
@@ -50,7 +52,9 @@ def at_detail(steps: list[Step], detail: str, method: str) -> list[Step]:
         if step.result is not None:
             shown.add(step.result.name)
         as_asked = method != "chain"
-        trimmed.append(replace(step, explanation=step.explanation if as_asked else step.explanation[:1],
+        sentences = [s for s in (step.explanation if as_asked else step.explanation[:1]) if s not in said]
+        said.update(sentences)
+        trimmed.append(replace(step, explanation=sentences,
                                derivation=step.derivation if as_asked or not step.worked else [],
                                operands=operands, checks=[check for check in step.checks if not check.ok]))
     return trimmed

@@ -152,12 +152,12 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
 
 
 def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int):
-    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_header=True, padding=(0, 1),
-                  header_style="dim", title_style="bold", pad_edge=False, collapse_padding=True,
+    # no rule under the column indices: they are dim, and a rule per matrix is a line per matrix
+    table = Table(title=title, box=None, show_header=True, padding=(0, 1),
+                  header_style="dim", title_style="bold", pad_edge=False, collapse_padding=False,
                   show_edge=False)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
@@ -184,7 +184,8 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     wrong: bold red and followed by ✗, which also shows without colour.
 
     An image tensor (m, C, H, W) is shown per sample and channel: one table each, titled
-    ``title[n, c]``, laid out side by side as the width allows, with a heading line.
+    ``title[n, c]``, laid out side by side as the width allows, with a heading line (a single
+    slice is one table under the heading).
     """
     from rich.columns import Columns
     from rich.console import Group
@@ -196,6 +197,8 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     heading = f"{title}  {shape_text(array.shape)}"
     pieces, total = matrix_slices(array, marks)
     if array.ndim <= 2:
+        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
+    if total == 1:  # one sample, one channel: the heading is the slice's title
         return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
     tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols)
               for piece in pieces if piece is not None]

@@ -29,6 +29,8 @@ ONE_LINE_ENTRIES = 6
 
 def _tensor(tensor: NamedTensor, precision: int):
     value = tensor.value
+    if value.ndim == 1 and len(value) <= ONE_LINE_ENTRIES:
+        value = value.reshape(1, -1)  # a conv layer's b, (F,)
     if value.ndim == 2 and min(value.shape) == 1 and max(value.shape) <= ONE_LINE_ENTRIES:
         column = value.shape[0] > 1
         line = Text(f"{tensor.title} = ", style="bold")
@@ -54,29 +56,46 @@ def _labelled(labels, label: str, text: str, style: str = "") -> Text:
     return line
 
 
+class _Beside:
+    """Two lines printed as one, 'left   right', when that fits the width (a rule and its
+    shapes); else one under the other."""
+
+    GAP = 3
+
+    def __init__(self, left: Text, right: Text):
+        self.left, self.right = left, right
+
+    def __rich_console__(self, console, options):
+        if self.left.cell_len + self.GAP + self.right.cell_len <= options.max_width:
+            yield Text.assemble(self.left, " " * self.GAP, self.right)
+        else:
+            yield self.left
+            yield self.right
+
+
 def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
                     previous: Step | None = None) -> Group:
-    """One step as a Rich Group: title, sentences, formula, derivation, shapes, tensors, worked
-    entry, checks, notes (each part only when the step has it)."""
+    """One step as a Rich Group: title, sentences, formula with its shapes (beside it when they
+    fit), derivation, tensors, worked entry, checks, notes (each part only when the step has it)."""
     labels = explanation.labels
     parts: list = [Text(step.title, style="bold underline")]
     parts += [Text(sentence) for sentence in step.explanation]
+    shapes = _labelled(labels, labels.shapes, step.shapes) if step.shapes else None
     if step.formula_text:
-        parts.append(Padding(Text(step.formula_text, style="bold cyan"), (0, 0, 0, INDENT), expand=False))
+        formula = Text(" " * INDENT + step.formula_text, style="bold cyan")
+        parts.append(formula if shapes is None else _Beside(formula, shapes))
+    elif shapes is not None:
+        parts.append(shapes)
     if step.derivation:
         parts.append(Text(labels.tag(labels.derivation), style="bold"))
         parts += [Padding(Text(line.text, style="cyan"), (0, 0, 0, INDENT), expand=False) for line in step.derivation]
-    if step.shapes:
-        parts.append(_labelled(labels, labels.shapes, step.shapes))
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
         parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
-        if operands:  # the label only parts the result from the operands; its own title names it
-            parts.append(Text(labels.tag(labels.result), style="bold"))
-        parts.append(_tensor(step.result, precision))
+        parts.append(_tensor(step.result, precision))  # its title names it: no label
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
         parts.append(_labelled(labels, labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
@@ -91,7 +110,7 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
 def summary_renderable(summary: Summary, explanation: Explanation) -> Group:
     """The network in one line, the loss, then the backward equations with their shapes."""
     labels = explanation.labels
-    parts: list = [Text(summary.network), Text(summary.loss)]
+    parts: list = [Text(f"{summary.network},  {summary.loss}")]
     if summary.equations:
         grid = Table.grid(padding=(0, 3))
         grid.add_column()
@@ -113,17 +132,15 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
     if summary is not None:
         console.print()
         console.print(Rule(summary.title, align="left"))
-        console.print()
         console.print(summary_renderable(summary, explanation))
         if summary.check is not None:
             console.print()
             console.print(step_renderable(summary.check, explanation, precision))
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
-        if heading is not None:
-            console.print()
-            console.print(Rule(heading, align="left"))
         console.print()
+        if heading is not None:  # the rule parts the sections; no blank line under it
+            console.print(Rule(heading, align="left"))
         console.print(step_renderable(step, explanation, precision, previous))
         if step_pause is not None and position < len(steps) - 1:
             step_pause()
