@@ -164,5 +164,5 @@ def test_a_registered_kind_is_explained(scale_network):
     explanation = explain(scale_network, check=True)
     layer_row = explanation.layers[0]
     assert (layer_row.kind, layer_row.parameters, layer_row.W_shape) == ("scale", 2, ())
-    assert [row[0] for row in explanation.steps[-1].table.rows] == ["s1", "W2", "b2", "X"]
+    assert [row[0] for row in explanation.summary.check.table.rows] == ["s1", "W2", "b2", "X"]
     assert describe_layers(scale_network) == "X 2×2 → scale 2 linear → dense 1 linear"

@@ -133,15 +133,28 @@ class IdentityCheck:
         return f"{mark} {self.description}{values} (max |Δ| = {self.difference:.1e})"
 
 
-@dataclass
-class Note:
-    """A remark beside a step. ``kind`` names what it says (the text key, 'note.slip002_dW'), so a
-    kind said once need not be said again; ``about`` is the text ('002') whose slip or convention
-    it concerns, None for a general remark."""
+class Note(str):
+    """A remark beside a step: its sentence, which also knows ``kind``, what it says (the text
+    key, 'note.slip002_dW'), so a kind said once need not be said again, and ``about``, the text
+    ('002') whose slip or convention it concerns (None for a general remark).
+
+    A ``str`` so that everything reading notes as sentences (renderers, the quiz, tests) keeps
+    working unchanged."""
 
     kind: str
-    text: str
-    about: str | None = None
+    about: str | None
+
+    def __new__(cls, kind: str, text: str, about: str | None = None) -> "Note":
+        note = super().__new__(cls, text)
+        note.kind, note.about = kind, about
+        return note
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+    def __reduce__(self):
+        return (Note, (self.kind, self.text, self.about))
 
 
 @dataclass

@@ -224,7 +224,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.window": "the window's value at {index} equals the core's",
     "check.reshape": "putting every entry back in place gives the core's {name}",
     "check.why": "Each sampled entry of W, b and X is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
-        "slope must match the gradient worked out above (up to {sample} entries per tensor).",
+        "slope must match the gradient the steps below work out (up to {sample} entries per tensor).",
     "check.all_ok": "Every worked gradient agrees with the finite differences.",
     "check.some_failed": "Some gradients disagree with the finite differences.",
     "count.layers": {"one": "{count} layer", "other": "{count} layers"},

@@ -176,7 +176,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.avgpool_route": "逐个窗口把梯度平均分配，得到的结果等于核心计算的 {name}",
     "check.window": "窗口 {index} 的值与核心计算结果一致",
     "check.reshape": "把每个元素放回原位得到的结果等于核心计算的 {name}",
-    "check.why": "把 W、b 和 X 中抽样的每个元素加减 ε（ε = {epsilon}）后重新计算 J；得到的斜率必须与上面推导出的梯度一致（每个张量最多 {sample} 个元素）。",
+    "check.why": "把 W、b 和 X 中抽样的每个元素加减 ε（ε = {epsilon}）后重新计算 J；得到的斜率必须与下面各步推导出的梯度一致（每个张量最多 {sample} 个元素）。",
     "check.all_ok": "所有推导出的梯度都与有限差分一致。",
     "check.some_failed": "有些梯度与有限差分不一致。",
     "count.layers": "{count} 层",
