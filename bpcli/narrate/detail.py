@@ -7,8 +7,9 @@ renderer decides what a level means and nothing trimmed away is rendered.
   does not repeat it), the shapes, the result and one worked
   entry, or the derivation where there is no worked entry (the output layer's simplification);
   with another method than chain, the method's sentences and derivation too (they are what was
-  asked for); operands only where they are new (a tensor already shown is not shown again); an
-  on-the-spot check only when it failed. The closing check keeps its verdict, not its method.
+  asked for); operands only where they are new (a tensor already shown is not shown again), and
+  every tensor at a glance (a few slices, a few rows and columns); an on-the-spot check only when
+  it failed. The closing check keeps its verdict, not its method.
 - ``full``: everything.
 
 Notes ``once``: each kind of note at its first occurrence; a note about one text's slips or
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bpcli.core.network import Network
-from bpcli.narrate.model import Note, Step
+from bpcli.narrate.model import NamedTensor, Note, Step
 
 #: the texts an exercise may follow (shared/seeds, the README's table of texts)
 TEXTS = ("000", "001", "002", "003", "004")
@@ -54,10 +55,14 @@ def at_detail(steps: list[Step], detail: str, method: str) -> list[Step]:
         as_asked = method != "chain"
         sentences = [s for s in (step.explanation if as_asked else step.explanation[:1]) if s not in said]
         said.update(sentences)
-        trimmed.append(replace(step, explanation=sentences,
+        trimmed.append(replace(step, explanation=sentences, result=_at_a_glance(step.result),
                                derivation=step.derivation if as_asked or not step.worked else [],
-                               operands=operands, checks=[check for check in step.checks if not check.ok]))
+                               operands=[_at_a_glance(tensor) for tensor in operands], checks=[check for check in step.checks if not check.ok]))
     return trimmed
+
+
+def _at_a_glance(tensor: NamedTensor | None) -> NamedTensor | None:
+    return None if tensor is None else replace(tensor, glance=True)
 
 
 def check_at_detail(check: Step, detail: str) -> Step:

@@ -51,13 +51,13 @@ def _math(formula: Formula) -> str:
 
 def matrix_html(tensor: NamedTensor, precision: int) -> str:
     """One tensor as HTML tables (one per sample and channel for image tensors), summarised."""
-    pieces, total = matrix_slices(tensor.value)
+    pieces, total = matrix_slices(tensor.value, max_slices=tensor.shown_slices)
     tables = []
     for piece in pieces:
         if piece is None:
             tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
             continue
-        rows = list(matrix_cells(piece.matrix, precision, 8, 8))
+        rows = list(matrix_cells(piece.matrix, precision, tensor.shown_side, tensor.shown_side))
         head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
         body = "".join(f"<tr><th>{ELLIPSIS if i is None else i}</th>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells)
                        + "</tr>" for i, cells in rows)

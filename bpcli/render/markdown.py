@@ -31,7 +31,8 @@ def shape_latex(shape: tuple[int, ...]) -> str:
 
 
 def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
-    return r",\quad ".join(f"{t.latex} = {matrix_latex(t.value, precision)}" for t in tensors)
+    return r",\quad ".join(f"{t.latex} = {matrix_latex(t.value, precision, t.shown_side, t.shown_side, t.shown_slices)}"
+                           for t in tensors)
 
 
 class MarkdownPage:

@@ -25,7 +25,7 @@ ELLIPSIS = "…"
 def shown_indices(length: int, limit: int) -> list[int | None]:
     """Indices to show along an axis of ``length``: all when they fit in ``limit``, else the
     first and last few with ``None`` where the ellipsis goes (numpy-style summary)."""
-    limit = max(limit, 2)
+    limit = max(limit, 1)
     if length <= limit:
         return list(range(length))
     head = (limit + 1) // 2
@@ -136,11 +136,12 @@ def _latex_matrix(matrix: np.ndarray, precision: int, max_rows: int, max_cols: i
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
-def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8) -> str:
+def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
+                 max_slices: int = MAX_SLICES) -> str:
     """A LaTeX ``bmatrix`` (KaTeX/MathJax compatible) with ``\\cdots``/``\\vdots``/``\\ddots``
     where summarised. An image tensor becomes one bmatrix per sample and channel, each with its
     index written under it, separated by ``\\quad``."""
-    pieces, total = matrix_slices(array)
+    pieces, total = matrix_slices(array, max_slices=max_slices)
     parts = []
     for piece in pieces:
         if piece is None:
@@ -177,7 +178,7 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
 
 
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
-                 max_rows: int = 8, max_cols: int = 8):
+                 max_rows: int = 8, max_cols: int = 8, max_slices: int = MAX_SLICES):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and
     column indices in the margins, numbers right-aligned with ``precision`` decimals, large
     tensors summarised. ``marks`` (a boolean array of the tensor's shape) highlights entries as
@@ -195,13 +196,16 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     if marks is not None and np.shape(marks) != array.shape:
         raise ValueError(f"marks has shape {np.shape(marks)}, the tensor {array.shape}")
     heading = f"{title}  {shape_text(array.shape)}"
-    pieces, total = matrix_slices(array, marks)
+    pieces, total = matrix_slices(array, marks, max_slices)
     if array.ndim <= 2:
         return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
+    shown = [piece for piece in pieces if piece is not None]
     if total == 1:  # one sample, one channel: the heading is the slice's title
-        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
-    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols)
-              for piece in pieces if piece is not None]
+        return _rich_matrix(shown[0], heading, precision, max_rows, max_cols)
+    if len(shown) == 1:  # one slice of many: one title says both
+        return _rich_matrix(shown[0], f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}", precision,
+                            max_rows, max_cols)
+    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown]
     if len(tables) < total:
         heading += f"  ({len(tables)} of {total} [sample, channel] slices shown, {ELLIPSIS} between)"
     return Group(Text(heading, style="bold"), Columns(tables, padding=(0, 3), equal=True))

@@ -36,7 +36,9 @@ def _tensor(tensor: NamedTensor, precision: int):
         line = Text(f"{tensor.title} = ", style="bold")
         line.append(matrix_text(value.T if column else value, precision) + ("ᵀ" if column else ""))
         return line
-    return matrix_table(value, tensor.text, precision=precision)
+    side = tensor.shown_side
+    return matrix_table(value, tensor.text, precision=precision, max_rows=side, max_cols=side,
+                        max_slices=tensor.shown_slices)
 
 
 def _table(data: TableData) -> Table:
