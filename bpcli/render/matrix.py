@@ -177,6 +177,62 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
     return table
 
 
+def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, max_cols: int):
+    """One slice as lines of styled text: the title centred in bold, the column indices dim, then
+    each row with its index; columns right-aligned, two spaces apart (what ``_rich_matrix`` draws,
+    laid out directly)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))
+    labels = [ELLIPSIS if i is None else str(i) for i, _ in rows]
+    header = [ELLIPSIS if j is None else str(j) for j, _ in rows[0][1]]
+    columns = [[header[k]] + [cells[k][1] for _, cells in rows] for k in range(len(header))]
+    widths = [max(len(text) for text in column) for column in columns]
+    label_width = max(len(label) for label in labels)
+    grid = lambda first, cells: "  ".join([first.rjust(label_width)] + [t.rjust(w) for t, w in zip(cells, widths)])
+    body = [grid(label, [text for _, text in cells]) for label, (_, cells) in zip(labels, rows)]
+    width = max(cell_len(title), len(body[0]))
+    lines = [Text(title.center(width - cell_len(title) + len(title)), style="bold"),
+             Text(grid("", header).ljust(width), style="dim")]
+    for label, line in zip(labels, body):
+        text = Text(label.rjust(label_width), style="dim")
+        text.append(line[label_width:].ljust(width - label_width))
+        lines.append(text)
+    return lines
+
+
+@dataclass
+class MatrixBlocks:
+    """A tensor as ``matrix_table`` shows it, laid out as blocks of styled lines: one block per
+    slice shown, and the heading line above them when there are several slices."""
+
+    heading: "object | None"  # rich.text.Text
+    blocks: list[list]  # each a list of rich.text.Text lines of equal width
+
+
+def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
+                 max_slices: int = MAX_SLICES) -> MatrixBlocks:
+    """What ``matrix_table`` shows (without marks), as lines to lay out side by side without
+    Rich's table measurement: an explanation prints many matrices, and this is several times
+    faster."""
+    from rich.text import Text
+
+    array = np.asarray(array)
+    heading = f"{title}  {shape_text(array.shape)}"
+    pieces, total = matrix_slices(array, None, max_slices)
+    shown = [piece for piece in pieces if piece is not None]
+    if total == 1:
+        return MatrixBlocks(None, [_grid_lines(shown[0], heading, precision, max_rows, max_cols)])
+    if len(shown) == 1:
+        title_line = f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}"
+        return MatrixBlocks(None, [_grid_lines(shown[0], title_line, precision, max_rows, max_cols)])
+    if len(shown) < total:
+        heading += f"  ({len(shown)} of {total} [sample, channel] slices shown, {ELLIPSIS} between)"
+    return MatrixBlocks(Text(heading, style="bold"),
+                        [_grid_lines(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown])
+
+
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
                  max_rows: int = 8, max_cols: int = 8, max_slices: int = MAX_SLICES):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and

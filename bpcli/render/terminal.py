@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from rich.columns import Columns
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.rule import Rule
@@ -17,7 +16,7 @@ from rich.text import Text
 
 from bpcli.formatting import shape_text
 from bpcli.narrate.model import Explanation, NamedTensor, Step, Summary, TableData
-from bpcli.render.matrix import matrix_table, matrix_text
+from bpcli.render.matrix import MatrixBlocks, matrix_lines, matrix_text
 
 INDENT = 2
 
@@ -27,7 +26,7 @@ INDENT = 2
 ONE_LINE_ENTRIES = 6
 
 
-def _tensor(tensor: NamedTensor, precision: int):
+def _tensor(tensor: NamedTensor, precision: int) -> MatrixBlocks:
     value = tensor.value
     if value.ndim == 1 and len(value) <= ONE_LINE_ENTRIES:
         value = value.reshape(1, -1)  # a conv layer's b, (F,)
@@ -35,10 +34,56 @@ def _tensor(tensor: NamedTensor, precision: int):
         column = value.shape[0] > 1
         line = Text(f"{tensor.title} = ", style="bold")
         line.append(matrix_text(value.T if column else value, precision) + ("ᵀ" if column else ""))
-        return line
+        return MatrixBlocks(None, [[line]])
     side = tensor.shown_side
-    return matrix_table(value, tensor.text, precision=precision, max_rows=side, max_cols=side,
+    return matrix_lines(value, tensor.text, precision=precision, max_rows=side, max_cols=side,
                         max_slices=tensor.shown_slices)
+
+
+class _Tensors:
+    """Tensors side by side as far as the width allows, in order; a tensor shown in several
+    slices starts a new row with its heading, then its slices side by side."""
+
+    GAP = 3
+
+    def __init__(self, tensors: list[MatrixBlocks]):
+        self.tensors = tensors
+
+    def _rows(self, blocks: list[list[Text]], width: int):
+        row: list[list[Text]] = []
+        used = 0
+        for block in blocks:
+            block_width = max(line.cell_len for line in block)
+            if row and used + self.GAP + block_width > width:
+                yield from self._joined(row)
+                row, used = [], 0
+            used += (self.GAP if row else 0) + block_width
+            row.append(block)
+        yield from self._joined(row)
+
+    def _joined(self, row: list[list[Text]]):
+        widths = [max(line.cell_len for line in block) for block in row]
+        for k in range(max((len(block) for block in row), default=0)):
+            line = Text(no_wrap=True, overflow="ellipsis")  # a matrix too wide is cut, never folded
+            for position, (block, width) in enumerate(zip(row, widths)):
+                piece = block[k] if k < len(block) else Text()
+                line.append(" " * self.GAP if position else "")
+                line.append_text(piece)
+                line.append(" " * (width - piece.cell_len))
+            line.rstrip()
+            yield line
+
+    def __rich_console__(self, console, options):
+        pending: list[list[Text]] = []
+        for tensor in self.tensors:
+            if tensor.heading is None:
+                pending += tensor.blocks
+                continue
+            yield from self._rows(pending, options.max_width)
+            pending = []
+            yield tensor.heading
+            yield from self._rows(tensor.blocks, options.max_width)
+        yield from self._rows(pending, options.max_width)
 
 
 def _table(data: TableData) -> Table:
@@ -95,9 +140,9 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
     if operands:
-        parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
+        parts.append(_Tensors([_tensor(t, precision) for t in operands]))
     if step.result is not None and step.result.value.ndim > 0:
-        parts.append(_tensor(step.result, precision))  # its title names it: no label
+        parts.append(_Tensors([_tensor(step.result, precision)]))  # its title names it: no label
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
         parts.append(_labelled(labels, labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
@@ -128,21 +173,23 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
                       step_pause: Callable[[], None] | None = None) -> None:
     """Print the whole explanation; ``step_pause`` (e.g. waiting for Enter, for ``--step``) is
     called after each step but the last."""
-    console.print(Text(explanation.title, style="bold"))
-    console.print(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions))
+    # without pauses everything goes out in one print: Rich's per-print overhead is most of the
+    # cost of a long explanation
+    pending: list = [Text(explanation.title, style="bold"),
+                     _labelled(explanation.labels, explanation.labels.conventions, explanation.conventions)]
     summary = explanation.summary
     if summary is not None:
-        console.print()
-        console.print(Rule(summary.title, align="left"))
-        console.print(summary_renderable(summary, explanation))
+        pending += [Text(), Rule(summary.title, align="left"), summary_renderable(summary, explanation)]
         if summary.check is not None:
-            console.print()
-            console.print(step_renderable(summary.check, explanation, precision))
+            pending += [Text(), step_renderable(summary.check, explanation, precision)]
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
-        console.print()
+        pending.append(Text())
         if heading is not None:  # the rule parts the sections; no blank line under it
-            console.print(Rule(heading, align="left"))
-        console.print(step_renderable(step, explanation, precision, previous))
+            pending.append(Rule(heading, align="left"))
+        pending.append(step_renderable(step, explanation, precision, previous))
         if step_pause is not None and position < len(steps) - 1:
+            console.print(Group(*pending))
+            pending = []
             step_pause()
+    console.print(Group(*pending))
