@@ -173,23 +173,21 @@ def print_explanation(explanation: Explanation, console: Console, precision: int
                       step_pause: Callable[[], None] | None = None) -> None:
     """Print the whole explanation; ``step_pause`` (e.g. waiting for Enter, for ``--step``) is
     called after each step but the last."""
-    # without pauses everything goes out in one print: Rich's per-print overhead is most of the
-    # cost of a long explanation
-    pending: list = [Text(explanation.title, style="bold"),
-                     _labelled(explanation.labels, explanation.labels.conventions, explanation.conventions)]
+    console.print(Text(explanation.title, style="bold"))
+    console.print(_labelled(explanation.labels, explanation.labels.conventions, explanation.conventions))
     summary = explanation.summary
     if summary is not None:
-        pending += [Text(), Rule(summary.title, align="left"), summary_renderable(summary, explanation)]
+        console.print()
+        console.print(Rule(summary.title, align="left"))
+        console.print(summary_renderable(summary, explanation))
         if summary.check is not None:
-            pending += [Text(), step_renderable(summary.check, explanation, precision)]
+            console.print()
+            console.print(step_renderable(summary.check, explanation, precision))
     steps = list(explanation.walk())
     for position, (step, previous, heading) in enumerate(steps):
-        pending.append(Text())
+        console.print()
         if heading is not None:  # the rule parts the sections; no blank line under it
-            pending.append(Rule(heading, align="left"))
-        pending.append(step_renderable(step, explanation, precision, previous))
+            console.print(Rule(heading, align="left"))
+        console.print(step_renderable(step, explanation, precision, previous))
         if step_pause is not None and position < len(steps) - 1:
-            console.print(Group(*pending))
-            pending = []
             step_pause()
-    console.print(Group(*pending))
