@@ -285,7 +285,7 @@ class Summary:
 
     title: str
     network: str
-    loss: str
+    headline: str  # the network and the loss in one sentence of the narration's language
     loss_value: float
     equations: list[Equation]
     check: Step | None = None

@@ -31,6 +31,8 @@ def build_summary(ctx: Context, backward: list[Step], check: Step | None, notes:
     """The summary from the backward steps (every one that computes a gradient, in order)."""
     equations = [Equation(step.target, equation(step), step.result.shape) for step in backward
                  if step.target is not None and step.formula is not None and step.result is not None]
-    return Summary(title=ctx.say("title.summary"), network=network_line(ctx),
-                   loss=ctx.say("loss.value", value=f"{ctx.run.loss:.6g}"), loss_value=ctx.run.loss,
+    network = network_line(ctx)
+    return Summary(title=ctx.say("title.summary"), network=network,
+                   headline=ctx.say("summary.headline", network=network, value=f"{ctx.run.loss:.6g}"),
+                   loss_value=ctx.run.loss,
                    equations=equations, check=check, notes=notes)

@@ -76,7 +76,7 @@ def summary_blocks(explanation: Explanation, backend: PageBackend, precision: in
     summary, labels = explanation.summary, explanation.labels
     if summary is None:
         return []
-    parts = [backend.paragraph(summary.network), backend.paragraph(summary.loss)]
+    parts = [backend.paragraph(summary.headline)]
     if summary.equations:
         parts.append(backend.equations(summary.equations))
     parts += [backend.note(labels.tag(labels.notes), note.text) for note in summary.notes]

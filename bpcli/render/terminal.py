@@ -157,7 +157,7 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
 def summary_renderable(summary: Summary, explanation: Explanation) -> Group:
     """The network in one line, the loss, then the backward equations with their shapes."""
     labels = explanation.labels
-    parts: list = [Text(f"{summary.network},  {summary.loss}")]
+    parts: list = [Text(summary.headline)]
     if summary.equations:
         grid = Table.grid(padding=(0, 3))
         grid.add_column()

@@ -29,6 +29,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.avgpool_backward": "Layer {layer} (avgpool): {name}, spread evenly",
     "title.flatten_backward": "Layer {layer} (flatten): {name}, reshaped back",
     "title.summary": "Summary: the answer at a glance",
+    "summary.headline": "{network}, loss J = {value}",
     "title.check": "Check: finite differences",
     "section.network": "The network",
     "section.forward": "Forward pass",

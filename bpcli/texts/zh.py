@@ -32,6 +32,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.avgpool_backward": "第 {layer} 层 (avgpool)：{name}，梯度平均分配",
     "title.flatten_backward": "第 {layer} 层 (flatten)：{name}，重新变回图像形状",
     "title.summary": "摘要：一眼看到答案",
+    "summary.headline": "{network}，损失 J = {value}",
     "title.check": "检验：有限差分",
     "section.network": "网络结构",
     "section.forward": "前向传播",
