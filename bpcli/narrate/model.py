@@ -28,34 +28,17 @@ NOTE_POLICIES = ("once", "all")
 Formula = Expr
 
 
-#: a tensor shown at a glance (below ``--detail full``): at most this many [sample, channel]
-#: slices, each summarised to at most this many rows and columns
-GLANCE_SLICES = 1
-GLANCE_SIDE = 4
-#: the summary of a large tensor at full detail (numpy's way: first and last rows and columns)
-FULL_SLICES = 4
-FULL_SIDE = 8
-
-
 @dataclass
 class NamedTensor:
     """A tensor as a step shows it: ``name`` as grading names it ('dW2', or a description such as
     "g'(Z1)" for auxiliary tensors), ``latex`` its LaTeX symbol, ``text`` its Unicode symbol.
-    ``glance``: shown briefly (``GLANCE_SLICES`` slices of ``GLANCE_SIDE`` rows and columns)."""
+    ``glance``: shown briefly, a slice and a few rows and columns (``render.matrix.limits``)."""
 
     name: str
     latex: str
     text: str
     value: np.ndarray
     glance: bool = False
-
-    @property
-    def shown_slices(self) -> int:
-        return GLANCE_SLICES if self.glance else FULL_SLICES
-
-    @property
-    def shown_side(self) -> int:
-        return GLANCE_SIDE if self.glance else FULL_SIDE
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ from html import escape
 
 from bpcli.formatting import shape_text
 from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
-from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
+from bpcli.render.matrix import ELLIPSIS, limits, matrix_cells, matrix_slices
 from bpcli.render.page import render_page
 
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
@@ -51,13 +51,14 @@ def _math(formula: Formula) -> str:
 
 def matrix_html(tensor: NamedTensor, precision: int) -> str:
     """One tensor as HTML tables (one per sample and channel for image tensors), summarised."""
-    pieces, total = matrix_slices(tensor.value, max_slices=tensor.shown_slices)
+    shown = limits(tensor.glance)
+    pieces, total = matrix_slices(tensor.value, max_slices=shown.slices)
     tables = []
     for piece in pieces:
         if piece is None:
             tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
             continue
-        rows = list(matrix_cells(piece.matrix, precision, tensor.shown_side, tensor.shown_side))
+        rows = list(matrix_cells(piece.matrix, precision, shown.side, shown.side))
         head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
         body = "".join(f"<tr><th>{ELLIPSIS if i is None else i}</th>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells)
                        + "</tr>" for i, cells in rows)

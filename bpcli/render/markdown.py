@@ -5,7 +5,7 @@ as ``bmatrix``. For handouts and blog posts. The walk over the steps is ``render
 from __future__ import annotations
 
 from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
-from bpcli.render.matrix import matrix_latex
+from bpcli.render.matrix import limits, matrix_latex
 from bpcli.render.page import render_page
 
 
@@ -30,9 +30,13 @@ def shape_latex(shape: tuple[int, ...]) -> str:
     return r" \times ".join(str(n) for n in shape)
 
 
+def _tensor_latex(tensor: NamedTensor, precision: int) -> str:
+    shown = limits(tensor.glance)
+    return f"{tensor.latex} = {matrix_latex(tensor.value, precision, shown.side, shown.side, shown.slices)}"
+
+
 def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
-    return r",\quad ".join(f"{t.latex} = {matrix_latex(t.value, precision, t.shown_side, t.shown_side, t.shown_slices)}"
-                           for t in tensors)
+    return r",\quad ".join(_tensor_latex(t, precision) for t in tensors)
 
 
 class MarkdownPage:

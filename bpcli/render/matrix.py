@@ -17,6 +17,24 @@ from bpcli.formatting import format_number, shape_text  # noqa: F401 - part of t
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
+#: rows and columns of a matrix shown before summarising
+MAX_SIDE = 8
+#: a tensor shown at a glance (``NamedTensor.glance``, below ``--detail full``): one slice of a
+#: few rows and columns
+GLANCE_SLICES = 1
+GLANCE_SIDE = 4
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a tensor is shown: slices of an image tensor, rows and columns of each."""
+
+    slices: int
+    side: int
+
+
+def limits(glance: bool) -> Limits:
+    return Limits(GLANCE_SLICES, GLANCE_SIDE) if glance else Limits(MAX_SLICES, MAX_SIDE)
 #: what a marked (wrong) entry carries after its number, so it shows without colour too
 WRONG_MARKER = "✗"
 ELLIPSIS = "…"

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from bpcli.formatting import shape_text
 from bpcli.narrate.model import Explanation, NamedTensor, Step, Summary, TableData
-from bpcli.render.matrix import MatrixBlocks, matrix_lines, matrix_text
+from bpcli.render.matrix import MatrixBlocks, limits, matrix_lines, matrix_text
 
 INDENT = 2
 
@@ -35,9 +35,9 @@ def _tensor(tensor: NamedTensor, precision: int) -> MatrixBlocks:
         line = Text(f"{tensor.title} = ", style="bold")
         line.append(matrix_text(value.T if column else value, precision) + ("ᵀ" if column else ""))
         return MatrixBlocks(None, [[line]])
-    side = tensor.shown_side
-    return matrix_lines(value, tensor.text, precision=precision, max_rows=side, max_cols=side,
-                        max_slices=tensor.shown_slices)
+    shown = limits(tensor.glance)
+    return matrix_lines(value, tensor.text, precision=precision, max_rows=shown.side, max_cols=shown.side,
+                        max_slices=shown.slices)
 
 
 class _Tensors:
