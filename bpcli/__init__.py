@@ -42,8 +42,10 @@ def check(spec: Any, **options: Any):
 
 
 def explain(spec: Any, **options: Any):
-    """The worked solution as a list of steps (plain data, shown as Markdown or HTML in a
-    notebook); see ``bpcli.narrate.explain``."""
+    """The worked solution as data (shown as Markdown or HTML in a notebook): ``.summary`` (the
+    network, the loss, the backward equations, the finite-difference check) and ``.steps``.
+    Options as ``bpcli.narrate.explain``: ``method``, ``lang``, ``layer``, ``forward``, ``backward``,
+    ``check``, ``detail`` (summary | steps | full; full unless given) and ``notes`` (once | all)."""
     from bpcli.narrate import explain as explain_network
     from bpcli.notebook import NotebookExplanation
 

@@ -281,8 +281,8 @@ ALLOWED_IN_ZH = {
 
 
 def _sentences(explanation) -> list[str]:
-    texts = [explanation.title, explanation.conventions, *explanation.summary.headers]
-    texts += [cell for row in explanation.summary.rows for cell in row]
+    texts = [explanation.title, explanation.conventions, *explanation.layer_table.headers]
+    texts += [cell for row in explanation.layer_table.rows for cell in row]
     for step in explanation.steps:
         texts += [step.title, step.shapes, *step.explanation, *step.notes, *(c.description for c in step.checks)]
         if step.table is not None:

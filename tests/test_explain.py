@@ -121,7 +121,7 @@ def test_three_axis_image_input_gives_dx_in_the_shape_x_was_given():
     explanation = bpcli.explain(spec)
     # one shape per tensor in the narration, said once: X and dX are 2×1×4×4 throughout
     assert explanation.step_for("dX").result.shape == (2, 1, 4, 4)
-    assert explanation.summary.rows[0][5] == "2×1×4×4"
+    assert explanation.layer_table.rows[0][5] == "2×1×4×4"
     assert any("2×4×4" in s and "2×1×4×4" in s for s in explanation.steps[0].explanation)
     assert bpcli.compute(spec)["dX"].shape == (2, 4, 4)
     assert_complete_and_correct(bpcli.load(spec))
@@ -285,7 +285,9 @@ def test_layer_forward_backward_filters():
     assert only.steps and all(step.layer == 1 for step in only.steps)
     assert [s.target for s in only.steps] == [s.target for s in full.steps if s.layer == 1]
     assert {s.section for s in bpcli.explain(CONV, backward=False, check=False).steps} == {"network", "forward"}
-    assert {s.section for s in bpcli.explain(CONV, forward=False).steps} == {"network", "backward", "check"}
+    assert {s.section for s in bpcli.explain(CONV, forward=False).steps} == {"network", "backward"}
+    assert bpcli.explain(CONV, forward=False).summary.check.section == "check"
+    assert bpcli.explain(CONV, backward=False).summary.check is None and only.summary is None
     with pytest.raises(UsageError):
         bpcli.explain(CONV, layer=9)
     with pytest.raises(UsageError):
@@ -301,7 +303,7 @@ def test_quiz_lookup_finds_exactly_one_worked_solution_per_gradient():
 
 
 def test_closing_check_uses_sampled_finite_differences():
-    step = bpcli.explain(CONV).steps[-1]
+    step = bpcli.explain(CONV).summary.check
     assert step.section == "check" and step.table is not None
     assert [row[0] for row in step.table.rows] == ["W1", "b1", "W4", "b4", "X"]
     assert all(row[-1] == EN["word.ok"] for row in step.table.rows)
@@ -315,7 +317,7 @@ def _static_keys() -> set[str]:
     keys = set()
     for path in NARRATE_DIR.glob("*.py"):
         text = path.read_text()
-        keys |= set(re.findall(r"""say\(\s*["']([A-Za-z0-9_.]+)["']""", text))
+        keys |= set(re.findall(r"""(?:say|note)\(\s*["']([A-Za-z0-9_.]+)["']""", text))
         for key in re.findall(r"""say\(\s*key\s*\+\s*["']([A-Za-z0-9_.]+)["']""", text):
             keys |= {f"count.{kind}{key}" for kind in ("rows", "columns")}
     return keys

@@ -167,8 +167,9 @@ def test_a_registered_kind_is_explained(scale_network):
     explanation = explain(scale_network, check=True)
     layer_row = explanation.layers[0]
     assert (layer_row.kind, layer_row.parameters, layer_row.parameter_shapes) == ("scale", 2, {"s": (2, 1)})
-    # the summary has a column per parameter name, in the order they first appear: s, then W and b
-    assert explanation.summary.headers[3:6] == ["s", "W", "b"]
-    assert explanation.summary.rows[1][3:6] == ["2×1", "", ""] and explanation.summary.rows[2][3:6] == ["", "1×2", "1×1"]
-    assert [row[0] for row in explanation.steps[-1].table.rows] == ["s1", "W2", "b2", "X"]
+    # the layer table has a column per parameter name, in the order they first appear: s, then W and b
+    assert explanation.layer_table.headers[3:6] == ["s", "W", "b"]
+    assert explanation.layer_table.rows[1][3:6] == ["2×1", "", ""]
+    assert explanation.layer_table.rows[2][3:6] == ["", "1×2", "1×1"]
+    assert [row[0] for row in explanation.summary.check.table.rows] == ["s1", "W2", "b2", "X"]
     assert scale_network.diagram() == "X 2×2 → scale 2 linear → dense 1 linear"

@@ -34,6 +34,17 @@ class Method(str, Enum):
     shapes = "shapes"
 
 
+class Detail(str, Enum):
+    summary = "summary"
+    steps = "steps"
+    full = "full"
+
+
+class Notes(str, Enum):
+    once = "once"
+    all = "all"
+
+
 class _EnterPause:
     """Waits for Enter between steps (``--step``); stops waiting once stdin is closed."""
 
@@ -86,6 +97,14 @@ def explain_command(
                                         help="Only the steps of layer N (1..L).", show_default=False),
     forward: bool = typer.Option(False, "--forward", help="Only the forward pass."),
     backward: bool = typer.Option(False, "--backward", help="Only the backward pass (and the check)."),
+    detail: Detail = typer.Option(Detail.steps, "--detail", "-d", case_sensitive=False,
+                                  help="summary (the network, the loss, the backward equations and the check), "
+                                       "steps (each step's rule, why, shapes, result and one entry worked out) "
+                                       "or full (every operand, sentence, check and note)."),
+    notes: Optional[Notes] = typer.Option(None, "--notes", case_sensitive=False, show_default=False,
+                                          help="once: each kind of note once, and the slips of a text only for an "
+                                               "exercise that follows it (the default, except with --detail "
+                                               "full); all: every note at every step."),
     step: bool = typer.Option(False, "--step", help="Pause after each step until Enter is pressed "
                                                      "(terminal format only)."),
     precision: int = typer.Option(4, "--precision", "-p", min=0, max=12, help="Decimals shown for every number."),
@@ -96,8 +115,9 @@ def explain_command(
 ) -> None:
     """Work out the forward and backward pass of a network, step by step, with your numbers.
 
-    Every gradient gets its rule, why it holds, the shapes, the numbers, one entry worked out by
-    hand and a check on the numbers; a finite-difference check closes the backward pass.
+    A summary opens it: the network in one line, the loss and the backward equations, closed by
+    a finite-difference check. Then every gradient gets its rule, why it holds, the shapes, the
+    numbers and one entry worked out by hand (--detail full: every check on the numbers too).
 
     Example: bpcli explain net.yaml --method trace --lang zh --format markdown -o handout.md
     """
@@ -111,7 +131,8 @@ def explain_command(
     show_forward, show_backward = forward or not backward, backward or not forward
     with user_errors():
         explanation = explain(load_network(file), method=method.value, lang=chosen_language(lang), layer=layer,
-                              forward=show_forward, backward=show_backward, check=show_backward)
+                              forward=show_forward, backward=show_backward, check=show_backward,
+                              detail=detail.value, notes=notes.value if notes is not None else None)
         if output is not None:
             text = (_terminal_text(explanation, precision) if output_format is OutputFormat.terminal
                     else _render(explanation, output_format, precision))

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from bpcli.core import activations
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
-from bpcli.narrate.context import Context
+from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.expr import (E, G_PRIME, Expr, Fn, Power, alongside, as_expr, atom, frac, function, hadamard,
                                 sum_over)
 from bpcli.narrate.model import IdentityCheck, Step
@@ -82,16 +84,19 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     formulas = FORMULAS[name]
     g_prime = derivative_tensor(record)
     derivation = methods.for_name(ctx.method).activation(ctx, record, g_prime.value)
-    notes = [ctx.say("note.slip000_gprime", Z=symbol("Z", l).text)]
+    index = largest_index(record.dZ)
+    entry = worked_sum(dZ[index], dA[index] * G_PRIME(symbol("Z", l)[index]),
+                       np.array([[record.dA[index], g_prime.value[index]]]), record.dZ[index])
+    notes = [ctx.note("note.slip000_gprime", about="000", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
-        notes.append(ctx.say("note.relu_kink", count=int((record.Z == 0).sum())))
+        notes.append(ctx.note("note.relu_kink", kind=f"note.relu_kink.{l}", count=int((record.Z == 0).sum())))
     return Step(
         section="backward", title=ctx.say("title.dZ", layer=l),
         explanation=[ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")] + derivation.sentences,
         formula=alongside(dZ.eq(hadamard(dA, G_PRIME(symbol("Z", l)))), formulas.derivative(*_symbols(record))),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[dA.tensor(record.dA), g_prime] + derivation.operands,
-        result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=l,
-        derivation=derivation.formulas,
+        result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=l, worked=[entry],
+        derivation=derivation.formulas, short=derivation.short,
         checks=derivation.checks + [IdentityCheck(ctx.say("check.core_value", name=dZ.text),
                                                   record.dA * g_prime.value, record.dZ)])

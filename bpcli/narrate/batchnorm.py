@@ -148,7 +148,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         explanation=[ctx.say("forward.bn_var", count=N_value)],
         formula=sym.var["i"].eq(frac(1, N) @ sum_over("j", (sym.x["i", "j"] - sym.mu["i"]) ** 2)),
         shapes=shapes_per_unit, operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean)],
-        result=sym.var.tensor(cache.var), layer=l, notes=[ctx.say("note.bn_biased")],
+        result=sym.var.tensor(cache.var), layer=l, notes=[ctx.note("note.bn_biased")],
         worked=[worked_sum(sym.var[i], frac(1, N_value) @ sum_over("j", (sym.x[i, "j"] - sym.mu[i]) ** 2),
                            np.stack([np.full(N_value, 1 / N_value), deviation, deviation], axis=1), var[i])],
         checks=[IdentityCheck(ctx.say("check.bn_numpy", name=sym.var.text, function="var"), rows.var(axis=1), var)])
@@ -300,7 +300,7 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
                                      + sym.dvar["i"] @ (-frac(2, N)) @ sum_over("j", deviation)),
              shapes=f"{shape_of(dxhat.shape)} → {shape_of(dmean.shape)}",
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar)], result=sym.dmu.tensor(dmean), layer=l,
-             notes=[ctx.say("note.bn_deviations_sum_to_zero")],
+             notes=[ctx.note("note.bn_deviations_sum_to_zero")],
              checks=[IdentityCheck(ctx.say("check.bn_deviations", name=sym.mu.text), centered.sum(axis=1),
                                    np.zeros(len(s)))]),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=4, name=sym.dx.text),
@@ -341,7 +341,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
                   sym.dgamma.tensor(record.gradients["gamma"]), sym.dbeta.tensor(record.gradients["beta"])]
         + derivation.operands,
         result=ctx.input_gradient_result(record), target=sym.dx.name, layer=l, derivation=derivation.formulas,
-        worked=[entry], notes=[ctx.say("note.bn_sums_to_zero")],
+        worked=[entry], notes=[ctx.note("note.bn_sums_to_zero")],
         checks=[IdentityCheck(ctx.say("check.bn_staged_compact"), staged.reshape(core_value.shape), core_value),
                 IdentityCheck(ctx.say("check.bn_dX_sums", name=sym.dx.text), core_rows.sum(axis=1),
                               np.zeros(core_rows.shape[0]))] + derivation.checks)

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core.network import LayerRecord, Run
-from bpcli.narrate.model import Formula, WorkedEntry
+from bpcli.narrate.model import Formula, Note, WorkedEntry
 from bpcli.narrate.notation import symbol
 
 #: terms of an index sum written out with their numbers before '… (N terms)'
@@ -37,6 +37,12 @@ class Context:
     @property
     def last(self) -> LayerRecord:
         return self.run.records[-1]
+
+    def note(self, key: str, *, about: str | None = None, kind: str | None = None, **fields) -> Note:
+        """The note ``key`` in the learner's language. ``about``: the text ('002') whose slip or
+        convention it concerns. ``kind``: what counts as saying the same thing again (the key,
+        unless a fact about one layer, such as relu at 0 there, is its own kind)."""
+        return Note(kind or key, self.say(key, **fields), about)
 
     def position(self, record: LayerRecord) -> int:
         return record.layer.index - 1

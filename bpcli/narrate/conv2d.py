@@ -18,7 +18,7 @@ from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.expr import (Aside, Expr, Fn, Group, Sub, alongside, as_expr, atom, continued, correlate, function,
                                 sum_over)
-from bpcli.narrate.model import IdentityCheck, Step
+from bpcli.narrate.model import IdentityCheck, Note, Step
 from bpcli.narrate.notation import derived, offset, shape_of, symbol
 
 PAD = function(r"\operatorname{pad}", "pad")
@@ -131,11 +131,11 @@ def output_sizes(size: tuple[int, int], kernel: tuple[int, int], s: int, p: int,
 
 def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     """dW⁽ˡ⁾, db⁽ˡ⁾, dA⁽ˡ⁻¹⁾ (dX for layer 1)."""
-    notes = [ctx.say("note.conv_method", method=ctx.method)] if ctx.method != "chain" else []
+    notes = [ctx.note("note.conv_method", method=ctx.method)] if ctx.method != "chain" else []
     return [_weight_step(ctx, record, notes), _bias_step(ctx, record, notes), _input_step(ctx, record, notes)]
 
 
-def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
+def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     layer, l = record.layer, record.layer.index
     s, p, kh, kw = layer.stride, layer.padding, layer.kernel_h, layer.kernel_w
     A_prev = ctx.layer_input(record)
@@ -170,11 +170,13 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
                       Group(continued(correlate(Q, second)))),
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW, ctx.say("axes.kernel")),
-        notes=notes + [ctx.say("note.no_extra_1_over_m")], target=dW.name, layer=l, worked=[entry],
+        notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []), target=dW.name, layer=l,
+        worked=[entry],
+        short=dW.eq(correlate(Q, second)),
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 
 
-def _bias_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
+def _bias_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     l = record.layer.index
     dZ, db = symbol("dZ", l), symbol("db", l)
     (f,) = largest_index(record.db)
@@ -190,7 +192,7 @@ def _bias_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
         checks=[IdentityCheck(ctx.say("check.core_value", name=db.text), record.dZ.sum(axis=(0, 2, 3)), record.db)])
 
 
-def _input_step(ctx: Context, record: LayerRecord, notes: list[str]) -> Step:
+def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     layer, l = record.layer, record.layer.index
     s, p, kh, kw = layer.stride, layer.padding, layer.kernel_h, layer.kernel_w
     dZ, W, dA_prev = symbol("dZ", l), symbol("W", l), symbol("dA", l - 1)

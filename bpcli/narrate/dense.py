@@ -48,11 +48,12 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
     i, k = largest_index(record.dW)
     entry = worked_sum(dW[i, k], sum_over("j", dZ[i, "j"] * A[k, "j"]),
                        np.stack([parts.G[i], parts.A_prev[k]], axis=1), record.dW[i, k])
-    notes = [ctx.say("note.no_extra_1_over_m")]
+    # with one sample there is no 1/m to add twice
+    notes = [ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []
     if record is ctx.last:
-        notes.append(ctx.say("note.slip002_dW", layer=l, prev_A=A.text, this_A=symbol("A", l).text))
+        notes.append(ctx.note("note.slip002_dW", about="002", layer=l, prev_A=A.text, this_A=symbol("A", l).text))
     if l == 1:
-        notes.append(ctx.say("note.slip004_dW1"))
+        notes.append(ctx.note("note.slip004_dW1", about="004"))
     return Step(
         section="backward", title=ctx.say("title.dW", layer=l),
         explanation=[ctx.say("backward.dW.why")] + derivation.sentences,
@@ -60,7 +61,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
         shapes=matmul_shapes(parts.G.shape, parts.A_prev.T.shape, record.dW.shape),
         operands=[dZ.tensor(parts.G), A.tensor(parts.A_prev)] + derivation.operands,
         result=dW.tensor(record.dW), notes=notes, target=dW.name, layer=l,
-        derivation=derivation.formulas, worked=[entry], checks=derivation.checks)
+        derivation=derivation.formulas, short=derivation.short, worked=[entry], checks=derivation.checks)
 
 
 def _bias_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, derivation) -> Step:
@@ -74,8 +75,8 @@ def _bias_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, der
         formula=db.eq(sum_over("j", dZ[":", "j"]), dZ @ ONES_M),
         shapes=f"{shape_of(parts.G.shape)} → {shape_of(record.db.shape)} ({ctx.say('word.sum_over_samples')})",
         operands=[dZ.tensor(parts.G)] + derivation.operands, result=db.tensor(record.db),
-        notes=[ctx.say("note.slip000_sum_index")], target=db.name, layer=l,
-        derivation=derivation.formulas, worked=[entry], checks=derivation.checks)
+        notes=[ctx.note("note.slip000_sum_index", about="000")], target=db.name, layer=l,
+        derivation=derivation.formulas, short=derivation.short, worked=[entry], checks=derivation.checks)
 
 
 def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, derivation) -> Step:
@@ -86,7 +87,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     k, j = largest_index(core)
     entry = worked_sum(dA_prev[k, j], sum_over("i", W["i", k] * dZ["i", j]),
                        np.stack([parts.W[:, k], parts.G[:, j]], axis=1), core[k, j])
-    notes = [ctx.say("note.slip002_dA", W=W.text, dW=symbol("dW", l).text)] if record is ctx.last else []
+    notes = [ctx.note("note.slip002_dA", about="002", W=W.text, dW=symbol("dW", l).text)] if record is ctx.last else []
     explanation = [ctx.say("backward.dA_prev.why")]
     if l > 1:
         explanation.append(ctx.say("backward.dA_prev.next", prev=l - 1))
@@ -96,5 +97,5 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
         formula=dA_prev.eq(W.T @ dZ),
         shapes=matmul_shapes(parts.W.T.shape, parts.G.shape, core.shape),
         operands=[W.tensor(parts.W), dZ.tensor(parts.G)] + derivation.operands, result=result,
-        notes=notes, target=result.name, layer=l, derivation=derivation.formulas, worked=[entry],
+        notes=notes, target=result.name, layer=l, derivation=derivation.formulas, short=derivation.short, worked=[entry],
         checks=derivation.checks)

@@ -1,5 +1,6 @@
-"""Build the worked solution of one network run: the summary, the forward steps, the loss, the
-backward steps from the loss back to dX, and the finite-difference check.
+"""Build the worked solution of one network run: the summary (closed by the finite-difference
+check), the layer table, the forward steps, the loss, and the backward steps from the loss back
+to dX, at the level of detail asked for.
 
 Each layer kind has one narrator (a module with forward and backward functions), found through
 ``bpcli.kinds.narrator``; adding a layer kind means adding its module and its entry there, and
@@ -13,19 +14,23 @@ import functools
 import numpy as np
 
 from bpcli import kinds, texts
-from bpcli.core.gradcheck import check as finite_difference_check
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import UsageError
 from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
+from bpcli.narrate.detail import at_detail, check_at_detail, followed_text, with_notes
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
-from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
+from bpcli.narrate.model import DETAILS, NOTE_POLICIES, Explanation, Labels, LayerRow, Note, Step, TableData
 from bpcli.narrate.notation import shape_of
+from bpcli.narrate.summary import build_summary
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
 CHECK_SAMPLE = 6
+#: significant digits of the analytic and numeric gradients in the check table: enough to see
+#: them agree, too few to show the machine's last digits
+CHECK_DIGITS = 4
 
 _THETA, _EPSILON, _LOSS = atom(r"\theta", "θ"), atom(r"\varepsilon", "ε"), function("J")
 #: ∂J/∂θ ≈ (J(θ + ε) − J(θ − ε)) / 2ε
@@ -37,14 +42,17 @@ CENTRAL_DIFFERENCE = partial(J, _THETA).approx(
 # recomputes the same numbers to show and check them, where numpy would repeat them with a source line
 @np.errstate(all="ignore")
 def explain(network: Network, *, method: str = "chain", lang: str = "en", layer: int | None = None,
-            forward: bool = True, backward: bool = True, check: bool = True) -> Explanation:
+            forward: bool = True, backward: bool = True, check: bool = True, detail: str = "full",
+            notes: str | None = None) -> Explanation:
     """The worked solution of ``network`` as data.
 
     ``method``: chain | trace | kron | shapes. ``lang``: en | zh (``bpcli.texts.languages()``).
-    ``layer``: keep only the steps of that layer (1..L). ``forward`` / ``backward``: include those
-    sections. ``check``: include the closing finite-difference check (skipped when ``layer`` is
-    given or ``backward`` is False).
-    Raises UsageError for an unknown method, language or layer.
+    ``layer``: keep only the steps of that layer (1..L), without the summary. ``forward`` /
+    ``backward``: include those sections. ``check``: close the summary with the finite-difference
+    check (skipped when ``layer`` is given or ``backward`` is False). ``detail``: summary | steps
+    | full (``narrate.detail``; the command line's default is steps, this data's full).
+    ``notes``: once | all, by default all at ``full`` and once otherwise.
+    Raises UsageError for an unknown method, language, layer, detail or notes policy.
     """
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
@@ -52,21 +60,32 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(texts.languages())}")
     if layer is not None and not 1 <= layer <= len(network.layers):
         raise UsageError(f"the network has layers 1 to {len(network.layers)}, not {layer}")
+    if detail not in DETAILS:
+        raise UsageError(f"unknown detail {detail!r}; choose one of {', '.join(DETAILS)}")
+    if notes is not None and notes not in NOTE_POLICIES:
+        raise UsageError(f"unknown notes {notes!r}; choose one of {', '.join(NOTE_POLICIES)}")
+    if detail == "summary" and layer is not None:
+        raise UsageError("the summary is of the whole network; --detail summary cannot be combined with --layer")
     ctx = Context(run(network), functools.partial(texts.say, lang), method)
-    steps = [network_step(ctx)] if layer is None else []
-    if forward:
-        steps += forward_steps(ctx)
-    if backward:
-        steps += backward_steps(ctx)
-    if layer is not None:
-        steps = [step for step in steps if step.layer == layer]
-    elif check and backward:
-        steps.append(check_step(ctx, network))
+    backward_part = backward_steps(ctx) if backward else []
+    summary = None
+    if layer is None:
+        closing = check_at_detail(check_step(ctx, network), detail) if check and backward else None
+        summary = build_summary(ctx, backward_part, closing, [Note(f"warning.{n}", sentence)
+                                                               for n, sentence in enumerate(warning_sentences(ctx))])
+    steps = []
+    if detail != "summary":
+        steps = [network_step(ctx)] if layer is None else []
+        steps += (forward_steps(ctx) if forward else []) + backward_part
+        if layer is not None:
+            steps = [step for step in steps if step.layer == layer]
+        steps = with_notes(at_detail(steps, detail, method), notes or ("all" if detail == "full" else "once"),
+                           followed_text(network))
     return Explanation(
         title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
-        loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
+        loss=network.loss, m=ctx.m, layers=layer_rows(ctx), layer_table=layer_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
-        warnings=warning_sentences(ctx))
+        warnings=warning_sentences(ctx), summary=summary, detail=detail)
 
 
 def title_in(network: Network, lang: str) -> str | None:
@@ -125,7 +144,7 @@ def parameter_names(rows: list[LayerRow]) -> list[str]:
     return list(names)
 
 
-def summary_table(ctx: Context) -> TableData:
+def layer_table(ctx: Context) -> TableData:
     say = ctx.say
     rows = layer_rows(ctx)
     names = parameter_names(rows)
@@ -152,7 +171,8 @@ def network_step(ctx: Context) -> Step:
         explanation.append(ctx.say("network.single_channel", given=shape_of(net.X.shape),
                                    taken=shape_of(net.input_for_layers().shape)))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
-                table=summary_table(ctx), notes=warning_sentences(ctx))
+                table=layer_table(ctx), notes=[Note(f"warning.{n}", sentence)
+                                               for n, sentence in enumerate(warning_sentences(ctx))])
 
 
 def warning_sentences(ctx: Context) -> list[str]:
@@ -161,25 +181,46 @@ def warning_sentences(ctx: Context) -> list[str]:
             for w in ctx.run.warnings]
 
 
+def shown_entry(tensor) -> int | None:
+    """Which checked entry of a tensor the table shows: the worst (largest |analytic − numeric|)
+    when the tensor failed; when it passed, the differences are rounding noise that would pick
+    a different entry on another machine, so the largest analytic entry. None when every checked
+    entry sits at a kink."""
+    kinks = set(tensor.kinks)
+    usable = [k for k, index in enumerate(tensor.indices) if index not in kinks]
+    if not usable:
+        return None
+    if tensor.ok:
+        return max(usable, key=lambda k: abs(tensor.analytic[k]))
+    return max(usable, key=lambda k: abs(tensor.analytic[k] - tensor.numeric[k]))
+
+
 def check_step(ctx: Context, network: Network) -> Step:
-    """Central finite differences on a seeded sample of entries of every W, b and X."""
+    """Central finite differences on a seeded sample of entries of every W, b and X; per tensor
+    one entry's analytic and numeric gradient beside the relative error (as CS231n's checker)."""
+    # the finite-difference module is loaded only when a check is made
+    from bpcli.core.gradcheck import check as finite_difference_check
+
     report = finite_difference_check(network, sample=CHECK_SAMPLE, seed=0)
     say = ctx.say
     rows = []
     for tensor in report.tensors:
-        rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
-                     error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
+        k = shown_entry(tensor)
+        analytic, numeric = ("", "") if k is None else (f"{tensor.analytic[k]:#.{CHECK_DIGITS}g}",
+                                                        f"{tensor.numeric[k]:#.{CHECK_DIGITS}g}")
+        rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
+                     numeric, error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
-    notes = [say("check.error_shown", round_off=error_bound_text(0.0),
-                 tolerance=f"{report.tensors[0].tolerance:g}")]
+    notes = [ctx.note("check.error_shown", round_off=error_bound_text(0.0),
+                      tolerance=f"{report.tensors[0].tolerance:g}")]
     if any(t.kinks for t in report.tensors):
-        notes.append(say("check.kinks", count=sum(len(t.kinks) for t in report.tensors)))
+        notes.append(ctx.note("check.kinks", count=sum(len(t.kinks) for t in report.tensors)))
     return Step(
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],
         formula=CENTRAL_DIFFERENCE,
-        table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"),
-                         say("table.relative_error"), say("table.verdict")], rows),
+        table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"), say("table.analytic"),
+                         say("table.numeric"), say("table.relative_error"), say("table.verdict")], rows),
         notes=notes)
 
 

@@ -46,6 +46,8 @@ class Derivation:
     formulas: list[Formula] = field(default_factory=list)
     checks: list[IdentityCheck] = field(default_factory=list)
     operands: list[NamedTensor] = field(default_factory=list)
+    #: the rule in this method's notation on one line, for the summary (None: the matrix form)
+    short: Formula | None = None
 
 
 @dataclass
@@ -204,7 +206,8 @@ class Kron:
             [ctx.say("kron.activation")],
             [VEC(D(A)).eq(DIAG(VEC(G_PRIME(Z))) @ VEC(D(Z))).implies(
                 VEC(partial(J, Z, small=True)).eq(DIAG(VEC(G_PRIME(Z))) @ VEC(partial(J, A, small=True))))],
-            [IdentityCheck(ctx.say("check.kron_diag", dA=symbol("dA", l).text), np.diag(g_vec) @ dA_vec, (g_prime * dA).reshape(-1)[:CORNER ** 2])])
+            [IdentityCheck(ctx.say("check.kron_diag", dA=symbol("dA", l).text), np.diag(g_vec) @ dA_vec, (g_prime * dA).reshape(-1)[:CORNER ** 2])],
+            short=VEC(symbol("dZ", l)).eq(DIAG(VEC(G_PRIME(Z))) @ VEC(symbol("dA", l))))
 
     def _jacobian_check(self, left_factor: np.ndarray, vec_G: np.ndarray, expected: np.ndarray,
                         description: str) -> IdentityCheck:
@@ -239,7 +242,7 @@ class Kron:
              VEC(GW).eq(kron(A.T, IDENTITY).T @ VEC(GZ), kron(A, IDENTITY) @ VEC(GZ), VEC(GZ @ A.T))],
             [self._jacobian_check(jacobian.T, _vec(G_used), G_used @ A_used.T,
                                  ctx.say("check.kron_weight", A=A.text, dZ=symbol("dZ", l).text))],
-            operands)
+            operands, short=VEC(symbol("dW", l)).eq(kron(A, IDENTITY) @ VEC(symbol("dZ", l))))
 
     def bias(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
@@ -253,7 +256,8 @@ class Kron:
             [VEC(D(b) @ ONES_M.T).eq(kron(ONES_M, IDENTITY) @ D(b)).implies(GB).eq(
                 kron(ONES_M, IDENTITY).T @ VEC(GZ), GZ @ ONES_M)],
             [self._jacobian_check(ones_kron.T, _vec(G_used), G_used @ np.ones((m, 1)),
-                                 ctx.say("check.kron_bias", dZ=symbol("dZ", l).text))])
+                                 ctx.say("check.kron_bias", dZ=symbol("dZ", l).text))],
+            short=symbol("db", l).eq(kron(ONES_M, IDENTITY).T @ VEC(symbol("dZ", l))))
 
     def input(self, ctx, parts: DenseParts) -> Derivation:
         l = parts.l
@@ -268,7 +272,8 @@ class Kron:
             [VEC(W @ D(A) @ IDENTITY).eq(kron(IDENTITY_M, W) @ VEC(D(A))).implies(
                 VEC(partial(J, A, small=True)).eq(kron(IDENTITY_M, W.T) @ VEC(partial(J, Z, small=True))))],
             [self._jacobian_check(block, _vec(G_used), W_used.T @ G_used,
-                                 ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))])
+                                 ctx.say("check.kron_input", W=W.text, dZ=symbol("dZ", l).text))],
+            short=VEC(symbol("dA", l - 1)).eq(kron(IDENTITY_M, W.T) @ VEC(symbol("dZ", l))))
 
 
 def _arrangements(left: tuple[str, np.ndarray], right: tuple[str, np.ndarray]):

@@ -16,6 +16,13 @@ from bpcli.narrate.expr import Dot, Expr, MoreTerms, Number, Relation
 
 Section = Literal["network", "forward", "backward", "check"]
 
+#: how much of the worked solution is shown (``explain(detail=…)``, ``--detail``): the summary and
+#: the check only; each step's rule, why, shapes, result and one worked entry; everything
+DETAILS = ("summary", "steps", "full")
+#: which notes are kept (``explain(notes=…)``, ``--notes``): each kind once, and a text's slips only
+#: for an exercise that follows that text; or every note at every step, for every text
+NOTE_POLICIES = ("once", "all")
+
 #: A formula is one expression tree (``narrate.expr``): ``.latex`` for Markdown/HTML (without
 #: ``$$``), ``.text`` for the terminal, both printed from the same tree.
 Formula = Expr
@@ -24,7 +31,8 @@ Formula = Expr
 @dataclass
 class NamedTensor:
     """A tensor as a step shows it: ``name`` as grading names it ('dW2', or a description such as
-    "g'(Z1)" for auxiliary tensors), ``latex`` its LaTeX symbol, ``text`` its Unicode symbol."""
+    "g'(Z1)" for auxiliary tensors), ``latex`` its LaTeX symbol, ``text`` its Unicode symbol.
+    ``glance``: shown briefly, a slice and a few rows and columns (``render.matrix.limits``)."""
 
     name: str
     latex: str
@@ -33,6 +41,7 @@ class NamedTensor:
     #: what the leading indices of an image tensor's slices are, in the narration's language
     #: ('filter, channel' for a kernel; '' for the default, sample and channel)
     axes: str = ""
+    glance: bool = False
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -132,6 +141,30 @@ class IdentityCheck:
         return f"{mark} {self.description}{values} (max |Δ| {error_bound_text(self.difference)})"
 
 
+class Note(str):
+    """A remark beside a step: its sentence, which also knows ``kind``, what it says (the text
+    key, 'note.slip002_dW'), so a kind said once need not be said again, and ``about``, the text
+    ('002') whose slip or convention it concerns (None for a general remark).
+
+    A ``str`` so that everything reading notes as sentences (renderers, the quiz, tests) keeps
+    working unchanged."""
+
+    kind: str
+    about: str | None
+
+    def __new__(cls, kind: str, text: str, about: str | None = None) -> "Note":
+        note = super().__new__(cls, text)
+        note.kind, note.about = kind, about
+        return note
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+    def __reduce__(self):
+        return (Note, (self.kind, self.text, self.about))
+
+
 @dataclass
 class TableData:
     """A small table as strings: the layer summary, the finite-difference check."""
@@ -158,13 +191,16 @@ class Step:
     shapes: str = ""
     operands: list[NamedTensor] = field(default_factory=list)
     result: NamedTensor | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     target: str | None = None
     layer: int | None = None
     derivation: list[Formula] = field(default_factory=list)
     worked: list[WorkedEntry] = field(default_factory=list)
     checks: list[IdentityCheck] = field(default_factory=list)
     table: TableData | None = None
+    #: the rule on one short line, for the summary, when it differs from ``formula`` (the method's
+    #: notation, a correlation instead of its index sum)
+    short: Formula | None = None
 
     @property
     def formula_latex(self) -> str:
@@ -226,8 +262,32 @@ class Labels:
 
 
 @dataclass
+class Equation:
+    """One line of the summary: the rule of the step computing ``target``, and its shape."""
+
+    target: str
+    formula: Formula
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Summary:
+    """What opens every explanation: the network in one line ('X 2×4 → dense 3 tanh → dense 1
+    sigmoid → bce'), the loss, the backward equations of this network in the order the steps
+    take them, and the finite-difference check that closes it (None without a backward pass)."""
+
+    title: str
+    network: str
+    headline: str  # the network and the loss in one sentence of the narration's language
+    loss_value: float
+    equations: list[Equation]
+    check: Step | None = None
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
 class Explanation:
-    """The whole worked solution: the network summary, the conventions line and the steps.
+    """The whole worked solution: the summary, the conventions line and the steps.
 
     Plain data; ``bpcli.notebook`` gives it its notebook display (Markdown or HTML)."""
 
@@ -237,11 +297,13 @@ class Explanation:
     loss: str
     m: int
     layers: list[LayerRow]
-    summary: TableData
+    layer_table: TableData
     conventions: str
     steps: list[Step]
     labels: Labels
     warnings: list[str] = field(default_factory=list)
+    summary: Summary | None = None
+    detail: str = "full"
 
     def walk(self):
         """(step, previous step or None, section heading when a new section starts else None),

@@ -168,9 +168,9 @@ def output_gradient_step(ctx: Context) -> Step:
     L = last.layer.index
     formulas = LOSSES[loss]
     dA = symbol("dA", L)
-    notes = [ctx.say("note.slip002_sign")] if loss == "bce" else []
+    notes = [ctx.note("note.slip002_sign", about="002")] if loss == "bce" else []
     if not np.isfinite(last.dA).all():
-        notes.append(ctx.say("note.saturated_dA"))
+        notes.append(ctx.note("note.saturated_dA"))
     return Step(
         section="backward", title=ctx.say("title.dA_output", layer=L),
         explanation=[ctx.say(f"backward.dA_output.{loss}")],
@@ -221,9 +221,9 @@ def fused_output_step(ctx: Context, record: LayerRecord) -> Step:
     if loss == "bce":
         checks += _direct_route_checks(ctx, record)
         explanation.append(ctx.say("backward.fused.bce_direct"))
-    notes = [ctx.say("note.deeplearning_ai", m=ctx.m)]  # text 002's dW slip is noted at the dW step
+    notes = [ctx.note("note.deeplearning_ai", about="004", m=ctx.m)]  # text 002's dW slip is noted at the dW step
     if not np.isfinite(long_way).all():
-        notes.append(ctx.say("note.saturated_long_way"))
+        notes.append(ctx.note("note.saturated_long_way"))
     shapes = "shapes.columnwise" if loss == "softmax_ce" else "shapes.elementwise"
     return Step(
         section="backward", title=ctx.say("title.dZ_output", layer=L),

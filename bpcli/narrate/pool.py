@@ -123,7 +123,7 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     else:
         covering = SuchThat(WINDOW_POSITION, INPUT_POSITION.element_of(WINDOW))
         gathered = sum_over(covering, frac(1, k * k) * dA["n", "c", "y", "x"])
-    notes = [ctx.say("note.tied_max")] if kind == "maxpool" and getattr(record.cache, "tied_windows", 0) else []
+    notes = [ctx.note("note.tied_max", kind=f"note.tied_max.{l}")] if kind == "maxpool" and getattr(record.cache, "tied_windows", 0) else []
     return [Step(
         section="backward", title=ctx.say(f"title.{kind}_backward", layer=l, name=dA_prev.text),
         explanation=explanation, formula=dA_prev["n", "c", "i", "j"].eq(gathered),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
-from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices
+from bpcli.formatting import shape_text
+from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+from bpcli.render.matrix import ELLIPSIS, limits, matrix_cells, matrix_slices
 from bpcli.render.page import aligned_latex, formula_rows, render_page
 
 KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/"
@@ -30,6 +31,8 @@ table.matrix td { text-align: right; padding: 0.1rem 0.5rem; }
 table.matrix th { color: #888; font-weight: normal; padding: 0 0.4rem; }
 table.data { border-collapse: collapse; }
 table.data td, table.data th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; }
+table.equations td { padding: 0 1rem 0 0; vertical-align: middle; }
+table.equations .math { margin: 0.2rem 0; }
 .check.ok { color: #1a7f37; } .check.bad { color: #b00; font-weight: bold; }
 .note { background: #fff8e1; padding: 0.3rem 0.6rem; margin: 0.4rem 0; }
 """
@@ -55,13 +58,14 @@ def _math(formula: Formula) -> str:
 
 def matrix_html(tensor: NamedTensor, precision: int) -> str:
     """One tensor as HTML tables (one per sample and channel for image tensors), summarised."""
-    pieces, total = matrix_slices(tensor.value)
+    shown = limits(tensor.glance)
+    pieces, total = matrix_slices(tensor.value, max_slices=shown.slices)
     tables = []
     for piece in pieces:
         if piece is None:
             tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
             continue
-        rows = list(matrix_cells(piece.matrix, precision, 8, 8))
+        rows = list(matrix_cells(piece.matrix, precision, shown.side, shown.side))
         head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
         body = "".join(f"<tr><th>{ELLIPSIS if i is None else i}</th>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells)
                        + "</tr>" for i, cells in rows)
@@ -102,6 +106,11 @@ class HtmlPage:
 
     def table(self, data: TableData) -> str:
         return data_table(data)
+
+    def equations(self, lines: list[Equation]) -> str:
+        rows = "".join(f"<tr><td>{_math(line.formula)}</td><td>{escape(shape_text(line.shape))}</td></tr>"
+                       for line in lines)
+        return f'<table class="equations">{rows}</table>'
 
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
         # the tensors' captions name them; no label needed

@@ -4,8 +4,8 @@ as ``bmatrix``. For handouts and blog posts. The walk over the steps is ``render
 
 from __future__ import annotations
 
-from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
-from bpcli.render.matrix import matrix_latex
+from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+from bpcli.render.matrix import limits, matrix_latex
 from bpcli.render.page import aligned_latex, formula_rows, render_page
 
 
@@ -25,8 +25,18 @@ def markdown_table(data: TableData) -> str:
     return "\n".join(lines)
 
 
+def shape_latex(shape: tuple[int, ...]) -> str:
+    """(3, 2) → '3 \\times 2'."""
+    return r" \times ".join(str(n) for n in shape)
+
+
+def _tensor_latex(tensor: NamedTensor, precision: int) -> str:
+    shown = limits(tensor.glance)
+    return f"{tensor.latex} = {matrix_latex(tensor.value, precision, shown.side, shown.side, shown.slices)}"
+
+
 def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
-    return r",\quad ".join(f"{t.latex} = {matrix_latex(t.value, precision)}" for t in tensors)
+    return r",\quad ".join(_tensor_latex(t, precision) for t in tensors)
 
 
 class MarkdownPage:
@@ -54,6 +64,10 @@ class MarkdownPage:
 
     def table(self, data: TableData) -> str:
         return markdown_table(data)
+
+    def equations(self, lines: list[Equation]) -> str:
+        rows = r" \\ ".join(f"& {line.formula.latex} && {shape_latex(line.shape)}" for line in lines)
+        return display_math(r"\begin{aligned}" + rows + r"\end{aligned}")
 
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
         return [f"**{label}**", display_math(_tensors_latex(tensors, precision))]

@@ -17,6 +17,24 @@ from bpcli.formatting import format_number, shape_text  # noqa: F401 - part of t
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
+#: rows and columns of a matrix shown before summarising
+MAX_SIDE = 8
+#: a tensor shown at a glance (``NamedTensor.glance``, below ``--detail full``): one slice of a
+#: few rows and columns
+GLANCE_SLICES = 1
+GLANCE_SIDE = 4
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a tensor is shown: slices of an image tensor, rows and columns of each."""
+
+    slices: int
+    side: int
+
+
+def limits(glance: bool) -> Limits:
+    return Limits(GLANCE_SLICES, GLANCE_SIDE) if glance else Limits(MAX_SLICES, MAX_SIDE)
 #: what a marked (wrong) entry carries after its number, so it shows without colour too
 WRONG_MARKER = "✗"
 ELLIPSIS = "…"
@@ -25,7 +43,7 @@ ELLIPSIS = "…"
 def shown_indices(length: int, limit: int) -> list[int | None]:
     """Indices to show along an axis of ``length``: all when they fit in ``limit``, else the
     first and last few with ``None`` where the ellipsis goes (numpy-style summary)."""
-    limit = max(limit, 2)
+    limit = max(limit, 1)
     if length <= limit:
         return list(range(length))
     head = (limit + 1) // 2
@@ -136,11 +154,12 @@ def _latex_matrix(matrix: np.ndarray, precision: int, max_rows: int, max_cols: i
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
-def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8) -> str:
+def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
+                 max_slices: int = MAX_SLICES) -> str:
     """A LaTeX ``bmatrix`` (KaTeX/MathJax compatible) with ``\\cdots``/``\\vdots``/``\\ddots``
     where summarised. An image tensor becomes one bmatrix per sample and channel, each with its
     index written under it, separated by ``\\quad``."""
-    pieces, total = matrix_slices(array)
+    pieces, total = matrix_slices(array, max_slices=max_slices)
     parts = []
     for piece in pieces:
         if piece is None:
@@ -152,12 +171,12 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
 
 
 def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int):
-    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_header=True, padding=(0, 1),
-                  header_style="dim", title_style="bold", pad_edge=False, collapse_padding=True,
+    # no rule under the column indices: they are dim, and a rule per matrix is a line per matrix
+    table = Table(title=title, box=None, show_header=True, padding=(0, 1),
+                  header_style="dim", title_style="bold", pad_edge=False, collapse_padding=False,
                   show_edge=False)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
@@ -176,9 +195,67 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
     return table
 
 
+def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, max_cols: int):
+    """One slice as lines of styled text: the title centred in bold, the column indices dim, then
+    each row with its index; columns right-aligned, two spaces apart (what ``_rich_matrix`` draws,
+    laid out directly)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))
+    labels = [ELLIPSIS if i is None else str(i) for i, _ in rows]
+    header = [ELLIPSIS if j is None else str(j) for j, _ in rows[0][1]]
+    columns = [[header[k]] + [cells[k][1] for _, cells in rows] for k in range(len(header))]
+    widths = [max(len(text) for text in column) for column in columns]
+    label_width = max(len(label) for label in labels)
+    grid = lambda first, cells: "  ".join([first.rjust(label_width)] + [t.rjust(w) for t, w in zip(cells, widths)])
+    body = [grid(label, [text for _, text in cells]) for label, (_, cells) in zip(labels, rows)]
+    width = max(cell_len(title), len(body[0]))
+    lines = [Text(title.center(width - cell_len(title) + len(title)), style="bold"),
+             Text(grid("", header).ljust(width), style="dim")]
+    for label, line in zip(labels, body):
+        text = Text(label.rjust(label_width), style="dim")
+        text.append(line[label_width:].ljust(width - label_width))
+        lines.append(text)
+    return lines
+
+
+@dataclass
+class MatrixBlocks:
+    """A tensor as ``matrix_table`` shows it, laid out as blocks of styled lines: one block per
+    slice shown, and the heading line above them when there are several slices."""
+
+    heading: "object | None"  # rich.text.Text
+    blocks: list[list]  # each a list of rich.text.Text lines of equal width
+
+
+def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
+                 max_slices: int = MAX_SLICES, axes: str = "sample, channel",
+                 slices: str = "{shown} of {total} slices shown, … between") -> MatrixBlocks:
+    """What ``matrix_table`` shows (without marks), as lines to lay out side by side without
+    Rich's table measurement: an explanation prints many matrices, and this is several times
+    faster."""
+    from rich.text import Text
+
+    array = np.asarray(array)
+    heading = f"{title}  {shape_text(array.shape)}"
+    pieces, total = matrix_slices(array, None, max_slices)
+    shown = [piece for piece in pieces if piece is not None]
+    if total == 1:
+        return MatrixBlocks(None, [_grid_lines(shown[0], heading, precision, max_rows, max_cols)])
+    if len(shown) == 1:
+        title_line = f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}"
+        return MatrixBlocks(None, [_grid_lines(shown[0], title_line, precision, max_rows, max_cols)])
+    heading += f"  [{axes}]"
+    if len(shown) < total:
+        heading += "  (" + slices.format(shown=len(shown), total=total) + ")"
+    return MatrixBlocks(Text(heading, style="bold"),
+                        [_grid_lines(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown])
+
+
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
-                 max_rows: int = 8, max_cols: int = 8, axes: str = "sample, channel",
-                 slices: str = "{shown} of {total} slices shown, … between"):
+                 max_rows: int = 8, max_cols: int = 8, max_slices: int = MAX_SLICES,
+                 axes: str = "sample, channel", slices: str = "{shown} of {total} slices shown, … between"):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and
     column indices in the margins, numbers right-aligned with ``precision`` decimals, large
     tensors summarised. ``marks`` (a boolean array of the tensor's shape) highlights entries as
@@ -187,7 +264,7 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     An image tensor (m, C, H, W) is shown per sample and channel: one table each, titled
     ``title[n, c]``, laid out side by side as the width allows, under a heading that names the
     slices' ``axes`` (``[filter, channel]`` for a kernel) and, when some are left out, says so
-    with ``slices`` ('{shown} of {total} slices shown').
+    with ``slices`` ('{shown} of {total} slices shown'); a single slice is one table under the heading.
     """
     from rich.columns import Columns
     from rich.console import Group
@@ -197,11 +274,16 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     if marks is not None and np.shape(marks) != array.shape:
         raise ValueError(f"marks has shape {np.shape(marks)}, the tensor {array.shape}")
     heading = f"{title}  {shape_text(array.shape)}"
-    pieces, total = matrix_slices(array, marks)
+    pieces, total = matrix_slices(array, marks, max_slices)
     if array.ndim <= 2:
         return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
-    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols)
-              for piece in pieces if piece is not None]
+    shown = [piece for piece in pieces if piece is not None]
+    if total == 1:  # one sample, one channel: the heading is the slice's title
+        return _rich_matrix(shown[0], heading, precision, max_rows, max_cols)
+    if len(shown) == 1:  # one slice of many: one title says both
+        return _rich_matrix(shown[0], f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}", precision,
+                            max_rows, max_cols)
+    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown]
     heading += f"  [{axes}]"
     if len(tables) < total:
         heading += "  (" + slices.format(shown=len(tables), total=total) + ")"

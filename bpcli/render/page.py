@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bpcli.narrate.expr import LATEX, TEXT
-from bpcli.narrate.model import Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
+from bpcli.narrate.model import Equation, Explanation, Formula, IdentityCheck, NamedTensor, Step, TableData
 
 
 #: the longest formula line on a page, in characters of its Unicode form: about what fits a
@@ -57,6 +57,8 @@ class PageBackend(Protocol):
 
     def table(self, data: TableData) -> str: ...
 
+    def equations(self, lines: list[Equation]) -> str: ...
+
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]: ...
 
     def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]: ...
@@ -96,14 +98,31 @@ def step_parts(step: Step, explanation: Explanation, backend: PageBackend, previ
                                 entry.formula(precision, labels.terms))
     if step.checks:
         parts.append(backend.checks(labels.tag(labels.checks), step.checks, precision))
-    parts += [backend.note(labels.tag(labels.notes), note) for note in step.notes]
+    parts += [backend.note(labels.tag(labels.notes), note.text) for note in step.notes]
     return parts
+
+
+def summary_blocks(explanation: Explanation, backend: PageBackend, precision: int = 4) -> list[str]:
+    """The summary under its heading: the network, the loss, the equations, its notes, and the
+    finite-difference check that closes it."""
+    summary, labels = explanation.summary, explanation.labels
+    if summary is None:
+        return []
+    parts = [backend.paragraph(summary.headline)]
+    if summary.equations:
+        parts.append(backend.equations(summary.equations))
+    parts += [backend.note(labels.tag(labels.notes), note.text) for note in summary.notes]
+    blocks = [backend.heading(2, summary.title)] + parts
+    if summary.check is not None:
+        blocks.append(backend.step(summary.check, step_parts(summary.check, explanation, backend, None, precision)))
+    return blocks
 
 
 def render_page(explanation: Explanation, backend: PageBackend, precision: int = 4) -> str:
     """The title, the conventions, then every step under its section's heading."""
     labels = explanation.labels
     blocks = [backend.heading(1, explanation.title), backend.labelled(labels.tag(labels.conventions), explanation.conventions)]
+    blocks += summary_blocks(explanation, backend, precision)
     for step, previous, heading in explanation.walk():
         if heading is not None:
             blocks.append(backend.heading(2, heading))

@@ -28,7 +28,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.maxpool_backward": "Layer {layer} (maxpool): {name}, routed to each window's maximum",
     "title.avgpool_backward": "Layer {layer} (avgpool): {name}, spread evenly",
     "title.flatten_backward": "Layer {layer} (flatten): {name}, reshaped back",
-    "title.check": "Closing check: finite differences",
+    "title.summary": "Summary: the answer at a glance",
+    "summary.headline": "{network}, loss J = {value}",
+    "title.check": "Check: finite differences",
     "section.network": "The network",
     "section.forward": "Forward pass",
     "section.backward": "Backward pass (backpropagation)",
@@ -56,7 +58,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "table.input": "input X",
     "table.tensor": "tensor",
     "table.shape": "shape",
-    "table.checked": "entries checked",
+    "table.checked": "checked",
+    "table.analytic": "analytic",
+    "table.numeric": "numeric",
     "table.relative_error": "relative error",
     "table.verdict": "verdict",
     "word.broadcast": "broadcast",
@@ -223,7 +227,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.window": "the window's value at {index} equals the core's",
     "check.reshape": "putting every entry back in place gives the core's {name}",
     "check.why": "Each sampled entry of W, b and X is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
-        "slope must match the gradient worked out above (up to {sample} entries per tensor).",
+        "slope must match the gradient the steps below work out (up to {sample} entries per tensor).",
     "check.error_shown": "The relative error is max |worked − numeric| ÷ the largest |gradient| checked, shown as "
                          "the power of ten it stays under: “{round_off}” is round-off of the differences. A tensor "
                          "passes when its exact relative error is at most {tolerance} plus the finite differences' "
