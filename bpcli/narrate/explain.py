@@ -65,7 +65,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         title=network.title or (network.source or ctx.say("title.default")), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), summary=summary_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
-        warnings=warning_sentences(ctx))
+        warnings=warning_sentences(ctx), input_shape=tuple(network.X.shape))
 
 
 def forward_steps(ctx: Context) -> list[Step]:
@@ -106,7 +106,8 @@ def layer_rows(ctx: Context) -> list[LayerRow]:
         # the table's W and b columns (LayerRow.W_shape, b_shape) show those parameters where a
         # kind has them; the parameter count covers every parameter of every kind
         rows.append(LayerRow(layer.index, layer.kind, layer.activation, _shape_of_parameter(record, "W"),
-                             _shape_of_parameter(record, "b"), tuple(record.A.shape), _parameters(record)))
+                             _shape_of_parameter(record, "b"), tuple(record.A.shape), _parameters(record),
+                             size=layer.describe().size))
     return rows
 
 
