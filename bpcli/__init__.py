@@ -1,7 +1,9 @@
 """bpcli: backpropagation worked out step by step, for learners and teachers.
 
-Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``, ``SpecError``.
-numpy is imported only when one of them is first called.
+Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``, ``show(result)``,
+``SpecError``. ``spec`` is a path, a mapping or a bundled exercise's name ("05"), as on the command
+line. In a notebook, what ``explain`` and ``check`` return, and ``show(compute(...))``, display as
+self-contained HTML. numpy is imported only when one of them is first called.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ from typing import Any
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["compute", "check", "explain", "load", "SpecError", "AnswerError", "BpcliError",
+__all__ = ["compute", "check", "explain", "show", "load", "SpecError", "AnswerError", "BpcliError",
            "UsageError", "__version__"]
 
 
 def load(spec: Any):
-    """A validated ``Network`` from a path or a mapping (raises ``SpecError``)."""
-    from bpcli import spec as spec_module
+    """A validated ``Network`` from a path, a mapping or the name of a bundled exercise ("05"),
+    as the command line opens it (raises ``SpecError``)."""
+    from bpcli.network_source import open_network
 
-    return spec_module.load(spec)
+    return open_network(spec)
 
 
 def compute(spec: Any) -> dict[str, Any]:
@@ -36,8 +39,9 @@ def compute(spec: Any) -> dict[str, Any]:
 def check(spec: Any, **options: Any):
     """Central finite differences for every parameter and X; see ``bpcli.core.gradcheck.check``."""
     from bpcli.core.gradcheck import check as check_network
+    from bpcli.notebook import NotebookCheck
 
-    return check_network(load(spec), **options)
+    return NotebookCheck.of(check_network(load(spec), **options))
 
 
 def explain(spec: Any, **options: Any):
@@ -47,3 +51,11 @@ def explain(spec: Any, **options: Any):
     from bpcli.notebook import NotebookExplanation
 
     return NotebookExplanation.of(explain_network(load(spec), **options))
+
+
+def show(result: Any, precision: int = 4):
+    """``result`` (of ``compute``, ``check`` or ``explain``) as a notebook displays it: the
+    page's style, the network's diagram, heatmaps, MathML (see ``bpcli.notebook.show``)."""
+    from bpcli.notebook import show as notebook_show
+
+    return notebook_show(result, precision)

@@ -127,18 +127,24 @@ def _arrow(x1: float, x2: float, y: float, marker: str, css: str) -> str:
     return f'<line x1="{x1:.1f}" y1="{y}" x2="{x2:.1f}" y2="{y}" class="{css}" marker-end="url(#{marker})"/>'
 
 
-def one_line(explanation: Explanation) -> str:
+def one_line(input_shape: tuple[int, ...], layers: list[LayerRow], loss: str) -> str:
     """The picture in words (its accessible name): 'X 1×4×4 → 1 conv2d 1@2×2 relu → 1×3×3 → …'."""
-    parts = [f"X {shape_text(sample_shape(explanation.input_shape))}"]
-    for row in explanation.layers:
+    parts = [f"X {shape_text(sample_shape(input_shape))}"]
+    for row in layers:
         parts.append(" ".join(p for p in (str(row.index), row.kind, row.size, row.activation or "") if p))
         parts.append(shape_text(sample_shape(row.output_shape)))
-    return " → ".join(parts + [f"J ({explanation.loss})"])
+    return " → ".join(parts + [f"J ({loss})"])
 
 
-def network_svg(explanation: Explanation, id_prefix: str = "") -> str:
-    """The diagram as an inline ``<svg>`` element (``id_prefix`` keeps its marker ids apart from
-    another diagram's on the same page, as in a notebook)."""
+def explanation_svg(explanation: Explanation, id_prefix: str = "") -> str:
+    """The diagram of an explained network."""
+    return network_svg(explanation.input_shape, explanation.layers, explanation.loss, id_prefix)
+
+
+def network_svg(input_shape: tuple[int, ...], layers: list[LayerRow], loss: str, id_prefix: str = "") -> str:
+    """The diagram as an inline ``<svg>`` element: X of ``input_shape``, the ``layers``, the
+    ``loss`` by name (``id_prefix`` keeps its marker ids apart from another diagram's on the same
+    page, as in a notebook)."""
     nodes: list[Node] = []
     x = 8.0
 
@@ -147,12 +153,12 @@ def network_svg(explanation: Explanation, id_prefix: str = "") -> str:
         nodes.append(node)
         x = node.x + node.width + GAP
 
-    place(_tensor(x, "X", "dX", explanation.input_shape))
-    for row in explanation.layers:
+    place(_tensor(x, "X", "dX", input_shape))
+    for row in layers:
         place(_box(x, row))
         place(_tensor(x, symbol("A", row.index).text, symbol("dA", row.index).text, row.output_shape))
-    last = symbol("A", explanation.layers[-1].index).text if explanation.layers else "X"
-    place(_loss(x, explanation.loss, last))
+    last = symbol("A", layers[-1].index).text if layers else "X"
+    place(_loss(x, loss, last))
     width = x - GAP + 8
     forward_marker, backward_marker = f"{id_prefix}fwd", f"{id_prefix}bwd"
     arrows = []
@@ -160,7 +166,7 @@ def network_svg(explanation: Explanation, id_prefix: str = "") -> str:
         arrows.append(_arrow(left.x + left.width - 2, right.x + 2, FORWARD_Y, forward_marker, "forward"))
         arrows.append(_arrow(right.centre - 6, left.centre + 6, BACKWARD_Y, backward_marker, "backward"))
     labels = [_text(node.centre, BACKWARD_Y + 22, node.backward_label, "gradient") for node in nodes if node.backward_label]
-    label = escape(one_line(explanation))
+    label = escape(one_line(input_shape, layers, loss))
     defs = "".join(
         f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'

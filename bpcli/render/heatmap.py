@@ -38,12 +38,17 @@ def heat_scale(*arrays: np.ndarray) -> float:
     return largest
 
 
-def step_scales(step: Step, tensors: list[NamedTensor]) -> dict[int, float]:
+def shared_scales(tensors: list[NamedTensor]) -> dict[int, float]:
     """The scale of each of ``tensors`` (a step's operands and result), by ``id``: the gradients
     share the largest of theirs, the others keep their own."""
     gradients = [t for t in tensors if is_gradient(t)]
     shared = heat_scale(*(t.value for t in gradients))
-    return {id(t): shared if t in gradients else heat_scale(t.value) for t in tensors}
+    return {id(t): shared if is_gradient(t) else heat_scale(t.value) for t in tensors}
+
+
+def step_scales(step: Step) -> dict[int, float]:
+    """The scales of a step's operands and result."""
+    return shared_scales(list(step.operands) + ([step.result] if step.result is not None else []))
 
 
 def _blend(end: tuple[int, int, int], weight: float) -> tuple[int, int, int]:

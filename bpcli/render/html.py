@@ -16,12 +16,13 @@ The same body, with its style, is what a notebook shows (``render_explanation(..
 from __future__ import annotations
 
 from html import escape
+from typing import Callable
 
 import numpy as np
 
 from bpcli.narrate.model import (Explanation, Formula, Highlight, IdentityCheck, Index, NamedTensor, Step,
                                  TableData)
-from bpcli.render.diagram import network_svg
+from bpcli.render.diagram import explanation_svg
 from bpcli.render.heatmap import heat_colour, heat_scale, step_scales, text_colour
 from bpcli.render.mathml import formula_mathml
 from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices, shown_indices
@@ -176,6 +177,40 @@ def _shown_entries(value: np.ndarray) -> set[Index]:
     return shown
 
 
+def matrix_html(tensor: NamedTensor, precision: int, scale: float | None = None,
+                cell_attributes: Callable[[Index], list[str]] | None = None) -> str:
+    """One tensor as HTML tables (one per sample and channel for image tensors), summarised, each
+    cell coloured by its value on ``scale`` (``render.heatmap``; none when None) and given the
+    attributes ``cell_attributes`` returns for its index."""
+    value = np.asarray(tensor.value)
+    pieces, total = matrix_slices(value)
+    tables = []
+    for piece in pieces:
+        if piece is None:
+            tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
+            continue
+        rows = list(matrix_cells(piece.matrix, precision, MAX_SHOWN, MAX_SHOWN))
+        head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
+        body = []
+        for i, cells in rows:
+            tds = []
+            for j, text in cells:
+                attributes: list[str] = []
+                if i is not None and j is not None:
+                    index = entry_index(piece.index, i, j, value.ndim)
+                    attributes = cell_attributes(index) if cell_attributes is not None else []
+                    background = heat_colour(float(piece.matrix[i, j]), scale) if scale else None
+                    if background is not None:
+                        attributes.append(f'style="background:{background};color:{text_colour(background)}"')
+                tds.append(f"<td{''.join(' ' + a for a in attributes)}>{escape(text)}</td>")
+            body.append(f"<tr><th>{ELLIPSIS if i is None else i}</th>{''.join(tds)}</tr>")
+        caption = f"{escape(tensor.text)}{piece.label}" if piece.label else escape(tensor.title)
+        tables.append(f'<table class="matrix"><caption>{caption}</caption><tr><th></th>{head}</tr>'
+                      f'{"".join(body)}</table>')
+    heading = f"<div><strong>{escape(tensor.title)}</strong></div>" if value.ndim > 2 else ""
+    return f'<div class="tensor">{heading}{"".join(tables)}</div>'
+
+
 class HtmlPage:
     """``PageBackend`` for HTML. ``begin_step`` keeps the step being written, so that its tables
     can mark what its worked entries used, share one colour scale among its gradients and
@@ -189,6 +224,7 @@ class HtmlPage:
         self._scales: dict[int, float] = {}
         self._marks: dict[str, dict[Index, str]] = {}
         self._tables: dict[str, tuple[int, set[Index]]] = {}
+        self._table_count = 0
 
     def _anchor(self, step: Step, position: int) -> str:
         return f"{self.prefix}{step.target or f'step{position}'}"
@@ -226,7 +262,7 @@ class HtmlPage:
     def _header(self, title: str) -> str:
         diagram = ""
         if self.explanation.layers:
-            diagram = (f'<figure class="diagram">{network_svg(self.explanation, self.prefix)}'
+            diagram = (f'<figure class="diagram">{explanation_svg(self.explanation, self.prefix)}'
                        f'<figcaption>{escape(self._say("page.diagram"))}</figcaption></figure>')
         return f"<h1>{escape(title)}</h1>\n{diagram}\n{self._contents()}"
 
@@ -234,9 +270,9 @@ class HtmlPage:
 
     def begin_step(self, step: Step, previous: Step | None) -> list[NamedTensor]:
         self._step = step
-        tensors = list(step.operands) + ([step.result] if step.result is not None else [])
-        self._scales = step_scales(step, tensors)
+        self._scales = step_scales(step)
         self._tables = {}
+        self._table_count = 0
         self._marks = {}
         for entry in step.worked:
             if entry.highlight is not None:
@@ -266,54 +302,29 @@ class HtmlPage:
         return " ".join(refs)
 
     def _matrix(self, tensor: NamedTensor, precision: int, is_result: bool = False) -> str:
-        """One tensor as HTML tables (one per sample and channel for image tensors), summarised,
-        each cell coloured by value and carrying its id, marks and (result) sources."""
-        value = np.asarray(tensor.value)
-        number = len(self._tables)
-        self._tables.setdefault(tensor.name, (number, _shown_entries(value)))
-        anchor = self.anchors.get(id(self._step), "") if self._step is not None else ""
-        scale = self._scales.get(id(tensor), heat_scale(value))
+        """A tensor of the step: each shown entry with its id, its mark and, in the result, the
+        entries it was computed from."""
+        number = self._table_count
+        self._table_count += 1
+        self._tables.setdefault(tensor.name, (number, _shown_entries(tensor.value)))
+        anchor = self.anchors.get(id(self._step), "")
         marks = self._marks.get(tensor.name, {})
         sources = self._step.sources if is_result and self._step is not None else None
-        pieces, total = matrix_slices(value)
-        tables = []
-        for piece in pieces:
-            if piece is None:
-                tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
-                continue
-            rows = list(matrix_cells(piece.matrix, precision, MAX_SHOWN, MAX_SHOWN))
-            head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
-            body = []
-            for i, cells in rows:
-                tds = []
-                for j, text in cells:
-                    if i is None or j is None:
-                        tds.append(f"<td>{escape(text)}</td>")
-                        continue
-                    index = entry_index(piece.index, i, j, value.ndim)
-                    tds.append(self._cell(text, value[index], index, scale, marks.get(index), anchor, number, sources))
-                body.append(f"<tr><th>{ELLIPSIS if i is None else i}</th>{''.join(tds)}</tr>")
-            caption = f"{escape(tensor.text)}{piece.label}" if piece.label else escape(tensor.title)
-            tables.append(f'<table class="matrix"><caption>{caption}</caption><tr><th></th>{head}</tr>'
-                          f'{"".join(body)}</table>')
-        heading = f"<div><strong>{escape(tensor.title)}</strong></div>" if value.ndim > 2 else ""
-        return f'<div class="tensor">{heading}{"".join(tables)}</div>'
 
-    def _cell(self, text: str, number, index: Index, scale: float, mark: str | None, anchor: str, table: int,
-              sources) -> str:
-        attributes = [f'id="{escape(anchor)}:{table}:{_key(index)}"'] if anchor else []
-        if mark:
-            attributes.append(f'class="{mark}"')
-        background = heat_colour(float(number), scale)
-        if background is not None:
-            attributes.append(f'style="background:{background};color:{text_colour(background)}"')
-        if sources is not None:
-            highlight = sources(index)
-            attributes.append(f'data-used="{self._references(highlight.used)}"')
-            around = self._references(highlight.around)
-            if around:
-                attributes.append(f'data-around="{around}"')
-        return f"<td {' '.join(attributes)}>{escape(text)}</td>"
+        def attributes(index: Index) -> list[str]:
+            found = [f'id="{escape(anchor)}:{number}:{_key(index)}"']
+            if index in marks:
+                found.append(f'class="{marks[index]}"')
+            if sources is not None:
+                highlight = sources(index)
+                found.append(f'data-used="{self._references(highlight.used)}"')
+                around = self._references(highlight.around)
+                if around:
+                    found.append(f'data-around="{around}"')
+            return found
+
+        scale = self._scales.get(id(tensor), heat_scale(tensor.value))
+        return matrix_html(tensor, precision, scale, attributes)
 
     # -- the page back-end --------------------------------------------------------------------
 

@@ -151,7 +151,16 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
     return r" \quad ".join(parts)
 
 
-def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int):
+def _heat_style(number, scale: float | None) -> str:
+    """'<text colour> on <background>' for a cell of a heatmap; '' without one."""
+    from bpcli.render.heatmap import heat_colour, text_colour
+
+    background = heat_colour(float(number), scale) if scale else None
+    return f"{text_colour(background)} on {background}" if background else ""
+
+
+def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int,
+                 heat: float | None = None):
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -171,17 +180,20 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
             if wrong:
                 rendered.append(Text(text + WRONG_MARKER, style="bold red"))
             else:
-                rendered.append(Text(text + (" " if marked_anywhere else "")))
+                style = _heat_style(piece.matrix[i, j], heat) if i is not None and j is not None else ""
+                rendered.append(Text(text + (" " if marked_anywhere else ""), style=style))
         table.add_row(ELLIPSIS if i is None else str(i), *rendered)
     return table
 
 
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
-                 max_rows: int = 8, max_cols: int = 8):
+                 max_rows: int = 8, max_cols: int = 8, heat: float | None = None):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and
     column indices in the margins, numbers right-aligned with ``precision`` decimals, large
     tensors summarised. ``marks`` (a boolean array of the tensor's shape) highlights entries as
-    wrong: bold red and followed by ✗, which also shows without colour.
+    wrong: bold red and followed by ✗, which also shows without colour. ``heat`` (a scale, see
+    ``render.heatmap``) colours every other cell by its value; the console drops the colours under
+    NO_COLOR and when piped.
 
     An image tensor (m, C, H, W) is shown per sample and channel: one table each, titled
     ``title[n, c]``, laid out side by side as the width allows, with a heading line.
@@ -196,8 +208,8 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     heading = f"{title}  {shape_text(array.shape)}"
     pieces, total = matrix_slices(array, marks)
     if array.ndim <= 2:
-        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
-    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols)
+        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols, heat)
+    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols, heat)
               for piece in pieces if piece is not None]
     if len(tables) < total:
         heading += f"  ({len(tables)} of {total} [sample, channel] slices shown, {ELLIPSIS} between)"

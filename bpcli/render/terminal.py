@@ -16,13 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from bpcli.narrate.model import Explanation, NamedTensor, Step, TableData
+from bpcli.render.heatmap import step_scales
 from bpcli.render.matrix import matrix_table
 
 INDENT = 2
 
 
-def _tensor(tensor: NamedTensor, precision: int):
-    return matrix_table(tensor.value, tensor.text, precision=precision)
+def _tensor(tensor: NamedTensor, precision: int, scales: dict[int, float]):
+    return matrix_table(tensor.value, tensor.text, precision=precision, heat=scales.get(id(tensor)))
 
 
 def _table(data: TableData) -> Table:
@@ -59,11 +60,12 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
+    scales = step_scales(step)
     if operands:
-        parts.append(Columns([_tensor(t, precision) for t in operands], padding=(0, 3)))
+        parts.append(Columns([_tensor(t, precision, scales) for t in operands], padding=(0, 3)))
     if step.result is not None and step.result.value.ndim > 0:
         parts.append(Text(labels.tag(labels.result), style="bold"))
-        parts.append(_tensor(step.result, precision))
+        parts.append(_tensor(step.result, precision, scales))
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
         parts.append(_labelled(labels, labels.worked, f"{entry.as_text(precision, labels.terms)} {mark}"))
