@@ -61,8 +61,8 @@ STYLE = """
 .bpcli td.around { outline: 2px dashed #666; outline-offset: -2px; }
 .bpcli td.worked { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
 .bpcli td[data-used] { cursor: pointer; }
-.bpcli td.lit { outline: 3px solid #e37400; outline-offset: -3px; }
 .bpcli td.lit-around { outline: 2px dashed #e37400; outline-offset: -2px; }
+.bpcli td.lit { outline: 3px solid #e37400; outline-offset: -3px; }
 .bpcli td.lit-self { outline: 3px solid #1a73e8; outline-offset: -3px; }
 .bpcli table.data { border-collapse: collapse; }
 .bpcli table.data td, .bpcli table.data th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; }
