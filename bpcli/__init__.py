@@ -1,8 +1,10 @@
 """bpcli: backpropagation worked out step by step, for learners and teachers.
 
-Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``,
-``grade(spec, target, answer)``, ``SpecError``.
-numpy is imported only when one of them is first called.
+Python API (see README): ``compute(spec)``, ``check(spec)``, ``explain(spec)``, ``show(result)``,
+``grade(spec, target, answer)``, ``SpecError``. ``spec`` is a path, a mapping or a bundled
+exercise's name ("05"), as on the command line. In a notebook, what ``explain`` and ``check``
+return, and ``show(compute(...))``, display as self-contained HTML. numpy is imported only when
+one of them is first called.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from typing import Any
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["compute", "check", "explain", "grade", "load", "SpecError", "AnswerError", "BpcliError",
+__all__ = ["compute", "check", "explain", "show", "grade", "load", "SpecError", "AnswerError", "BpcliError",
            "UsageError", "__version__"]
 
 
 def load(spec: Any):
-    """A validated ``Network`` from a path or a mapping (raises ``SpecError``)."""
-    from bpcli import spec as spec_module
+    """A validated ``Network`` from a path, a mapping or the name of a bundled exercise ("05"),
+    as the command line opens it (raises ``SpecError``)."""
+    from bpcli.network_source import open_network
 
-    return spec_module.load(spec)
+    return open_network(spec)
 
 
 def compute(spec: Any) -> dict[str, Any]:
@@ -37,8 +40,9 @@ def compute(spec: Any) -> dict[str, Any]:
 def check(spec: Any, **options: Any):
     """Central finite differences for every parameter and X; see ``bpcli.core.gradcheck.check``."""
     from bpcli.core.gradcheck import check as check_network
+    from bpcli.notebook import NotebookCheck
 
-    return check_network(load(spec), **options)
+    return NotebookCheck.of(check_network(load(spec), **options))
 
 
 def explain(spec: Any, **options: Any):
@@ -74,3 +78,11 @@ def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float 
     else:
         network = load(spec)
     return grade_answer(network, target, answer, rtol=rtol, lang=lang)
+
+
+def show(result: Any, precision: int = 4):
+    """``result`` (of ``compute``, ``check`` or ``explain``) as a notebook displays it: the
+    page's style, the network's diagram, heatmaps, MathML (see ``bpcli.notebook.show``)."""
+    from bpcli.notebook import show as notebook_show
+
+    return notebook_show(result, precision)

@@ -1,12 +1,24 @@
-"""The notebook display of a worked solution: Jupyter shows what ``bpcli.explain`` returns as
-Markdown or HTML. It lives beside the renderers, not in the narration, so the narration stays
+"""The notebook display of what the Python API returns: Jupyter shows ``bpcli.explain``'s
+worked solution, ``bpcli.check``'s report and (through ``bpcli.show``) a ``bpcli.compute`` result
+as self-contained HTML: the page's style, MathML formulas, the network's diagram, heatmaps;
+nothing is fetched. It lives beside the renderers, not in the narration, so the narration stays
 plain data that never imports ``bpcli.render``."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields
+from typing import Any
 
+from bpcli.core.gradcheck import CheckReport
 from bpcli.narrate.model import Explanation
+
+#: a fresh prefix for each display, so that two pages in one notebook keep their ids apart
+_displays = itertools.count(1)
+
+
+def _prefix() -> str:
+    return f"bp{next(_displays)}-"
 
 
 @dataclass
@@ -25,4 +37,44 @@ class NotebookExplanation(Explanation):
     def _repr_html_(self) -> str:
         from bpcli.render.html import render_explanation
 
-        return render_explanation(self, standalone=False)
+        return render_explanation(self, standalone=False, id_prefix=_prefix())
+
+
+@dataclass
+class NotebookCheck(CheckReport):
+    """A finite-difference ``CheckReport`` that renders itself in a notebook as a table."""
+
+    @classmethod
+    def of(cls, report: CheckReport) -> "NotebookCheck":
+        return cls(**{f.name: getattr(report, f.name) for f in fields(CheckReport)})
+
+    def _repr_html_(self) -> str:
+        from bpcli.render.results_html import check_html
+
+        return check_html(self)
+
+
+class ComputeDisplay:
+    """A ``bpcli.compute`` result shown in a notebook: the loss, the diagram, every tensor as a
+    heatmap. ``result`` is the structure itself, unchanged."""
+
+    def __init__(self, result: dict[str, Any], precision: int = 4):
+        self.result, self.precision = result, precision
+
+    def _repr_html_(self) -> str:
+        from bpcli.render.results_html import compute_html
+
+        return compute_html(self.result, self.precision, id_prefix=_prefix())
+
+
+def show(value: Any, precision: int = 4):
+    """What a notebook cell should display for ``value``: a ``bpcli.compute`` result (the
+    ``bpcli.compute/1`` structure), a check report or an explanation."""
+    if isinstance(value, Explanation):
+        return value if isinstance(value, NotebookExplanation) else NotebookExplanation.of(value)
+    if isinstance(value, CheckReport):
+        return value if isinstance(value, NotebookCheck) else NotebookCheck.of(value)
+    if isinstance(value, dict) and value.get("schema") == "bpcli.compute/1":
+        return ComputeDisplay(value, precision)
+    raise TypeError(f"bpcli.show displays what bpcli.compute, bpcli.check or bpcli.explain return, "
+                    f"not {type(value).__name__}")

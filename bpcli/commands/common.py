@@ -16,23 +16,16 @@ from bpcli.formatting import one_line
 
 def load_network(file: str):
     """The validated Network of FILE: a path, ``-`` for standard input, or, when no such file
-    exists, the name of a bundled exercise (``04_two_layer_tanh``, ``04``). Raises SpecError."""
+    exists, the name of a bundled exercise (``04_two_layer_tanh``, ``04``), as the Python API
+    opens it (``bpcli.network_source``). Raises SpecError."""
     from bpcli import spec
 
-    if file != "-" and not os.path.exists(file):
-        from bpcli.errors import SpecError, UsageError
-        from bpcli.quiz.catalogue import load_bundled_network
+    if file == "-":
+        data, label = spec.read_source(file)
+        return spec.load_bytes(data, label)
+    from bpcli.network_source import open_network
 
-        try:
-            return load_bundled_network(file)
-        except UsageError:
-            from bpcli.formatting import shorten
-
-            # a name that is neither a file nor an exercise may be anything the user typed
-            raise SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)",
-                            code="file_not_found", file=shorten(file)) from None
-    data, label = spec.read_source(file)
-    return spec.load_bytes(data, label)
+    return open_network(file)
 
 
 def _plain_requested() -> bool:

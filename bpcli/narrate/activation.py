@@ -14,7 +14,7 @@ from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, worked_sum
 from bpcli.narrate.expr import (E, G_PRIME, Expr, Fn, Power, alongside, as_expr, atom, frac, function, hadamard,
                                 sum_over)
-from bpcli.narrate.model import IdentityCheck, Step
+from bpcli.narrate.model import Highlight, IdentityCheck, Sources, Step
 from bpcli.narrate.notation import derived, shape_of, symbol
 
 
@@ -66,7 +66,9 @@ def forward_step(ctx: Context, record: LayerRecord) -> Step:
         shapes=ctx.say("shapes.columnwise" if name == "softmax" else "shapes.elementwise",
                        shape=shape_of(record.Z.shape)),
         operands=[symbol("Z", l).tensor(record.Z)], result=symbol("A", l).tensor(record.A),
-        target=symbol("A", l).name, layer=l)
+        target=symbol("A", l).name, layer=l,
+        sources=column_sources(symbol("Z", l).name, record.Z.shape[0]) if name == "softmax"
+        else elementwise_sources([symbol("Z", l).name]))
 
 
 def derivative_tensor(record: LayerRecord):
@@ -97,6 +99,16 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[dA.tensor(record.dA), g_prime] + derivation.operands,
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=l, worked=[entry],
-        derivation=derivation.formulas, short=derivation.short,
+        derivation=derivation.formulas, short=derivation.short, sources=elementwise_sources([dA.name, g_prime.name]),
         checks=derivation.checks + [IdentityCheck(ctx.say("check.core_value", name=dZ.text),
                                                   record.dA * g_prime.value, record.dZ)])
+
+
+def elementwise_sources(names: list[str]) -> Sources:
+    """An element-wise result's entry comes from the same entry of each operand."""
+    return lambda index: Highlight({name: [tuple(index)] for name in names})
+
+
+def column_sources(name: str, units: int) -> Sources:
+    """A softmax entry comes from every logit of its column."""
+    return lambda index: Highlight({name: [(k, index[1]) for k in range(units)]})

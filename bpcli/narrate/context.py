@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core.network import LayerRecord, Run
-from bpcli.narrate.model import Formula, Note, WorkedEntry
+from bpcli.narrate.model import Formula, Index, Note, Sources, WorkedEntry
 from bpcli.narrate.notation import symbol
 
 #: terms of an index sum written out with their numbers before '… (N terms)'
@@ -95,3 +95,26 @@ def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
         if len(factors) <= SHOWN_TERMS:
             terms.append((float(constant),))
     return WorkedEntry(label, symbolic, terms, total, value, float(expected))
+
+
+def traced(entry: WorkedEntry, index: Index, sources: Sources) -> WorkedEntry:
+    """``entry`` with its place in the step's result and what it was computed from (``sources``
+    at that place), so a page can mark the entries the worked sum used."""
+    entry.index = tuple(int(i) for i in index)
+    entry.highlight = sources(entry.index)
+    return entry
+
+
+def reindex(index: Index, shape: tuple[int, ...], shown_shape: tuple[int, ...]) -> Index:
+    """The same entry in a tensor of the same size shown in another shape (dX as X was given:
+    m×H×W where the layers see m×1×H×W)."""
+    if tuple(shape) == tuple(shown_shape):
+        return tuple(index)
+    return tuple(int(i) for i in np.unravel_index(np.ravel_multi_index(index, shape), shown_shape))
+
+
+def shown_sources(sources: Sources, shape: tuple[int, ...], shown_shape: tuple[int, ...]) -> Sources:
+    """``sources`` written for a result of ``shape``, asked about the result as shown."""
+    if tuple(shape) == tuple(shown_shape):
+        return sources
+    return lambda index: sources(reindex(index, shown_shape, shape))

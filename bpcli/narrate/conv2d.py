@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from bpcli.core.network import LayerRecord
-from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.context import Context, largest_index, reindex, shown_sources, traced, worked_sum
 from bpcli.narrate.expr import (Aside, Expr, Fn, Group, Sub, alongside, as_expr, atom, continued, correlate, function,
                                 sum_over)
-from bpcli.narrate.model import IdentityCheck, Note, Step
+from bpcli.narrate.model import Highlight, Index, IdentityCheck, Note, Step
 from bpcli.narrate.notation import derived, offset, shape_of, symbol
 
 PAD = function(r"\operatorname{pad}", "pad")
@@ -106,6 +106,14 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     entry = worked_sum(Z[n, f, y, x],
                        sum_over(("c", "i", "j"), W[f, "c", "i", "j"] * Q[n, "c", f"{s * y}+i", f"{s * x}+j"]) + b[f],
                        factors, record.Z[n, f, y, x], constant=layer.b[f])
+    kh, kw = layer.kernel_h, layer.kernel_w
+
+    def sources(index: Index) -> Highlight:
+        n, f, y, x = index
+        return Highlight({W.name: [(f, c, i, j) for c in range(C) for i in range(kh) for j in range(kw)],
+                          Q.name: window(n, range(C), s * y, s * x, kh, kw), b.name: [(f,)]})
+
+    traced(entry, (n, f, y, x), sources)
     padded = f"({shape_of(A_prev.shape)}) {ctx.say('word.pad', p=p)} → {shape_of(P.shape)};  " if p else ""
     shapes = (f"{padded}({shape_of(P.shape)}) ⋆ ({shape_of(layer.W.shape)}), {ctx.say('word.stride', s=s)} → "
               f"{shape_of(record.Z.shape)};  {output_sizes((H, Wd), (layer.kernel_h, layer.kernel_w), s, p, (Ho, Wo))}")
@@ -120,7 +128,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         explanation=explanation,
         formula=Z["n", "f", "y", "x"].eq(b["f"] + sum_over(("c", "i", "j"), W["f", "c", "i", "j"] * window_entry(Q, s))),
         shapes=shapes, operands=operands, result=Z.tensor(record.Z), target=Z.name, layer=l,
-        worked=[entry], checks=[IdentityCheck(ctx.say("check.worked_entry"), entry.value, entry.expected)])]
+        worked=[entry], sources=sources, checks=[IdentityCheck(ctx.say("check.worked_entry"), entry.value, entry.expected)])]
 
 
 def output_sizes(size: tuple[int, int], kernel: tuple[int, int], s: int, p: int, out: tuple[int, int]) -> str:
@@ -150,9 +158,18 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     factors = np.stack([record.dZ[:, f].reshape(-1), _windows(P, i, j, s, Ho, Wo)[:, c].reshape(-1)], axis=1)
     entry = worked_sum(dW[f, c, i, j], sum_over(("n", "y", "x"), dZ["n", f, "y", "x"] * window_entry(Q, s, c, i, j)),
                        factors, record.dW[f, c, i, j])
+    m = record.dZ.shape[0]
+
+    def sources(index: Index) -> Highlight:
+        f, c, i, j = index
+        positions = [(n, y, x) for n in range(m) for y in range(Ho) for x in range(Wo)]
+        return Highlight({Q.name: [(n, c, s * y + i, s * x + j) for n, y, x in positions],
+                          second.name: [(n, f, s * y, s * x) for n, y, x in positions]})
+
     # the correlation's second operand: dZ, spread out by the stride (dil(dZ)) when s > 1
     second = dZ if s == 1 else derived(f"dil(dZ{l})", Fn(Sub(DILATE, as_expr(s)))(dZ))
     second_value = dilated(record.dZ, s)
+    traced(entry, (f, c, i, j), sources)
     used = (s * (Ho - 1) + kh, s * (Wo - 1) + kw)  # rows and columns of P that some window reaches
     explanation = [ctx.say("backward.conv_dW.why", Q=Q.text, row=offset(s, "y", "i"), col=offset(s, "x", "j"))]
     if s > 1:
@@ -171,7 +188,7 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW, ctx.say("axes.kernel")),
         notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []), target=dW.name, layer=l,
-        worked=[entry],
+        worked=[entry], sources=sources,
         short=dW.eq(correlate(Q, second)),
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 
@@ -182,13 +199,19 @@ def _bias_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     (f,) = largest_index(record.db)
     entry = worked_sum(db[f], sum_over(("n", "y", "x"), dZ["n", f, "y", "x"]),
                        record.dZ[:, f].reshape(-1, 1), record.db[f])
+    m, _, Ho, Wo = record.dZ.shape
+
+    def sources(index: Index) -> Highlight:
+        return Highlight({dZ.name: [(n, index[0], y, x) for n in range(m) for y in range(Ho) for x in range(Wo)]})
+
+    traced(entry, (f,), sources)
     return Step(
         section="backward", title=ctx.say("title.db", layer=l),
         explanation=[ctx.say("backward.conv_db.why")],
         formula=db["f"].eq(sum_over(("n", "y", "x"), dZ["n", "f", "y", "x"])),
         shapes=f"{shape_of(record.dZ.shape)} → {shape_of(record.db.shape)}",
         operands=[dZ.tensor(record.dZ)], result=db.tensor(record.db), notes=list(notes), target=db.name,
-        layer=l, worked=[entry],
+        layer=l, worked=[entry], sources=sources,
         checks=[IdentityCheck(ctx.say("check.core_value", name=db.text), record.dZ.sum(axis=(0, 2, 3)), record.db)])
 
 
@@ -213,6 +236,16 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
                        factors, core[n, c, i, j])
     padded_dZ = derived(f"pad(dZ{l})", PAD(dZ))
     rot = derived(f"ROT180(W{l})", ROT180(W))
+    result = ctx.input_gradient_result(record)
+
+    def sources(index: Index) -> Highlight:
+        # the full correlation's window: pad(dZ)[n, f, i:i+kh, j:j+kw] against all of ROT180(W)[:, c]
+        n, c, i, j = index
+        return Highlight({padded_dZ.name: [cell for f in range(F) for cell in window(n, [f], i, j, kh, kw)],
+                          rot.name: [(f, c, u, v) for f in range(F) for u in range(kh) for v in range(kw)]})
+
+    shown = shown_sources(sources, core.shape, result.shape)
+    traced(entry, reindex((n, c, i, j), core.shape, result.shape), shown)
     (top, bottom, skipped_rows), (left, right, skipped_cols) = (
         frame(kh, p, s, H, Ho), frame(kw, p, s, Wd, Wo))
     say = ctx.say
@@ -230,9 +263,15 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
                           dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
                                                                   * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
-        operands=[padded_dZ.tensor(full), rot.tensor(rotated, ctx.say("axes.kernel"))], result=ctx.input_gradient_result(record),
-        notes=notes, target=dA_prev.name, layer=l, worked=[entry],
+        operands=[padded_dZ.tensor(full), rot.tensor(rotated, ctx.say("axes.kernel"))], result=result,
+        notes=notes, target=dA_prev.name, layer=l, worked=[entry], sources=shown,
         checks=[IdentityCheck(ctx.say("check.conv_full", name=dA_prev.text), recomputed, core)])
+
+
+def window(sample: int, channels, top: int, left: int, height: int, width: int) -> list[Index]:
+    """The entries of a window (``height`` × ``width`` from row ``top``, column ``left``) of an
+    image tensor, in every channel of ``channels``."""
+    return [(sample, c, top + i, left + j) for c in channels for i in range(height) for j in range(width)]
 
 
 def back(index, p: int, s: int, var: str) -> Expr:

@@ -85,7 +85,8 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), layer_table=layer_table(ctx),
         conventions=ctx.say("conventions"), steps=steps, labels=labels(ctx.say),
-        warnings=warning_sentences(ctx), summary=summary, detail=detail)
+        warnings=warning_sentences(ctx), summary=summary, detail=detail,
+        input_shape=tuple(network.X.shape))
 
 
 def title_in(network: Network, lang: str) -> str | None:
@@ -131,7 +132,7 @@ def layer_rows(ctx: Context) -> list[LayerRow]:
         layer = record.layer
         shapes = {name: tuple(value.shape) for name, value in layer.parameters().items()}
         rows.append(LayerRow(layer.index, layer.kind, layer.activation, shapes, tuple(record.A.shape),
-                             _parameters(record)))
+                             _parameters(record), size=layer.describe().size))
     return rows
 
 

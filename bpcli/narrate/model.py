@@ -7,7 +7,7 @@ sentence is already in the chosen language; formulas are language-independent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -53,6 +53,26 @@ class NamedTensor:
         return f"{self.text}  {shape_text(self.shape)}"
 
 
+#: an entry's place in its tensor, as the tensor is shown: (i, j), (n, c, y, x), (f,)
+Index = tuple[int, ...]
+
+
+@dataclass
+class Highlight:
+    """What one entry of a step's result was computed from, by the name of the step's tensor
+    that holds it ('W2', 'P1', 'dZ2', or the result's own name): ``used`` the entries whose values
+    enter its formula (W's row and A's column, a conv window, a max-pool window's maximum),
+    ``around`` the rest of the window they were picked from (a max-pool window beside its maximum,
+    the pooling windows an entry lies in)."""
+
+    used: dict[str, list[Index]] = field(default_factory=dict)
+    around: dict[str, list[Index]] = field(default_factory=dict)
+
+
+#: for a step's result, entry by entry (an index in the result as shown): what it was computed from
+Sources = Callable[[Index], Highlight]
+
+
 @dataclass
 class WorkedEntry:
     """One entry of a result worked out by its index formula, with the actual numbers.
@@ -68,6 +88,9 @@ class WorkedEntry:
     total_terms: int
     value: float
     expected: float
+    #: where the entry sits in the step's result, and what it was computed from (None: not said)
+    index: Index | None = None
+    highlight: Highlight | None = None
 
     @property
     def ok(self) -> bool:
@@ -201,6 +224,11 @@ class Step:
     #: the rule on one short line, for the summary, when it differs from ``formula`` (the method's
     #: notation, a correlation instead of its index sum)
     short: Formula | None = None
+    #: what each entry of ``result`` was computed from (None where the narrator does not say)
+    sources: Sources | None = None
+    #: the result entry the step works out or checks, where it has no worked entry to say so
+    #: (the max-pool window it checks); a page marks what that entry was computed from
+    focus: Index | None = None
 
     @property
     def formula_latex(self) -> str:
@@ -229,6 +257,8 @@ class LayerRow:
     parameter_shapes: dict[str, tuple[int, ...]]
     output_shape: tuple[int, ...]
     parameters: int
+    #: the layer's size in a few characters, as ``Layer.describe()`` gives it: '3', '2@3×3', '2×2/2'
+    size: str = ""
 
 
 @dataclass
@@ -304,6 +334,8 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
     summary: Summary | None = None
     detail: str = "full"
+    #: X's shape as given (m×H×W, m×C×H×W or n₀×m)
+    input_shape: tuple[int, ...] = ()
 
     def walk(self):
         """(step, previous step or None, section heading when a new section starts else None),

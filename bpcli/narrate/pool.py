@@ -12,9 +12,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from bpcli.core.network import LayerRecord
-from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.context import Context, largest_index, reindex, shown_sources, traced, worked_sum
 from bpcli.narrate.expr import SuchThat, WindowRange, atom, frac, max_over, operator, set_of, sum_over
-from bpcli.narrate.model import IdentityCheck, Step
+from bpcli.narrate.model import Highlight, Index, IdentityCheck, Sources, Step
 from bpcli.narrate.notation import offset, shape_of, symbol
 
 
@@ -73,13 +73,15 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     pooled = (max_over(WindowRange(k), in_window) if kind == "maxpool"
               else frac(1, k * k) @ sum_over(WindowRange(k), in_window))
     value = window.max() if kind == "maxpool" else window.mean()
+    sources = forward_sources(A_prev, A_in.name, k, s, kind)
     return [Step(
         section="forward", title=ctx.say(f"title.{kind}_forward", layer=l),
         explanation=[ctx.say(f"forward.{kind}", k=k, s=s)],
         formula=A["n", "c", "y", "x"].eq(pooled),
         shapes=(f"{shape_of(A_prev.shape)} → {shape_of(record.A.shape)};  ⌊({H} − {k})/{s}⌋ + 1 = {Ho},  "
                 f"⌊({W} − {k})/{s}⌋ + 1 = {Wo}"),
-        operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l,
+        operands=[A_in.tensor(A_prev)], result=A.tensor(record.A), target=A.name, layer=l, sources=sources,
+        focus=(n, c, y, x),
         checks=[IdentityCheck(ctx.say("check.window", index=f"[{n},{c},{y},{x}]"), value, record.A[n, c, y, x])])]
 
 
@@ -114,6 +116,10 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
                        factors, core[n, c, i, j])
     mask_name = "mask" if kind == "maxpool" else "count"
     mask = symbol(mask_name, l).tensor(count)  # how many windows route their gradient to each element
+    result = ctx.input_gradient_result(record)
+    shown = shown_sources(backward_sources(A_prev, (symbol("A", l - 1).name, mask.name, dA.name), k, s, kind),
+                          core.shape, result.shape)
+    traced(entry, reindex((n, c, i, j), core.shape, result.shape), shown)
     explanation = [ctx.say(f"backward.{kind}.why", k=k, area=k * k)]
     if s < k:
         explanation.append(ctx.say("backward.pool.overlap", s=s, k=k))
@@ -129,5 +135,49 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
         explanation=explanation, formula=dA_prev["n", "c", "i", "j"].eq(gathered),
         shapes=f"{shape_of(record.dA.shape)} → {shape_of(core.shape)}",
         operands=[symbol("A", l - 1).tensor(A_prev), mask, dA.tensor(record.dA)],
-        result=ctx.input_gradient_result(record), notes=notes, target=dA_prev.name, layer=l, worked=[entry],
+        result=result, notes=notes, target=dA_prev.name, layer=l, worked=[entry], sources=shown,
         checks=[IdentityCheck(ctx.say(f"check.{kind}_route", name=dA_prev.text), recomputed, core)])]
+
+
+def _window_cells(n: int, c: int, y: int, x: int, size: int, stride: int) -> list[Index]:
+    return [(n, c, stride * y + i, stride * x + j) for i in range(size) for j in range(size)]
+
+
+def _first_maximum(A_prev: np.ndarray, n: int, c: int, y: int, x: int, size: int, stride: int) -> Index:
+    """The element a max-pool window routes to: its first largest, in row-major order."""
+    i, j = np.unravel_index(int(A_prev[n, c, stride * y:stride * y + size, stride * x:stride * x + size].argmax()),
+                            (size, size))
+    return (n, c, stride * y + int(i), stride * x + int(j))
+
+
+def forward_sources(A_prev: np.ndarray, name: str, size: int, stride: int, kind: str) -> Sources:
+    """A pooled entry comes from its window: the whole window (avgpool), or the window's maximum
+    with the rest of the window around it (maxpool)."""
+    def sources(index: Index) -> Highlight:
+        cells = _window_cells(*index, size, stride)
+        if kind == "avgpool":
+            return Highlight({name: cells})
+        top = _first_maximum(A_prev, *index, size, stride)
+        return Highlight({name: [top]}, {name: [cell for cell in cells if cell != top]})
+    return sources
+
+
+def backward_sources(A_prev: np.ndarray, names: tuple[str, str, str], size: int, stride: int, kind: str) -> Sources:
+    """An entry of dA_prev collects the gradient of the windows that route to it (the windows
+    whose maximum it is, for maxpool; every window it lies in, for avgpool); ``names`` are the
+    step's A_prev, mask (or count) and upstream dA. The windows it lies in are marked around."""
+    A_name, mask_name, dA_name = names
+    Ho = (A_prev.shape[2] - size) // stride + 1
+    Wo = (A_prev.shape[3] - size) // stride + 1
+
+    def sources(index: Index) -> Highlight:
+        n, c, i, j = index
+        covering = [(y, x) for y in window_positions(i, size, stride, Ho) for x in window_positions(j, size, stride, Wo)]
+        feeding = covering if kind == "avgpool" else [
+            (y, x) for y, x in covering if _first_maximum(A_prev, n, c, y, x, size, stride) == tuple(index)]
+        around = list(dict.fromkeys(cell for y, x in covering for cell in _window_cells(n, c, y, x, size, stride)))
+        used = {dA_name: [(n, c, y, x) for y, x in feeding], mask_name: [tuple(index)]}
+        if feeding and kind == "maxpool":
+            used[A_name] = [tuple(index)]
+        return Highlight(used, {A_name: around})
+    return sources

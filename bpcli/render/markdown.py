@@ -42,6 +42,9 @@ def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:
 class MarkdownPage:
     """``PageBackend`` for Markdown: blocks separated by blank lines, labels in bold."""
 
+    def begin_step(self, step: Step, previous: Step | None) -> list[NamedTensor]:
+        return step.operands_to_show(previous)
+
     def heading(self, level: int, text: str) -> str:
         return f"{'#' * level} {text}"
 

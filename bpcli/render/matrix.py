@@ -170,7 +170,16 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
     return r" \quad ".join(parts)
 
 
-def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int):
+def _heat_style(number, scale: float | None) -> str:
+    """'<text colour> on <background>' for a cell of a heatmap; '' without one."""
+    from bpcli.render.heatmap import heat_colour, text_colour
+
+    background = heat_colour(float(number), scale) if scale else None
+    return f"{text_colour(background)} on {background}" if background else ""
+
+
+def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows: int, max_cols: int,
+                 heat: float | None = None):
     from rich.table import Table
     from rich.text import Text
 
@@ -190,12 +199,14 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
             if wrong:
                 rendered.append(Text(text + WRONG_MARKER, style="bold red"))
             else:
-                rendered.append(Text(text + (" " if marked_anywhere else "")))
+                style = _heat_style(piece.matrix[i, j], heat) if i is not None and j is not None else ""
+                rendered.append(Text(text + (" " if marked_anywhere else ""), style=style))
         table.add_row(ELLIPSIS if i is None else str(i), *rendered)
     return table
 
 
-def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, max_cols: int):
+def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, max_cols: int,
+                heat: float | None = None):
     """One slice as lines of styled text: the title centred in bold, the column indices dim, then
     each row with its index; columns right-aligned, two spaces apart (what ``_rich_matrix`` draws,
     laid out directly)."""
@@ -213,9 +224,13 @@ def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, m
     width = max(cell_len(title), len(body[0]))
     lines = [Text(title.center(width - cell_len(title) + len(title)), style="bold"),
              Text(grid("", header).ljust(width), style="dim")]
-    for label, line in zip(labels, body):
+    for label, (i, cells) in zip(labels, rows):
         text = Text(label.rjust(label_width), style="dim")
-        text.append(line[label_width:].ljust(width - label_width))
+        for (j, cell), cell_width in zip(cells, widths):
+            text.append("  ")
+            style = _heat_style(piece.matrix[i, j], heat) if heat and i is not None and j is not None else ""
+            text.append(cell.rjust(cell_width), style=style)
+        text.append(" " * (width - text.cell_len))
         lines.append(text)
     return lines
 
@@ -231,7 +246,7 @@ class MatrixBlocks:
 
 def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
                  max_slices: int = MAX_SLICES, axes: str = "sample, channel",
-                 slices: str = "{shown} of {total} slices shown, … between") -> MatrixBlocks:
+                 slices: str = "{shown} of {total} slices shown, … between", heat: float | None = None) -> MatrixBlocks:
     """What ``matrix_table`` shows (without marks), as lines to lay out side by side without
     Rich's table measurement: an explanation prints many matrices, and this is several times
     faster."""
@@ -242,24 +257,27 @@ def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: in
     pieces, total = matrix_slices(array, None, max_slices)
     shown = [piece for piece in pieces if piece is not None]
     if total == 1:
-        return MatrixBlocks(None, [_grid_lines(shown[0], heading, precision, max_rows, max_cols)])
+        return MatrixBlocks(None, [_grid_lines(shown[0], heading, precision, max_rows, max_cols, heat)])
     if len(shown) == 1:
         title_line = f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}"
-        return MatrixBlocks(None, [_grid_lines(shown[0], title_line, precision, max_rows, max_cols)])
+        return MatrixBlocks(None, [_grid_lines(shown[0], title_line, precision, max_rows, max_cols, heat)])
     heading += f"  [{axes}]"
     if len(shown) < total:
         heading += "  (" + slices.format(shown=len(shown), total=total) + ")"
     return MatrixBlocks(Text(heading, style="bold"),
-                        [_grid_lines(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown])
+                        [_grid_lines(piece, f"{title}{piece.label}", precision, max_rows, max_cols, heat) for piece in shown])
 
 
 def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.ndarray | None = None,
                  max_rows: int = 8, max_cols: int = 8, max_slices: int = MAX_SLICES,
-                 axes: str = "sample, channel", slices: str = "{shown} of {total} slices shown, … between"):
+                 axes: str = "sample, channel", slices: str = "{shown} of {total} slices shown, … between",
+                 heat: float | None = None):
     """A Rich renderable: a table titled with ``title`` and the tensor's shape ('dW2  1×4'), row and
     column indices in the margins, numbers right-aligned with ``precision`` decimals, large
     tensors summarised. ``marks`` (a boolean array of the tensor's shape) highlights entries as
-    wrong: bold red and followed by ✗, which also shows without colour.
+    wrong: bold red and followed by ✗, which also shows without colour. ``heat`` (a scale, see
+    ``render.heatmap``) colours every other cell by its value; the console drops the colours under
+    NO_COLOR and when piped.
 
     An image tensor (m, C, H, W) is shown per sample and channel: one table each, titled
     ``title[n, c]``, laid out side by side as the width allows, under a heading that names the
@@ -276,14 +294,14 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     heading = f"{title}  {shape_text(array.shape)}"
     pieces, total = matrix_slices(array, marks, max_slices)
     if array.ndim <= 2:
-        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols)
+        return _rich_matrix(pieces[0], heading, precision, max_rows, max_cols, heat)
     shown = [piece for piece in pieces if piece is not None]
     if total == 1:  # one sample, one channel: the heading is the slice's title
-        return _rich_matrix(shown[0], heading, precision, max_rows, max_cols)
+        return _rich_matrix(shown[0], heading, precision, max_rows, max_cols, heat)
     if len(shown) == 1:  # one slice of many: one title says both
         return _rich_matrix(shown[0], f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}", precision,
-                            max_rows, max_cols)
-    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols) for piece in shown]
+                            max_rows, max_cols, heat)
+    tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols, heat) for piece in shown]
     heading += f"  [{axes}]"
     if len(tables) < total:
         heading += "  (" + slices.format(shown=len(tables), total=total) + ")"

@@ -45,6 +45,10 @@ class PageBackend(Protocol):
     """The pieces of a page in one format. Methods that return lists give the blocks of a part
     (a label and its content may be one block or two)."""
 
+    def begin_step(self, step: Step, previous: Step | None) -> list[NamedTensor]:
+        """Called first for each step: the operands to show (the page that marks what a worked
+        entry used keeps the step, and shows every operand to mark them in)."""
+
     def heading(self, level: int, text: str) -> str: ...
 
     def paragraph(self, text: str) -> str: ...
@@ -79,6 +83,7 @@ def step_parts(step: Step, explanation: Explanation, backend: PageBackend, previ
     """A step's parts in reading order: heading, sentences, formula, derivation, shapes, table,
     operands, result, worked entries, checks, notes (each only when the step has it)."""
     labels = explanation.labels
+    operands = backend.begin_step(step, previous)
     parts = [backend.heading(3, step.title), backend.paragraph(labels.paragraph(step.explanation))]
     if step.formula is not None:
         parts.append(backend.formula(step.formula))
@@ -88,7 +93,6 @@ def step_parts(step: Step, explanation: Explanation, backend: PageBackend, previ
         parts.append(backend.labelled(labels.tag(labels.shapes), step.shapes))
     if step.table is not None:
         parts.append(backend.table(step.table))
-    operands = step.operands_to_show(previous)
     if operands:
         parts += backend.operands(labels.tag(labels.operands), operands, precision)
     if step.result is not None and step.result.value.ndim > 0:

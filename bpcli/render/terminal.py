@@ -19,6 +19,7 @@ from bpcli.narrate.expr import TEXT
 from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, Summary, TableData
 from bpcli.render.matrix import MatrixBlocks, limits, matrix_lines, matrix_text
 from bpcli.render.wrap import FormulaLines, Prose
+from bpcli.render.heatmap import step_scales
 
 INDENT = 2
 
@@ -28,7 +29,7 @@ INDENT = 2
 ONE_LINE_ENTRIES = 6
 
 
-def _tensor(tensor: NamedTensor, precision: int, labels) -> MatrixBlocks:
+def _tensor(tensor: NamedTensor, precision: int, labels, scales: dict[int, float]) -> MatrixBlocks:
     value = tensor.value
     if value.ndim == 1 and len(value) <= ONE_LINE_ENTRIES:
         value = value.reshape(1, -1)  # a conv layer's b, (F,)
@@ -39,7 +40,8 @@ def _tensor(tensor: NamedTensor, precision: int, labels) -> MatrixBlocks:
         return MatrixBlocks(None, [[line]])
     shown = limits(tensor.glance)
     return matrix_lines(value, tensor.text, precision=precision, max_rows=shown.side, max_cols=shown.side,
-                        max_slices=shown.slices, axes=tensor.axes or labels.image_axes, slices=labels.slices)
+                        max_slices=shown.slices, axes=tensor.axes or labels.image_axes, slices=labels.slices,
+                        heat=scales.get(id(tensor)))
 
 
 class _Tensors:
@@ -146,10 +148,11 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)
+    scales = step_scales(step)
     if operands:
-        parts.append(_Tensors([_tensor(t, precision, labels) for t in operands]))
+        parts.append(_Tensors([_tensor(t, precision, labels, scales) for t in operands]))
     if step.result is not None and step.result.value.ndim > 0:
-        parts.append(_Tensors([_tensor(step.result, precision, labels)]))  # its title names it: no label
+        parts.append(_Tensors([_tensor(step.result, precision, labels, scales)]))  # its title names it: no label
     for entry in step.worked:
         mark = "✓" if entry.ok else "✗"
         parts.append(FormulaLines(entry.formula(precision, labels.terms).pieces(TEXT), style="cyan",

@@ -128,8 +128,10 @@ def html_sheet(sheet: Sheet) -> str:
                   f"<h3>{escape(say(lang, 'worksheet.answers'))}</h3>"]
         parts += [f'<div class="target"><p>{escape(_target_line(sheet, a.name, a.shape, a.points))}</p>'
                   f"{_html_tensor(a.name, a.answer, ANSWER_DECIMALS)}</div>" for a in sheet.asked]
+        # the sheet's name keeps the ids of two keys on one page apart
+        solution = render_explanation(sheet.explanation, standalone=False, id_prefix=f"{escape(sheet.name)}-")
         parts += [f"<h3>{escape(say(lang, 'worksheet.worked_solution'))}</h3>",
-                  f'<div class="solution">{render_explanation(sheet.explanation, standalone=False)}</div>', "</div>"]
+                  f'<div class="solution">{solution}</div>', "</div>"]
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -45,6 +45,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.terms": "terms",
     "label.conventions": "Conventions",
     "label.press_enter": "Press Enter for the next step…",
+    "page.contents": "Contents",
+    "page.summary_only": "Summary only",
+    "page.keys": "Keys: j / k for the next / previous step, s for the summary. Point at an entry"
+        " of a result (or click it) to mark what it was computed from.",
+    "page.diagram": "Forward above, each layer's output the next one's input; backward"
+        " below, the gradients flowing back from the loss J to X.",
+    "page.marks": "Marked in the matrices: the entries this one was computed from (solid frame),"
+        " the rest of their window (dashed), the entry itself (thick).",
+    "page.layer": "Layer {layer}",
     "conventions": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T exactly (so "
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
     "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
