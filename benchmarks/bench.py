@@ -95,15 +95,21 @@ def bpcli_worker(case: str, m: int, side: int, repeats: int, command_line_settin
     labels = rng.integers(0, classes, m)
     Y = np.zeros((classes, m))
     Y[labels, np.arange(m)] = 1
+    # every W and b given, as PyTorch's are (drawing them is part of loading a file without them)
     if case == "dense":
         X = rng.normal(size=(784, m))
-        layers = [{"type": "dense", "units": 128, "activation": "relu"},
-                  {"type": "dense", "units": classes, "activation": "softmax"}]
+        layers = [{"type": "dense", "units": 128, "activation": "relu",
+                   "W": rng.normal(size=(128, 784)) * 0.03, "b": np.zeros((128, 1))},
+                  {"type": "dense", "units": classes, "activation": "softmax",
+                   "W": rng.normal(size=(classes, 128)) * 0.09, "b": np.zeros((classes, 1))}]
     else:
         X = rng.normal(size=(m, 3, side, side))
-        layers = [{"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1, "activation": "relu"},
+        flat = 16 * (side // 2) ** 2
+        layers = [{"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1, "activation": "relu",
+                   "W": rng.normal(size=(16, 3, 3, 3)) * 0.2, "b": np.zeros(16)},
                   {"type": "maxpool", "size": 2}, {"type": "flatten"},
-                  {"type": "dense", "units": classes, "activation": "softmax"}]
+                  {"type": "dense", "units": classes, "activation": "softmax",
+                   "W": rng.normal(size=(classes, flat)) * 0.015, "b": np.zeros((classes, 1))}]
     spec = {"input": {"X": X, "Y": Y}, "layers": layers, "loss": "softmax_ce"}
     return _time(lambda: bpcli.compute(spec), repeats)
 

@@ -278,9 +278,13 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
 
 
 def _all_finite(tensor: np.ndarray) -> bool:
-    """No NaN or infinity in ``tensor``: its least and largest values are finite exactly then (read
-    without the tensor-sized mask np.isfinite would make)."""
-    return tensor.size == 0 or bool(np.isfinite(tensor.min()) and np.isfinite(tensor.max()))
+    """No NaN or infinity in ``tensor``, read without the tensor-sized mask np.isfinite would make:
+    a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values whose sum
+    overflows) the least and largest values are finite exactly when every value is."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(tensor.sum()):
+            return True
+    return bool(np.isfinite(tensor.min()) and np.isfinite(tensor.max()))
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):

@@ -94,23 +94,21 @@ class MaxPool(_Pool):
         A_prev, out = cache.A_prev, cache.out
         Ho, Wo = out.shape[2], out.shape[3]
         dA_prev, adds = self._input_gradient(A_prev.shape, Ho, Wo)
-        routed = WORKSPACE.zeros(out.shape, bool)  # windows whose gradient has gone to an element
-        tied = WORKSPACE.zeros(out.shape, bool)
+        # per window, how many of the offsets so far hold its maximum (a count that cannot wrap)
+        maxima_seen = WORKSPACE.zeros(out.shape, np.uint8 if self.size * self.size < 255 else np.int32)
         is_max = WORKSPACE.empty(out.shape, bool)
         first = WORKSPACE.empty(out.shape, bool)
         share = WORKSPACE.empty(out.shape) if adds else None
         for i, j in self._offsets():
             np.equal(_offset_view(A_prev, i, j, self.stride, Ho, Wo), out, out=is_max)
-            np.greater(is_max, routed, out=first)  # a maximum, and the window's first one
-            np.logical_and(is_max, routed, out=is_max)  # a maximum after the first: a tie
-            np.logical_or(tied, is_max, out=tied)
-            np.logical_or(routed, first, out=routed)
+            np.greater(is_max, maxima_seen, out=first)  # a maximum, and none before it: the first
+            np.add(maxima_seen, is_max, out=maxima_seen)
             target = _offset_view(dA_prev, i, j, self.stride, Ho, Wo)
             if adds:
                 target += np.multiply(dA, first, out=share)
             else:
                 np.multiply(dA, first, out=target)
-        cache.tied_windows = int(np.count_nonzero(tied))
+        cache.tied_windows = int(np.count_nonzero(maxima_seen > 1))
         return dA_prev, {}
 
 
