@@ -9,6 +9,9 @@ pools' window rules), never from bpcli's own output.
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import threading
 import tracemalloc
 
@@ -23,6 +26,7 @@ from bpcli.core.flatten import Flatten
 from bpcli.core.network import run
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.core.workspace import MIN_POOLED_BYTES, Workspace
+from conftest import cli_env
 
 RTOL = 1e-12
 
@@ -270,7 +274,14 @@ def _blas_threads() -> list[int]:
     return [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
 
 
-def test_one_blas_thread_inside_and_the_users_count_after():
+@pytest.fixture
+def threads_from_the_machine(monkeypatch):
+    """No thread-count variable in the environment (a CI may set OPENBLAS_NUM_THREADS=1)."""
+    for name in threads.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_one_blas_thread_inside_and_the_users_count_after(threads_from_the_machine):
     from threadpoolctl import threadpool_limits
 
     assert _blas_threads(), "threadpoolctl does not see numpy's BLAS (threadpoolctl < 3.5 with numpy >= 2)"
@@ -282,7 +293,7 @@ def test_one_blas_thread_inside_and_the_users_count_after():
             assert _blas_threads() == users
 
 
-def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_done():
+def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_done(threads_from_the_machine):
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=2, user_api="blas"):
@@ -301,6 +312,42 @@ def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_d
         for worker_thread in workers:
             worker_thread.join()
         assert _blas_threads() == users
+
+
+@pytest.mark.parametrize("m, k, n, one_thread", [
+    (2, 3, 4, False),  # OpenBLAS keeps it on one thread by itself
+    (16, 27, 8192, True),  # a convolution's product: short sides
+    (128, 784, 64, True),  # long sides, but 6.4 · 10⁶ multiply-adds: under a millisecond
+    (256, 256, 256, False),  # 1.7 · 10⁷, every side long: the user's threads
+], ids=["tiny", "skinny", "dense layer", "large"])
+def test_product_limits_threads_by_size(monkeypatch, m, k, n, one_thread):
+    limited = []
+
+    @contextlib.contextmanager
+    def recording():
+        limited.append((m, k, n))
+        yield
+
+    monkeypatch.setattr(threads, "one_blas_thread", recording)
+    threads.product(np.ones((m, k)), np.ones((k, n)))
+    assert bool(limited) == one_thread
+
+
+def test_threadpoolctl_is_imported_only_when_a_product_needs_it():
+    code = ("import sys, numpy as np\n"
+            "from bpcli.core.threads import product\n"
+            "product(np.ones((16, 27)), np.ones((27, 64)))\n"  # small: OpenBLAS's own single thread
+            "small = 'threadpoolctl' in sys.modules\n"
+            "product(np.ones((16, 27)), np.ones((27, 8192)))\n"
+            "print(small, 'threadpoolctl' in sys.modules)")
+    for variable, expected in ((None, "False True"), ("1", "False False")):
+        env = cli_env()
+        for name in threads.THREAD_VARIABLES:
+            env.pop(name, None)
+        if variable:
+            env["OPENBLAS_NUM_THREADS"] = variable  # as the command line starts: nothing to limit
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.split() == expected.split()
 
 
 def test_product_is_the_matrix_product_for_every_kind_of_shape():
