@@ -277,10 +277,16 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
     return warnings
 
 
+#: a tensor up to this many entries is checked for NaN and infinities with np.isfinite's mask
+SMALL_TENSOR = 8192
+
+
 def _all_finite(tensor: np.ndarray) -> bool:
-    """No NaN or infinity in ``tensor``, read without the tensor-sized mask np.isfinite would make:
-    a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values whose sum
-    overflows) the least and largest values are finite exactly when every value is."""
+    """No NaN or infinity in ``tensor``; a large one read without the tensor-sized mask np.isfinite
+    would make: a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values
+    whose sum overflows) the least and largest values are finite exactly when every value is."""
+    if tensor.size <= SMALL_TENSOR:
+        return bool(np.isfinite(tensor).all())
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(tensor.sum()):
             return True

@@ -16,6 +16,7 @@ and once dropped, its memory serves the next pass without a fault.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -55,11 +56,11 @@ class Workspace:
 
     def empty(self, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
         """An array of ``shape`` whose values are whatever they were: write all of it."""
-        shape = tuple(int(n) for n in shape)
         dtype = np.dtype(dtype)
-        nbytes = dtype.itemsize * int(np.prod(shape))
+        nbytes = dtype.itemsize * math.prod(shape)
         if nbytes < MIN_POOLED_BYTES:
             return np.empty(shape, dtype)
+        shape = tuple(int(n) for n in shape)
         key = (shape, dtype.str)
         with self._lock:
             buffers = self._buffers.get(key)
@@ -78,8 +79,11 @@ class Workspace:
         """An array of ``array``'s shape (and dtype unless given), its axes laid out in memory in
         the same order (a convolution's Z is a transposed view, and an element-wise step on it
         should stream through both in memory order)."""
+        dtype = np.dtype(dtype or array.dtype)
+        if array.size * dtype.itemsize < MIN_POOLED_BYTES:
+            return np.empty_like(array, dtype)  # numpy's own keeps the layout too
         memory_order = sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis]))
-        buffer = self.empty(tuple(array.shape[axis] for axis in memory_order), dtype or array.dtype)
+        buffer = self.empty(tuple(array.shape[axis] for axis in memory_order), dtype)
         return buffer.transpose(np.argsort(memory_order))
 
     def zeros(self, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
