@@ -1,5 +1,7 @@
-"""Speed of bpcli (not a test): start-ups, the library in a plain process, the command line's
-settings, the scaling series and peak memory, each beside PyTorch when one is given.
+"""Speed of bpcli, beside PyTorch when one is given (a benchmark, not a test).
+
+Start-ups, the library in a plain process, the command line's settings, the scaling series and
+peak memory.
 
     python benchmarks/bench.py                  # everything
     python benchmarks/bench.py --quick          # fewer rounds and repetitions
@@ -42,6 +44,7 @@ PROCESS_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
                     "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX")
 #: (m, image side) of the scaling series
 SCALING = [(m, side) for side in (16, 32) for m in (1, 8, 32, 128)] + [(32, 64)]
+TORCH_THREADS = 0  # 0: PyTorch's default
 CNN = ("cnn", 8, 32)  # the benchmark CNN: 8 × 3 × 32 × 32 → conv 16 3×3 pad 1 → relu → maxpool 2 → dense 10
 DENSE = ("dense", 64, 0)  # 784-128-10, relu then softmax_ce, m = 64
 
@@ -114,10 +117,12 @@ def bpcli_worker(case: str, m: int, side: int, repeats: int, command_line_settin
     return _time(lambda: bpcli.compute(spec), repeats)
 
 
-def torch_worker(case: str, m: int, side: int, repeats: int) -> dict:
+def torch_worker(case: str, m: int, side: int, repeats: int, threads: int) -> dict:
     import torch
     import torch.nn.functional as functional
 
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     f64 = torch.float64
     labels = torch.randint(0, 10, (m,))
@@ -169,7 +174,8 @@ def compare(case: tuple[str, int, int], rounds: int, repeats: int, torch: str | 
         ours.append(run_worker(sys.executable, ["bpcli", name, str(m), str(side), str(repeats),
                                                 str(int(command_line_settings))], plain_env()))
         if torch:
-            theirs.append(run_worker(torch, ["torch", name, str(m), str(side), str(repeats)], plain_env()))
+            theirs.append(run_worker(torch, ["torch", name, str(m), str(side), str(repeats), str(TORCH_THREADS)],
+                                     plain_env()))
     result = {"bpcli": ours, "torch": theirs, "seconds": statistics.median(r["seconds"] for r in ours)}
     if torch:
         ratios = [o["seconds"] / t["seconds"] for o, t in zip(ours, theirs)]
@@ -218,34 +224,29 @@ def memory(rounds: int, torch: str | None) -> None:
         print(line)
 
 
-def wall_times(command: list[str], runs: int) -> list[float]:
-    env = plain_env()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def startup(runs: int) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         handle.write(TINY_NET)
     bpcli = [sys.executable, "-m", "bpcli"]
+    bare = [sys.executable, "-c", "import numpy, yaml, json"]
+    # the command line starts OpenBLAS on one thread, which saves starting the others: the bare
+    # imports are timed both ways
     commands = {
-        "bare": [sys.executable, "-c", "import numpy, yaml, json"],
-        "compute --json": [*bpcli, "compute", handle.name, "--json"],
-        "grade --target --answer": [*bpcli, "grade", handle.name, "--target", "dW2", "--answer", "0 0; 0 0"],
-        "explain (terminal)": [*bpcli, "explain", handle.name],
+        "bare": (bare, {}),
+        "bare, OPENBLAS_NUM_THREADS=1": (bare, {"OPENBLAS_NUM_THREADS": "1"}),
+        "compute --json": ([*bpcli, "compute", handle.name, "--json"], {}),
+        "grade --target --answer": ([*bpcli, "grade", handle.name, "--target", "dW2", "--answer", "0 0; 0 0"], {}),
+        "explain (terminal)": ([*bpcli, "explain", handle.name], {}),
     }
     goals = {"compute --json": 1.3, "grade --target --answer": 1.5}
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for command in commands.values():  # writes the bytecode caches
-        subprocess.run(command, env=plain_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for command, extra in commands.values():  # writes the bytecode caches
+        subprocess.run(command, env={**plain_env(), **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(runs):  # alternate, so drift on a noisy machine hits all alike
-        for name, command in commands.items():
+        for name, (command, extra) in commands.items():
+            env = {**plain_env(), **extra}
             start = time.perf_counter()
-            subprocess.run(command, env=plain_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append(time.perf_counter() - start)
     os.unlink(handle.name)
     bare = statistics.median(times["bare"])
@@ -260,15 +261,19 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         who, case, m, side, repeats, *rest = sys.argv[2:]
         if who == "torch":
-            result = torch_worker(case, int(m), int(side), int(repeats))
+            result = torch_worker(case, int(m), int(side), int(repeats), int(rest[0]))
         else:
             result = bpcli_worker(case, int(m), int(side), int(repeats), bool(int(rest[0])))
         print(json.dumps(result))
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])  # the sentence above
     parser.add_argument("--quick", action="store_true", help="fewer rounds and repetitions")
     parser.add_argument("--only", choices=("startup", "library", "scaling", "memory"), action="append")
+    parser.add_argument("--torch-threads", type=int, default=0,
+                        help="PyTorch's intra-op threads (default: its own choice, one per core)")
     args = parser.parse_args()
+    global TORCH_THREADS
+    TORCH_THREADS = args.torch_threads
     parts = args.only or ["startup", "library", "scaling", "memory"]
     rounds, repeats = (3, 40) if args.quick else (7, 150)
     torch = torch_python()

@@ -26,8 +26,9 @@ import numpy as np
 #: arrays smaller than this come from np.empty: glibc serves them from its heap without faults,
 #: and the bookkeeping here would cost more than it saves
 MIN_POOLED_BYTES = 64 * 1024
-#: the most memory kept for reuse; arrays beyond it are allocated and freed as usual
-MAX_POOLED_BYTES = 256 * 1024 * 1024
+#: the most memory kept for reuse (a pass of 128 × 3 × 32 × 32 through the benchmark CNN uses
+#: ~100 MiB); arrays beyond it are allocated and freed as usual
+MAX_POOLED_BYTES = 128 * 1024 * 1024
 
 _Key = tuple[tuple[int, ...], str]
 
