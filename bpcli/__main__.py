@@ -60,13 +60,19 @@ def _write_error_line(message: str) -> None:
         pass
 
 
-def _run(args: list[str]) -> None:
+def apply_process_settings() -> None:
+    """The process-wide settings the command line makes before numpy is imported (the library
+    leaves its host process's alone)."""
     # The command line multiplies small matrices: OpenBLAS worker threads only spin there and,
     # on a busy 2-core machine, made the same pass several times slower. A user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from bpcli.core.allocator import keep_freed_memory
 
-    keep_freed_memory()  # a process-wide setting: the command line makes it, the library does not
+    keep_freed_memory()
+
+
+def _run(args: list[str]) -> None:
+    apply_process_settings()
     if _is_plain_compute_json(args):
         from bpcli.commands.compute_json import compute_json
 

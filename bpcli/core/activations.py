@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpcli.core.workspace import WORKSPACE
+
 NAMES = ("sigmoid", "relu", "tanh", "linear", "softmax")
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+# Each g takes an optional ``out`` (z's shape) to write A into, as numpy's ufuncs do.
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # exp of a negative number only, so large |z| neither overflows nor warns
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
 
 
-def relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0)
+def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(z, 0.0, out=out)
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Column-wise softmax of z, shape (n, m) -> (n, m)."""
     shifted = z - z.max(axis=0, keepdims=True)
     e = np.exp(shifted)
-    return e / e.sum(axis=0, keepdims=True)
+    return np.divide(e, e.sum(axis=0, keepdims=True), out=out)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -49,8 +53,11 @@ def tanh_prime(z: np.ndarray) -> np.ndarray:
     return 1.0 - t * t
 
 
-def linear(z: np.ndarray) -> np.ndarray:
-    return z.copy()
+def linear(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    if out is None:
+        return z.copy()
+    np.copyto(out, z)
+    return out
 
 
 def linear_prime(z: np.ndarray) -> np.ndarray:
@@ -61,11 +68,19 @@ FORWARD = {"sigmoid": sigmoid, "relu": relu, "tanh": np.tanh, "linear": linear, 
 DERIVATIVE = {"sigmoid": sigmoid_prime, "relu": relu_prime, "tanh": tanh_prime, "linear": linear_prime}
 
 
-def apply(name: str, z: np.ndarray) -> np.ndarray:
-    """A = g(Z) for the activation called ``name``; A has Z's shape."""
-    return FORWARD[name](z)
+def apply(name: str, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A = g(Z) for the activation called ``name``; A has Z's shape (written into ``out`` if given)."""
+    return FORWARD[name](z, out=out)
 
 
 def derivative(name: str, z: np.ndarray) -> np.ndarray:
     """g'(Z) element-wise, Z's shape. Not defined for softmax (its Jacobian is not element-wise)."""
     return DERIVATIVE[name](z)
+
+
+def backward(name: str, dA: np.ndarray, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """dZ = dA ⊙ g'(Z) (written into ``out`` if given). relu multiplies by the mask z > 0 itself,
+    which is g'(Z) without a float64 array of ones and zeros."""
+    if name == "relu":
+        return np.multiply(dA, np.greater(z, 0, out=WORKSPACE.empty_like(z, bool)), out=out)
+    return np.multiply(dA, derivative(name, z), out=out)

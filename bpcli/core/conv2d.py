@@ -4,21 +4,32 @@ Z[n, f, y, x] = b[f] + sum_{c, i, j} W[f, c, i, j] * P[n, c, s*y + i, s*x + j],
 where P is A_prev zero-padded by p on every side and s is the stride.
 Output size: Ho = (H + 2p - kh) // s + 1, Wo = (W + 2p - kw) // s + 1.
 
-The forward pass gathers every receptive field into one matrix (im2col) and does one matrix
-product; the backward pass reuses that matrix for dW and scatters the columns back (col2im) with
-one strided add per kernel offset, which is much faster than np.add.at.
+The forward pass gathers the receptive fields into a matrix (im2col) and does a matrix product;
+the backward pass uses that matrix for dW and scatters the columns of W^T dZ back (col2im) with one
+strided add per kernel offset, which is much faster than np.add.at. Both work through the output
+positions a tile at a time (whole samples, or rows of one sample, or part of one row), each
+tile's im2col matrix small enough to stay in the processor's cache: a whole batch's matrix (28 MB
+for 128 × 3 × 32 × 32) would not, and would cost memory out of proportion to the network's own
+tensors. A network whose matrix is one tile keeps it from the forward pass for the backward pass;
+otherwise each tile's is built again there, from the padded input.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+from bpcli.core.threads import product
+from bpcli.core.workspace import WORKSPACE
+
+#: the most bytes of im2col matrix built at once (a tile): measured fastest on the benchmark
+#: network, and well inside a 2 MiB level-2 cache together with the tile's output
+IM2COL_TILE_BYTES = 1024 * 1024
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -29,9 +40,46 @@ def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
+@dataclass(frozen=True)
+class Tile:
+    """Output positions done together: samples × rows × columns of the output, which are always
+    one contiguous range ``positions`` of the im2col matrix's columns (ordered n, y, x)."""
+
+    samples: slice
+    rows: slice
+    columns: slice
+    positions: slice
+
+
+def tiles(m: int, Ho: int, Wo: int, positions_per_tile: int) -> Iterator[Tile]:
+    """The output positions (m, Ho, Wo) in order, at most ``positions_per_tile`` (at least 1) at a
+    time: as many whole samples as fit, else as many whole rows of one sample, else part of a row."""
+    per_sample = Ho * Wo
+    if positions_per_tile >= per_sample:
+        samples = positions_per_tile // per_sample
+        for n in range(0, m, samples):
+            stop = min(n + samples, m)
+            yield Tile(slice(n, stop), slice(0, Ho), slice(0, Wo), slice(n * per_sample, stop * per_sample))
+        return
+    for n in range(m):
+        if positions_per_tile >= Wo:
+            rows = positions_per_tile // Wo
+            for y in range(0, Ho, rows):
+                stop = min(y + rows, Ho)
+                first = n * per_sample + y * Wo
+                yield Tile(slice(n, n + 1), slice(y, stop), slice(0, Wo), slice(first, first + (stop - y) * Wo))
+            continue
+        for y in range(Ho):
+            for x in range(0, Wo, positions_per_tile):
+                stop = min(x + positions_per_tile, Wo)
+                first = n * per_sample + y * Wo + x
+                yield Tile(slice(n, n + 1), slice(y, y + 1), slice(x, stop), slice(first, first + stop - x))
+
+
 @dataclass
 class ConvCache:
-    cols: np.ndarray  # (C*kh*kw, m*Ho*Wo) im2col matrix of the padded input
+    padded: np.ndarray  # (m, C, H + 2p, W + 2p) the input, zero-padded (A_prev itself when p = 0)
+    cols: np.ndarray | None  # (C*kh*kw, m*Ho*Wo) im2col matrix when it was one tile, else None
     input_shape: tuple[int, int, int, int]  # (m, C, H, W)
 
 
@@ -107,40 +155,28 @@ class Conv2D(LayerBase):
                 output_size(W, self.kernel_w, self.stride, self.padding))
 
     def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
-        """The arrays a pass on ``input_shape`` allocates: the zero-padded input (also the shape
-        of the backward pass's col2im accumulator) and the im2col matrix (kept in the cache for
-        dW; its gradient, of the same shape, is freed within the backward pass)."""
+        """The arrays a pass on ``input_shape`` allocates whole: the zero-padded input (also the
+        shape of the backward pass's col2im accumulator). The im2col matrix is built a tile at
+        a time (``tiles``), so it is never whole and never counted."""
         m, C, H, W = input_shape
-        _, _, Ho, Wo = self.output_shape(input_shape)
         p = self.padding
-        return [Buffer("the zero-padded input", (m, C, H + 2 * p, W + 2 * p), kept=False),
-                Buffer("the im2col matrix", (C * self.kernel_h * self.kernel_w, m * Ho * Wo), kept=True)]
-
-    def _padded(self, A_prev: np.ndarray) -> np.ndarray:
-        p = self.padding
-        if p == 0:
-            return np.ascontiguousarray(A_prev)
-        m, C, H, W = A_prev.shape
-        # a zeroed buffer and a slice assignment: np.pad costs ~30x more on small tensors
-        padded = np.zeros((m, C, H + 2 * p, W + 2 * p))
-        padded[:, :, p:p + H, p:p + W] = A_prev
-        return padded
+        return [Buffer("the zero-padded input", (m, C, H + 2 * p, W + 2 * p), kept=False)]
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, ConvCache]:
         """Z = W ⋆ A_prev + b. A_prev: (m, C, H, W) -> Z: (m, F, Ho, Wo)."""
         m, C, H, W = A_prev.shape
-        kh, kw, s = self.kernel_h, self.kernel_w, self.stride
         _, F, Ho, Wo = self.output_shape(A_prev.shape)
         padded = self._padded(A_prev)
-        sm, sc, sh, sw = padded.strides
-        windows = as_strided(padded, shape=(C, kh, kw, m, Ho, Wo),
-                             strides=(sc, sh, sw, sm, sh * s, sw * s), writeable=False)
-        cols = windows.reshape(C * kh * kw, m * Ho * Wo)
-        Z_filter_major = self.W.reshape(F, -1) @ cols  # (F, m*Ho*Wo)
+        weights = self.W.reshape(F, -1)
+        Z_filter_major = WORKSPACE.empty((F, m * Ho * Wo))
+        all_tiles = list(self._tiles(m, C, Ho, Wo))
+        for tile in all_tiles:
+            cols = self._im2col(padded, tile)
+            product(weights, cols, out=Z_filter_major[:, tile.positions])
         Z_filter_major += self.b[:, None]
         # a transposed view: later element-wise steps keep this layout, so no copy is made
         Z = Z_filter_major.reshape(F, m, Ho, Wo).transpose(1, 0, 2, 3)
-        return Z, ConvCache(cols, (m, C, H, W))
+        return Z, ConvCache(padded, cols if len(all_tiles) == 1 else None, (m, C, H, W))
 
     def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ: (m, F, Ho, Wo).
@@ -150,16 +186,65 @@ class Conv2D(LayerBase):
         "b": db = dZ summed over samples and positions (F,)}.
         """
         m, C, H, W = cache.input_shape
-        F, kh, kw, s, p = self.filters, self.kernel_h, self.kernel_w, self.stride, self.padding
+        F, kh, kw, p = self.filters, self.kernel_h, self.kernel_w, self.padding
         Ho, Wo = dZ.shape[2], dZ.shape[3]
         dZ_filter_major = dZ.transpose(1, 0, 2, 3).reshape(F, m * Ho * Wo)
-        dW = (dZ_filter_major @ cache.cols.T).reshape(F, C, kh, kw)
+        weights_T = self.W.reshape(F, -1).T
+        dW = np.zeros((F, C * kh * kw))
+        d_padded = WORKSPACE.zeros(cache.padded.shape)
+        for tile in self._tiles(m, C, Ho, Wo):
+            cols = cache.cols if cache.cols is not None else self._im2col(cache.padded, tile)
+            dZ_tile = dZ_filter_major[:, tile.positions]
+            dW += product(dZ_tile, cols.T)
+            dcols = product(weights_T, dZ_tile, out=WORKSPACE.empty(cols.shape))
+            self._col2im(dcols, d_padded, tile)
         db = dZ_filter_major.sum(axis=1)
-        dcols = (self.W.reshape(F, -1).T @ dZ_filter_major).reshape(C, kh, kw, m, Ho, Wo)
-        d_padded = np.zeros((m, C, H + 2 * p, W + 2 * p))
+        dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
+        return dA_prev, {"W": dW.reshape(F, C, kh, kw), "b": db}
+
+    def _padded(self, A_prev: np.ndarray) -> np.ndarray:
+        p = self.padding
+        if p == 0:
+            return np.ascontiguousarray(A_prev)
+        m, C, H, W = A_prev.shape
+        # a buffer and a slice assignment: np.pad costs ~30x more on small tensors
+        padded = WORKSPACE.empty((m, C, H + 2 * p, W + 2 * p))
+        for border in (np.s_[:, :, :p], np.s_[:, :, H + p:], np.s_[:, :, p:H + p, :p], np.s_[:, :, p:H + p, W + p:]):
+            padded[border] = 0
+        padded[:, :, p:p + H, p:p + W] = A_prev
+        return padded
+
+    def _tiles(self, m: int, C: int, Ho: int, Wo: int) -> Iterator[Tile]:
+        column_bytes = C * self.kernel_h * self.kernel_w * np.dtype(np.float64).itemsize
+        return tiles(m, Ho, Wo, max(1, IM2COL_TILE_BYTES // column_bytes))
+
+    def _windows(self, padded: np.ndarray, tile: Tile) -> np.ndarray:
+        """The (C, kh, kw, samples, rows, columns) view of ``padded`` holding, for each output
+        position of the tile, its receptive field."""
+        s = self.stride
+        n, y, x = tile.samples, tile.rows, tile.columns
+        corner = padded[n, :, y.start * s:, x.start * s:]
+        sm, sc, sh, sw = corner.strides
+        shape = (padded.shape[1], self.kernel_h, self.kernel_w, n.stop - n.start, y.stop - y.start, x.stop - x.start)
+        return as_strided(corner, shape=shape, strides=(sc, sh, sw, sm, sh * s, sw * s), writeable=False)
+
+    def _im2col(self, padded: np.ndarray, tile: Tile) -> np.ndarray:
+        """The tile's im2col matrix (C*kh*kw, its positions), from the workspace."""
+        windows = self._windows(padded, tile)
+        cols = WORKSPACE.empty((windows.shape[0] * windows.shape[1] * windows.shape[2],
+                                tile.positions.stop - tile.positions.start))
+        np.copyto(cols.reshape(windows.shape), windows)
+        return cols
+
+    def _col2im(self, dcols: np.ndarray, d_padded: np.ndarray, tile: Tile) -> None:
+        """Add each column of ``dcols`` (C*kh*kw, the tile's positions) back onto the receptive
+        field it came from in ``d_padded`` (m, C, H + 2p, W + 2p)."""
+        s, kh, kw = self.stride, self.kernel_h, self.kernel_w
+        n, y, x = tile.samples, tile.rows, tile.columns
+        rows, columns = y.stop - y.start, x.stop - x.start
+        per_offset = dcols.reshape(-1, kh, kw, n.stop - n.start, rows, columns)
+        corner = d_padded[n, :, y.start * s:, x.start * s:]
         for i in range(kh):
             for j in range(kw):
-                d_padded[:, :, i:i + s * (Ho - 1) + 1:s, j:j + s * (Wo - 1) + 1:s] += \
-                    dcols[:, i, j].transpose(1, 0, 2, 3)
-        dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
-        return dA_prev, {"W": dW, "b": db}
+                corner[:, :, i:i + s * (rows - 1) + 1:s, j:j + s * (columns - 1) + 1:s] += \
+                    per_offset[:, i, j].transpose(1, 0, 2, 3)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from bpcli.core.layer import Description, LayerBase
+from bpcli.core.threads import product
+from bpcli.core.workspace import WORKSPACE
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -65,7 +67,7 @@ class Dense(LayerBase):
 
         A_prev: (n_{l-1}, m). Returns Z: (n_l, m) and the cache A_prev for backward.
         """
-        Z = self.W @ A_prev
+        Z = product(self.W, A_prev, out=WORKSPACE.empty((self.units, A_prev.shape[1])))
         Z += self.b
         return Z, A_prev
 
@@ -76,7 +78,7 @@ class Dense(LayerBase):
         (n_l, n_{l-1}), "b": db = dZ summed over samples (n_l, 1)}. No 1/m here: dZ already is
         dJ/dZ exactly.
         """
-        dW = dZ @ A_prev.T
+        dW = product(dZ, A_prev.T, out=WORKSPACE.empty(self.W.shape))
         db = dZ.sum(axis=1, keepdims=True)
-        dA_prev = self.W.T @ dZ
+        dA_prev = product(self.W.T, dZ, out=WORKSPACE.empty(A_prev.shape))
         return dA_prev, {"W": dW, "b": db}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from bpcli.core.layer import Description, LayerBase
+from bpcli.core.workspace import WORKSPACE
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -42,4 +43,6 @@ class Flatten(LayerBase):
     def backward(self, dA: np.ndarray, input_shape: tuple[int, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """dA: (C*H*W, m) -> (dA_prev: (m, C, H, W), the same numbers put back in place; {} as
         flatten has no parameters)."""
-        return dA.T.reshape(input_shape), {}
+        dA_prev = WORKSPACE.empty(input_shape)
+        np.copyto(dA_prev.reshape(dA.shape[1], -1), dA.T)
+        return dA_prev, {}

@@ -13,6 +13,7 @@ import numpy as np
 
 from bpcli.core import activations, losses
 from bpcli.core.layer import Layer
+from bpcli.core.workspace import WORKSPACE
 
 SCHEMA = "bpcli.compute/1"
 #: the parameter names schema 1 writes for every layer with parameters (null where a kind has
@@ -146,7 +147,7 @@ def forward(network: Network, X: np.ndarray | None = None) -> tuple[list[LayerRe
             records.append(LayerRecord(layer, A, cache=cache))
         else:
             Z, cache = layer.forward(A)
-            A = activations.apply(layer.activation, Z)
+            A = activations.apply(layer.activation, Z, out=WORKSPACE.empty_like(Z))
             records.append(LayerRecord(layer, A, Z=Z, cache=cache))
     last = records[-1]
     loss = losses.value(network.loss, last.Z if last.Z is not None else last.A, last.A, network.Y)
@@ -172,7 +173,7 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
             # sigmoid + bce and softmax + softmax_ce: dZ = (A - Y)/m, finite even when A saturates
             rec.dZ = losses.fused_output_gradient(rec.A, Y)
         else:
-            rec.dZ = dA * activations.derivative(layer.activation, rec.Z)
+            rec.dZ = activations.backward(layer.activation, dA, rec.Z, out=WORKSPACE.empty_like(rec.Z))
         dA, rec.gradients = layer.backward(rec.dZ, rec.cache)
     return dA.reshape(network.X.shape)
 
@@ -267,20 +268,36 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
             if saturated:
                 warnings.append(RunWarning(kind, l, saturated, rec.Z.size, layer.activation))
         if layer.activation == "relu":
-            at_kink = int((rec.Z == 0).sum())
+            at_kink = np.count_nonzero(np.equal(rec.Z, 0, out=WORKSPACE.empty_like(rec.Z, bool)))
             if at_kink:
                 warnings.append(RunWarning("relu_at_zero", l, at_kink, rec.Z.size))
         tied = getattr(rec.cache, "tied_windows", 0)
         if tied:
             warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
         for name, value in rec.named_tensors().items():
-            if not np.isfinite(value).all():
+            if not _all_finite(value):
                 warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
     if not np.isfinite(loss):
         warnings.append(RunWarning("not_finite", subject="J"))
-    if not np.isfinite(dX).all():
+    if not _all_finite(dX):
         warnings.append(RunWarning("not_finite", subject="dX"))
     return warnings
+
+
+#: a tensor up to this many entries is checked for NaN and infinities with np.isfinite's mask
+SMALL_TENSOR = 8192
+
+
+def _all_finite(tensor: np.ndarray) -> bool:
+    """No NaN or infinity in ``tensor``; a large one read without the tensor-sized mask np.isfinite
+    would make: a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values
+    whose sum overflows) the least and largest values are finite exactly when every value is."""
+    if tensor.size <= SMALL_TENSOR:
+        return bool(np.isfinite(tensor).all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(tensor.sum()):
+            return True
+    return bool(np.isfinite(tensor.min()) and np.isfinite(tensor.max()))
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):

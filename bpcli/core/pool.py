@@ -3,7 +3,8 @@
 reaches are left out (and get zero gradient).
 
 Both passes loop over the size*size offsets inside a window, never over pixels: each offset is
-one strided view of the whole input, so every step is one vectorised numpy operation.
+one strided view of the whole input, so every step is one vectorised numpy operation, writing
+into arrays from the workspace (no window is ever copied out).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+from bpcli.core.workspace import WORKSPACE
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -77,12 +79,26 @@ class _Pool(LayerBase):
     def _fold_windows(self, A_prev: np.ndarray, combine) -> np.ndarray:
         """Every window's elements combined with the ufunc ``combine`` (np.maximum, np.add),
         one offset at a time: (m, C, H, W) -> (m, C, Ho, Wo)."""
-        _, _, Ho, Wo = self.output_shape(A_prev.shape)
+        _, _, Ho, Wo = shape = self.output_shape(A_prev.shape)
         offsets = self._offsets()
-        out = _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo).copy()
+        out = WORKSPACE.empty(shape)
+        np.copyto(out, _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo))
         for i, j in offsets[1:]:
             combine(out, _offset_view(A_prev, i, j, self.stride, Ho, Wo), out=out)
         return out
+
+    def _input_gradient(self, input_shape: tuple[int, ...], Ho: int, Wo: int) -> tuple[np.ndarray, bool]:
+        """(dA_prev to fill offset by offset, whether each offset adds to it). Windows that tile
+        the input (stride = size) never share an element, so each offset's values are written
+        straight in and only the rows and columns no window reaches are zeroed; otherwise
+        dA_prev starts at zero and overlapping windows add."""
+        dA_prev = WORKSPACE.empty(input_shape)
+        if self.stride != self.size:
+            dA_prev.fill(0)
+            return dA_prev, True
+        dA_prev[:, :, Ho * self.size:] = 0
+        dA_prev[:, :, :, Wo * self.size:] = 0
+        return dA_prev, False
 
 
 @dataclass
@@ -111,16 +127,22 @@ class MaxPool(_Pool):
         counts tied windows in the cache."""
         A_prev, out = cache.A_prev, cache.out
         Ho, Wo = out.shape[2], out.shape[3]
-        dA_prev = np.zeros(A_prev.shape)
-        routed = np.zeros(out.shape, dtype=bool)
-        tied = np.zeros(out.shape, dtype=bool)
+        dA_prev, adds = self._input_gradient(A_prev.shape, Ho, Wo)
+        # per window, how many of the offsets so far hold its maximum (a count that cannot wrap)
+        maxima_seen = WORKSPACE.zeros(out.shape, np.uint8 if self.size * self.size < 255 else np.int32)
+        is_max = WORKSPACE.empty(out.shape, bool)
+        first = WORKSPACE.empty(out.shape, bool)
+        share = WORKSPACE.empty(out.shape) if adds else None
         for i, j in self._offsets():
-            is_max = _offset_view(A_prev, i, j, self.stride, Ho, Wo) == out
-            tied |= is_max & routed
-            first = is_max & ~routed
-            routed |= is_max
-            _offset_view(dA_prev, i, j, self.stride, Ho, Wo)[...] += dA * first
-        cache.tied_windows = int(tied.sum())
+            np.equal(_offset_view(A_prev, i, j, self.stride, Ho, Wo), out, out=is_max)
+            np.greater(is_max, maxima_seen, out=first)  # a maximum, and none before it: the first
+            np.add(maxima_seen, is_max, out=maxima_seen)
+            target = _offset_view(dA_prev, i, j, self.stride, Ho, Wo)
+            if adds:
+                target += np.multiply(dA, first, out=share)
+            else:
+                np.multiply(dA, first, out=target)
+        cache.tied_windows = int(np.count_nonzero(maxima_seen > 1))
         return dA_prev, {}
 
 
@@ -140,8 +162,12 @@ class AvgPool(_Pool):
     def backward(self, dA: np.ndarray, cache: PoolCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters)."""
         Ho, Wo = dA.shape[2], dA.shape[3]
-        dA_prev = np.zeros(cache.A_prev.shape)
-        share = dA / (self.size * self.size)
+        dA_prev, adds = self._input_gradient(cache.A_prev.shape, Ho, Wo)
+        share = np.divide(dA, self.size * self.size, out=WORKSPACE.empty(dA.shape))
         for i, j in self._offsets():
-            _offset_view(dA_prev, i, j, self.stride, Ho, Wo)[...] += share
+            target = _offset_view(dA_prev, i, j, self.stride, Ho, Wo)
+            if adds:
+                target += share
+            else:
+                np.copyto(target, share)
         return dA_prev, {}
