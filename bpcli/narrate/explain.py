@@ -22,7 +22,7 @@ from bpcli.narrate.context import Context, Say
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import Explanation, Labels, LayerRow, Step, TableData
-from bpcli.narrate.notation import shape_of
+from bpcli.narrate.notation import shape_of, spelled
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
 CHECK_SAMPLE = 6
@@ -129,7 +129,7 @@ def summary_table(ctx: Context) -> TableData:
     say = ctx.say
     rows = layer_rows(ctx)
     names = parameter_names(rows)
-    headers = [say("table.layer"), say("table.type"), say("table.activation"), *names,
+    headers = [say("table.layer"), say("table.type"), say("table.activation"), *map(spelled, names),
                say("table.output"), say("table.parameters")]
     table = [["0", say("table.input"), "", *[""] * len(names), shape_of(ctx.network.input_for_layers().shape), ""]]
     for row in rows:
@@ -167,7 +167,7 @@ def check_step(ctx: Context, network: Network) -> Step:
     say = ctx.say
     rows = []
     for tensor in report.tensors:
-        rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
+        rows.append([spelled(tensor.name), shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
                      error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
     notes = [say("check.error_shown", round_off=error_bound_text(0.0),
