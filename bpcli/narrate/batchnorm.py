@@ -22,8 +22,8 @@ from bpcli.core import batchnorm as core
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.expr import (DIAG, DJ, IDENTITY, ONE, TR, VEC, D, Expr, J, alongside, atom, brackets,
-                                continued, frac, hadamard, kron, partial, sqrt, sum_over)
+from bpcli.narrate.expr import (DIAG, DJ, IDENTITY, ONE, TR, VEC, D, Expr, Group, J, alongside, atom,
+                                brackets, continued, frac, hadamard, kron, partial, sqrt, sum_over)
 from bpcli.narrate.model import IdentityCheck, NamedTensor, Step
 from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
 
@@ -140,7 +140,8 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
                f"{shape_of(x.shape)}",
         operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean), sym.var.tensor(cache.var)],
         result=sym.xhat.tensor(cache.xhat), layer=l,
-        worked=[worked_sum(units.at(sym.xhat, i, k), frac(units.at(sym.x, i, k) - sym.mu[i], sym.root(i)),
+        # written as the product the numbers are, (x − μ) · (1/√(σ² + ε)), so each number has its factor
+        worked=[worked_sum(units.at(sym.xhat, i, k), (units.at(sym.x, i, k) - sym.mu[i]) * frac(1, sym.root(i)),
                            np.array([[rows[i, k] - mu[i], inv_std[i]]]), xhat_rows[i, k])],
         checks=[IdentityCheck(ctx.say("check.bn_xhat_mean", name=sym.xhat.text), xhat_rows.mean(axis=1),
                               np.zeros(len(mu))),
@@ -240,6 +241,12 @@ def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: me
         checks=derivation.checks)
 
 
+def _auxiliary(name: str, formula: Expr) -> Symbol:
+    """A tensor named by its formula, in parentheses: an image's slices are labelled name[n, c],
+    and (A⁽¹⁾ − μ⁽²⁾)[0, 1] is a slice where A⁽¹⁾ − μ⁽²⁾[0, 1] would not be."""
+    return derived(name, Group(formula))
+
+
 def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step]:
     """CS231n's path: dx̂ = γ ⊙ dZ, then dσ² and dμ per unit, then dX from all three ways x reaches x̂."""
     layer, cache, sym, l = record.layer, record.cache, parts.sym, parts.sym.l
@@ -269,9 +276,9 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
              formula=alongside(sym.dvar["i"].eq(sum_over("j", sym.dxhat["i", "j"] * sym.xhat_by_var())), local),
              shapes=f"{shape_of(dxhat.shape)} ⊙ {shape_of(dxhat.shape)} → {shape_of(dvar.shape)} "
                     f"({ctx.say('word.sum_per_unit')})",
-             operands=[sym.dxhat.tensor(dxhat), derived("x_minus_mean", sym.x - sym.mu).tensor(cache.centered),
+             operands=[sym.dxhat.tensor(dxhat), _auxiliary(f"x_minus_mean{l}", sym.x - sym.mu).tensor(cache.centered),
                        sym.var.tensor(cache.var),
-                       derived(f"dxhat_dvar{l}", partial(sym.xhat, sym.var)).tensor(units.back(xhat_by_var))],
+                       _auxiliary(f"dxhat_dvar{l}", partial(sym.xhat, sym.var)).tensor(units.back(xhat_by_var))],
              result=sym.dvar.tensor(dvar), layer=l,
              worked=[_sum_entry(sym.dvar[i], sum_over("j", sym.dxhat[i, "j"] * sym.xhat_by_var(i)),
                                 [dxhat_rows[i], xhat_by_var[i]], _per_unit(dvar)[i])]),
@@ -369,7 +376,7 @@ class _Chain:
             [ctx.say("chain.bn_beta")],
             [sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.beta["i"])),
                                sum_over("j", sym.dZ["i", "j"]))],
-            [IdentityCheck(ctx.say("check.row_sums", name=sym.dZ.text), parts.G.sum(axis=1),
+            [IdentityCheck(ctx.say("check.bn_row_sums", name=sym.dZ.text), np.array([sum(row) for row in parts.G]),
                            (parts.G @ np.ones((parts.N, 1))).reshape(-1))])
 
     def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:

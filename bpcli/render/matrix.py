@@ -156,9 +156,12 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
     from rich.table import Table
     from rich.text import Text
 
+    from rich.cells import cell_len
+
+    # at least as wide as its title, which would otherwise wrap above a narrow slice: '(A − μ)[1,' / '0]'
     table = Table(title=title, box=box.SIMPLE_HEAD, show_header=True, padding=(0, 1),
                   header_style="dim", title_style="bold", pad_edge=False, collapse_padding=True,
-                  show_edge=False)
+                  show_edge=False, min_width=cell_len(title) if title else None)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
     rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))

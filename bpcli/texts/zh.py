@@ -538,6 +538,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.bn_xhat_var": "{name} 的每个单元方差为 σ²/(σ² + ε)（ε 可忽略时为 1）",
     "check.bn_deviations": "每个单元的偏差 x − {name} 之和为 0",
     "check.bn_gamma_rows": "{dZ} ⊙ {xhat} 对每个单元求和等于 {dZ} {xhat}ᵀ 的对角线",
+    "check.bn_row_sums": "逐元素对每个单元的 N 个值求和的 {name}，等于 {name} 乘以 N 个 1 组成的列向量",
     "check.bn_sum_dxhat": "dx̂ 对每个单元求和等于 γ dβ",
     "check.bn_sum_dxhat_xhat": "dx̂ ⊙ x̂ 对每个单元求和等于 γ dγ",
     "check.bn_staged_compact": "分步路径（dx̂ → dσ² → dμ → dX）与一行公式给出相同的 dX",
