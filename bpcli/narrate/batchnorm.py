@@ -432,7 +432,7 @@ class _Trace:
         s = _column(parts.inv_std)
         return methods.Derivation(
             [ctx.say("trace.bn_input")],
-            [D(xhat_row).eq(D(row) @ atom(r"s_i", "sᵢ") @ P),
+            [D(xhat_row).eq(atom(r"s_i", "sᵢ") @ D(row) @ P),
              P.eq(IDENTITY - frac(1, N) @ (ONE @ ONE.T + xhat_row.T @ xhat_row)),
              DJ.eq(sum_over("i", g @ D(xhat_row).T), sum_over("i", atom(r"s_i", "sᵢ") @ g @ P @ D(row).T))
              .implies(partial(J, row, small=True)).eq(atom(r"s_i", "sᵢ") @ g @ P)],
@@ -512,7 +512,7 @@ class _Shapes:
 
     def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
         z, gamma, xhat = atom("z"), atom(r"\gamma", "γ"), atom(r"\hat{x}", "x̂")
-        scalar = z.eq(gamma @ xhat + atom(r"\beta", "β")).implies(partial(J, gamma)).eq(partial(J, z) @ xhat)
+        scalar = z.eq(gamma @ xhat + atom(r"\beta", "β")).implies(partial(J, gamma)).eq(partial(J, z) * xhat)
         return self._fit(ctx, ctx.say("shapes.bn_gamma", **self._shape_fields(parts, parts.sym.dgamma)), scalar,
                          (parts.G * parts.xhat).sum(axis=1),
                          np.array([sum(g * x for g, x in zip(row, xrow)) for row, xrow in zip(parts.G, parts.xhat)]))
