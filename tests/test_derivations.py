@@ -277,6 +277,12 @@ ALLOWED_IN_ZH = {
     "log", "ln", "tr", "vec", "diag", "pad", "dil", "ROT", "argmax", "max", "mask", "count",
     "dense", "conv", "maxpool", "avgpool", "flatten", "sigmoid", "tanh", "relu", "linear", "softmax",
     "bce", "sse", "mse", "ce", *METHOD_NAMES, "compute", "json", "deeplearning", "ai", "bpcli", "CNN",
+    # batch normalisation: its layer kind as the network file names it (the summary's type column,
+    # beside dense), and dx̂, whose letters before the combining hat the pattern sees as 'dx'
+    "batchnorm", "dx",
+    # proper names: CS231n (Stanford's course, whose assignment 2 the staged path follows; the
+    # pattern sees its letters 'CS') and PyTorch (whose batch_norm the variance note cites)
+    "CS", "PyTorch",
 }
 
 

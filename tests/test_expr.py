@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 import bpcli
-from bpcli.narrate.expr import (D, IDENTITY, LATEX, LOG, ONE, ONES_M, TEXT, TR, VEC, E, J, Scaled, Sub, atom, continued, frac, function, hadamard, kron, m, partial, sum_over)
+from bpcli.narrate.expr import (D, IDENTITY, LATEX, LOG, ONE, ONES_M, TEXT, TR, VEC, E, J, Scaled, Sub, atom, brackets, continued, frac, function, hadamard, kron, m, partial, sqrt, sum_over)
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import WorkedEntry
-from bpcli.narrate.notation import symbol
+from bpcli.narrate.notation import spelled, symbol
 
 A, B, C, Y, Z, W = (atom(name) for name in "ABCYZW")
 EXERCISES = sorted((Path(bpcli.__file__).parent / "exercises").glob("*.yaml"))
@@ -32,6 +32,14 @@ def test_a_layer_symbol_prints_its_layer_in_both_notations():
     assert both(Z1.eq(W1 @ X + b1)) == ("Z⁽¹⁾ = W⁽¹⁾ X + b⁽¹⁾", "Z^{(1)} = W^{(1)} X + b^{(1)}")
     assert both(symbol("dW", 2).eq(symbol("dZ", 2) @ symbol("A", 1).T)) == (
         "dW⁽²⁾ = dZ⁽²⁾ A⁽¹⁾ᵀ", r"dW^{(2)} = dZ^{(2)} {A^{(1)}}^\top")
+
+
+def test_batchnorm_names_are_written_as_the_texts_write_them():
+    # grading says gamma3 and dvar3; formulas say γ⁽³⁾ and dσ²⁽³⁾, tables of parameters γ3
+    assert both(symbol("dgamma", 3)) == ("dγ⁽³⁾", r"d\gamma^{(3)}") and symbol("dgamma", 3).name == "dgamma3"
+    assert both(symbol("var", 2)) == ("σ²⁽²⁾", r"{\sigma^{2}}^{(2)}") and symbol("dvar", 2).text == "dσ²⁽²⁾"
+    assert symbol("db", 1).text == "db⁽¹⁾" and symbol("dA", 0).text == "dX"
+    assert [spelled(name) for name in ("gamma2", "beta", "W1", "b12", "X")] == ["γ2", "β", "W1", "b12", "X"]
 
 
 @pytest.mark.parametrize("expr, text, latex", [
@@ -122,6 +130,24 @@ def test_pieces_cut_at_top_level_relations_and_terms_and_join_to_the_whole():
     for printer in (TEXT, LATEX):
         assert "".join(formula.pieces(printer)) == formula.print(printer).string
     assert continued(A, B).pieces(TEXT) == ["= A", " = B"]
+
+
+def test_a_square_root_covers_its_argument_and_stays_whole():
+    # √(σ² + ε): the parentheses in Unicode show how far the radical reaches; LaTeX's bar does
+    root = sqrt(B + C)
+    assert both(root) == ("√(B + C)", r"\sqrt{B + C}")
+    assert both(frac(A - Y, m @ root)) == ("(A − Y)/(m √(B + C))", r"\frac{A - Y}{m \sqrt{B + C}}")
+    assert both(frac(A, root)) == ("A / √(B + C)", r"\frac{A}{\sqrt{B + C}}")
+    assert J.eq(root).pieces(TEXT) == ["J", " = √(B + C)"]  # no break inside the radical
+
+
+def test_a_product_may_break_inside_its_square_brackets_but_not_its_parentheses():
+    # (1/m) [ A − B − C ]: pieces before each − inside the brackets, as Σ [ … ] does; (1/m)(A − B)
+    # stays whole, since a round pair (LaTeX's \left( … \right)) cannot be split across lines
+    formula = J.eq(frac(1, m) @ brackets(A - B - C))
+    assert formula.pieces(TEXT) == ["J", " = (1/m) [ A", " − B", " − C ]"]
+    assert formula.pieces(LATEX) == ["J", r" = \frac{1}{m} \big[ A", " - B", r" - C \big]"]
+    assert J.eq(frac(1, m) @ (A - B - C)).pieces(TEXT) == ["J", " = (1/m)(A − B − C)"]
 
 
 def test_a_worked_entry_writes_its_numbers_with_the_precision_asked():

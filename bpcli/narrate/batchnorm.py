@@ -22,32 +22,13 @@ from bpcli.core import batchnorm as core
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, worked_sum
-from bpcli.narrate.expr import (ATOM, DJ, ONE, TR, Expr, Printed, Printer, as_expr, atom, continued, frac,
-                                hadamard, kron, partial, sum_over, J, D, VEC, DIAG, IDENTITY)
+from bpcli.narrate.expr import (DIAG, DJ, IDENTITY, ONE, TR, VEC, D, Expr, Group, J, alongside, atom,
+                                brackets, continued, frac, hadamard, kron, partial, sqrt, sum_over)
 from bpcli.narrate.model import IdentityCheck, NamedTensor, Step
 from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
 
 N, EPS = atom("N"), atom(r"\varepsilon", "ε")
 HALF = frac(1, 2)
-
-
-@dataclass(frozen=True, eq=False)
-class Root(Expr):
-    """√(x): \\sqrt{x} in LaTeX, √(x) in Unicode."""
-
-    inner: Expr
-
-    def print(self, printer: Printer) -> Printed:
-        inner = self.inner.print(printer).string
-        return Printed(rf"\sqrt{{{inner}}}" if printer.latex else f"√({inner})", ATOM)
-
-
-def _symbol(latex: str, text: str, name: str, l: int) -> Symbol:
-    """A batchnorm symbol with the layer's superscript: μ⁽³⁾ / \\mu^{(3)}, named 'mean3'."""
-    return Symbol(f"{latex}^{{({l})}}", f"{text}⁽{l}⁾".translate(_SUPERSCRIPT_DIGITS), name=f"{name}{l}")
-
-
-_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @dataclass
@@ -60,20 +41,18 @@ class _Symbols:
         l = self.l
         self.x, self.Z, self.dZ = symbol("A", l - 1), symbol("Z", l), symbol("dZ", l)
         self.dx = symbol("dA", l - 1)
-        self.mu = _symbol(r"\mu", "μ", "mean", l)
-        self.var = _symbol(r"{\sigma^{2}}", "σ²", "var", l)
-        self.xhat = _symbol(r"\hat{x}", "x̂", "xhat", l)
-        self.gamma = _symbol(r"\gamma", "γ", "gamma", l)
-        self.beta = _symbol(r"\beta", "β", "beta", l)
-        self.dgamma = _symbol(r"d\gamma", "dγ", "dgamma", l)
-        self.dbeta = _symbol(r"d\beta", "dβ", "dbeta", l)
-        self.dxhat = _symbol(r"d\hat{x}", "dx̂", "dxhat", l)
-        self.dvar = _symbol(r"d{\sigma^{2}}", "dσ²", "dvar", l)
-        self.dmu = _symbol(r"d\mu", "dμ", "dmean", l)
+        self.mu, self.var, self.xhat = symbol("mean", l), symbol("var", l), symbol("xhat", l)
+        self.gamma, self.beta = symbol("gamma", l), symbol("beta", l)
+        self.dgamma, self.dbeta = symbol("dgamma", l), symbol("dbeta", l)
+        self.dxhat, self.dvar, self.dmu = symbol("dxhat", l), symbol("dvar", l), symbol("dmean", l)
 
     def root(self, unit: object = "i") -> Expr:
         """√(σ²[i] + ε)."""
-        return Root(self.var[unit] + EPS)
+        return sqrt(self.var[unit] + EPS)
+
+    def xhat_by_var(self, unit: object = "i", value: object = "j") -> Expr:
+        """∂x̂[i,j]/∂σ²[i], the local derivative the staged path multiplies dx̂ by."""
+        return partial(self.xhat[unit, value], self.var[unit])
 
 
 class _Units:
@@ -141,7 +120,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         shapes=shapes_per_unit, operands=[sym.x.tensor(x)], result=sym.mu.tensor(cache.mean), layer=l,
         worked=[worked_sum(sym.mu[i], frac(1, N_value) @ sum_over("j", sym.x[i, "j"]),
                            np.stack([np.full(N_value, 1 / N_value), rows[i]], axis=1), mu[i])],
-        checks=[IdentityCheck(ctx.say("check.bn_numpy", name=sym.mu.text, function="mean"), rows.mean(axis=1), mu)])
+        checks=[IdentityCheck(ctx.say("check.bn_mean", name=sym.mu.text), rows.mean(axis=1), mu)])
     deviation = rows[i] - mu[i]
     var_step = Step(
         section="forward", title=ctx.say("title.bn_var", layer=l),
@@ -151,7 +130,7 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         result=sym.var.tensor(cache.var), layer=l, notes=[ctx.note("note.bn_biased")],
         worked=[worked_sum(sym.var[i], frac(1, N_value) @ sum_over("j", (sym.x[i, "j"] - sym.mu[i]) ** 2),
                            np.stack([np.full(N_value, 1 / N_value), deviation, deviation], axis=1), var[i])],
-        checks=[IdentityCheck(ctx.say("check.bn_numpy", name=sym.var.text, function="var"), rows.var(axis=1), var)])
+        checks=[IdentityCheck(ctx.say("check.bn_var", name=sym.var.text), rows.var(axis=1), var)])
     k = largest_index(xhat_rows[i])[0]
     xhat_step = Step(
         section="forward", title=ctx.say("title.bn_xhat", layer=l),
@@ -161,7 +140,8 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
                f"{shape_of(x.shape)}",
         operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean), sym.var.tensor(cache.var)],
         result=sym.xhat.tensor(cache.xhat), layer=l,
-        worked=[worked_sum(units.at(sym.xhat, i, k), frac(units.at(sym.x, i, k) - sym.mu[i], sym.root(i)),
+        # written as the product the numbers are, (x − μ) · (1/√(σ² + ε)), so each number has its factor
+        worked=[worked_sum(units.at(sym.xhat, i, k), (units.at(sym.x, i, k) - sym.mu[i]) * frac(1, sym.root(i)),
                            np.array([[rows[i, k] - mu[i], inv_std[i]]]), xhat_rows[i, k])],
         checks=[IdentityCheck(ctx.say("check.bn_xhat_mean", name=sym.xhat.text), xhat_rows.mean(axis=1),
                               np.zeros(len(mu))),
@@ -261,6 +241,12 @@ def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: me
         checks=derivation.checks)
 
 
+def _auxiliary(name: str, formula: Expr) -> Symbol:
+    """A tensor named by its formula, in parentheses: an image's slices are labelled name[n, c],
+    and (A⁽¹⁾ − μ⁽²⁾)[0, 1] is a slice where A⁽¹⁾ − μ⁽²⁾[0, 1] would not be."""
+    return derived(name, Group(formula))
+
+
 def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step]:
     """CS231n's path: dx̂ = γ ⊙ dZ, then dσ² and dμ per unit, then dX from all three ways x reaches x̂."""
     layer, cache, sym, l = record.layer, record.cache, parts.sym, parts.sym.l
@@ -271,9 +257,12 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
     dmean = core.dmean(dxhat, dvar, cache)
     dX = core.dX_staged(dxhat, dvar, dmean, cache)
     dxhat_rows, centered = units.rows(dxhat), units.rows(cache.centered)
-    s, N_value = parts.inv_std, parts.N
+    s = parts.inv_std
+    # ∂x̂/∂σ² = −(1/2)(x − μ)(σ² + ε)^(−3/2), with (σ² + ε)^(−3/2) = s³
+    xhat_by_var = -0.5 * centered * _column(s) ** 3
     i = largest_index(_per_unit(dvar))[0]
     deviation = sym.x["i", "j"] - sym.mu["i"]
+    local = sym.xhat_by_var().eq(-(HALF @ deviation @ (sym.var["i"] + EPS) ** -frac(3, 2)))
     staged_dX = derived(f"{sym.dx.name}_staged", sym.dx)
     steps = [
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=1, name=sym.dxhat.text),
@@ -284,20 +273,19 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
              layer=l),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=2, name=sym.dvar.text),
              explanation=[ctx.say("backward.bn_dvar")],
-             formula=sym.dvar["i"].eq(sum_over("j", sym.dxhat["i", "j"] * deviation)
-                                      @ (-HALF) @ (sym.var["i"] + EPS) ** as_expr(r"-3/2")),
-             shapes=f"{shape_of(dxhat.shape)} → {shape_of(dvar.shape)}",
-             operands=[sym.dxhat.tensor(dxhat), derived("x_minus_mean", sym.x - sym.mu).tensor(cache.centered),
-                       sym.var.tensor(cache.var)],
+             formula=alongside(sym.dvar["i"].eq(sum_over("j", sym.dxhat["i", "j"] * sym.xhat_by_var())), local),
+             shapes=f"{shape_of(dxhat.shape)} ⊙ {shape_of(dxhat.shape)} → {shape_of(dvar.shape)} "
+                    f"({ctx.say('word.sum_per_unit')})",
+             operands=[sym.dxhat.tensor(dxhat), _auxiliary(f"x_minus_mean{l}", sym.x - sym.mu).tensor(cache.centered),
+                       sym.var.tensor(cache.var),
+                       _auxiliary(f"dxhat_dvar{l}", partial(sym.xhat, sym.var)).tensor(units.back(xhat_by_var))],
              result=sym.dvar.tensor(dvar), layer=l,
-             worked=[_sum_entry(sym.dvar[i], sum_over("j", sym.dxhat[i, "j"] * (sym.x[i, "j"] - sym.mu[i]))
-                                @ (-HALF) @ (sym.var[i] + EPS) ** as_expr(r"-3/2"),
-                                [dxhat_rows[i], centered[i], np.full(N_value, -0.5 * s[i] ** 3)],
-                                _per_unit(dvar)[i])]),
+             worked=[_sum_entry(sym.dvar[i], sum_over("j", sym.dxhat[i, "j"] * sym.xhat_by_var(i)),
+                                [dxhat_rows[i], xhat_by_var[i]], _per_unit(dvar)[i])]),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=3, name=sym.dmu.text),
              explanation=[ctx.say("backward.bn_dmean")],
              formula=sym.dmu["i"].eq(-frac(sum_over("j", sym.dxhat["i", "j"]), sym.root())
-                                     + sym.dvar["i"] @ (-frac(2, N)) @ sum_over("j", deviation)),
+                                     - frac(2, N) @ sym.dvar["i"] @ sum_over("j", deviation)),
              shapes=f"{shape_of(dxhat.shape)} → {shape_of(dmean.shape)}",
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar)], result=sym.dmu.tensor(dmean), layer=l,
              notes=[ctx.note("note.bn_deviations_sum_to_zero")],
@@ -306,12 +294,22 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=4, name=sym.dx.text),
              explanation=[ctx.say("backward.bn_staged_dX")],
              formula=staged_dX["i", "j"].eq(frac(sym.dxhat["i", "j"], sym.root())
-                                            + sym.dvar["i"] @ frac(2 @ deviation, N) + frac(sym.dmu["i"], N)),
+                                            + frac(2, N) @ deviation @ sym.dvar["i"] + frac(sym.dmu["i"], N)),
              shapes=f"{shape_of(dxhat.shape)} → {shape_of(dX.shape)}",
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar), sym.dmu.tensor(dmean)],
              result=NamedTensor(staged_dX.name, staged_dX.latex, staged_dX.text, dX.reshape(x.shape)), layer=l),
     ]
     return steps
+
+
+def _compact(sym: _Symbols, unit: object = "i", dZ: Expr | None = None, xhat: Expr | None = None,
+             count: object = N) -> Expr:
+    """(γ[i] / (N √(σ²[i] + ε))) [ N dZ[i,j] − dβ[i] − x̂[i,j]·dγ[i] ], in square brackets so that
+    a narrow terminal may break it before a − (round parentheses would have to stay whole)."""
+    dZ = sym.dZ[unit, "j"] if dZ is None else dZ
+    xhat = sym.xhat[unit, "j"] if xhat is None else xhat
+    return (frac(sym.gamma[unit], count @ sym.root(unit))
+            @ brackets(count @ dZ - sym.dbeta[unit] - xhat * sym.dgamma[unit]))
 
 
 def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.ndarray,
@@ -323,10 +321,8 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
     dgamma, dbeta = _per_unit(record.gradients["gamma"]), _per_unit(record.gradients["beta"])
     i, j = largest_index(core_rows)
     scale = parts.gamma[i] * parts.inv_std[i] / parts.N
-    compact = frac(sym.gamma["i"], N @ sym.root()) @ (N @ sym.dZ["i", "j"] - sym.dbeta["i"]
-                                                      - sym.xhat["i", "j"] * sym.dgamma["i"])
-    entry = worked_sum(units.at(sym.dx, i, j), frac(sym.gamma[i], parts.N @ sym.root(i))
-                       @ (parts.N @ units.at(sym.dZ, i, j) - sym.dbeta[i] - units.at(sym.xhat, i, j) * sym.dgamma[i]),
+    entry = worked_sum(units.at(sym.dx, i, j), _compact(sym, i, units.at(sym.dZ, i, j), units.at(sym.xhat, i, j),
+                                                        parts.N),
                        np.array([[scale, parts.N, parts.G[i, j]], [scale, -1.0, dbeta[i]],
                                  [scale, -parts.xhat[i, j], dgamma[i]]]), core_rows[i, j])
     explanation = [ctx.say("backward.bn_compact")]
@@ -335,7 +331,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
     return Step(
         section="backward", title=ctx.say("title.bn_compact", layer=l, name=sym.dx.text),
         explanation=explanation + derivation.sentences,
-        formula=sym.dx["i", "j"].eq(compact),
+        formula=sym.dx["i", "j"].eq(_compact(sym)),
         shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(core_value.shape)}",
         operands=[sym.gamma.tensor(layer.gamma), sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat),
                   sym.dgamma.tensor(record.gradients["gamma"]), sym.dbeta.tensor(record.gradients["beta"])]
@@ -361,17 +357,13 @@ def _chain_input(ctx: Context, parts: _Parts) -> methods.Derivation:
     """From the staged result to the compact one: x − μ = x̂ √(σ² + ε), then the two sums."""
     sym = parts.sym
     dxhat, xhat = sym.dxhat, sym.xhat
-
-    def mean_of(body: Expr) -> Expr:
-        """(1/N) Σₖ body: a mean over the unit's values."""
-        return frac(1, N) @ sum_over("k", body)
-
+    mean = frac(1, N)
     return methods.Derivation(
         [ctx.say("chain.bn_input")],
-        [sym.dx["i", "j"].eq(frac(1, sym.root()) @ (dxhat["i", "j"] - mean_of(dxhat["i", "k"])
-                                                    - xhat["i", "j"] @ mean_of(dxhat["i", "k"] * xhat["i", "k"]))),
-         continued(frac(sym.gamma["i"], N @ sym.root()) @ (N @ sym.dZ["i", "j"] - sym.dbeta["i"]
-                                                           - xhat["i", "j"] * sym.dgamma["i"]))],
+        [sym.dx["i", "j"].eq(frac(1, sym.root()) @ brackets(
+            dxhat["i", "j"] - mean @ sum_over("k", dxhat["i", "k"])
+            - mean @ xhat["i", "j"] @ sum_over("k", dxhat["i", "k"] * xhat["i", "k"]))),
+         continued(_compact(sym))],
         _compact_identities(ctx, parts))
 
 
@@ -384,7 +376,7 @@ class _Chain:
             [ctx.say("chain.bn_beta")],
             [sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.beta["i"])),
                                sum_over("j", sym.dZ["i", "j"]))],
-            [IdentityCheck(ctx.say("check.row_sums", name=sym.dZ.text), parts.G.sum(axis=1),
+            [IdentityCheck(ctx.say("check.bn_row_sums", name=sym.dZ.text), np.array([sum(row) for row in parts.G]),
                            (parts.G @ np.ones((parts.N, 1))).reshape(-1))])
 
     def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
@@ -440,7 +432,7 @@ class _Trace:
         s = _column(parts.inv_std)
         return methods.Derivation(
             [ctx.say("trace.bn_input")],
-            [D(xhat_row).eq(D(row) @ atom(r"s_i", "sᵢ") @ P),
+            [D(xhat_row).eq(atom(r"s_i", "sᵢ") @ D(row) @ P),
              P.eq(IDENTITY - frac(1, N) @ (ONE @ ONE.T + xhat_row.T @ xhat_row)),
              DJ.eq(sum_over("i", g @ D(xhat_row).T), sum_over("i", atom(r"s_i", "sᵢ") @ g @ P @ D(row).T))
              .implies(partial(J, row, small=True)).eq(atom(r"s_i", "sᵢ") @ g @ P)],
@@ -520,7 +512,7 @@ class _Shapes:
 
     def gamma(self, ctx: Context, parts: _Parts) -> methods.Derivation:
         z, gamma, xhat = atom("z"), atom(r"\gamma", "γ"), atom(r"\hat{x}", "x̂")
-        scalar = z.eq(gamma @ xhat + atom(r"\beta", "β")).implies(partial(J, gamma)).eq(partial(J, z) @ xhat)
+        scalar = z.eq(gamma @ xhat + atom(r"\beta", "β")).implies(partial(J, gamma)).eq(partial(J, z) * xhat)
         return self._fit(ctx, ctx.say("shapes.bn_gamma", **self._shape_fields(parts, parts.sym.dgamma)), scalar,
                          (parts.G * parts.xhat).sum(axis=1),
                          np.array([sum(g * x for g, x in zip(row, xrow)) for row, xrow in zip(parts.G, parts.xhat)]))

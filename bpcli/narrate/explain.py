@@ -23,7 +23,7 @@ from bpcli.narrate.detail import at_detail, check_at_detail, followed_text, with
 from bpcli.narrate.expr import J, Scaled, atom, frac, function, partial
 from bpcli.narrate.methods import METHOD_NAMES
 from bpcli.narrate.model import DETAILS, NOTE_POLICIES, Explanation, Labels, LayerRow, Note, Step, TableData
-from bpcli.narrate.notation import shape_of
+from bpcli.narrate.notation import shape_of, spelled
 from bpcli.narrate.summary import build_summary
 
 #: entries per tensor the closing finite-difference check samples (gradcheck's seeded sampling)
@@ -149,7 +149,7 @@ def layer_table(ctx: Context) -> TableData:
     say = ctx.say
     rows = layer_rows(ctx)
     names = parameter_names(rows)
-    headers = [say("table.layer"), say("table.type"), say("table.activation"), *names,
+    headers = [say("table.layer"), say("table.type"), say("table.activation"), *map(spelled, names),
                say("table.output"), say("table.parameters")]
     table = [["0", say("table.input"), "", *[""] * len(names), shape_of(ctx.network.input_for_layers().shape), ""]]
     for row in rows:
@@ -209,7 +209,7 @@ def check_step(ctx: Context, network: Network) -> Step:
         k = shown_entry(tensor)
         analytic, numeric = ("", "") if k is None else (f"{tensor.analytic[k]:#.{CHECK_DIGITS}g}",
                                                         f"{tensor.numeric[k]:#.{CHECK_DIGITS}g}")
-        rows.append([tensor.name, shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
+        rows.append([spelled(tensor.name), shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
                      numeric, error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
     notes = [ctx.note("check.error_shown", round_off=error_bound_text(0.0),

@@ -442,9 +442,11 @@ class Product(Expr):
         return Printed(out, PRODUCT)
 
     def pieces(self, printer: Printer) -> list[str]:
-        """The last factor's pieces when it stands without parentheses (a sum under Σ)."""
+        """The last factor's pieces when it stands without parentheses (a sum under Σ) or in
+        square brackets ((1/N) [ a − b − c ], which may break as Σ [ … ] does)."""
         printed = _factors(self.factors, printer)
-        if printed[-1].wrapped:
+        last = self.factors[-1]
+        if printed[-1].wrapped and not (isinstance(last, Group) and last.square):
             return [self.print(printer).string]
         head = printed[0].string
         for before, after in zip(printed, printed[1:-1]):
@@ -717,6 +719,26 @@ class Norm(Expr):
 
 def brackets(inner: Operand) -> Group:
     return Group(as_expr(inner), square=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Root(Expr):
+    """The square root \\sqrt{x} / √(x). Unicode always writes the parentheses, so the radical
+    visibly covers its whole argument: √(σ² + ε), √(N)."""
+
+    inner: Expr
+
+    def print(self, printer: Printer) -> Printed:
+        inner = self.inner.print(printer).string
+        return Printed(rf"\sqrt{{{inner}}}" if printer.latex else f"√({inner})", ATOM)
+
+    def pieces(self, printer: Printer) -> list[str]:
+        """Whole: a radical's bar (and √'s parentheses) cannot be broken across lines."""
+        return [self.print(printer).string]
+
+
+def sqrt(inner: Operand) -> Root:
+    return Root(as_expr(inner))
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,12 +23,28 @@ class Symbol(Atom):
         return NamedTensor(self.name, self.latex, self.text, value, axes)
 
 
+#: names that grading spells in Latin letters and formulas write as the texts do, (LaTeX, Unicode):
+#: batch normalisation's parameters and statistics (gamma3 is γ⁽³⁾, dvar3 is dσ²⁽³⁾)
+SPELLED = {"gamma": (r"\gamma", "γ"), "beta": (r"\beta", "β"), "mean": (r"\mu", "μ"),
+           "var": (r"{\sigma^{2}}", "σ²"), "xhat": (r"\hat{x}", "x̂")}
+
+
 def symbol(base: str, layer: int) -> Symbol:
-    """``symbol('dW', 2)`` → dW2 / dW^{(2)} / dW⁽²⁾; layer 0 of A and dA is X and dX."""
+    """``symbol('dW', 2)`` → dW2 / dW^{(2)} / dW⁽²⁾; ``symbol('dgamma', 2)`` → dgamma2 / d\\gamma^{(2)} /
+    dγ⁽²⁾; layer 0 of A and dA is X and dX."""
     if layer == 0 and base in ("A", "dA"):
         name = "X" if base == "A" else "dX"
         return Symbol(name, name, name=name)
-    return Symbol(f"{base}^{{({layer})}}", base + superscript(f"({layer})"), name=f"{base}{layer}")
+    d, stem = ("d", base[1:]) if base[1:] in SPELLED and base.startswith("d") else ("", base)
+    latex, text = SPELLED.get(stem, (stem, stem))
+    return Symbol(f"{d}{latex}^{{({layer})}}", d + text + superscript(f"({layer})"), name=f"{base}{layer}")
+
+
+def spelled(name: str) -> str:
+    """A grading name as formulas write it, its layer number kept as it is: 'gamma2' → 'γ2',
+    'beta' → 'β', 'W1' → 'W1' (for tables that list parameters by name)."""
+    stem = name.rstrip("0123456789")
+    return SPELLED.get(stem, (stem, stem))[1] + name[len(stem):]
 
 
 def plain(name: str, latex: str | None = None) -> Symbol:

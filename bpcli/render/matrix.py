@@ -183,10 +183,13 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
     from rich.table import Table
     from rich.text import Text
 
-    # no rule under the column indices: they are dim, and a rule per matrix is a line per matrix
+    from rich.cells import cell_len
+
+    # no rule under the column indices: they are dim, and a rule per matrix is a line per matrix;
+    # at least as wide as its title, which would otherwise wrap above a narrow slice: '(A − μ)[1,' / '0]'
     table = Table(title=title, box=None, show_header=True, padding=(0, 1),
                   header_style="dim", title_style="bold", pad_edge=False, collapse_padding=False,
-                  show_edge=False)
+                  show_edge=False, min_width=cell_len(title) if title else None)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
     rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))

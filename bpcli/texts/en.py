@@ -754,11 +754,14 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "(through μ and σ²), so no product of dZ, γ and x̂ that merely fits the shapes is right. The chain rule "
         "instead:",
     "word.sum_per_unit": "summed over each unit's values",
-    "check.bn_numpy": "{name} equals numpy's {function} of each unit's values",
+    "check.bn_mean": "{name} equals numpy's mean of each unit's values",
+    "check.bn_var": "{name} equals numpy's variance (÷N) of each unit's values",
     "check.bn_xhat_mean": "every unit of {name} has mean 0",
     "check.bn_xhat_var": "every unit of {name} has variance σ²/(σ² + ε) (1 when ε is negligible)",
     "check.bn_deviations": "the deviations x − {name} of every unit sum to 0",
     "check.bn_gamma_rows": "summing {dZ} ⊙ {xhat} over each unit equals the diagonal of {dZ} {xhat}ᵀ",
+    "check.bn_row_sums": "summing {name} over each unit's N values, entry by entry, equals {name} times a "
+        "column of N ones",
     "check.bn_sum_dxhat": "Σ dx̂ over each unit equals γ dβ",
     "check.bn_sum_dxhat_xhat": "Σ dx̂ ⊙ x̂ over each unit equals γ dγ",
     "check.bn_staged_compact": "the staged path (dx̂ → dσ² → dμ → dX) and the one-line formula give the same dX",
