@@ -177,7 +177,18 @@ def test_golden(lang, suffix):
         path.write_text(text, encoding="utf-8")
         if not UPDATE:
             pytest.fail(f"{path.name} was missing and has been written; review it and run again")
-    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs; BPCLI_UPDATE_GOLDEN=1 regenerates it"
+    expected = path.read_text(encoding="utf-8")
+    if suffix == "html":
+        # the MathML is latex2mathml's, and its markup differs between the versions pyproject
+        # allows (<munder> or <msub> for a Σ): this golden is for the page's layout; the same
+        # formulas are compared as LaTeX in the Markdown golden, and tests/test_pictures.py
+        # checks that every formula converts
+        text, expected = _without_mathml(text), _without_mathml(expected)
+    assert text == expected, f"{path.name} differs; BPCLI_UPDATE_GOLDEN=1 regenerates it"
+
+
+def _without_mathml(html: str) -> str:
+    return re.sub(r"<math\b.*?</math>", "<math/>", html, flags=re.S)
 
 
 def _render_with_round_off(monkeypatch, lang: str, finite_difference_error: float, identity_difference: float) -> str:
