@@ -20,6 +20,7 @@ from bpcli.narrate import explain
 from bpcli.narrate.detail import followed_text
 from bpcli.narrate.explain import shown_entry
 from bpcli.render.terminal import print_explanation
+from bpcli.sources import NO_TEXT, SOURCE_TEXTS
 from conftest import REPO_ROOT, cli_env, run_cli_batch
 
 EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").glob("*.yaml"))}
@@ -192,7 +193,8 @@ def test_an_exercise_of_text_002_gets_its_slips_and_a_user_file_only_general_not
     assert any(note.about is not None for note in _notes(explain(user, detail="full")))
 
 
-@pytest.mark.parametrize("given, text", [("002", "002"), (2, "002"), ("007", None), ([1], None), (None, None)])
+@pytest.mark.parametrize("given, text", [("002", "002"), (2, "002"), ("007", None), ([1], None), (None, None),
+                                         ("none", None)])
 def test_the_text_an_exercise_follows(given, text):
     spec = {"input": {"X": [[1.0]], "Y": [[1]]}, "layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}],
             "loss": "bce", "exercise": {"text": given}}
@@ -200,7 +202,15 @@ def test_the_text_an_exercise_follows(given, text):
 
 
 def test_every_bundled_exercise_names_the_text_it_follows():
-    assert all(followed_text(load(name)) in ("000", "001", "002", "003", "004") for name in EXERCISES)
+    # batch normalisation (13, 14) is CS231n's, in none of the five texts: those say so with
+    # text: none and get the general notes; every other bundled exercise follows one text
+    for name in EXERCISES:
+        named = load(name).extras["exercise"].get("text")
+        if named == NO_TEXT:
+            assert followed_text(load(name)) is None, name
+        else:
+            assert followed_text(load(name)) in SOURCE_TEXTS, (name, named)
+    assert {name for name in EXERCISES if load(name).extras["exercise"].get("text") == NO_TEXT} == {"13", "14"}
 
 
 # ---- the command line ----------------------------------------------------------------------

@@ -23,19 +23,16 @@ from dataclasses import replace
 
 from bpcli.core.network import Network
 from bpcli.narrate.model import NamedTensor, Note, Step
-
-#: the texts an exercise may follow (shared/seeds, the README's table of texts)
-TEXTS = ("000", "001", "002", "003", "004")
+from bpcli.sources import SOURCE_TEXTS, text_code
 
 
 def followed_text(network: Network) -> str | None:
     """The text the exercise follows ('002'), from its ``exercise: {text: …}``; None for a file
-    that names none (or names no text bpcli knows: such a file gets the general notes)."""
+    that names none, says ``none``, or names no text bpcli knows: such a file gets the general
+    notes."""
     section = network.extras.get("exercise")
-    text = section.get("text") if isinstance(section, dict) else None
-    if isinstance(text, int) and not isinstance(text, bool):
-        text = f"{text:03d}"  # text: 2 in a hand-written file
-    return text if text in TEXTS else None
+    code = text_code(section.get("text")) if isinstance(section, dict) else None
+    return code if code in SOURCE_TEXTS else None
 
 
 def at_detail(steps: list[Step], detail: str, method: str) -> list[Step]:
