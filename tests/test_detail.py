@@ -27,8 +27,11 @@ from conftest import REPO_ROOT, cli_env, run_cli_batch
 EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").glob("*.yaml"))}
 
 #: issue 9's budgets at 80 columns with the default detail (about half of what 0.1.0 printed);
-#: every other bundled exercise stays under the largest of them
-BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240}
+#: every other bundled exercise stays under the largest of them, except 14, which came after
+#: the issue: 12's layers (conv, flatten, dense: 240) plus batchnorm's four forward and three
+#: backward steps, about 60 lines at this level; 300 is still under half of its full level (732)
+#: and of the ~500 any network may print. Batchnorm's own narration could bring it lower.
+BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "14": 300}
 OTHER_BUDGET = 250
 
 
