@@ -177,6 +177,11 @@ def test_steps_level_leaves_out_sub_steps_and_repeated_numbers():
     assert identity.formula is not None and identity.result is None and not identity.operands and not identity.worked
     np.testing.assert_array_equal(full.step_for("dZ1").result.value, full.step_for("dA1").result.value)
     assert steps.step_for("dA1").result is not None  # the one-line dX itself is shown
+    # 12's relu: dZ1 happens to equal dA1 (dA1 is 0 wherever Z1 ≤ 0), but g′ has zeros: no identity
+    relu = explain(load("12"), detail="steps").step_for("dZ1")
+    assert relu.result is not None and [t.name for t in relu.operands] == ["g'(Z1)"] and relu.worked
+    # 01's db = Σⱼ dZ over one sample has dZ's numbers, shown two steps up: still a result
+    assert explain(load("01"), detail="steps").step_for("db1").result is not None
     # a worked sum writes out four of its terms, five when that is all of them (14's batchnorm
     # sums over N = 2·2·2 = 8 values per channel: full writes out six, steps four)
     cnn_steps, cnn_full = explain(load("14"), detail="steps"), explain(load("14"), detail="full")

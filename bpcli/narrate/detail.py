@@ -4,17 +4,17 @@ The narrators build every step in full; the level is applied here, once, to the 
 renderer decides what a level means and nothing trimmed away is rendered.
 
 - ``steps``: each step that computes a tensor (a sub-step on the way to a gradient, such as
-  CS231n's staged path for batchnorm's dX beside its one-line form, is ``full`` material),
-  with its rule, the one sentence saying why (once: the next layer's same rule
-  does not repeat it), the shapes, the result and one worked
-  entry, or the derivation where there is no worked entry (the output layer's simplification);
-  with another method than chain, the method's sentences and derivation too (they are what was
-  asked for); a step with a ``Brief`` (text 002's long derivations) shows that instead, its
-  compact derivation only in an exercise that follows the text; operands only where they are new (a tensor already shown is not shown again), and
-  every tensor at a glance (a few slices, a few rows and columns); an on-the-spot check only when
-  it failed; a worked sum writes out its first STEPS_TERMS terms. A step whose result has the
-  numbers of a tensor the step before showed (A = Z of a linear activation, dZ = dA ⊙ 1) shows
-  its rule only. The closing check keeps its verdict, not its method.
+  CS231n's staged path for batchnorm's dX beside its one-line form, is ``full`` material), with
+  its rule, the one sentence saying why (once: the next layer's same rule does not repeat it),
+  the shapes, the result and one worked entry, or the derivation where there is no worked entry
+  (the output layer's simplification); with another method than chain, the method's sentences
+  and derivation too (they are what was asked for). A step with a ``Brief`` (text 002's long
+  derivations) shows the brief instead: the compact derivation only in an exercise that follows
+  the text. Operands only where they are new (a tensor already shown is not shown again), every
+  tensor at a glance (a few slices, a few rows and columns), a worked sum with its first
+  STEPS_TERMS terms, an on-the-spot check only when it failed. A step whose rule is the identity
+  on its numbers (A = Z of a linear activation, dZ = dA ⊙ 1, the numbers right above) shows its
+  rule only. The closing check keeps its verdict, not its method.
 - ``full``: everything.
 
 Notes ``once``: each kind of note at its first occurrence; a note about one text's slips or
@@ -56,7 +56,7 @@ def at_detail(steps: list[Step], detail: str, method: str, text: str | None = No
             continue  # the summary's one-line network says it
         if step.section == "backward" and step.target is None:
             continue  # a sub-step on the way to a gradient (CS231n's staged path beside the one-line dX)
-        identity = step.result is not None and _repeats(step.result, just_shown)
+        identity = _is_identity(step, just_shown)
         operands = [] if identity else [tensor for tensor in step.operands
                                         if tensor.name not in shown and not _repeats(tensor, just_shown)]
         shown.update(tensor.name for tensor in step.operands)
@@ -92,12 +92,28 @@ def _fewer_terms(entry: WorkedEntry) -> WorkedEntry:
 
 
 def _repeats(tensor: NamedTensor, just_shown: list[NamedTensor]) -> bool:
-    """True when the previous step showed a tensor with the same numbers: A = Z of a linear
-    activation, dZ = dA ⊙ 1. The rule says they are equal and their numbers are right above, so
-    such a step shows its rule only (its operands, such as g′ = 1, and its worked entry would
-    only repeat them)."""
-    return any(np.shape(tensor.value) == np.shape(other.value) and np.array_equal(tensor.value, other.value)
-               for other in just_shown)
+    """True when the previous step showed a tensor with the same numbers."""
+    return any(_same_numbers(tensor, other) for other in just_shown)
+
+
+def _same_numbers(tensor: NamedTensor, other: NamedTensor) -> bool:
+    return np.shape(tensor.value) == np.shape(other.value) and np.array_equal(tensor.value, other.value)
+
+
+def _is_identity(step: Step, just_shown: list[NamedTensor]) -> bool:
+    """True for a step whose rule is the identity on these numbers: A = Z of a linear activation,
+    dZ = dA ⊙ 1. Its result has the numbers of an operand the step before showed and every
+    other operand is all ones, so it shows its rule only (its operands and worked entry would
+    only repeat the numbers right above). A relu whose g′ has zeros is no identity, even where
+    dZ happens to equal dA."""
+    if step.result is None:
+        return False
+    for same in step.operands:
+        others = [tensor for tensor in step.operands if tensor is not same]
+        if (_repeats(same, just_shown) and _same_numbers(step.result, same)
+                and all(np.all(np.asarray(tensor.value) == 1) for tensor in others)):
+            return True
+    return False
 
 
 def _at_a_glance(tensor: NamedTensor | None) -> NamedTensor | None:
