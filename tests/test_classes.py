@@ -72,6 +72,13 @@ def test_exercise_section_points_text_and_given(tmp_path):
     assert exercise.text("en")                      # no statement given: a generated one
 
 
+def test_an_exercise_may_say_it_follows_no_text(tmp_path):
+    # batchnorm's exercises (13, 14) say text: none; the worksheet then names no text
+    exercise = load_exercise(str(_plain(tmp_path, exercise={"targets": ["dW2"], "text": "none"})))
+    assert exercise.source_text is None
+    assert load_exercise("13").source_text is None and load_exercise("01").source_text == "002"
+
+
 @pytest.mark.parametrize("section, path", [
     ({"targets": ["dW2"], "points": {"dW1": 1}}, "exercise.points.dW1"),
     ({"targets": ["dW2"], "points": {"dW2": -1}}, "exercise.points.dW2"),

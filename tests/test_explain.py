@@ -122,7 +122,10 @@ def test_three_axis_image_input_gives_dx_in_the_shape_x_was_given():
     # one shape per tensor in the narration, said once: X and dX are 2×1×4×4 throughout
     assert explanation.step_for("dX").result.shape == (2, 1, 4, 4)
     assert explanation.layer_table.rows[0][5] == "2×1×4×4"
-    assert any("2×4×4" in s and "2×1×4×4" in s for s in explanation.steps[0].explanation)
+    # said once, in the summary every level shows (not in the network step, which only full shows)
+    assert [note for note in explanation.summary.notes if "2×4×4" in note and "2×1×4×4" in note]
+    assert not any("2×1×4×4" in sentence for step in explanation.steps for sentence in step.explanation)
+    assert [row[1] for row in explanation.summary.check.table.rows if row[0] == "X"] == ["2×1×4×4"]
     assert bpcli.compute(spec)["dX"].shape == (2, 4, 4)
     assert_complete_and_correct(bpcli.load(spec))
 
@@ -463,7 +466,7 @@ def test_conv_dx_framing_sentence_matches_the_padded_dz(stride, padding, size):
     assert padded.shape[2] == size + 3 - 1 == top + stride * (Ho - 1) + 1 + bottom
     rows_with_dz = np.flatnonzero(np.any(padded != 0, axis=(0, 1, 3)))
     assert rows_with_dz.min() >= top and rows_with_dz.max() <= padded.shape[2] - 1 - bottom
-    sentence = step.explanation[0]
+    sentence = step.explanation[1]  # after the one sentence saying why (all that --detail steps keeps)
     row = lambda n: f"{n} row" + ("" if n == 1 else "s")
     assert f"{row(top)} on top" in sentence and f"{row(bottom)} at the bottom" in sentence
     assert ("zero between" in sentence or "zeros between" in sentence) == (stride > 1)

@@ -252,13 +252,13 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     dilate = say("backward.conv_dA.dilate", zeros=say("count.zeros", count=s - 1)) if s > 1 else ""
     skipped = (say("backward.conv_dA.skipped", rows=say("count.rows", count=skipped_rows),
                    cols=say("count.columns", count=skipped_cols)) if skipped_rows or skipped_cols else "")
-    framing = say("backward.conv_dA.why", dilate=dilate, top=_rows(say, top, "count.rows"),
+    framing = say("backward.conv_dA.frame", dilate=dilate, top=_rows(say, top, "count.rows"),
                   left=_rows(say, left, "count.columns"), bottom=_rows(say, bottom, "count.rows"),
                   right=_rows(say, right, "count.columns"), rows=full.shape[2], cols=full.shape[3],
                   skipped=skipped)
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
-        explanation=[framing, ctx.say("backward.conv_dA.entry")],
+        explanation=[say("backward.conv_dA.why"), framing, say("backward.conv_dA.entry")],
         formula=alongside(dA_prev.eq(correlate(PAD(dZ), ROT180(W))),
                           dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
                                                                   * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),

@@ -71,16 +71,17 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     summary = None
     if layer is None:
         closing = check_at_detail(check_step(ctx, network), detail) if check and backward else None
-        summary = build_summary(ctx, backward_part, closing, [Note(f"warning.{n}", sentence)
-                                                               for n, sentence in enumerate(warning_sentences(ctx))])
+        summary = build_summary(ctx, backward_part, closing, input_notes(ctx) + [
+            Note(f"warning.{n}", sentence) for n, sentence in enumerate(warning_sentences(ctx))])
     steps = []
     if detail != "summary":
         steps = [network_step(ctx)] if layer is None else []
         steps += (forward_steps(ctx) if forward else []) + backward_part
         if layer is not None:
             steps = [step for step in steps if step.layer == layer]
-        steps = with_notes(at_detail(steps, detail, method), notes or ("all" if detail == "full" else "once"),
-                           followed_text(network))
+        text = followed_text(network)
+        steps = with_notes(at_detail(steps, detail, method, text), notes or ("all" if detail == "full" else "once"),
+                           text)
     return Explanation(
         title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), layer_table=layer_table(ctx),
@@ -168,12 +169,19 @@ def network_step(ctx: Context) -> Step:
                        samples=say("count.samples", count=ctx.m), parameters=say("count.parameters", count=total))]
     if net.image_input:
         explanation.append(ctx.say("network.images"))
-    if net.X.ndim == 3:
-        explanation.append(ctx.say("network.single_channel", given=shape_of(net.X.shape),
-                                   taken=shape_of(net.input_for_layers().shape)))
     return Step(section="network", title=ctx.say("title.network"), explanation=explanation,
                 table=layer_table(ctx), notes=[Note(f"warning.{n}", sentence)
                                                for n, sentence in enumerate(warning_sentences(ctx))])
+
+
+def input_notes(ctx: Context) -> list[Note]:
+    """An m×H×W input is m×1×H×W in every step: said once, in the summary, whose network line
+    gives X as the file does and whose dX line already has the layers' shape (every level shows it)."""
+    net = ctx.network
+    if net.X.ndim != 3:
+        return []
+    return [ctx.note("network.single_channel", given=shape_of(net.X.shape),
+                     taken=shape_of(net.input_for_layers().shape))]
 
 
 def warning_sentences(ctx: Context) -> list[str]:
@@ -209,7 +217,9 @@ def check_step(ctx: Context, network: Network) -> Step:
         k = shown_entry(tensor)
         analytic, numeric = ("", "") if k is None else (f"{tensor.analytic[k]:#.{CHECK_DIGITS}g}",
                                                         f"{tensor.numeric[k]:#.{CHECK_DIGITS}g}")
-        rows.append([spelled(tensor.name), shape_of(tensor.shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
+        # X in the layers' shape, as every step shows it (an m×H×W input is m×1×H×W)
+        shape = network.input_for_layers().shape if tensor.name == "X" else tensor.shape
+        rows.append([spelled(tensor.name), shape_of(shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
                      numeric, error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
     notes = [ctx.note("check.error_shown", round_off=error_bound_text(0.0),

@@ -197,6 +197,18 @@ class TableData:
 
 
 @dataclass
+class Brief:
+    """What ``--detail steps`` shows of a step in place of a long why and derivation (text 002's
+    σ′ algebra and direct route are ``full`` material): one sentence and the key lines. ``about``:
+    the text whose derivation the lines keep ('002'), shown only in an exercise that follows that
+    text; None for the brief every other network gets."""
+
+    explanation: list[str]
+    derivation: list[Formula] = field(default_factory=list)
+    about: str | None = None
+
+
+@dataclass
 class Step:
     """One step of the worked solution.
 
@@ -229,6 +241,16 @@ class Step:
     #: the result entry the step works out or checks, where it has no worked entry to say so
     #: (the max-pool window it checks); a page marks what that entry was computed from
     focus: Index | None = None
+    #: the shorter versions ``--detail steps`` shows instead of ``explanation`` and ``derivation``
+    #: (``Brief``): the one about the text the exercise follows, else the one about none; when
+    #: there is none the level's general rule applies
+    briefs: list[Brief] = field(default_factory=list)
+
+    def brief_for(self, text: str | None) -> "Brief | None":
+        """The brief for an exercise following ``text`` (None: a file that follows none)."""
+        chosen = [brief for brief in self.briefs if brief.about == text] or [
+            brief for brief in self.briefs if brief.about is None]
+        return chosen[0] if chosen else None
 
     @property
     def formula_latex(self) -> str:

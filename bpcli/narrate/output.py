@@ -15,7 +15,7 @@ from bpcli.narrate.activation import SIGMA
 from bpcli.narrate.context import Context
 from bpcli.narrate.expr import (LOG, E, J, Aside, Atom, Expr, Group, Scaled, Sub, Y, alongside, atom, brackets, continued,
                                 frac, m, partial, sum_over)
-from bpcli.narrate.model import Formula, IdentityCheck, Step
+from bpcli.narrate.model import Brief, Formula, IdentityCheck, Step
 from bpcli.narrate.notation import plain, shape_of, symbol
 
 
@@ -129,6 +129,32 @@ def _bce_derivation(say) -> list[Formula]:
     return sigmoid_derivation() + _bce_chain_product() + _bce_direct_route()
 
 
+def bce_compact_derivation() -> list[Formula]:
+    """Text 002's derivation of (a − y)/m in three lines, for ``--detail steps``: σ′ by the chain
+    rule down to a(1 − a), the product ∂J/∂a · ∂a/∂z simplified, and the direct route in z."""
+    dJ_da = -(frac(1, m) @ (frac(_y, _a) - frac(1 - _y, 1 - _a)))
+    return [
+        SIGMA.prime()(_z).eq(-((_ONE_PLUS ** _MINUS_TWO) @ (-_E_MINUS_Z)), frac(_E_MINUS_Z, _ONE_PLUS ** 2),
+                             SIGMA(_z) @ (1 - SIGMA(_z)), _a @ (1 - _a)),
+        partial(J, _z).eq(partial(J, _a) * partial(_a, _z), dJ_da * (_a @ (1 - _a)),
+                          -(frac(1, m) @ (_y @ (1 - _a) - _a @ (1 - _y))), frac(_a - _y, m)),
+        J.eq(frac(1, m) @ sum_over(("i", "j"), brackets(LOG(1 + E ** _z) - _y @ _z))).implies(
+            partial(J, _z)).eq(frac(1, m) @ (SIGMA(_z) - _y), frac(_a - _y, m)),
+    ]
+
+
+def _output_briefs(ctx: Context, loss: str, fused: bool) -> list[Brief]:
+    """What ``--detail steps`` shows of the output layer's bce steps (dA⁽ᴸ⁾, and dZ⁽ᴸ⁾ when
+    ``fused``): text 002's derivation compact in its own exercises, a sentence elsewhere."""
+    if loss != "bce":
+        return []
+    if fused:
+        return [Brief([ctx.say("backward.fused.bce_brief002")], bce_compact_derivation(), about="002"),
+                Brief([ctx.say("backward.fused.bce_brief")])]
+    return [Brief([ctx.say("backward.dA_output.bce_brief002")], log_derivation(), about="002"),
+            Brief([ctx.say("backward.dA_output.bce_brief")])]
+
+
 def _softmax_derivation(say) -> list[Formula]:
     A, Z, dA, dZ = atom("A"), atom("Z"), atom("dA"), atom("dZ")
     delta = Sub(atom(r"\delta", "δ"), atom("ki"))
@@ -178,7 +204,8 @@ def output_gradient_step(ctx: Context) -> Step:
         shapes=ctx.say("shapes.elementwise", shape=shape_of(last.A.shape)),
         operands=[symbol("A", L).tensor(last.A), plain("Y").tensor(ctx.network.Y)],
         result=dA.tensor(last.dA), notes=notes, target=dA.name, layer=L,
-        derivation=OUTPUT_DERIVATIONS[loss]() if loss in OUTPUT_DERIVATIONS else [])
+        derivation=OUTPUT_DERIVATIONS[loss]() if loss in OUTPUT_DERIVATIONS else [],
+        briefs=_output_briefs(ctx, loss, fused=False))
 
 
 def is_fused(ctx: Context, record: LayerRecord) -> bool:
@@ -232,4 +259,5 @@ def fused_output_step(ctx: Context, record: LayerRecord) -> Step:
         shapes=ctx.say(shapes, shape=shape_of(record.A.shape)),
         operands=[A.tensor(record.A), plain("Y").tensor(ctx.network.Y)],
         result=dZ.tensor(record.dZ), notes=notes, target=dZ.name, layer=L,
-        derivation=FUSED_DERIVATIONS[loss](ctx.say), checks=checks)
+        derivation=FUSED_DERIVATIONS[loss](ctx.say), checks=checks,
+        briefs=_output_briefs(ctx, loss, fused=True))

@@ -4,7 +4,7 @@ files of a teacher's folders (``quiz --dir DIR``, ``$BPCLI_EXERCISES_DIR``) and 
 An exercise file is a network file, optionally with an ``exercise:`` section: ``statement`` (per
 language), ``targets`` in order, ``hints`` (per target, per language), ``title`` in other
 languages than English (the network's ``title`` is the English one), ``points`` (per target,
-1 when not given), ``text`` (the source text it follows, ``000``..``004``) and ``given`` (forward
+1 when not given), ``text`` (the source text it follows, ``000``..``004``, or ``none``) and ``given`` (forward
 values a worksheet gives, such as ``[Z1, A1]``). Without the section, every gradient from the output
 back to dX is asked, with a generated statement and the generic hints.
 """
@@ -19,12 +19,11 @@ from pathlib import Path
 from bpcli.core.network import Network
 from bpcli.errors import SpecError
 from bpcli.formatting import shorten
+from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
 from bpcli.texts import Joined, Msg, languages, usage_error
 
 #: the environment variable naming teachers' exercise folders (several joined by os.pathsep)
 DIRS_VARIABLE = "BPCLI_EXERCISES_DIR"
-#: the source texts an exercise may follow (shared/seeds: 000..004)
-SOURCE_TEXTS = ("000", "001", "002", "003", "004")
 
 
 @dataclass
@@ -245,13 +244,12 @@ def _points(section: dict, targets: list[str], where: str) -> dict[str, float]:
 
 def _source_text(section: dict, where: str) -> str | None:
     text = section.get("text")
-    if text is None:
+    code = text_code(text)
+    if code is None or code == NO_TEXT:
         return None
-    # YAML reads 004 as the number 4
-    code = f"{text:03d}" if isinstance(text, int) and not isinstance(text, bool) else str(text)
     if code not in SOURCE_TEXTS:
-        raise SpecError(f"exercise.text names the source text it follows, one of {', '.join(SOURCE_TEXTS)}; "
-                        f"found {text!r}", "exercise.text", "wrong_type", file=where)
+        raise SpecError(f"exercise.text names the source text it follows, one of {', '.join(SOURCE_TEXTS)} "
+                        f"or {NO_TEXT}; found {text!r}", "exercise.text", "wrong_type", file=where)
     return code
 
 

@@ -58,7 +58,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
     "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
     "network.images": "The input holds images (m × C × H × W); flatten turns each sample into one column.",
-    "network.single_channel": "X is given as {given} (m × H × W), one channel: it is taken as {taken} (m × 1 × H × W) everywhere below, and so is dX (compute --json and grading give dX back as {given}).",
+    "network.single_channel": "X, given as {given} (m × H × W), is taken as {taken} (m × 1 × H × W) below, and so is dX; compute --json and grading keep {given}.",
     "table.layer": "layer",
     "table.type": "type",
     "table.activation": "activation",
@@ -125,12 +125,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "cross-correlation of {Q} with dZ, channel by channel, summed over the samples.",
     "backward.conv_db.why": "b[f] is added at every position of filter f's output, so db[f] is the sum of dZ "
         "over the samples and all positions of that filter.",
-    "backward.conv_dA.why": "Each input element is reached by every output position whose window covers it. "
-        "Collecting those contributions is a full correlation. Build pad(dZ), {rows}×{cols}, that is (H + kh "
-        "− 1)×(W + kw − 1): {dilate}frame dZ with zeros, {top} on top and {left} on the left (kernel − 1 − "
-        "padding), {bottom} at the bottom and {right} on the right (what remains to reach that "
-        "size{skipped}). Then correlate it with the kernel rotated by 180°, ROT180(W): the same windows seen "
-        "from the input's side.",
+    "backward.conv_dA.why": "Each input element is reached by every output position whose window covers it: "
+        "collecting those contributions is a full correlation of dZ, framed with zeros, with the kernel rotated "
+        "by 180°, ROT180(W), the same windows seen from the input's side.",
+    "backward.conv_dA.frame": "Build pad(dZ), {rows}×{cols}, that is (H + kh − 1)×(W + kw − 1): {dilate}frame dZ "
+        "with zeros, {top} on top and {left} on the left (kernel − 1 − padding), {bottom} at the bottom and "
+        "{right} on the right (what remains to reach that size{skipped}).",
     "backward.conv_dA.entry": "The index formula (text 001) gives each entry directly: sum over the filters "
         "and output positions whose window contains the entry, with the kernel index it meets.",
     "backward.maxpool.why": "Only the largest element of a window influenced the output, with slope 1, so the "
@@ -175,6 +175,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "shapes.clash": "Try {product}: {reason}, the shapes clash. ",
     "shapes.ambiguous": "Here the shapes alone allow several products ({products}); the element-wise chain "
         "rule decides for {chosen}, and the check below confirms it.",
+    "backward.dA_output.bce_brief": "Differentiate J entry by entry: (log a)′ = 1/a and (log(1 − a))′ = −1/(1 − a), and J carries the factor 1/m.",
+    "backward.dA_output.bce_brief002": "Differentiate J entry by entry, as text 002 does: (log a)′ from e^(log a) = a, then (log(1 − a))′ by the chain rule; J carries the factor 1/m.",
+    "backward.fused.bce_brief": "Multiplying dA by σ′(Z) = A ⊙ (1 − A) cancels its denominators and leaves (A − Y)/m (text 002 derives it step by step).",
+    "backward.fused.bce_brief002": "Text 002's two routes, for one entry (a = A[i,j], y = Y[i,j], z = Z[i,j]): σ′ by the chain rule, then ∂J/∂a · ∂a/∂z over the common denominator; or J written in z and differentiated once.",
     "backward.fused.bce_direct": "Second, the direct route: write log a and log(1 − a) in z, so the loss becomes log(1 + e^z) − y z, and differentiate it once in z: e^z/(1 + e^z) = σ(z), so again (a − y)/m. Both routes agree, and agree with the numbers below.",
     "shapes.columnwise": "{shape}, column by column",
     "word.since": "since",

@@ -57,7 +57,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "conventions": "每一列是一个样本；层编号为 1..L，A⁽⁰⁾ = X；dT 严格表示 ∂J/∂T（所以损失函数的 1/m 已经包含在 dZ⁽ᴸ⁾ 里）；⊙ 是逐元素乘积；⋆ 是互相关。",
     "network.intro": "共 {layers}，损失函数 {loss}，m = {samples}，共 {parameters}。",
     "network.images": "输入是图像 (m × C × H × W)；flatten 把每个样本展平成一列。",
-    "network.single_channel": "X 给出时是 {given} (m × H × W)，只有一个通道：下面各处都把它当作 {taken} (m × 1 × H × W)，dX 也一样（compute --json 和评分给出的 dX 仍是 {given}）。",
+    "network.single_channel": "X 给出时是 {given} (m × H × W)，下面都当作 {taken} (m × 1 × H × W)，dX 也一样；compute --json 和评分仍用 {given}。",
     "table.layer": "层",
     "table.type": "类型",
     "table.activation": "激活函数",
@@ -111,9 +111,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.conv_dW.why": "在每个样本 n 的每个输出位置 (y, x)，W[f,c,i,j] 都与 {Q}[n,c,{row},{col}] 相乘，所以它的梯度是 dZ[n,f,y,x] "
         "乘以该元素、对所有这些位置求和：即 {Q} 与 dZ 逐通道做互相关，再对样本求和。",
     "backward.conv_db.why": "b[f] 加到了卷积核 f 输出的每个位置上，所以 db[f] 是 dZ 在该卷积核的所有样本和所有位置上的和。",
-    "backward.conv_dA.why": "每个输入元素被所有覆盖它的输出窗口用到。把这些贡献收集起来就是完全互相关。先构造 pad(dZ)，大小 {rows}×{"
-        "cols}，即 (H + kh − 1)×(W + kw − 1)：{dilate}在 dZ 外面补 0，上方 {top}、左侧 {left}（卷积核大小 − 1 − 补零圈数），下方 {bott"
-        "om}、右侧 {right}（补足到这个大小{skipped}）。再与旋转 180° 的卷积核 ROT180(W) 做互相关：从输入一侧看，这正是同样的那些窗口。",
+    "backward.conv_dA.why": "每个输入元素被所有覆盖它的输出窗口用到：把这些贡献收集起来，就是补 0 后的 dZ 与旋转 180° 的卷积核 "
+        "ROT180(W) 做完全互相关，从输入一侧看，这正是同样的那些窗口。",
+    "backward.conv_dA.frame": "先构造 pad(dZ)，大小 {rows}×{cols}，即 (H + kh − 1)×(W + kw − 1)：{dilate}在 dZ 外面补 0，上方 "
+        "{top}、左侧 {left}（卷积核大小 − 1 − 补零圈数），下方 {bottom}、右侧 {right}（补足到这个大小{skipped}）。",
     "backward.conv_dA.entry": "用索引公式（文本 001）可以直接算出每个元素：对所有窗口包含该元素的卷积核和输出位置求和，乘以它所对应的卷积核元素。",
     "backward.maxpool.why": "窗口中只有最大的元素影响了输出（斜率为 1），所以窗口的梯度全部传给这个元素（argmax 掩码），其余为 0。𝒲(y,x) 表示输出位置 (y,x) 的窗口；下"
         "面的 mask 记录每个元素收到几个窗口的梯度。",
@@ -144,6 +145,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "{shape}；维度相容的排列是 {chosen}。",
     "shapes.clash": "先试 {product}：{reason}，维度不相容。",
     "shapes.ambiguous": "这里仅凭维度有多种乘法都相容（{products}）；逐元素的链式法则确定是 {chosen}，下面的验证也证实了这一点。",
+    "backward.dA_output.bce_brief": "对 J 逐元素求导：(log a)′ = 1/a，(log(1 − a))′ = −1/(1 − a)，J 还带有系数 1/m。",
+    "backward.dA_output.bce_brief002": "按文本 002 的做法对 J 逐元素求导：(log a)′ 由 e^(log a) = a 两边求导得到，(log(1 − a))′ 再用链式法则；J 还带有系数 1/m。",
+    "backward.fused.bce_brief": "dA 乘以 σ′(Z) = A ⊙ (1 − A) 后分母约去，只剩下 (A − Y)/m（文本 002 逐步推导了它）。",
+    "backward.fused.bce_brief002": "文本 002 的两种方式，对一个元素（a = A[i,j]，y = Y[i,j]，z = Z[i,j]）：先用链式法则求 σ′，再把 ∂J/∂a · ∂a/∂z 通分化简；或者把 J 用 z 写出来，对 z 求一次导。",
     "backward.fused.bce_direct": "第二种方式是直接求导：把 log a 和 log(1 − a) 用 z 写出来，损失就变成 log(1 + e^z) − y z，再对 z 求一次导：e^z/(1 + e^z) = σ(z)，同样得到 (a − y)/m。两种方式的结果一致，也与下面的数值一致。",
     "shapes.columnwise": "{shape}，逐列计算",
     "word.since": "因为",
