@@ -243,8 +243,15 @@ def _quiz_process(env, stdin) -> subprocess.Popen:
         command = [sys.executable, "-m", "bpcli", "quiz", "01"]
     else:
         command = [sys.executable, "-c", _STANDALONE_APP, "quiz", "01"]
+    # a shell starts a background job (`pytest &`, some CI runners) with SIGINT ignored, and the
+    # child inherits that: Python then never raises KeyboardInterrupt. A user's Ctrl-C reaches a
+    # foreground quiz, so the child gets the default handling back before it starts.
     return subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=REPO_ROOT)
+                            cwd=REPO_ROOT, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _interrupt_and_finish(process: subprocess.Popen, output: ChildOutput) -> None:
