@@ -239,7 +239,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.avgpool_route": "spreading each window's gradient evenly, window by window, gives the core's {name}",
     "check.window": "the window's value at {index} equals the core's",
     "check.reshape": "putting every entry back in place gives the core's {name}",
-    "check.why": "Each sampled entry of W, b and X is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
+    "check.why": "Each sampled entry of every tensor in the table (the parameters and X) is nudged by ±ε (ε = {epsilon}) and J recomputed; the "
         "slope must match the gradient the steps below work out (up to {sample} entries per tensor).",
     "check.error_shown": "The relative error is max |worked − numeric| ÷ the largest |gradient| checked, shown as "
                          "the power of ten it stays under: “{round_off}” is round-off of the differences. A tensor "

@@ -198,7 +198,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.avgpool_route": "逐个窗口把梯度平均分配，得到的结果等于程序算出的 {name}",
     "check.window": "窗口 {index} 的值与程序算出的值一致",
     "check.reshape": "把每个元素放回原位得到的结果等于程序算出的 {name}",
-    "check.why": "把 W、b 和 X 中抽样的每个元素加减 ε（ε = {epsilon}）后重新计算 J；得到的斜率必须与下面各步推导出的梯度一致（每个张量最多 {sample} 个元素）。",
+    "check.why": "把表中每个张量（各参数和 X）中抽样的每个元素加减 ε（ε = {epsilon}）后重新计算 J；得到的斜率必须与下面各步推导出的梯度一致（每个张量最多 {sample} 个元素）。",
     "check.error_shown": "相对误差 = max |推导值 − 差分值| ÷ 所检查的梯度中最大的绝对值；表中只给出它小于的 10 的幂，"
                          "“{round_off}”即差分本身的舍入误差。精确的相对误差不超过 {tolerance} 加上差分自身的误差界的张量即为通过。",
     "check.all_ok": "所有推导出的梯度都与有限差分一致。",
