@@ -16,10 +16,11 @@ J is computed from the logits), and dX.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+
+from make_batchnorm_reference import write_cases  # run as a script: benchmarks/ is on sys.path
 
 OUTPUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "batchnorm_networks.json"
 SEED = 1313
@@ -163,15 +164,7 @@ def main() -> None:
         cases.append(conv_case(rng, f"conv_m{m}_{loss}{'_maxpool' if k % 2 else ''}", m, loss, pool=bool(k % 2)))
     for case in cases:
         case["expected"] = torch_reference(case["network"])
-    document = {"generator": "benchmarks/make_batchnorm_networks.py", "torch": torch.__version__,
-                "call": "torch.nn.functional.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)",
-                "cases": cases}
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    # one case per line: a regenerated file diffs case by case
-    header = json.dumps({key: value for key, value in document.items() if key != "cases"})[:-1]
-    lines = ",\n".join(json.dumps(case) for case in cases)
-    OUTPUT.write_text(f'{header}, "cases": [\n{lines}\n]}}\n', encoding="utf-8")
-    print(f"wrote {len(cases)} cases to {OUTPUT}")
+    write_cases(OUTPUT, "benchmarks/make_batchnorm_networks.py", torch.__version__, cases)
 
 
 if __name__ == "__main__":

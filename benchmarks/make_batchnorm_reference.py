@@ -83,15 +83,19 @@ def main() -> None:
         case.update(outputs)
         cases.append({key: value.tolist() if isinstance(value, np.ndarray) else value
                       for key, value in case.items()})
-    document = {"generator": "benchmarks/make_batchnorm_reference.py", "torch": torch.__version__,
-                "call": "torch.nn.functional.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)",
-                "cases": cases}
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    # one case per line: small, and a regenerated file diffs case by case
-    header = json.dumps({key: value for key, value in document.items() if key != "cases"})[:-1]
+    write_cases(OUTPUT, "benchmarks/make_batchnorm_reference.py", torch.__version__, cases)
+
+
+def write_cases(output: Path, generator: str, torch_version: str, cases: list[dict]) -> None:
+    """The reference file: who made it with which torch call, then one case per line (a
+    regenerated file diffs case by case)."""
+    document = {"generator": generator, "torch": torch_version,
+                "call": "torch.nn.functional.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)"}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    header = json.dumps(document)[:-1]
     lines = ",\n".join(json.dumps(case) for case in cases)
-    OUTPUT.write_text(f'{header}, "cases": [\n{lines}\n]}}\n', encoding="utf-8")
-    print(f"wrote {len(cases)} cases to {OUTPUT}")
+    output.write_text(f'{header}, "cases": [\n{lines}\n]}}\n', encoding="utf-8")
+    print(f"wrote {len(cases)} cases to {output}")
 
 
 if __name__ == "__main__":
