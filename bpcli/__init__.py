@@ -69,14 +69,8 @@ def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float 
     """
     from bpcli.core.network import Network
     from bpcli.grading import grade as grade_answer
-    from bpcli.grading.batch import load_network_or_exercise
 
-    if isinstance(spec, Network):
-        network = spec
-    elif isinstance(spec, str):
-        network = load_network_or_exercise(spec)
-    else:
-        network = load(spec)
+    network = spec if isinstance(spec, Network) else load(spec)
     return grade_answer(network, target, answer, rtol=rtol, lang=lang)
 
 
