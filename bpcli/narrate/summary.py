@@ -8,14 +8,11 @@ from __future__ import annotations
 from bpcli.narrate.context import Context
 from bpcli.narrate.expr import Aside
 from bpcli.narrate.model import Equation, Formula, Note, Step, Summary
-from bpcli.narrate.notation import shape_of
 
 
 def network_line(ctx: Context) -> str:
     """'X 2×4 → dense 3 tanh → dense 1 sigmoid → bce'."""
-    parts = [f"X {shape_of(ctx.network.X.shape)}"]
-    parts += [str(record.layer.describe()) for record in ctx.run.records]
-    return " → ".join(parts + [ctx.network.loss])
+    return f"{ctx.network.diagram()} → {ctx.network.loss}"
 
 
 def equation(step: Step) -> Formula:
