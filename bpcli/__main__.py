@@ -65,7 +65,11 @@ def apply_process_settings() -> None:
     leaves its host process's alone)."""
     # The command line multiplies small matrices: OpenBLAS worker threads only spin there and,
     # on a busy 2-core machine, made the same pass several times slower. A user's own setting wins.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if "OPENBLAS_NUM_THREADS" not in os.environ:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        from bpcli.core import parallel  # the standard library only: numpy is not imported yet
+
+        parallel.blas_limited_by_command_line = True  # bpcli's own threads may still share big work
     from bpcli.core.allocator import keep_freed_memory
 
     keep_freed_memory()

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import bpcli
-from bpcli.core import conv2d, threads
+from bpcli.core import blas, conv2d, threads
 from bpcli.core.conv2d import Conv2D, tiles
 from bpcli.core.dense import Dense
 from bpcli.core.flatten import Flatten
@@ -277,7 +277,7 @@ def _blas_threads() -> list[int]:
 @pytest.fixture
 def threads_from_the_machine(monkeypatch):
     """No thread-count variable in the environment (a CI may set OPENBLAS_NUM_THREADS=1)."""
-    for name in threads.THREAD_VARIABLES:
+    for name in blas.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -288,7 +288,7 @@ def test_one_blas_thread_inside_and_the_users_count_after(threads_from_the_machi
     for users_limit in (None, 1, 2):
         with threadpool_limits(limits=users_limit, user_api="blas"):
             users = _blas_threads()
-            with threads.one_blas_thread():
+            with blas.one_blas_thread():
                 assert set(_blas_threads()) == {1}
             assert _blas_threads() == users
 
@@ -301,7 +301,7 @@ def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_d
         inside, release = threading.Barrier(2), threading.Event()
 
         def worker():
-            with threads.one_blas_thread():
+            with blas.one_blas_thread():
                 inside.wait()
                 release.wait()
 
@@ -328,7 +328,7 @@ def test_product_limits_threads_by_size(monkeypatch, m, k, n, one_thread):
         limited.append((m, k, n))
         yield
 
-    monkeypatch.setattr(threads, "one_blas_thread", recording)
+    monkeypatch.setattr(blas, "one_blas_thread", recording)
     threads.product(np.ones((m, k)), np.ones((k, n)))
     assert bool(limited) == one_thread
 
@@ -342,7 +342,7 @@ def test_threadpoolctl_is_imported_only_when_a_product_needs_it():
             "print(small, 'threadpoolctl' in sys.modules)")
     for variable, expected in ((None, "False True"), ("1", "False False")):
         env = cli_env()
-        for name in threads.THREAD_VARIABLES:
+        for name in blas.THREAD_VARIABLES:
             env.pop(name, None)
         if variable:
             env["OPENBLAS_NUM_THREADS"] = variable  # as the command line starts: nothing to limit

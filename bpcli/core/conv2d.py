@@ -17,6 +17,7 @@ otherwise each tile's is built again there, from the padded input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import numpy as np
@@ -24,7 +25,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
-from bpcli.core.threads import product
+from bpcli.core.parallel import run_tasks, thread_count
+from bpcli.core.threads import MIN_WORK_TO_SHARE, product
 from bpcli.core.workspace import WORKSPACE
 
 #: the most bytes of im2col matrix built at once (a tile): measured fastest on the benchmark
@@ -76,11 +78,23 @@ def tiles(m: int, Ho: int, Wo: int, positions_per_tile: int) -> Iterator[Tile]:
                 yield Tile(slice(n, n + 1), slice(y, y + 1), slice(x, stop), slice(first, first + stop - x))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a pass goes through the output positions: tiles grouped so that no two groups share a
+    sample, and whether the groups are shared among threads. Groups can run at the same time
+    because each pads, and adds col2im's overlapping windows into, only its own samples' part of
+    the padded arrays."""
+
+    groups: list[list[Tile]]
+    shared: bool
+
+
 @dataclass
 class ConvCache:
     padded: np.ndarray  # (m, C, H + 2p, W + 2p) the input, zero-padded (A_prev itself when p = 0)
     cols: np.ndarray | None  # (C*kh*kw, m*Ho*Wo) im2col matrix when it was one tile, else None
     input_shape: tuple[int, int, int, int]  # (m, C, H, W)
+    plan: Plan  # the forward pass's, which the backward pass follows (and its one tile's cols)
 
 
 @dataclass
@@ -166,17 +180,27 @@ class Conv2D(LayerBase):
         """Z = W ⋆ A_prev + b. A_prev: (m, C, H, W) -> Z: (m, F, Ho, Wo)."""
         m, C, H, W = A_prev.shape
         _, F, Ho, Wo = self.output_shape(A_prev.shape)
-        padded = self._padded(A_prev)
+        p = self.padding
+        padded = np.ascontiguousarray(A_prev) if p == 0 else WORKSPACE.empty((m, C, H + 2 * p, W + 2 * p))
         weights = self.W.reshape(F, -1)
+        bias = self.b[:, None]
         Z_filter_major = WORKSPACE.empty((F, m * Ho * Wo))
-        all_tiles = list(self._tiles(m, C, Ho, Wo))
-        for tile in all_tiles:
-            cols = self._im2col(padded, tile)
-            product(weights, cols, out=Z_filter_major[:, tile.positions])
-        Z_filter_major += self.b[:, None]
+
+        def convolve(group: list[Tile]) -> np.ndarray:
+            if p:
+                self._pad(A_prev, padded, group[0].samples.start, group[-1].samples.stop)
+            for tile in group:
+                cols = self._im2col(padded, tile)
+                Z_tile = product(weights, cols, out=Z_filter_major[:, tile.positions])
+                Z_tile += bias
+            return cols
+
+        plan = self._plan(m, C, Ho, Wo)
+        last_cols = run_tasks([partial(convolve, group) for group in plan.groups], share=plan.shared)
         # a transposed view: later element-wise steps keep this layout, so no copy is made
         Z = Z_filter_major.reshape(F, m, Ho, Wo).transpose(1, 0, 2, 3)
-        return Z, ConvCache(padded, cols if len(all_tiles) == 1 else None, (m, C, H, W))
+        one_tile = len(plan.groups) == 1 and len(plan.groups[0]) == 1
+        return Z, ConvCache(padded, last_cols[0] if one_tile else None, (m, C, H, W), plan)
 
     def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ: (m, F, Ho, Wo).
@@ -190,33 +214,56 @@ class Conv2D(LayerBase):
         Ho, Wo = dZ.shape[2], dZ.shape[3]
         dZ_filter_major = dZ.transpose(1, 0, 2, 3).reshape(F, m * Ho * Wo)
         weights_T = self.W.reshape(F, -1).T
-        dW = np.zeros((F, C * kh * kw))
-        d_padded = WORKSPACE.zeros(cache.padded.shape)
-        for tile in self._tiles(m, C, Ho, Wo):
-            cols = cache.cols if cache.cols is not None else self._im2col(cache.padded, tile)
-            dZ_tile = dZ_filter_major[:, tile.positions]
-            dW += product(dZ_tile, cols.T)
-            dcols = product(weights_T, dZ_tile, out=WORKSPACE.empty(cols.shape))
-            self._col2im(dcols, d_padded, tile)
+        d_padded = WORKSPACE.empty(cache.padded.shape)
+
+        def gradients(group: list[Tile]) -> np.ndarray:
+            """dW of the group's samples; their dA_prev (padded) written into d_padded."""
+            d_padded[group[0].samples.start:group[-1].samples.stop] = 0
+            dW = np.zeros((F, C * kh * kw))
+            for tile in group:
+                cols = cache.cols if cache.cols is not None else self._im2col(cache.padded, tile)
+                dZ_tile = dZ_filter_major[:, tile.positions]
+                dW += product(dZ_tile, cols.T)
+                dcols = product(weights_T, dZ_tile, out=WORKSPACE.empty(cols.shape))
+                self._col2im(dcols, d_padded, tile)
+            return dW
+
+        plan = cache.plan
+        # summed in sample order whichever thread computed each part, so dW is the same every run
+        dW = sum(run_tasks([partial(gradients, group) for group in plan.groups], share=plan.shared))
         db = dZ_filter_major.sum(axis=1)
         dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
         return dA_prev, {"W": dW.reshape(F, C, kh, kw), "b": db}
 
-    def _padded(self, A_prev: np.ndarray) -> np.ndarray:
+    def _pad(self, A_prev: np.ndarray, padded: np.ndarray, first: int, stop: int) -> None:
+        """Samples first..stop-1 of A_prev into ``padded``, zeros around them: a buffer and a slice
+        assignment, as np.pad costs ~30x more on small tensors."""
         p = self.padding
-        if p == 0:
-            return np.ascontiguousarray(A_prev)
-        m, C, H, W = A_prev.shape
-        # a buffer and a slice assignment: np.pad costs ~30x more on small tensors
-        padded = WORKSPACE.empty((m, C, H + 2 * p, W + 2 * p))
+        H, W = A_prev.shape[2], A_prev.shape[3]
+        samples = padded[first:stop]
         for border in (np.s_[:, :, :p], np.s_[:, :, H + p:], np.s_[:, :, p:H + p, :p], np.s_[:, :, p:H + p, W + p:]):
-            padded[border] = 0
-        padded[:, :, p:p + H, p:p + W] = A_prev
-        return padded
+            samples[border] = 0
+        samples[:, :, p:p + H, p:p + W] = A_prev[first:stop]
 
-    def _tiles(self, m: int, C: int, Ho: int, Wo: int) -> Iterator[Tile]:
+    def _plan(self, m: int, C: int, Ho: int, Wo: int) -> Plan:
+        """Tiles of at most IM2COL_TILE_BYTES of im2col matrix, grouped by samples; shared among
+        threads when the products are large enough to gain from it, and then cut into at least
+        as many groups as there are threads (whole samples each, as far as the batch allows)."""
         column_bytes = C * self.kernel_h * self.kernel_w * np.dtype(np.float64).itemsize
-        return tiles(m, Ho, Wo, max(1, IM2COL_TILE_BYTES // column_bytes))
+        positions = max(1, IM2COL_TILE_BYTES // column_bytes)
+        shared = m > 1 and self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo >= MIN_WORK_TO_SHARE
+        if shared:
+            threads = thread_count()
+            shared = threads > 1
+            if shared:
+                positions = min(positions, -(-m // threads) * Ho * Wo)
+        groups: list[list[Tile]] = []
+        for tile in tiles(m, Ho, Wo, positions):
+            if groups and groups[-1][-1].samples == tile.samples:
+                groups[-1].append(tile)
+            else:
+                groups.append([tile])
+        return Plan(groups, shared)
 
     def _windows(self, padded: np.ndarray, tile: Tile) -> np.ndarray:
         """The (C, kh, kw, samples, rows, columns) view of ``padded`` holding, for each output

@@ -3,8 +3,10 @@
 reaches are left out (and get zero gradient).
 
 Both passes loop over the size*size offsets inside a window, never over pixels: each offset is
-one strided view of the whole input, so every step is one vectorised numpy operation, writing
-into arrays from the workspace (no window is ever copied out).
+one strided view of the input, so every step is one vectorised numpy operation, writing into
+arrays from the workspace (no window is ever copied out). They work through the batch a chunk of
+samples at a time, small enough to stay in cache through the offset loop, and share the chunks
+among threads on large batches (``parallel.over_samples``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+from bpcli.core.parallel import over_samples
 from bpcli.core.workspace import WORKSPACE
 
 if TYPE_CHECKING:
@@ -76,29 +79,31 @@ class _Pool(LayerBase):
     def _offsets(self):
         return [(i, j) for i in range(self.size) for j in range(self.size)]  # row-major order
 
-    def _fold_windows(self, A_prev: np.ndarray, combine) -> np.ndarray:
+    def _over_chunks(self, work, A_prev: np.ndarray) -> list:
+        """``work(samples)`` for chunks of samples small enough to stay in cache through the
+        window loop, shared among threads on large batches (``parallel.over_samples``)."""
+        return over_samples(work, A_prev.shape[0], A_prev[:1].nbytes)
+
+    def _fold_windows(self, A_prev: np.ndarray, out: np.ndarray, combine) -> None:
         """Every window's elements combined with the ufunc ``combine`` (np.maximum, np.add),
-        one offset at a time: (m, C, H, W) -> (m, C, Ho, Wo)."""
-        _, _, Ho, Wo = shape = self.output_shape(A_prev.shape)
+        one offset at a time, into ``out``: (m, C, H, W) -> (m, C, Ho, Wo)."""
+        Ho, Wo = out.shape[2], out.shape[3]
         offsets = self._offsets()
-        out = WORKSPACE.empty(shape)
         np.copyto(out, _offset_view(A_prev, *offsets[0], self.stride, Ho, Wo))
         for i, j in offsets[1:]:
             combine(out, _offset_view(A_prev, i, j, self.stride, Ho, Wo), out=out)
-        return out
 
-    def _input_gradient(self, input_shape: tuple[int, ...], Ho: int, Wo: int) -> tuple[np.ndarray, bool]:
-        """(dA_prev to fill offset by offset, whether each offset adds to it). Windows that tile
-        the input (stride = size) never share an element, so each offset's values are written
-        straight in and only the rows and columns no window reaches are zeroed; otherwise
-        dA_prev starts at zero and overlapping windows add."""
-        dA_prev = WORKSPACE.empty(input_shape)
+    def _clear_input_gradient(self, dA_prev: np.ndarray, Ho: int, Wo: int) -> bool:
+        """Make ``dA_prev`` ready to be filled offset by offset; returns whether each offset adds
+        to it. Windows that tile the input (stride = size) never share an element, so each
+        offset's values are written straight in and only the rows and columns no window reaches
+        are zeroed; otherwise dA_prev starts at zero and overlapping windows add."""
         if self.stride != self.size:
             dA_prev.fill(0)
-            return dA_prev, True
+            return True
         dA_prev[:, :, Ho * self.size:] = 0
         dA_prev[:, :, :, Wo * self.size:] = 0
-        return dA_prev, False
+        return False
 
 
 @dataclass
@@ -119,15 +124,25 @@ class MaxPool(_Pool):
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, PoolCache]:
         """A_prev: (m, C, H, W) -> A: (m, C, Ho, Wo)."""
-        out = self._fold_windows(A_prev, np.maximum)
+        out = WORKSPACE.empty(self.output_shape(A_prev.shape))
+        self._over_chunks(lambda n: self._fold_windows(A_prev[n], out[n], np.maximum), A_prev)
         return out, PoolCache(A_prev, out)
 
     def backward(self, dA: np.ndarray, cache: PoolCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters). Also
-        counts tied windows in the cache."""
-        A_prev, out = cache.A_prev, cache.out
+        counts tied windows in the cache. dA_prev is laid out in memory as A_prev is (a
+        convolution's output is filter-major), so the activation's backward step streams."""
+        A_prev = cache.A_prev
+        dA_prev = WORKSPACE.empty_like(A_prev)
+        tied = self._over_chunks(lambda n: self._route(dA[n], A_prev[n], cache.out[n], dA_prev[n]), A_prev)
+        cache.tied_windows = sum(tied)
+        return dA_prev, {}
+
+    def _route(self, dA: np.ndarray, A_prev: np.ndarray, out: np.ndarray, dA_prev: np.ndarray) -> int:
+        """Each window's gradient into ``dA_prev`` at its first largest element; returns the
+        number of windows whose maximum occurs twice or more."""
         Ho, Wo = out.shape[2], out.shape[3]
-        dA_prev, adds = self._input_gradient(A_prev.shape, Ho, Wo)
+        adds = self._clear_input_gradient(dA_prev, Ho, Wo)
         # per window, how many of the offsets so far hold its maximum (a count that cannot wrap)
         maxima_seen = WORKSPACE.zeros(out.shape, np.uint8 if self.size * self.size < 255 else np.int32)
         is_max = WORKSPACE.empty(out.shape, bool)
@@ -142,8 +157,7 @@ class MaxPool(_Pool):
                 target += np.multiply(dA, first, out=share)
             else:
                 np.multiply(dA, first, out=target)
-        cache.tied_windows = int(np.count_nonzero(maxima_seen > 1))
-        return dA_prev, {}
+        return int(np.count_nonzero(maxima_seen > 1))
 
 
 @dataclass
@@ -155,14 +169,27 @@ class AvgPool(_Pool):
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, PoolCache]:
         """A_prev: (m, C, H, W) -> A: (m, C, Ho, Wo)."""
-        out = self._fold_windows(A_prev, np.add)
-        out /= self.size * self.size
+        out = WORKSPACE.empty(self.output_shape(A_prev.shape))
+        window = self.size * self.size
+
+        def average(n: slice) -> None:
+            self._fold_windows(A_prev[n], out[n], np.add)
+            out[n] /= window
+
+        self._over_chunks(average, A_prev)
         return out, PoolCache(A_prev, out)
 
     def backward(self, dA: np.ndarray, cache: PoolCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters)."""
+        """dA: (m, C, Ho, Wo) -> (dA_prev: (m, C, H, W), {} as a pool has no parameters), laid
+        out in memory as A_prev is."""
+        dA_prev = WORKSPACE.empty_like(cache.A_prev)
+        self._over_chunks(lambda n: self._spread(dA[n], dA_prev[n]), cache.A_prev)
+        return dA_prev, {}
+
+    def _spread(self, dA: np.ndarray, dA_prev: np.ndarray) -> None:
+        """Each window's gradient over its elements in ``dA_prev``, a size*size-th each."""
         Ho, Wo = dA.shape[2], dA.shape[3]
-        dA_prev, adds = self._input_gradient(cache.A_prev.shape, Ho, Wo)
+        adds = self._clear_input_gradient(dA_prev, Ho, Wo)
         share = np.divide(dA, self.size * self.size, out=WORKSPACE.empty(dA.shape))
         for i, j in self._offsets():
             target = _offset_view(dA_prev, i, j, self.stride, Ho, Wo)
@@ -170,4 +197,3 @@ class AvgPool(_Pool):
                 target += share
             else:
                 np.copyto(target, share)
-        return dA_prev, {}

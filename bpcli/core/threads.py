@@ -1,28 +1,25 @@
-"""Matrix products on as many BLAS threads as pay off: one for a product that only streams memory,
-the user's own number for one big enough to share.
+"""Matrix products on as many threads as pay off, by size.
 
-A product with a short side (a convolution's 16 filters, its 27 = 3·3·3 input values per window, a
-batch of 8) uses each number it reads only a few times, so one core already waits on memory; a
-second OpenBLAS thread adds nothing but start-up and spinning. A product of less than about a
-millisecond of work gains at most a fraction of that from a second thread on an idle machine, and
-on a busy one, where the second thread waits for a core while the first spins, loses many times
-over (measured on 2 cores under load: dense 784-128-10 at m = 64 took 1.2 ms with one thread and
-92 ms with two). Products large on every side get the threads the user has. The limit is set with
-``threadpoolctl``, made for exactly this, around the products that need it; the user's own limit
-(``OPENBLAS_NUM_THREADS``, their own ``threadpool_limits``) is read then and put back after,
-never raised. threadpoolctl is imported only for such a product (its import costs ~10 % of
-numpy's), and not at all where the environment already runs the BLAS on one thread (the command
-line does).
+- Small (OpenBLAS keeps these on one thread by itself): a plain product.
+- Middling: a product with a short side (a convolution's 16 filters, its 27 = 3·3·3 input values
+  per window, a batch of 8), or under about a millisecond of work. A second OpenBLAS thread
+  gains little there on an idle machine and, on a busy one, loses many times over: its threads
+  spin while they wait for a core (measured on 2 cores under load: dense 784-128-10 at m = 64
+  took 1.2 ms with one thread and 92 ms with two). These run on one BLAS thread; from
+  MIN_WORK_TO_SHARE multiply-adds up, in blocks of the result shared among bpcli's own threads
+  (``parallel``), where the caller takes back any block no worker has started, so a busy machine
+  costs at most the one-thread time.
+- Large on every side: the user's BLAS threads, which share such a product well.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from contextlib import contextmanager
-from typing import Iterator
+from functools import partial
 
 import numpy as np
+
+from bpcli.core import blas
+from bpcli.core.parallel import run_tasks, thread_count
 
 #: OpenBLAS runs a product of at most this many multiply-adds (m·k·n) on one thread by itself,
 #: so smaller ones need nothing from here (and threadpoolctl is never imported for them)
@@ -31,8 +28,10 @@ BLAS_SINGLE_THREAD_WORK = 65536 * 4
 #: side is at least MIN_SIDE_FOR_THREADS long is left to the user's threads
 MIN_WORK_FOR_THREADS = 2 ** 24
 MIN_SIDE_FOR_THREADS = 64
-#: the variables with which OpenBLAS, MKL or OpenMP are told their thread count at start
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+#: a product between the two is done in blocks shared among bpcli's own threads (``parallel``),
+#: each block on one BLAS thread; below this many multiply-adds (about 0.2 ms on one core) the
+#: hand-over (~30 µs to wake a worker) would eat most of what the second core saves
+MIN_WORK_TO_SHARE = 2 ** 22
 
 
 def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -41,48 +40,24 @@ def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.n
     work = m * k * n
     if work <= BLAS_SINGLE_THREAD_WORK or (work >= MIN_WORK_FOR_THREADS and min(m, k, n) >= MIN_SIDE_FOR_THREADS):
         return np.matmul(a, b, out=out)
-    with one_blas_thread():
+    if work >= MIN_WORK_TO_SHARE:
+        parts = thread_count()
+        if parts > 1:
+            return _shared_product(a, b, np.empty((m, n)) if out is None else out, parts)
+    with blas.one_blas_thread():
         return np.matmul(a, b, out=out)
 
 
-_lock = threading.Lock()
-_depth = 0  # how many callers, in any thread, are inside one_blas_thread
-_saved: list[tuple[object, int]] = []  # (BLAS library, its thread count before the outermost caller)
-_blas_libraries: list | None = None
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run the body with every loaded BLAS on one thread; the counts are put back when the last
-    caller (of any thread) leaves, so concurrent callers never restore each other's 1."""
-    global _depth
-    if any(os.environ.get(name) == "1" for name in THREAD_VARIABLES):
-        yield  # started on one thread: nothing to limit, nothing to import
-        return
-    with _lock:
-        if _depth == 0:
-            _saved[:] = [(library, library.get_num_threads()) for library in _blas()]
-            for library, threads in _saved:
-                if threads != 1:
-                    library.set_num_threads(1)
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                for library, threads in _saved:
-                    if threads != 1:
-                        library.set_num_threads(threads)
-
-
-def _blas() -> list:
-    """threadpoolctl's controllers of the BLAS libraries this process has loaded (looked up once:
-    numpy loads its BLAS at import, and the look-up walks every loaded library)."""
-    global _blas_libraries
-    if _blas_libraries is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas_libraries = list(ThreadpoolController().select(user_api="blas").lib_controllers)
-    return _blas_libraries
+def _shared_product(a: np.ndarray, b: np.ndarray, out: np.ndarray, parts: int) -> np.ndarray:
+    """a @ b into ``out`` in ``parts`` blocks of out's rows or columns (whichever it has more of),
+    each on one BLAS thread, shared among threads as ``parallel.run_tasks`` does."""
+    rows = out.shape[0] >= out.shape[1]
+    size = out.shape[0] if rows else out.shape[1]
+    step = -(-size // parts)
+    blocks = [slice(start, min(start + step, size)) for start in range(0, size, step)]
+    if rows:
+        tasks = [partial(np.matmul, a[block], b, out=out[block]) for block in blocks]
+    else:
+        tasks = [partial(np.matmul, a, b[:, block], out=out[:, block]) for block in blocks]
+    run_tasks(tasks)
+    return out

@@ -1,0 +1,227 @@
+"""Work shared among threads must give the numbers one thread gives, report floating-point events
+as the caller would, never leave a task running when it returns, and respect the user's limits.
+
+The layers are checked against the definitions written as loops in test_buffers.py (never against
+bpcli's own output), with sharing forced on at every size: chunks of one sample, tiles of a few
+positions, every product cut in blocks.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import bpcli
+from bpcli.core import blas, conv2d, parallel, threads
+from bpcli.core.pool import AvgPool, MaxPool
+from test_buffers import assert_close, conv_by_definition, conv_layer, pool_by_definition
+
+TWO_THREADS_MEET = 10  # seconds a task waits for the other thread before the test fails
+
+
+@pytest.fixture
+def shared_at_every_size(monkeypatch):
+    """Two threads allowed, and every piece of work worth sharing, in small chunks."""
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "2")
+    monkeypatch.setattr(parallel, "MIN_SHARED_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(threads, "MIN_WORK_TO_SHARE", 1)
+    monkeypatch.setattr(conv2d, "MIN_WORK_TO_SHARE", 1)
+    monkeypatch.setattr(threads, "BLAS_SINGLE_THREAD_WORK", 0)
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+
+
+# -- run_tasks -----------------------------------------------------------------------------------
+
+def test_tasks_run_on_two_threads_at_once_and_results_come_in_order(shared_at_every_size):
+    both_running = threading.Barrier(2, timeout=TWO_THREADS_MEET)
+    names = []
+
+    def task(position):
+        if position < 2:  # the first two must be running at the same time, or the barrier breaks
+            both_running.wait()
+        names.append(threading.current_thread().name)
+        return position * position
+
+    assert parallel.run_tasks([lambda p=p: task(p) for p in range(6)]) == [0, 1, 4, 9, 16, 25]
+    assert len(set(names)) == 2
+
+
+def test_a_task_shared_again_runs_on_its_own_thread(shared_at_every_size):
+    inner = []
+
+    def outer(position):
+        inner.append(parallel.thread_count())
+        return parallel.run_tasks([lambda: threading.current_thread().name] * 3)
+
+    for names in parallel.run_tasks([lambda p=p: outer(p) for p in range(4)]):
+        assert len(set(names)) == 1
+    assert set(inner) == {1}
+
+
+def test_an_error_in_a_task_is_raised_after_every_task_has_stopped(shared_at_every_size):
+    both_running = threading.Barrier(2, timeout=TWO_THREADS_MEET)
+    finished = []
+
+    def slow():
+        both_running.wait()
+        threading.Event().wait(0.2)
+        finished.append("slow")
+
+    def failing():
+        both_running.wait()
+        raise ArithmeticError("in a task")
+
+    with pytest.raises(ArithmeticError, match="in a task"):
+        parallel.run_tasks([slow, failing])
+    assert finished == ["slow"]
+
+
+def test_floating_point_events_in_a_worker_reach_the_callers_handler(shared_at_every_size):
+    both_running = threading.Barrier(2, timeout=TWO_THREADS_MEET)
+    events = []
+
+    def overflow():
+        both_running.wait()
+        return np.multiply(np.array([1e308]), 10.0)
+
+    with np.errstate(over="call", call=lambda message, flag: events.append(threading.current_thread().name)):
+        parallel.run_tasks([overflow, overflow])
+    assert len(events) == 2 and len(set(events)) == 2
+
+
+def test_sample_chunks_cover_the_batch_once_in_order():
+    for m, per_sample, chunk_bytes in [(1, 10, 1), (7, 10, 25), (8, 10, 80), (9, 1000, 1 << 20), (5, 0, 1)]:
+        chunks = parallel.sample_chunks(m, per_sample, chunk_bytes)
+        assert [n for chunk in chunks for n in range(m)[chunk]] == list(range(m))
+        assert all(chunk.stop - chunk.start >= 1 for chunk in chunks)
+
+
+# -- the user's limits ---------------------------------------------------------------------------
+
+@pytest.fixture
+def two_cores_no_variables(monkeypatch):
+    for name in (*blas.THREAD_VARIABLES, "BPCLI_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "blas_limited_by_command_line", False)
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("BPCLI_NUM_THREADS", "1", 1), ("BPCLI_NUM_THREADS", "8", 2), ("OPENBLAS_NUM_THREADS", "1", 1),
+    ("OMP_NUM_THREADS", "1", 1), ("MKL_NUM_THREADS", "1", 1), ("OPENBLAS_NUM_THREADS", "2", 2),
+    ("BPCLI_NUM_THREADS", "lots", 1)])
+def test_thread_count_follows_the_users_variables(two_cores_no_variables, monkeypatch, variable, value, expected):
+    monkeypatch.setenv(variable, value)
+    assert parallel.thread_count() == expected
+
+
+def test_thread_count_follows_the_users_threadpool_limits(two_cores_no_variables):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert parallel.thread_count() == 1
+
+
+def test_the_command_lines_own_blas_setting_is_not_taken_for_the_users(two_cores_no_variables, monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert parallel.thread_count() == 1
+    monkeypatch.setattr(parallel, "blas_limited_by_command_line", True)
+    assert parallel.thread_count() == 2
+
+
+def test_one_thread_runs_everything_on_the_caller(monkeypatch):
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "1")
+    monkeypatch.setattr(parallel, "MIN_SHARED_BYTES", 0)
+    names = parallel.run_tasks([lambda: threading.current_thread().name] * 4)
+    assert set(names) == {threading.current_thread().name}
+
+
+# -- the layers, shared, against their definitions ----------------------------------------------
+
+@pytest.mark.parametrize("kernel, stride, padding", [((3, 3), 1, 1), ((2, 3), 2, 0), ((3, 2), 2, 2), ((1, 1), 1, 0)])
+@pytest.mark.parametrize("tile_bytes", [1, 8 * 18 * 30, 1 << 30], ids=["part of a row", "rows", "samples"])
+def test_shared_convolution_equals_the_definition(shared_at_every_size, monkeypatch, kernel, stride, padding,
+                                                  tile_bytes):
+    monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", tile_bytes)
+    rng = np.random.default_rng(7)
+    layer = conv_layer(rng, F=3, C=2, kh=kernel[0], kw=kernel[1], stride=stride, padding=padding)
+    A = rng.normal(size=(5, 2, 9, 10))
+    Z, cache = layer.forward(A)
+    assert cache.plan.shared and len(cache.plan.groups) >= 2
+    dZ = rng.normal(size=Z.shape)
+    dA_prev, grads = layer.backward(dZ, cache)
+    Z_ref, dA_ref, dW_ref, db_ref = conv_by_definition(layer, A, dZ)
+    assert_close(Z, Z_ref)
+    assert_close(dA_prev, dA_ref)
+    assert_close(grads["W"], dW_ref)
+    assert_close(grads["b"], db_ref)
+
+
+@pytest.mark.parametrize("pool_class", [MaxPool, AvgPool])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 1), (2, 1), (3, 2), (2, 3)],
+                         ids=["tiling", "overlapping 3/1", "overlapping 2/1", "overlapping 3/2", "gaps"])
+def test_shared_pooling_equals_the_definition_with_ties(shared_at_every_size, pool_class, size, stride):
+    rng = np.random.default_rng(8)
+    A = rng.integers(-2, 3, size=(5, 3, 8, 9)).astype(float)  # few values: many tied maxima
+    pool = pool_class(index=1, size=size, stride=stride)
+    out, cache = pool.forward(A)
+    dA = rng.normal(size=out.shape)
+    dA_prev, _ = pool.backward(dA, cache)
+    out_ref, dA_ref = pool_by_definition(pool, A, dA)
+    assert_close(out, out_ref)
+    assert_close(dA_prev, dA_ref)
+    if pool_class is MaxPool:
+        windows = [A[n, c, stride * y:stride * y + size, stride * x:stride * x + size]
+                   for n in range(5) for c in range(3) for y in range(out.shape[2]) for x in range(out.shape[3])]
+        assert cache.tied_windows == sum((window == window.max()).sum() > 1 for window in windows)
+
+
+@pytest.mark.parametrize("m, k, n", [(6, 5, 4), (3, 7, 9), (1, 4, 1)])
+def test_shared_product_is_the_matrix_product_into_any_output(shared_at_every_size, m, k, n):
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+    expected = np.array([[sum(a[i, j] * b[j, c] for j in range(k)) for c in range(n)] for i in range(m)])
+    assert_close(threads.product(a, b), expected)
+    wide = np.zeros((m, n + 3))
+    threads.product(a, b, out=wide[:, 1:n + 1])  # a view with a row stride of its own
+    assert_close(wide[:, 1:n + 1], expected)
+    assert not wide[:, 0].any() and not wide[:, n + 1:].any()
+
+
+def cnn(X, Y):
+    return {"input": {"X": X, "Y": Y}, "loss": "softmax_ce", "seed": 3, "layers": [
+        {"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1, "stride": 1, "activation": "relu"},
+        {"type": "maxpool", "size": 3, "stride": 2},
+        {"type": "conv2d", "filters": 3, "kernel": 2, "stride": 2, "activation": "tanh"},
+        {"type": "avgpool", "size": 2, "stride": 1}, {"type": "flatten"},
+        {"type": "dense", "units": 3, "activation": "softmax"}]}
+
+
+def test_a_shared_network_pass_gives_the_one_thread_numbers(shared_at_every_size, monkeypatch):
+    rng = np.random.default_rng(10)
+    X = rng.integers(-3, 4, size=(6, 2, 11, 11)).astype(float)  # ties in the max pool
+    Y = np.eye(3)[:, rng.integers(0, 3, 6)]
+    shared = bpcli.compute(cnn(X, Y))
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "1")
+    alone = bpcli.compute(cnn(X, Y))
+    assert shared["warnings"] == alone["warnings"]
+    assert_close(shared["loss"], alone["loss"])
+    assert_close(shared["dX"], alone["dX"])
+    for ours, theirs in zip(shared["layers"], alone["layers"]):
+        for name in ("Z", "A", "dA", "dZ", "dW", "db"):
+            if theirs[name] is not None:
+                assert_close(ours[name], theirs[name])
+
+
+def test_an_overflow_in_a_shared_chunk_is_a_run_warning_not_a_numpy_warning(shared_at_every_size, recwarn):
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(6, 2, 11, 11))
+    X[4, 1, 5, 5] = 1e307  # one sample, in a chunk a worker may take: 1e307 · 50 overflows
+    network = cnn(X, np.eye(3)[:, [0, 1, 2, 0, 1, 2]])
+    network["layers"][0]["W"] = np.full((4, 2, 3, 3), 50.0)
+    result = bpcli.compute(network)
+    assert any("overflow" in warning for warning in result["warnings"])
+    assert not [warning for warning in recwarn if issubclass(warning.category, RuntimeWarning)]
