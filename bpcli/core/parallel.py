@@ -98,6 +98,11 @@ def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:
         helpers = [_pool(workers - 1).submit(take_tasks) for _ in range(workers - 1)]
         try:
             take_tasks()
+        except BaseException:  # Ctrl-C or an error here: the workers take no further task
+            with claim_lock:
+                for _ in claimed:
+                    pass
+            raise
         finally:
             # a helper that has not started finds nothing left; one that has must finish before
             # the arrays it writes are handed on (or an error is raised)
