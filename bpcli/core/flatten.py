@@ -43,6 +43,8 @@ class Flatten(LayerBase):
     def backward(self, dA: np.ndarray, input_shape: tuple[int, ...]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """dA: (C*H*W, m) -> (dA_prev: (m, C, H, W), the same numbers put back in place; {} as
         flatten has no parameters)."""
+        if dA.T.flags.c_contiguous:  # dense laid it out sample by sample: the same memory
+            return dA.T.reshape(input_shape), {}
         dA_prev = WORKSPACE.empty(input_shape)
         np.copyto(dA_prev.reshape(dA.shape[1], -1), dA.T)
         return dA_prev, {}
