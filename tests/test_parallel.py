@@ -8,6 +8,7 @@ positions, every product cut in blocks.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -31,6 +32,7 @@ def shared_at_every_size(monkeypatch):
     monkeypatch.setattr(conv2d, "MIN_WORK_TO_SHARE", 1)
     monkeypatch.setattr(threads, "BLAS_SINGLE_THREAD_WORK", 0)
     monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "_runnable_elsewhere", lambda: 0)  # the machine may be busy
 
 
 # -- run_tasks -----------------------------------------------------------------------------------
@@ -106,6 +108,7 @@ def two_cores_no_variables(monkeypatch):
     for name in (*blas.THREAD_VARIABLES, "BPCLI_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "_runnable_elsewhere", lambda: 0)
     monkeypatch.setattr(parallel, "blas_limited_by_command_line", False)
 
 
@@ -130,6 +133,27 @@ def test_the_command_lines_own_blas_setting_is_not_taken_for_the_users(two_cores
     assert parallel.thread_count() == 1
     monkeypatch.setattr(parallel, "blas_limited_by_command_line", True)
     assert parallel.thread_count() == 2
+
+
+@pytest.mark.parametrize("elsewhere, expected", [(0, 2), (1, 1), (5, 1)])
+def test_cores_busy_with_other_work_are_left_to_it(two_cores_no_variables, monkeypatch, elsewhere, expected):
+    monkeypatch.setattr(parallel, "_runnable_elsewhere", lambda: elsewhere)
+    assert parallel.thread_count() == expected
+
+
+def test_other_work_is_read_from_the_systems_count_of_runnable_threads(monkeypatch, tmp_path):
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("2.47 2.29 1.71 4/101 2949\n")  # four runnable: this thread and three others
+    descriptor = os.open(loadavg, os.O_RDONLY)
+    try:
+        monkeypatch.setattr(parallel, "_loadavg", descriptor)
+        assert parallel._runnable_elsewhere() == 3
+        loadavg.write_text("0.00 0.01 0.05 1/99 2950\n")  # read afresh: only this thread now
+        assert parallel._runnable_elsewhere() == 0
+        loadavg.write_text("garbled\n")
+        assert parallel._runnable_elsewhere() == 0
+    finally:
+        os.close(descriptor)
 
 
 def test_one_thread_runs_everything_on_the_caller(monkeypatch):

@@ -251,7 +251,9 @@ class Conv2D(LayerBase):
         as many groups as there are threads (whole samples each, as far as the batch allows)."""
         column_bytes = C * self.kernel_h * self.kernel_w * np.dtype(np.float64).itemsize
         positions = max(1, IM2COL_TILE_BYTES // column_bytes)
-        shared = m > 1 and self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo >= MIN_WORK_TO_SHARE
+        # the pass's three products (Z, dW, the columns of dA_prev) are each this much work
+        product_work = self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo
+        shared = m > 1 and 3 * product_work >= MIN_WORK_TO_SHARE
         if shared:
             threads = thread_count()
             shared = threads > 1
