@@ -105,6 +105,7 @@ def plain_lines(file: str, broken: str) -> list[list[str]]:
         ["grade", file, "--target", "dW2", "--answer", "0 0; 0 0", "--rtol", "nan", "--json"],  # refused by grade
         ["grade", file, "--target", "dW2", "--answer", "0 0; 0 0", "--rtol", "2"],
         ["grade", file, "--target", "", "--answer", "0"],
+        ["grade", file, "--target", "dW2", "--answer", "--"],  # "--" as a value, not the end of options
     ]
 
 
@@ -124,6 +125,7 @@ def typer_lines(file: str) -> list[list[str]]:
         ["grade", file, "--target", "dW2", "--answer", "0", "--lang", "fr"],
         ["grade", file, "--target", "dW2", "--answer", "0 0; 0 0", "--lang", "ZH"],  # Typer ignores case
         ["grade", file, "-tdW2", "--answer", "0"],
+        ["grade", file, "-t=dW2", "--answer", "0"],
         ["grade", file, "--target", "dW2", "--answer", "0", "--stats"],
         ["grade", "--batch", file],
         ["--version", "grade", file, "--target", "dW2", "--answer", "0"],
@@ -195,14 +197,14 @@ def test_the_network_on_standard_input_through_the_real_command(files):
     assert fast[0] == 1 and "your dW2" in fast[1]
 
 
-def _modules_after(args: list[str]) -> dict[str, bool]:
+def _modules_after(args: list[str], **env: str) -> dict[str, bool]:
     """Which frameworks a real ``bpcli ARGS`` process has loaded by the time it exits."""
     script = ("import atexit, sys\n"
               "atexit.register(lambda: sys.__stderr__.write('MODULES ' + repr(sorted(\n"
               "    {m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich'})) + '\\n'))\n"
               "from bpcli.__main__ import main\nsys.argv = ['bpcli', *sys.argv[1:]]\nmain()\n")
-    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=cli_env(),
-                          cwd=REPO_ROOT, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          env=cli_env(**env), cwd=REPO_ROOT, timeout=60)
     line = next(line for line in done.stderr.splitlines() if line.startswith("MODULES "))
     loaded = eval(line[len("MODULES "):], {})  # noqa: S307 - our own repr of a list of names
     return {name: name in loaded for name in ("typer", "click", "rich")}
@@ -216,3 +218,6 @@ def test_a_plain_grade_loads_neither_typer_nor_with_json_rich(files):
     assert _modules_after(wrong) == {"typer": False, "click": False, "rich": True}
     # and the check can see them: a line the fast path leaves to Typer loads it
     assert _modules_after(wrong + ["--lang", "ZH"])["typer"]
+    # a shell asking for completions gets Typer's, whatever the line holds
+    assert _modules_after(wrong + ["--json"], _BPCLI_COMPLETE="complete_bash", COMP_WORDS="bpcli grade",
+                          COMP_CWORD="1")["typer"]
