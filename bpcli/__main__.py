@@ -17,6 +17,9 @@ def _is_plain_compute_json(args: list[str]) -> bool:
 
 from bpcli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERNAL_ERROR, EXIT_OUTPUT_ERROR
 
+#: set by a shell asking Typer for completions: the line is then Typer's, whatever it holds
+COMPLETION_VARIABLE = "_BPCLI_COMPLETE"
+
 
 def main() -> None:
     from bpcli.commands.output import prepare_standard_streams
@@ -77,10 +80,19 @@ def apply_process_settings() -> None:
 
 def _run(args: list[str]) -> None:
     apply_process_settings()
-    if _is_plain_compute_json(args):
-        from bpcli.commands.compute_json import compute_json
+    # the two calls scripts make in loops are served without Typer (about half of numpy's import
+    # time); anything else, and every error in the command line itself, is Typer's to parse
+    if not os.environ.get(COMPLETION_VARIABLE):
+        if _is_plain_compute_json(args):
+            from bpcli.commands.compute_json import compute_json
 
-        sys.exit(compute_json(args[2] if args[1] == "--json" else args[1]))
+            sys.exit(compute_json(args[2] if args[1] == "--json" else args[1]))
+        if args[:1] == ["grade"]:
+            from bpcli.commands.grade_answer import grade_answer, plain_grade_request
+
+            request = plain_grade_request(args)
+            if request is not None:
+                sys.exit(grade_answer(request))
     from bpcli.cli import app
 
     app(prog_name="bpcli")

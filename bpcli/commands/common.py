@@ -61,28 +61,37 @@ def exit_with(code: int):
 
 @contextmanager
 def user_errors(json_errors: bool = False, lang: str = "en") -> Iterator[None]:
-    """Turn bpcli's typed errors into a message on stderr (in ``lang`` where the error carries a
-    ``Msg``) and exit code 2 (and, with ``json_errors``, the ``bpcli.error/1`` document on stdout);
-    an output that could not be written into exit code 74; Ctrl-C into exit code 130."""
-    from bpcli.errors import BpcliError, OutputError, SpecError
+    """Turn bpcli's typed errors and Ctrl-C into a message and an exit code
+    (``report_user_error``), for a Typer command."""
+    from bpcli.errors import BpcliError
 
     try:
         yield
-    except SpecError as error:
+    except (BpcliError, KeyboardInterrupt) as error:
+        exit_with(report_user_error(error, json_errors=json_errors, lang=lang))
+
+
+def report_user_error(error: BaseException, json_errors: bool = False, lang: str = "en") -> int:
+    """Report one of bpcli's typed errors, or Ctrl-C, and return its exit code: a message on
+    stderr (in ``lang`` where the error carries a ``Msg``) and 2 (with ``json_errors``, the
+    ``bpcli.error/1`` document of a bad file on stdout too); an output that could not be written,
+    74; Ctrl-C, 130. Without Typer, so the start-up fast paths of ``bpcli.__main__`` share it."""
+    from bpcli.errors import OutputError, SpecError
+
+    if isinstance(error, SpecError):
         if json_errors:
             from bpcli.render.json_out import error_document
 
             sys.stdout.write(error_document(error) + "\n")
         print_error(str(error))
-        exit_with(EXIT_INPUT_ERROR)
-    except OutputError as error:
+        return EXIT_INPUT_ERROR
+    if isinstance(error, OutputError):
         print_error(str(error))
-        exit_with(EXIT_OUTPUT_ERROR)
-    except BpcliError as error:
-        from bpcli.texts import error_text
-
-        print_error(error_text(error, lang))
-        exit_with(EXIT_INPUT_ERROR)
-    except KeyboardInterrupt:
+        return EXIT_OUTPUT_ERROR
+    if isinstance(error, KeyboardInterrupt):
         print_error("interrupted")
-        exit_with(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+    from bpcli.texts import error_text
+
+    print_error(error_text(error, lang))
+    return EXIT_INPUT_ERROR

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from bpcli.commands.common import EXIT_INPUT_ERROR, EXIT_INTERRUPTED, EXIT_OK, load_network, print_error, print_warnings
+from bpcli.commands.common import EXIT_OK, load_network, print_warnings, report_user_error
 
 
 def compute_json(file: str) -> int:
@@ -15,19 +15,14 @@ def compute_json(file: str) -> int:
     start-up fast path in ``bpcli.__main__`` so that scripts do not pay for the CLI framework.
     """
     from bpcli.errors import SpecError
-    from bpcli.render.json_out import dumps, error_document
+    from bpcli.render.json_out import dumps
 
     try:
         from bpcli.core.network import run
 
         result = run(load_network(file))
-    except SpecError as error:
-        sys.stdout.write(error_document(error) + "\n")
-        print_error(str(error))
-        return EXIT_INPUT_ERROR
-    except KeyboardInterrupt:
-        print_error("interrupted")
-        return EXIT_INTERRUPTED
+    except (SpecError, KeyboardInterrupt) as error:
+        return report_user_error(error, json_errors=True)
     sys.stdout.write(dumps(result.to_compute_dict()) + "\n")
     print_warnings(result.warnings)
     return EXIT_OK

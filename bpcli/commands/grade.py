@@ -10,9 +10,9 @@ from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import Language, chosen_language, complete_exercise, complete_target, language_option
-from bpcli.commands.common import (EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_OK, load_network, print_error,
-                                   stdout_console, user_errors)
+from bpcli.commands.arguments import Language, complete_exercise, complete_target, language_option
+from bpcli.commands.common import EXIT_INPUT_ERROR, EXIT_OK, print_error, user_errors
+from bpcli.commands.grade_answer import GradeRequest, grade_answer, grade_language
 
 
 class BatchFormat(str, Enum):
@@ -59,12 +59,9 @@ def grade_command(
 
     Example: bpcli grade --batch answers.csv --format gradescope -o results.json
     """
-    from bpcli.errors import AnswerError, UsageError
-    from bpcli.grading import grade
     from bpcli.texts import say
 
-    # scripts read the JSON: its message is English unless --lang asks, whatever the locale
-    language = chosen_language(lang, default="en" if (json_output or batch is not None) else None)
+    language = grade_language(None if lang is None else lang.value, scripted=json_output or batch is not None)
     if batch is not None:
         if file is not None or target is not None or answer is not None:
             _usage_error(say(language, "usage.batch_alone"))
@@ -76,24 +73,7 @@ def grade_command(
             _usage_error(say(language, "usage.batch_only", option=option))
     if file is None or target is None or answer is None:
         _usage_error(say(language, "usage.grade_needs"))
-    with user_errors(json_errors=json_output, lang=language):
-        network = load_network(file)
-        try:
-            result = grade(network, target, answer, rtol=rtol, lang=language)
-        except (AnswerError, UsageError) as error:
-            if json_output:  # the bpcli.error/1 document, as for an error in the file
-                _write_error_document(error, file, language)
-            raise
-
-    if json_output:
-        from bpcli.render.json_out import dumps
-
-        sys.stdout.write(dumps(result.to_dict()) + "\n")
-    else:
-        from bpcli.render.grading import grade_renderable
-
-        stdout_console().print(grade_renderable(result, lang=language))
-    raise typer.Exit(EXIT_OK if result.correct else EXIT_FAILED)
+    raise typer.Exit(grade_answer(GradeRequest(file, target, answer, rtol, json_output, language)))
 
 
 def _usage_error(message: str) -> None:
@@ -124,21 +104,3 @@ def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: flo
         else:
             sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
-
-
-def _write_error_document(error: Exception, file: str, lang: str = "en") -> None:
-    """``{"schema": "bpcli.error/1", "error": {...}}`` for an answer or target the grader refused:
-    code ``invalid_answer`` (path ``--answer``) or ``invalid_target`` (path ``--target``, or
-    ``--rtol`` for a bad tolerance)."""
-    from bpcli.errors import AnswerError
-    from bpcli.texts import error_text
-    from bpcli.render.json_out import error_document_of
-
-    message = error_text(error, lang)
-    if isinstance(error, AnswerError):
-        code, path = "invalid_answer", "--answer"
-    elif getattr(getattr(error, "msg", None), "key", "") == "usage.rtol" or "tolerance" in str(error):
-        code, path = "invalid_option", "--rtol"
-    else:
-        code, path = "invalid_target", "--target"
-    sys.stdout.write(error_document_of(code, message, file, path) + "\n")

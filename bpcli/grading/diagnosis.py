@@ -132,11 +132,19 @@ def constant_offset(expected: np.ndarray, answer: np.ndarray, rtol: float) -> fl
     if expected.size < 2:
         return None
     difference = answer - expected
-    offset = float(np.median(difference))
+    offset = _median(difference)
     allowed = tolerance(expected, rtol)
     if np.all(np.abs(difference - offset) <= allowed) and np.any(np.abs(offset) > allowed):
         return offset
     return None
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of all entries, as ``np.median`` gives it (the mean of the two middle ones for
+    an even count); ``np.median`` itself imports numpy.ma, a twelfth of a grade's start-up."""
+    ordered = np.sort(values, axis=None)
+    middle = ordered.size // 2
+    return float(ordered[middle] if ordered.size % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
 
 
 def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,13 +12,15 @@ from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError
 from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
-from bpcli.grading.formula import Formula, parse_formula
 from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
 from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
                                   shape_message)
+
+if TYPE_CHECKING:  # the formula parser is imported when an answer is a formula (most are numbers)
+    from bpcli.grading.formula import Formula
 
 DEFAULT_RTOL = 1e-2
 #: the schema every grade result carries (``bpcli grade --json``, each row of ``--batch``)
@@ -126,6 +128,8 @@ def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str
     only the tensors a learner has when computing ``target`` (``available_tensors``)."""
     if not isinstance(answer, str) or looks_numeric(answer):
         return None
+    from bpcli.grading.formula import parse_formula
+
     formula = parse_formula(answer)
     if target.name in formula.names:
         raise answer_error("answer.uses_target", target=target.name)
@@ -154,6 +158,8 @@ def _numbers_of(answer: Any) -> np.ndarray:
         try:
             return parse_numbers(answer)
         except AnswerError as number_error:
+            from bpcli.grading.formula import parse_formula
+
             try:  # "1 / 3" or "2 * 0.5": arithmetic on numbers is a formula too
                 value = parse_formula(answer).evaluate({}, 1)
             except AnswerError:

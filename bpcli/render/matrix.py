@@ -287,10 +287,6 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     slices' ``axes`` (``[filter, channel]`` for a kernel) and, when some are left out, says so
     with ``slices`` ('{shown} of {total} slices shown'); a single slice is one table under the heading.
     """
-    from rich.columns import Columns
-    from rich.console import Group
-    from rich.text import Text
-
     array = np.asarray(array)
     if marks is not None and np.shape(marks) != array.shape:
         raise ValueError(f"marks has shape {np.shape(marks)}, the tensor {array.shape}")
@@ -304,6 +300,10 @@ def matrix_table(array: np.ndarray, title: str, precision: int = 4, marks: np.nd
     if len(shown) == 1:  # one slice of many: one title says both
         return _rich_matrix(shown[0], f"{title}{shown[0].label} {ELLIPSIS}  {shape_text(array.shape)}", precision,
                             max_rows, max_cols, heat)
+    from rich.columns import Columns  # only here: a matrix's table (a grade's verdict) needs none of it
+    from rich.console import Group
+    from rich.text import Text
+
     tables = [_rich_matrix(piece, f"{title}{piece.label}", precision, max_rows, max_cols, heat) for piece in shown]
     heading += f"  [{axes}]"
     if len(tables) < total:
