@@ -6,6 +6,7 @@ peak memory.
     python benchmarks/bench.py                  # everything
     python benchmarks/bench.py --quick          # fewer rounds and repetitions
     python benchmarks/bench.py --only scaling   # one part: startup, library, scaling, memory
+    python benchmarks/bench.py --repo ../old    # another checkout's bpcli (before and after)
     BPCLI_TORCH_PYTHON=/path/to/python-with-torch python benchmarks/bench.py
 
 Every figure is timed in separate processes, bpcli and PyTorch alternating (numpy and PyTorch in
@@ -271,9 +272,12 @@ def main() -> None:
     parser.add_argument("--only", choices=("startup", "library", "scaling", "memory"), action="append")
     parser.add_argument("--torch-threads", type=int, default=0,
                         help="PyTorch's intra-op threads (default: its own choice, one per core)")
+    parser.add_argument("--repo", type=Path, default=None,
+                        help="measure the bpcli of this checkout (default: the one holding this file)")
     args = parser.parse_args()
-    global TORCH_THREADS
+    global TORCH_THREADS, REPO
     TORCH_THREADS = args.torch_threads
+    REPO = (args.repo or REPO).resolve()
     parts = args.only or ["startup", "library", "scaling", "memory"]
     rounds, repeats = (3, 40) if args.quick else (7, 150)
     torch = torch_python()
