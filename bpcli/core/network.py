@@ -6,6 +6,7 @@ every tensor of the pass. ``Run.to_compute_dict`` is the ``bpcli.compute/1`` str
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,11 +259,13 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
     MaxPool.backward), and tensors that are not finite."""
     warnings = []
     fused_output = records[-1] if losses.has_fused_output_gradient(network.loss) else None
+    # one test for the whole pass; only a pass it cannot vouch for is looked at tensor by tensor
+    every_tensor_finite = math.isfinite(loss) and _every_value_finite(_tensors_deciding_finiteness(records, fused_output, dX))
     for rec in records:
         layer = rec.layer
         l = layer.index
-        if layer.activation in ("sigmoid", "tanh"):
-            saturated = int((activations.derivative(layer.activation, rec.Z) < SATURATION_SLOPE).sum())
+        if layer.activation in activations.SLOPE_FROM_OUTPUT:
+            saturated = _count_saturated(layer.activation, rec.A)
             # a sigmoid output under bce has dZ = (A - Y)/m, which saturation does not shrink
             kind = "saturated_output" if rec is fused_output else "saturated"
             if saturated:
@@ -274,14 +277,39 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         tied = getattr(rec.cache, "tied_windows", 0)
         if tied:
             warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
-        for name, value in rec.named_tensors().items():
-            if not _all_finite(value):
-                warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
-    if not np.isfinite(loss):
-        warnings.append(RunWarning("not_finite", subject="J"))
-    if not _all_finite(dX):
-        warnings.append(RunWarning("not_finite", subject="dX"))
+        if not every_tensor_finite:
+            for name, value in rec.named_tensors().items():
+                if not _all_finite(value):
+                    warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
+    if not every_tensor_finite:
+        if not np.isfinite(loss):
+            warnings.append(RunWarning("not_finite", subject="J"))
+        if not _all_finite(dX):
+            warnings.append(RunWarning("not_finite", subject="dX"))
     return warnings
+
+
+def _count_saturated(activation: str, A: np.ndarray) -> int:
+    """How many entries have g'(Z) < SATURATION_SLOPE, g'(Z) computed from A = g(Z) (the same
+    numbers as from Z, without evaluating g again)."""
+    slope = activations.slope_from_output(activation, A, out=WORKSPACE.empty_like(A))
+    return int(np.count_nonzero(np.less(slope, SATURATION_SLOPE, out=WORKSPACE.empty_like(A, bool))))
+
+
+def _tensors_deciding_finiteness(records: list[LayerRecord], fused_output: LayerRecord | None, dX: np.ndarray):
+    """The tensors of a pass that are all finite only if every tensor ``collect_warnings`` names
+    is: each layer's named tensors and dX, less those finite whenever others here are (see
+    activations.FINITE_FOR_FINITE_Z and SLOPE_AT_MOST_ONE): A = g(Z) when Z is finite, and
+    dZ = dA ⊙ g'(Z) when dA and Z are."""
+    for rec in records:
+        activation = rec.layer.activation
+        for name, value in rec.named_tensors().items():
+            if name == "A" and activation in activations.FINITE_FOR_FINITE_Z:
+                continue
+            if name == "dZ" and rec is not fused_output and activation in activations.SLOPE_AT_MOST_ONE:
+                continue
+            yield value
+    yield dX
 
 
 #: a tensor up to this many entries is checked for NaN and infinities with np.isfinite's mask
@@ -298,6 +326,41 @@ def _all_finite(tensor: np.ndarray) -> bool:
         if np.isfinite(tensor.sum()):
             return True
     return bool(np.isfinite(tensor.min()) and np.isfinite(tensor.max()))
+
+
+def _every_value_finite(tensors) -> bool:
+    """True only if no value of any of ``tensors`` is NaN or infinite, proved with one pass over
+    each and one test for all: a NaN or an infinity makes its tensor's sum (or sum of squares),
+    and so the total of them all, NaN or infinite. False means "not proved": there may be a NaN or
+    an infinity, or only finite values whose sum overflowed; the caller then looks at each tensor
+    exactly. Small tensors are added up together (one numpy call rather than one each); a large
+    one laid out densely in memory is read as one vector whose dot product with itself (a sum of
+    squares, so +inf and -inf cannot cancel) the BLAS computes faster than numpy's sum, and only
+    once when the same memory comes again (flatten's A is its input's)."""
+    small = []
+    total = 0.0
+    seen = set()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for tensor in tensors:
+            if tensor.size <= SMALL_TENSOR:
+                small.append(tensor.reshape(-1))
+                continue
+            vector = _as_vector(tensor)
+            if vector is None:
+                total += np.add.reduce(tensor, axis=None)
+            elif (vector.ctypes.data, vector.size) not in seen:
+                seen.add((vector.ctypes.data, vector.size))
+                total += np.dot(vector, vector)
+        if small:
+            total += np.add.reduce(np.concatenate(small))
+    return math.isfinite(total)
+
+
+def _as_vector(tensor: np.ndarray) -> np.ndarray | None:
+    """``tensor``'s values as a 1-D view in memory order, or None when they are not one dense
+    block (a slice of a larger array); a convolution's Z, a transposed view, is one."""
+    in_memory_order = tensor.transpose(sorted(range(tensor.ndim), key=lambda axis: -tensor.strides[axis]))
+    return in_memory_order.reshape(-1) if in_memory_order.flags.c_contiguous else None
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):
@@ -319,6 +382,14 @@ def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarra
     yield None, "dX", dX
 
 
+def _has_mark(is_mark, value: np.ndarray) -> bool:
+    """``is_mark(value).any()``; a large tensor proved finite has neither mark, which saves the
+    tensor-sized mask."""
+    if value.size > SMALL_TENSOR and _every_value_finite((value,)):
+        return False
+    return bool(is_mark(value).any())
+
+
 def float_event_warnings(kinds: list[str], records: list[LayerRecord], loss: float,
                          dX: np.ndarray) -> list[RunWarning]:
     """One warning per floating-point event kind, naming the first tensor the event left its mark
@@ -329,7 +400,7 @@ def float_event_warnings(kinds: list[str], records: list[LayerRecord], loss: flo
     for kind in kinds:
         is_mark = np.isnan if kind == "invalid" else np.isinf
         for layer, name, value in _in_computation_order(records, loss, dX):
-            if is_mark(value).any():
+            if _has_mark(is_mark, value):
                 warnings.append(RunWarning(kind, layer, subject=name))
                 break
     return warnings
