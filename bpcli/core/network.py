@@ -330,37 +330,23 @@ def _all_finite(tensor: np.ndarray) -> bool:
 
 def _every_value_finite(tensors) -> bool:
     """True only if no value of any of ``tensors`` is NaN or infinite, proved with one pass over
-    each and one test for all: a NaN or an infinity makes its tensor's sum (or sum of squares),
-    and so the total of them all, NaN or infinite. False means "not proved": there may be a NaN or
-    an infinity, or only finite values whose sum overflowed; the caller then looks at each tensor
-    exactly. Small tensors are added up together (one numpy call rather than one each); a large
-    one laid out densely in memory is read as one vector whose dot product with itself (a sum of
-    squares, so +inf and -inf cannot cancel) the BLAS computes faster than numpy's sum, and only
-    once when the same memory comes again (flatten's A is its input's)."""
+    each and one test for all: a NaN or an infinity makes its tensor's sum, and so the total of
+    the sums, NaN or infinite. False means "not proved": there may be a NaN or an infinity, or only
+    finite values whose sum overflowed; the caller then looks at each tensor exactly. Small
+    tensors are added up together, in one numpy call rather than one each. (numpy's own sum, not
+    the BLAS's faster dot product: in a process with several BLAS threads, waking them for a
+    vector costs more than the whole pass of a small network.)"""
     small = []
     total = 0.0
-    seen = set()
     with np.errstate(over="ignore", invalid="ignore"):
         for tensor in tensors:
             if tensor.size <= SMALL_TENSOR:
                 small.append(tensor.reshape(-1))
-                continue
-            vector = _as_vector(tensor)
-            if vector is None:
+            else:
                 total += np.add.reduce(tensor, axis=None)
-            elif (vector.ctypes.data, vector.size) not in seen:
-                seen.add((vector.ctypes.data, vector.size))
-                total += np.dot(vector, vector)
         if small:
             total += np.add.reduce(np.concatenate(small))
     return math.isfinite(total)
-
-
-def _as_vector(tensor: np.ndarray) -> np.ndarray | None:
-    """``tensor``'s values as a 1-D view in memory order, or None when they are not one dense
-    block (a slice of a larger array); a convolution's Z, a transposed view, is one."""
-    in_memory_order = tensor.transpose(sorted(range(tensor.ndim), key=lambda axis: -tensor.strides[axis]))
-    return in_memory_order.reshape(-1) if in_memory_order.flags.c_contiguous else None
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):
