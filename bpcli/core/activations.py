@@ -104,9 +104,13 @@ def slope_from_output(name: str, A: np.ndarray, out: np.ndarray | None = None) -
     return SLOPE_FROM_OUTPUT[name](A, out=out)
 
 
-def backward(name: str, dA: np.ndarray, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """dZ = dA ⊙ g'(Z) (written into ``out`` if given). relu multiplies by the mask z > 0 itself,
-    which is g'(Z) without a float64 array of ones and zeros."""
+def backward(name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """dZ = dA ⊙ g'(Z), given Z and A = g(Z) (written into ``out`` if given). relu multiplies by
+    the mask z > 0 itself, which is g'(Z) without a float64 array of ones and zeros; sigmoid and
+    tanh take g'(Z) from A, the same numbers without evaluating g again."""
     if name == "relu":
         return np.multiply(dA, np.greater(z, 0, out=WORKSPACE.empty_like(z, bool)), out=out)
+    if name in SLOPE_FROM_OUTPUT:
+        slope = slope_from_output(name, a, out=out)
+        return np.multiply(dA, slope, out=slope)
     return np.multiply(dA, derivative(name, z), out=out)

@@ -174,7 +174,7 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
             # sigmoid + bce and softmax + softmax_ce: dZ = (A - Y)/m, finite even when A saturates
             rec.dZ = losses.fused_output_gradient(rec.A, Y)
         else:
-            rec.dZ = activations.backward(layer.activation, dA, rec.Z, out=WORKSPACE.empty_like(rec.Z))
+            rec.dZ = activations.backward(layer.activation, dA, rec.Z, rec.A, out=WORKSPACE.empty_like(rec.Z))
         dA, rec.gradients = layer.backward(rec.dZ, rec.cache)
     return dA.reshape(network.X.shape)
 
@@ -279,12 +279,12 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
             warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
         if not every_tensor_finite:
             for name, value in rec.named_tensors().items():
-                if not _all_finite(value):
+                if not all_finite(value):
                     warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
     if not every_tensor_finite:
         if not np.isfinite(loss):
             warnings.append(RunWarning("not_finite", subject="J"))
-        if not _all_finite(dX):
+        if not all_finite(dX):
             warnings.append(RunWarning("not_finite", subject="dX"))
     return warnings
 
@@ -316,7 +316,7 @@ def _tensors_deciding_finiteness(records: list[LayerRecord], fused_output: Layer
 SMALL_TENSOR = 8192
 
 
-def _all_finite(tensor: np.ndarray) -> bool:
+def all_finite(tensor: np.ndarray) -> bool:
     """No NaN or infinity in ``tensor``; a large one read without the tensor-sized mask np.isfinite
     would make: a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values
     whose sum overflows) the least and largest values are finite exactly when every value is."""
@@ -329,23 +329,25 @@ def _all_finite(tensor: np.ndarray) -> bool:
 
 
 def _every_value_finite(tensors) -> bool:
-    """True only if no value of any of ``tensors`` is NaN or infinite, proved with one pass over
-    each and one test for all: a NaN or an infinity makes its tensor's sum, and so the total of
-    the sums, NaN or infinite. False means "not proved": there may be a NaN or an infinity, or only
-    finite values whose sum overflowed; the caller then looks at each tensor exactly. Small
-    tensors are added up together, in one numpy call rather than one each. (numpy's own sum, not
-    the BLAS's faster dot product: in a process with several BLAS threads, waking them for a
-    vector costs more than the whole pass of a small network.)"""
+    """True only if no value of any of ``tensors`` is NaN or infinite. The small ones are looked at
+    together, in one np.isfinite; each large one through its sum, without a tensor-sized mask: a
+    NaN or an infinity makes the sum, and so the total of the sums, NaN or infinite. False means
+    "not proved": there may be a NaN or an infinity, or only finite values whose sum overflowed;
+    the caller then looks at each tensor exactly. (numpy's own sum, not the BLAS's faster dot
+    product: in a process with several BLAS threads, waking them for a vector costs more than the
+    whole pass of a small network.)"""
     small = []
+    large = []
+    for tensor in tensors:
+        (small if tensor.size <= SMALL_TENSOR else large).append(tensor)
+    if small and not np.isfinite(np.concatenate([tensor.reshape(-1) for tensor in small])).all():
+        return False
+    if not large:
+        return True
     total = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
-        for tensor in tensors:
-            if tensor.size <= SMALL_TENSOR:
-                small.append(tensor.reshape(-1))
-            else:
-                total += np.add.reduce(tensor, axis=None)
-        if small:
-            total += np.add.reduce(np.concatenate(small))
+        for tensor in large:
+            total += np.add.reduce(tensor, axis=None)
     return math.isfinite(total)
 
 
