@@ -20,6 +20,7 @@ SCHEMA = "bpcli.compute/1"
 #: the parameter names schema 1 writes for every layer with parameters (null where a kind has
 #: other ones, e.g. batchnorm), and whose gradients it writes for every layer (null where none)
 SCHEMA_1_PARAMETERS = ("W", "b")
+_SCHEMA_1_GRADIENT_KEYS = tuple((name, "d" + name) for name in SCHEMA_1_PARAMETERS)
 #: below this g'(Z) a sigmoid or tanh unit counts as saturated: it passes back almost nothing
 SATURATION_SLOPE = 1e-8
 
@@ -125,14 +126,20 @@ class Run:
             entry: dict[str, Any] = {"index": layer.index, "type": layer.kind}
             if layer.activation is not None:
                 entry["activation"] = layer.activation
-            entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ)
-            entry.update((f"d{name}", rec.gradients.get(name)) for name in SCHEMA_1_PARAMETERS)
-            entry.update((f"d{name}", gradient) for name, gradient in rec.gradients.items())
+            entry["Z"], entry["A"], entry["dA"], entry["dZ"] = rec.Z, rec.A, rec.dA, rec.dZ
+            gradients = rec.gradients
+            for name, key in _SCHEMA_1_GRADIENT_KEYS:
+                entry[key] = gradients.get(name)
+            for name, gradient in gradients.items():
+                entry["d" + name] = gradient
             parameters = layer.parameters()
             if parameters:
-                entry.update((name, parameters.get(name)) for name in SCHEMA_1_PARAMETERS)
+                for name in SCHEMA_1_PARAMETERS:
+                    entry[name] = parameters.get(name)
                 entry.update(parameters)
-            entry.update(layer.named_values(rec.cache))
+            named_values = layer.named_values(rec.cache)
+            if named_values:
+                entry.update(named_values)
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
                 "warnings": [str(warning) for warning in self.warnings]}
