@@ -388,9 +388,10 @@ def _rank_text(ndims: tuple[int, ...]) -> str:
     return " or ".join(f"{n}-D" for n in ndims)
 
 
-#: the types of the numbers a YAML file or a Python list gives (bool, a subclass of int, is not
-#: one of them); a list of only these needs no number-by-number look
+#: the types of the numbers and of the lists a YAML file or Python code gives (bool, a subclass
+#: of int, is not one of them): a level of only these, lists of one length, needs no item-by-item look
 _PLAIN_NUMBERS = frozenset((int, float))
+_PLAIN_SEQUENCES = frozenset((list, tuple))
 
 
 def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
@@ -400,7 +401,8 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
     level: list[Any] = [value]
     while level and isinstance(level[0], (list, tuple)):
         width = len(level[0])
-        for position, item in enumerate(level):
+        regular = _PLAIN_SEQUENCES.issuperset(map(type, level)) and set(map(len, level)) == {width}
+        for position, item in enumerate(() if regular else level):
             if not isinstance(item, (list, tuple)) or len(item) != width:
                 place = _place_in(path, position, shape)
                 first = path + "[0]" * len(shape)
