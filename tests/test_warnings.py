@@ -148,3 +148,24 @@ def test_the_whole_pass_test_finds_one_bad_value_among_many_tensors(layout, bad)
     big[2, 3, 77] = 1.0
     tensors[2][4, 4] = bad  # a small one, added up together with the others
     assert not _every_value_finite(tensors)
+
+
+def test_an_infinity_among_many_finite_values_is_found_and_named():
+    # the first test's network on 10,000 samples (tensors too large for np.isfinite's mask), all
+    # X 0 but one 1e200: there Z1 = A1 = Z2 = inf and A2 = 1 (σ'(Z2) = 0, saturated); elsewhere
+    # Z1 = Z2 = 0, A2 = 1/2. J = (9,999/4 + 1)/(2m) is finite; dZ2 = (A2/m)·σ'(Z2) is 0 at the
+    # infinity, so dW2 = Σ dZ2·A1 takes 0·inf = NaN; dA1 = dZ1 = W2ᵀdZ2, dW1 = Σ dZ1·X = 0 and
+    # dX = 1e200·dZ1 (at most 1e200·0.125/m) are finite.
+    m = 10_000
+    X = np.zeros((1, m))
+    X[0, 1234] = 1e200
+    network = {"input": {"X": X, "Y": np.zeros((1, m))},
+               "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[1e200]], "b": [0]},
+                          {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[1.0]], "b": [0]}],
+               "loss": "mse"}
+    warnings = bpcli.compute(network)["warnings"]
+    assert [warning.split(":")[0] for warning in warnings] == [
+        "floating-point overflow in Z1", "invalid operation in dW2", "Z1 has values that are not finite",
+        "A1 has values that are not finite", "layer 2 (sigmoid)", "Z2 has values that are not finite",
+        "dW2 has values that are not finite"]
+    assert f"1 of {m} entries of Z are saturated" in warnings[4]
