@@ -169,3 +169,10 @@ def test_an_infinity_among_many_finite_values_is_found_and_named():
         "A1 has values that are not finite", "layer 2 (sigmoid)", "Z2 has values that are not finite",
         "dW2 has values that are not finite"]
     assert f"1 of {m} entries of Z are saturated" in warnings[4]
+
+
+@pytest.mark.parametrize("name", sorted(activations.SLOPE_FROM_OUTPUT))
+def test_the_slope_of_a_single_number_is_a_number(name):
+    # formulas call the derivatives on numbers too: tanh_prime(0) = 1 - 0² = 1, sigmoid_prime(0) = 1/2·1/2
+    assert float(activations.derivative(name, 0.0)) == {"tanh": 1.0, "sigmoid": 0.25}[name]
+    assert float(activations.slope_from_output(name, np.float64(0.5))) == {"tanh": 0.75, "sigmoid": 0.25}[name]

@@ -66,15 +66,19 @@ def linear_prime(z: np.ndarray) -> np.ndarray:
 # the very operations sigmoid_prime and tanh_prime apply to g(Z), so the values are the same bits
 
 def _sigmoid_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ'(z) = a (1 − a)."""
-    slope = np.subtract(1.0, a, out=out)
-    return np.multiply(a, slope, out=slope)
+    """σ'(z) = a (1 − a) (a may be a number, as in a graded formula)."""
+    if out is None:
+        return a * (1.0 - a)
+    np.subtract(1.0, a, out=out)
+    return np.multiply(a, out, out=out)
 
 
 def _tanh_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """tanh'(z) = 1 − a²."""
-    slope = np.multiply(a, a, out=out)
-    return np.subtract(1.0, slope, out=slope)
+    """tanh'(z) = 1 − a² (a may be a number, as in a graded formula)."""
+    if out is None:
+        return 1.0 - a * a
+    np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)
 
 
 FORWARD = {"sigmoid": sigmoid, "relu": relu, "tanh": np.tanh, "linear": linear, "softmax": softmax}
@@ -111,6 +115,5 @@ def backward(name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.nd
     if name == "relu":
         return np.multiply(dA, np.greater(z, 0, out=WORKSPACE.empty_like(z, bool)), out=out)
     if name in SLOPE_FROM_OUTPUT:
-        slope = slope_from_output(name, a, out=out)
-        return np.multiply(dA, slope, out=slope)
+        return np.multiply(dA, slope_from_output(name, a, out=out), out=out)
     return np.multiply(dA, derivative(name, z), out=out)
