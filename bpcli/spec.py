@@ -581,18 +581,20 @@ class _Validator:
             raise SpecError(f"Y must be {n_L} × {m} because the last layer outputs {n_L} "
                             f"value{'s' if n_L != 1 else ''} for each of the {m} samples; found "
                             f"{_shape_text(Y.shape)}", "input.Y", "shape_mismatch")
-        if loss == "bce" and ((Y < 0) | (Y > 1)).any():
+        if loss == "bce" and (np.minimum.reduce(Y, axis=None) < 0 or np.maximum.reduce(Y, axis=None) > 1):
             bad = tuple(int(i) for i in np.argwhere((Y < 0) | (Y > 1))[0])
             raise SpecError(f"bce targets must lie in [0, 1], found {Y[bad]:g} at [{bad[0]}][{bad[1]}]",
                             f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
         if loss == "softmax_ce":
-            if (Y < 0).any():
+            # the least value and the largest miss first (Y is finite), where to look only on failure
+            if np.minimum.reduce(Y, axis=None) < 0:
                 bad = tuple(int(i) for i in np.argwhere(Y < 0)[0])
                 raise SpecError(f"softmax_ce targets must be ≥ 0 (each column a probability "
                                 f"distribution), found {Y[bad]:g}", f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
-            sums = Y.sum(axis=0)
-            off = np.flatnonzero(np.abs(sums - 1) > DISTRIBUTION_TOLERANCE)
-            if off.size:
+            sums = np.add.reduce(Y, axis=0)
+            misses = np.abs(sums - 1)
+            if np.maximum.reduce(misses) > DISTRIBUTION_TOLERANCE:
+                off = np.flatnonzero(misses > DISTRIBUTION_TOLERANCE)
                 column = int(off[0])
                 raise SpecError(f"each column of Y must sum to 1 for softmax_ce (a probability "
                                 f"distribution over the {Y.shape[0]} classes); column {column + 1} (Y[:, {column}]) sums "
