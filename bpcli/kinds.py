@@ -65,6 +65,14 @@ def grading(kind: str) -> Any:
     return _attribute(KINDS[kind].grading)
 
 
+#: "module:name" -> the object, found once: the loader asks for a kind's class several times per
+#: network, and importlib's look-up costs more than the rest of a small network's validation
+_FOUND: dict[str, Any] = {}
+
+
 def _attribute(reference: str) -> Any:
-    module, _, name = reference.partition(":")
-    return getattr(importlib.import_module(module), name)
+    found = _FOUND.get(reference)
+    if found is None:
+        module, _, name = reference.partition(":")
+        found = _FOUND[reference] = getattr(importlib.import_module(module), name)
+    return found

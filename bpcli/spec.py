@@ -22,7 +22,7 @@ import numpy as np
 
 from bpcli import kinds
 from bpcli.core import activations, losses
-from bpcli.core.network import Layer, Network
+from bpcli.core.network import Layer, Network, all_finite
 from bpcli.errors import SpecError
 from bpcli.formatting import shorten
 
@@ -363,26 +363,35 @@ def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: str
 def to_array(value: Any, path: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
     """A float64 array from nested lists (or an array), checked for shape regularity, numbers,
     finiteness and size before anything large is built. ``ndims`` lists the accepted ranks."""
-    expected_rank = " or ".join(f"{n}-D" for n in ndims)
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "iuf":
             raise SpecError(f"{what} must hold numbers, found an array of {value.dtype}", path, "not_numeric")
-        array = value.astype(np.float64)
+        array = value.astype(np.float64)  # a copy even of float64: the network must not share the caller's
     else:
         if not isinstance(value, (list, tuple)):
-            raise SpecError(f"{what} must be a {expected_rank} list of numbers (nested lists), "
+            raise SpecError(f"{what} must be a {_rank_text(ndims)} list of numbers (nested lists), "
                             f"found {_describe(value)}", path, "wrong_type")
         array = _nested_lists_to_array(value, path, what)
     if array.ndim not in ndims:
-        raise SpecError(f"{what} must be {expected_rank}, found {array.ndim}-D data of shape "
+        raise SpecError(f"{what} must be {_rank_text(ndims)}, found {array.ndim}-D data of shape "
                         f"{_shape_text(array.shape)}", path, "wrong_shape")
     if array.size == 0:
         raise SpecError(f"{what} must not be empty, found shape {_shape_text(array.shape)}", path, "empty_array")
-    if not np.isfinite(array).all():
+    if not all_finite(array):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise SpecError(f"{what} must hold finite numbers, found {array[bad]} at index "
                         f"{list(bad)}", path + "".join(f"[{i}]" for i in bad), "not_finite")
     return array
+
+
+def _rank_text(ndims: tuple[int, ...]) -> str:
+    return " or ".join(f"{n}-D" for n in ndims)
+
+
+#: the types of the numbers and of the lists a YAML file or Python code gives (bool, a subclass
+#: of int, is not one of them): a level of only these, lists of one length, needs no item-by-item look
+_PLAIN_NUMBERS = frozenset((int, float))
+_PLAIN_SEQUENCES = frozenset((list, tuple))
 
 
 def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
@@ -392,7 +401,8 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
     level: list[Any] = [value]
     while level and isinstance(level[0], (list, tuple)):
         width = len(level[0])
-        for position, item in enumerate(level):
+        regular = _PLAIN_SEQUENCES.issuperset(map(type, level)) and set(map(len, level)) == {width}
+        for position, item in enumerate(() if regular else level):
             if not isinstance(item, (list, tuple)) or len(item) != width:
                 place = _place_in(path, position, shape)
                 first = path + "[0]" * len(shape)
@@ -411,7 +421,8 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
             raise SpecError(f"{what} would hold {math.prod(upcoming):,} numbers (shape "
                             f"{_shape_text(tuple(upcoming))}); the limit is {MAX_NUMBERS:,}", path, "too_large")
         level = [x for item in level for x in item]
-    for position, item in enumerate(level):
+    plain = _PLAIN_NUMBERS.issuperset(map(type, level))
+    for position, item in enumerate(() if plain else level):
         if isinstance(item, TooManyDigits):
             _refuse_too_large(what, f"a whole number of {item.digits:,} digits", _place_in(path, position, shape))
         if not _is_number(item):
@@ -570,18 +581,20 @@ class _Validator:
             raise SpecError(f"Y must be {n_L} × {m} because the last layer outputs {n_L} "
                             f"value{'s' if n_L != 1 else ''} for each of the {m} samples; found "
                             f"{_shape_text(Y.shape)}", "input.Y", "shape_mismatch")
-        if loss == "bce" and ((Y < 0) | (Y > 1)).any():
+        if loss == "bce" and (np.minimum.reduce(Y, axis=None) < 0 or np.maximum.reduce(Y, axis=None) > 1):
             bad = tuple(int(i) for i in np.argwhere((Y < 0) | (Y > 1))[0])
             raise SpecError(f"bce targets must lie in [0, 1], found {Y[bad]:g} at [{bad[0]}][{bad[1]}]",
                             f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
         if loss == "softmax_ce":
-            if (Y < 0).any():
+            # the least value and the largest miss first (Y is finite), where to look only on failure
+            if np.minimum.reduce(Y, axis=None) < 0:
                 bad = tuple(int(i) for i in np.argwhere(Y < 0)[0])
                 raise SpecError(f"softmax_ce targets must be ≥ 0 (each column a probability "
                                 f"distribution), found {Y[bad]:g}", f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
-            sums = Y.sum(axis=0)
-            off = np.flatnonzero(np.abs(sums - 1) > DISTRIBUTION_TOLERANCE)
-            if off.size:
+            sums = np.add.reduce(Y, axis=0)
+            misses = np.abs(sums - 1)
+            if np.maximum.reduce(misses) > DISTRIBUTION_TOLERANCE:
+                off = np.flatnonzero(misses > DISTRIBUTION_TOLERANCE)
                 column = int(off[0])
                 raise SpecError(f"each column of Y must sum to 1 for softmax_ce (a probability "
                                 f"distribution over the {Y.shape[0]} classes); column {column + 1} (Y[:, {column}]) sums "
@@ -598,12 +611,13 @@ class _Validator:
         if "type" not in spec:
             raise SpecError(f"missing key 'type': {_suggest('', list(LAYER_KEYS))}", f"{path}.type", "missing_key")
         kind = spec["type"]
-        if not isinstance(kind, str) or kind not in LAYER_KEYS:
+        if not isinstance(kind, str) or kind not in kinds.KINDS:
             raise SpecError(_unknown_name("layer type", kind, list(LAYER_KEYS)),
                             f"{path}.type", "unknown_layer")
-        _check_keys(spec, LAYER_KEYS[kind], path, f"a {kind} layer")
+        keys = LAYER_KEYS[kind]
+        _check_keys(spec, keys, path, f"a {kind} layer")
         # checked with the header, before any layer is built, so that errors come in file order
-        if "activation" in LAYER_KEYS[kind]:
+        if "activation" in keys:
             _activation(spec, path, position, count)
 
     def _layer(self, spec: Mapping, position: int, count: int, in_shape: tuple[int, ...]) -> Layer:

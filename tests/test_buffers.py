@@ -366,12 +366,12 @@ def test_product_is_the_matrix_product_for_every_kind_of_shape():
 def test_large_tensor_finite_check_without_a_mask(bad, finite):
     """A large tensor is read through its sum (and its extremes when the sum is not finite): one
     NaN or infinity must still be found, and finite values whose sum overflows must not be."""
-    from bpcli.core.network import SMALL_TENSOR, _all_finite
+    from bpcli.core.network import SMALL_TENSOR, all_finite
 
     tensor = np.ones((4, SMALL_TENSOR))
     if bad is not None:
         tensor[2, 77] = bad
         tensor[3, 5] = bad
     with np.errstate(all="raise"):  # a host's strict settings must not turn the check into an error
-        assert _all_finite(tensor) is finite
-        assert _all_finite(tensor.T) is finite
+        assert all_finite(tensor) is finite
+        assert all_finite(tensor.T) is finite

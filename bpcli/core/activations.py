@@ -39,8 +39,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    return _sigmoid_slope(sigmoid(z))
 
 
 def relu_prime(z: np.ndarray) -> np.ndarray:
@@ -49,8 +48,7 @@ def relu_prime(z: np.ndarray) -> np.ndarray:
 
 
 def tanh_prime(z: np.ndarray) -> np.ndarray:
-    t = np.tanh(z)
-    return 1.0 - t * t
+    return _tanh_slope(np.tanh(z))
 
 
 def linear(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -64,8 +62,34 @@ def linear_prime(z: np.ndarray) -> np.ndarray:
     return np.ones_like(z)
 
 
+# g'(Z) from A = g(Z), for the activations whose slope is a function of their output; these are
+# the very operations sigmoid_prime and tanh_prime apply to g(Z), so the values are the same bits
+
+def _sigmoid_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ'(z) = a (1 − a) (a may be a number, as in a graded formula)."""
+    if out is None:
+        return a * (1.0 - a)
+    np.subtract(1.0, a, out=out)
+    return np.multiply(a, out, out=out)
+
+
+def _tanh_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """tanh'(z) = 1 − a² (a may be a number, as in a graded formula)."""
+    if out is None:
+        return 1.0 - a * a
+    np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)
+
+
 FORWARD = {"sigmoid": sigmoid, "relu": relu, "tanh": np.tanh, "linear": linear, "softmax": softmax}
 DERIVATIVE = {"sigmoid": sigmoid_prime, "relu": relu_prime, "tanh": tanh_prime, "linear": linear_prime}
+SLOPE_FROM_OUTPUT = {"sigmoid": _sigmoid_slope, "tanh": _tanh_slope}
+#: Two properties the run's warnings rely on to prove a whole pass finite while reading fewer
+#: tensors (tests/test_warnings.py checks them at the extremes of float64): every g maps a finite
+#: Z to a finite A, and every g whose dZ is dA ⊙ g'(Z) has 0 ≤ g'(Z) ≤ 1 there, so a finite dA
+#: gives a finite dZ (softmax's dZ is always the fused (A − Y)/m).
+FINITE_FOR_FINITE_Z = frozenset(NAMES)
+SLOPE_AT_MOST_ONE = frozenset(("sigmoid", "relu", "tanh", "linear"))
 
 
 def apply(name: str, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -78,9 +102,18 @@ def derivative(name: str, z: np.ndarray) -> np.ndarray:
     return DERIVATIVE[name](z)
 
 
-def backward(name: str, dA: np.ndarray, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """dZ = dA ⊙ g'(Z) (written into ``out`` if given). relu multiplies by the mask z > 0 itself,
-    which is g'(Z) without a float64 array of ones and zeros."""
+def slope_from_output(name: str, A: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """g'(Z) from A = g(Z), exactly what ``derivative(name, Z)`` gives but without evaluating g
+    again (sigmoid and tanh only: see ``SLOPE_FROM_OUTPUT``); written into ``out`` if given."""
+    return SLOPE_FROM_OUTPUT[name](A, out=out)
+
+
+def backward(name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """dZ = dA ⊙ g'(Z), given Z and A = g(Z) (written into ``out`` if given). relu multiplies by
+    the mask z > 0 itself, which is g'(Z) without a float64 array of ones and zeros; sigmoid and
+    tanh take g'(Z) from A, the same numbers without evaluating g again."""
     if name == "relu":
         return np.multiply(dA, np.greater(z, 0, out=WORKSPACE.empty_like(z, bool)), out=out)
+    if name in SLOPE_FROM_OUTPUT:
+        return np.multiply(dA, slope_from_output(name, a, out=out), out=out)
     return np.multiply(dA, derivative(name, z), out=out)

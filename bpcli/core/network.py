@@ -6,6 +6,7 @@ every tensor of the pass. ``Run.to_compute_dict`` is the ``bpcli.compute/1`` str
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ SCHEMA = "bpcli.compute/1"
 #: the parameter names schema 1 writes for every layer with parameters (null where a kind has
 #: other ones, e.g. batchnorm), and whose gradients it writes for every layer (null where none)
 SCHEMA_1_PARAMETERS = ("W", "b")
+_SCHEMA_1_GRADIENT_KEYS = tuple((name, "d" + name) for name in SCHEMA_1_PARAMETERS)
 #: below this g'(Z) a sigmoid or tanh unit counts as saturated: it passes back almost nothing
 SATURATION_SLOPE = 1e-8
 
@@ -124,14 +126,20 @@ class Run:
             entry: dict[str, Any] = {"index": layer.index, "type": layer.kind}
             if layer.activation is not None:
                 entry["activation"] = layer.activation
-            entry.update(Z=rec.Z, A=rec.A, dA=rec.dA, dZ=rec.dZ)
-            entry.update((f"d{name}", rec.gradients.get(name)) for name in SCHEMA_1_PARAMETERS)
-            entry.update((f"d{name}", gradient) for name, gradient in rec.gradients.items())
+            entry["Z"], entry["A"], entry["dA"], entry["dZ"] = rec.Z, rec.A, rec.dA, rec.dZ
+            gradients = rec.gradients
+            for name, key in _SCHEMA_1_GRADIENT_KEYS:
+                entry[key] = gradients.get(name)
+            for name, gradient in gradients.items():
+                entry["d" + name] = gradient
             parameters = layer.parameters()
             if parameters:
-                entry.update((name, parameters.get(name)) for name in SCHEMA_1_PARAMETERS)
+                for name in SCHEMA_1_PARAMETERS:
+                    entry[name] = parameters.get(name)
                 entry.update(parameters)
-            entry.update(layer.named_values(rec.cache))
+            named_values = layer.named_values(rec.cache)
+            if named_values:
+                entry.update(named_values)
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
                 "warnings": [str(warning) for warning in self.warnings]}
@@ -173,7 +181,7 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
             # sigmoid + bce and softmax + softmax_ce: dZ = (A - Y)/m, finite even when A saturates
             rec.dZ = losses.fused_output_gradient(rec.A, Y)
         else:
-            rec.dZ = activations.backward(layer.activation, dA, rec.Z, out=WORKSPACE.empty_like(rec.Z))
+            rec.dZ = activations.backward(layer.activation, dA, rec.Z, rec.A, out=WORKSPACE.empty_like(rec.Z))
         dA, rec.gradients = layer.backward(rec.dZ, rec.cache)
     return dA.reshape(network.X.shape)
 
@@ -258,11 +266,13 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
     MaxPool.backward), and tensors that are not finite."""
     warnings = []
     fused_output = records[-1] if losses.has_fused_output_gradient(network.loss) else None
+    # one test for the whole pass; only a pass it cannot vouch for is looked at tensor by tensor
+    every_tensor_finite = math.isfinite(loss) and _every_value_finite(_tensors_deciding_finiteness(records, fused_output, dX))
     for rec in records:
         layer = rec.layer
         l = layer.index
-        if layer.activation in ("sigmoid", "tanh"):
-            saturated = int((activations.derivative(layer.activation, rec.Z) < SATURATION_SLOPE).sum())
+        if layer.activation in activations.SLOPE_FROM_OUTPUT:
+            saturated = _count_saturated(layer.activation, rec.A)
             # a sigmoid output under bce has dZ = (A - Y)/m, which saturation does not shrink
             kind = "saturated_output" if rec is fused_output else "saturated"
             if saturated:
@@ -274,21 +284,46 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         tied = getattr(rec.cache, "tied_windows", 0)
         if tied:
             warnings.append(RunWarning("tied_maximum", l, tied, rec.A.size))
-        for name, value in rec.named_tensors().items():
-            if not _all_finite(value):
-                warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
-    if not np.isfinite(loss):
-        warnings.append(RunWarning("not_finite", subject="J"))
-    if not _all_finite(dX):
-        warnings.append(RunWarning("not_finite", subject="dX"))
+        if not every_tensor_finite:
+            for name, value in rec.named_tensors().items():
+                if not all_finite(value):
+                    warnings.append(RunWarning("not_finite", l, subject=f"{name}{l}"))
+    if not every_tensor_finite:
+        if not np.isfinite(loss):
+            warnings.append(RunWarning("not_finite", subject="J"))
+        if not all_finite(dX):
+            warnings.append(RunWarning("not_finite", subject="dX"))
     return warnings
+
+
+def _count_saturated(activation: str, A: np.ndarray) -> int:
+    """How many entries have g'(Z) < SATURATION_SLOPE, g'(Z) computed from A = g(Z) (the same
+    numbers as from Z, without evaluating g again)."""
+    slope = activations.slope_from_output(activation, A, out=WORKSPACE.empty_like(A))
+    return int(np.count_nonzero(np.less(slope, SATURATION_SLOPE, out=WORKSPACE.empty_like(A, bool))))
+
+
+def _tensors_deciding_finiteness(records: list[LayerRecord], fused_output: LayerRecord | None, dX: np.ndarray):
+    """The tensors of a pass that are all finite only if every tensor ``collect_warnings`` names
+    is: each layer's named tensors and dX, less those finite whenever others here are (see
+    activations.FINITE_FOR_FINITE_Z and SLOPE_AT_MOST_ONE): A = g(Z) when Z is finite, and
+    dZ = dA ⊙ g'(Z) when dA and Z are."""
+    for rec in records:
+        activation = rec.layer.activation
+        for name, value in rec.named_tensors().items():
+            if name == "A" and activation in activations.FINITE_FOR_FINITE_Z:
+                continue
+            if name == "dZ" and rec is not fused_output and activation in activations.SLOPE_AT_MOST_ONE:
+                continue
+            yield value
+    yield dX
 
 
 #: a tensor up to this many entries is checked for NaN and infinities with np.isfinite's mask
 SMALL_TENSOR = 8192
 
 
-def _all_finite(tensor: np.ndarray) -> bool:
+def all_finite(tensor: np.ndarray) -> bool:
     """No NaN or infinity in ``tensor``; a large one read without the tensor-sized mask np.isfinite
     would make: a finite sum (one pass) proves it; otherwise (a NaN or infinity, or finite values
     whose sum overflows) the least and largest values are finite exactly when every value is."""
@@ -298,6 +333,34 @@ def _all_finite(tensor: np.ndarray) -> bool:
         if np.isfinite(tensor.sum()):
             return True
     return bool(np.isfinite(tensor.min()) and np.isfinite(tensor.max()))
+
+
+def _every_value_finite(tensors) -> bool:
+    """True only if no value of any of ``tensors`` is NaN or infinite. The small ones are looked at
+    together, in one np.isfinite; each large one through its sum, without a tensor-sized mask: a
+    NaN or an infinity makes the sum, and so the total of the sums, NaN or infinite. False means
+    "not proved": there may be a NaN or an infinity, or only finite values whose sum overflowed;
+    the caller then looks at each tensor exactly. (numpy's own sum, not the BLAS's faster dot
+    product: in a process with several BLAS threads, waking them for a vector costs more than the
+    whole pass of a small network.)"""
+    small = []
+    large = []
+    for tensor in tensors:
+        (small if tensor.size <= SMALL_TENSOR else large).append(tensor)
+    if small and not np.isfinite(np.concatenate([tensor.reshape(-1) for tensor in small])).all():
+        return False
+    if not large:
+        return True
+    total = 0.0
+    summed = set()  # arrays read in full; a view of one holds none but its values (flatten's A)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for tensor in large:
+            if tensor.base is not None and id(tensor.base) in summed:
+                continue
+            total += np.add.reduce(tensor, axis=None)
+            if tensor.base is None:
+                summed.add(id(tensor))
+    return math.isfinite(total)
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):
@@ -319,6 +382,14 @@ def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarra
     yield None, "dX", dX
 
 
+def _has_mark(is_mark, value: np.ndarray) -> bool:
+    """``is_mark(value).any()``; a large tensor proved finite has neither mark, which saves the
+    tensor-sized mask."""
+    if value.size > SMALL_TENSOR and _every_value_finite((value,)):
+        return False
+    return bool(is_mark(value).any())
+
+
 def float_event_warnings(kinds: list[str], records: list[LayerRecord], loss: float,
                          dX: np.ndarray) -> list[RunWarning]:
     """One warning per floating-point event kind, naming the first tensor the event left its mark
@@ -329,7 +400,7 @@ def float_event_warnings(kinds: list[str], records: list[LayerRecord], loss: flo
     for kind in kinds:
         is_mark = np.isnan if kind == "invalid" else np.isinf
         for layer, name, value in _in_computation_order(records, loss, dX):
-            if is_mark(value).any():
+            if _has_mark(is_mark, value):
                 warnings.append(RunWarning(kind, layer, subject=name))
                 break
     return warnings

@@ -57,10 +57,12 @@ class Workspace:
 
     def empty(self, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
         """An array of ``shape`` whose values are whatever they were: write all of it."""
-        dtype = np.dtype(dtype)
-        nbytes = dtype.itemsize * math.prod(shape)
+        # most arrays of a small network are small and float64: np.empty at once, for them
+        itemsize = 8 if dtype is np.float64 else np.dtype(dtype).itemsize
+        nbytes = itemsize * math.prod(shape)
         if nbytes < MIN_POOLED_BYTES:
             return np.empty(shape, dtype)
+        dtype = np.dtype(dtype)
         shape = tuple(int(n) for n in shape)
         key = (shape, dtype.str)
         with self._lock:
@@ -80,9 +82,9 @@ class Workspace:
         """An array of ``array``'s shape (and dtype unless given), its axes laid out in memory in
         the same order (a convolution's Z is a transposed view, and an element-wise step on it
         should stream through both in memory order)."""
-        dtype = np.dtype(dtype or array.dtype)
-        if array.size * dtype.itemsize < MIN_POOLED_BYTES:
+        if (array.nbytes if dtype is None else array.size * np.dtype(dtype).itemsize) < MIN_POOLED_BYTES:
             return np.empty_like(array, dtype)  # numpy's own keeps the layout too
+        dtype = np.dtype(dtype or array.dtype)
         memory_order = sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis]))
         buffer = self.empty(tuple(array.shape[axis] for axis in memory_order), dtype)
         return buffer.transpose(np.argsort(memory_order))
