@@ -23,6 +23,7 @@ import numpy as np
 from bpcli import kinds
 from bpcli.core import activations, losses
 from bpcli.core.network import Layer, Network, all_finite
+from bpcli.core.workspace import WORKSPACE
 from bpcli.errors import SpecError
 from bpcli.formatting import shorten
 
@@ -366,7 +367,11 @@ def to_array(value: Any, path: str, ndims: tuple[int, ...], what: str) -> np.nda
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "iuf":
             raise SpecError(f"{what} must hold numbers, found an array of {value.dtype}", path, "not_numeric")
-        array = value.astype(np.float64)  # a copy even of float64: the network must not share the caller's
+        # a copy even of float64, as the network must not share the caller's arrays, into memory
+        # kept for reuse: a fresh megabyte per call is handed back to the kernel when freed,
+        # which with other threads of this process running costs each of them a TLB flush
+        array = WORKSPACE.empty(value.shape)
+        np.copyto(array, value)
     else:
         if not isinstance(value, (list, tuple)):
             raise SpecError(f"{what} must be a {_rank_text(ndims)} list of numbers (nested lists), "

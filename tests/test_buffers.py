@@ -314,13 +314,14 @@ def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_d
         assert _blas_threads() == users
 
 
-@pytest.mark.parametrize("m, k, n, one_thread", [
-    (2, 3, 4, False),  # OpenBLAS keeps it on one thread by itself
-    (16, 27, 8192, True),  # a convolution's product: short sides
-    (128, 784, 64, True),  # long sides, but 6.4 · 10⁶ multiply-adds: under a millisecond
-    (256, 256, 256, False),  # 1.7 · 10⁷, every side long: the user's threads
+@pytest.mark.parametrize("m, k, n, small", [
+    (2, 3, 4, True),  # OpenBLAS keeps it on one thread by itself
+    (16, 27, 8192, False),  # a convolution's product: short sides
+    (128, 784, 64, False),  # a dense layer
+    (256, 256, 256, False),
 ], ids=["tiny", "skinny", "dense layer", "large"])
-def test_product_limits_threads_by_size(monkeypatch, m, k, n, one_thread):
+@pytest.mark.parametrize("idle_threads", [1, 2], ids=["busy machine", "idle cores"])
+def test_product_runs_on_one_blas_thread_unless_cores_are_idle(monkeypatch, m, k, n, small, idle_threads):
     limited = []
 
     @contextlib.contextmanager
@@ -329,8 +330,10 @@ def test_product_limits_threads_by_size(monkeypatch, m, k, n, one_thread):
         yield
 
     monkeypatch.setattr(blas, "one_blas_thread", recording)
-    threads.product(np.ones((m, k)), np.ones((k, n)))
-    assert bool(limited) == one_thread
+    monkeypatch.setattr(threads, "thread_count", lambda: idle_threads)
+    a, b = np.arange(m * k, dtype=float).reshape(m, k), np.ones((k, n))
+    assert_close(threads.product(a, b), np.repeat(a.sum(axis=1, keepdims=True), n, axis=1))  # rows summed
+    assert bool(limited) == (not small and idle_threads == 1)
 
 
 def test_threadpoolctl_is_imported_only_when_a_product_needs_it():

@@ -3,7 +3,7 @@ as the caller would, never leave a task running when it returns, and respect the
 
 The layers are checked against the definitions written as loops in test_buffers.py (never against
 bpcli's own output), with sharing forced on at every size: chunks of one sample, tiles of a few
-positions, every product cut in blocks.
+positions, products inside shared work on one BLAS thread.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ TWO_THREADS_MEET = 10  # seconds a task waits for the other thread before the te
 
 @pytest.fixture
 def shared_at_every_size(monkeypatch):
-    """Two threads allowed, and every piece of work worth sharing, in small chunks."""
+    """Two threads allowed, and every convolution and pool shared, in small chunks."""
     monkeypatch.setenv("BPCLI_NUM_THREADS", "2")
     monkeypatch.setattr(parallel, "MIN_SHARED_BYTES", 0)
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 1)  # one sample per chunk
-    monkeypatch.setattr(threads, "MIN_WORK_TO_SHARE", 1)
     monkeypatch.setattr(conv2d, "MIN_WORK_TO_SHARE", 1)
     monkeypatch.setattr(threads, "BLAS_SINGLE_THREAD_WORK", 0)
     monkeypatch.setattr(parallel, "_cores", lambda: 2)
@@ -141,19 +140,36 @@ def test_cores_busy_with_other_work_are_left_to_it(two_cores_no_variables, monke
     assert parallel.thread_count() == expected
 
 
-def test_other_work_is_read_from_the_systems_count_of_runnable_threads(monkeypatch, tmp_path):
+def test_the_systems_count_of_runnable_threads_is_read_afresh(monkeypatch, tmp_path):
     loadavg = tmp_path / "loadavg"
-    loadavg.write_text("2.47 2.29 1.71 4/101 2949\n")  # four runnable: this thread and three others
+    loadavg.write_text("2.47 2.29 1.71 4/101 2949\n")
     descriptor = os.open(loadavg, os.O_RDONLY)
     try:
         monkeypatch.setattr(parallel, "_loadavg", descriptor)
-        assert parallel._runnable_elsewhere() == 3
-        loadavg.write_text("0.00 0.01 0.05 1/99 2950\n")  # read afresh: only this thread now
-        assert parallel._runnable_elsewhere() == 0
+        assert parallel._runnable_in_system() == 4
+        loadavg.write_text("0.00 0.01 0.05 1/99 2950\n")
+        assert parallel._runnable_in_system() == 1
         loadavg.write_text("garbled\n")
-        assert parallel._runnable_elsewhere() == 0
+        assert parallel._runnable_in_system() == 1
     finally:
         os.close(descriptor)
+
+
+def test_this_processes_own_runnable_threads_are_not_other_work(monkeypatch):
+    monkeypatch.setattr(parallel, "_elsewhere_read_at", -1.0)
+    monkeypatch.setattr(parallel, "_runnable_in_system", lambda: 3)  # this thread, a spinning BLAS worker, one other
+    monkeypatch.setattr(parallel, "_runnable_in_this_process", lambda: 2)
+    assert parallel._runnable_elsewhere() == 1
+    monkeypatch.setattr(parallel, "_runnable_in_system", lambda: 1)
+    assert parallel._runnable_elsewhere() == 1  # read at most every LOAD_READ_INTERVAL
+    monkeypatch.setattr(parallel, "_elsewhere_read_at", -1.0)
+    assert parallel._runnable_elsewhere() == 0
+
+
+def test_this_process_counts_at_least_the_thread_that_asks():
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("no /proc")
+    assert 1 <= parallel._runnable_in_this_process() <= len(os.listdir("/proc/self/task"))
 
 
 def test_one_thread_runs_everything_on_the_caller(monkeypatch):
@@ -201,18 +217,6 @@ def test_shared_pooling_equals_the_definition_with_ties(shared_at_every_size, po
         windows = [A[n, c, stride * y:stride * y + size, stride * x:stride * x + size]
                    for n in range(5) for c in range(3) for y in range(out.shape[2]) for x in range(out.shape[3])]
         assert cache.tied_windows == sum((window == window.max()).sum() > 1 for window in windows)
-
-
-@pytest.mark.parametrize("m, k, n", [(6, 5, 4), (3, 7, 9), (1, 4, 1)])
-def test_shared_product_is_the_matrix_product_into_any_output(shared_at_every_size, m, k, n):
-    rng = np.random.default_rng(9)
-    a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
-    expected = np.array([[sum(a[i, j] * b[j, c] for j in range(k)) for c in range(n)] for i in range(m)])
-    assert_close(threads.product(a, b), expected)
-    wide = np.zeros((m, n + 3))
-    threads.product(a, b, out=wide[:, 1:n + 1])  # a view with a row stride of its own
-    assert_close(wide[:, 1:n + 1], expected)
-    assert not wide[:, 0].any() and not wide[:, n + 1:].any()
 
 
 def cnn(X, Y):

@@ -26,12 +26,16 @@ from numpy.lib.stride_tricks import as_strided
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
 from bpcli.core.parallel import run_tasks, thread_count
-from bpcli.core.threads import MIN_WORK_TO_SHARE, product
+from bpcli.core.threads import product
 from bpcli.core.workspace import WORKSPACE
 
 #: the most bytes of im2col matrix built at once (a tile): measured fastest on the benchmark
 #: network, and well inside a 2 MiB level-2 cache together with the tile's output
 IM2COL_TILE_BYTES = 1024 * 1024
+#: a pass whose three products (Z, dW, the columns of dA_prev) reach this many multiply-adds
+#: shares its sample groups among threads: below it (about 0.2 ms of products on one core)
+#: waking a worker (~30 µs) and the shared setup cost about what the second core saves
+MIN_WORK_TO_SHARE = 2 ** 22
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -251,8 +255,7 @@ class Conv2D(LayerBase):
         as many groups as there are threads (whole samples each, as far as the batch allows)."""
         column_bytes = C * self.kernel_h * self.kernel_w * np.dtype(np.float64).itemsize
         positions = max(1, IM2COL_TILE_BYTES // column_bytes)
-        # the pass's three products (Z, dW, the columns of dA_prev) are each this much work
-        product_work = self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo
+        product_work = self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo  # each of the three
         shared = m > 1 and 3 * product_work >= MIN_WORK_TO_SHARE
         if shared:
             threads = thread_count()

@@ -347,8 +347,11 @@ def _every_value_finite(tensors) -> bool:
     large = []
     for tensor in tensors:
         (small if tensor.size <= SMALL_TENSOR else large).append(tensor)
-    if small and not np.isfinite(np.concatenate([tensor.reshape(-1) for tensor in small])).all():
-        return False
+    if small:
+        together = np.concatenate([tensor.reshape(-1) for tensor in small],
+                                  out=WORKSPACE.empty((sum(tensor.size for tensor in small),)))
+        if not np.isfinite(together, out=WORKSPACE.empty(together.shape, bool)).all():
+            return False
     if not large:
         return True
     total = 0.0

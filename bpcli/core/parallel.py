@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
@@ -33,6 +34,9 @@ CHUNK_BYTES = 512 * 1024
 #: work touching fewer bytes than this runs on the caller's thread alone: handing chunks to a
 #: worker costs ~30 µs, about what a pool's forward pass over 1 MiB saves by sharing
 MIN_SHARED_BYTES = 1024 * 1024
+#: how long a reading of the other processes' load is used (it is ~20 µs to read: a pass
+#: through a large network reads it a few times, a small one once)
+LOAD_READ_INTERVAL = 0.01
 #: set by the command line when it started OpenBLAS on one thread itself, to save start-up time:
 #: that limit is its own, not the user's
 blas_limited_by_command_line = False
@@ -43,6 +47,7 @@ _executor_workers = 0
 _executor_pid = 0
 _in_shared_task = threading.local()
 _loadavg: int | None = None  # an open descriptor of /proc/loadavg, read afresh each time
+_elsewhere, _elsewhere_read_at = 0, -1.0
 
 
 def sample_chunks(m: int, bytes_per_sample: int, chunk_bytes: int = CHUNK_BYTES) -> list[slice]:
@@ -143,17 +148,45 @@ def _cores() -> int:
 
 
 def _runnable_elsewhere() -> int:
-    """Threads of other work (other processes included) runnable at this moment, from Linux's
-    /proc/loadavg (whose count includes this thread); 0 where that is not known."""
+    """Threads of other processes runnable now (Linux; 0 where not known): the system's count
+    less this process's own, whose idle OpenBLAS workers spin for a while after a product and
+    would otherwise read as another program's load. Read at most every LOAD_READ_INTERVAL."""
+    global _elsewhere, _elsewhere_read_at
+    now = time.monotonic()
+    if now - _elsewhere_read_at >= LOAD_READ_INTERVAL:
+        _elsewhere, _elsewhere_read_at = max(0, _runnable_in_system() - _runnable_in_this_process()), now
+    return _elsewhere
+
+
+def _runnable_in_system() -> int:
+    """From /proc/loadavg ("0.52 0.61 0.70 2/345 6789": the fourth field is runnable/all),
+    read again in place through a descriptor kept open; 1 (this thread) where unknown."""
     global _loadavg
     try:
         if _loadavg is None:
             _loadavg = os.open("/proc/loadavg", os.O_RDONLY)
-        # "0.52 0.61 0.70 2/345 6789": the fourth field is runnable/all; read again in place
-        runnable = os.pread(_loadavg, 128, 0).split()[3].split(b"/")[0]
-        return max(0, int(runnable) - 1)
+        return int(os.pread(_loadavg, 128, 0).split()[3].split(b"/")[0])
     except (OSError, ValueError, IndexError):
-        return 0
+        return 1
+
+
+def _runnable_in_this_process() -> int:
+    """This process's threads in state R (running or waiting for a core), at least this one."""
+    runnable = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        # "tid (name) S ...": the state follows the name, which may itself hold spaces or ")"
+        if stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"R":
+            runnable += 1
+    return max(1, runnable)
 
 
 def _as_count(text: str) -> int:
