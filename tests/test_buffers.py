@@ -314,14 +314,16 @@ def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_d
         assert _blas_threads() == users
 
 
-@pytest.mark.parametrize("m, k, n, small", [
-    (2, 3, 4, True),  # OpenBLAS keeps it on one thread by itself
+@pytest.mark.parametrize("m, k, n, may_share", [
+    (2, 3, 4, None),  # OpenBLAS keeps it on one thread by itself
     (16, 27, 8192, False),  # a convolution's product: short sides
-    (128, 784, 64, False),  # a dense layer
-    (256, 256, 256, False),
-], ids=["tiny", "skinny", "dense layer", "large"])
+    (128, 784, 64, True),  # a dense layer: 6.4 · 10⁶ multiply-adds, every side long
+    (64, 64, 80, False),  # every side long, but 3.3 · 10⁵ multiply-adds: about 20 µs of work
+    (256, 256, 256, True),
+], ids=["tiny", "skinny", "dense layer", "small", "large"])
 @pytest.mark.parametrize("idle_threads", [1, 2], ids=["busy machine", "idle cores"])
-def test_product_runs_on_one_blas_thread_unless_cores_are_idle(monkeypatch, m, k, n, small, idle_threads):
+def test_product_uses_blas_threads_only_when_large_on_every_side_and_cores_are_idle(monkeypatch, m, k, n, may_share,
+                                                                                    idle_threads):
     limited = []
 
     @contextlib.contextmanager
@@ -333,7 +335,8 @@ def test_product_runs_on_one_blas_thread_unless_cores_are_idle(monkeypatch, m, k
     monkeypatch.setattr(threads, "thread_count", lambda: idle_threads)
     a, b = np.arange(m * k, dtype=float).reshape(m, k), np.ones((k, n))
     assert_close(threads.product(a, b), np.repeat(a.sum(axis=1, keepdims=True), n, axis=1))  # rows summed
-    assert bool(limited) == (not small and idle_threads == 1)
+    one_thread = may_share is not None and not (may_share and idle_threads > 1)
+    assert bool(limited) == one_thread
 
 
 def test_threadpoolctl_is_imported_only_when_a_product_needs_it():

@@ -1,12 +1,16 @@
-"""Matrix products on the BLAS's own threads when cores are idle, on one when they are not.
+"""Matrix products on the BLAS's own threads when they pay off and cores are idle, else on one.
 
-OpenBLAS shares even a middling product well between idle cores (measured here: a dense layer's
-128 × 784 × 64 in 0.50 of its one-thread time, a convolution tile's 16 × 27 × 4854 in 0.64), but
-its threads spin while they wait for a core, so on a busy machine a second one loses many times
-over (dense 784-128-10 at m = 64 under load: 1.2 ms on one thread, 92 ms on two). So a product
-runs on the threads the user allows when ``parallel.thread_count`` finds idle cores for them, and
-on one BLAS thread otherwise, and always inside work bpcli already shares among its own threads.
-Products small enough that OpenBLAS keeps them on one thread itself need none of this.
+OpenBLAS shares a product large on every side well between idle cores (measured here: a dense
+layer's 128 × 784 × 64 in 0.50 of its one-thread time), but its threads spin while they wait
+for work: on a busy machine a second one loses many times over (dense 784-128-10 at m = 64
+under load: 1.2 ms on one thread, 92 ms on two), and after a product it keeps the other core
+busy for a while, where bpcli's own threads then wait (``parallel``: a convolution shares its
+sample groups itself, and its products have a short side, 16 filters or 27 = 3·3·3 values per
+window, which a second BLAS thread speeds up least). So only a product of MIN_WORK_FOR_THREADS
+multiply-adds, every side at least MIN_SIDE_FOR_THREADS, gets the threads the user allows, and
+only when ``parallel.thread_count`` finds idle cores for them; every other product, and every
+product inside work bpcli already shares, runs on one BLAS thread. Products small enough that
+OpenBLAS keeps them on one thread itself need none of this.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from bpcli.core.parallel import thread_count
 #: OpenBLAS runs a product of at most this many multiply-adds (m·k·n) on one thread by itself,
 #: so smaller ones need nothing from here (and threadpoolctl is never imported for them)
 BLAS_SINGLE_THREAD_WORK = 65536 * 4
+#: about 0.1 ms of work on one core: waking a second BLAS thread costs a few microseconds
+MIN_WORK_FOR_THREADS = 2 ** 21
+MIN_SIDE_FOR_THREADS = 64
 
 
 def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a @ b for 2-D a (m, k) and b (k, n), into ``out`` if given (m, n)."""
     (m, k), n = a.shape, b.shape[1]
-    if m * k * n <= BLAS_SINGLE_THREAD_WORK or thread_count() > 1:
+    work = m * k * n
+    if work <= BLAS_SINGLE_THREAD_WORK or (work >= MIN_WORK_FOR_THREADS and min(m, k, n) >= MIN_SIDE_FOR_THREADS
+                                          and thread_count() > 1):
         return np.matmul(a, b, out=out)
     with blas.one_blas_thread():
         return np.matmul(a, b, out=out)
