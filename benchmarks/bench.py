@@ -201,8 +201,11 @@ def library(rounds: int, repeats: int, torch: str | None) -> None:
     print(describe("  CNN 8×3×32×32 conv16-relu-pool-dense", compare(CNN, rounds, repeats, torch), 1.0))
     print(describe("  dense 784-128-10, m = 64", compare(DENSE, rounds, repeats, torch), 0.7))
     print("the same with the command line's process settings (bpcli.__main__.apply_process_settings):")
-    print(describe("  CNN", compare(CNN, rounds, repeats, torch, command_line_settings=True)))
-    print(describe("  dense", compare(DENSE, rounds, repeats, torch, command_line_settings=True)))
+    try:
+        print(describe("  CNN", compare(CNN, rounds, repeats, torch, command_line_settings=True)))
+        print(describe("  dense", compare(DENSE, rounds, repeats, torch, command_line_settings=True)))
+    except subprocess.CalledProcessError:  # an older checkout (--repo) without them
+        print("  (this checkout has no apply_process_settings)")
 
 
 def scaling(rounds: int, repeats: int, torch: str | None) -> None:
