@@ -253,3 +253,32 @@ def test_an_overflow_in_a_shared_chunk_is_a_run_warning_not_a_numpy_warning(shar
     result = bpcli.compute(network)
     assert any("overflow" in warning for warning in result["warnings"])
     assert not [warning for warning in recwarn if issubclass(warning.category, RuntimeWarning)]
+
+
+def test_networks_computed_in_several_threads_at_once_give_their_own_numbers(shared_at_every_size, monkeypatch):
+    rng = np.random.default_rng(12)
+    cases = []
+    for seed in range(4):
+        X = rng.normal(size=(5, 2, 11, 11))
+        cases.append(cnn(X, np.eye(3)[:, rng.integers(0, 3, 5)]))
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "1")
+    alone = [bpcli.compute(case) for case in cases]
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "2")
+    together = [None] * len(cases)
+    start = threading.Barrier(len(cases), timeout=TWO_THREADS_MEET)
+
+    def compute(position):
+        start.wait()
+        together[position] = bpcli.compute(cases[position])
+
+    callers = [threading.Thread(target=compute, args=(position,)) for position in range(len(cases))]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    for ours, theirs in zip(together, alone):
+        assert_close(ours["dX"], theirs["dX"])
+        for layer, expected in zip(ours["layers"], theirs["layers"]):
+            assert_close(layer["A"], expected["A"])
+            if expected["dW"] is not None:
+                assert_close(layer["dW"], expected["dW"])
