@@ -217,7 +217,12 @@ def test_tiled_convolution_equals_the_definition(monkeypatch, kernel, stride, pa
     monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", tile_bytes)
     rng = np.random.default_rng(6)
     layer = conv_layer(rng, F=3, C=2, kh=kernel[0], kw=kernel[1], stride=stride, padding=padding)
-    A = rng.normal(size=(3, 2, 9, 10))
+    assert_convolution_is_the_definition(layer, rng.normal(size=(3, 2, 9, 10)), rng)
+
+
+def assert_convolution_is_the_definition(layer, A, rng):
+    """``layer``'s forward and backward pass on A (and a random dZ) against the loops; returns
+    the forward pass's cache."""
     Z, cache = layer.forward(A)
     dZ = rng.normal(size=Z.shape)
     dA_prev, grads = layer.backward(dZ, cache)
@@ -226,6 +231,7 @@ def test_tiled_convolution_equals_the_definition(monkeypatch, kernel, stride, pa
     assert_close(dA_prev, dA_ref)
     assert_close(grads["W"], dW_ref)
     assert_close(grads["b"], db_ref)
+    return cache
 
 
 def test_network_larger_than_the_im2col_limit_is_accepted():
