@@ -274,3 +274,20 @@ def test_networks_computed_in_several_threads_at_once_give_their_own_numbers(sha
             assert_close(layer["A"], expected["A"])
             if expected["dW"] is not None:
                 assert_close(layer["dW"], expected["dW"])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not os.path.isdir("/proc/self/task"), reason="needs fork and /proc")
+def test_a_forked_child_counts_its_own_threads_and_shares_with_its_own_workers(shared_at_every_size, monkeypatch):
+    parallel._runnable_in_this_process()  # descriptors opened in this process
+    parallel.run_tasks([lambda: 1, lambda: 2])  # this process's workers exist
+    child = os.fork()
+    if child == 0:  # the child reports through its exit status only, and never returns to pytest
+        ok = False
+        try:
+            ok = parallel._runnable_in_this_process() == 1  # one thread: the forked one
+            ok = ok and parallel._own_stats.pid == os.getpid()
+            ok = ok and parallel.run_tasks([lambda p=p: p * 10 for p in range(4)]) == [0, 10, 20, 30]
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

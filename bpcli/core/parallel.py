@@ -197,14 +197,19 @@ class _ThreadStats:
     """Open descriptors of /proc/self/stat and of every thread's stat file."""
 
     def __init__(self) -> None:
+        self.threads: list[int] = []
+        self._open_process()
+
+    def _open_process(self) -> None:
+        # /proc/self is resolved when opened: these descriptors name this process, not a child's
         self.process = os.open("/proc/self/stat", os.O_RDONLY)
         self.pid = os.getpid()
-        self.threads: list[int] = []
         self.count = -1
 
     def runnable(self) -> int:
         if self.pid != os.getpid():  # a forked child: its own threads, its own files
-            self.__init__()
+            os.close(self.process)
+            self._open_process()
         count = int(_fields_after_name(os.pread(self.process, 1024, 0))[17])  # field 20, num_threads
         if count != self.count:
             self._open_threads()
