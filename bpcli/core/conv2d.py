@@ -29,9 +29,11 @@ from bpcli.core.parallel import run_tasks, thread_count
 from bpcli.core.threads import product
 from bpcli.core.workspace import WORKSPACE
 
-#: the most bytes of im2col matrix built at once (a tile): measured fastest on the benchmark
-#: network, and well inside a 2 MiB level-2 cache together with the tile's output
-IM2COL_TILE_BYTES = 1024 * 1024
+#: the most bytes of im2col matrix built at once (a tile): CPU time of a forward and backward
+#: pass of the benchmark convolution, 1 / 2 / 4 MiB tiles: 1.02 / 0.89 / 0.88 ms at m = 8 × 32²,
+#: 4.4 / 4.2 / 4.8 ms at 32 × 32², 19.8 / 18.4 / 18.3 ms at 128 × 32² (fewer tiles make fewer
+#: numpy calls; larger ones no longer gain)
+IM2COL_TILE_BYTES = 2 * 1024 * 1024
 #: a pass whose three products (Z, dW, the columns of dA_prev) reach this many multiply-adds
 #: shares its sample groups among threads: below it (about 0.2 ms of products on one core)
 #: waking a worker (~30 µs) and the shared setup cost about what the second core saves
