@@ -175,7 +175,7 @@ def test_the_locale_language_and_a_terminal_get_the_same_output_both_ways(files)
     fast, typer = run_both_ways(lines, env=chinese)
     _assert_same(lines, fast, typer, served_fast=True)
     assert CJK.search(fast[2][1]) and not CJK.search(json.loads(fast[3][1])["message"])
-    terminal = cli_env(TTY_COMPATIBLE="1")  # Rich treats stdout as a terminal: colours
+    terminal = cli_env(FORCE_COLOR="1")  # Rich treats stdout as a terminal: colours (TTY_COMPATIBLE needs Rich 14)
     terminal.pop("NO_COLOR")
     fast, typer = run_both_ways(lines, env=terminal)
     _assert_same(lines, fast, typer, served_fast=True)
