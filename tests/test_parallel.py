@@ -9,6 +9,9 @@ positions, products inside shared work on one BLAS thread.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -17,6 +20,7 @@ import pytest
 import bpcli
 from bpcli.core import blas, conv2d, parallel, threads
 from bpcli.core.pool import AvgPool, MaxPool
+from conftest import cli_env
 from test_buffers import assert_close, assert_convolution_is_the_definition, conv_layer, pool_by_definition
 
 TWO_THREADS_MEET = 10  # seconds a task waits for the other thread before the test fails
@@ -134,6 +138,16 @@ def test_the_command_lines_own_blas_setting_is_not_taken_for_the_users(two_cores
     assert parallel.thread_count() == 2
 
 
+@pytest.mark.parametrize("variable", ["OMP_NUM_THREADS", "MKL_NUM_THREADS"])
+def test_the_users_other_blas_variables_still_limit_the_command_line(two_cores_no_variables, monkeypatch, variable):
+    # the command line set OPENBLAS_NUM_THREADS=1 itself; the user's own OpenMP or MKL limit of 1
+    # is still theirs (README: these variables cap the threads)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.setattr(parallel, "blas_limited_by_command_line", True)
+    monkeypatch.setenv(variable, "1")
+    assert parallel.thread_count() == 1
+
+
 @pytest.mark.parametrize("elsewhere, expected", [(0, 2), (1, 1), (5, 1)])
 def test_cores_busy_with_other_work_are_left_to_it(two_cores_no_variables, monkeypatch, elsewhere, expected):
     monkeypatch.setattr(parallel, "_runnable_elsewhere", lambda: elsewhere)
@@ -164,6 +178,72 @@ def test_this_processes_own_runnable_threads_are_not_other_work(monkeypatch):
     assert parallel._runnable_elsewhere() == 1  # read at most every LOAD_READ_INTERVAL
     monkeypatch.setattr(parallel, "_elsewhere_read_at", -1.0)
     assert parallel._runnable_elsewhere() == 0
+
+
+def test_threads_reading_the_load_at_once_never_close_a_descriptor_twice(monkeypatch):
+    """Several threads computing at once all read the load; the descriptors of /proc's stat files
+    are shared, and a thread closing them while another reopens them could close a descriptor
+    twice, the second time one that by then names another file of the process."""
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("no /proc")
+    failed_closes = []
+
+    class RecordingOs:  # the os module, with every close that fails (EBADF: already closed) recorded
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def close(descriptor):
+            try:
+                os.close(descriptor)
+            except OSError as error:
+                failed_closes.append(error.errno)
+                raise
+
+    monkeypatch.setattr(parallel, "os", RecordingOs())
+    monkeypatch.setattr(parallel, "_own_stats", None)
+    monkeypatch.setattr(parallel, "LOAD_READ_INTERVAL", 0.0)  # every call reads
+    monkeypatch.setattr(parallel, "_runnable_in_system", lambda: 3)  # so this process's threads are read too
+    stop, start = threading.Event(), threading.Barrier(5, timeout=TWO_THREADS_MEET)
+    errors = []
+
+    def come_and_go():  # the process's thread count keeps changing: the stat files are reopened
+        start.wait()
+        while not stop.is_set():
+            short_lived = threading.Thread(target=lambda: None)
+            short_lived.start()
+            short_lived.join()
+
+    def read_load():
+        start.wait()
+        try:
+            for _ in range(500):
+                parallel._runnable_elsewhere()
+        except Exception as error:  # noqa: BLE001 - any error here is the failure
+            errors.append(error)
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        churn = threading.Thread(target=come_and_go)
+        readers = [threading.Thread(target=read_load) for _ in range(4)]
+        for thread in (churn, *readers):
+            thread.start()
+        for reader in readers:
+            reader.join()
+    finally:
+        stop.set()
+        churn.join()
+        sys.setswitchinterval(switch_interval)
+        stats = parallel._own_stats
+        if stats is not None:
+            for descriptor in (stats.process, *stats.threads):
+                try:
+                    os.close(descriptor)
+                except OSError:
+                    pass
+    assert errors == []
+    assert failed_closes == []
 
 
 def test_this_process_counts_at_least_the_thread_that_asks():
@@ -291,3 +371,43 @@ def test_a_forked_child_counts_its_own_threads_and_shares_with_its_own_workers(s
             os._exit(0 if ok else 1)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+# Sharing while the interpreter shuts down, where no thread may start: after the main thread has
+# returned (a thread still running) and in an atexit handler (after the pool's workers were told
+# to stop). Each script forces sharing on and prints whether the shared loss is the one-thread one.
+_SHARING_FORCED = """
+    import atexit, math, os, threading
+    import numpy as np
+    import bpcli
+    from bpcli.core import conv2d, parallel
+    parallel._cores = lambda: 2
+    parallel._runnable_elsewhere = lambda: 0
+    parallel.MIN_SHARED_BYTES = 0
+    conv2d.MIN_WORK_TO_SHARE = 1
+    rng = np.random.default_rng(13)
+    spec = {"input": {"X": rng.normal(size=(4, 2, 7, 7)), "Y": np.eye(2)[:, [0, 1, 1, 0]]}, "loss": "softmax_ce",
+            "layers": [{"type": "conv2d", "filters": 3, "kernel": 3, "activation": "tanh"},
+                       {"type": "maxpool", "size": 2}, {"type": "flatten"},
+                       {"type": "dense", "units": 2, "activation": "softmax"}]}
+    os.environ["BPCLI_NUM_THREADS"] = "1"
+    alone = bpcli.compute(spec)["loss"]
+    os.environ["BPCLI_NUM_THREADS"] = "2"
+
+    def shared_again():
+        print("same" if math.isclose(bpcli.compute(spec)["loss"], alone, rel_tol=1e-12) else "different")
+"""
+_WHILE_SHUTTING_DOWN = {
+    # no worker thread exists yet when the main thread returns
+    "thread after main": "threading.Thread(target=lambda: (threading.main_thread().join(), shared_again())).start()",
+    # the workers exist, and have been stopped when the handler runs
+    "atexit": "shared_again()\natexit.register(shared_again)",
+}
+
+
+@pytest.mark.parametrize("when", list(_WHILE_SHUTTING_DOWN))
+def test_sharing_while_the_interpreter_shuts_down_runs_on_the_caller(when):
+    code = textwrap.dedent(_SHARING_FORCED) + _WHILE_SHUTTING_DOWN[when] + "\n"
+    done = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["same"] * (2 if when == "atexit" else 1), done.stderr

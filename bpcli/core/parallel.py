@@ -53,6 +53,7 @@ _executor: ThreadPoolExecutor | None = None
 _executor_workers = 0
 _executor_pid = 0
 _in_shared_task = threading.local()
+_load_lock = threading.Lock()  # held by the thread reading the load (the descriptors below)
 _loadavg: int | None = None  # an open descriptor of /proc/loadavg, read afresh each time
 _elsewhere, _elsewhere_read_at = 0, -1.0
 _own_stats: _ThreadStats | None = None
@@ -109,7 +110,7 @@ def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:
             _in_shared_task.active = False
 
     with one_blas_thread():
-        helpers = [_pool(workers - 1).submit(take_tasks) for _ in range(workers - 1)]
+        helpers = _start_helpers(take_tasks, workers - 1)
         try:
             take_tasks()
         except BaseException:  # Ctrl-C or an error here: the workers take no further task
@@ -127,6 +128,21 @@ def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:
         if not helper.cancelled() and helper.exception() is not None:
             raise helper.exception()
     return results
+
+
+def _start_helpers(take_tasks: Callable[[], None], count: int) -> list:
+    """Futures of ``count`` workers running ``take_tasks``; fewer, or none, where no thread may
+    start: once the interpreter shuts down (a thread still running after the main thread has
+    returned, an atexit handler), the pool cannot be made or given work, and the caller takes
+    every task itself."""
+    helpers = []
+    try:
+        pool = _pool(count)
+        for _ in range(count):
+            helpers.append(pool.submit(take_tasks))
+    except RuntimeError:
+        pass
+    return helpers
 
 
 def thread_count() -> int:
@@ -161,11 +177,16 @@ def _runnable_elsewhere() -> int:
     would otherwise read as another program's load. Read at most every LOAD_READ_INTERVAL."""
     global _elsewhere, _elsewhere_read_at
     now = time.monotonic()
-    if now - _elsewhere_read_at >= LOAD_READ_INTERVAL:
-        in_system = _runnable_in_system()  # 1 is this thread alone: nothing more to read
-        _elsewhere = max(0, in_system - _runnable_in_this_process()) if in_system > 1 else 0
-        _elsewhere_read_at = now
-    return _elsewhere
+    # one reader at a time: the descriptors are shared, and one thread reopening them while
+    # another reads or closes them would close some twice (the second time, maybe another file's)
+    if now - _elsewhere_read_at >= LOAD_READ_INTERVAL and _load_lock.acquire(blocking=False):
+        try:
+            in_system = _runnable_in_system()  # 1 is this thread alone: nothing more to read
+            _elsewhere = max(0, in_system - _runnable_in_this_process()) if in_system > 1 else 0
+            _elsewhere_read_at = now
+        finally:
+            _load_lock.release()
+    return _elsewhere  # while another thread reads, the last reading
 
 
 def _runnable_in_system() -> int:
@@ -247,15 +268,16 @@ def _as_count(text: str) -> int:
 
 def _users_blas_limit() -> int:
     """The BLAS thread count the user allows: a variable they set, or what the loaded BLAS
-    reports (it follows their ``threadpool_limits``); no limit when the command line set it."""
+    reports (it follows their ``threadpool_limits``); no limit when the command line set the
+    BLAS's count and the user set none."""
     from bpcli.core.blas import THREAD_VARIABLES, blas_thread_count
 
-    if blas_limited_by_command_line:
-        return 1 << 30
     for name in THREAD_VARIABLES:
+        if name == "OPENBLAS_NUM_THREADS" and blas_limited_by_command_line:
+            continue  # the command line's own 1; the user's OpenMP or MKL variable still counts
         if name in os.environ:
             return _as_count(os.environ[name])
-    return blas_thread_count()
+    return 1 << 30 if blas_limited_by_command_line else blas_thread_count()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
