@@ -411,3 +411,22 @@ def test_sharing_while_the_interpreter_shuts_down_runs_on_the_caller(when):
     done = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["same"] * (2 if when == "atexit" else 1), done.stderr
+
+
+def test_a_busy_machine_gives_the_same_numbers_as_an_idle_one(shared_at_every_size, monkeypatch):
+    """How a convolution's batch is cut into groups (and so the order dW is summed in) must not
+    depend on how busy the machine is at the time: the same network computed twice gives the same
+    bits, whether its layers were shared or, under load, run on one thread."""
+    monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", 2 * 1024 * 1024)  # tiles of several samples
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(32, 2, 24, 24))
+    Y = np.eye(3)[:, rng.integers(0, 3, 32)]
+    idle = bpcli.compute(cnn(X, Y))
+    monkeypatch.setattr(parallel, "_runnable_elsewhere", lambda: 1)  # one core busy: nothing shared
+    busy = bpcli.compute(cnn(X, Y))
+    assert busy["loss"] == idle["loss"]
+    assert np.array_equal(busy["dX"], idle["dX"])
+    for ours, theirs in zip(busy["layers"], idle["layers"]):
+        for name in ("Z", "A", "dA", "dZ", "dW", "db"):
+            if theirs[name] is not None:
+                assert np.array_equal(ours[name], theirs[name]), (ours["index"], name)

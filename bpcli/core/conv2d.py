@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
-from bpcli.core.parallel import run_tasks, thread_count
+from bpcli.core.parallel import allowed_threads, run_tasks
 from bpcli.core.threads import product
 from bpcli.core.workspace import WORKSPACE
 
@@ -254,13 +254,16 @@ class Conv2D(LayerBase):
     def _plan(self, m: int, C: int, Ho: int, Wo: int) -> Plan:
         """Tiles of at most IM2COL_TILE_BYTES of im2col matrix, grouped by samples; shared among
         threads when the products are large enough to gain from it, and then cut into at least
-        as many groups as there are threads (whole samples each, as far as the batch allows)."""
+        as many groups as threads are allowed (whole samples each, as far as the batch allows),
+        whether or not cores are idle to run them (run_tasks looks at that)."""
         column_bytes = C * self.kernel_h * self.kernel_w * np.dtype(np.float64).itemsize
         positions = max(1, IM2COL_TILE_BYTES // column_bytes)
         product_work = self.filters * C * self.kernel_h * self.kernel_w * m * Ho * Wo  # each of the three
         shared = m > 1 and 3 * product_work >= MIN_WORK_TO_SHARE
         if shared:
-            threads = thread_count()
+            # cut for the threads allowed, not for those idle now: dW is summed group by group, and
+            # a busy machine (where run_tasks runs every group on the caller) gives the same bits
+            threads = allowed_threads()
             shared = threads > 1
             if shared:
                 positions = min(positions, -(-m // threads) * Ho * Wo)

@@ -146,21 +146,28 @@ def _start_helpers(take_tasks: Callable[[], None], count: int) -> list:
 
 
 def thread_count() -> int:
-    """The threads a layer may use: the cores this process may run on, within the user's limit,
-    less those other work keeps busy right now; one inside a task that is already shared."""
+    """The threads a layer may use: ``allowed_threads``, less the cores other work keeps busy
+    right now."""
+    allowed = allowed_threads()
+    if allowed <= 1:
+        return 1
+    # A worker that must wait for a busy core holds up the whole layer, and if it is
+    # preempted while it holds the GIL, the caller too: measured under a load of 2.5 on 2 cores,
+    # the 8 x 32^2 CNN took 7.8 ms shared against 2.4 ms on one thread.
+    return max(1, min(allowed, _cores() - _runnable_elsewhere()))
+
+
+def allowed_threads() -> int:
+    """The threads a layer may use on an idle machine: the cores this process may run on, within
+    the user's limit; one inside a task that is already shared. Work is cut into parts for this
+    many threads, so that its numbers do not depend on the machine's load at the time."""
     if getattr(_in_shared_task, "active", False):
         return 1
     cores = _cores()
     if cores == 1:
         return 1
     limit = os.environ.get("BPCLI_NUM_THREADS")
-    allowed = min(cores, _as_count(limit) if limit is not None else _users_blas_limit())
-    if allowed <= 1:
-        return 1
-    # A worker that must wait for a busy core holds up the whole layer, and if it is
-    # preempted while it holds the GIL, the caller too: measured under a load of 2.5 on 2 cores,
-    # the 8 x 32^2 CNN took 7.8 ms shared against 2.4 ms on one thread.
-    return max(1, min(allowed, cores - _runnable_elsewhere()))
+    return max(1, min(cores, _as_count(limit) if limit is not None else _users_blas_limit()))
 
 
 def _cores() -> int:
