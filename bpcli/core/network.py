@@ -212,15 +212,21 @@ FLOAT_EVENT_KINDS = {1: "divide_by_zero", 2: "overflow", 8: "invalid"}
 
 
 class _FloatEvents:
-    """The floating-point events numpy reported during a pass, each kind once, in order."""
+    """The floating-point events numpy reported during a pass, each kind once, in order. Worker
+    threads sharing a layer report here too: a dict's setdefault records a kind once however many
+    report it at the same moment, where a look and an append could record it twice."""
 
     def __init__(self) -> None:
-        self.kinds: list[str] = []
+        self._seen: dict[str, None] = {}
+
+    @property
+    def kinds(self) -> list[str]:
+        return list(self._seen)
 
     def __call__(self, message: str, flag: int) -> None:
         for bit, kind in FLOAT_EVENT_KINDS.items():
-            if flag & bit and kind not in self.kinds:
-                self.kinds.append(kind)
+            if flag & bit:
+                self._seen.setdefault(kind)
 
 
 #: the English sentence of each warning kind, as the JSON ``warnings`` list carries it
