@@ -80,10 +80,10 @@ class Dense(LayerBase):
         """
         dW = product(dZ, A_prev.T, out=WORKSPACE.empty(self.W.shape))
         db = dZ.sum(axis=1, keepdims=True)
-        if A_prev.flags.c_contiguous or not A_prev.T.flags.c_contiguous:
-            dA_prev = product(self.W.T, dZ, out=WORKSPACE.empty(A_prev.shape))
-        else:
+        if A_prev.T.flags.c_contiguous and not A_prev.flags.c_contiguous:
             # A_prev is flatten's transposed view of image data: dA_prev laid out the same way,
             # as (dZ^T W)^T, lets flatten's backward hand it on as images without a copy
             dA_prev = product(dZ.T, self.W, out=WORKSPACE.empty(A_prev.T.shape)).T
+        else:
+            dA_prev = product(self.W.T, dZ, out=WORKSPACE.empty(A_prev.shape))
         return dA_prev, {"W": dW, "b": db}

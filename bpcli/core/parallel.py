@@ -70,12 +70,7 @@ def over_samples(work: Callable[[slice], T], m: int, bytes_per_sample: int) -> l
     threads when the batch is large enough; the results in chunk order. The calls may run at
     the same time: each must write only its own samples' part of any shared array."""
     chunks = sample_chunks(m, bytes_per_sample)
-    return run_tasks([partial(work, samples) for samples in chunks], share=worth_sharing(m * bytes_per_sample))
-
-
-def worth_sharing(work_bytes: int) -> bool:
-    """Whether work touching this many bytes gains from being shared among threads."""
-    return work_bytes >= MIN_SHARED_BYTES
+    return run_tasks([partial(work, samples) for samples in chunks], share=m * bytes_per_sample >= MIN_SHARED_BYTES)
 
 
 def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:
