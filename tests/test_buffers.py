@@ -216,11 +216,33 @@ def test_tiles_cover_every_output_position_once_in_order(m, Ho, Wo, per_tile):
 @pytest.mark.parametrize("kernel, stride, padding", [((3, 3), 1, 1), ((2, 3), 2, 0), ((3, 2), 2, 2), ((1, 1), 1, 0)])
 @pytest.mark.parametrize("tile_bytes", [1, 8 * 18 * 2, 8 * 18 * 30, 8 * 18 * 400, 1 << 30],
                          ids=["part of a row", "rows", "rows, part of a sample", "samples", "one tile"])
-def test_tiled_convolution_equals_the_definition(monkeypatch, kernel, stride, padding, tile_bytes):
+@pytest.mark.parametrize("kept_bytes", [0, 1 << 30], ids=["im2col built again", "im2col kept"])
+def test_tiled_convolution_equals_the_definition(monkeypatch, kernel, stride, padding, tile_bytes, kept_bytes):
     monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", tile_bytes)
+    monkeypatch.setattr(conv2d, "KEPT_IM2COL_BYTES", kept_bytes)
     rng = np.random.default_rng(6)
     layer = conv_layer(rng, F=3, C=2, kh=kernel[0], kw=kernel[1], stride=stride, padding=padding)
-    assert_convolution_is_the_definition(layer, rng.normal(size=(3, 2, 9, 10)), rng)
+    cache = assert_convolution_is_the_definition(layer, rng.normal(size=(3, 2, 9, 10)), rng)
+    assert (cache.cols is not None) == bool(kept_bytes)
+
+
+def test_the_im2col_matrix_is_kept_up_to_its_limit(monkeypatch):
+    """Kept whole (every tile's, in plan order) when the whole matrix fits KEPT_IM2COL_BYTES,
+    however many tiles it was built in; otherwise not kept at all."""
+    rng = np.random.default_rng(16)
+    layer = conv_layer(rng, F=2, C=2, kh=3, kw=3, stride=1, padding=1)
+    A = rng.normal(size=(4, 2, 5, 5))
+    matrix_bytes = 2 * 3 * 3 * 4 * 5 * 5 * 8
+    monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", matrix_bytes // 4)  # a sample a tile
+    monkeypatch.setattr(conv2d, "KEPT_IM2COL_BYTES", matrix_bytes)
+    _, cache = layer.forward(A)
+    tiles_kept = [cols for group in cache.cols for cols in group]
+    assert [cols.shape for cols in tiles_kept] == [(18, 25)] * 4
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(A, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), (2, 3))
+    for n, cols in enumerate(tiles_kept):  # rows (c, i, j), columns (y, x)
+        assert np.array_equal(cols, windows[n].transpose(0, 3, 4, 1, 2).reshape(18, 25))
+    monkeypatch.setattr(conv2d, "KEPT_IM2COL_BYTES", matrix_bytes - 1)
+    assert layer.forward(A)[1].cols is None
 
 
 def assert_convolution_is_the_definition(layer, A, rng):

@@ -263,9 +263,11 @@ def test_one_thread_runs_everything_on_the_caller(monkeypatch):
 
 @pytest.mark.parametrize("kernel, stride, padding", [((3, 3), 1, 1), ((2, 3), 2, 0), ((3, 2), 2, 2), ((1, 1), 1, 0)])
 @pytest.mark.parametrize("tile_bytes", [1, 8 * 18 * 30, 1 << 30], ids=["part of a row", "rows", "samples"])
+@pytest.mark.parametrize("kept_bytes", [0, 1 << 30], ids=["im2col built again", "im2col kept"])
 def test_shared_convolution_equals_the_definition(shared_at_every_size, monkeypatch, kernel, stride, padding,
-                                                  tile_bytes):
+                                                  tile_bytes, kept_bytes):
     monkeypatch.setattr(conv2d, "IM2COL_TILE_BYTES", tile_bytes)
+    monkeypatch.setattr(conv2d, "KEPT_IM2COL_BYTES", kept_bytes)
     rng = np.random.default_rng(7)
     layer = conv_layer(rng, F=3, C=2, kh=kernel[0], kw=kernel[1], stride=stride, padding=padding)
     cache = assert_convolution_is_the_definition(layer, rng.normal(size=(5, 2, 9, 10)), rng)

@@ -10,8 +10,9 @@ strided add per kernel offset, which is much faster than np.add.at. Both work th
 positions a tile at a time (whole samples, or rows of one sample, or part of one row), each
 tile's im2col matrix small enough to stay in the processor's cache: a whole batch's matrix (28 MB
 for 128 × 3 × 32 × 32) would not, and would cost memory out of proportion to the network's own
-tensors. A network whose matrix is one tile keeps it from the forward pass for the backward pass;
-otherwise each tile's is built again there, from the padded input.
+tensors. A network whose whole matrix is no larger than one tile keeps its tiles from the forward
+pass for the backward pass, however the threads cut it; otherwise each tile's is built again
+there, from the padded input.
 """
 
 from __future__ import annotations
@@ -35,9 +36,15 @@ from bpcli.core.workspace import WORKSPACE
 #: numpy calls; larger ones no longer gain)
 IM2COL_TILE_BYTES = 2 * 1024 * 1024
 #: a pass whose three products (Z, dW, the columns of dA_prev) reach this many multiply-adds
-#: shares its sample groups among threads: below it (about 0.2 ms of products on one core)
-#: waking a worker (~30 µs) and the shared setup cost about what the second core saves
-MIN_WORK_TO_SHARE = 2 ** 22
+#: shares its sample groups among threads. Measured on an idle 2-core machine, the benchmark
+#: convolution's forward + backward pass on one thread and shared: 1.33 / 1.55 ms at 8 × 32²
+#: (10.6 M multiply-adds; im2col and col2im gain little from a second core, which shares the
+#: memory bandwidth, and each thread's numpy calls wait for the GIL now and then), 2.9 / 2.3 ms at
+#: 16 × 32² (21 M), 6.3 / 4.5 ms at 32 × 32²
+MIN_WORK_TO_SHARE = 2 ** 24
+#: the largest whole im2col matrix kept from the forward pass for the backward pass, which then
+#: need not build it again (16 × 32² on one thread: backward 2.39 -> 2.15 ms)
+KEPT_IM2COL_BYTES = 4 * 1024 * 1024
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -98,9 +105,11 @@ class Plan:
 @dataclass
 class ConvCache:
     padded: np.ndarray  # (m, C, H + 2p, W + 2p) the input, zero-padded (A_prev itself when p = 0)
-    cols: np.ndarray | None  # (C*kh*kw, m*Ho*Wo) im2col matrix when it was one tile, else None
+    #: each group's tiles' im2col matrices (C*kh*kw, the tile's positions), when the whole matrix
+    #: is small enough to keep (IM2COL_TILE_BYTES), else None
+    cols: list[list[np.ndarray]] | None
     input_shape: tuple[int, int, int, int]  # (m, C, H, W)
-    plan: Plan  # the forward pass's, which the backward pass follows (and its one tile's cols)
+    plan: Plan  # the forward pass's, which the backward pass follows (and its tiles' cols)
 
 
 @dataclass
@@ -192,21 +201,26 @@ class Conv2D(LayerBase):
         bias = self.b[:, None]
         Z_filter_major = WORKSPACE.empty((F, m * Ho * Wo))
 
-        def convolve(group: list[Tile]) -> np.ndarray:
+        keep = C * self.kernel_h * self.kernel_w * m * Ho * Wo * np.dtype(np.float64).itemsize <= KEPT_IM2COL_BYTES
+
+        def convolve(group: list[Tile]) -> list[np.ndarray]:
+            """The group's part of Z; its tiles' im2col matrices if they are kept."""
             if p:
                 self._pad(A_prev, padded, group[0].samples.start, group[-1].samples.stop)
+            kept = []
             for tile in group:
                 cols = self._im2col(padded, tile)
                 Z_tile = product(weights, cols, out=Z_filter_major[:, tile.positions])
                 Z_tile += bias
-            return cols
+                if keep:
+                    kept.append(cols)
+            return kept
 
         plan = self._plan(m, C, Ho, Wo)
-        last_cols = run_tasks([partial(convolve, group) for group in plan.groups], share=plan.shared)
+        kept_cols = run_tasks([partial(convolve, group) for group in plan.groups], share=plan.shared)
         # a transposed view: later element-wise steps keep this layout, so no copy is made
         Z = Z_filter_major.reshape(F, m, Ho, Wo).transpose(1, 0, 2, 3)
-        one_tile = len(plan.groups) == 1 and len(plan.groups[0]) == 1
-        return Z, ConvCache(padded, last_cols[0] if one_tile else None, (m, C, H, W), plan)
+        return Z, ConvCache(padded, kept_cols if keep else None, (m, C, H, W), plan)
 
     def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ: (m, F, Ho, Wo).
@@ -222,12 +236,12 @@ class Conv2D(LayerBase):
         weights_T = self.W.reshape(F, -1).T
         d_padded = WORKSPACE.empty(cache.padded.shape)
 
-        def gradients(group: list[Tile]) -> np.ndarray:
+        def gradients(group: list[Tile], kept_cols: list[np.ndarray] | None) -> np.ndarray:
             """dW of the group's samples; their dA_prev (padded) written into d_padded."""
             d_padded[group[0].samples.start:group[-1].samples.stop] = 0
             dW = np.zeros((F, C * kh * kw))
-            for tile in group:
-                cols = cache.cols if cache.cols is not None else self._im2col(cache.padded, tile)
+            for position, tile in enumerate(group):
+                cols = kept_cols[position] if kept_cols is not None else self._im2col(cache.padded, tile)
                 dZ_tile = dZ_filter_major[:, tile.positions]
                 dW += product(dZ_tile, cols.T)
                 dcols = product(weights_T, dZ_tile, out=WORKSPACE.empty(cols.shape))
@@ -236,7 +250,9 @@ class Conv2D(LayerBase):
 
         plan = cache.plan
         # summed in sample order whichever thread computed each part, so dW is the same every run
-        dW = sum(run_tasks([partial(gradients, group) for group in plan.groups], share=plan.shared))
+        kept = cache.cols or [None] * len(plan.groups)
+        dW = sum(run_tasks([partial(gradients, group, cols) for group, cols in zip(plan.groups, kept)],
+                           share=plan.shared))
         db = dZ_filter_major.sum(axis=1)
         dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
         return dA_prev, {"W": dW.reshape(F, C, kh, kw), "b": db}

@@ -34,6 +34,18 @@ def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.n
     work = m * k * n
     if work <= BLAS_SINGLE_THREAD_WORK or (work >= MIN_WORK_FOR_THREADS and min(m, k, n) >= MIN_SIDE_FOR_THREADS
                                           and thread_count() > 1):
-        return np.matmul(a, b, out=out)
+        return _multiply(a, b, out)
     with blas.one_blas_thread():
-        return np.matmul(a, b, out=out)
+        return _multiply(a, b, out)
+
+
+def _multiply(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """a @ b that lets other threads run meanwhile. np.matmul keeps the GIL for a result of at
+    most 500 entries (numpy's threshold for releasing it, NPY_BEGIN_THREADS_THRESHOLDED, counts the
+    result, not the work), so a convolution's dW (16 × 27 = 432 entries from 16 × 4096 × 27
+    multiply-adds) would hold up the thread sharing the convolution: measured here, two threads
+    each doing that product ran no faster than one doing both. np.dot releases it for any 2-D
+    product; out= stays with np.matmul, as np.dot takes only a C-contiguous ``out``."""
+    if out is None:
+        return np.dot(a, b)
+    return np.matmul(a, b, out=out)
