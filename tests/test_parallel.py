@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -95,6 +96,37 @@ def test_floating_point_events_in_a_worker_reach_the_callers_handler(shared_at_e
     with np.errstate(over="call", call=lambda message, flag: events.append(threading.current_thread().name)):
         parallel.run_tasks([overflow, overflow])
     assert len(events) == 2 and len(set(events)) == 2
+
+
+def test_a_product_with_a_small_result_lets_other_threads_run(monkeypatch):
+    """A convolution's dW (16 × 27 = 432 entries) is computed while another thread shares the
+    layer: the product must release the GIL, which np.matmul does only for results of over 500
+    entries. The GIL is passed on here only when a thread gives it up (the switch interval is
+    set far beyond the test), so the watcher sees the flag up only if the product let it run."""
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # one_blas_thread then calls no library (ctypes lets go of the GIL)
+    a, b = np.ones((16, 1 << 17)), np.ones((1 << 17, 27))
+    state = {"inside": False, "stop": False, "seen": 0}
+
+    def watch() -> None:
+        while not state["stop"]:
+            state["seen"] += state["inside"]
+            time.sleep(0)  # lets go of the GIL, so the main thread can start its product
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60)
+    try:
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        for _ in range(20):
+            state["inside"] = True
+            result = threads.product(a, b)
+            state["inside"] = False
+        state["stop"] = True
+        watcher.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert result.shape == (16, 27) and result[0, 0] == 1 << 17
+    assert state["seen"] > 0
 
 
 def test_sample_chunks_cover_the_batch_once_in_order():
