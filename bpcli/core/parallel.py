@@ -1,18 +1,23 @@
 """Work on image batches shared among the cores: groups of samples, taken in turn by the caller
 and by worker threads.
 
-numpy releases the GIL inside its loops and matrix products, so threads run a layer's sample
-groups at the same time; the caller works too, and takes back every group no worker has started.
-Each chunk of samples is also sized to stay in the processor's cache while a layer makes its
-several passes over it (a max pool reads every window offset, then writes).
+numpy releases the GIL inside its loops of over 500 elements and its matrix products (np.matmul
+only for results of over 500 entries: ``threads.product`` uses np.dot), so threads run a layer's
+sample groups at the same time; the caller works too, and takes back every group no worker has
+started. Each chunk of samples is also sized to stay in the processor's cache while a layer makes
+its several passes over it (a max pool reads every window offset, then writes).
 
-What it gains, measured on an idle 2-core machine: a convolution's forward pass 1.3 -> 0.9 ms at
-32 × 3 × 32², its backward pass less (2.9 -> 2.5 ms: col2im's many short strided adds pass the GIL
-back and forth), a max pool's backward pass 0.97 -> 0.80 ms. Small work is not shared (see the
-thresholds), and neither is work on a busy machine: a worker waiting for a core, or preempted
-while it holds the GIL, holds up the layer (under a load of 2.5 on 2 cores the 8 × 32² CNN took
-7.8 ms shared against 2.4 ms on one thread), so the cores other processes keep busy right now
-are left to them (Linux: /proc/loadavg's runnable threads, less this process's own).
+What it gains, measured on an idle 2-core machine: the benchmark convolution's forward pass
+1.60 -> 1.29 ms at 32 × 3 × 32², its backward pass 4.9 -> 3.4 ms; a max pool's backward pass
+0.97 -> 0.80 ms. Sharing has a cost per hand-over, which decides the thresholds: on the virtual
+machines measured, waking a sleeping worker costs the waking thread ~40 µs (a submit to an idle
+pool 47 µs, the task done ~110 µs later), and each numpy call that must wait for the GIL the
+other thread holds may cost as much again: the 8 × 32² convolution cut in two tasks of 4 samples
+(some fifteen numpy calls each) ran each task twice as slowly as one thread ran it alone. Small
+work is not shared, and neither is work on a busy machine: a worker waiting for a core, or
+preempted while it holds the GIL, holds up the layer (under a load of 2.5 on 2 cores the 8 × 32²
+CNN took 7.8 ms shared against 2.4 ms on one thread), so the cores other processes keep busy
+right now are left to them (Linux: /proc/loadavg's runnable threads, less this process's own).
 
 Threads: one per core this process may run on, but never more than the user allows: their
 BLAS thread limit (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, or a
