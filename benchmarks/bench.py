@@ -231,6 +231,8 @@ def memory(rounds: int, torch: str | None) -> None:
 def startup(runs: int) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         handle.write(TINY_NET)
+    # `python -m` puts the working directory first on sys.path: each command runs in REPO, so that
+    # its bpcli is the one measured, not one in the directory bench.py was started from
     bpcli = [sys.executable, "-m", "bpcli"]
     bare = [sys.executable, "-c", "import numpy, yaml, json"]
     # the command line starts OpenBLAS on one thread, which saves starting the others: the bare
@@ -245,12 +247,13 @@ def startup(runs: int) -> None:
     goals = {"compute --json": 1.3, "grade --target --answer": 1.5}
     times: dict[str, list[float]] = {name: [] for name in commands}
     for command, extra in commands.values():  # writes the bytecode caches
-        subprocess.run(command, env={**plain_env(), **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, env={**plain_env(), **extra}, cwd=REPO, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     for _ in range(runs):  # alternate, so drift on a noisy machine hits all alike
         for name, (command, extra) in commands.items():
             env = {**plain_env(), **extra}
             start = time.perf_counter()
-            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append(time.perf_counter() - start)
     os.unlink(handle.name)
     bare = statistics.median(times["bare"])

@@ -14,7 +14,8 @@ from typing import Optional
 import typer
 
 from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
-from bpcli.commands.common import EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console, user_errors
+from bpcli.commands.common import (EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console,
+                                   text_console, user_errors)
 from bpcli.commands.output import output_target, write_output
 
 #: width of terminal-format output written to a file (no terminal to measure)
@@ -73,13 +74,10 @@ def _terminal_text(explanation, precision: int) -> str:
     """The terminal rendering as plain text, for --output with --format terminal."""
     from io import StringIO
 
-    from rich.console import Console
-
     from bpcli.render.terminal import print_explanation
 
     buffer = StringIO()
-    print_explanation(explanation, Console(file=buffer, width=FILE_WIDTH, color_system=None, highlight=False),
-                      precision=precision)
+    print_explanation(explanation, text_console(file=buffer, width=FILE_WIDTH, color_system=None), precision=precision)
     return buffer.getvalue()
 
 
