@@ -25,6 +25,7 @@ from conftest import cli_env
 from test_buffers import assert_close, assert_convolution_is_the_definition, conv_layer, pool_by_definition
 
 TWO_THREADS_MEET = 10  # seconds a task waits for the other thread before the test fails
+READ_THE_LOAD = parallel._runnable_elsewhere  # before a fixture replaces it
 
 
 @pytest.fixture
@@ -405,6 +406,61 @@ def test_a_forked_child_counts_its_own_threads_and_shares_with_its_own_workers(s
             os._exit(0 if ok else 1)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_child_forked_while_another_thread_holds_bpclis_locks_computes(shared_at_every_size, monkeypatch):
+    """A script may fork (multiprocessing's default on Linux) while another of its threads is
+    inside bpcli, holding one of its locks: the child, where that thread does not exist, must not
+    wait for it. The child computes a network that takes every lock: the workspace's, the BLAS
+    count's, the worker pool's and the load reading's."""
+    from bpcli.core.workspace import WORKSPACE
+
+    for name in blas.THREAD_VARIABLES:  # one_blas_thread takes its lock only when it has a count to change
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(parallel, "LOAD_READ_INTERVAL", 0)
+
+    def read_the_load_and_share_anyway() -> int:
+        READ_THE_LOAD()  # under its lock, in the child too
+        return 0  # a busy machine would share nothing, and take fewer locks
+
+    monkeypatch.setattr(parallel, "_runnable_elsewhere", read_the_load_and_share_anyway)
+    rng = np.random.default_rng(17)
+    X = rng.normal(size=(6, 2, 24, 24))  # arrays over the workspace's 64 KiB, a product given one BLAS thread
+    Y = np.eye(3)[:, rng.integers(0, 3, 6)]
+    expected = bpcli.compute(cnn(X, Y))["loss"]
+    locks = [WORKSPACE._lock, blas._lock, parallel._lock, parallel._load_lock]
+    held, release = threading.Event(), threading.Event()
+
+    def hold_every_lock() -> None:
+        for lock in locks:
+            lock.acquire()
+        held.set()
+        release.wait()
+        for lock in locks:
+            lock.release()
+
+    holder = threading.Thread(target=hold_every_lock)
+    holder.start()
+    held.wait()
+    try:
+        child = os.fork()
+        if child == 0:  # reports through its exit status only, and never returns to pytest
+            ok = False
+            try:
+                ok = bpcli.compute(cnn(X, Y))["loss"] == expected
+            finally:
+                os._exit(0 if ok else 1)
+        deadline = time.monotonic() + TWO_THREADS_MEET
+        while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if done[0] == 0:
+            os.kill(child, 9)
+            os.waitpid(child, 0)
+            pytest.fail("the forked child waited for a lock held by a thread it does not have")
+        assert os.waitstatus_to_exitcode(done[1]) == 0
+    finally:
+        release.set()
+        holder.join()
 
 
 # Sharing while the interpreter shuts down, where no thread may start: after the main thread has

@@ -22,6 +22,18 @@ _saved: list[tuple[object, int]] = []  # (BLAS library, its thread count before 
 _blas_libraries: list | None = None
 
 
+def _after_fork_in_child() -> None:
+    # a new lock: a thread of the parent holding it when another forked does not exist in the
+    # child to let go of it (nor to leave one_blas_thread: the child's BLAS may then stay on one
+    # thread, which costs speed, not numbers)
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Run the body with every loaded BLAS on one thread; the counts are put back when the last

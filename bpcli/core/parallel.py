@@ -64,6 +64,18 @@ _elsewhere, _elsewhere_read_at = 0, -1.0
 _own_stats: _ThreadStats | None = None
 
 
+def _after_fork_in_child() -> None:
+    """New locks in a forked child: a thread of the parent holding one when another forked does
+    not exist in the child to let go of it. (The workers and /proc descriptors are found to be
+    the parent's by the process id, and made again.)"""
+    global _lock, _load_lock
+    _lock, _load_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def sample_chunks(m: int, bytes_per_sample: int, chunk_bytes: int = CHUNK_BYTES) -> list[slice]:
     """range(m) in consecutive slices of about ``chunk_bytes`` worth of samples (at least one)."""
     per_chunk = max(1, chunk_bytes // max(1, bytes_per_sample))

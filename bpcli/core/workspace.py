@@ -17,6 +17,7 @@ and once dropped, its memory serves the next pass without a fault.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 from collections import OrderedDict
@@ -94,6 +95,11 @@ class Workspace:
         array.fill(0)
         return array
 
+    def _after_fork_in_child(self) -> None:
+        # a thread of the parent may have held the lock when another forked: it does not exist
+        # here to let go of it (the arrays it was handed stay in use, never handed out again)
+        self._lock = threading.Lock()
+
     def release(self) -> None:
         """Forget every array (those still in use stay valid: their users hold them)."""
         with self._lock:
@@ -120,6 +126,8 @@ class Workspace:
 
 #: the one workspace of the process, shared by every layer (and every network)
 WORKSPACE = Workspace()
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=WORKSPACE._after_fork_in_child)
 
 
 def release_buffers() -> None:
