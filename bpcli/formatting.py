@@ -88,3 +88,12 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     (the first ones and "…"), so a 100,000-character answer gives a short message."""
     text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def closest_name(word: str, names, cutoff: float) -> list[str]:
+    """The one of ``names`` most like ``word`` (difflib's ratio at least ``cutoff``), as a list
+    of at most one. Only error messages suggest names: difflib is imported here, when one does,
+    not at every start-up (~0.8 ms)."""
+    from difflib import get_close_matches
+
+    return get_close_matches(word, list(names), n=1, cutoff=cutoff)

@@ -8,7 +8,6 @@ that repeat a list a million times included).
 
 from __future__ import annotations
 
-import difflib
 import errno
 import functools
 import math
@@ -25,7 +24,7 @@ from bpcli.core import activations, losses
 from bpcli.core.network import Layer, Network, all_finite
 from bpcli.core.workspace import WORKSPACE
 from bpcli.errors import SpecError
-from bpcli.formatting import shorten
+from bpcli.formatting import closest_name, shorten
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
@@ -335,7 +334,7 @@ def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
     # be a misspelt name (and str() of an enormous whole number raises)
     by_lower = {name.lower(): name for name in valid}
     word = word.lower() if isinstance(word, str) else ""
-    close = difflib.get_close_matches(word, list(by_lower), n=1, cutoff=0.5)
+    close = closest_name(word, by_lower, cutoff=0.5)
     hint = f"; did you mean {by_lower[close[0]]!r}?" if close else ""
     return f"expected one of {', '.join(valid)}{hint}"
 

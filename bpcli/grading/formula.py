@@ -16,7 +16,6 @@ inf in no time instead of building a huge integer.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core import activations
-from bpcli.formatting import shorten
+from bpcli.formatting import closest_name, shorten
 from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
 
@@ -322,7 +321,7 @@ class _Evaluator:
             raise answer_error("formula.not_finite_name", name=shorten(name))
         known = sorted(self.tensors) + ["m"]
         same_letters = [other for other in known if other.lower() == name.lower()]
-        close = same_letters or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        close = same_letters or closest_name(name, known, cutoff=0.6)
         if close:
             raise answer_error("formula.unknown_name.close", name=shorten(name), close=close[0], known=", ".join(known))
         raise answer_error("formula.unknown_name", name=shorten(name), known=", ".join(known))

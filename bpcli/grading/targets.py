@@ -7,7 +7,6 @@ Z and A of every layer, and every gradient dT whose tensor T the run has."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from bpcli import kinds
 from bpcli.core.network import Network
-from bpcli.formatting import shorten
+from bpcli.formatting import closest_name, shorten
 from bpcli.texts import Msg, usage_error
 
 #: a tensor of one layer: its name without the number (``dW``, ``Z``, ``dgamma``), then the number
@@ -60,7 +59,7 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     valid = valid_targets(tensors)
     if name not in valid:
         same_letters = [target for target in valid if target.lower() == name.lower()]  # dw2 -> dW2
-        close = same_letters or difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+        close = same_letters or closest_name(name, valid, cutoff=0.5)
         if close:
             raise usage_error("target.unknown.close", name=shorten(name), close=close[0], targets=", ".join(valid))
         raise usage_error("target.unknown", name=shorten(name), targets=", ".join(valid))
