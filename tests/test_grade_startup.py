@@ -215,14 +215,22 @@ def _modules_after(args: list[str], **env: str) -> dict[str, bool]:
     return {name: name in loaded for name in WATCHED_MODULES}
 
 
+def _rich_loads_its_emoji_table() -> bool:
+    """Whether importing what the verdict uses loads Rich's emoji table by itself."""
+    code = "import sys, rich.console, rich.table; print('rich._emoji_codes' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip() == "True"
+
+
 def test_a_plain_grade_loads_neither_typer_nor_with_json_rich(files):
     file, _ = files
     wrong = ["grade", file, "--target", "dW2", "--answer", "0 0; 0 0"]
     nothing = dict.fromkeys(WATCHED_MODULES, False)
     assert _modules_after(wrong + ["--json"]) == nothing
     # the human verdict is Rich's (colours, the width, wrapping, the marked matrix): Typer still
-    # stays out, and so does Rich's table of :name: emoji codes (1.8 ms), which bpcli never prints
-    assert _modules_after(wrong) == {**nothing, "rich": True}
+    # stays out, and so does Rich's table of :name: emoji codes (1.8 ms), which bpcli never prints,
+    # unless Rich loads it on import itself (Rich 13.0 does)
+    assert _modules_after(wrong) == {**nothing, "rich": True, "rich._emoji_codes": _rich_loads_its_emoji_table()}
     # and the check can see them: a line the fast path leaves to Typer loads it
     assert _modules_after(wrong + ["--lang", "ZH"])["typer"]
     # a shell asking for completions gets Typer's, whatever the line holds
