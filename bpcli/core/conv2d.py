@@ -10,9 +10,9 @@ strided add per kernel offset, which is much faster than np.add.at. Both work th
 positions a tile at a time (whole samples, or rows of one sample, or part of one row), each
 tile's im2col matrix small enough to stay in the processor's cache: a whole batch's matrix (28 MB
 for 128 × 3 × 32 × 32) would not, and would cost memory out of proportion to the network's own
-tensors. A network whose whole matrix is no larger than one tile keeps its tiles from the forward
-pass for the backward pass, however the threads cut it; otherwise each tile's is built again
-there, from the padded input.
+tensors. A network whose whole matrix is at most KEPT_IM2COL_BYTES keeps its tiles from the
+forward pass for the backward pass, however the threads cut it; otherwise each tile's is built
+again there, from the padded input.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ IM2COL_TILE_BYTES = 2 * 1024 * 1024
 #: a pass whose three products (Z, dW, the columns of dA_prev) reach this many multiply-adds
 #: shares its sample groups among threads. Measured on an idle 2-core machine, the benchmark
 #: convolution's forward + backward pass on one thread and shared: 1.33 / 1.55 ms at 8 × 32²
-#: (10.6 M multiply-adds; im2col and col2im gain little from a second core, which shares the
-#: memory bandwidth, and each thread's numpy calls wait for the GIL now and then), 2.9 / 2.3 ms at
-#: 16 × 32² (21 M), 6.3 / 4.5 ms at 32 × 32²
+#: (10.6 M multiply-adds; im2col and col2im gain little from a second core, and each hand-over
+#: between threads costs tens of µs: see ``parallel``), 2.9 / 2.3 ms at 16 × 32² (21 M), 6.3 / 4.5
+#: ms at 32 × 32²
 MIN_WORK_TO_SHARE = 2 ** 24
 #: the largest whole im2col matrix kept from the forward pass for the backward pass, which then
 #: need not build it again (16 × 32² on one thread: backward 2.39 -> 2.15 ms)
@@ -106,7 +106,7 @@ class Plan:
 class ConvCache:
     padded: np.ndarray  # (m, C, H + 2p, W + 2p) the input, zero-padded (A_prev itself when p = 0)
     #: each group's tiles' im2col matrices (C*kh*kw, the tile's positions), when the whole matrix
-    #: is small enough to keep (IM2COL_TILE_BYTES), else None
+    #: is small enough to keep (KEPT_IM2COL_BYTES), else None
     cols: list[list[np.ndarray]] | None
     input_shape: tuple[int, int, int, int]  # (m, C, H, W)
     plan: Plan  # the forward pass's, which the backward pass follows (and its tiles' cols)

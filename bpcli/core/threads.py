@@ -5,8 +5,10 @@ layer's 128 × 784 × 64 in 0.50 of its one-thread time), but its threads spin w
 for work: on a busy machine a second one loses many times over (dense 784-128-10 at m = 64
 under load: 1.2 ms on one thread, 92 ms on two), and after a product it keeps the other core
 busy for a while, where bpcli's own threads then wait (``parallel``: a convolution shares its
-sample groups itself, and its products have a short side, 16 filters or 27 = 3·3·3 values per
-window, which a second BLAS thread speeds up least). So only a product of MIN_WORK_FOR_THREADS
+sample groups itself). Its products have a short side, 16 filters or 27 = 3·3·3 values per
+window: given a second BLAS thread, they took half the time alone, but the 8 × 32² CNN was no
+faster and 128 × 32² went from 41 to 51 ms, the spinning workers in the way of bpcli's own
+(the dense layer's 10-row products got threads too). So only a product of MIN_WORK_FOR_THREADS
 multiply-adds, every side at least MIN_SIDE_FOR_THREADS, gets the threads the user allows, and
 only when ``parallel.thread_count`` finds idle cores for them; every other product, and every
 product inside work bpcli already shares, runs on one BLAS thread. Products small enough that
