@@ -13,11 +13,12 @@ What it gains, measured on an idle 2-core machine: the benchmark convolution's f
 machines measured, waking a sleeping worker costs the waking thread ~40 µs (a submit to an idle
 pool 47 µs, the task done ~110 µs later), and each numpy call that must wait for the GIL the
 other thread holds may cost as much again: the 8 × 32² convolution cut in two tasks of 4 samples
-(some fifteen numpy calls each) ran each task twice as slowly as one thread ran it alone. Small
-work is not shared, and neither is work on a busy machine: a worker waiting for a core, or
-preempted while it holds the GIL, holds up the layer (under a load of 2.5 on 2 cores the 8 × 32²
-CNN took 7.8 ms shared against 2.4 ms on one thread), so the cores other processes keep busy
-right now are left to them (Linux: /proc/loadavg's runnable threads, less this process's own).
+(some fifteen numpy calls each) took 1.3 (backward) to 2 (forward) times as long per task as one
+thread alone took for it. Small work is not shared, and neither is work on a busy machine: a
+worker waiting for a core, or preempted while it holds the GIL, holds up the layer (under a load
+of 2.5 on 2 cores the 8 × 32² CNN took 7.8 ms shared against 2.4 ms on one thread), so the cores
+other processes keep busy right now are left to them (Linux: /proc/loadavg's runnable threads,
+less this process's own).
 
 Threads: one per core this process may run on, but never more than the user allows: their
 BLAS thread limit (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, or a
