@@ -100,6 +100,7 @@ class Plan:
 
     groups: list[list[Tile]]
     shared: bool
+    keeps_cols: bool  # the whole im2col matrix is at most KEPT_IM2COL_BYTES: kept for the backward pass
 
 
 @dataclass
@@ -200,8 +201,7 @@ class Conv2D(LayerBase):
         weights = self.W.reshape(F, -1)
         bias = self.b[:, None]
         Z_filter_major = WORKSPACE.empty((F, m * Ho * Wo))
-
-        keep = C * self.kernel_h * self.kernel_w * m * Ho * Wo * np.dtype(np.float64).itemsize <= KEPT_IM2COL_BYTES
+        plan = self._plan(m, C, Ho, Wo)
 
         def convolve(group: list[Tile]) -> list[np.ndarray]:
             """The group's part of Z; its tiles' im2col matrices if they are kept."""
@@ -212,15 +212,14 @@ class Conv2D(LayerBase):
                 cols = self._im2col(padded, tile)
                 Z_tile = product(weights, cols, out=Z_filter_major[:, tile.positions])
                 Z_tile += bias
-                if keep:
+                if plan.keeps_cols:
                     kept.append(cols)
             return kept
 
-        plan = self._plan(m, C, Ho, Wo)
         kept_cols = run_tasks([partial(convolve, group) for group in plan.groups], share=plan.shared)
         # a transposed view: later element-wise steps keep this layout, so no copy is made
         Z = Z_filter_major.reshape(F, m, Ho, Wo).transpose(1, 0, 2, 3)
-        return Z, ConvCache(padded, kept_cols if keep else None, (m, C, H, W), plan)
+        return Z, ConvCache(padded, kept_cols if plan.keeps_cols else None, (m, C, H, W), plan)
 
     def backward(self, dZ: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Gradients from dZ: (m, F, Ho, Wo).
@@ -289,7 +288,7 @@ class Conv2D(LayerBase):
                 groups[-1].append(tile)
             else:
                 groups.append([tile])
-        return Plan(groups, shared)
+        return Plan(groups, shared, keeps_cols=column_bytes * m * Ho * Wo <= KEPT_IM2COL_BYTES)
 
     def _windows(self, padded: np.ndarray, tile: Tile) -> np.ndarray:
         """The (C, kh, kw, samples, rows, columns) view of ``padded`` holding, for each output
