@@ -398,6 +398,22 @@ def test_product_is_the_matrix_product_for_every_kind_of_shape():
         assert_close(out, expected)
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["contiguous", "transposed views"])
+def test_a_product_over_one_term_is_the_outer_product_bit_for_bit(transposed):
+    """k = 1 (a dense layer's dW from one sample, dZ (n, 1) times A_prev^T (1, n_prev)): every
+    entry is the single product a_i b_j, rounded once, exactly as the BLAS gives it."""
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=(10, 1)), rng.normal(size=(1, 300))
+    if transposed:  # as dense.backward passes them: dZ.T of (1, 10), A_prev.T of a (300, 1) column
+        a, b = np.ascontiguousarray(a.T).T, np.ascontiguousarray(b.T).T
+    expected = np.array([[a[i, 0] * b[0, j] for j in range(300)] for i in range(10)])
+    assert np.array_equal(threads.product(a, b), expected)
+    out = np.full((10, 300), np.nan)
+    assert threads.product(a, b, out=out) is out
+    assert np.array_equal(out, expected)
+    assert np.array_equal(out, np.matmul(a, b))
+
+
 @pytest.mark.parametrize("bad, finite", [(None, True), (np.nan, False), (np.inf, False), (-np.inf, False), (1e308, True)],
                          ids=["finite", "nan", "inf", "-inf", "sum overflows"])
 def test_large_tensor_finite_check_without_a_mask(bad, finite):

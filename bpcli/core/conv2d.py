@@ -22,7 +22,6 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
@@ -295,10 +294,15 @@ class Conv2D(LayerBase):
         position of the tile, its receptive field."""
         s = self.stride
         n, y, x = tile.samples, tile.rows, tile.columns
-        corner = padded[n, :, y.start * s:, x.start * s:]
-        sm, sc, sh, sw = corner.strides
+        sm, sc, sh, sw = padded.strides
         shape = (padded.shape[1], self.kernel_h, self.kernel_w, n.stop - n.start, y.stop - y.start, x.stop - x.start)
-        return as_strided(corner, shape=shape, strides=(sc, sh, sw, sm, sh * s, sw * s), writeable=False)
+        # padded is C-contiguous (a workspace array, or the contiguous input when p = 0), so the
+        # view can be made over its memory directly: np.ndarray checks that it stays inside, and
+        # costs ~1 µs where as_strided costs ~8 (a tiny network's whole convolution is ~50 µs)
+        windows = np.ndarray(shape, padded.dtype, padded, n.start * sm + y.start * s * sh + x.start * s * sw,
+                             (sc, sh, sw, sm, sh * s, sw * s))
+        windows.flags.writeable = False
+        return windows
 
     def _im2col(self, padded: np.ndarray, tile: Tile) -> np.ndarray:
         """The tile's im2col matrix (C*kh*kw, its positions), from the workspace."""

@@ -33,6 +33,10 @@ MIN_SIDE_FOR_THREADS = 64
 def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a @ b for 2-D a (m, k) and b (k, n), into ``out`` if given (m, n)."""
     (m, k), n = a.shape, b.shape[1]
+    if k == 1:
+        # an outer product (a dense layer's dW from one sample): each entry is one product, the
+        # same bits as the BLAS's, where np.matmul took 110 µs for 10 × 1 × 4096 and this 15 µs
+        return np.multiply(a, b, out=out)
     work = m * k * n
     if work <= BLAS_SINGLE_THREAD_WORK or (work >= MIN_WORK_FOR_THREADS and min(m, k, n) >= MIN_SIDE_FOR_THREADS
                                           and thread_count() > 1):
