@@ -77,6 +77,68 @@ def test_networks_agree_with_finite_differences(case):
 
 
 # ---------------------------------------------------------------------------------------------
+# A bias whose shift batchnorm takes away: J does not depend on it, its gradient is exactly 0
+# ---------------------------------------------------------------------------------------------
+
+def _loss_with_bias_shifted(network: dict, position: int, name: str, amount: float) -> float:
+    shifted = json.loads(json.dumps(network))
+    layer = shifted["layers"][position]
+    layer[name] = (np.asarray(layer[name], dtype=float) + amount).tolist()
+    return bpcli.compute(shifted)["loss"]
+
+
+@pytest.mark.parametrize("case", network_cases(), ids=lambda case: case["name"])
+def test_the_bias_of_a_linear_layer_before_batchnorm_has_gradient_exactly_zero(case):
+    network = case["network"]
+    result = bpcli.compute(network)
+    layers = network["layers"]
+    for position, layer in enumerate(layers[:-1]):
+        if layers[position + 1]["type"] != "batchnorm":
+            continue
+        db, dZ = result["layers"][position]["db"], result["layers"][position]["dZ"]
+        if layer["activation"] == "linear":
+            assert np.all(db == 0)
+            # the reason, on the numbers: J is the same with every entry of b moved by 0.7
+            assert _loss_with_bias_shifted(network, position, "b", 0.7) == pytest.approx(result["loss"], rel=1e-12)
+        else:  # through tanh a shift of b reaches batchnorm unevenly: db is the sum of dZ
+            summed = dZ.sum(axis=1, keepdims=True) if dZ.ndim == 2 else dZ.sum(axis=(0, 2, 3))
+            assert_relative(db, summed, floor=np.abs(dZ).max(), rtol=1e-12)
+            assert _loss_with_bias_shifted(network, position, "b", 0.7) != pytest.approx(result["loss"], rel=1e-6)
+
+
+def test_beta_of_a_linear_batchnorm_before_another_batchnorm_has_gradient_exactly_zero():
+    rng = np.random.default_rng(5)
+    network = {"input": {"X": rng.normal(size=(3, 6)).tolist(), "Y": rng.normal(size=(1, 6)).tolist()},
+               "layers": [{"type": "dense", "units": 2, "activation": "tanh"},
+                          {"type": "batchnorm", "activation": "linear", "beta": [[0.3], [-0.2]]},
+                          {"type": "batchnorm", "activation": "sigmoid"},
+                          {"type": "dense", "units": 1, "activation": "linear"}],
+               "loss": "mse"}
+    result = bpcli.compute(network)
+    assert np.all(result["layers"][1]["dbeta"] == 0)
+    assert np.abs(result["layers"][2]["dbeta"]).max() > 1e-6  # the second one's β is shifted by sigmoid
+    assert _loss_with_bias_shifted(network, 1, "beta", -1.5) == pytest.approx(result["loss"], rel=1e-12)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "is exactly 0"), ("zh", "恰好为 0")])
+@pytest.mark.parametrize("path", [DENSE_EXERCISE, CONV_EXERCISE], ids=["dense", "conv"])
+def test_explain_says_why_the_bias_before_batchnorm_has_no_gradient(path, lang, words):
+    explanation = explain(spec.load(path), lang=lang)
+    step = explanation.step_for("db1")
+    notes = [note for note in step.notes if note.kind == "note.bias_without_effect"]
+    assert len(notes) == 1 and words in notes[0].text and "b⁽¹⁾" in notes[0].text
+    assert step.worked[0].as_text(4).endswith(" = 0.0000")  # not the 1e-17 the sum of dZ1 gives
+    others = [step for step in explanation.steps if step.target != "db1"]
+    assert not [step.target for step in others for note in step.notes if note.kind == "note.bias_without_effect"]
+
+
+def test_no_bias_note_without_batchnorm():
+    explanation = explain(spec.load(REPO_ROOT / "exercises" / "12_small_cnn.yaml"))
+    assert not [step.target for step in explanation.steps for note in step.notes
+                if note.kind == "note.bias_without_effect"]
+
+
+# ---------------------------------------------------------------------------------------------
 # The hand-worked 2 × 2 case (tests/test_batchnorm.py works it), through bpcli.compute
 # ---------------------------------------------------------------------------------------------
 

@@ -31,7 +31,8 @@ EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").gl
 #: the issue: 12's layers (conv, flatten, dense: 240) plus batchnorm's four forward and three
 #: backward steps, about 60 lines at this level; 300 is still under half of its full level (732)
 #: and of the ~500 any network may print. Batchnorm's own narration could bring it lower.
-BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "14": 300}
+#: 13 and 14 (both batchnorm) have 5 lines more for the note on why db1 is exactly 0.
+BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 305}
 OTHER_BUDGET = 250
 
 

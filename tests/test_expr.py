@@ -161,6 +161,18 @@ def test_a_worked_entry_writes_its_numbers_with_the_precision_asked():
     assert more.as_latex(1, "项") == r"A_{0} = B_{0} = 1.0 + \cdots\ (7\ \text{项}) = 4.0"
 
 
+def test_a_worked_sum_that_agrees_ends_in_the_results_value_not_its_rounding_noise():
+    # 0.25 + 0.5 − 0.75 is 0, but 0.1 + 0.2 − 0.3 in floating point is 5.55e-17
+    terms = [(0.1,), (0.2,), (-0.3,)]
+    value = sum(term[0] for term in terms)
+    assert value != 0
+    agrees = WorkedEntry(A[0], B[0], terms, 3, value, 0.0)
+    assert agrees.ok and agrees.as_text(4) == "A[0] = B[0] = 0.1000 + 0.2000 + (-0.3000) = 0.0000"
+    # a sum that does not agree shows what it gives: the ✗ is then about those digits
+    differs = WorkedEntry(A[0], B[0], terms, 3, value, 1.0)
+    assert not differs.ok and differs.as_text(4).endswith(" = 5.551e-17")
+
+
 # ---- every formula bpcli prints ---------------------------------------------------------------
 
 def _script_end(latex: str, start: int) -> int:

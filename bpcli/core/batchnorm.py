@@ -107,6 +107,8 @@ class BatchNorm(LayerBase):
     kind = "batchnorm"
     KEYS: ClassVar[tuple[str, ...]] = ("type", "activation", "gamma", "beta", "eps")
     LAYOUT: ClassVar[str] = "any"
+    UNIT_BIAS: ClassVar[str | None] = "beta"
+    IGNORES_UNIT_SHIFT: ClassVar[bool] = True
 
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> BatchNorm:

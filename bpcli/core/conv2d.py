@@ -132,6 +132,7 @@ class Conv2D(LayerBase):
     kind = "conv2d"
     KEYS: ClassVar[tuple[str, ...]] = ("type", "filters", "kernel", "stride", "padding", "activation", "W", "b")
     LAYOUT: ClassVar[str] = "images"
+    UNIT_BIAS: ClassVar[str | None] = "b"
 
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Conv2D:

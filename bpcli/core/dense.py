@@ -31,6 +31,7 @@ class Dense(LayerBase):
     kind = "dense"
     KEYS: ClassVar[tuple[str, ...]] = ("type", "units", "activation", "W", "b")
     LAYOUT: ClassVar[str] = "columns"
+    UNIT_BIAS: ClassVar[str | None] = "b"
 
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Dense:

@@ -40,6 +40,12 @@ class Layer(Protocol):
     KEYS: ClassVar[tuple[str, ...]]
     #: the data it takes: "columns" (n × m), "images" (m × C × H × W) or "any" (either, unchanged)
     LAYOUT: ClassVar[str]
+    #: the parameter added to every value of a unit of Z (a row of column data, a channel of
+    #: image data): "b" of dense and conv2d, "beta" of batchnorm; None for a kind without one
+    UNIT_BIAS: ClassVar[str | None]
+    #: whether its output stays the same when one constant is added to every value of a unit of
+    #: its input (batch normalisation subtracts each unit's mean over the batch)
+    IGNORES_UNIT_SHIFT: ClassVar[bool]
 
     @classmethod
     def from_spec(cls, spec: Any) -> Layer:
@@ -76,7 +82,11 @@ class Layer(Protocol):
 
 
 class LayerBase:
-    """What every kind shares: ``has_parameters`` from ``parameters()``, and no extra values."""
+    """What every kind shares: ``has_parameters`` from ``parameters()``, no extra values, no unit
+    bias, and an output that follows every shift of its input."""
+
+    UNIT_BIAS: ClassVar[str | None] = None
+    IGNORES_UNIT_SHIFT: ClassVar[bool] = False
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {}

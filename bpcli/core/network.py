@@ -183,7 +183,24 @@ def backward(network: Network, records: list[LayerRecord]) -> np.ndarray:
         else:
             rec.dZ = activations.backward(layer.activation, dA, rec.Z, rec.A, out=WORKSPACE.empty_like(rec.Z))
         dA, rec.gradients = layer.backward(rec.dZ, rec.cache)
+        bias = bias_without_effect(network, position)
+        if bias is not None:
+            # the sum of dZ over a unit, exactly 0, comes out of floating point as rounding
+            # noise (~1e-17, its digits machine-dependent): the exact value is given instead
+            rec.gradients[bias] = np.zeros_like(rec.gradients[bias])
     return dA.reshape(network.X.shape)
+
+
+def bias_without_effect(network: Network, position: int) -> str | None:
+    """The name of the bias of ``network.layers[position]`` when J does not depend on it at all,
+    else None: the layer is linear and the next one ignores a shift of a unit (batch
+    normalisation), so adding c to the bias of a unit adds c to every value of that unit, moves
+    the unit's mean by c, and changes nothing after it. Its gradient is then exactly 0."""
+    layer = network.layers[position]
+    following = network.layers[position + 1] if position + 1 < len(network.layers) else None
+    if layer.UNIT_BIAS is None or layer.activation != "linear" or following is None:
+        return None
+    return layer.UNIT_BIAS if following.IGNORES_UNIT_SHIFT else None
 
 
 def run(network: Network) -> Run:

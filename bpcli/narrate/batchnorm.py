@@ -221,7 +221,7 @@ def _beta_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: met
         operands=[sym.dZ.tensor(record.dZ)] + derivation.operands, result=sym.dbeta.tensor(dbeta),
         target=sym.dbeta.name, layer=sym.l, derivation=derivation.formulas,
         worked=[_sum_entry(sym.dbeta[i], sum_over("j", sym.dZ[i, "j"]), [parts.G[i]], _per_unit(dbeta)[i])],
-        checks=derivation.checks)
+        notes=ctx.bias_notes(record), checks=derivation.checks)
 
 
 def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: methods.Derivation) -> Step:

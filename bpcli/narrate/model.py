@@ -118,7 +118,9 @@ class WorkedEntry:
             for term in shown[1:]:
                 total = total + term
             sides.append(total)
-        sides.append(Number(self.value, precision))
+        # the entry as the result shows it when the sum agrees (✓): terms that cancel exactly
+        # would otherwise end in their rounding noise (2.776e-17 for a 0)
+        sides.append(Number(self.expected if self.ok else self.value, precision))
         return Relation(tuple(sides), ("=",) * (len(sides) - 1))
 
     def as_text(self, precision: int = 4, terms_word: str = "terms") -> str:

@@ -708,6 +708,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "unbiased one (N − 1) gives other numbers.",
     "note.bn_deviations_sum_to_zero": "The second term is 0: the deviations x − μ of a unit sum to 0. It is "
         "written because it is what the chain rule gives; many derivations drop it at once.",
+    "note.bias_without_effect": "{gradient} is exactly 0: layer {next} subtracts each unit's batch mean, so "
+        "moving an entry of {bias} moves its unit's values and their mean alike, and J stays the same. (Summing "
+        "{dZ} in floating point gives ~1e-17.) Hence layers before batch normalisation usually have no bias: β "
+        "takes its place.",
     "note.bn_sums_to_zero": "Each unit's dX sums to 0: moving all of a unit's values by the same amount moves μ "
         "with them and changes nothing after the layer.",
     "backward.dbeta.why": "β[i] is added to every value of unit i, so its gradient collects dZ from all of them: "
