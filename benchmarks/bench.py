@@ -228,7 +228,21 @@ def memory(rounds: int, torch: str | None) -> None:
         print(line)
 
 
+def start_up_hooks() -> list[str]:
+    """The .pth files of editable installs of bpcli in this environment: each Python start there
+    runs their import hook (~28 ms measured on a 2-core VM), the bare imports' as well as bpcli's,
+    so the start-up ratios would be off."""
+    import glob
+    import site
+
+    folders = site.getsitepackages() + [site.getusersitepackages()]
+    return sorted(path for folder in folders for path in glob.glob(os.path.join(folder, "__editable__*bpcli*.pth")))
+
+
 def startup(runs: int) -> None:
+    for hook in start_up_hooks():
+        print(f"warning: an editable install of bpcli runs {hook} at every Python start here; the start-up "
+              "ratios are off (measure in an environment without bpcli installed)")
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         handle.write(TINY_NET)
     # `python -m` puts the working directory first on sys.path: each command runs in REPO, so that
