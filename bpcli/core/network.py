@@ -196,11 +196,12 @@ def bias_without_effect(network: Network, position: int) -> str | None:
     else None: the layer is linear and the next one ignores a shift of a unit (batch
     normalisation), so adding c to the bias of a unit adds c to every value of that unit, moves
     the unit's mean by c, and changes nothing after it. Its gradient is then exactly 0."""
-    layer = network.layers[position]
-    following = network.layers[position + 1] if position + 1 < len(network.layers) else None
-    if layer.UNIT_BIAS is None or layer.activation != "linear" or following is None:
+    if position + 1 == len(network.layers):
         return None
-    return layer.UNIT_BIAS if following.IGNORES_UNIT_SHIFT else None
+    layer, following = network.layers[position], network.layers[position + 1]
+    if layer.UNIT_BIAS is not None and layer.activation == "linear" and following.IGNORES_UNIT_SHIFT:
+        return layer.UNIT_BIAS
+    return None
 
 
 def run(network: Network) -> Run:

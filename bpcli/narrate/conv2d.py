@@ -211,8 +211,7 @@ def _bias_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
         formula=db["f"].eq(sum_over(("n", "y", "x"), dZ["n", "f", "y", "x"])),
         shapes=f"{shape_of(record.dZ.shape)} → {shape_of(record.db.shape)}",
         operands=[dZ.tensor(record.dZ)], result=db.tensor(record.db), notes=list(notes) + ctx.bias_notes(record),
-        target=db.name,
-        layer=l, worked=[entry], sources=sources,
+        target=db.name, layer=l, worked=[entry], sources=sources,
         checks=[IdentityCheck(ctx.say("check.core_value", name=db.text), record.dZ.sum(axis=(0, 2, 3)), record.db)])
 
 
