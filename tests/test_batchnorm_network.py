@@ -132,6 +132,16 @@ def test_explain_says_why_the_bias_before_batchnorm_has_no_gradient(path, lang, 
     assert not [step.target for step in others for note in step.notes if note.kind == "note.bias_without_effect"]
 
 
+@pytest.mark.parametrize("path, formula", [(DENSE_EXERCISE, "sum(dZ1, axis=1, keepdims=True)"),
+                                           (CONV_EXERCISE, "sum(dZ1, axis=(0, 2, 3))")], ids=["dense", "conv"])
+def test_the_sum_of_dz_is_still_a_right_answer_for_the_exact_zero(path, formula):
+    # the learner's formula gives the rounding noise the exact 0 replaced; 0 typed as numbers too
+    network = spec.load(path)
+    assert grade(network, "db1", formula).correct
+    assert grade(network, "db1", "0 0" if path == CONV_EXERCISE else "0; 0").correct
+    assert not grade(network, "db1", "0.1 0" if path == CONV_EXERCISE else "0.1; 0").correct
+
+
 def test_no_bias_note_without_batchnorm():
     explanation = explain(spec.load(REPO_ROOT / "exercises" / "12_small_cnn.yaml"))
     assert not [step.target for step in explanation.steps for note in step.notes
