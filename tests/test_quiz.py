@@ -110,6 +110,20 @@ def test_solution_shows_explain_steps_for_the_target(store):
     assert score.revealed == 1 and score.outcomes[1].skipped and len(score.outcomes) == 3
 
 
+@pytest.mark.parametrize("name, shown", [("02", True), ("13", False)])
+def test_a_solution_notes_a_texts_slip_only_in_an_exercise_that_follows_the_text(name, shown):
+    """db1 = Σⱼ dZ1: text 000 sums one term too many. 02 follows text 000; 13 follows none, and
+    its learner has no use for another text's slip (the bias-before-batchnorm note stays)."""
+    from bpcli.quiz.session import solution_for
+
+    exercise = load_exercise(name)
+    notes = [note for step in solution_for(exercise, "db1", "en").steps for note in step.notes]
+    assert ("note.slip000_sum_index" in [note.kind for note in notes]) is shown
+    assert all(note.about in (None, "000") for note in notes)
+    if name == "13":
+        assert "note.bias_without_effect" in [note.kind for note in notes]
+
+
 def test_unreadable_answer_is_not_a_try(store):
     io = ScriptedIO(["[1, 2", "__import__('os')"])
     score = QuizSession(load_exercise("01"), io, store).run()

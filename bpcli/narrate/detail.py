@@ -135,6 +135,12 @@ def check_at_detail(check: Step, detail: str) -> Step:
                    notes=[note for note in check.notes if note.kind != CHECK_METHOD_NOTE])
 
 
+def concerns(note: Note, text: str | None) -> bool:
+    """Whether ``note`` is for a learner of an exercise that follows ``text`` (``followed_text``):
+    a general note, or one about that text's slips or conventions."""
+    return note.about is None or note.about == text
+
+
 def with_notes(steps: list[Step], policy: str, text: str | None) -> list[Step]:
     """The steps with the notes ``policy`` keeps (``all``: unchanged)."""
     if policy == "all":
@@ -142,7 +148,7 @@ def with_notes(steps: list[Step], policy: str, text: str | None) -> list[Step]:
     said: set[str] = set()
 
     def keep(note: Note) -> bool:
-        if note.kind in said or (note.about is not None and note.about != text):
+        if note.kind in said or not concerns(note, text):
             return False
         said.add(note.kind)
         return True

@@ -11,7 +11,7 @@ End of input ends the session with the score; Ctrl-C too, marked as interrupted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bpcli.core.network import Run, run
@@ -112,15 +112,19 @@ class QuizIO(Protocol):
 
 
 def solution_for(exercise: Exercise, target: str, lang: str, computed: Run | None = None) -> Solution:
-    """explain's steps whose target is ``target``, with the formula and the value (from
-    ``computed``, the exercise network's run, when the caller has it)."""
+    """explain's steps whose target is ``target`` in full, with every note but those about a text
+    the exercise does not follow, and the formula and the value (from ``computed``, the exercise
+    network's run, when the caller has it)."""
     from bpcli.narrate import explain
+    from bpcli.narrate.detail import concerns, followed_text
 
     network = exercise.network
     tensors = (computed if computed is not None else run(network)).tensors()
     chosen = parse_target(target, tensors)
     explanation = explain(network, lang=lang, forward=True, backward=True, check=False)
-    steps = [step for step in explanation.steps if step.target == target]
+    text = followed_text(network)
+    steps = [replace(step, notes=[note for note in step.notes if concerns(note, text)])
+             for step in explanation.steps if step.target == target]
     return Solution(target, steps, solution_formula(network, chosen), tensors[target], explanation)
 
 
