@@ -90,10 +90,16 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def closest_name(word: str, names, cutoff: float) -> list[str]:
-    """The one of ``names`` most like ``word`` (difflib's ratio at least ``cutoff``), as a list
-    of at most one. Only error messages suggest names: difflib is imported here, when one does,
-    not at every start-up (~0.8 ms)."""
+def closest_name(word: str, names, cutoff: float) -> str | None:
+    """The one of ``names`` a misspelt ``word`` most likely meant: the first that differs from it
+    only in case (dw2 -> dW2), else the most alike by difflib's ratio, at least ``cutoff``; None
+    when none is. Only error messages suggest names: difflib is imported here, when one does, not
+    at every start-up (~0.8 ms)."""
+    names = list(names)
+    same_letters = [name for name in names if name.lower() == word.lower()]
+    if same_letters:
+        return same_letters[0]
     from difflib import get_close_matches
 
-    return get_close_matches(word, list(names), n=1, cutoff=cutoff)
+    close = get_close_matches(word, names, n=1, cutoff=cutoff)
+    return close[0] if close else None

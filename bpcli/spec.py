@@ -335,7 +335,7 @@ def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
     by_lower = {name.lower(): name for name in valid}
     word = word.lower() if isinstance(word, str) else ""
     close = closest_name(word, by_lower, cutoff=0.5)
-    hint = f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+    hint = f"; did you mean {by_lower[close]!r}?" if close else ""
     return f"expected one of {', '.join(valid)}{hint}"
 
 

@@ -320,10 +320,9 @@ class _Evaluator:
         if name.lower() in ("nan", "inf", "infinity"):
             raise answer_error("formula.not_finite_name", name=shorten(name))
         known = sorted(self.tensors) + ["m"]
-        same_letters = [other for other in known if other.lower() == name.lower()]
-        close = same_letters or closest_name(name, known, cutoff=0.6)
+        close = closest_name(name, known, cutoff=0.6)
         if close:
-            raise answer_error("formula.unknown_name.close", name=shorten(name), close=close[0], known=", ".join(known))
+            raise answer_error("formula.unknown_name.close", name=shorten(name), close=close, known=", ".join(known))
         raise answer_error("formula.unknown_name", name=shorten(name), known=", ".join(known))
 
     def binary(self, node: ast.BinOp) -> np.ndarray:

@@ -58,10 +58,9 @@ def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     targets when the network has no such tensor."""
     valid = valid_targets(tensors)
     if name not in valid:
-        same_letters = [target for target in valid if target.lower() == name.lower()]  # dw2 -> dW2
-        close = same_letters or closest_name(name, valid, cutoff=0.5)
+        close = closest_name(name, valid, cutoff=0.5)
         if close:
-            raise usage_error("target.unknown.close", name=shorten(name), close=close[0], targets=", ".join(valid))
+            raise usage_error("target.unknown.close", name=shorten(name), close=close, targets=", ".join(valid))
         raise usage_error("target.unknown", name=shorten(name), targets=", ".join(valid))
     if name == "dX":
         return Target("dX", "dX", None)
