@@ -17,7 +17,7 @@ from bpcli import spec
 from bpcli.core.network import run
 from bpcli.errors import SpecError
 from bpcli.formatting import format_number
-from bpcli.quiz.catalogue import backward_targets, exercise_from_network, exercise_names, load_exercise
+from bpcli.quiz.catalogue import backward_targets, exercise_names, load_exercise
 from bpcli.quiz.generator import generate
 from bpcli.quiz.progress import ProgressStore
 from bpcli.quiz.session import QuizSession

@@ -137,6 +137,26 @@ def test_sample_chunks_cover_the_batch_once_in_order():
         assert all(chunk.stop - chunk.start >= 1 for chunk in chunks)
 
 
+@pytest.mark.parametrize("layout", ["C order", "filter-major (a convolution's Z)"])
+def test_parts_cover_an_array_once_each_a_block_of_its_memory(shared_at_every_size, layout):
+    memory = np.arange(5 * 3 * 4 * 2, dtype=float).reshape(5, 3, 4, 2)
+    to_memory_order = (0, 1, 2, 3) if layout == "C order" else (1, 0, 2, 3)
+    array = memory.transpose(to_memory_order)  # filter-major: axis 1 is outermost in memory
+    parts = parallel.in_parts(lambda part: part, array)
+    assert len(parts) == 2  # one per thread allowed
+    outermost = to_memory_order[0]
+    assert_close(np.concatenate([array[part] for part in parts], axis=outermost), array)
+    for part in parts:
+        assert array[part].transpose(to_memory_order).flags.c_contiguous
+
+
+def test_a_small_array_is_one_part(monkeypatch):
+    monkeypatch.setenv("BPCLI_NUM_THREADS", "2")
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    array = np.ones((4, 4))  # far under MIN_SHARED_BYTES
+    assert parallel.in_parts(lambda part: part, array) == [(...,)]
+
+
 # -- the user's limits ---------------------------------------------------------------------------
 
 @pytest.fixture

@@ -4,7 +4,6 @@ differences): through the Python API and through ``bpcli compute --json``, to 1e
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

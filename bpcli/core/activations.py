@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpcli.core.parallel import in_parts
 from bpcli.core.workspace import WORKSPACE
 
 NAMES = ("sigmoid", "relu", "tanh", "linear", "softmax")
@@ -93,8 +94,13 @@ SLOPE_AT_MOST_ONE = frozenset(("sigmoid", "relu", "tanh", "linear"))
 
 
 def apply(name: str, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """A = g(Z) for the activation called ``name``; A has Z's shape (written into ``out`` if given)."""
-    return FORWARD[name](z, out=out)
+    """A = g(Z) for the activation called ``name``; A has Z's shape (written into ``out`` if given,
+    by threads in parts when it is large: see ``parallel.in_parts``)."""
+    g = FORWARD[name]
+    if out is None or name == "softmax":  # softmax acts on whole columns
+        return g(z, out=out)
+    in_parts(lambda part: g(z[part], out=out[part]), z)
+    return out
 
 
 def derivative(name: str, z: np.ndarray) -> np.ndarray:
@@ -109,11 +115,22 @@ def slope_from_output(name: str, A: np.ndarray, out: np.ndarray | None = None) -
 
 
 def backward(name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """dZ = dA ⊙ g'(Z), given Z and A = g(Z) (written into ``out`` if given). relu multiplies by
-    the mask z > 0 itself, which is g'(Z) without a float64 array of ones and zeros; sigmoid and
-    tanh take g'(Z) from A, the same numbers without evaluating g again."""
+    """dZ = dA ⊙ g'(Z), given Z and A = g(Z) (written into ``out`` if given, by threads in parts
+    when it is large: see ``parallel.in_parts``). relu multiplies by the mask z > 0 itself, which
+    is g'(Z) without a float64 array of ones and zeros; sigmoid and tanh take g'(Z) from A, the
+    same numbers without evaluating g again."""
+    if out is None:
+        return _backward(name, dA, z, a, None, None)
+    mask = WORKSPACE.empty_like(z, bool) if name == "relu" else None
+    in_parts(lambda part: _backward(name, dA[part], z[part], a[part], out[part],
+                                    None if mask is None else mask[part]), z)
+    return out
+
+
+def _backward(name: str, dA: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None,
+              mask: np.ndarray | None) -> np.ndarray:
     if name == "relu":
-        return np.multiply(dA, np.greater(z, 0, out=WORKSPACE.empty_like(z, bool)), out=out)
+        return np.multiply(dA, np.greater(z, 0, out=mask), out=out)
     if name in SLOPE_FROM_OUTPUT:
         return np.multiply(dA, slope_from_output(name, a, out=out), out=out)
     return np.multiply(dA, derivative(name, z), out=out)

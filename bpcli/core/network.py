@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from bpcli.core import activations, losses
 from bpcli.core.layer import Layer
+from bpcli.core.parallel import in_parts
 from bpcli.core.workspace import WORKSPACE
 
 SCHEMA = "bpcli.compute/1"
@@ -302,7 +303,7 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
             if saturated:
                 warnings.append(RunWarning(kind, l, saturated, rec.Z.size, layer.activation))
         if layer.activation == "relu":
-            at_kink = np.count_nonzero(np.equal(rec.Z, 0, out=WORKSPACE.empty_like(rec.Z, bool)))
+            at_kink = _count_zeros(rec.Z)
             if at_kink:
                 warnings.append(RunWarning("relu_at_zero", l, at_kink, rec.Z.size))
         tied = getattr(rec.cache, "tied_windows", 0)
@@ -323,8 +324,25 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
 def _count_saturated(activation: str, A: np.ndarray) -> int:
     """How many entries have g'(Z) < SATURATION_SLOPE, g'(Z) computed from A = g(Z) (the same
     numbers as from Z, without evaluating g again)."""
-    slope = activations.slope_from_output(activation, A, out=WORKSPACE.empty_like(A))
-    return int(np.count_nonzero(np.less(slope, SATURATION_SLOPE, out=WORKSPACE.empty_like(A, bool))))
+    slope = WORKSPACE.empty_like(A)
+
+    def saturated(part: tuple, out: np.ndarray) -> np.ndarray:
+        part_slope = activations.slope_from_output(activation, A[part], out=slope[part])
+        return np.less(part_slope, SATURATION_SLOPE, out=out)
+
+    return _count_where(saturated, A)
+
+
+def _count_zeros(Z: np.ndarray) -> int:
+    return _count_where(lambda part, out: np.equal(Z[part], 0, out=out), Z)
+
+
+def _count_where(mark: Callable[[tuple, np.ndarray], np.ndarray], tensor: np.ndarray) -> int:
+    """How many entries of ``tensor`` are marked: ``mark(part, out)`` writes into the bool array
+    ``out`` the marks of ``tensor[part]``; a large tensor is marked and counted by threads in
+    parts (``parallel.in_parts``)."""
+    marks = WORKSPACE.empty_like(tensor, bool)
+    return sum(in_parts(lambda part: int(np.count_nonzero(mark(part, marks[part]))), tensor))
 
 
 def _tensors_deciding_finiteness(records: list[LayerRecord], fused_output: LayerRecord | None, dX: np.ndarray):
@@ -384,10 +402,15 @@ def _every_value_finite(tensors) -> bool:
         for tensor in large:
             if tensor.base is not None and id(tensor.base) in summed:
                 continue
-            total += np.add.reduce(tensor, axis=None)
+            total += _sum(tensor)
             if tensor.base is None:
                 summed.add(id(tensor))
     return math.isfinite(total)
+
+
+def _sum(tensor: np.ndarray) -> float:
+    """The sum of every value of ``tensor``, by threads in parts when it is large."""
+    return sum(in_parts(lambda part: np.add.reduce(tensor[part], axis=None), tensor))
 
 
 def _in_computation_order(records: list[LayerRecord], loss: float, dX: np.ndarray):

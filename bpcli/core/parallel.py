@@ -1,5 +1,6 @@
 """Work on image batches shared among the cores: groups of samples, taken in turn by the caller
-and by worker threads.
+and by worker threads; and single passes over a large array (an activation, a warning's count)
+cut into a part per thread (``in_parts``).
 
 numpy releases the GIL inside its loops of over 500 elements and its matrix products (np.matmul
 only for results of over 500 entries: ``threads.product`` uses np.dot), so threads run a layer's
@@ -36,6 +37,8 @@ from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
 
 T = TypeVar("T")
 
@@ -89,6 +92,25 @@ def over_samples(work: Callable[[slice], T], m: int, bytes_per_sample: int) -> l
     the same time: each must write only its own samples' part of any shared array."""
     chunks = sample_chunks(m, bytes_per_sample)
     return run_tasks([partial(work, samples) for samples in chunks], share=m * bytes_per_sample >= MIN_SHARED_BYTES)
+
+
+def in_parts(work: Callable[[tuple], T], array: np.ndarray) -> list[T]:
+    """``work(part)`` for parts of ``array`` (``array[part]`` is one), shared among threads: one
+    part per thread allowed, each a stretch of the axis outermost in memory, so that it is one
+    block of memory in every array laid out as ``array`` is. An array of under MIN_SHARED_BYTES
+    is one part, ``(...,)``. For a single pass through memory (an element-wise step, a sum, a
+    count), which one core cannot make at the memory's speed: measured here, relu's backward
+    step on 16 MiB 5.2 ms on one thread, 3.0 ms on two. The calls may run at the same time:
+    each must write only its own part of any array."""
+    threads = allowed_threads() if array.nbytes >= MIN_SHARED_BYTES else 1
+    if threads == 1:
+        return [work((...,))]
+    axis = max(range(array.ndim), key=lambda axis: abs(array.strides[axis]))
+    length = array.shape[axis]
+    count = min(threads, length)
+    bounds = [length * k // count for k in range(count + 1)]
+    parts = [(slice(None),) * axis + (slice(start, stop),) for start, stop in zip(bounds, bounds[1:])]
+    return run_tasks([partial(work, part) for part in parts])
 
 
 def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:

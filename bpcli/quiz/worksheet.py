@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bpcli.core.network import Network, run
+from bpcli.core.network import run
 from bpcli.quiz.catalogue import Exercise
 
 #: the most decimals a given value is written with (halves need 1, the bundled files at most 4)
