@@ -137,11 +137,14 @@ def test_sample_chunks_cover_the_batch_once_in_order():
         assert all(chunk.stop - chunk.start >= 1 for chunk in chunks)
 
 
-@pytest.mark.parametrize("layout", ["C order", "filter-major (a convolution's Z)"])
-def test_parts_cover_an_array_once_each_a_block_of_its_memory(shared_at_every_size, layout):
-    memory = np.arange(5 * 3 * 4 * 2, dtype=float).reshape(5, 3, 4, 2)
-    to_memory_order = (0, 1, 2, 3) if layout == "C order" else (1, 0, 2, 3)
-    array = memory.transpose(to_memory_order)  # filter-major: axis 1 is outermost in memory
+@pytest.mark.parametrize("memory_shape, to_memory_order", [
+    ((5, 3, 4, 2), (0, 1, 2, 3)),  # C order
+    ((3, 5, 4, 2), (1, 0, 2, 3)),  # filter-major, as a convolution's Z: axis 1 outermost in memory
+    ((3, 1, 4, 2), (1, 0, 2, 3)),  # one sample, filter-major: axes 0 and 1 have the same stride
+], ids=["C order", "filter-major", "one sample filter-major"])
+def test_parts_cover_an_array_once_each_a_block_of_its_memory(shared_at_every_size, memory_shape, to_memory_order):
+    memory = np.arange(np.prod(memory_shape), dtype=float).reshape(memory_shape)
+    array = memory.transpose(to_memory_order)
     parts = parallel.in_parts(lambda part: part, array)
     assert len(parts) == 2  # one per thread allowed
     outermost = to_memory_order[0]

@@ -105,7 +105,8 @@ def in_parts(work: Callable[[tuple], T], array: np.ndarray) -> list[T]:
     threads = allowed_threads() if array.nbytes >= MIN_SHARED_BYTES else 1
     if threads == 1:
         return [work((...,))]
-    axis = max(range(array.ndim), key=lambda axis: abs(array.strides[axis]))
+    # of axes with the same stride (one of them of length 1), the longer is cut
+    axis = max(range(array.ndim), key=lambda axis: (abs(array.strides[axis]), array.shape[axis]))
     length = array.shape[axis]
     count = min(threads, length)
     bounds = [length * k // count for k in range(count + 1)]
