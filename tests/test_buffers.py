@@ -47,7 +47,7 @@ def padded(A, p):
 def conv_by_definition(layer, A, dZ):
     """Z[n,f,y,x] = b[f] + Σ W[f,c,i,j] P[n,c,s·y+i,s·x+j]; dW, db, dA_prev by the chain rule on
     that same sum (each product term sends dZ back to W and to P)."""
-    s, p, (F, C, kh, kw) = layer.stride, layer.padding, layer.W.shape
+    s, p, (F, _, kh, kw) = layer.stride, layer.padding, layer.W.shape
     P = padded(A, p)
     m, _, Ho, Wo = layer.output_shape(A.shape)
     Z = np.zeros((m, F, Ho, Wo))
