@@ -96,6 +96,30 @@ def test_finite_values_whose_sum_overflows_are_not_reported():
     assert bpcli.compute(network)["warnings"] == []
 
 
+def test_a_large_tensor_whose_sum_overflows_is_neither_an_event_nor_reported():
+    # The same in a tensor summed rather than masked (over SMALL_TENSOR entries), summed as the pass
+    # makes it: Z1 = 1e308 for each of 10,000 samples. That sum's overflow is the check's own, not
+    # an event of the pass. Z2 = 1e-308·1e308 = 1, J finite under bce with Y = 1; dZ2 = (σ(1) − 1)/m,
+    # dW2 = Σ dZ2·1e308 ≈ −2.7e307, dA1 = dZ1 ≈ −7e-313 (subnormal), dW1 = Σ dZ1·1e308 ≈ −0.27, all finite.
+    from bpcli.core.network import PassChecks, _FloatEvents, backward, forward
+
+    m = 10_000
+    spec = {"input": {"X": np.full((1, m), 1e308), "Y": np.ones((1, m))},
+            "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[1.0]], "b": [0]},
+                       {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[1e-308]], "b": [0]}],
+            "loss": "bce"}
+    result = bpcli.compute(spec)
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.sum(result["layers"][0]["Z"]))  # the sum does overflow
+    assert result["warnings"] == []
+    network, events = bpcli.load(spec), _FloatEvents()
+    checks = PassChecks(network, events)
+    with np.errstate(divide="call", over="call", invalid="call", under="ignore", call=events):
+        backward(network, forward(network, checks=checks)[0], checks=checks)
+    assert events.kinds == []
+    assert not checks.sums.all_finite()  # not proved: collect_warnings then looks at each tensor
+
+
 def test_a_saturated_tanh_unit_is_counted_from_its_output():
     # Z1 = 20·[1, 0] = [20, 0]: tanh(20) = 1 − 8.5e-18 rounds to 1, so tanh'(20) = 1 − 1² = 0 < 1e-8,
     # while tanh'(0) = 1: one saturated entry of two.
