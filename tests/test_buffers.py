@@ -347,14 +347,16 @@ def test_one_blas_thread_in_concurrent_threads_restores_the_count_once_all_are_d
 
 @pytest.mark.parametrize("m, k, n, may_share", [
     (2, 3, 4, None),  # OpenBLAS keeps it on one thread by itself
-    (16, 27, 8192, False),  # a convolution's product: short sides
-    (128, 784, 64, True),  # a dense layer: 6.4 · 10⁶ multiply-adds, every side long
-    (64, 64, 80, False),  # every side long, but 3.3 · 10⁵ multiply-adds: about 20 µs of work
+    (16, 27, 8192, True),  # a convolution's product: short sides, 3.5 · 10⁶ multiply-adds
+    (128, 784, 64, True),  # a dense layer: 6.4 · 10⁶ multiply-adds
+    (64, 64, 80, False),  # 3.3 · 10⁵ multiply-adds: about 20 µs of work
+    (10, 27, 2048, False),  # a small convolution's: 5.5 · 10⁵
     (256, 256, 256, True),
-], ids=["tiny", "skinny", "dense layer", "small", "large"])
+], ids=["tiny", "skinny", "dense layer", "small", "small skinny", "large"])
 @pytest.mark.parametrize("idle_threads", [1, 2], ids=["busy machine", "idle cores"])
-def test_product_uses_blas_threads_only_when_large_on_every_side_and_cores_are_idle(monkeypatch, m, k, n, may_share,
-                                                                                    idle_threads):
+@pytest.mark.parametrize("shared_lately", [False, True], ids=["nothing shared", "work shared lately"])
+def test_product_uses_blas_threads_only_when_large_cores_are_idle_and_bpcli_shares_nothing(
+        monkeypatch, m, k, n, may_share, idle_threads, shared_lately):
     limited = []
 
     @contextlib.contextmanager
@@ -364,9 +366,10 @@ def test_product_uses_blas_threads_only_when_large_on_every_side_and_cores_are_i
 
     monkeypatch.setattr(blas, "one_blas_thread", recording)
     monkeypatch.setattr(threads, "thread_count", lambda: idle_threads)
+    monkeypatch.setattr(threads, "shared_recently", lambda: shared_lately)
     a, b = np.arange(m * k, dtype=float).reshape(m, k), np.ones((k, n))
     assert_close(threads.product(a, b), np.repeat(a.sum(axis=1, keepdims=True), n, axis=1))  # rows summed
-    one_thread = may_share is not None and not (may_share and idle_threads > 1)
+    one_thread = may_share is not None and not (may_share and idle_threads > 1 and not shared_lately)
     assert bool(limited) == one_thread
 
 

@@ -8,6 +8,7 @@ positions, products inside shared work on one BLAS thread.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -97,6 +98,24 @@ def test_floating_point_events_in_a_worker_reach_the_callers_handler(shared_at_e
     with np.errstate(over="call", call=lambda message, flag: events.append(threading.current_thread().name)):
         parallel.run_tasks([overflow, overflow])
     assert len(events) == 2 and len(set(events)) == 2
+
+
+def test_work_shared_among_threads_keeps_products_on_one_blas_thread_for_a_while(monkeypatch):
+    """Once bpcli has shared work, products stay on one BLAS thread for BLAS_QUIET_AFTER_SHARING
+    seconds (OpenBLAS's idle threads would spin on the cores the next shared layer needs); work
+    run on the caller alone (a busy machine) does not count as shared."""
+    monkeypatch.setattr(parallel, "_last_shared_at", -math.inf)
+    monkeypatch.setattr(parallel, "thread_count", lambda: 1)
+    parallel.run_tasks([lambda: 1, lambda: 2])
+    assert not parallel.shared_recently()
+    monkeypatch.setattr(parallel, "thread_count", lambda: 2)
+    assert parallel.run_tasks([lambda: 1, lambda: 2]) == [1, 2]
+    assert parallel.shared_recently()
+    quiet = parallel.BLAS_QUIET_AFTER_SHARING
+    monkeypatch.setattr(parallel, "_last_shared_at", time.monotonic() - 0.8 * quiet)
+    assert parallel.shared_recently()
+    monkeypatch.setattr(parallel, "_last_shared_at", time.monotonic() - 1.2 * quiet)
+    assert not parallel.shared_recently()
 
 
 def test_a_product_with_a_small_result_lets_other_threads_run(monkeypatch):

@@ -29,6 +29,7 @@ on several threads, each one's matrix products run on one BLAS thread.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -50,6 +51,11 @@ CHUNK_BYTES = 512 * 1024
 #: sharing 1 MiB of input (8 × 16 × 32²) made both passes slower (forward 0.08 -> 0.13 ms), 4 MiB
 #: made the backward pass faster (0.97 -> 0.80 ms) and the forward no slower
 MIN_SHARED_BYTES = 4 * 1024 * 1024
+#: how long after bpcli last shared work among its threads a matrix product still keeps to one
+#: BLAS thread (``shared_recently``): OpenBLAS's idle threads spin for ~110 ms after a product
+#: they shared (measured here), on the core bpcli's own workers need, and work that was shared
+#: once comes back with the next pass of the same network
+BLAS_QUIET_AFTER_SHARING = 0.5
 #: how long a reading of the other processes' load is used (2 µs to read on an idle machine,
 #: ~50 µs when this process's own threads must be counted too)
 LOAD_READ_INTERVAL = 0.01
@@ -62,6 +68,7 @@ _executor: ThreadPoolExecutor | None = None
 _executor_workers = 0
 _executor_pid = 0
 _in_shared_task = threading.local()
+_last_shared_at = -math.inf  # time.monotonic() when run_tasks last handed work to a worker
 _load_lock = threading.Lock()  # held by the thread reading the load (the descriptors below)
 _loadavg: int | None = None  # an open descriptor of /proc/loadavg, read afresh each time
 _elsewhere, _elsewhere_read_at = 0, -1.0
@@ -120,9 +127,11 @@ def run_tasks(tasks: Sequence[Callable[[], T]], share: bool = True) -> list[T]:
     caller's numpy floating-point error settings (so events are reported as in the caller), each
     task's matrix products on one BLAS thread. An exception in a task is raised here once every
     task has stopped."""
+    global _last_shared_at
     workers = thread_count() if share and len(tasks) > 1 else 1
     if workers == 1:
         return [task() for task in tasks]
+    _last_shared_at = time.monotonic()
     import numpy as np
 
     from bpcli.core.blas import one_blas_thread
@@ -179,6 +188,13 @@ def _start_helpers(take_tasks: Callable[[], None], count: int) -> list:
     except RuntimeError:
         pass
     return helpers
+
+
+def shared_recently() -> bool:
+    """Whether bpcli shared work among its own threads within the last BLAS_QUIET_AFTER_SHARING
+    seconds: its matrix products then stay on one BLAS thread (``threads.product``), as the
+    BLAS's spinning threads would slow the shared work down more than they speed a product up."""
+    return time.monotonic() - _last_shared_at < BLAS_QUIET_AFTER_SHARING
 
 
 def thread_count() -> int:
