@@ -306,8 +306,22 @@ def test_small_constant_caught_on_other_draws_is_not_told_to_round(name, target,
 def test_typed_numbers_close_to_the_right_value_are_still_told_to_keep_digits():
     net = network("04")
     value = run(net).tensors()["dW1"].copy()
-    # one entry rounded too far (5% of the largest entry: beyond the tolerance of at most 2% of it,
-    # within 10 times that): not an offset of every entry
-    value[0, 0] += 0.05 * np.abs(value).max()
+    # one entry rounded to too few decimals to pass: not an offset of every entry
+    largest = np.unravel_index(np.abs(value).argmax(), value.shape)
+    decimals = next(d for d in range(6, -1, -1) if abs(round(value[largest], d) - value[largest]) > 0.03 * abs(value[largest]))
+    value[largest] = round(value[largest], decimals)
     result = grade_array(net, "dW1", value)
     assert result.diagnosis == ["entries"] and "digits" in result.message
+
+
+def test_a_wrong_number_that_no_rounding_gives_is_not_called_close():
+    """1 for a right 0 is within 10 times the tolerance of a tensor whose largest entry is 12.5,
+    but no rounding of 0 gives 1."""
+    net = network("08")
+    value = run(net).tensors()["dX"].copy()
+    zero = tuple(np.argwhere(value == 0)[0])
+    value[zero] = 1.0
+    result = grade_array(net, "dX", value)
+    assert result.diagnosis == ["entries"] and "digits" not in result.message
+
+

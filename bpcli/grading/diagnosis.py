@@ -52,12 +52,28 @@ def matches(expected: np.ndarray, answer: np.ndarray, rtol: float) -> bool:
 
 
 def align(answer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The answer in the expected ``shape`` when it only lacks axes of length 1: a flat list
-    ``0.1 0.2 0.3`` for a 3 × 1 db, a single number for a 1 × 1 tensor. Otherwise unchanged."""
+    """The answer in the expected ``shape`` when it only lacks axes of length 1 (a flat list
+    ``0.1 0.2 0.3`` for a 3 × 1 db, a single number for a 1 × 1 tensor) or only has more of them
+    (``[[0.25]]`` for a convolution's db of one filter, a 1 × 1 × 3 × 3 dX, as its layer sees it,
+    for an X given as 1 × 3 × 3): the same numbers in the same order. Otherwise unchanged, so a
+    row typed for a column, with as many axes, is still diagnosed as transposed."""
     squeezed = tuple(n for n in shape if n != 1)
     if answer.ndim < len(shape) and tuple(n for n in answer.shape if n != 1) == squeezed:
         return answer.reshape(shape)
+    if answer.ndim > len(shape) and _with_unit_axes_removed(answer.shape, shape):
+        return answer.reshape(shape)
     return answer
+
+
+def _with_unit_axes_removed(longer: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether deleting some axes of length 1 from ``longer`` leaves ``shape``."""
+    position = 0
+    for n in longer:
+        if position < len(shape) and n == shape[position]:
+            position += 1
+        elif n != 1:
+            return False
+    return position == len(shape)
 
 
 @dataclass(frozen=True)
@@ -105,13 +121,31 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
             return Diagnosis(["offset"], [Msg("diag.offset", offset=f"{offset:+.3g}")])
         mask = wrong_entries_mask(expected, answer, rtol)
         sentences = [entries_sentence(int(mask.sum()), mask.size, marks_shown)]
-        if typed and matches(expected, answer, CLOSE_FACTOR * rtol):
-            sentences.append(Msg("diag.close", factor=CLOSE_FACTOR, rtol=f"{rtol:g}"))
+        if typed and cut_too_early(expected, answer, mask):
+            sentences.append(Msg("diag.close"))
         return Diagnosis(["entries"], sentences, mask)
     sentences = [Msg("diag.shape", shape_sentence=shape_sentence, answer_shape=shape_words(answer.shape))]
     if answer.ndim == 2 and answer.T.shape == expected.shape:
         sentences.append(Msg("diag.shape.transposed_numbers_wrong"))
     return Diagnosis(["shape"], sentences)
+
+
+def cut_too_early(expected: np.ndarray, answer: np.ndarray, wrong: np.ndarray) -> bool:
+    """Whether every ``wrong`` entry of a typed ``answer`` is the right value rounded, or cut
+    towards 0, to the decimals it was typed with (0.03 or 0.02 for 0.02876, 12 for 12.5; not 1
+    for 0, however large the tensor's other entries)."""
+    typed, right = answer[wrong], expected[wrong]
+    units = np.array([_last_digit_unit(float(value)) for value in typed]) * (1 + 1e-9)
+    error = np.abs(typed - right)
+    rounded = error <= units / 2
+    cut = (error < units) & (np.abs(typed) <= np.abs(right)) & (typed * right >= 0)
+    return bool(np.all(rounded | cut))
+
+
+def _last_digit_unit(value: float) -> float:
+    """One in the last decimal of ``value`` as written shortest: 0.001 for -0.0299, 1 for 12."""
+    decimals = np.format_float_positional(value, trim="-").partition(".")[2]
+    return 10.0 ** -len(decimals)
 
 
 def entries_sentence(count: int, size: int, marks_shown: bool = True) -> Msg:

@@ -351,8 +351,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.offset": "Every entry of your answer is the right value {offset}: a constant is added where none "
         "belongs.",
     "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",
-    "diag.close": "It is close, though: within {factor} times the tolerance ({rtol} relative) of the right "
-        "value. Keep more digits when you round.",
+    "diag.close": "It is close, though: every wrong entry is the right value rounded or cut to the decimals "
+        "you typed. Keep more digits when you round.",
     "diag.entries.all": "All {size} entries of your answer are wrong, and it matches none of the usual "
         "mistakes (transposed, a sign, a factor m or 1/m, a missing g′).",
     "diag.entries.all.marked": "All {size} entries of your answer are wrong (marked), and it matches none of "

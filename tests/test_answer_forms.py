@@ -1,0 +1,58 @@
+"""Answers in forms a learner may reasonably type: the same numbers with more axes of length 1
+than the target (a convolution's db of one filter as [[0.25]], an image dX as its layer sees
+it, 1 × 1 × H × W for an X given as 1 × H × W), and what is still a shape mistake."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bpcli.core.network import run
+from bpcli.grading import grade
+from bpcli.grading.diagnosis import align
+from bpcli.quiz.catalogue import load_bundled_network
+
+
+def text(array) -> str:
+    return json.dumps(np.asarray(array).tolist())
+
+
+@pytest.mark.parametrize("name", ["08", "10", "12"])
+def test_an_image_dX_typed_with_the_layers_channel_axis_is_right(name):
+    network = load_bundled_network(name)
+    dX = run(network).tensors()["dX"]
+    assert dX.ndim == 3  # X is given as m × H × W
+    as_the_layer_sees_it = dX[:, None]  # m × 1 × H × W
+    result = grade(network, "dX", text(as_the_layer_sees_it))
+    assert result.correct, result.message
+
+
+@pytest.mark.parametrize("name", ["08", "12"])
+def test_a_one_filter_conv_db_typed_as_a_one_by_one_matrix_is_right(name):
+    network = load_bundled_network(name)
+    db = run(network).tensors()["db1"]
+    assert db.shape == (1,)
+    for typed in (text(db.reshape(1, 1)), text(db.reshape(1, 1, 1))):
+        result = grade(network, "db1", typed)
+        assert result.correct and result.diagnosis == [], result.message
+
+
+def test_unit_axes_are_added_or_dropped_but_never_moved():
+    assert align(np.ones((1, 1, 3, 3)), (1, 3, 3)).shape == (1, 3, 3)
+    assert align(np.ones((3, 1, 1)), (3, 1)).shape == (3, 1)
+    assert align(np.ones((1, 3, 1)), (3,)).shape == (3,)
+    assert align(np.ones(3), (3, 1)).shape == (3, 1)
+    # a row typed for a column stays a row: the diagnosis is then about its orientation
+    assert align(np.ones((1, 3)), (3, 1)).shape == (1, 3)
+    assert align(np.ones((3, 1, 1)), (1, 3)).shape == (3, 1, 1)
+    assert align(np.ones((2, 1, 3)), (3, 2)).shape == (2, 1, 3)
+
+
+def test_a_dense_db_typed_as_a_row_is_still_transposed():
+    network = load_bundled_network("04")
+    db = run(network).tensors()["db1"]
+    assert db.shape[1] == 1 and db.shape[0] > 1
+    result = grade(network, "db1", text(db.T))
+    assert not result.correct and "transposed" in result.diagnosis
