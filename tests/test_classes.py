@@ -17,9 +17,11 @@ from bpcli import spec
 from bpcli.core.network import run
 from bpcli.errors import SpecError
 from bpcli.formatting import format_number
+from bpcli.grading import grade
 from bpcli.quiz.catalogue import backward_targets, exercise_names, load_exercise
 from bpcli.quiz.generator import generate
 from bpcli.quiz.progress import ProgressStore
+from bpcli.quiz.worksheet import build_sheet
 from bpcli.quiz.session import QuizSession
 from conftest import REPO_ROOT, cli_env, run_cli, run_cli_batch
 from test_quiz import ScriptedIO
@@ -360,6 +362,17 @@ def test_key_has_the_answers_and_the_worked_solution(sheets, output_format, lang
     assert format_number(cnn["layers"][3]["dW"][0, 0], 4) in key
     assert ("Worked solution" if lang == "en" else "解答过程") in key
     assert len(key) > 2 * len(outputs[output_format, lang, False])    # explain's steps follow
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_every_answer_of_a_key_is_graded_right_as_the_key_writes_it(name):
+    """05's dW1 (0.000438…) written with four decimals, 0.0004, was 9 % off: the key marked
+    wrong what the grader then refused."""
+    exercise = load_exercise(name)
+    for asked in build_sheet(exercise, key=True).asked:
+        as_written = np.vectorize(lambda value: float(format_number(value, asked.decimals)))(asked.answer)
+        result = grade(exercise.network, asked.name, json.dumps(as_written.tolist()))
+        assert result.correct, (name, asked.name, asked.decimals, result.message)
 
 
 def test_html_sheets_print_one_exercise_per_page_and_fetch_nothing(sheets):

@@ -14,6 +14,9 @@ from bpcli.quiz.catalogue import Exercise
 
 #: the most decimals a given value is written with (halves need 1, the bundled files at most 4)
 GIVEN_DECIMALS = 4
+#: the fewest decimals a key's answer is written with; more where the grader would refuse the
+#: answer so rounded (05's dW1, 0.000438…, is 0.0004 to four: 9 % off)
+ANSWER_DECIMALS = 4
 
 
 @dataclass
@@ -28,12 +31,14 @@ class Given:
 
 @dataclass
 class Asked:
-    """A target: its name, shape, points and (on a key) the right answer."""
+    """A target: its name, shape, points and (on a key) the right answer, with the decimals that
+    write it so that the grader takes it as written."""
 
     name: str
     shape: tuple[int, ...]
     points: float
     answer: np.ndarray | None = None
+    decimals: int = ANSWER_DECIMALS
 
 
 @dataclass
@@ -71,9 +76,19 @@ def build_sheet(exercise: Exercise, lang: str = "en", key: bool = False) -> Shee
         source_text=exercise.source_text, diagram=network.diagram(), loss=network.loss, m=network.m,
         givens=[_given(name, tensors[name]) for name in given_names],
         forward=[_given(name, tensors[name]) for name in exercise.given],
-        asked=[Asked(target, tensors[target].shape, exercise.points_of(target), tensors[target] if key else None)
-               for target in exercise.targets],
+        asked=[_asked(target, tensors[target], exercise.points_of(target), key) for target in exercise.targets],
         total_points=exercise.total_points, explanation=explanation, lang=lang)
+
+
+def _asked(target: str, value: np.ndarray, points: float, key: bool) -> Asked:
+    if not key:
+        return Asked(target, value.shape, points)
+    from bpcli.grading.diagnosis import matches
+    from bpcli.grading.grade import DEFAULT_RTOL
+
+    decimals = next((places for places in range(ANSWER_DECIMALS, 16)
+                     if matches(value, np.round(value, places), DEFAULT_RTOL)), 16)
+    return Asked(target, value.shape, points, value, decimals)
 
 
 def _given(name: str, value: np.ndarray) -> Given:

@@ -17,7 +17,6 @@ from bpcli.texts import Msg, say
 
 #: every entry of a given tensor is shown (a learner needs them all), however large
 NO_SUMMARY = 10_000
-ANSWER_DECIMALS = 4
 
 STYLE = """
 body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; max-width: 50rem;
@@ -79,7 +78,7 @@ def markdown_sheet(sheet: Sheet) -> str:
         blocks.append(f"## {say(lang, 'worksheet.key')}: {sheet.title}")
         blocks.append(f"### {say(lang, 'worksheet.answers')}")
         blocks += [f"{_target_line(sheet, asked.name, asked.shape, asked.points)}\n\n```\n"
-                   f"{matrix_text(asked.answer, ANSWER_DECIMALS, NO_SUMMARY, NO_SUMMARY)}\n```"
+                   f"{matrix_text(asked.answer, asked.decimals, NO_SUMMARY, NO_SUMMARY)}\n```"
                    for asked in sheet.asked]
         blocks.append(f"### {say(lang, 'worksheet.worked_solution')}")
         # explain's document starts at '#': two levels down, under this sheet's headings
@@ -127,7 +126,7 @@ def html_sheet(sheet: Sheet) -> str:
         parts += ['<div class="key">', f"<h2>{escape(say(lang, 'worksheet.key'))}: {escape(sheet.title)}</h2>",
                   f"<h3>{escape(say(lang, 'worksheet.answers'))}</h3>"]
         parts += [f'<div class="target"><p>{escape(_target_line(sheet, a.name, a.shape, a.points))}</p>'
-                  f"{_html_tensor(a.name, a.answer, ANSWER_DECIMALS)}</div>" for a in sheet.asked]
+                  f"{_html_tensor(a.name, a.answer, a.decimals)}</div>" for a in sheet.asked]
         # the sheet's name keeps the ids of two keys on one page apart
         solution = render_explanation(sheet.explanation, standalone=False, id_prefix=f"{escape(sheet.name)}-")
         parts += [f"<h3>{escape(say(lang, 'worksheet.worked_solution'))}</h3>",
