@@ -15,7 +15,8 @@ def _is_plain_compute_json(args: list[str]) -> bool:
     return file == "-" or not file.startswith("-")
 
 
-from bpcli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERNAL_ERROR, EXIT_OUTPUT_ERROR
+from bpcli.exit_codes import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED,
+                              EXIT_OUTPUT_ERROR)
 
 #: set by a shell asking Typer for completions: the line is then Typer's, whatever it holds
 COMPLETION_VARIABLE = "_BPCLI_COMPLETE"
@@ -93,9 +94,33 @@ def _run(args: list[str]) -> None:
             request = plain_grade_request(args)
             if request is not None:
                 sys.exit(grade_answer(request))
+    import typer
+
     from bpcli.cli import app
 
-    app(prog_name="bpcli")
+    # Click's error class, whether Typer uses Click (below 0.25) or its own copy of it
+    click_error = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException")
+    try:
+        code = app(prog_name="bpcli", standalone_mode=False)
+    except typer.Abort as abort:
+        # a prompt (quiz --reset's) turns Ctrl-C into Abort; Ctrl-D at it declines
+        sys.stderr.write("\n")
+        sys.exit(EXIT_INTERRUPTED if isinstance(abort.__context__, KeyboardInterrupt) else EXIT_FAILED)
+    except click_error as error:
+        _usage_error(error)
+    # a command's own exit code (typer.Exit), else 0: the commands return nothing
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(error) -> None:
+    """A command line Click cannot parse: one line on stderr, as for every other error (Typer
+    would draw a box of several), naming the command and where its help is."""
+    message = error.format_message()
+    if message.strip():  # empty after `bpcli` alone, whose help has been printed
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "bpcli"
+        _write_error_line(f"{message} (see '{command} -h')")
+    sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,49 @@ def test_unknown_command_is_a_usage_error():
     assert "No such command" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("args, words", [
+    (["explain", "04", "--detail", "bogus"], "'bogus' is not one of"),
+    (["explain", "04", "--bogus"], "No such option: --bogus"),
+    (["new", "rnn"], "'rnn' is not one of"),
+    (["explain"], "Missing argument"),
+    (["grade", "04", "--target", "dW2", "--answer", "x", "--rtol", "abc"], "'abc' is not a valid float"),
+    (["quiz", "--random", "--level", "0"], "not in the range"),
+], ids=["bad choice", "unknown option", "bad argument", "missing argument", "bad number", "out of range"])
+def test_a_usage_error_is_one_line_on_stderr(args, words):
+    code, out, err = run_cli(args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("bpcli: error: ") and words in err, err
+    assert f"(see 'bpcli {args[0]} -h')" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal and POSIX signals")
+@pytest.mark.parametrize("key, expected", [("ctrl-c", 130), ("ctrl-d", 1)])
+def test_ctrl_c_at_a_confirmation_prompt_is_an_interruption(tmp_path, key, expected):
+    """Click turns both keys at quiz --reset's prompt into an Abort, which Typer exited with 1."""
+    import os
+    import pty
+    import signal
+    import time
+
+    master, terminal = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "bpcli", "quiz", "--reset"], stdin=terminal, stdout=terminal,
+                             stderr=terminal, env=cli_env(BPCLI_DATA_DIR=str(tmp_path)), cwd=REPO_ROOT)
+    os.close(terminal)
+    shown, deadline = b"", time.monotonic() + 30
+    try:
+        while b"[y/N]" not in shown and time.monotonic() < deadline:
+            shown += os.read(master, 1024)
+        assert b"[y/N]" in shown
+        if key == "ctrl-c":
+            child.send_signal(signal.SIGINT)
+        else:
+            os.write(master, b"\x04")
+        assert child.wait(timeout=30) == expected
+    finally:
+        child.kill()
+        os.close(master)
+
+
 # ---------------------------------------------------------------------------------------------
 # new: starter files that load and compute
 
