@@ -511,3 +511,20 @@ def test_shapes_method_names_the_gradient_it_fits():
     assert "dX must be 2×3" in " ".join(explanation.step_for("dX").explanation)
     assert "dA⁽¹⁾ must be 3×3" in " ".join(explanation.step_for("dA1").explanation)
     assert "dW⁽¹⁾ must be 3×2" in " ".join(explanation.step_for("dW1").explanation)
+
+
+@pytest.mark.parametrize("loss, has_one_over_m", [("sse", False), ("mse", True)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_only_a_loss_that_averages_is_said_to_put_a_1_over_m_inside_dZ(loss, has_one_over_m, lang):
+    """sse sums over the samples: its worked solution said dZ 'already contains' a 1/m that is
+    nowhere, right after saying 'sse has no 1/m'."""
+    from bpcli.render.markdown import render_explanation
+    from bpcli.texts import say
+
+    network = bpcli.load({"input": {"X": [[1.0, 2.0, -1.0]], "Y": [[0.5, 1.0, 0.0]]},
+                          "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[0.5]],
+                                      "b": [[0.1]]}], "loss": loss})
+    text = render_explanation(explain(network, lang=lang, detail="full", notes="all"))
+    claims = [say(lang, "note.no_extra_1_over_m"), say(lang, "conventions")]
+    assert all((claim in text) == has_one_over_m for claim in claims)
+    assert (say(lang, "conventions.summed_loss") in text) != has_one_over_m

@@ -13,6 +13,8 @@ import numpy as np
 from bpcli.core.activations import log_softmax
 
 NAMES = ("bce", "mse", "sse", "softmax_ce")
+#: the losses that average over the m samples, so that every gradient carries their 1/m (sse sums)
+AVERAGING = frozenset({"bce", "mse", "softmax_ce"})
 #: the output activation a loss needs, for the losses that need one
 REQUIRED_ACTIVATION = {"bce": "sigmoid", "softmax_ce": "softmax"}
 

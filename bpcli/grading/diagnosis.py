@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpcli.core import losses
 from bpcli.texts import Msg
 from bpcli.grading.mistakes import Mistake
 from bpcli.grading.targets import shape_words
@@ -294,8 +295,6 @@ def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: 
 #: an answer within this many times the tolerance of the right value is "close" (rounded too far?)
 CLOSE_FACTOR = 10
 
-#: losses that average over the m samples, so that their gradients carry a 1/m
-AVERAGING_LOSSES = ("bce", "mse", "softmax_ce")
 
 
 def _factor_sentences(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool,
@@ -303,7 +302,7 @@ def _factor_sentences(factor: float, m: int, codes: tuple[str, ...], after_mista
     """The sentences for a factor between the answer and the right value (or the mistake's
     value), true for ``loss``: sse is a sum, so m has no place in its gradients."""
     base = Msg("word.that_value" if after_mistake else "word.right_value")
-    averaging = loss is None or loss in AVERAGING_LOSSES
+    averaging = loss is None or loss in losses.AVERAGING
     if not codes:
         return []
     how = "mean" if averaging else "sum"

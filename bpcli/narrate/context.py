@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Run, bias_without_effect
 from bpcli.narrate.model import Formula, Index, Note, Sources, WorkedEntry
 from bpcli.narrate.notation import symbol
@@ -33,6 +34,12 @@ class Context:
     @property
     def m(self) -> int:
         return self.run.network.m
+
+    @property
+    def has_one_over_m(self) -> bool:
+        """Whether the loss averages over the samples, so that its 1/m is inside every dZ (not
+        sse's, a sum), and there is a 1/m a learner might add twice (not with one sample)."""
+        return self.m > 1 and self.run.network.loss in losses.AVERAGING
 
     @property
     def last(self) -> LayerRecord:

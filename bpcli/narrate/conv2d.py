@@ -187,7 +187,7 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
                       Group(continued(correlate(Q, second)))),
         shapes=f"({first_shape}) ⋆ ({shape_of(second_value.shape)}) → {shape_of(record.dW.shape)}",
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW, ctx.say("axes.kernel")),
-        notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []), target=dW.name, layer=l,
+        notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.has_one_over_m else []), target=dW.name, layer=l,
         worked=[entry], sources=sources,
         short=dW.eq(correlate(Q, second)),
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])

@@ -52,8 +52,7 @@ def _weight_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, d
                        np.stack([parts.G[i], parts.A_prev[k]], axis=1), record.dW[i, k])
     sources = product_sources(dZ.name, A.name, parts.G.shape[1], right_transposed=True)
     traced(entry, (i, k), sources)
-    # with one sample there is no 1/m to add twice
-    notes = [ctx.note("note.no_extra_1_over_m")] if ctx.m > 1 else []
+    notes = [ctx.note("note.no_extra_1_over_m")] if ctx.has_one_over_m else []
     if record is ctx.last:
         notes.append(ctx.note("note.slip002_dW", about="002", layer=l, prev_A=A.text, this_A=symbol("A", l).text))
     if l == 1:

@@ -56,6 +56,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "page.layer": "Layer {layer}",
     "conventions": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T exactly (so "
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
+    "conventions.summed_loss": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T "
+        "exactly (this loss sums over the samples, so there is no 1/m anywhere); ⊙ is the element-wise product; ⋆ "
+        "is cross-correlation.",
     "network.intro": "{layers}, loss {loss}, m = {samples}, {parameters} in all.",
     "network.images": "The input holds images (m × C × H × W); flatten turns each sample into one column.",
     "network.single_channel": "X, given as {given} (m × H × W), is taken as {taken} (m × 1 × H × W) below, and so is dX; compute --json and grading keep {given}.",

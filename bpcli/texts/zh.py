@@ -55,6 +55,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "page.marks": "矩阵中标出了算出这个元素所用的元素（实线框）、它们所在窗口的其余元素（虚线框）以及这个元素本身（粗框）。",
     "page.layer": "第 {layer} 层",
     "conventions": "每一列是一个样本；层编号为 1..L，A⁽⁰⁾ = X；dT 严格表示 ∂J/∂T（所以损失函数的 1/m 已经包含在 dZ⁽ᴸ⁾ 里）；⊙ 是逐元素乘积；⋆ 是互相关。",
+    "conventions.summed_loss": "每一列是一个样本；层编号为 1..L，A⁽⁰⁾ = X；dT 严格表示 ∂J/∂T（这个损失函数对样本求和，所以哪里都没有 1/m）；⊙ 是逐元素乘积；⋆ 是互相关。",
     "network.intro": "共 {layers}，损失函数 {loss}，m = {samples}，共 {parameters}。",
     "network.images": "输入是图像 (m × C × H × W)；flatten 把每个样本展平成一列。",
     "network.single_channel": "X 给出时是 {given} (m × H × W)，下面都当作 {taken} (m × 1 × H × W)，dX 也一样；compute --json 和评分仍用 {given}。",
