@@ -86,7 +86,8 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     return Explanation(
         title=title_in(network, lang) or ctx.say("title.default"), lang=lang, method=method,
         loss=network.loss, m=ctx.m, layers=layer_rows(ctx), layer_table=layer_table(ctx),
-        conventions=ctx.say("conventions" if network.loss in losses.AVERAGING else "conventions.summed_loss"), steps=steps, labels=labels(ctx.say),
+        conventions=(ctx.say("conventions") if network.loss in losses.AVERAGING
+                     else ctx.say("conventions.summed_loss")), steps=steps, labels=labels(ctx.say),
         warnings=warning_sentences(ctx), summary=summary, detail=detail,
         input_shape=tuple(network.X.shape))
 
