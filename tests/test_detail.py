@@ -109,6 +109,13 @@ def test_summary_speaks_the_methods_notation():
     conv = {line.target: line.formula.text for line in explain(load("08")).summary.equations}
     assert conv["dW1"] == "dW⁽¹⁾ = X ⋆ dZ⁽¹⁾"  # text 001: dW = A_prev ⋆ dZ
     assert conv["dX"] == "dX = pad(dZ⁽¹⁾) ⋆ ROT180(W⁽¹⁾)"
+    # stride 2: dZ is spread out before it is framed, in dX's equation as in dW's (framing dZ alone
+    # and correlating, as 'pad(dZ)' said, gives other numbers)
+    strided = explain(load("09"))
+    conv = {line.target: line.formula.text for line in strided.summary.equations}
+    assert conv["dW1"] == "dW⁽¹⁾ = P⁽¹⁾ ⋆ dil₂(dZ⁽¹⁾)"
+    assert conv["dX"] == "dX = pad(dil₂(dZ⁽¹⁾)) ⋆ ROT180(W⁽¹⁾)"
+    assert [t.name for t in strided.step_for("dX").operands] == ["pad(dil(dZ1))", "ROT180(W1)"]
 
 
 def test_the_check_table_shows_the_worst_entry_of_a_failing_tensor():

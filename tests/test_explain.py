@@ -205,7 +205,7 @@ def test_conv_backward_shows_padded_dz_rotated_kernel_and_full_correlation():
     explanation = explain(network)
     step = explanation.step_for("dX")
     names = [t.name for t in step.operands]
-    assert names == ["pad(dZ1)", "ROT180(W1)"]
+    assert names == ["pad(dil(dZ1))", "ROT180(W1)"]  # stride 2: dZ spread out, then framed
     padded, rotated = step.operands[0].value, step.operands[1].value
     W = network.layers[0].W
     np.testing.assert_array_equal(rotated, W[:, :, ::-1, ::-1])
@@ -214,6 +214,7 @@ def test_conv_backward_shows_padded_dz_rotated_kernel_and_full_correlation():
     dZ = result.records[0].dZ
     np.testing.assert_array_equal(padded[:, :, 1::2, 1::2][:, :, :dZ.shape[2], :dZ.shape[3]], dZ)
     assert "ROT180" in step.formula_text and "i+1−2y" in step.formula_text  # p = 1, s = 2 written as numbers
+    assert step.formula_text.startswith("dX = pad(dil₂(dZ⁽¹⁾)) ⋆ ROT180(W⁽¹⁾)")
     assert step.checks[0].ok and "full correlation" in step.checks[0].description
     assert step.worked[0].ok and "W⁽¹⁾[f," in step.worked[0].symbolic.text
     dW = explanation.step_for("dW1")

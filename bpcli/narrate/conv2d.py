@@ -234,7 +234,9 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     entry = worked_sum(dA_prev[n, c, i, j],
                        sum_over(("f", "y", "x"), dZ[n, "f", "y", "x"] * W["f", c, back(i, p, s, "y"), back(j, p, s, "x")]),
                        factors, core[n, c, i, j])
-    padded_dZ = derived(f"pad(dZ{l})", PAD(dZ))
+    # dZ spread out by the stride first (dil_s), as in the dW step: framing dZ alone gives wrong numbers
+    spread, spread_name = (dZ, f"dZ{l}") if s == 1 else (Fn(Sub(DILATE, as_expr(s)))(dZ), f"dil(dZ{l})")
+    padded_dZ = derived(f"pad({spread_name})", PAD(spread))
     rot = derived(f"ROT180(W{l})", ROT180(W))
     result = ctx.input_gradient_result(record)
 
@@ -259,7 +261,7 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=[say("backward.conv_dA.why"), framing, say("backward.conv_dA.entry")],
-        formula=alongside(dA_prev.eq(correlate(PAD(dZ), ROT180(W))),
+        formula=alongside(dA_prev.eq(correlate(PAD(spread), ROT180(W))),
                           dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
                                                                   * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),
         shapes=f"({shape_of(full.shape)}) ⋆ ROT180({shape_of(layer.W.shape)}) → {shape_of(core.shape)}",
