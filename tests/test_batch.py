@@ -196,6 +196,7 @@ def test_each_network_file_is_loaded_once(classroom, monkeypatch):
 @pytest.mark.parametrize("content, words", [
     (None, "no such file"),
     (b"", "no rows"),
+    (b"student,file,target,answer\n", "no rows"),  # a header alone
     (b"\xff\xfe\x00\x01binary", "UTF-8"),
     (b"name,file,target,answer\nx,04,dW1,1\n", "student"),
 ])

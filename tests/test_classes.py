@@ -21,6 +21,7 @@ from bpcli.grading import grade
 from bpcli.quiz.catalogue import backward_targets, exercise_names, load_exercise
 from bpcli.quiz.generator import generate
 from bpcli.quiz.progress import ProgressStore
+from bpcli.quiz.variants import make_variant
 from bpcli.quiz.worksheet import build_sheet
 from bpcli.quiz.session import QuizSession
 from conftest import REPO_ROOT, cli_env, run_cli, run_cli_batch
@@ -309,6 +310,74 @@ def test_variant_errors(tmp_path, env):
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "set").iterdir()) == [
         "04_two_layer_tanh-ana.yaml", "04_two_layer_tanh-bo.yaml", "key.json"]
+
+
+def test_a_set_never_changes_an_earlier_sets_files(tmp_path, env):
+    folder = tmp_path / "set"
+    code, _, err = run_cli(["variant", "04", "--count", "3", "--salt", "a", "--out", folder], env=env)
+    assert code == 0, err
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    code, _, err = run_cli(["variant", "04", "--count", "3", "--salt", "a", "--out", folder], env=env)
+    assert code == 0, err  # the same command again writes the same bytes
+    for other in (["04", "--count", "2", "--salt", "b"], ["05", "--count", "2"]):
+        code, _, err = run_cli(["variant", *other, "--out", folder], env=env)
+        assert code == 2 and "already exist" in err and "nothing was written" in err, err
+        assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    code, _, err = run_cli(["variant", "04", "--count", "2", "--out", afile], env=env)
+    assert code == 2 and "is a file" in err and afile.read_text() == "mine"
+
+
+def test_a_set_with_a_student_without_a_fair_draw_writes_nothing(tmp_path, monkeypatch):
+    from bpcli.commands import variant as command
+    from bpcli.errors import UsageError
+    from bpcli.quiz import variants
+
+    drawn = []
+
+    def make_variant(*args):
+        if len(drawn) == 2:
+            raise UsageError("no fair variant found for student 's03'")
+        drawn.append(args[3])
+        return real(*args)
+
+    real = variants.make_variant
+    monkeypatch.setattr(variants, "make_variant", make_variant)
+    source, label = command._source("04")
+    document = spec.parse_yaml(source.decode(), label)
+    with pytest.raises(UsageError):
+        command._write_set(document, spec.from_mapping(document, label), source, label, ["s01", "s02", "s03"],
+                           "", tmp_path / "set", "04")
+    assert drawn == ["s01", "s02"] and not (tmp_path / "set").exists()
+
+
+def test_a_variant_gets_a_generated_statement_not_the_originals_numbers():
+    original = load_exercise("01")
+    assert "a = 0.5" in original.text("en")
+    variant = make_variant(*_parsed("01"), "alice", "ml2025", "01")
+    assert "statement" not in variant.document["exercise"]
+    assert variant.exercise.text("en") and "0.5" not in variant.exercise.text("en")
+    assert variant.exercise.targets == original.targets
+
+
+def test_a_bias_before_batch_normalisation_does_not_stop_variants():
+    """13 asks for db1, exactly 0 on every draw (J does not depend on a bias batchnorm takes
+    away): the fairness check refused every draw for it."""
+    for student in ("alice", "bo", "s01"):
+        variant = make_variant(*_parsed("13"), student, "", "13")
+        assert "db1" in variant.exercise.targets
+        tensors = run(variant.exercise.network).tensors()
+        assert np.array_equal(tensors["db1"], np.zeros_like(tensors["db1"]))
+        assert all(np.abs(tensors[target]).max() > 0 for target in variant.exercise.targets if target != "db1")
+
+
+def _parsed(name: str):
+    from bpcli.quiz.catalogue import bundled_source
+
+    content, label = bundled_source(name)
+    document = spec.parse_yaml(content.decode(), label)
+    return document, spec.from_mapping(document, label), content
 
 
 # -- 3. worksheets and keys ----------------------------------------------------------------------

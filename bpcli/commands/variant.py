@@ -102,19 +102,41 @@ def _write(text: str, out: Path | None, file: str) -> None:
 
 def _write_set(document, network, content: bytes, label: str, ids: list[str], salt: str, folder: Path,
                file: str) -> None:
-    from bpcli.errors import OutputError
+    """Every student's variant and key.json into ``folder``: all drawn before anything is written
+    (a student for whom no fair draw exists leaves the folder as it was), and refused when a file
+    there would change (an earlier set's variant or key, which may have been handed out)."""
+    from bpcli.errors import OutputError, UsageError
     from bpcli.quiz.variants import answer_key, make_variant, variant_yaml
     from bpcli.render.json_out import dumps
 
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} is a file: a set of variants needs a folder")
+    variants = {}
+    for student in ids:
+        variant = make_variant(document, network, content, student, salt, label)
+        variants[f"{variant.exercise.name}.yaml"] = variant
+    files = {name: variant_yaml(variant) for name, variant in variants.items()}
+    files["key.json"] = dumps(answer_key(variants, label)) + "\n"
+    changed = [name for name, text in files.items() if _differs(folder / name, text)]
+    if changed:
+        files_there = f"{folder / changed[0]} and {len(changed) - 1} more" if len(changed) > 1 else folder / changed[0]
+        raise UsageError(f"{files_there} already {'exist' if len(changed) > 1 else 'exists'} with other contents "
+                         "(an earlier set?); nothing was written: choose another --out folder, or remove them first")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(str(folder), error.strerror or str(error)) from None
-    variants = {}
-    for student in ids:
-        variant = make_variant(document, network, content, student, salt, label)
-        file_name = f"{variant.exercise.name}.yaml"
-        _write(variant_yaml(variant), folder / file_name, file)
-        variants[file_name] = variant
-    _write(dumps(answer_key(variants, label)) + "\n", folder / "key.json", file)
+    for name, text in files.items():
+        _write(text, folder / name, file)
     typer.echo(f"wrote {len(variants)} variants and key.json to {folder}", err=True)
+
+
+def _differs(path: Path, text: str) -> bool:
+    """Whether ``path`` exists and holds something else than ``text`` (the same command run
+    again writes the same bytes, and may)."""
+    try:
+        return path.read_bytes() != text.encode("utf-8")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True

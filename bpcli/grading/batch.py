@@ -148,7 +148,8 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     """The rows of the answers file ``source`` (a path, or ``-`` for standard input). CSV when
     the name ends in .csv, JSON Lines when it ends in .jsonl or .ndjson, else JSON Lines when the
     first character is ``{``. Raises ``SpecError`` (exit 2) when the file itself cannot be read:
-    missing, not UTF-8 text, empty, or a CSV header without the required columns."""
+    missing, not UTF-8 text, without a row (empty, or a CSV header alone), or a CSV header
+    without the required columns."""
     from bpcli import spec
 
     data, label = spec.read_source(source)
@@ -161,7 +162,10 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     lowered = label.lower()
     as_jsonl = lowered.endswith((".jsonl", ".ndjson")) or (not lowered.endswith(".csv")
                                                             and text.lstrip().startswith("{"))
-    return _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
+    rows = _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
+    if not rows:  # a CSV header alone: nothing graded is not a graded batch
+        raise SpecError(say("en", "batch.empty"), code="empty_file", file=label)
+    return rows
 
 
 def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:

@@ -6,7 +6,8 @@ course's salt), so the same three always give the same variant on any machine an
 ``hash()``, which changes per process). They are halves between −2 and 2 as in the generated
 exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
 relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
-all 0. Networks of linear and relu layers with mse or sse are first drawn until every asked value
+all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw). The statement is
+left out (it may quote the original's numbers): the variant gets the generated one. Networks of linear and relu layers with mse or sse are first drawn until every asked value
 is also short on paper.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bpcli.core.network import Network, run
+from bpcli.core.network import Network, bias_without_effect, run
 from bpcli.errors import UsageError
 from bpcli.quiz.catalogue import Exercise, exercise_from_network
 from bpcli.quiz.draws import clean, draw_values
@@ -79,6 +80,9 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
     check_student_id(student)
     name = f"{_stem(source)}-{student}"
     targets = exercise_from_network(name, network).targets
+    # a bias that J does not depend on (before a batchnorm) has a gradient of 0 on every draw
+    always_zero = {f"d{bias}{network.layers[position].index}" for position in range(len(network.layers))
+                   if (bias := bias_without_effect(network, position)) is not None}
     exact = _can_be_exact(network)
     rng = np.random.default_rng(variant_seed(content, student, salt))
     for attempt in range(MAX_ATTEMPTS):
@@ -87,7 +91,8 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
         from bpcli import spec
 
         candidate = spec.load(drawn)
-        if clean(candidate, targets, exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
+        if clean(candidate, [target for target in targets if target not in always_zero],
+                 exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
             return Variant(student, drawn, exercise_from_network(name, candidate))
     raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
                      "saturated unit or a gradient all 0); try another --salt")
@@ -112,6 +117,11 @@ def _redraw(document: Mapping, network: Network, rng: np.random.Generator) -> di
         for parameter, value in layer.parameters().items():
             spec[parameter] = draw_values(rng, value.shape).tolist()
     drawn["layers"] = layers
+    section = drawn.get("exercise")
+    if isinstance(section, dict) and "statement" in section:
+        # it may quote the original's numbers ("here z = 0, so a = 0.5"): the variant gets the
+        # generated statement, which names only the targets (the hints speak of formulas only)
+        drawn["exercise"] = {key: value for key, value in section.items() if key != "statement"}
     return drawn
 
 
