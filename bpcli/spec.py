@@ -12,6 +12,7 @@ import errno
 import functools
 import math
 import os
+import re
 import sys
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -257,7 +258,14 @@ def _strict_safe_loader():
             return super().construct_mapping(node, deep=deep)
 
     StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", StrictSafeLoader.construct_yaml_int)
+    # YAML 1.1, PyYAML's, reads 1e-3 and 1.0e3 as text: a number needs a dot and a signed
+    # exponent there (1.0e-3); YAML 1.2 and every other reader take them as numbers, and so do we
+    StrictSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+.0123456789"))
     return StrictSafeLoader
+
+
+#: a number with an exponent that YAML 1.1 leaves as text: 1e-3, 2E5, 1.0e3, .5e-2
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 
 
 def from_mapping(document: Mapping, file_label: str | None = None) -> Network:

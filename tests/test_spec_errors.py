@@ -630,3 +630,19 @@ def test_the_im2col_matrix_is_built_in_tiles_so_a_network_is_not_refused_for_it(
     result = bpcli.compute(network)
     # every output entry sums 100 × 100 inputs of 0.5 times 0.001: 5.0
     assert np.allclose(result["layers"][0]["Z"], 5.0)
+
+
+@pytest.mark.parametrize("written, value", [("1e-3", 1e-3), ("1E2", 100.0), ("-2e+1", -20.0), ("1.0e3", 1000.0),
+                                            (".5e-1", 0.05), ("+3e0", 3.0), ("1_0e1", 100.0)])
+def test_numbers_with_an_exponent_are_numbers(written, value):
+    """PyYAML follows YAML 1.1, where 1e-3 (no dot) and 1.0e3 (no sign) are text: a learner who
+    wrote a number was told it was 'not numeric'."""
+    network = spec.from_mapping(spec.parse_yaml(
+        f"input:\n  X: [[{written}]]\n  Y: [[1]]\n"
+        "layers:\n  - {type: dense, units: 1, activation: sigmoid, W: [[" + written + "]], b: [[0]]}\nloss: bce\n"))
+    assert network.X[0, 0] == value and network.layers[0].W[0, 0] == value
+
+
+def test_text_that_only_looks_like_an_exponent_stays_text():
+    document = spec.parse_yaml("a: 1e\nb: e5\nc: 1e-\nd: 1.e5x\n")
+    assert document == {"a": "1e", "b": "e5", "c": "1e-", "d": "1.e5x"}
