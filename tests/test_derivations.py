@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 import bpcli
@@ -201,6 +202,14 @@ def _valid_lines(explanation, precision=4) -> set[str]:
     return valid
 
 
+def _wider_than(explanation, width: int) -> list[str]:
+    """The formulas (whole, as text) that have a piece wider than ``width`` cells."""
+    formulas = [formula for step in explanation.steps
+                for formula in ([step.formula] if step.formula is not None else []) + step.derivation]
+    return [formula.print(TEXT).string for formula in formulas
+            if any(cell_len(piece.strip()) > width for piece in formula.pieces(TEXT))]
+
+
 @lru_cache(maxsize=None)
 def _explanation(path, method, lang):
     return explain(bpcli.load(str(path)), method=method, lang=lang)
@@ -224,12 +233,15 @@ def test_no_formula_line_is_broken_inside_an_expression(path):
         valid = _valid_lines(explanation)
         for width in (60, 80, 100):
             console = Console(width=width, color_system="standard", force_terminal=True)
+            # a piece wider than the line (image batchnorm's Σ_n′,h′,w′ dx̂[n′,c,h′,w′]·x̂[n′,c,h′,w′]
+            # at 60 columns) can only be cut; its lines are still pieces of the formula
+            uncut = _wider_than(explanation, width - 4)
             previous = None
             for step in explanation.steps:
                 for line in console.render_lines(step_renderable(step, explanation, previous=previous), pad=False):
                     formula = "".join(seg.text for seg in line if seg.style and seg.style.color
                                       and seg.style.color.name == "cyan").strip()
-                    if formula:
+                    if formula and not any(formula in whole for whole in uncut):
                         assert formula in valid, (path.stem, method, width, formula)
                 previous = step
 

@@ -529,3 +529,17 @@ def test_only_a_loss_that_averages_is_said_to_put_a_1_over_m_inside_dZ(loss, has
     claims = [say(lang, "note.no_extra_1_over_m"), say(lang, "conventions")]
     assert all((claim in text) == has_one_over_m for claim in claims)
     assert (say(lang, "conventions.summed_loss") in text) != has_one_over_m
+
+
+def test_batchnorm_on_images_is_written_per_channel_with_image_indices():
+    """Exercise 14 wrote μ[i] = (1/N) Σⱼ A[i,j] for a 4-D A, whose entries the same page indexes
+    A[n,c,h,w]; the column-data formulas stay as they were (13)."""
+    images = explain(bpcli.load("14"), detail="full")
+    texts = {step.formula_text for step in images.steps if step.layer == 2 and step.formula_text}
+    assert "μ⁽²⁾[c] = (1/N) Σ_n,h,w A⁽¹⁾[n,c,h,w]" in texts
+    assert "dβ⁽²⁾[c] = Σ_n,h,w dZ⁽²⁾[n,c,h,w]" in texts
+    assert not any("[i,j]" in text or "[i]" in text for text in texts), texts
+    summary = {line.target: line.formula.text for line in images.summary.equations}
+    assert summary["dA1"].startswith("dA⁽¹⁾[n,c,h,w] = (γ⁽²⁾[c] / (N √(σ²⁽²⁾[c] + ε)))")
+    columns = explain(bpcli.load("13"), detail="full")
+    assert "μ⁽²⁾[i] = (1/N) Σⱼ A⁽¹⁾[i,j]" in {step.formula_text for step in columns.steps}

@@ -7,9 +7,10 @@ give the same numbers. The method (``--method``) words the dβ, dγ and compact 
 sums (chain), differentials with the cyclic trace (trace), the per-unit Jacobian (kron); ``shapes``
 fits dβ and dγ by their shapes and derives dX with the chain rule, since shapes alone cannot.
 
-Every rule is written for column data, unit i (a row) and its N = m values j. Image data is
-narrated through the same formulas: unit i is channel c and j runs over its N = m·H·W values
-(n, h, w); ``_Units`` holds that view.
+Every rule is written per unit: on column data unit i (a row) and its N = m values j, x[i, j];
+on images channel c and its N = m·H·W positions (n, h, w), x[n, c, h, w], as every other image
+tensor is indexed (``_Symbols.at``). The numbers are worked one row per unit either way
+(``_Units``); the matrix forms (trace, kron) speak of a unit's row xᵢ on both.
 """
 
 from __future__ import annotations
@@ -33,12 +34,19 @@ HALF = frac(1, 2)
 
 @dataclass
 class _Symbols:
-    """The symbols of layer l's formulas."""
+    """The symbols of layer l's formulas, and their indices: unit i and its value j on column
+    data (x[i, j]); channel c and its position (n, h, w) on images (x[n, c, h, w])."""
 
     l: int
+    images: bool = False
 
     def __post_init__(self) -> None:
         l = self.l
+        self.unit = "c" if self.images else "i"
+        self.values: tuple = ("n", "h", "w") if self.images else ("j",)
+        #: a second run over a unit's values, inside a sum that has the first one free
+        self.other_values: tuple = (tuple(atom(f"{v}'", f"{v}′") for v in self.values) if self.images
+                                    else ("k",))
         self.x, self.Z, self.dZ = symbol("A", l - 1), symbol("Z", l), symbol("dZ", l)
         self.dx = symbol("dA", l - 1)
         self.mu, self.var, self.xhat = symbol("mean", l), symbol("var", l), symbol("xhat", l)
@@ -46,13 +54,23 @@ class _Symbols:
         self.dgamma, self.dbeta = symbol("dgamma", l), symbol("dbeta", l)
         self.dxhat, self.dvar, self.dmu = symbol("dxhat", l), symbol("dvar", l), symbol("dmean", l)
 
-    def root(self, unit: object = "i") -> Expr:
-        """√(σ²[i] + ε)."""
-        return sqrt(self.var[unit] + EPS)
+    def at(self, tensor: Symbol, unit: object = None, values: tuple | None = None) -> Expr:
+        """TENSOR's entry for a value of a unit: T[i, j], or T[n, c, h, w] on images; the unit
+        and the values symbolic unless given (a unit's number in a worked entry)."""
+        unit = self.unit if unit is None else unit
+        values = self.values if values is None else values
+        if self.images:
+            n, h, w = values
+            return tensor[n, unit, h, w]
+        return tensor[unit, values[0]]
 
-    def xhat_by_var(self, unit: object = "i", value: object = "j") -> Expr:
+    def root(self, unit: object = None) -> Expr:
+        """√(σ²[i] + ε)."""
+        return sqrt(self.var[self.unit if unit is None else unit] + EPS)
+
+    def xhat_by_var(self, unit: object = None) -> Expr:
         """∂x̂[i,j]/∂σ²[i], the local derivative the staged path multiplies dx̂ by."""
-        return partial(self.xhat[unit, value], self.var[unit])
+        return partial(self.at(self.xhat, unit), self.var[self.unit if unit is None else unit])
 
 
 class _Units:
@@ -105,8 +123,9 @@ def _image_sentence(ctx: Context, units: _Units) -> list[str]:
 def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     """μ, σ² and x̂ (sub-steps) and Z = γ ⊙ x̂ + β."""
     layer, l = record.layer, record.layer.index
-    sym, cache = _Symbols(l), record.cache
     x = ctx.layer_input(record)
+    sym, cache = _Symbols(l, images=x.ndim == 4), record.cache
+    U, V = sym.unit, sym.values
     units = _Units(x.shape)
     rows, N_value = units.rows(x), cache.count
     mu, var, inv_std = _per_unit(cache.mean), _per_unit(cache.var), _per_unit(cache.inv_std)
@@ -116,26 +135,26 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
     mean_step = Step(
         section="forward", title=ctx.say("title.bn_mean", layer=l),
         explanation=[ctx.say("forward.bn_mean", count=N_value)] + _image_sentence(ctx, units),
-        formula=sym.mu["i"].eq(frac(1, N) @ sum_over("j", sym.x["i", "j"])),
+        formula=sym.mu[U].eq(frac(1, N) @ sum_over(V, sym.at(sym.x))),
         shapes=shapes_per_unit, operands=[sym.x.tensor(x)], result=sym.mu.tensor(cache.mean), layer=l,
-        worked=[worked_sum(sym.mu[i], frac(1, N_value) @ sum_over("j", sym.x[i, "j"]),
+        worked=[worked_sum(sym.mu[i], frac(1, N_value) @ sum_over(V, sym.at(sym.x, i)),
                            np.stack([np.full(N_value, 1 / N_value), rows[i]], axis=1), mu[i])],
         checks=[IdentityCheck(ctx.say("check.bn_mean", name=sym.mu.text), rows.mean(axis=1), mu)])
     deviation = rows[i] - mu[i]
     var_step = Step(
         section="forward", title=ctx.say("title.bn_var", layer=l),
         explanation=[ctx.say("forward.bn_var", count=N_value)],
-        formula=sym.var["i"].eq(frac(1, N) @ sum_over("j", (sym.x["i", "j"] - sym.mu["i"]) ** 2)),
+        formula=sym.var[U].eq(frac(1, N) @ sum_over(V, (sym.at(sym.x) - sym.mu[U]) ** 2)),
         shapes=shapes_per_unit, operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean)],
         result=sym.var.tensor(cache.var), layer=l, notes=[ctx.note("note.bn_biased")],
-        worked=[worked_sum(sym.var[i], frac(1, N_value) @ sum_over("j", (sym.x[i, "j"] - sym.mu[i]) ** 2),
+        worked=[worked_sum(sym.var[i], frac(1, N_value) @ sum_over(V, (sym.at(sym.x, i) - sym.mu[i]) ** 2),
                            np.stack([np.full(N_value, 1 / N_value), deviation, deviation], axis=1), var[i])],
         checks=[IdentityCheck(ctx.say("check.bn_var", name=sym.var.text), rows.var(axis=1), var)])
     k = largest_index(xhat_rows[i])[0]
     xhat_step = Step(
         section="forward", title=ctx.say("title.bn_xhat", layer=l),
         explanation=[ctx.say("forward.bn_xhat", eps=f"{layer.eps:g}")],
-        formula=sym.xhat["i", "j"].eq(frac(sym.x["i", "j"] - sym.mu["i"], sym.root())),
+        formula=sym.at(sym.xhat).eq(frac(sym.at(sym.x) - sym.mu[U], sym.root())),
         shapes=f"({shape_of(x.shape)} − {shape_of(cache.mean.shape)}) / {shape_of(cache.mean.shape)} → "
                f"{shape_of(x.shape)}",
         operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean), sym.var.tensor(cache.var)],
@@ -195,7 +214,7 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     """dβ, dγ, the staged path to dX (four sub-steps) and the compact dX, which is the result."""
     layer, l = record.layer, record.layer.index
     units = _Units(record.dZ.shape)
-    parts = _Parts(_Symbols(l), units, units.rows(record.dZ), units.rows(record.cache.xhat),
+    parts = _Parts(_Symbols(l, images=units.images), units, units.rows(record.dZ), units.rows(record.cache.xhat),
                    _per_unit(layer.gamma), _per_unit(record.cache.inv_std), record.cache.count,
                    units.rows(ctx.input_gradient(record)))
     method = METHODS[ctx.method]
@@ -216,11 +235,12 @@ def _beta_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: met
     return Step(
         section="backward", title=ctx.say("title.dbeta", layer=sym.l),
         explanation=[ctx.say("backward.dbeta.why")] + derivation.sentences,
-        formula=sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"])),
+        formula=sym.dbeta[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ))),
         shapes=f"{shape_of(record.dZ.shape)} → {shape_of(dbeta.shape)} ({ctx.say('word.sum_per_unit')})",
         operands=[sym.dZ.tensor(record.dZ)] + derivation.operands, result=sym.dbeta.tensor(dbeta),
         target=sym.dbeta.name, layer=sym.l, derivation=derivation.formulas,
-        worked=[_sum_entry(sym.dbeta[i], sum_over("j", sym.dZ[i, "j"]), [parts.G[i]], _per_unit(dbeta)[i])],
+        worked=[_sum_entry(sym.dbeta[i], sum_over(sym.values, sym.at(sym.dZ, i)), [parts.G[i]],
+                           _per_unit(dbeta)[i])],
         notes=ctx.bias_notes(record), checks=derivation.checks)
 
 
@@ -231,12 +251,12 @@ def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: me
     return Step(
         section="backward", title=ctx.say("title.dgamma", layer=sym.l),
         explanation=[ctx.say("backward.dgamma.why")] + derivation.sentences,
-        formula=sym.dgamma["i"].eq(sum_over("j", sym.dZ["i", "j"] * sym.xhat["i", "j"])),
+        formula=sym.dgamma[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ) * sym.at(sym.xhat))),
         shapes=f"{shape_of(record.dZ.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(dgamma.shape)} "
                f"({ctx.say('word.sum_per_unit')})",
         operands=[sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat)] + derivation.operands,
         result=sym.dgamma.tensor(dgamma), target=sym.dgamma.name, layer=sym.l, derivation=derivation.formulas,
-        worked=[_sum_entry(sym.dgamma[i], sum_over("j", sym.dZ[i, "j"] * sym.xhat[i, "j"]),
+        worked=[_sum_entry(sym.dgamma[i], sum_over(sym.values, sym.at(sym.dZ, i) * sym.at(sym.xhat, i)),
                            [parts.G[i], parts.xhat[i]], _per_unit(dgamma)[i])],
         checks=derivation.checks)
 
@@ -261,8 +281,9 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
     # ∂x̂/∂σ² = −(1/2)(x − μ)(σ² + ε)^(−3/2), with (σ² + ε)^(−3/2) = s³
     xhat_by_var = -0.5 * centered * _column(s) ** 3
     i = largest_index(_per_unit(dvar))[0]
-    deviation = sym.x["i", "j"] - sym.mu["i"]
-    local = sym.xhat_by_var().eq(-(HALF @ deviation @ (sym.var["i"] + EPS) ** -frac(3, 2)))
+    U, V = sym.unit, sym.values
+    deviation = sym.at(sym.x) - sym.mu[U]
+    local = sym.xhat_by_var().eq(-(HALF @ deviation @ (sym.var[U] + EPS) ** -frac(3, 2)))
     staged_dX = derived(f"{sym.dx.name}_staged", sym.dx)
     steps = [
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=1, name=sym.dxhat.text),
@@ -273,19 +294,19 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
              layer=l),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=2, name=sym.dvar.text),
              explanation=[ctx.say("backward.bn_dvar")],
-             formula=alongside(sym.dvar["i"].eq(sum_over("j", sym.dxhat["i", "j"] * sym.xhat_by_var())), local),
+             formula=alongside(sym.dvar[U].eq(sum_over(V, sym.at(sym.dxhat) * sym.xhat_by_var())), local),
              shapes=f"{shape_of(dxhat.shape)} ⊙ {shape_of(dxhat.shape)} → {shape_of(dvar.shape)} "
                     f"({ctx.say('word.sum_per_unit')})",
              operands=[sym.dxhat.tensor(dxhat), _auxiliary(f"x_minus_mean{l}", sym.x - sym.mu).tensor(cache.centered),
                        sym.var.tensor(cache.var),
                        _auxiliary(f"dxhat_dvar{l}", partial(sym.xhat, sym.var)).tensor(units.back(xhat_by_var))],
              result=sym.dvar.tensor(dvar), layer=l,
-             worked=[_sum_entry(sym.dvar[i], sum_over("j", sym.dxhat[i, "j"] * sym.xhat_by_var(i)),
+             worked=[_sum_entry(sym.dvar[i], sum_over(V, sym.at(sym.dxhat, i) * sym.xhat_by_var(i)),
                                 [dxhat_rows[i], xhat_by_var[i]], _per_unit(dvar)[i])]),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=3, name=sym.dmu.text),
              explanation=[ctx.say("backward.bn_dmean")],
-             formula=sym.dmu["i"].eq(-frac(sum_over("j", sym.dxhat["i", "j"]), sym.root())
-                                     - frac(2, N) @ sym.dvar["i"] @ sum_over("j", deviation)),
+             formula=sym.dmu[U].eq(-frac(sum_over(V, sym.at(sym.dxhat)), sym.root())
+                                   - frac(2, N) @ sym.dvar[U] @ sum_over(V, deviation)),
              shapes=f"{shape_of(dxhat.shape)} → {shape_of(dmean.shape)}",
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar)], result=sym.dmu.tensor(dmean), layer=l,
              notes=[ctx.note("note.bn_deviations_sum_to_zero")],
@@ -293,8 +314,8 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
                                    np.zeros(len(s)))]),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=4, name=sym.dx.text),
              explanation=[ctx.say("backward.bn_staged_dX")],
-             formula=staged_dX["i", "j"].eq(frac(sym.dxhat["i", "j"], sym.root())
-                                            + frac(2, N) @ deviation @ sym.dvar["i"] + frac(sym.dmu["i"], N)),
+             formula=sym.at(staged_dX).eq(frac(sym.at(sym.dxhat), sym.root())
+                                          + frac(2, N) @ deviation @ sym.dvar[U] + frac(sym.dmu[U], N)),
              shapes=f"{shape_of(dxhat.shape)} → {shape_of(dX.shape)}",
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar), sym.dmu.tensor(dmean)],
              result=NamedTensor(staged_dX.name, staged_dX.latex, staged_dX.text, dX.reshape(x.shape)), layer=l),
@@ -302,12 +323,13 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
     return steps
 
 
-def _compact(sym: _Symbols, unit: object = "i", dZ: Expr | None = None, xhat: Expr | None = None,
+def _compact(sym: _Symbols, unit: object = None, dZ: Expr | None = None, xhat: Expr | None = None,
              count: object = N) -> Expr:
     """(γ[i] / (N √(σ²[i] + ε))) [ N dZ[i,j] − dβ[i] − x̂[i,j]·dγ[i] ], in square brackets so that
     a narrow terminal may break it before a − (round parentheses would have to stay whole)."""
-    dZ = sym.dZ[unit, "j"] if dZ is None else dZ
-    xhat = sym.xhat[unit, "j"] if xhat is None else xhat
+    unit = sym.unit if unit is None else unit
+    dZ = sym.at(sym.dZ, unit) if dZ is None else dZ
+    xhat = sym.at(sym.xhat, unit) if xhat is None else xhat
     return (frac(sym.gamma[unit], count @ sym.root(unit))
             @ brackets(count @ dZ - sym.dbeta[unit] - xhat * sym.dgamma[unit]))
 
@@ -331,7 +353,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
     return Step(
         section="backward", title=ctx.say("title.bn_compact", layer=l, name=sym.dx.text),
         explanation=explanation + derivation.sentences,
-        formula=sym.dx["i", "j"].eq(_compact(sym)),
+        formula=sym.at(sym.dx).eq(_compact(sym)),
         shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(core_value.shape)}",
         operands=[sym.gamma.tensor(layer.gamma), sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat),
                   sym.dgamma.tensor(record.gradients["gamma"]), sym.dbeta.tensor(record.gradients["beta"])]
@@ -356,13 +378,13 @@ def _compact_identities(ctx: Context, parts: _Parts) -> list[IdentityCheck]:
 def _chain_input(ctx: Context, parts: _Parts) -> methods.Derivation:
     """From the staged result to the compact one: x − μ = x̂ √(σ² + ε), then the two sums."""
     sym = parts.sym
-    dxhat, xhat = sym.dxhat, sym.xhat
+    dxhat, xhat, K = sym.dxhat, sym.xhat, sym.other_values
     mean = frac(1, N)
     return methods.Derivation(
         [ctx.say("chain.bn_input")],
-        [sym.dx["i", "j"].eq(frac(1, sym.root()) @ brackets(
-            dxhat["i", "j"] - mean @ sum_over("k", dxhat["i", "k"])
-            - mean @ xhat["i", "j"] @ sum_over("k", dxhat["i", "k"] * xhat["i", "k"]))),
+        [sym.at(sym.dx).eq(frac(1, sym.root()) @ brackets(
+            sym.at(dxhat) - mean @ sum_over(K, sym.at(dxhat, values=K))
+            - mean @ sym.at(xhat) @ sum_over(K, sym.at(dxhat, values=K) * sym.at(xhat, values=K)))),
          continued(_compact(sym))],
         _compact_identities(ctx, parts))
 
@@ -374,8 +396,8 @@ class _Chain:
         sym = parts.sym
         return methods.Derivation(
             [ctx.say("chain.bn_beta")],
-            [sym.dbeta["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.beta["i"])),
-                               sum_over("j", sym.dZ["i", "j"]))],
+            [sym.dbeta[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ) * partial(sym.at(sym.Z), sym.beta[sym.unit])),
+                                    sum_over(sym.values, sym.at(sym.dZ)))],
             [IdentityCheck(ctx.say("check.bn_row_sums", name=sym.dZ.text), np.array([sum(row) for row in parts.G]),
                            (parts.G @ np.ones((parts.N, 1))).reshape(-1))])
 
@@ -383,8 +405,8 @@ class _Chain:
         sym = parts.sym
         return methods.Derivation(
             [ctx.say("chain.bn_gamma")],
-            [sym.dgamma["i"].eq(sum_over("j", sym.dZ["i", "j"] * partial(sym.Z["i", "j"], sym.gamma["i"])),
-                                sum_over("j", sym.dZ["i", "j"] * sym.xhat["i", "j"]))],
+            [sym.dgamma[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ) * partial(sym.at(sym.Z), sym.gamma[sym.unit])),
+                                     sum_over(sym.values, sym.at(sym.dZ) * sym.at(sym.xhat)))],
             [IdentityCheck(ctx.say("check.bn_gamma_rows", dZ=sym.dZ.text, xhat=sym.xhat.text),
                            np.einsum("ij,ij->i", parts.G, parts.xhat), np.diag(parts.G @ parts.xhat.T))])
 

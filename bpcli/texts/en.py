@@ -715,13 +715,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "moving an entry of {bias} moves its unit's values and their mean alike, and J stays the same. (Summing "
         "{dZ} in floating point gives ~1e-17.) Hence layers before batch normalisation usually have no bias: β "
         "takes its place.",
-    "note.bn_sums_to_zero": "Each unit's dX sums to 0: moving all of a unit's values by the same amount moves μ "
+    "note.bn_sums_to_zero": "Each unit's dx sums to 0: moving all of a unit's values by the same amount moves μ "
         "with them and changes nothing after the layer.",
     "backward.dbeta.why": "β[i] is added to every value of unit i, so its gradient collects dZ from all of them: "
         "the sum over the unit's values, like db of a dense layer.",
     "backward.dgamma.why": "γ[i] multiplies x̂[i,j] in Z[i,j] for every value j of unit i, so its gradient adds "
         "dZ[i,j]·x̂[i,j] over them.",
-    "backward.bn_staged.intro": "x reaches J along three paths: through x̂ directly, through σ² (which depends on "
+    "backward.bn_staged.intro": "Here x is the layer's input and dx = ∂J/∂x its gradient. x reaches J along three paths: through x̂ directly, through σ² (which depends on "
         "x) and through μ (which σ² and x̂ both use). The staged path (CS231n's assignment 2) follows the forward "
         "computation back one quantity at a time.",
     "backward.bn_dxhat": "First through the scaling: Z = γ ⊙ x̂ + β, so dx̂ = γ ⊙ dZ.",
@@ -731,13 +731,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "which is a mean of (x − μ)².",
     "backward.bn_staged_dX": "Now x[i,j] itself: directly through x̂[i,j], through σ² (∂σ²/∂x[i,j] = 2(x[i,j] − "
         "μ)/N) and through μ (∂μ/∂x[i,j] = 1/N). The three contributions add.",
-    "backward.bn_compact": "The same dX in one line: write x − μ = x̂ √(σ² + ε) and use Σ dx̂ = γ dβ and Σ dx̂ ⊙ x̂ "
+    "backward.bn_compact": "The same dx in one line: write x − μ = x̂ √(σ² + ε) and use Σ dx̂ = γ dβ and Σ dx̂ ⊙ x̂ "
         "= γ dγ. This is what bpcli computes, and it agrees with the staged path on the numbers.",
     "chain.bn_beta": "Chain rule, entry by entry: β[i] reaches J through Z[i,j] for every value j, and "
         "∂Z[i,j]/∂β[i] = 1.",
     "chain.bn_gamma": "Chain rule, entry by entry: γ[i] reaches J through Z[i,j] for every value j, and "
         "∂Z[i,j]/∂γ[i] = x̂[i,j].",
-    "chain.bn_input": "Chain rule: the staged path's dX, with x − μ = x̂ √(σ² + ε) substituted, gathers into "
+    "chain.bn_input": "Chain rule: the staged path's dx, with x − μ = x̂ √(σ² + ε) substituted, gathers into "
         "the mean of dx̂ and the mean of dx̂ ⊙ x̂ over the unit, two sums already computed as γ dβ and γ dγ.",
     "trace.bn_beta": "Matrix differentials: d(Z) = d(β) 1ᵀ (β broadcast over the values); cycle 1ᵀ to the "
         "front and read off ∂J/∂β = (∂J/∂Z) 1.",
@@ -775,11 +775,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "column of N ones",
     "check.bn_sum_dxhat": "Σ dx̂ over each unit equals γ dβ",
     "check.bn_sum_dxhat_xhat": "Σ dx̂ ⊙ x̂ over each unit equals γ dγ",
-    "check.bn_staged_compact": "the staged path (dx̂ → dσ² → dμ → dX) and the one-line formula give the same dX",
+    "check.bn_staged_compact": "the staged path (dx̂ → dσ² → dμ → dx) and the one-line formula give the same dx",
     "check.bn_dX_sums": "every unit of {name} sums to 0",
     "check.bn_trace_symmetric": "tr(gᵀ(s E P)) = tr((s g P)ᵀ E) for a random direction E (P is symmetric)",
     "check.bn_kron_gamma": "(1 ⊗ I)ᵀ diag(vec {xhat}) vec({dZ}) = the row sums of {dZ} ⊙ {xhat}",
-    "check.bn_kron_input": "the Jacobian's transpose times dx̂ of unit {unit} equals the core's dX of that unit",
+    "check.bn_kron_input": "the Jacobian's transpose times dx̂ of unit {unit} equals the core's dx of that unit",
     "rule.dgamma": "γ multiplies x̂ in Z = γ ⊙ x̂ + β, value by value, so dγ adds dZ ⊙ x̂ over each unit's values "
         "(the samples, and on images every position too).",
     "rule.dbeta": "β is added to every value of its unit, so dβ adds up dZ over each unit's values (the samples, "
