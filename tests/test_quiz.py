@@ -324,7 +324,7 @@ def test_cli_chinese_session_speaks_chinese_throughout(env):
     assert "提示 1（规则）" in out and "提示 2（维度）" in out and "已知：" in out
     assert "正确：你的 dZ2 对了" in out and "你的答案转置了" in out
     assert "无法评分：有一个'['没有闭合" in flat
-    assert "04_two_layer_tanh得分：7题中答对1题（0题一次答对，用了2个提示，看了0个解答）" in flat
+    assert "04_two_layer_tanh得分：7题中答对1题；本次：0题一次答对，用了2个提示，看了0个解答。" in flat
     assert english_words(out) == []
     code, out, _ = run_bpcli(["quiz", "--progress", "--lang", "zh"], env=env)
     rows = out.split("）：", 1)[1]                                  # after the header with the file's path
@@ -337,9 +337,12 @@ def test_score_line_counts_in_both_languages():
 
     score = Score("01_sigmoid_neuron", 4, [TargetOutcome("dA1", solved=True, tries=1, hints=1),
                                           TargetOutcome("dZ1", revealed=True)])
-    assert score_line(score, "en") == ("Score for 01_sigmoid_neuron: 1 of 4 solved (0 at the first try, 1 hint, "
-                                       "1 solution shown).")
-    assert score_line(score, "zh") == "01_sigmoid_neuron 得分：4 题中答对 1 题（0 题一次答对，用了 1 个提示，看了 1 个解答）。"
+    assert score_line(score, "en") == ("Score for 01_sigmoid_neuron: 1 of 4 solved; this session: 0 at the first try, "
+                                       "1 hint, 1 solution shown.")
+    assert score_line(score, "zh") == "01_sigmoid_neuron 得分：4 题中答对 1 题；本次：0 题一次答对，用了 1 个提示，看了 1 个解答。"
+    # solved in an earlier session: counted among the solved, not among this session's tries
+    resumed = Score("01_sigmoid_neuron", 4, [TargetOutcome("dZ1", solved=True, tries=1)], solved_before=["dA1"])
+    assert score_line(resumed, "en").startswith("Score for 01_sigmoid_neuron: 2 of 4 solved; this session: 1 at")
 
 
 @pytest.mark.parametrize("name", ["01", "04", "07", "08", "10", "12"])

@@ -614,8 +614,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.no_more_hints": "No more hints; type solution to see the worked steps.",
     "quiz.end_of_input": "End of input.",
     "quiz.interrupted": "Interrupted.",
-    "quiz.score": "Score for {exercise}: {solved} of {total} solved ({first_try} at the first try, {hints}, "
-        "{solutions} shown).",
+    "quiz.score": "Score for {exercise}: {solved} of {total} solved; this session: {first_try} at the first try, "
+        "{hints}, {solutions} shown.",
     "count.hints": {"one": "{count} hint", "other": "{count} hints"},
     "count.solutions": {"one": "{count} solution", "other": "{count} solutions"},
     "quiz.complete": "Exercise complete.",

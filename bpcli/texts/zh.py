@@ -487,7 +487,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.no_more_hints": "没有更多提示了；输入 solution 查看解答步骤。",
     "quiz.end_of_input": "输入结束。",
     "quiz.interrupted": "已中断。",
-    "quiz.score": "{exercise} 得分：{total} 题中答对 {solved} 题（{first_try} 题一次答对，用了 {hints}，看了 {solutions}）。",
+    "quiz.score": "{exercise} 得分：{total} 题中答对 {solved} 题；本次：{first_try} 题一次答对，用了 {hints}，看了 {solutions}。",
     "count.hints": "{count} 个提示",
     "count.solutions": "{count} 个解答",
     "quiz.complete": "练习完成。",
