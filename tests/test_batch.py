@@ -257,3 +257,14 @@ def test_grade_in_the_python_api_raises_typed_errors():
 def test_single_grade_json_carries_the_schema():
     code, out, _ = run_cli(["grade", "04", "-t", "dW1", "-a", "dZ1 @ X.T", "--json"])
     assert code == 0 and json.loads(out)["schema"] == "bpcli.grade/1"
+
+
+def test_a_row_that_cannot_be_read_is_named_by_its_number_in_gradescope(tmp_path):
+    """Its student, target and file are unknown: the test was named ':  ()'."""
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"student": "a", "file": "04", "target": "dW2", "answer": "1"}\nnot json\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope"])
+    assert code == 0, err
+    results = json.loads(out)
+    assert [test["name"] for test in results["tests"]] == ["a: dW2 (04)", "(no student named): row 2"]
+    assert results["output"].splitlines()[1].startswith("(no student named): 0 of")

@@ -31,15 +31,19 @@ def gradescope_results(batch, statistics: bool = False, lang: str = "en") -> str
     tests = []
     for graded in batch.rows:
         row = graded.row
-        name = say(lang, "gradescope.test", target=row.target, file=row.file)
+        # a row that could not be read may have no target, file or student: its number finds it
+        name = (say(lang, "gradescope.test", target=row.target, file=row.file) if row.target or row.file
+                else say(lang, "gradescope.test.row", row=row.number))
         if len(students) > 1:
-            name = say(lang, "gradescope.test.student", student=row.student, test=name)
+            name = say(lang, "gradescope.test.student", student=row.student or say(lang, "gradescope.no_student"),
+                       test=name)
         output = graded.result["message"]
         if graded.result.get("diagnosis"):
             output += "\n" + say(lang, "label.diagnosis", codes=code_names(graded.result["diagnosis"], lang))
         tests.append({"name": name, "score": graded.score, "max_score": graded.points,
                       "status": "passed" if graded.correct else "failed", "output": output})
-    summary = [say(lang, "gradescope.total", student=total.student, score=_number(total.score),
+    summary = [say(lang, "gradescope.total", student=total.student or say(lang, "gradescope.no_student"),
+                   score=_number(total.score),
                    max_score=_number(total.max_score), correct=total.correct, answers=total.answers)
                for total in batch.totals()]
     extra = {"totals": batch.totals_document()}

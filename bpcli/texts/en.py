@@ -497,6 +497,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "{targets}",
     "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
     "gradescope.test": "{target} ({file})",
+    "gradescope.test.row": "row {row}",
+    "gradescope.no_student": "(no student named)",
     "gradescope.test.student": "{student}: {test}",
     "gradescope.total": "{student}: {score} of {max_score} points, {correct} of {answers} answers right",
     "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",

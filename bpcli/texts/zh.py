@@ -391,6 +391,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "target.unknown.close": "没有名为 {name!r} 的目标；你是不是想写 {close}？这个网络的目标有：{targets}",
     "usage.rtol": "相对容差必须是 0 到 1 之间的数，收到的是 {rtol!r}",
     "gradescope.test": "{target}（{file}）",
+    "gradescope.test.row": "第 {row} 行",
+    "gradescope.no_student": "（未写学生）",
     "gradescope.test.student": "{student}：{test}",
     "gradescope.total": "{student}：{max_score} 分中得 {score} 分，{answers} 个答案中 {correct} 个正确",
     "usage.batch_alone": "--batch 批改整个答案文件：不要同时给 FILE、--target 或 --answer",
