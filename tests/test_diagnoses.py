@@ -325,3 +325,20 @@ def test_a_wrong_number_that_no_rounding_gives_is_not_called_close():
     assert result.diagnosis == ["entries"] and "digits" not in result.message
 
 
+
+
+ONE_NUMBER_MSE = {"input": {"X": [[1.0], [2.0]], "Y": [[0.5]]},
+                  "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[0.5, 1.0]], "b": [[0.25]]}],
+                  "loss": "mse"}
+
+
+@pytest.mark.parametrize("loss, formula, codes", [
+    ("mse", "2 * (A1 - Y)", ["scaled"]),  # the 2 of the square kept, mse's ½ forgotten
+    ("mse", "(A1 - Y) / 2", ["scaled"]),
+    ("mse", "-2 * (A1 - Y)", ["sign", "scaled"]),
+    ("mse", "3 * (A1 - Y)", ["entries"]),  # no loss explains a 3: one number is some multiple of any
+    ("sse", "(A1 - Y)", ["scaled"]),  # sse keeps the 2
+])
+def test_a_single_number_off_by_the_squares_factor_is_scaled(loss, formula, codes):
+    result = grade(network({**ONE_NUMBER_MSE, "loss": loss}), "dZ1", formula)
+    assert not result.correct and result.diagnosis == codes, result.message

@@ -113,7 +113,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
                 + [(itself, False, (True,), False), (itself, True, (False, True), False)])
     for candidate, any_factor, orientations, unit_only in attempts:
         found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations,
-                       unit_only=unit_only)
+                       unit_only=unit_only, loss=loss)
         if found is not None and not _coincidence(found, itself, expected, rtol):
             return _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
     if answer.shape == expected.shape:
@@ -224,10 +224,12 @@ def _matched_value(found: _Match) -> np.ndarray:
 
 
 def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_factor: bool,
-           orientations: tuple[bool, ...] = (False, True), unit_only: bool = False) -> _Match | None:
+           orientations: tuple[bool, ...] = (False, True), unit_only: bool = False,
+           loss: str | None = None) -> _Match | None:
     """How ``answer`` is ``candidate``'s value, oriented (as is and/or transposed, as
     ``orientations`` allows) and scaled: with ``any_factor`` by a fitted constant (not ±1: near ±1
-    it is rounding, not a factor), else by the named factors (only 1 with ``unit_only``)."""
+    it is rounding, not a factor; for a single number, only a factor a squared-error ``loss``
+    explains), else by the named factors (only 1 with ``unit_only``)."""
     for transposed, oriented in _orientations(candidate.value, rtol):
         if transposed not in orientations or oriented.shape != answer.shape:
             continue
@@ -237,6 +239,8 @@ def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_fact
                     return _Match(candidate, transposed, factor, codes)
             continue
         factor = _fitted_factor(oriented, answer)
+        if factor is None:
+            factor = _squared_loss_factor(oriented, answer, m, loss)
         if factor is not None and abs(abs(factor) - 1) > 0.1 and matches(factor * oriented, answer, rtol):
             return _Match(candidate, transposed, factor, ("sign", "scaled") if factor < 0 else ("scaled",))
     return None
@@ -259,6 +263,20 @@ def _fitted_factor(reference: np.ndarray, answer: np.ndarray) -> float | None:
         return None
     c = float((reference * answer).sum() / (reference * reference).sum())
     return c if abs(c) > 1e-6 else None
+
+
+def _squared_loss_factor(reference: np.ndarray, answer: np.ndarray, m: int, loss: str | None) -> float | None:
+    """For a single number, where any answer is some multiple of the right one: the factor when
+    it is one the squared-error losses explain (2 or ½, 2m or 1/(2m), either sign: a derivative
+    of (a − y)² that kept or lost its 2, a mean taken as a sum), else None."""
+    if loss not in ("mse", "sse"):
+        return None
+    nonzero = np.abs(reference) > ABSOLUTE_FLOOR
+    if int(nonzero.sum()) != 1:
+        return None
+    c = float(answer[nonzero][0] / reference[nonzero][0])
+    explained = (2.0, 0.5) + ((2.0 * m, 0.5 / m) if m > 1 else ())
+    return c if any(abs(abs(c) - f) <= 0.02 * f for f in explained) else None
 
 
 def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: int, target_name: str,
