@@ -95,8 +95,8 @@ def largest_index(array: np.ndarray) -> tuple[int, ...]:
 def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
                expected: float, constant: float | None = None) -> WorkedEntry:
     """A WorkedEntry for an index sum: ``factors`` is (terms × factors per term), each row
-    multiplied and the rows added, then ``constant`` (a bias) if given. Only the first
-    SHOWN_TERMS terms are kept for display, the non-zero ones first when there are more (a
+    multiplied and the rows added, then ``constant`` (a bias) if given, always shown. Only the
+    first SHOWN_TERMS terms are kept for display, the non-zero ones first when there are more (a
     learner following the sum learns nothing from a row of 0·x); the sum uses them all."""
     factors = np.asarray(factors, dtype=float).reshape(len(factors), -1)
     products = np.prod(factors, axis=1)
@@ -105,13 +105,10 @@ def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
     if len(factors) > SHOWN_TERMS:
         shown = np.concatenate([factors[products != 0], factors[products == 0]])
     terms = [tuple(float(x) for x in row) for row in shown[:SHOWN_TERMS]]
-    total = len(factors)
     if constant is not None:
         value += float(constant)
-        total += 1
-        if len(factors) <= SHOWN_TERMS:
-            terms.append((float(constant),))
-    return WorkedEntry(label, symbolic, terms, total, value, float(expected))
+    return WorkedEntry(label, symbolic, terms, len(factors), value, float(expected),
+                       constant=None if constant is None else float(constant))
 
 
 def traced(entry: WorkedEntry, index: Index, sources: Sources) -> WorkedEntry:

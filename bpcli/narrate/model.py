@@ -78,8 +78,9 @@ class WorkedEntry:
     """One entry of a result worked out by its index formula, with the actual numbers.
 
     ``symbolic`` is the index formula (e.g. Σⱼ dZ[0,j]·A[1,j]); ``terms`` the products it sums,
-    each as the tuple of its factors (only the first few when ``total_terms`` is larger);
-    ``value`` the full sum, ``expected`` the value the core computed for that entry.
+    each as the tuple of its factors (only the first few when ``total_terms``, the count of
+    products, is larger); ``constant`` a bias added to them, always written, last; ``value`` the
+    full sum, ``expected`` the value the core computed for that entry.
     """
 
     label: Formula
@@ -91,6 +92,9 @@ class WorkedEntry:
     #: where the entry sits in the step's result, and what it was computed from (None: not said)
     index: Index | None = None
     highlight: Highlight | None = None
+    #: written after the products, and after the '…' of those left out: a bias hidden there made
+    #: the shown numbers add up to something else than the result
+    constant: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -100,7 +104,8 @@ class WorkedEntry:
     def single(self) -> bool:
         """One term of one factor (a reshape, a one-sample sum): its numbers would only repeat
         the value, so they are not written out."""
-        return self.total_terms == 1 and len(self.terms) == 1 and len(self.terms[0]) == 1
+        return (self.total_terms == 1 and len(self.terms) == 1 and len(self.terms[0]) == 1
+                and self.constant is None)
 
     def formula(self, precision: int = 4, terms_word: str = "terms") -> Formula:
         """label = symbolic = (0.1)·0.2 + … = 0.0345, the numbers with ``precision`` decimals;
@@ -114,6 +119,8 @@ class WorkedEntry:
                 shown.append(factors[0] if len(factors) == 1 else Dot(factors))
             if self.total_terms > len(self.terms):
                 shown.append(MoreTerms(self.total_terms, terms_word))
+            if self.constant is not None:
+                shown.append(Number(self.constant, precision, parenthesised=True))
             total = shown[0] if shown else Number(0)
             for term in shown[1:]:
                 total = total + term
