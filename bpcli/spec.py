@@ -258,14 +258,20 @@ def _strict_safe_loader():
             return super().construct_mapping(node, deep=deep)
 
     StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", StrictSafeLoader.construct_yaml_int)
-    # YAML 1.1, PyYAML's, reads 1e-3 and 1.0e3 as text: a number needs a dot and a signed
-    # exponent there (1.0e-3); YAML 1.2 and every other reader take them as numbers, and so do we
-    StrictSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+.0123456789"))
     return StrictSafeLoader
 
 
-#: a number with an exponent that YAML 1.1 leaves as text: 1e-3, 2E5, 1.0e3, .5e-2
-_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+#: a number with an exponent that YAML 1.1, PyYAML's, leaves as text: it wants a dot and a signed
+#: exponent (1.0e-3), where YAML 1.2 and every other reader take 1e-3, 2E5, 1.0e3 and .5e-2
+_EXPONENT_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+")
+
+
+def _written_number(value: Any) -> Any:
+    """``value``, or the number it is when it is one of those YAML 1.1 reads as text. Read so
+    where a number is expected only: a title '1e5' written by a YAML 1.1 writer stays a title."""
+    if isinstance(value, str) and _EXPONENT_NUMBER.fullmatch(value.strip()):
+        return float(value.replace("_", ""))
+    return value
 
 
 def from_mapping(document: Mapping, file_label: str | None = None) -> Network:
@@ -435,6 +441,7 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
         level = [x for item in level for x in item]
     plain = _PLAIN_NUMBERS.issuperset(map(type, level))
     for position, item in enumerate(() if plain else level):
+        item = level[position] = _written_number(item)
         if isinstance(item, TooManyDigits):
             _refuse_too_large(what, f"a whole number of {item.digits:,} digits", _place_in(path, position, shape))
         if not _is_number(item):
@@ -724,7 +731,7 @@ class LayerSpec:
         """The number (whole or not) at KEY, greater than 0; DEFAULT when the key is absent."""
         if key not in self.mapping:
             return default
-        value = self.mapping[key]
+        value = _written_number(self.mapping[key])
         if not _is_number(value):
             self.error(key, f"{key} must be a number ({what}), found {_describe(value)}", "wrong_type")
         if not _fits_a_float(value) or not math.isfinite(float(value)):

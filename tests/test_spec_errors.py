@@ -643,6 +643,13 @@ def test_numbers_with_an_exponent_are_numbers(written, value):
     assert network.X[0, 0] == value and network.layers[0].W[0, 0] == value
 
 
-def test_text_that_only_looks_like_an_exponent_stays_text():
-    document = spec.parse_yaml("a: 1e\nb: e5\nc: 1e-\nd: 1.e5x\n")
-    assert document == {"a": "1e", "b": "e5", "c": "1e-", "d": "1.e5x"}
+def test_an_exponent_without_a_dot_is_read_as_a_number_only_where_a_number_belongs():
+    network = spec.from_mapping(spec.parse_yaml(
+        "title: 1e5\ninput:\n  X: [[1, 2]]\n  Y: [[1, 0]]\n"
+        "layers:\n  - {type: dense, units: 1, activation: linear}\n  - {type: batchnorm, activation: sigmoid, eps: 1e-3}\n"
+        "loss: bce\n"))
+    assert network.title == "1e5" and network.layers[1].eps == 1e-3  # a YAML 1.1 writer leaves 1e5 unquoted
+    for text in ("1e", "e5", "1e-", "1.e5x"):
+        with pytest.raises(SpecError, match="not numeric"):
+            spec.from_mapping(spec.parse_yaml(f"input:\n  X: [['{text}']]\n  Y: [[1]]\n"
+                                              "layers:\n  - {type: dense, units: 1, activation: sigmoid}\nloss: bce\n"))
