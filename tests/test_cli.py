@@ -107,8 +107,10 @@ def test_ctrl_c_at_a_confirmation_prompt_is_an_interruption(tmp_path, key, expec
     import time
 
     master, terminal = pty.openpty()
+    # a shell's background job ignores SIGINT, and a child inherits that: Ctrl-C as a terminal sends it
     child = subprocess.Popen([sys.executable, "-m", "bpcli", "quiz", "--reset"], stdin=terminal, stdout=terminal,
-                             stderr=terminal, env=cli_env(BPCLI_DATA_DIR=str(tmp_path)), cwd=REPO_ROOT)
+                             stderr=terminal, env=cli_env(BPCLI_DATA_DIR=str(tmp_path)), cwd=REPO_ROOT,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(terminal)
     shown, deadline = b"", time.monotonic() + 30
     try:
