@@ -173,6 +173,19 @@ def test_a_worked_sum_that_agrees_ends_in_the_results_value_not_its_rounding_noi
     assert not differs.ok and differs.as_text(4).endswith(" = 5.551e-17")
 
 
+def test_a_worked_sums_bias_is_written_last_even_when_products_are_left_out():
+    """09's Z[0,0,1,0] showed four products and '… (10 terms)', the bias among the ten: the
+    numbers shown added up to −2.0, the result −1.5."""
+    from bpcli.narrate.context import SHOWN_TERMS, worked_sum
+
+    many = [(1.0, float(k)) for k in range(1, SHOWN_TERMS + 4)]
+    entry = worked_sum(A[0], B[0], many, sum(k for _, k in many) + 0.5, constant=0.5)
+    assert entry.ok and entry.constant == 0.5 and entry.total_terms == len(many)
+    assert entry.as_text(1).endswith(f"+ … ({len(many)} terms) + 0.5 = {sum(k for _, k in many) + 0.5:.1f}")
+    few = worked_sum(A[0], B[0], [(2.0, -1.0)], -1.5, constant=0.5)
+    assert few.as_text(1) == "A[0] = B[0] = 2.0·(-1.0) + 0.5 = -1.5"
+
+
 # ---- every formula bpcli prints ---------------------------------------------------------------
 
 def _script_end(latex: str, start: int) -> int:
