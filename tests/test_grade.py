@@ -378,7 +378,7 @@ LATIN_TERMS = {
     "sigmoid", "tanh", "relu", "softmax", "linear", "bce", "mse", "sse", "softmax_ce", "dense", "conv2d",
     "flatten", "maxpool", "avgpool", "sum", "mean", "exp", "log", "maximum", "axis", "keepdims", "True",
     "False", "None", "prime", "sigmoid_prime", "tanh_prime", "relu_prime", "ROT180", "bpcli", "deeplearning",
-    "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "quiz", "list", "random",
+    "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "help", "quiz", "list", "random",
     # numpy's spellings a formula accepts
     "numpy", "dot", "matmul", "transpose", "multiply", "outer", "where", "astype", "float", "int", "bool",
     # batch grading: the answers file's formats, columns and options

@@ -352,3 +352,12 @@ def test_hints_in_chinese(store, name):
     QuizSession(exercise, io, store, lang="zh").run()
     for _, level, text in io.kinds("hint"):
         assert english_words(text) == [], (level, text)
+
+
+@pytest.mark.parametrize("word", ["help", "HELP", "commands", "帮助"])
+def test_help_at_a_question_shows_what_may_be_typed(word):
+    """'help' was graded as a formula: 'unknown name help in the formula'."""
+    io = ScriptedIO([word, "quit"])
+    QuizSession(load_exercise("01"), io).run()
+    assert ("text", "quiz.commands") in io.events
+    assert io.kinds("error") == [] and io.kinds("grade") == []

@@ -23,7 +23,7 @@ from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
 from bpcli.quiz.progress import ProgressStore
 from bpcli.texts import languages, say
 
-COMMANDS = ("hint", "solution", "skip", "quit")
+COMMANDS = ("hint", "solution", "skip", "quit", "help")
 
 
 def command_of(line: str) -> str | None:
@@ -194,6 +194,9 @@ class QuizSession:
                 return True
             if command == "hint":
                 self._hint(outcome)
+                continue
+            if command == "help":  # what may be typed, rather than 'unknown name help in the formula'
+                self.io.show_text("quiz.commands")
                 continue
             if command == "solution":
                 outcome.revealed = True

@@ -610,7 +610,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     # ---- quiz (bpcli.quiz): the session, hints, progress
     "quiz.question": "Question {number} of {total}: compute {target}.",
     "quiz.commands": "Type a numeric answer ([[1, 2], [3, 4]] or 1 2; 3 4) or a formula (dZ2 @ A1.T), or: "
-        "hint, solution, skip, quit.",
+        "hint, solution, skip, quit (help shows this again).",
     "quiz.options": "Try again, or type hint, solution or skip.",
     "quiz.skipped": "Skipped {target}.",
     "quiz.no_more_hints": "No more hints; type solution to see the worked steps.",
@@ -635,6 +635,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.words.solution": "solution / s / show",
     "quiz.words.skip": "skip / n / next",
     "quiz.words.quit": "quit / q / exit",
+    "quiz.words.help": "help / commands",
     "quiz.list_header": "Bundled exercises (bpcli quiz NAME):",
     "quiz.no_name": "name an exercise (bpcli quiz --list shows them) or use --random",
     "quiz.no_exercise": "no exercise called {name!r}; the exercises are {names} (bpcli quiz --list)",

@@ -483,7 +483,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     # ---- quiz (bpcli.quiz): the session, hints, progress
     "quiz.question": "第 {number} 题，共 {total} 题：求 {target}。",
     "quiz.commands": "输入数值答案（[[1, 2], [3, 4]] 或 1 2; 3 4）或公式（dZ2 @ A1.T），或者：hint（提示）、solution（答案）、skip（跳过）、qui"
-        "t（退出）。",
+        "t（退出）；help（帮助）会再显示这段说明。",
     "quiz.options": "再试一次，或输入 hint、solution、skip。",
     "quiz.skipped": "已跳过 {target}。",
     "quiz.no_more_hints": "没有更多提示了；输入 solution 查看解答步骤。",
@@ -506,6 +506,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.words.solution": "答案 / 解答",
     "quiz.words.skip": "跳过",
     "quiz.words.quit": "退出",
+    "quiz.words.help": "帮助",
     "quiz.list_header": "内置练习（bpcli quiz 名称）：",
     "quiz.no_name": "请指定一个练习（bpcli quiz --list 列出全部练习），或者用 --random",
     "quiz.no_exercise": "没有名为 {name!r} 的练习；练习有：{names}（bpcli quiz --list）",
