@@ -219,6 +219,17 @@ def test_output_refuses_the_input_file_by_identity_not_by_name(network_copy):
     assert path.read_bytes() == original
 
 
+def test_a_refusal_names_the_option_and_the_file_as_the_command_has_them(network_copy):
+    path, original = network_copy
+    code, _, err = run_cli(["variant", path, "--student", "b", "--out", path])
+    assert code == EXIT_INPUT_ERROR and f"--out {path} is the network file itself" in err, err
+    answers = path.parent / "answers.jsonl"
+    answers.write_text('{"student": "a", "file": "04", "target": "dW2", "answer": "1"}\n', encoding="utf-8")
+    code, _, err = run_cli(["grade", "--batch", answers, "--output", answers])
+    assert code == EXIT_INPUT_ERROR and f"--output {answers} is the answers file itself" in err, err
+    assert path.read_bytes() == original and answers.read_text(encoding="utf-8").startswith('{"student"')
+
+
 def test_output_refuses_the_bundled_exercise_it_reads_and_the_installed_package():
     package = Path(bpcli.__file__).resolve().parent
     exercise = package / "exercises" / "05_worked_example_222.yaml"

@@ -100,7 +100,7 @@ def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: flo
         else:
             text = batch_json_lines(graded, statistics=stats)
         if target is not None:
-            write_output(text, target, input_file=answers)
+            write_output(text, target, input_file=answers, input_name="the answers file")
         else:
             sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)

@@ -76,10 +76,11 @@ def output_target(option: Path | None) -> Path | None:
     return option
 
 
-def write_output(text: str, target: Path, *, input_file: str) -> None:
+def write_output(text: str, target: Path, *, input_file: str, option: str = "--output",
+                 input_name: str = "the network file") -> None:
     """Write TEXT to TARGET without ever losing anything.
 
-    Refused (UsageError) when TARGET is the network file being read (``input_file``: a path, or
+    Refused (UsageError) when TARGET is the file being read (``input_file``: a path, or
     ``-`` for stdin; compared by device and inode, so another name or a link is caught too), one
     of the bundled exercises, or inside the installed bpcli package. A regular file (or a new one)
     is written to a temporary file in its folder and renamed over it, keeping its permissions: a
@@ -91,7 +92,7 @@ def write_output(text: str, target: Path, *, input_file: str) -> None:
     from bpcli.errors import OutputError
 
     resolved = Path(os.path.realpath(target))
-    _refuse_input_or_package(resolved, input_file, shown=target)
+    _refuse_input_or_package(resolved, input_file, shown=f"{option} {target}", input_name=input_name)
     existing = _stat_or_none(target)
     data = text.encode("utf-8")
     try:
@@ -104,24 +105,26 @@ def write_output(text: str, target: Path, *, input_file: str) -> None:
         raise OutputError(str(target), error.strerror or str(error)) from None
 
 
-def _refuse_input_or_package(target: Path, input_file: str, shown: Path) -> None:
+def _refuse_input_or_package(target: Path, input_file: str, shown: str, input_name: str) -> None:
+    """``shown`` is the option and the file as the user gave them; ``input_name`` what
+    ``input_file`` is to them (the network file, the answers file)."""
     from pathlib import Path
 
     from bpcli.errors import UsageError
 
     package = Path(os.path.realpath(Path(__file__).parents[1]))
     if target == package or package in target.parents:
-        raise UsageError(f"--output {shown} is inside bpcli's installed package; choose a file elsewhere")
+        raise UsageError(f"{shown} is inside bpcli's installed package; choose a file elsewhere")
     target_stat = _stat_or_none(target)
     if target_stat is None:
         return
     identity = (target_stat.st_dev, target_stat.st_ino)
     input_stat = _input_stat(input_file)
     if input_stat is not None and identity == (input_stat.st_dev, input_stat.st_ino):
-        raise UsageError(f"--output {shown} is the network file itself; choose another file name")
+        raise UsageError(f"{shown} is {input_name} itself; choose another file name")
     # an exercise opened by name is one of these; their folder may be a link out of the package
     if identity in _bundled_exercise_identities():
-        raise UsageError(f"--output {shown} is one of bpcli's bundled exercises; choose another file name")
+        raise UsageError(f"{shown} is one of bpcli's bundled exercises; choose another file name")
 
 
 def _input_stat(input_file: str) -> os.stat_result | None:

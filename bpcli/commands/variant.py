@@ -29,7 +29,7 @@ def variant_command(
     """Write a variant of an exercise for one student: the same layers, sizes, loss and exercise
     section, new hand-sized numbers, deterministic for (FILE, student, salt).
 
-    A set (--count N or --students FILE, with --out DIR) writes DIR/<exercise>-<id>.yaml for each
+    A set (--count N or --students FILE, with --out DIR) writes DIR/EXERCISE-ID.yaml for each
     student and DIR/key.json: per variant file, per target, the right answer and its points.
 
     Example: bpcli variant 04 --student alice --salt ml2025;  bpcli variant hw.yaml --count 30 --out hw/
@@ -97,7 +97,7 @@ def _write(text: str, out: Path | None, file: str) -> None:
     if target is None:
         typer.echo(text, nl=False)
     else:
-        write_output(text, target, input_file=file)
+        write_output(text, target, input_file=file, option="--out")
 
 
 def _write_set(document, network, content: bytes, label: str, ids: list[str], salt: str, folder: Path,
