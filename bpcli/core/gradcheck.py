@@ -61,6 +61,13 @@ class TensorCheck:
         return int(np.prod(self.shape))
 
     @property
+    def compared(self) -> int:
+        """How many entries were compared: those checked, less those next to a kink (whose two
+        one-sided slopes differ, so that there is no derivative to compare with)."""
+        kinks = set(self.kinks)
+        return sum(index not in kinks for index in self.indices)
+
+    @property
     def scale(self) -> float:
         """The largest magnitude among the checked entries not at a kink (analytic or numeric)."""
         a, n = self._compared()

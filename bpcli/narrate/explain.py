@@ -221,7 +221,7 @@ def check_step(ctx: Context, network: Network) -> Step:
                                                         f"{tensor.numeric[k]:#.{CHECK_DIGITS}g}")
         # X in the layers' shape, as every step shows it (an m×H×W input is m×1×H×W)
         shape = network.input_for_layers().shape if tensor.name == "X" else tensor.shape
-        rows.append([spelled(tensor.name), shape_of(shape), f"{len(tensor.indices)}/{tensor.size}", analytic,
+        rows.append([spelled(tensor.name), shape_of(shape), f"{tensor.compared}/{tensor.size}", analytic,
                      numeric, error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
     notes = [ctx.note("check.error_shown", round_off=error_bound_text(0.0),

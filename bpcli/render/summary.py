@@ -52,7 +52,7 @@ def check_table(report: CheckReport) -> Group:
                          no_wrap=True)
     for tensor in report.tensors:
         verdict = Text("ok", style="green") if tensor.ok else Text("WRONG", style="bold red")
-        table.add_row(tensor.name, shape_text(tensor.shape), f"{len(tensor.indices)}/{tensor.size}",
+        table.add_row(tensor.name, shape_text(tensor.shape), f"{tensor.compared}/{tensor.size}",
                       f"{np.abs(tensor.analytic).max():.3e}", error_bound_text(tensor.relative_error),
                       str(len(tensor.kinks)), verdict)
     notes = [Text(f"rel.err: max |analytic − numeric| ÷ the largest |gradient| checked, as the power of ten "
