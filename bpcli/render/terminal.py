@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.rule import Rule
@@ -18,7 +19,7 @@ from bpcli.formatting import shape_text
 from bpcli.narrate.expr import TEXT
 from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, Summary, TableData
 from bpcli.render.matrix import MatrixBlocks, limits, matrix_lines, matrix_text
-from bpcli.render.wrap import FormulaLines, Prose
+from bpcli.render.wrap import FormulaLines, Prose, goes_on
 from bpcli.render.heatmap import step_scales
 
 INDENT = 2
@@ -111,6 +112,26 @@ def _formula(formula: Formula, style: str) -> FormulaLines:
     return FormulaLines(formula.pieces(TEXT), style=style, indent=INDENT)
 
 
+#: the furthest right a derivation's '= …' lines go on under its first relation
+MAX_CONTINUATION_COLUMN = 24
+
+
+def _derivation_lines(formulas: list[Formula]) -> list[FormulaLines]:
+    """A derivation's lines, each line that goes on from the one above ('= …') with its '='
+    under the first relation of the statement it continues, as a chain is written by hand (at
+    the left margin, its '=' signs jumped between columns)."""
+    lines, column = [], INDENT
+    for formula in formulas:
+        pieces = formula.pieces(TEXT)
+        if goes_on(pieces):  # '= …': under the relation of the statement it goes on from
+            lines.append(FormulaLines(pieces, style="cyan", indent=column))
+        else:  # a statement of its own: the start of its relation sets the column
+            width = cell_len(pieces[0])
+            column = INDENT + width + 1 if INDENT + width + 1 <= MAX_CONTINUATION_COLUMN else INDENT
+            lines.append(FormulaLines(pieces, style="cyan", indent=INDENT))
+    return lines
+
+
 class _Beside:
     """A formula and its shapes printed as one line, 'formula   shapes', when that fits the
     width; else the formula (broken only between its pieces) with the shapes under it."""
@@ -144,7 +165,7 @@ def step_renderable(step: Step, explanation: Explanation, precision: int = 4,
         parts.append(Prose(shapes))
     if step.derivation:
         parts.append(Text(labels.tag(labels.derivation), style="bold"))
-        parts += [_formula(line, "cyan") for line in step.derivation]
+        parts += _derivation_lines(step.derivation)
     if step.table is not None:
         parts.append(_table(step.table))
     operands = step.operands_to_show(previous)

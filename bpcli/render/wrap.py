@@ -97,29 +97,60 @@ class Prose:
         return Measurement(1, min(options.max_width, cell_len(self.text.plain) + self.indent))
 
 
+#: how a second statement on a formula's line begins (``Aside``: 'a,   b', 'a   since b')
+STATEMENT_GAP = "   "
+#: the relations a derivation's line may begin with, going on from the line above ('= …')
+RELATIONS = ("=", "≈", "⇒", "≤", "≥", "<", ">")
+
+
+def goes_on(pieces: list[str]) -> bool:
+    """Whether a formula's pieces go on from the line above: '= b = c', not 'a = b'."""
+    return pieces[0].startswith(RELATIONS)
+
+
 def layout_pieces(pieces: list[str], width: int, indent: int = 0, prefix: int = 0) -> list[str]:
     """The pieces packed into lines of at most ``width`` cells, each line breaking only between
     pieces: the first line starts after ``indent`` spaces and ``prefix`` cells already written;
     continuation lines are aligned under the first relation (the start of the second piece) when
-    it is not too far right, else indented by CONTINUATION_INDENT. A piece longer than a line
-    goes alone on its line (the only case where Rich must cut inside it)."""
+    it is not too far right, else indented by CONTINUATION_INDENT. A second statement begun on a
+    line that must break inside it starts the next line whole ('∂A/∂Z = …' broken after its
+    left side put its relation under the first statement's, and read as part of it). A piece
+    longer than a line goes alone on its line (the only case where Rich must cut inside it)."""
     first = pieces[0]
-    starts_with_relation = not first[:1].strip()
+    starts_with_relation = not first[:1].strip() or goes_on(pieces)
     align = indent + prefix + (0 if starts_with_relation else cell_len(first) + 1)
     if len(pieces) == 1 or align > width * ALIGN_LIMIT:
         align = indent + CONTINUATION_INDENT
-    lines = [" " * indent + first]
+    rows: list[list[str]] = [[first]]
+    starts = [indent]
     used = indent + prefix + cell_len(first)
+
+    def new_row(piece: str, statement: bool = False) -> int:
+        # a statement of its own starts under the first one's right side, not under its relation
+        length = cell_len(piece.lstrip())
+        columns = (align + 2, align) if statement else (align,)
+        start = next((column for column in columns + (indent + CONTINUATION_INDENT,) if column + length <= width),
+                     indent)
+        rows.append([piece.lstrip()])
+        starts.append(start)
+        return start + length
+
     for piece in pieces[1:]:
         if used + cell_len(piece) <= width:
-            lines[-1] += piece
+            rows[-1].append(piece)
             used += cell_len(piece)
             continue
-        length = cell_len(piece.lstrip())
-        start = next((column for column in (align, indent + CONTINUATION_INDENT) if column + length <= width), indent)
-        lines.append(" " * start + piece.lstrip())
-        used = start + cell_len(piece.lstrip())
-    return lines
+        side = max((k for k, earlier in enumerate(rows[-1]) if k and earlier.startswith(STATEMENT_GAP)), default=None)
+        if side is not None:
+            carried = "".join(rows[-1][side:])
+            del rows[-1][side:]
+            used = new_row(carried, statement=True)
+            if used + cell_len(piece) <= width:
+                rows[-1].append(piece)
+                used += cell_len(piece)
+                continue
+        used = new_row(piece)
+    return [" " * start + "".join(row) for start, row in zip(starts, rows)]
 
 
 class FormulaLines:
