@@ -124,7 +124,7 @@ def _derivation_lines(formulas: list[Formula]) -> list[FormulaLines]:
     for formula in formulas:
         pieces = formula.pieces(TEXT)
         if goes_on(pieces):  # '= …': under the relation of the statement it goes on from
-            lines.append(FormulaLines(pieces, style="cyan", indent=column))
+            lines.append(FormulaLines(pieces, style="cyan", indent=column, narrow_indent=INDENT))
         else:  # a statement of its own: the start of its relation sets the column
             width = cell_len(pieces[0])
             column = INDENT + width + 1 if INDENT + width + 1 <= MAX_CONTINUATION_COLUMN else INDENT

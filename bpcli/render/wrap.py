@@ -159,22 +159,26 @@ class FormulaLines:
     optional ``suffix`` (' ✓')."""
 
     def __init__(self, pieces: list[str], style: str = "", indent: int = 0, prefix: Text | None = None,
-                 suffix: str = ""):
+                 suffix: str = "", narrow_indent: int | None = None):
         self.pieces = list(pieces)
         if suffix:
             self.pieces[-1] += suffix
         self.style, self.indent, self.prefix = style, indent, prefix
+        #: the indent instead, where the first piece does not fit after ``indent``
+        self.narrow_indent = indent if narrow_indent is None else narrow_indent
 
     def lines(self, width: int) -> list[str]:
         prefix = cell_len(self.prefix.plain) if self.prefix is not None else 0
-        return layout_pieces(self.pieces, width, self.indent, prefix)
+        indent = self.indent if self.indent + prefix + cell_len(self.pieces[0]) <= width else self.narrow_indent
+        return layout_pieces(self.pieces, width, indent, prefix)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         lines = self.lines(options.max_width)
-        first = Text(lines[0][:self.indent])
+        indent = len(lines[0]) - len(lines[0].lstrip(" "))
+        first = Text(lines[0][:indent])
         if self.prefix is not None:
             first.append_text(self.prefix)
-        first.append(lines[0][self.indent:], style=self.style)
+        first.append(lines[0][indent:], style=self.style)
         rendered = [first] + [Text(line, style=self.style) for line in lines[1:]]
         for line in rendered:
             line.no_wrap = False
