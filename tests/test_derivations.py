@@ -322,3 +322,18 @@ def test_the_chinese_title_of_an_exercise_is_used():
         "最小二乘 J = ‖Xw − y‖²（第 003 篇）"
     assert _explanation(REPO_ROOT / "exercises" / "03_least_squares.yaml", "chain", "en").title == \
         "Least squares J = ‖Xw − y‖² (text 003)"
+
+
+def test_a_long_summary_equation_goes_on_under_its_relation():
+    """13's one-line dA at 80 columns: Rich broke it at a space and went on at the margin of
+    the equations, so that its end read as an equation of its own."""
+    from bpcli.render.terminal import summary_renderable
+
+    explanation = explain(bpcli.load("13"), detail="summary")
+    console = Console(width=80, color_system=None, record=True)
+    console.print(summary_renderable(explanation.summary, explanation))
+    lines = console.export_text().splitlines()
+    first = next(k for k, line in enumerate(lines) if line.lstrip().startswith("dA⁽¹⁾[i,j] = "))
+    relation = lines[first].index(" = ") + 1
+    going_on = lines[first + 1]
+    assert going_on[:relation].strip() == "" and going_on[relation:].startswith("−"), lines[first:first + 2]

@@ -195,7 +195,8 @@ def summary_renderable(summary: Summary, explanation: Explanation) -> Group:
         grid.add_column()
         grid.add_column(no_wrap=True)
         for line in summary.equations:
-            grid.add_row(Text(line.formula.text, style="bold cyan"), Text(shape_text(line.shape)))
+            # broken only between pieces, going on under the relation (Rich broke at any space)
+            grid.add_row(FormulaLines(line.formula.pieces(TEXT), style="bold cyan"), Text(shape_text(line.shape)))
         parts.append(Padding(grid, (0, 0, 0, INDENT), expand=False))
     parts += [Prose(_labelled(labels, labels.notes, note.text, style="yellow")) for note in summary.notes]
     return Group(*parts)
