@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from rich.cells import cell_len
 
 from bpcli.quiz.catalogue import load_exercise
 from bpcli.quiz.progress import ProgressStore, data_dir
@@ -361,3 +362,15 @@ def test_help_at_a_question_shows_what_may_be_typed(word):
     QuizSession(load_exercise("01"), io).run()
     assert ("text", "quiz.commands") in io.events
     assert io.kinds("error") == [] and io.kinds("grade") == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_progress_table_keeps_a_space_after_the_longest_state(env, lang):
+    """'进行中，答对 0 个目标，跳过 1 个' fills the 28 cells the states had, and ran into '尝试'."""
+    code, _, err = run_bpcli(["quiz", "03"], input="skip\nquit\n", env=env)
+    code, out, err = run_bpcli(["quiz", "--progress", "--lang", lang], env=env)
+    assert code == 0, err
+    word = "尝试" if lang == "zh" else "tries"
+    rows = [line for line in out.splitlines() if word in line]
+    assert rows and all(f" {word} " in row for row in rows)
+    assert len({cell_len(row[:row.index(word)]) for row in rows}) == 1, rows  # one column

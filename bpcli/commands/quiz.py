@@ -175,6 +175,7 @@ def _show_progress(console, store, language: str, folders) -> None:
     with user_errors(lang=language):
         listed = exercise_names(folders)
     names = listed + sorted(name for name in store.exercises if name not in listed)
+    states = {}
     for name in names:
         record = store.exercises.get(name)
         if record is None:
@@ -185,9 +186,13 @@ def _show_progress(console, store, language: str, folders) -> None:
             state = say(language, "progress.in_progress", count=len(record.targets_solved))
             if record.skipped:
                 state += say(language, "progress.skipped", count=len(record.skipped))
-        state += " " * max(0, 28 - cell_len(state))    # by display width: a Chinese character takes two
+        states[name] = state
+    # by display width (a Chinese character takes two), and at least a space after the longest
+    column = max([28] + [cell_len(state) + 1 for state in states.values()])
+    for name, state in states.items():
+        record = store.exercises.get(name)
         # the names come from the progress file: literal text, not markup
-        console.print(Text(say(language, "progress.row", name=name, state=state,
+        console.print(Text(say(language, "progress.row", name=name, state=state + " " * (column - cell_len(state)),
                                tries=record.tries if record else 0, hints=record.hints if record else 0)))
     suggestion = next_exercise(names, store)
     console.print(Text(say(language, "progress.next", name=suggestion) if suggestion
