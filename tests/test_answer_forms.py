@@ -56,3 +56,14 @@ def test_a_dense_db_typed_as_a_row_is_still_transposed():
     assert db.shape[1] == 1 and db.shape[0] > 1
     result = grade(network, "db1", text(db.T))
     assert not result.correct and "transposed" in result.diagnosis
+
+
+def test_an_answer_equal_to_two_tensors_names_both():
+    """08's activation is linear, so dA1 and dZ1 are the same numbers: the learner who typed dZ1
+    for dW1 was told 'your answer is dA1'."""
+    network = load_bundled_network("08")
+    tensors = run(network).tensors()
+    assert np.array_equal(tensors["dA1"], tensors["dZ1"]) and tensors["dZ1"].shape == tensors["dW1"].shape
+    result = grade(network, "dW1", text(tensors["dZ1"]))
+    assert result.diagnosis == ["other_tensor"]
+    assert "dA1" in result.message and "dZ1" in result.message, result.message

@@ -25,7 +25,7 @@ from bpcli.core import activations
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import LayerRecord, Run
 from bpcli.grading.targets import Target
-from bpcli.texts import Msg
+from bpcli.texts import Joined, Msg
 
 
 @dataclass(frozen=True)
@@ -201,16 +201,30 @@ def _Z_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
 
 def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
     """Every other named tensor with the target's shape or its transpose: the gradient of a
-    neighbouring tensor (dZ given for dA, another layer's), or a forward value."""
+    neighbouring tensor (dZ given for dA, another layer's), or a forward value. Tensors with the
+    same numbers are named together (dA1 = dZ1 under a linear activation): which one the learner
+    meant, the numbers cannot tell."""
     tensors = run.tensors()
     expected = tensors[target.name]
+    groups: list[list[tuple[str, np.ndarray]]] = []
     for name, value in tensors.items():
         if name in (target.name, "A0"):
             continue
         if value.shape == expected.shape or (value.ndim == 2 and value.T.shape == expected.shape):
-            yours = Msg("tensor.gradient", name=name, base=name[1:]) if name.startswith("d") else \
-                Msg("tensor.plain", name=name)
-            theirs = Msg("tensor.gradient", name=target.name, base=target.base) if target.is_gradient else \
-                Msg("tensor.plain", name=target.name)
-            explanation = Msg("mistake.other_tensor", yours=yours, target=theirs)
-            yield Mistake(("other_tensor",), value, explanation, scalable=False)
+            same = next((group for group in groups if group[0][1].shape == value.shape
+                         and np.array_equal(group[0][1], value)), None)
+            if same is None:
+                groups.append([(name, value)])
+            else:
+                same.append((name, value))
+    theirs = Msg("tensor.gradient", name=target.name, base=target.base) if target.is_gradient else \
+        Msg("tensor.plain", name=target.name)
+    for group in groups:
+        names = [_tensor_name(name) for name, _ in group]
+        yours = names[0] if len(names) == 1 else Joined(names, separator="sep.equal")
+        explanation = Msg("mistake.other_tensor", yours=yours, target=theirs)
+        yield Mistake(("other_tensor",), group[0][1], explanation, scalable=False)
+
+
+def _tensor_name(name: str) -> Msg:
+    return Msg("tensor.gradient", name=name, base=name[1:]) if name.startswith("d") else Msg("tensor.plain", name=name)

@@ -291,6 +291,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": " ",
     "sep.list": ", ",
+    "sep.equal": " = ",
     "sep.and": " and ",
     "label.diagnosis": "diagnosis: {codes}",
     "label.your_answer": "your {target}",

@@ -232,6 +232,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": "",
     "sep.list": "，",
+    "sep.equal": " = ",
     "sep.and": " 和 ",
     "label.diagnosis": "诊断：{codes}",
     "label.your_answer": "你的 {target}",
