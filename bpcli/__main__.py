@@ -98,7 +98,7 @@ def _run(args: list[str]) -> None:
 
     from bpcli.cli import app
 
-    # Click's error class, whether Typer uses Click (below 0.25) or its own copy of it
+    # Click's error class, whether this Typer uses Click or (newer ones) its own copy of it
     click_error = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException")
     try:
         code = app(prog_name="bpcli", standalone_mode=False)
