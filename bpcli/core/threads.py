@@ -2,12 +2,12 @@
 
 OpenBLAS shares a large product well between idle cores (measured here: a dense layer's
 128 × 784 × 64 in 0.50 of its one-thread time; a convolution's 27 × 16 × 8192 too: the
-8 × 32² CNN, whose layers are too small to share, 3.8 -> 3.5 ms a pass), but its threads spin
+8 × 32² CNN, whose layers are too small to share, 3.57 -> 3.33 ms a pass), but its threads spin
 for ~110 ms after a product while they wait for more work, on the core bpcli's own threads need
 when they share a layer (``parallel``). Medians of a pass at 128 × 32², where the convolution,
 the pool and the activations are shared: 43 -> 64 ms when the 10-row dense products took the
-BLAS threads; with a 128-unit dense layer after the convolution, 57 ms when its products keep
-to one thread against 72 ms when they take two.
+BLAS threads; with a 128-unit dense layer after the convolution, 48 ms when its products keep
+to one thread against 67 ms when they take two.
 So BLAS threads and bpcli's own are not mixed: a product takes the BLAS threads the user
 allows only when it has MIN_WORK_FOR_THREADS multiply-adds, ``parallel.thread_count`` finds
 idle cores for them, and bpcli shared no work lately (``parallel.shared_recently``: a network
