@@ -67,3 +67,10 @@ def test_an_answer_equal_to_two_tensors_names_both():
     result = grade(network, "dW1", text(tensors["dZ1"]))
     assert result.diagnosis == ["other_tensor"]
     assert "dA1" in result.message and "dZ1" in result.message, result.message
+
+
+def test_rows_of_different_sizes_are_described_in_the_order_typed():
+    from bpcli.errors import AnswerError
+
+    with pytest.raises(AnswerError, match=r"\(2 and 1 entries\)"):
+        grade(load_bundled_network("04"), "dW2", "[[1, 2], [3]]")

@@ -268,3 +268,12 @@ def test_a_row_that_cannot_be_read_is_named_by_its_number_in_gradescope(tmp_path
     results = json.loads(out)
     assert [test["name"] for test in results["tests"]] == ["a: dW2 (04)", "(no student named): row 2"]
     assert results["output"].splitlines()[1].startswith("(no student named): 0 of")
+
+
+def test_a_csv_header_in_any_case_is_read(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("Student,FILE,Target,Answer\na,04,dW2,1\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    first = json.loads(out.splitlines()[0])
+    assert first["student"] == "a" and first["target"] == "dW2"

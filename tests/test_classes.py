@@ -305,7 +305,7 @@ def test_variant_errors(tmp_path, env):
     code, _, err = run_cli(["variant", "04", "--count", "3"], env=env)
     assert code == 2 and "--out" in err
     ids = tmp_path / "ids.txt"
-    ids.write_text("# class A\nana\nbo\n")
+    ids.write_text("\ufeff# class A\nana\nbo\n", encoding="utf-8")  # with the BOM a spreadsheet writes
     code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "set").iterdir()) == [

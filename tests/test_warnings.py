@@ -26,7 +26,7 @@ def test_a_saturated_sigmoid_output_under_bce_still_passes_its_gradient_back():
     # σ(40) rounds to exactly 1.0, so dA = (1 − Y)/(1 − A) = 1/0: reported, not hidden
     warning, infinite_dA = result["warnings"]
     assert "saturated" in warning and "almost no gradient" not in warning
-    assert "(A - Y)/m" in warning and "1 of 1" in warning
+    assert "(A − Y)/m" in warning and "1 of 1" in warning
     assert infinite_dA == "dA1 has values that are not finite"
 
 

@@ -81,7 +81,7 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
     if count is not None:
         return student_ids(count)
     try:
-        lines = Path(students).read_text(encoding="utf-8").splitlines()
+        lines = Path(students).read_text(encoding="utf-8-sig").splitlines()  # as a spreadsheet saves it
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read --students {students}: {getattr(error, 'strerror', None) or error}") from None
     ids = [check_student_id(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]

@@ -268,7 +268,7 @@ WARNING_TEXT = {
     "saturated": "layer {layer} ({subject}): {count} of {total} entries of Z are saturated (g'(Z) < 1e-08); "
                  "almost no gradient flows back through them",
     "saturated_output": "layer {layer} ({subject} output): {count} of {total} entries of Z are saturated; J and "
-                        "dZ = (A - Y)/m are computed from the logits and stay finite, while dA = dJ/dA there "
+                        "dZ = (A − Y)/m are computed from the logits and stay finite, while dA = dJ/dA there "
                         "may be infinite",
     "relu_at_zero": "layer {layer} (relu): {count} of {total} entries of Z are exactly 0, where relu has no "
                     "derivative; bpcli takes relu'(0) = 0",

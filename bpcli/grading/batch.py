@@ -170,7 +170,8 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
 
 def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    # a spreadsheet's header may say Student or FILE: the columns are known by name, whatever the case
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
         raise SpecError(say("en", "batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),

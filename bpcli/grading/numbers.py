@@ -168,6 +168,7 @@ class _Parser:
             return items[0].astype(np.float64)
         shapes = {item.shape for item in items}
         if len(shapes) != 1:
-            described = Joined((" × ".join(map(str, s)) or "1" for s in sorted(shapes)), separator="sep.and")
+            in_order = list(dict.fromkeys(item.shape for item in items))  # as the rows come, each size once
+            described = Joined((" × ".join(map(str, s)) or "1" for s in in_order), separator="sep.and")
             raise answer_error("numbers.ragged", sizes=described)
         return np.stack(items).astype(np.float64)

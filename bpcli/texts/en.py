@@ -496,7 +496,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "target.unknown": "unknown target {name!r}; this network's targets are {targets}",
     "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are "
         "{targets}",
-    "usage.rtol": "the relative tolerance must be a number between 0 and 1, found {rtol!r}",
+    "usage.rtol": "the relative tolerance must be a number greater than 0 and less than 1, found {rtol!r}",
     "gradescope.test": "{target} ({file})",
     "gradescope.test.row": "row {row}",
     "gradescope.no_student": "(no student named)",
@@ -703,12 +703,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "forward.bn_mean": "Batch normalisation (training mode) uses the statistics of this batch: each unit's "
         "mean over its N = {count} values.",
     "forward.bn_images": "On images each channel is one unit: its {count} values (every sample, row and column) "
-        "share one μ, σ², γ and β; below, unit i is channel i and j runs over those values in (sample, row, "
-        "column) order.",
+        "share one μ, σ², γ and β; below, channel c's values are A[n,c,h,w] for every sample n, row h and "
+        "column w, and N = m·H·W.",
     "forward.bn_var": "The variance of each unit over the same N = {count} values.",
     "forward.bn_xhat": "Each value minus its unit's mean, divided by the unit's standard deviation: every unit "
-        "of x̂ has mean 0 and variance close to 1. ε = {eps} keeps the division finite when a unit's values are "
-        "all equal (σ² = 0).",
+        "of x̂ has mean 0 and variance σ²/(σ² + ε), just under 1 when σ² is large beside ε = {eps}, which keeps "
+        "the division finite when a unit's values are all equal (σ² = 0).",
     "forward.bn_affine": "γ and β (one per unit, learned like W and b) scale and shift x̂ back to whatever range "
         "suits the next layer.",
     "note.bn_biased": "Divided by N, not N − 1: the biased variance, as PyTorch uses it in training. The "
