@@ -310,3 +310,20 @@ def test_chinese_at_the_default_level_has_no_english_words(name):
     texts = _sentences(explanation) + list(explanation.summary.notes)
     stray = {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)} - ALLOWED_IN_ZH
     assert not stray, sorted(stray)
+
+
+def test_a_tensor_at_a_glance_shows_the_slice_its_worked_entry_uses():
+    """14's convolution works out Z[1,1,0,1] from X[1, 0] and W[1, 0]; at a glance the page showed
+    X[0, 0] and W[0, 0] only, so the entry's numbers were nowhere."""
+    from bpcli.render.markdown import render_explanation
+
+    explanation = explain(load("14"), detail="steps")
+    step = explanation.step_for("Z1")
+    entry = step.worked[0]
+    n, f = entry.index[:2]
+    assert (n, f) != (0, 0)  # else this shows nothing
+    assert step.result.focus == (n, f)
+    assert {tensor.name: tensor.focus for tensor in step.operands if tensor.name in ("X", "W1")} == \
+        {"X": (n, 0), "W1": (f, 0)}
+    markdown = render_explanation(explanation)
+    assert rf"\underset{{[{n}, 0]}}" in markdown and rf"\underset{{[{n}, {f}]}}" in markdown

@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from bpcli.core.network import Network
-from bpcli.narrate.model import NamedTensor, Note, Step, WorkedEntry
+from bpcli.narrate.model import Index, NamedTensor, Note, Step, WorkedEntry
 from bpcli.sources import SOURCE_TEXTS, text_code
 
 
@@ -73,8 +73,9 @@ def at_detail(steps: list[Step], detail: str, method: str, text: str | None = No
             derivation = step.derivation if as_asked or not step.worked else []
         sentences = [s for s in explanation if s not in said]
         said.update(sentences)
-        trimmed.append(replace(step, explanation=sentences, result=_at_a_glance(result), derivation=derivation,
-                               operands=[_at_a_glance(tensor) for tensor in operands],
+        focus = _worked_slices(step)
+        trimmed.append(replace(step, explanation=sentences, result=_at_a_glance(result, focus), derivation=derivation,
+                               operands=[_at_a_glance(tensor, focus) for tensor in operands],
                                worked=[] if identity else [_fewer_terms(entry) for entry in step.worked],
                                checks=[check for check in step.checks if not check.ok]))
     return trimmed
@@ -116,8 +117,27 @@ def _is_identity(step: Step, just_shown: list[NamedTensor]) -> bool:
     return False
 
 
-def _at_a_glance(tensor: NamedTensor | None) -> NamedTensor | None:
-    return None if tensor is None else replace(tensor, glance=True)
+def _at_a_glance(tensor: NamedTensor | None, focus: dict[str, Index] | None = None) -> NamedTensor | None:
+    if tensor is None:
+        return None
+    return replace(tensor, glance=True, focus=(focus or {}).get(tensor.name))
+
+
+def _worked_slices(step: Step) -> dict[str, Index]:
+    """By tensor name, the slice (leading index of an image tensor) the step's first worked
+    entry writes or reads first: the one to show when a tensor is shown at a glance, so that
+    the entry's numbers are on the page (X[1, 0] for Z[1,1,0,1], not X[0, 0])."""
+    if not step.worked or step.worked[0].index is None:
+        return {}
+    entry = step.worked[0]
+    slices = {}
+    if step.result is not None and np.ndim(step.result.value) == len(entry.index) > 2:
+        slices[step.result.name] = entry.index[:-2]
+    if entry.highlight is not None:
+        for name, indices in entry.highlight.used.items():
+            if indices and len(indices[0]) > 2 and name not in slices:
+                slices[name] = tuple(indices[0][:-2])
+    return slices
 
 
 #: the kind of the closing check's note on how its relative-error column is computed (the

@@ -42,6 +42,9 @@ class NamedTensor:
     #: ('filter, channel' for a kernel; '' for the default, sample and channel)
     axes: str = ""
     glance: bool = False
+    #: at a glance, the slice of an image tensor to show (its leading index): the one the step's
+    #: worked entry reads or writes, so that its numbers can be followed; None: the first
+    focus: tuple[int, ...] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -32,7 +32,8 @@ def shape_latex(shape: tuple[int, ...]) -> str:
 
 def _tensor_latex(tensor: NamedTensor, precision: int) -> str:
     shown = limits(tensor.glance)
-    return f"{tensor.latex} = {matrix_latex(tensor.value, precision, shown.side, shown.side, shown.slices)}"
+    return (f"{tensor.latex} = "
+            f"{matrix_latex(tensor.value, precision, shown.side, shown.side, shown.slices, tensor.focus)}")
 
 
 def _tensors_latex(tensors: list[NamedTensor], precision: int) -> str:

@@ -72,12 +72,13 @@ def as_matrix(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None,
-                  max_slices: int = MAX_SLICES) -> tuple[list[MatrixSlice | None], int]:
+def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None, max_slices: int = MAX_SLICES,
+                  focus: tuple[int, ...] | None = None) -> tuple[list[MatrixSlice | None], int]:
     """The 2-D pieces to show of ``array``, ``None`` where slices are skipped, and the total count.
 
     Up to 2-D tensors give one piece. An (m, C, H, W) tensor gives one H × W piece per (n, c),
-    the first and last few when there are more than ``max_slices``.
+    the first and last few when there are more than ``max_slices``; a single one shown is
+    ``focus`` when given (the slice a worked entry reads).
     """
     array = np.asarray(array)
     if array.ndim <= 2:
@@ -86,7 +87,10 @@ def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None,
     leading = array.shape[:-2]
     total = int(np.prod(leading))
     pieces: list[MatrixSlice | None] = []
-    for flat in shown_indices(total, max_slices):
+    chosen = shown_indices(total, max_slices)
+    if focus is not None and len(focus) == len(leading) and max_slices == 1 < total:
+        chosen = [int(np.ravel_multi_index(focus, leading))]
+    for flat in chosen:
         if flat is None:
             pieces.append(None)
             continue
@@ -155,11 +159,11 @@ def _latex_matrix(matrix: np.ndarray, precision: int, max_rows: int, max_cols: i
 
 
 def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
-                 max_slices: int = MAX_SLICES) -> str:
+                 max_slices: int = MAX_SLICES, focus: tuple[int, ...] | None = None) -> str:
     """A LaTeX ``bmatrix`` (KaTeX/MathJax compatible) with ``\\cdots``/``\\vdots``/``\\ddots``
     where summarised. An image tensor becomes one bmatrix per sample and channel, each with its
     index written under it, separated by ``\\quad``."""
-    pieces, total = matrix_slices(array, max_slices=max_slices)
+    pieces, total = matrix_slices(array, max_slices=max_slices, focus=focus)
     parts = []
     for piece in pieces:
         if piece is None:
@@ -249,15 +253,16 @@ class MatrixBlocks:
 
 def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
                  max_slices: int = MAX_SLICES, axes: str = "sample, channel",
-                 slices: str = "{shown} of {total} slices shown, … between", heat: float | None = None) -> MatrixBlocks:
+                 slices: str = "{shown} of {total} slices shown, … between", heat: float | None = None,
+                 focus: tuple[int, ...] | None = None) -> MatrixBlocks:
     """What ``matrix_table`` shows (without marks), as lines to lay out side by side without
     Rich's table measurement: an explanation prints many matrices, and this is several times
-    faster."""
+    faster. ``focus``: see ``matrix_slices``."""
     from rich.text import Text
 
     array = np.asarray(array)
     heading = f"{title}  {shape_text(array.shape)}"
-    pieces, total = matrix_slices(array, None, max_slices)
+    pieces, total = matrix_slices(array, None, max_slices, focus)
     shown = [piece for piece in pieces if piece is not None]
     if total == 1:
         return MatrixBlocks(None, [_grid_lines(shown[0], heading, precision, max_rows, max_cols, heat)])

@@ -42,7 +42,7 @@ def _tensor(tensor: NamedTensor, precision: int, labels, scales: dict[int, float
     shown = limits(tensor.glance)
     return matrix_lines(value, tensor.text, precision=precision, max_rows=shown.side, max_cols=shown.side,
                         max_slices=shown.slices, axes=tensor.axes or labels.image_axes, slices=labels.slices,
-                        heat=scales.get(id(tensor)))
+                        heat=scales.get(id(tensor)), focus=tensor.focus)
 
 
 class _Tensors:
