@@ -439,7 +439,8 @@ def test_every_answer_of_a_key_is_graded_right_as_the_key_writes_it(name):
     wrong what the grader then refused."""
     exercise = load_exercise(name)
     for asked in build_sheet(exercise, key=True).asked:
-        as_written = np.vectorize(lambda value: float(format_number(value, asked.decimals)))(asked.answer)
+        as_written = np.array([float(format_number(value, asked.decimals)) for value in asked.answer.ravel()])
+        as_written = as_written.reshape(asked.answer.shape)
         result = grade(exercise.network, asked.name, json.dumps(as_written.tolist()))
         assert result.correct, (name, asked.name, asked.decimals, result.message)
 
