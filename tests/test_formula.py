@@ -88,6 +88,8 @@ def test_unsafe_formulas_are_refused(net, formula):
     ("sigmoid", "is a function"),
     ("dW1", "the tensor it is meant to compute"),
     ("log(A1 - A1) @ X.T", "not finite"),
+    ("(-0.5) (-1) (2)", "not a product here"),  # numbers in parentheses, side by side: read as calls
+    ("2(dZ1 @ X.T)", "write * between them"),
 ])
 def test_malformed_formulas_say_what_is_wrong(net, formula, words):
     with pytest.raises(AnswerError, match=re.escape(words)):

@@ -182,6 +182,11 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
         raise answer_error("formula.attribute", attr=shorten(node.attr), methods=", ".join(f".{m}()" for m in METHODS))
     if isinstance(node, ast.Call):
         name, receiver = _callee(node.func)
+        innermost = node.func
+        while isinstance(innermost, ast.Call):  # '(-0.5) (-1) (2)' is a call of a call
+            innermost = innermost.func
+        if name is None and _is_number(innermost):  # '(-0.5) (-1)', '2(A1 - Y)': read as a call
+            raise answer_error("formula.side_by_side")
         if name is None:
             raise answer_error("formula.only_functions", functions=", ".join(FUNCTIONS),
                                methods=", ".join(f".{m}()" for m in METHODS))
@@ -241,6 +246,13 @@ def _syntax_detail(detail: str) -> Msg | str:
 
 def _is_module(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in MODULE_PREFIXES
+
+
+def _is_number(node: ast.AST) -> bool:
+    """A number, signed or not: 2, -0.5."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
 
 
 def _callee(func: ast.AST) -> tuple[str | None, ast.AST | None]:

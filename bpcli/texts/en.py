@@ -562,6 +562,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.attribute": "'.{attr}' is not allowed: a formula may use .T (transpose) and the methods {methods}",
     "formula.attribute.module": "'.{attr}' is not allowed: the only attribute a formula may use is .T "
         "(transpose); {attr} is not one of the functions {functions}",
+    "formula.side_by_side": "a number followed by something in parentheses is not a product here: write * "
+        "between them (2 * (A1 - Y)); for numbers, leave out the parentheses (-0.5 -1) or separate them with "
+        "commas",
     "formula.only_functions": "only the functions {functions} (also as np.sum, numpy.sum, …) and the methods "
         "{methods} may be called",
     "formula.caret": "^ is not a power in a formula (in Python it is a bitwise operator): use ** for powers, "

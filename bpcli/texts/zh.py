@@ -445,6 +445,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.only_numbers": "公式里只能有数，不能有 {value!r}",
     "formula.attribute": "不能用 '.{attr}'：公式里可用 .T（转置）和这些方法：{methods}",
     "formula.attribute.module": "不能用 '.{attr}'：公式里唯一可用的属性是 .T（转置）；{attr} 也不是可用的函数（{functions}）之一",
+    "formula.side_by_side": "数字后面紧跟括号在这里不表示相乘：请在中间写 *（2 * (A1 - Y)）；如果是一组数，去掉括号（-0.5 -1）或用逗号分隔",
     "formula.only_functions": "只能调用这些函数：{functions}（也可加 np. 或 numpy. 前缀），以及这些方法：{methods}",
     "formula.caret": "公式里的 ^ 不是乘方（它是按位运算符）：乘方请用 **，如 A1**2",
     "formula.call_method": "在 {source!r} 中：.{method} 是方法：要调用它，如 {source}()",
