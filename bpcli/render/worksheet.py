@@ -96,10 +96,12 @@ def render_markdown(sheets: list[Sheet]) -> str:
 def _html_tensor(name: str, value, decimals: int) -> str:
     pieces, _ = matrix_slices(value, max_slices=NO_SUMMARY)
     tables = []
-    for piece in pieces:
+    for position, piece in enumerate(pieces):
         rows = "".join("<tr>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells) + "</tr>"
                        for _, cells in matrix_cells(piece.matrix, decimals, NO_SUMMARY, NO_SUMMARY))
-        caption = escape(f"{name}{piece.label}" if piece.label else f"{name} ({shape_text(value.shape)})")
+        # an image tensor's first slice gives the whole tensor's shape, as a matrix's caption does
+        shape = f" ({shape_text(value.shape)})" if position == 0 else ""
+        caption = escape(f"{name}{piece.label}{shape}")
         tables.append(f'<table class="matrix"><caption>{caption}</caption>{rows}</table>')
     return "".join(tables)
 
