@@ -97,34 +97,61 @@ def test_a_usage_error_is_one_line_on_stderr(args, words):
     assert f"(see 'bpcli {args[0]} -h')" in err
 
 
+@pytest.mark.parametrize("cause, expected", [(KeyboardInterrupt, 130), (EOFError, 1)], ids=["ctrl-c", "ctrl-d"])
+def test_a_prompts_abort_exits_130_when_interrupted(monkeypatch, cause, expected):
+    """Click turns Ctrl-C and Ctrl-D at a prompt (quiz --reset's) into an Abort, which Typer exited
+    with 1 and 'Aborted!': Ctrl-C is an interruption (130), Ctrl-D declines (1)."""
+    import typer
+
+    import bpcli.cli
+    from bpcli import __main__ as entry
+
+    def prompt(*args, **kwargs):
+        try:
+            raise cause()
+        except cause:
+            raise typer.Abort() from None  # as Click's prompts do
+
+    monkeypatch.setattr(bpcli.cli, "app", prompt)
+    with pytest.raises(SystemExit) as exited:
+        entry._run(["quiz", "--reset"])
+    assert exited.value.code == expected
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal and POSIX signals")
-@pytest.mark.parametrize("key, expected", [("ctrl-c", 130), ("ctrl-d", 1)])
-def test_ctrl_c_at_a_confirmation_prompt_is_an_interruption(tmp_path, key, expected):
-    """Click turns both keys at quiz --reset's prompt into an Abort, which Typer exited with 1."""
+def test_ctrl_c_at_the_reset_prompt_of_a_terminal_exits_130(tmp_path):
     import os
     import pty
+    import selectors
     import signal
     import time
 
-    master, terminal = pty.openpty()
-    # a shell's background job ignores SIGINT, and a child inherits that: Ctrl-C as a terminal sends it
-    child = subprocess.Popen([sys.executable, "-m", "bpcli", "quiz", "--reset"], stdin=terminal, stdout=terminal,
-                             stderr=terminal, env=cli_env(BPCLI_DATA_DIR=str(tmp_path)), cwd=REPO_ROOT,
+    terminal, child_side = pty.openpty()
+    # stdin a terminal, as at the keyboard (the prompt needs one); stdout a pipe to read from. A
+    # shell's background job ignores SIGINT and a child inherits that: Ctrl-C reaches a user's.
+    child = subprocess.Popen([sys.executable, "-m", "bpcli", "quiz", "--reset"], stdin=child_side,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=cli_env(BPCLI_DATA_DIR=str(tmp_path)), cwd=REPO_ROOT,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    os.close(terminal)
+    os.close(child_side)
+    selector = selectors.DefaultSelector()
+    selector.register(child.stdout, selectors.EVENT_READ)
     shown, deadline = b"", time.monotonic() + 30
     try:
-        while b"[y/N]" not in shown and time.monotonic() < deadline:
-            shown += os.read(master, 1024)
-        assert b"[y/N]" in shown
-        if key == "ctrl-c":
-            child.send_signal(signal.SIGINT)
-        else:
-            os.write(master, b"\x04")
-        assert child.wait(timeout=30) == expected
+        while b"[y/N]" not in shown and selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            chunk = os.read(child.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            shown += chunk
+        assert b"[y/N]" in shown, shown
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+        assert child.returncode == 130, err
+        assert b"Traceback" not in err and b"Aborted" not in err
     finally:
         child.kill()
-        os.close(master)
+        selector.close()
+        os.close(terminal)
 
 
 # ---------------------------------------------------------------------------------------------
