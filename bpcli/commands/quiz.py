@@ -186,11 +186,10 @@ def _show_progress(console, store, language: str, folders) -> None:
             state = say(language, "progress.in_progress", count=len(record.targets_solved))
             if record.skipped:
                 state += say(language, "progress.skipped", count=len(record.skipped))
-        states[name] = state
+        states[name] = (state, record)
     # by display width (a Chinese character takes two), and at least a space after the longest
-    column = max([28] + [cell_len(state) + 1 for state in states.values()])
-    for name, state in states.items():
-        record = store.exercises.get(name)
+    column = max([28] + [cell_len(state) + 1 for state, _ in states.values()])
+    for name, (state, record) in states.items():
         # the names come from the progress file: literal text, not markup
         console.print(Text(say(language, "progress.row", name=name, state=state + " " * (column - cell_len(state)),
                                tries=record.tries if record else 0, hints=record.hints if record else 0)))

@@ -15,6 +15,8 @@ from bpcli.core.activations import log_softmax
 NAMES = ("bce", "mse", "sse", "softmax_ce")
 #: the losses that average over the m samples, so that every gradient carries their 1/m (sse sums)
 AVERAGING = frozenset({"bce", "mse", "softmax_ce"})
+#: the squared-error losses, whose derivative has the 2 of the square (mse's ½ cancels it)
+SQUARED = frozenset({"mse", "sse"})
 #: the output activation a loss needs, for the losses that need one
 REQUIRED_ACTIVATION = {"bce": "sigmoid", "softmax_ce": "softmax"}
 

@@ -269,7 +269,7 @@ def _squared_loss_factor(reference: np.ndarray, answer: np.ndarray, m: int, loss
     """For a single number, where any answer is some multiple of the right one: the factor when
     it is one the squared-error losses explain (2 or ½, 2m or 1/(2m), either sign: a derivative
     of (a − y)² that kept or lost its 2, a mean taken as a sum), else None."""
-    if loss not in ("mse", "sse"):
+    if loss not in losses.SQUARED:
         return None
     nonzero = np.abs(reference) > ABSOLUTE_FLOOR
     if int(nonzero.sum()) != 1:
@@ -355,6 +355,6 @@ def _loss_factor_hint(factor: float, m: int, loss: str | None) -> Msg | None:
         return Msg("factor.mse_two")
     if loss == "mse" and m > 1 and near(2.0 * m):
         return Msg("factor.mse_two_m")
-    if loss in (None, "sse", "mse") and (near(2.0) or near(0.5)):
+    if (loss is None or loss in losses.SQUARED) and (near(2.0) or near(0.5)):
         return Msg("factor.two_from_loss")
     return None
