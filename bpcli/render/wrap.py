@@ -28,14 +28,15 @@ CONTINUATION_INDENT = 4
 
 
 def tokens(text: str) -> list[str]:
-    """``text`` cut at every place a line may break: after a run of spaces, and on either side of a
-    Chinese character unless punctuation forbids it. The tokens join to ``text``."""
+    """``text`` cut at every place a line may break: after a run of spaces, but not on either side
+    of an '=' ('J = 0.18375' stays on one line), and on either side of a Chinese character unless
+    punctuation forbids it. The tokens join to ``text``."""
     out: list[str] = []
     current = ""
     for position, char in enumerate(text):
         previous = text[position - 1] if position else ""
         breakable = bool(current) and (
-            (previous.isspace() and not char.isspace())
+            (previous.isspace() and not char.isspace() and char != "=" and not current.rstrip().endswith("="))
             or ((bool(_IS_CJK.match(char)) or bool(_IS_CJK.match(previous)))
                 and not previous.isspace() and not char.isspace()
                 and char not in _CLOSING and previous not in _OPENING))
