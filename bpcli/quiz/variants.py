@@ -6,9 +6,10 @@ course's salt), so the same three always give the same variant on any machine an
 ``hash()``, which changes per process). They are halves between −2 and 2 as in the generated
 exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
 relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
-all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw). The statement is
-left out (it may quote the original's numbers): the variant gets the generated one. Networks of linear and relu layers with mse or sse are first drawn until every asked value
-is also short on paper.
+all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw). Networks of
+linear and relu layers with mse or sse are first drawn until every asked value is also short on
+paper. The statement is left out (it may quote the original's numbers): the variant gets the
+generated one.
 """
 
 from __future__ import annotations

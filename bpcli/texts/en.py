@@ -728,9 +728,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "the sum over the unit's values, like db of a dense layer.",
     "backward.dgamma.why": "γ[i] multiplies x̂[i,j] in Z[i,j] for every value j of unit i, so its gradient adds "
         "dZ[i,j]·x̂[i,j] over them.",
-    "backward.bn_staged.intro": "Here x is the layer's input and dx = ∂J/∂x its gradient. x reaches J along three paths: through x̂ directly, through σ² (which depends on "
-        "x) and through μ (which σ² and x̂ both use). The staged path (CS231n's assignment 2) follows the forward "
-        "computation back one quantity at a time.",
+    "backward.bn_staged.intro": "Here x is the layer's input and dx = ∂J/∂x its gradient. x reaches J along "
+        "three paths: through x̂ directly, through σ² (which depends on x) and through μ (which σ² and x̂ both "
+        "use). The staged path (CS231n's assignment 2) follows the forward computation back one quantity at a "
+        "time.",
     "backward.bn_dxhat": "First through the scaling: Z = γ ⊙ x̂ + β, so dx̂ = γ ⊙ dZ.",
     "backward.bn_dvar": "σ² reaches J through every x̂[i,j] = (x[i,j] − μ[i])(σ²[i] + ε)^(−1/2); differentiate "
         "that power and add over the unit's values.",
