@@ -68,7 +68,8 @@ json.dump(results, sys.stdout)
 """
 
 
-def run_cli_batch(many_args: list[list[Any]], timeout: float = 120) -> list[tuple[int, str, str]]:
+def run_cli_batch(many_args: list[list[Any]], timeout: float = 120,
+                  env: dict[str, str] | None = None) -> list[tuple[int, str, str]]:
     """Run ``bpcli ARGS`` for each ARGS in one Python process (``bpcli.__main__.main`` with
     sys.argv set, stdout/stderr captured, SystemExit as the exit code, an escaped exception as a
     traceback on stderr and exit code 1): the CLI's own code path without paying interpreter and
@@ -76,7 +77,7 @@ def run_cli_batch(many_args: list[list[Any]], timeout: float = 120) -> list[tupl
     boundary itself matters."""
     payload = json.dumps([[str(a) for a in args] for args in many_args]).encode()
     done = subprocess.run([sys.executable, "-c", _BATCH_RUNNER], input=payload, capture_output=True,
-                          timeout=timeout, env=cli_env(), cwd=REPO_ROOT)
+                          timeout=timeout, env=env or cli_env(), cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     return [tuple(result) for result in json.loads(done.stdout)]
 

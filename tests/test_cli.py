@@ -97,6 +97,42 @@ def test_a_usage_error_is_one_line_on_stderr(args, words):
     assert f"(see 'bpcli {args[0]} -h')" in err
 
 
+IGNORED_OPTIONS = [
+    (["quiz", "04", "--list"], "give only one of NAME, --list, --random, --progress, --reset (found NAME and --list)"),
+    (["quiz", "--list", "--progress"], "(found --list and --progress)"),
+    (["quiz", "04", "--level", "1"], "--level goes with --random"),  # typed, though it is the default
+    (["quiz", "04", "--seed", "3"], "--seed goes with --random"),
+    (["quiz", "04", "--export", "x.yaml"], "--export goes with --random"),
+    (["quiz", "--progress", "--yes"], "--yes goes with --reset"),
+    (["quiz", "--random", "--reset", "--yes"], "(found --random and --reset)"),
+    (["explain", "04", "--forward", "--backward"], "give only one of --forward, --backward"),
+    (["explain", "04", "--step", "--format", "markdown"], "--step pauses in the terminal"),
+    (["grade", "04", "--target", "dW2", "--answer", "x", "--stats"], "--stats goes with --batch ANSWERS"),
+    (["quiz", "04", "--level", "2", "--lang", "zh"], "--level 只能与 --random 一起用"),
+]
+
+
+def test_options_that_would_be_ignored_are_refused(tmp_path):
+    """An option that does nothing with the others given (quiz's --level without --random, NAME
+    with --list) is a usage error, not silently dropped: exit 2, one line, nothing done."""
+    data = tmp_path / "data"
+    data.mkdir()
+    results = run_cli_batch([args for args, _ in IGNORED_OPTIONS], env=cli_env(BPCLI_DATA_DIR=str(data)))
+    for (args, words), (code, out, err) in zip(IGNORED_OPTIONS, results):
+        assert (code, out) == (2, ""), (args, code, out, err)
+        assert err.count("\n") == 1 and err.startswith("bpcli: error: ") and words in err, (args, err)
+    assert not (REPO_ROOT / "x.yaml").exists()
+    assert list(data.iterdir()) == []  # no progress file made, none reset
+
+
+def test_the_options_a_mode_takes_are_accepted(tmp_path):
+    """The same options where they belong still work: --random with --level, --seed and --export."""
+    target = tmp_path / "generated.yaml"
+    code, out, err = run_cli(["quiz", "--random", "--level", "2", "--seed", "3", "--export", target])
+    assert code == 0, err
+    assert "layers" in target.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("cause, expected", [(KeyboardInterrupt, 130), (EOFError, 1)], ids=["ctrl-c", "ctrl-d"])
 def test_a_prompts_abort_exits_130_when_interrupted(monkeypatch, cause, expected):
     """Click turns Ctrl-C and Ctrl-D at a prompt (quiz --reset's) into an Abort, which Typer exited

@@ -389,9 +389,10 @@ LATIN_TERMS = {
 
 def english_words(text: str) -> list[str]:
     """Latin words of three or more letters in ``text`` that are not a term of ``LATIN_TERMS``, an
-    identifier with underscores (a diagnosis code, an exercise name), a tensor name or a quote of
-    the learner's answer."""
+    identifier with underscores (a diagnosis code, an exercise name), a tensor name, an option
+    (--step) or a quote of the learner's answer."""
     text = re.sub(r"'[^']*'", "", text)          # the learner's own words, quoted
+    text = re.sub(r"--[a-z][a-z-]*", "", text)   # command-line options, the same in every language
     words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
     return [w for w in words if len(re.sub(r"[^A-Za-z]", "", w)) >= 3 and "_" not in w
             and w not in LATIN_TERMS and not re.fullmatch(r"d?[A-Z][a-z]?\d*", w)]

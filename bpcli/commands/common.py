@@ -66,6 +66,12 @@ def exit_with(code: int):
     raise typer.Exit(code)
 
 
+def usage_error(message: str):
+    """A command line whose options do not fit together: one line on stderr, exit 2."""
+    print_error(message)
+    exit_with(EXIT_INPUT_ERROR)
+
+
 @contextmanager
 def user_errors(json_errors: bool = False, lang: str = "en") -> Iterator[None]:
     """Turn bpcli's typed errors and Ctrl-C into a message and an exit code

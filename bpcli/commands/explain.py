@@ -14,8 +14,8 @@ from typing import Optional
 import typer
 
 from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
-from bpcli.commands.common import (EXIT_INPUT_ERROR, load_network, print_error, print_warnings, stdout_console,
-                                   text_console, user_errors)
+from bpcli.commands.common import (load_network, print_warnings, stdout_console, text_console, usage_error,
+                                   user_errors)
 from bpcli.commands.output import output_target, write_output
 
 #: width of terminal-format output written to a file (no terminal to measure)
@@ -119,16 +119,20 @@ def explain_command(
 
     Example: bpcli explain net.yaml --method trace --lang zh --format markdown -o handout.md
     """
+    from bpcli.texts import say
+
+    language = chosen_language(lang)
     output = output_target(output)
     if step and (output is not None or output_format is not OutputFormat.terminal):
-        print_error("--step pauses in the terminal; it cannot be combined with --output or --format "
-                    f"{output_format.value}")
-        raise typer.Exit(EXIT_INPUT_ERROR)
+        usage_error(say(language, "usage.step_in_terminal", format=output_format.value))
+    if forward and backward:
+        usage_error(say(language, "usage.only_one", choices="--forward, --backward",
+                        found=say(language, "usage.and").join(["--forward", "--backward"])))
     from bpcli.narrate import explain
 
     show_forward, show_backward = forward or not backward, backward or not forward
-    with user_errors():
-        explanation = explain(load_network(file), method=method.value, lang=chosen_language(lang), layer=layer,
+    with user_errors(lang=language):
+        explanation = explain(load_network(file), method=method.value, lang=language, layer=layer,
                               forward=show_forward, backward=show_backward, check=show_backward,
                               detail=detail.value, notes=notes.value if notes is not None else None)
         if output is not None:

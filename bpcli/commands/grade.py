@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from bpcli.commands.arguments import Language, complete_exercise, complete_target, language_option
-from bpcli.commands.common import EXIT_INPUT_ERROR, EXIT_OK, print_error, user_errors
+from bpcli.commands.common import EXIT_OK, usage_error, user_errors
 from bpcli.commands.grade_answer import GradeRequest, grade_answer, grade_language
 
 
@@ -64,21 +64,16 @@ def grade_command(
     language = grade_language(None if lang is None else lang.value, scripted=json_output or batch is not None)
     if batch is not None:
         if file is not None or target is not None or answer is not None:
-            _usage_error(say(language, "usage.batch_alone"))
+            usage_error(say(language, "usage.batch_alone"))
         _grade_batch(batch, batch_format, stats, rtol, output, language)
         return
     for given, option in ((stats, "--stats"), (output is not None, "--output"),
                           (batch_format is not BatchFormat.jsonl, "--format")):
         if given:
-            _usage_error(say(language, "usage.batch_only", option=option))
+            usage_error(say(language, "usage.goes_with", option=option, needed="--batch ANSWERS"))
     if file is None or target is None or answer is None:
-        _usage_error(say(language, "usage.grade_needs"))
+        usage_error(say(language, "usage.grade_needs"))
     raise typer.Exit(grade_answer(GradeRequest(file, target, answer, rtol, json_output, language)))
-
-
-def _usage_error(message: str) -> None:
-    print_error(message)
-    raise typer.Exit(EXIT_INPUT_ERROR)
 
 
 def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: float, output: Optional[Path],

@@ -11,10 +11,11 @@ import typer
 
 from bpcli.commands.arguments import Language, chosen_language, complete_exercise, language_option
 from bpcli.commands.common import (EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERRUPTED, EXIT_OK, print_error,
-                                   print_warnings, stdout_console, user_errors)
+                                   print_warnings, stdout_console, usage_error, user_errors)
 
 
 def quiz_command(
+    context: typer.Context,
     name: Optional[str] = typer.Argument(None, help="An exercise: a network file (any valid network), or a "
                                          "bundled or --dir exercise's name, number (4) or a unique part of it "
                                          "(maxpool). See --list.", show_default=False,
@@ -51,6 +52,7 @@ def quiz_command(
 
     console = stdout_console()
     language = chosen_language(lang)
+    _refuse_ignored_options(context, language, name, list_, random, progress, reset, export, yes)
     folders = exercise_dirs(dirs or [])
     if random and export is not None:
         _export(export, level, seed, language)
@@ -80,6 +82,28 @@ def quiz_command(
     if score.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_OK if score.complete else EXIT_FAILED)
+
+
+def _refuse_ignored_options(context: typer.Context, language: str, name: Optional[str], list_: bool, random: bool,
+                            progress: bool, reset: bool, export: Optional[Path], yes: bool) -> None:
+    """A usage error for options that would be ignored: two of the quiz's modes at once (NAME and
+    --list), or an option of one mode given without it (--level without --random)."""
+    from bpcli.texts import say
+
+    modes = [shown for shown, given in (("NAME", name is not None), ("--list", list_), ("--random", random),
+                                        ("--progress", progress), ("--reset", reset)) if given]
+    if len(modes) > 1:
+        usage_error(say(language, "usage.only_one", choices="NAME, --list, --random, --progress, --reset",
+                        found=say(language, "usage.and").join(modes)))
+    # --level 1 typed is as ignored as the default 1: ask Click where the value came from
+    typed = {parameter: context.get_parameter_source(parameter).name not in ("DEFAULT", "DEFAULT_MAP")
+             for parameter in ("level", "seed")}
+    for option, given, mode, needed in (("--level", typed["level"], random, "--random"),
+                                        ("--seed", typed["seed"], random, "--random"),
+                                        ("--export", export is not None, random, "--random"),
+                                        ("--yes", yes, reset, "--reset")):
+        if given and not mode:
+            usage_error(say(language, "usage.goes_with", option=option, needed=needed))
 
 
 def _export(path: Path, level: int, seed: int, language: str) -> None:

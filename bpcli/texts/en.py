@@ -504,7 +504,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "gradescope.total": "{student}: {score} of {max_score} points, {correct} of {answers} answers right",
     "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",
     "usage.grade_needs": "grade needs FILE, --target and --answer (or --batch ANSWERS)",
-    "usage.batch_only": "{option} goes with --batch ANSWERS",
+    "usage.goes_with": "{option} goes with {needed}",
+    "usage.only_one": "give only one of {choices} (found {found})",
+    "usage.and": " and ",
+    "usage.step_in_terminal": "--step pauses in the terminal; it cannot be combined with --output or --format {format}",
     "answer.empty": "the answer is empty",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",

@@ -398,7 +398,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "gradescope.total": "{student}：{max_score} 分中得 {score} 分，{answers} 个答案中 {correct} 个正确",
     "usage.batch_alone": "--batch 批改整个答案文件：不要同时给 FILE、--target 或 --answer",
     "usage.grade_needs": "grade 需要 FILE、--target 和 --answer（或者 --batch ANSWERS）",
-    "usage.batch_only": "{option} 只能与 --batch ANSWERS 一起用",
+    "usage.goes_with": "{option} 只能与 {needed} 一起用",
+    "usage.only_one": "{choices} 只能给一个（收到了 {found}）",
+    "usage.and": " 和 ",
+    "usage.step_in_terminal": "--step 在终端里逐步暂停，不能与 --output 或 --format {format} 一起用",
     "answer.empty": "答案是空的",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
     "answer.circular.backward": "公式里用到了 {name}，而反向传播在 {target} 之后（由它或更晚）才算出 {name}，"
