@@ -80,3 +80,9 @@ def show(result: Any, precision: int = 4):
     from bpcli.notebook import show as notebook_show
 
     return notebook_show(result, precision)
+
+
+def __dir__() -> list[str]:
+    # what a user may call (tab completion in a notebook), not what this module's code imports
+    # for itself (Any, annotations) nor the submodules loaded so far
+    return sorted(__all__)

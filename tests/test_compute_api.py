@@ -36,3 +36,25 @@ def test_a_loaded_network_keeps_its_numbers_when_the_caller_changes_theirs():
     spec["input"]["X"][...] = 7.0
     spec["layers"][1]["W"][...] = 7.0
     assert np.array_equal(network.X, X) and np.array_equal(network.layers[1].W, W)
+
+
+def test_the_result_holds_arrays_for_tensors_and_floats_for_numbers():
+    """CONVENTIONS: float64 arrays in place of the JSON's nested lists; a JSON number (J, a
+    batchnorm's eps) is a Python float, so ``result["layers"][1]["eps"] * 2`` is a number too."""
+    result = bpcli.compute("14")
+    assert type(result["loss"]) is float
+    batchnorm = result["layers"][1]
+    assert batchnorm["type"] == "batchnorm" and type(batchnorm["eps"]) is float and batchnorm["eps"] > 0
+    tensors = [value for layer in result["layers"] for key, value in layer.items()
+               if key not in ("index", "type", "activation", "eps") and value is not None]
+    assert tensors and all(isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim >= 1
+                           for value in tensors)
+
+
+def test_dir_of_the_package_lists_its_api():
+    """Tab completion on ``bpcli.`` offers the API, not ``Any`` or ``annotations``; every name it
+    offers is there."""
+    names = dir(bpcli)
+    assert names == sorted(bpcli.__all__)
+    assert {"compute", "explain", "grade", "SpecError"} <= set(names) and "Any" not in names
+    assert all(hasattr(bpcli, name) for name in names)

@@ -138,9 +138,9 @@ class Run:
                 for name in SCHEMA_1_PARAMETERS:
                     entry[name] = parameters.get(name)
                 entry.update(parameters)
-            named_values = layer.named_values(rec.cache)
-            if named_values:
-                entry.update(named_values)
+            # a number the file gives as a number (batchnorm's eps) stays one, as J does
+            entry.update((name, float(value) if value.ndim == 0 else value)
+                         for name, value in layer.named_values(rec.cache).items())
             layers.append(entry)
         return {"schema": SCHEMA, "loss": self.loss, "layers": layers, "dX": self.dX,
                 "warnings": [str(warning) for warning in self.warnings]}
