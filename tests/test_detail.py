@@ -19,7 +19,7 @@ from bpcli.core.network import run
 from bpcli.errors import UsageError
 from bpcli.narrate import explain
 from bpcli.narrate.detail import followed_text
-from bpcli.narrate.explain import shown_entry
+from bpcli.narrate.explain import alike_where_equal, shown_entry
 from bpcli.render.terminal import print_explanation
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS
 from conftest import REPO_ROOT, cli_env, run_cli_batch
@@ -126,6 +126,21 @@ def test_the_check_table_shows_the_worst_entry_of_a_failing_tensor():
     at_kinks = TensorCheck("W1", (1,), [(0,)], np.array([1.0]), np.array([0.5]), kinks=[(0,)])
     assert shown_entry(at_kinks) is None
 
+
+
+def test_the_check_table_writes_agreeing_gradients_alike():
+    # 2e-11 apart across the rounding boundary of the 4th digit: one more digit reads the same
+    assert alike_where_equal(-0.36825 - 1e-11, -0.36825 + 1e-11) == ("-0.36825", "-0.36825")
+    assert alike_where_equal(0.25, 0.25) == ("0.2500", "0.2500")  # the usual 4 digits, zeros kept
+    assert alike_where_equal(1.0005 - 1e-12, 1.0005 + 1e-12) == ("1.0005", "1.0005")
+    # really different values keep 4 digits each, however many more would be tried
+    assert alike_where_equal(0.5, 0.9) == ("0.5000", "0.9000")
+    assert alike_where_equal(0.123456, 0.123457) == ("0.1235", "0.1235")
+    assert alike_where_equal(0.1234449, 0.1234551) == ("0.1234", "0.1235")
+    # an estimate inside its own error bound of 0 is written 0, not as its round-off digits
+    assert alike_where_equal(0.0, -2.8e-11, error_bound=4e-9) == ("0.000", "0.000")
+    assert alike_where_equal(0.0, -2.8e-11) == ("0.000", "-2.800e-11")
+    assert alike_where_equal(1e-3, 1e-3 + 1e-12, error_bound=4e-9) == ("0.001000", "0.001000")
 
 # ---- levels of detail ----------------------------------------------------------------------
 

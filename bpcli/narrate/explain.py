@@ -206,6 +206,22 @@ def shown_entry(tensor) -> int | None:
     return max(usable, key=lambda k: abs(tensor.analytic[k] - tensor.numeric[k]))
 
 
+def alike_where_equal(analytic: float, numeric: float, error_bound: float = 0.0) -> tuple[str, str]:
+    """The analytic and numeric gradient with the same significant digits: CHECK_DIGITS, or up to
+    three more when those make them read alike. Two values 1e-11 apart on either side of a
+    rounding boundary (−0.36825, common in hand-computable exercises) would otherwise read −0.3683
+    and −0.3682, a difference the check itself calls round-off. A numeric estimate within its own
+    ``error_bound`` of 0 is written 0: its digits (−2.776e-11 for a gradient that is exactly 0)
+    are round-off, and another machine's would differ."""
+    if abs(numeric) <= error_bound:
+        numeric = 0.0
+    for digits in range(CHECK_DIGITS, CHECK_DIGITS + 4):
+        pair = f"{analytic:#.{digits}g}", f"{numeric:#.{digits}g}"
+        if pair[0] == pair[1]:
+            return pair
+    return f"{analytic:#.{CHECK_DIGITS}g}", f"{numeric:#.{CHECK_DIGITS}g}"
+
+
 def check_step(ctx: Context, network: Network) -> Step:
     """Central finite differences on a seeded sample of entries of every W, b and X; per tensor
     one entry's analytic and numeric gradient beside the relative error (as CS231n's checker)."""
@@ -217,8 +233,8 @@ def check_step(ctx: Context, network: Network) -> Step:
     rows = []
     for tensor in report.tensors:
         k = shown_entry(tensor)
-        analytic, numeric = ("", "") if k is None else (f"{tensor.analytic[k]:#.{CHECK_DIGITS}g}",
-                                                        f"{tensor.numeric[k]:#.{CHECK_DIGITS}g}")
+        analytic, numeric = ("", "") if k is None else alike_where_equal(tensor.analytic[k], tensor.numeric[k],
+                                                                          tensor.numeric_error_bound)
         # X in the layers' shape, as every step shows it (an m×H×W input is m×1×H×W)
         shape = network.input_for_layers().shape if tensor.name == "X" else tensor.shape
         rows.append([spelled(tensor.name), shape_of(shape), f"{tensor.compared}/{tensor.size}", analytic,
