@@ -455,6 +455,29 @@ def test_html_sheets_print_one_exercise_per_page_and_fetch_nothing(sheets):
             assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page) and "@import" not in page
 
 
+@pytest.mark.parametrize("output_format", ["markdown", "html"])
+def test_a_keys_headings_nest_the_worked_solution_under_its_own(sheets, output_format):
+    """The worked solution is explain's document, whose title is a level-1 heading: in a key it
+    goes under the key's 'Worked solution' (level 3), and no heading skips a level on the way
+    down (an HTML key put explain's <h1> under an <h3>)."""
+    _, outputs = sheets
+    key = outputs[output_format, "en", True]
+    if output_format == "html":
+        headings = [(int(level), re.sub(r"<[^>]+>", "", text))
+                    for level, text in re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", key)]
+    else:
+        headings = [(len(hashes), text) for hashes, text in re.findall(r"(?m)^(#{1,6}) (.*)$", key)]
+    levels = [level for level, _ in headings]
+    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), headings
+    solutions = [position for position, (_, text) in enumerate(headings) if text == "Worked solution"]
+    assert len(solutions) == 2  # one per exercise of the sheet
+    for position in solutions:
+        assert headings[position][0] == 3
+        following = headings[position + 1:]
+        inside = following[:next((k for k, (level, _) in enumerate(following) if level <= 3), len(following))]
+        assert inside and all(level > 3 for level, _ in inside) and inside[0][0] == 4
+
+
 def test_worksheet_output_file_and_errors(tmp_path, env):
     target = tmp_path / "sheet.md"
     code, out, err = run_cli(["worksheet", "04", "--output", target], env=env)

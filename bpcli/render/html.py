@@ -43,14 +43,16 @@ body { max-width: 62rem; margin: 2rem auto; padding: 0 1rem; }
 STYLE = """
 .bpcli { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
          line-height: 1.5; color: #222; }
-.bpcli h2 { border-bottom: 1px solid #ccc; margin-top: 2.5rem; }
+.bpcli .heading-1 { font-size: 1.6rem; }
+.bpcli .heading-2 { font-size: 1.3rem; border-bottom: 1px solid #ccc; margin-top: 2.5rem; }
+.bpcli .heading-3 { font-size: 1.1rem; }
 .bpcli section.step { margin: 1rem 0; padding-left: 0.8rem; border-left: 3px solid #dde; }
 .bpcli section.step.current { border-left-color: #1a73e8; }
 .bpcli section.step:focus { outline: none; }
 .bpcli summary { cursor: pointer; }
 .bpcli table.equations td { padding: 0 1rem 0 0; vertical-align: middle; }
 .bpcli table.equations .math { margin: 0.2rem 0; }
-.bpcli summary h3 { display: inline; font-size: 1.1rem; }
+.bpcli summary .heading-3 { display: inline; }
 .bpcli .math { margin: 0.6rem 0 0.6rem 1rem; line-height: 2.4; font-size: 1.05rem; }
 .bpcli .math math { margin-right: 0.3em; }
 .bpcli .tensors { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
@@ -219,9 +221,12 @@ class HtmlPage:
     can mark what its worked entries used, share one colour scale among its gradients and
     say, for each result entry, what it was computed from."""
 
-    def __init__(self, explanation: Explanation, id_prefix: str = ""):
+    def __init__(self, explanation: Explanation, id_prefix: str = "", heading_offset: int = 0):
+        """``heading_offset``: levels the page's headings go down, when it is part of a document
+        with headings of its own (a worksheet's key puts it under its h3: offset 3)."""
         self.explanation = explanation
         self.prefix = id_prefix
+        self.heading_offset = heading_offset
         summary = explanation.summary
         #: the summary's closing check is a step too, though not among ``steps``
         self.summary_check = summary.check if summary is not None else None
@@ -268,14 +273,14 @@ class HtmlPage:
             check = self.summary_check
             items.insert(0, f'<li><a href="#{escape(self.anchors[id(check)])}">{escape(self.explanation.summary.title)}</a>'
                             f' · {escape(check.title)}</li>')
-        return (f'<nav class="toc"><h2>{escape(self._say("page.contents"))}</h2><ol>{"".join(items)}</ol></nav>')
+        return f'<nav class="toc">{self._heading(2, self._say("page.contents"))}<ol>{"".join(items)}</ol></nav>'
 
     def _header(self, title: str) -> str:
         diagram = ""
         if self.explanation.layers:
             diagram = (f'<figure class="diagram">{explanation_svg(self.explanation, self.prefix)}'
                        f'<figcaption>{escape(self._say("page.diagram"))}</figcaption></figure>')
-        return f"<h1>{escape(title)}</h1>\n{diagram}\n{self._contents()}"
+        return f"{self._heading(1, title)}\n{diagram}\n{self._contents()}"
 
     # -- matrices -----------------------------------------------------------------------------
 
@@ -342,7 +347,13 @@ class HtmlPage:
     def heading(self, level: int, text: str) -> str:
         if level == 1:
             return self._header(text)
-        return f"<h{level}>{escape(text)}</h{level}>"
+        return self._heading(level, text)
+
+    def _heading(self, level: int, text: str) -> str:
+        """A heading of the page's ``level`` (1 its title), ``heading_offset`` levels down in the
+        document; the style follows the page's level (class heading-N), whatever the tag."""
+        tag = f"h{min(6, level + self.heading_offset)}"
+        return f'<{tag} class="heading-{level}">{escape(text)}</{tag}>'
 
     def paragraph(self, text: str) -> str:
         return f'<p class="detail">{escape(text)}</p>'
@@ -406,16 +417,17 @@ class HtmlPage:
         return f'<div class="bpcli">{toolbar}\n' + "\n".join(blocks) + "\n</div>"
 
 
-def render_body(explanation: Explanation, precision: int = 4, id_prefix: str = "") -> str:
+def render_body(explanation: Explanation, precision: int = 4, id_prefix: str = "", heading_offset: int = 0) -> str:
     """The page's content, with its style and script (what a notebook shows)."""
-    return render_page(explanation, HtmlPage(explanation, id_prefix), precision)
+    return render_page(explanation, HtmlPage(explanation, id_prefix, heading_offset), precision)
 
 
 def render_explanation(explanation: Explanation, precision: int = 4, standalone: bool = True,
-                       id_prefix: str = "") -> str:
+                       id_prefix: str = "", heading_offset: int = 0) -> str:
     """A standalone HTML page; ``standalone=False``: the content with its (scoped) style and
-    script, for a notebook or another page (``id_prefix`` keeps its ids apart from the others')."""
-    body = render_body(explanation, precision, id_prefix)
+    script, for a notebook or another page (``id_prefix`` keeps its ids apart from the others',
+    ``heading_offset`` puts its headings under the other page's: HtmlPage)."""
+    body = render_body(explanation, precision, id_prefix, heading_offset)
     if not standalone:
         return f"<style>{STYLE}</style>\n{body}\n<script>{SCRIPT}</script>"
     return (f'<!DOCTYPE html>\n<html lang="{explanation.lang}">\n<head>\n<meta charset="utf-8">\n'

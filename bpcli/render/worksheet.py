@@ -31,6 +31,9 @@ table.matrix td { text-align: right; padding: 0.05rem 0.5rem; border-left: 1px s
 .target { break-inside: avoid; page-break-inside: avoid; }
 .key { break-before: page; page-break-before: always; }
 .solution { font-size: 0.9em; }
+/* the worked solution's headings sit under the key's h3: none larger than the key's own */
+.key .solution .heading-1 { font-size: 1.15rem; } .key .solution .heading-2 { font-size: 1.05rem; }
+.key .solution .heading-3 { font-size: 1rem; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 """
 
@@ -81,8 +84,8 @@ def markdown_sheet(sheet: Sheet) -> str:
                    f"{matrix_text(asked.answer, asked.decimals, NO_SUMMARY, NO_SUMMARY)}\n```"
                    for asked in sheet.asked]
         blocks.append(f"### {say(lang, 'worksheet.worked_solution')}")
-        # explain's document starts at '#': two levels down, under this sheet's headings
-        blocks.append(re.sub(r"(?m)^(#+) ", r"\1## ", render_explanation(sheet.explanation)).strip())
+        # explain's document starts at '#': three levels down, under the key's 'Worked solution'
+        blocks.append(re.sub(r"(?m)^(#+) ", r"\1### ", render_explanation(sheet.explanation)).strip())
     return "\n\n".join(blocks)
 
 
@@ -130,7 +133,9 @@ def html_sheet(sheet: Sheet) -> str:
         parts += [f'<div class="target"><p>{escape(_target_line(sheet, a.name, a.shape, a.points))}</p>'
                   f"{_html_tensor(a.name, a.answer, a.decimals)}</div>" for a in sheet.asked]
         # the sheet's name keeps the ids of two keys on one page apart
-        solution = render_explanation(sheet.explanation, standalone=False, id_prefix=f"{escape(sheet.name)}-")
+        # its headings under this sheet's h3, as the Markdown key puts them
+        solution = render_explanation(sheet.explanation, standalone=False, id_prefix=f"{escape(sheet.name)}-",
+                                      heading_offset=3)
         parts += [f"<h3>{escape(say(lang, 'worksheet.worked_solution'))}</h3>",
                   f'<div class="solution">{solution}</div>', "</div>"]
     parts.append("</section>")
