@@ -143,7 +143,7 @@ def test_html_is_a_well_formed_page_readable_without_katex():
 def test_notebook_reprs():
     explanation = bpcli.explain(str(SMALL_NET))
     assert explanation._repr_markdown_().startswith("# Golden")
-    assert "<!DOCTYPE" not in explanation._repr_html_() and "<h1>" in explanation._repr_html_()
+    assert "<!DOCTYPE" not in explanation._repr_html_() and "<h1 class=\"heading-1\">" in explanation._repr_html_()
 
 
 def test_step_pause_is_called_between_steps():
