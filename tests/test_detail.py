@@ -20,6 +20,7 @@ from bpcli.errors import UsageError
 from bpcli.narrate import explain
 from bpcli.narrate.detail import followed_text
 from bpcli.narrate.explain import alike_where_equal, shown_entry
+from bpcli.render.matrix import limits, matrix_slices, shown_positions
 from bpcli.render.terminal import print_explanation
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS
 from conftest import REPO_ROOT, cli_env, run_cli_batch
@@ -142,6 +143,54 @@ def test_the_check_table_writes_agreeing_gradients_alike():
     assert alike_where_equal(0.0, -2.8e-11) == ("0.000", "-2.800e-11")
     assert alike_where_equal(1e-3, 1e-3 + 1e-12, error_bound=4e-9) == ("0.001000", "0.001000")
 
+
+def test_a_small_matrix_side_is_never_cut():
+    assert shown_positions(7, 4) == list(range(7))  # a 6 × 6 padded input, a 7-row tensor: whole
+    assert shown_positions(8, 4) == [0, 1, None, 6, 7]
+    assert shown_positions(9, 8) == list(range(9))  # an ellipsis would stand for one row
+    assert shown_positions(10, 8) == [0, 1, 2, 3, None, 6, 7, 8, 9]
+
+
+def test_a_summarised_matrix_keeps_the_rows_a_worked_entry_reads():
+    assert shown_positions(16, 4, keep=(0, 1)) == [0, 1, None, 14, 15]  # already shown
+    assert shown_positions(16, 4, keep=(5, 6)) == [None, 4, 5, 6, 7, None]  # four around them
+    assert shown_positions(16, 4, keep=(13, 14, 15)) == [None, 12, 13, 14, 15]
+    assert shown_positions(16, 4, keep=(2, 12)) == [None, 2, None, 12, None]  # too far apart: they alone
+    assert shown_positions(6, 4, keep=(5,)) == list(range(6))
+
+
+def _shown(tensor, index) -> bool:
+    """Whether the terminal and Markdown show entry ``index`` of ``tensor`` (a NamedTensor)."""
+    value = np.asarray(tensor.value)
+    shown = limits(tensor.glance)
+    pieces, _ = matrix_slices(value, max_slices=shown.slices, focus=tensor.focus)
+    position = tuple(index[-2:]) if value.ndim >= 2 else (0, index[0]) if value.ndim == 1 else (0, 0)
+    for piece in pieces:
+        if piece is not None and piece.index == tuple(index[:-2])[:len(piece.index)]:
+            cells = {(i, j) for i, row in piece.cells(4, shown.side, shown.side) for j, _ in row}
+            return position in cells
+    return False
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_a_worked_entry_reads_numbers_that_are_on_the_page(name):
+    """At the default detail, every entry a step's first worked entry reads from its operands, in
+    the terms it writes out, is among the entries shown (09 cut its 6 × 6 padded input to four
+    rows and columns, and the worked Z[0,0,1,0] read row 2 and column 2)."""
+    checked = 0
+    for step in explain(load(name), detail="steps").steps:
+        if not step.worked or step.worked[0].highlight is None:
+            continue
+        operands = {tensor.name: tensor for tensor in step.operands}
+        entry = step.worked[0]
+        for tensor_name, indices in entry.highlight.used.items():
+            if tensor_name in operands:
+                written = [indices[k] for k in entry.positions()] if len(indices) == entry.total_terms else indices
+                for index in written:
+                    assert _shown(operands[tensor_name], index), (step.title, tensor_name, index)
+                    checked += 1
+    assert checked > 0
+
 # ---- levels of detail ----------------------------------------------------------------------
 
 def test_summary_level_is_the_summary_and_the_check_only():
@@ -240,7 +289,10 @@ def test_a_cnn_of_ordinary_size_stays_near_500_lines():
                        {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1, "activation": "relu"},
                        {"type": "maxpool", "size": 2}, {"type": "flatten"},
                        {"type": "dense", "units": 10, "activation": "softmax"}], "loss": "softmax_ce"}
-    assert terminal_lines(explain(bpcli.load(spec), detail="steps")) <= 520
+    # 520 before a worked entry's entries were kept in view (514 then, 541 after): a window of
+    # rows around them may take an ellipsis line on each side, and a sum over filters shows the
+    # kernel's slices of two filters
+    assert terminal_lines(explain(bpcli.load(spec), detail="steps")) <= 550
 
 
 # ---- notes ---------------------------------------------------------------------------------
@@ -337,8 +389,8 @@ def test_a_tensor_at_a_glance_shows_the_slice_its_worked_entry_uses():
     entry = step.worked[0]
     n, f = entry.index[:2]
     assert (n, f) != (0, 0)  # else this shows nothing
-    assert step.result.focus == (n, f)
-    assert {tensor.name: tensor.focus for tensor in step.operands if tensor.name in ("X", "W1")} == \
+    assert step.result.focus == (tuple(entry.index),)
+    assert {tensor.name: tensor.focus[0][:2] for tensor in step.operands if tensor.name in ("X", "W1")} == \
         {"X": (n, 0), "W1": (f, 0)}
     markdown = render_explanation(explanation)
     assert rf"\underset{{[{n}, 0]}}" in markdown and rf"\underset{{[{n}, {f}]}}" in markdown

@@ -101,14 +101,15 @@ def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
     factors = np.asarray(factors, dtype=float).reshape(len(factors), -1)
     products = np.prod(factors, axis=1)
     value = float(products.sum()) if len(factors) else 0.0
-    shown = factors
+    order = np.arange(len(factors))
     if len(factors) > SHOWN_TERMS:
-        shown = np.concatenate([factors[products != 0], factors[products == 0]])
-    terms = [tuple(float(x) for x in row) for row in shown[:SHOWN_TERMS]]
+        order = np.concatenate([order[products != 0], order[products == 0]])
+    positions = tuple(int(k) for k in order[:SHOWN_TERMS])
+    terms = [tuple(float(x) for x in factors[k]) for k in positions]
     if constant is not None:
         value += float(constant)
     return WorkedEntry(label, symbolic, terms, len(factors), value, float(expected),
-                       constant=None if constant is None else float(constant))
+                       constant=None if constant is None else float(constant), term_positions=positions)
 
 
 def traced(entry: WorkedEntry, index: Index, sources: Sources) -> WorkedEntry:

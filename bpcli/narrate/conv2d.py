@@ -241,10 +241,21 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     result = ctx.input_gradient_result(record)
 
     def sources(index: Index) -> Highlight:
-        # the full correlation's window: pad(dZ)[n, f, i:i+kh, j:j+kw] against all of ROT180(W)[:, c]
+        # the full correlation's window pad(dZ)[n, f, i:i+kh, j:j+kw] against ROT180(W)[:, c]: the
+        # entries the sum reads, one per term and in its order (dZ[n,f,y,x] sits at row
+        # kh − 1 − p + s·y of pad(dZ), W[f,c,u,v] at kh − 1 − u of ROT180(W)), then the rest of
+        # the window, the frame's and the dilation's zeros
         n, c, i, j = index
-        return Highlight({padded_dZ.name: [cell for f in range(F) for cell in window(n, [f], i, j, kh, kw)],
-                          rot.name: [(f, c, u, v) for f in range(F) for u in range(kh) for v in range(kw)]})
+        u, v = i + p - s * y_idx, j + p - s * x_idx
+        terms = (u >= 0) & (u < kh) & (v >= 0) & (v < kw)
+        used_cells = [(n, int(f), kh - 1 - p + s * int(y), kw - 1 - p + s * int(x))
+                      for f, y, x in zip(f_idx[terms], y_idx[terms], x_idx[terms])]
+        read = set(used_cells)
+        rest = [cell for f in range(F) for cell in window(n, [f], i, j, kh, kw) if cell not in read]
+        return Highlight({padded_dZ.name: used_cells,
+                          rot.name: [(int(f), c, kh - 1 - int(a), kw - 1 - int(b))
+                                     for f, a, b in zip(f_idx[terms], u[terms], v[terms])]},
+                         {padded_dZ.name: rest})
 
     shown = shown_sources(sources, core.shape, result.shape)
     traced(entry, reindex((n, c, i, j), core.shape, result.shape), shown)

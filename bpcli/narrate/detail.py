@@ -73,7 +73,7 @@ def at_detail(steps: list[Step], detail: str, method: str, text: str | None = No
             derivation = step.derivation if as_asked or not step.worked else []
         sentences = [s for s in explanation if s not in said]
         said.update(sentences)
-        focus = _worked_slices(step)
+        focus = _worked_entries(step)
         trimmed.append(replace(step, explanation=sentences, result=_at_a_glance(result, focus), derivation=derivation,
                                operands=[_at_a_glance(tensor, focus) for tensor in operands],
                                worked=[] if identity else [_fewer_terms(entry) for entry in step.worked],
@@ -89,7 +89,7 @@ STEPS_TERMS = 4
 def _fewer_terms(entry: WorkedEntry) -> WorkedEntry:
     if len(entry.terms) <= STEPS_TERMS + 1:
         return entry
-    return replace(entry, terms=entry.terms[:STEPS_TERMS])
+    return replace(entry, terms=entry.terms[:STEPS_TERMS], term_positions=entry.positions()[:STEPS_TERMS])
 
 
 def _repeats(tensor: NamedTensor, just_shown: list[NamedTensor]) -> bool:
@@ -117,27 +117,30 @@ def _is_identity(step: Step, just_shown: list[NamedTensor]) -> bool:
     return False
 
 
-def _at_a_glance(tensor: NamedTensor | None, focus: dict[str, Index] | None = None) -> NamedTensor | None:
+def _at_a_glance(tensor: NamedTensor | None, focus: dict[str, tuple[Index, ...]] | None = None) -> NamedTensor | None:
     if tensor is None:
         return None
-    return replace(tensor, glance=True, focus=(focus or {}).get(tensor.name))
+    return replace(tensor, glance=True, focus=(focus or {}).get(tensor.name, ()))
 
 
-def _worked_slices(step: Step) -> dict[str, Index]:
-    """By tensor name, the slice (leading index of an image tensor) the step's first worked
-    entry writes or reads first: the one to show when a tensor is shown at a glance, so that
-    the entry's numbers are on the page (X[1, 0] for Z[1,1,0,1], not X[0, 0])."""
+def _worked_entries(step: Step) -> dict[str, tuple[Index, ...]]:
+    """By tensor name, the entries the step's first worked entry writes (in the result) and reads
+    in the terms it writes out (``WorkedEntry.positions``): those a tensor shown at a glance keeps on the page, so that the
+    entry's numbers can be followed (X[1, 0] for Z[1,1,0,1], not X[0, 0]; row 2 of a padded
+    input cut to four rows)."""
     if not step.worked or step.worked[0].index is None:
         return {}
     entry = step.worked[0]
-    slices = {}
-    if step.result is not None and np.ndim(step.result.value) == len(entry.index) > 2:
-        slices[step.result.name] = entry.index[:-2]
+    entries: dict[str, tuple[Index, ...]] = {}
+    if step.result is not None:
+        entries[step.result.name] = (tuple(entry.index),)
     if entry.highlight is not None:
+        written = _fewer_terms(entry).positions()
         for name, indices in entry.highlight.used.items():
-            if indices and len(indices[0]) > 2 and name not in slices:
-                slices[name] = tuple(indices[0][:-2])
-    return slices
+            # a tensor read once per term (W, A) by the terms written; one read once (a bias) whole
+            read = [indices[k] for k in written] if len(indices) == entry.total_terms else indices
+            entries.setdefault(name, tuple(tuple(index) for index in read))
+    return entries
 
 
 #: the kind of the closing check's note on how its relative-error column is computed (the

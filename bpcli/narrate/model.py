@@ -42,9 +42,10 @@ class NamedTensor:
     #: ('filter, channel' for a kernel; '' for the default, sample and channel)
     axes: str = ""
     glance: bool = False
-    #: at a glance, the slice of an image tensor to show (its leading index): the one the step's
-    #: worked entry reads or writes, so that its numbers can be followed; None: the first
-    focus: tuple[int, ...] | None = None
+    #: at a glance, the entries the step's worked entry reads or writes, which are shown however
+    #: the tensor is summarised (an image tensor's slice is the first one's), so that its numbers
+    #: can be followed; empty: the first slice and the usual summary
+    focus: tuple[Index, ...] = ()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -98,6 +99,14 @@ class WorkedEntry:
     #: written after the products, and after the '…' of those left out: a bias hidden there made
     #: the shown numbers add up to something else than the result
     constant: float | None = None
+    #: where each of ``terms`` stands in the whole sum (the non-zero ones are written first);
+    #: None: the first ones, in order
+    term_positions: tuple[int, ...] | None = None
+
+    def positions(self) -> tuple[int, ...]:
+        """Where each written term stands in the whole sum, the n-th read of a tensor being in
+        the n-th term (``highlight.used``)."""
+        return self.term_positions if self.term_positions is not None else tuple(range(len(self.terms)))
 
     @property
     def ok(self) -> bool:

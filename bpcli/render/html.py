@@ -26,7 +26,7 @@ from bpcli.narrate.model import (Equation, Explanation, Formula, Highlight, Iden
 from bpcli.render.diagram import explanation_svg
 from bpcli.render.heatmap import heat_colour, heat_scale, step_scales, text_colour
 from bpcli.render.mathml import formula_mathml
-from bpcli.render.matrix import ELLIPSIS, matrix_cells, matrix_slices, shown_indices
+from bpcli.render.matrix import ELLIPSIS, matrix_slices, shown_positions
 from bpcli.render.page import render_page
 from bpcli.texts import say
 
@@ -175,8 +175,8 @@ def _shown_entries(value: np.ndarray) -> set[Index]:
     for piece in pieces:
         if piece is None:
             continue
-        for i in shown_indices(piece.matrix.shape[0], MAX_SHOWN):
-            for j in shown_indices(piece.matrix.shape[1], MAX_SHOWN):
+        for i in shown_positions(piece.matrix.shape[0], MAX_SHOWN):
+            for j in shown_positions(piece.matrix.shape[1], MAX_SHOWN):
                 if i is not None and j is not None:
                     shown.add(entry_index(piece.index, i, j, value.ndim))
     return shown
@@ -194,7 +194,7 @@ def matrix_html(tensor: NamedTensor, precision: int, scale: float | None = None,
         if piece is None:
             tables.append(f"<p>{ELLIPSIS} ({total - (len(pieces) - 1)})</p>")
             continue
-        rows = list(matrix_cells(piece.matrix, precision, MAX_SHOWN, MAX_SHOWN))
+        rows = list(piece.cells(precision, MAX_SHOWN, MAX_SHOWN))
         head = "".join(f"<th>{ELLIPSIS if j is None else j}</th>" for j, _ in rows[0][1])
         body = []
         for i, cells in rows:

@@ -9,7 +9,7 @@ many. Every function takes the tensor as it is; nothing is copied beyond the ent
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -23,6 +23,13 @@ MAX_SIDE = 8
 #: few rows and columns
 GLANCE_SLICES = 1
 GLANCE_SIDE = 4
+#: at a glance, the most slices of small matrices (shown whole) shown for a worked entry's
+#: entries (``matrix_slices``' focus): a sum over two filters is followed in full, one over many
+#: in its first two; large slices, summarised anyway, stay one (4 slices of a 32 × 32 CNN's
+#: pad(dZ) and kernel made its dX step 52 lines instead of 22)
+GLANCE_FOCUS_SLICES = 2
+#: a matrix side this long or shorter is never summarised (``shown_positions``)
+SMALL_SIDE = 7
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,32 @@ def shown_indices(length: int, limit: int) -> list[int | None]:
     return list(range(head)) + [None] + list(range(length - tail, length))
 
 
+def shown_positions(length: int, limit: int, keep: Sequence[int] = ()) -> list[int | None]:
+    """The rows (or columns) of a matrix to show: as ``shown_indices``, but a matrix side of at
+    most SMALL_SIDE, or one more than ``limit``, is shown whole (a 6 × 6 padded input cut to
+    four rows and columns hid the very entries its worked entry read, and an ellipsis that
+    stands for one row takes the line it saves), and the positions ``keep`` (a worked entry's)
+    are always among those shown: ``limit`` positions around them, or, if they spread wider,
+    they alone, with an ellipsis for each gap."""
+    if length <= max(limit + 1, SMALL_SIDE):
+        return list(range(length))
+    summary = shown_indices(length, limit)
+    if set(keep) <= set(summary):
+        return summary
+    first, last = min(keep), max(keep)
+    if last - first < limit:
+        start = min(max(first - (limit - (last - first + 1)) // 2, 0), length - limit)
+        positions = list(range(start, start + limit))
+    else:
+        positions = sorted(set(keep))
+    with_gaps: list[int | None] = [None] if positions[0] > 0 else []
+    for previous, position in zip([None] + positions, positions):
+        if previous is not None and position > previous + 1:
+            with_gaps.append(None)
+        with_gaps.append(position)
+    return with_gaps + ([None] if positions[-1] < length - 1 else [])
+
+
 @dataclass
 class MatrixSlice:
     """One 2-D piece of a tensor: ``label`` is the leading index ('' for a matrix, '[0, 1]' for
@@ -60,6 +93,13 @@ class MatrixSlice:
     index: tuple[int, ...]
     matrix: np.ndarray
     marks: np.ndarray | None
+    #: rows and columns shown however the matrix is summarised: those of a worked entry's entries
+    keep_rows: tuple[int, ...] = ()
+    keep_columns: tuple[int, ...] = ()
+
+    def cells(self, precision: int, max_rows: int, max_cols: int):
+        """``matrix_cells`` of this piece, its kept rows and columns among those shown."""
+        return matrix_cells(self.matrix, precision, max_rows, max_cols, self.keep_rows, self.keep_columns)
 
 
 def as_matrix(array: np.ndarray) -> np.ndarray:
@@ -73,23 +113,28 @@ def as_matrix(array: np.ndarray) -> np.ndarray:
 
 
 def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None, max_slices: int = MAX_SLICES,
-                  focus: tuple[int, ...] | None = None) -> tuple[list[MatrixSlice | None], int]:
+                  focus: Sequence[tuple[int, ...]] = ()) -> tuple[list[MatrixSlice | None], int]:
     """The 2-D pieces to show of ``array``, ``None`` where slices are skipped, and the total count.
 
     Up to 2-D tensors give one piece. An (m, C, H, W) tensor gives one H × W piece per (n, c),
-    the first and last few when there are more than ``max_slices``; a single one shown is
-    ``focus`` when given (the slice a worked entry reads).
+    the first and last few when there are more than ``max_slices``. ``focus``: entries of
+    ``array`` to keep on the page (those a worked entry reads or writes): where a single slice
+    would be shown, the first slice they lie in is (the first GLANCE_FOCUS_SLICES when slices are
+    small), and every piece keeps the rows and columns of those in it.
     """
     array = np.asarray(array)
     if array.ndim <= 2:
         matrix_marks = None if marks is None else as_matrix(np.asarray(marks, dtype=bool))
-        return [MatrixSlice("", (), as_matrix(array), matrix_marks)], 1
+        return [_kept(MatrixSlice("", (), as_matrix(array), matrix_marks), focus, array.ndim)], 1
     leading = array.shape[:-2]
     total = int(np.prod(leading))
     pieces: list[MatrixSlice | None] = []
     chosen = shown_indices(total, max_slices)
-    if focus is not None and len(focus) == len(leading) and max_slices == 1 < total:
-        chosen = [int(np.ravel_multi_index(focus, leading))]
+    if focus and len(focus[0]) == array.ndim and max_slices == 1 < total:
+        # the slices the entries lie in (a worked sum over filters reads one per filter)
+        small = max(array.shape[-2:]) <= SMALL_SIDE
+        chosen = sorted({int(np.ravel_multi_index(entry[:-2], leading))
+                         for entry in focus})[:GLANCE_FOCUS_SLICES if small else 1]
     for flat in chosen:
         if flat is None:
             pieces.append(None)
@@ -97,15 +142,27 @@ def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None, max_slices
         index = tuple(int(i) for i in np.unravel_index(flat, leading))
         piece_marks = None if marks is None else np.asarray(marks, dtype=bool)[index]
         label = "[" + ", ".join(str(i) for i in index) + "]"
-        pieces.append(MatrixSlice(label, index, array[index], piece_marks))
+        pieces.append(_kept(MatrixSlice(label, index, array[index], piece_marks), focus, array.ndim))
     return pieces, total
 
 
-def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int,
-           max_cols: int) -> Iterator[tuple[int | None, list[tuple[int | None, str]]]]:
-    """Row by row: (row index or None for the ellipsis row, [(column index or None, text)])."""
-    rows = shown_indices(matrix.shape[0], max_rows)
-    cols = shown_indices(matrix.shape[1], max_cols)
+def _kept(piece: MatrixSlice, focus: Sequence[tuple[int, ...]], ndim: int) -> MatrixSlice:
+    """``piece`` keeping the rows and columns of the ``focus`` entries that lie in it (entries of
+    the ``ndim``-D tensor; a vector is shown as one row, as ``as_matrix`` makes it)."""
+    cells = [tuple(entry[-2:]) if ndim >= 2 else (0, entry[0]) if ndim == 1 else (0, 0)
+             for entry in focus if len(entry) == ndim and tuple(entry[:-2]) == piece.index[:max(ndim - 2, 0)]]
+    if cells:
+        piece.keep_rows = tuple(sorted({row for row, _ in cells}))
+        piece.keep_columns = tuple(sorted({column for _, column in cells}))
+    return piece
+
+
+def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int, max_cols: int, keep_rows: Sequence[int] = (),
+                 keep_columns: Sequence[int] = ()) -> Iterator[tuple[int | None, list[tuple[int | None, str]]]]:
+    """Row by row: (row index or None for the ellipsis row, [(column index or None, text)]);
+    ``keep_rows`` and ``keep_columns`` are shown however the matrix is summarised."""
+    rows = shown_positions(matrix.shape[0], max_rows, keep_rows)
+    cols = shown_positions(matrix.shape[1], max_cols, keep_columns)
     counts = matrix.dtype.kind in "iub"  # integer tensors (masks, counts) are shown without decimals
     for i in rows:
         if i is None:
@@ -126,7 +183,7 @@ def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_co
         if piece is None:
             blocks.append(f"{ELLIPSIS} ({total - (len(pieces) - 1)} more slices)")
             continue
-        rows = [[text for _, text in cells] for _, cells in matrix_cells(piece.matrix, precision, max_rows, max_cols)]
+        rows = [[text for _, text in cells] for _, cells in piece.cells(precision, max_rows, max_cols)]
         widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))] if rows and rows[0] else []
         lines = ["  ".join(text.rjust(width) for text, width in zip(row, widths)) for row in rows]
         blocks.append("\n".join(([piece.label] if piece.label else []) + ["[ " + line + " ]" for line in lines]))
@@ -145,21 +202,19 @@ def _latex_number(x: float, precision: int) -> str:
     return text
 
 
-def _latex_matrix(matrix: np.ndarray, precision: int, max_rows: int, max_cols: int) -> str:
-    rows = shown_indices(matrix.shape[0], max_rows)
-    cols = shown_indices(matrix.shape[1], max_cols)
+def _latex_matrix(piece: MatrixSlice, precision: int, max_rows: int, max_cols: int) -> str:
     lines = []
-    for i in rows:
+    for i, cells in piece.cells(precision, max_rows, max_cols):
         if i is None:
-            lines.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in cols))
+            lines.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j, _ in cells))
         else:
-            lines.append(" & ".join(_latex_number(matrix[i, j], precision) if j is not None else r"\cdots"
-                                    for j in cols))
+            lines.append(" & ".join(_latex_number(piece.matrix[i, j], precision) if j is not None else r"\cdots"
+                                    for j, _ in cells))
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
 def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
-                 max_slices: int = MAX_SLICES, focus: tuple[int, ...] | None = None) -> str:
+                 max_slices: int = MAX_SLICES, focus: Sequence[tuple[int, ...]] = ()) -> str:
     """A LaTeX ``bmatrix`` (KaTeX/MathJax compatible) with ``\\cdots``/``\\vdots``/``\\ddots``
     where summarised. An image tensor becomes one bmatrix per sample and channel, each with its
     index written under it, separated by ``\\quad``."""
@@ -169,7 +224,7 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
         if piece is None:
             parts.append(r"\cdots")
             continue
-        body = _latex_matrix(piece.matrix, precision, max_rows, max_cols)
+        body = _latex_matrix(piece, precision, max_rows, max_cols)
         parts.append(rf"\underset{{{piece.label}}}{{{body}}}" if piece.label else body)
     return r" \quad ".join(parts)
 
@@ -196,7 +251,7 @@ def _rich_matrix(piece: MatrixSlice, title: str | None, precision: int, max_rows
                   show_edge=False, min_width=cell_len(title) if title else None)
     table.add_column("", style="dim", justify="right")
     marked_anywhere = piece.marks is not None and bool(piece.marks.any())
-    rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))
+    rows = list(piece.cells(precision, max_rows, max_cols))
     for j, _ in rows[0][1]:
         table.add_column(ELLIPSIS if j is None else str(j), justify="right", no_wrap=True)
     for i, cells in rows:
@@ -220,7 +275,7 @@ def _grid_lines(piece: MatrixSlice, title: str, precision: int, max_rows: int, m
     from rich.cells import cell_len
     from rich.text import Text
 
-    rows = list(matrix_cells(piece.matrix, precision, max_rows, max_cols))
+    rows = list(piece.cells(precision, max_rows, max_cols))
     labels = [ELLIPSIS if i is None else str(i) for i, _ in rows]
     header = [ELLIPSIS if j is None else str(j) for j, _ in rows[0][1]]
     columns = [[header[k]] + [cells[k][1] for _, cells in rows] for k in range(len(header))]
@@ -254,7 +309,7 @@ class MatrixBlocks:
 def matrix_lines(array: np.ndarray, title: str, precision: int = 4, max_rows: int = 8, max_cols: int = 8,
                  max_slices: int = MAX_SLICES, axes: str = "sample, channel",
                  slices: str = "{shown} of {total} slices shown, … between", heat: float | None = None,
-                 focus: tuple[int, ...] | None = None) -> MatrixBlocks:
+                 focus: Sequence[tuple[int, ...]] = ()) -> MatrixBlocks:
     """What ``matrix_table`` shows (without marks), as lines to lay out side by side without
     Rich's table measurement: an explanation prints many matrices, and this is several times
     faster. ``focus``: see ``matrix_slices``."""

@@ -12,7 +12,7 @@ from html import escape
 
 from bpcli.formatting import shape_text
 from bpcli.quiz.worksheet import Given, Sheet, points_count
-from bpcli.render.matrix import matrix_cells, matrix_slices, matrix_text
+from bpcli.render.matrix import matrix_slices, matrix_text
 from bpcli.texts import Msg, say
 
 #: every entry of a given tensor is shown (a learner needs them all), however large
@@ -101,7 +101,7 @@ def _html_tensor(name: str, value, decimals: int) -> str:
     tables = []
     for position, piece in enumerate(pieces):
         rows = "".join("<tr>" + "".join(f"<td>{escape(text)}</td>" for _, text in cells) + "</tr>"
-                       for _, cells in matrix_cells(piece.matrix, decimals, NO_SUMMARY, NO_SUMMARY))
+                       for _, cells in piece.cells(decimals, NO_SUMMARY, NO_SUMMARY))
         # an image tensor's first slice gives the whole tensor's shape, as a matrix's caption does
         shape = f" ({shape_text(value.shape)})" if position == 0 else ""
         caption = escape(f"{name}{piece.label}{shape}")
