@@ -543,3 +543,15 @@ def test_batchnorm_on_images_is_written_per_channel_with_image_indices():
     assert summary["dA1"].startswith("dA⁽¹⁾[n,c,h,w] = (γ⁽²⁾[c] / (N √(σ²⁽²⁾[c] + ε)))")
     columns = explain(bpcli.load("13"), detail="full")
     assert "μ⁽²⁾[i] = (1/N) Σⱼ A⁽¹⁾[i,j]" in {step.formula_text for step in columns.steps}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_gradient_passed_back_to_a_layer_without_activation_is_not_sent_through_its_g_prime(lang):
+    """12's dense layer 4 passes dA back to layer 3, a flatten: the step said 'its own dZ follows
+    with layer 3's g′', which a flatten does not have; layer 2 (after a dense layer 3) keeps it."""
+    cnn = explain(bpcli.load("12"), lang=lang, detail="full")
+    sentences = [sentence for step in cnn.steps if step.target == "dA3" for sentence in step.explanation]
+    assert any("flatten" in sentence for sentence in sentences), sentences
+    assert not any("g′" in sentence for sentence in sentences), sentences
+    dense = explain(bpcli.load("07"), lang=lang, detail="full")
+    assert any("g′" in sentence for step in dense.steps if step.target == "dA2" for sentence in step.explanation)

@@ -349,7 +349,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
                                  [scale, -parts.xhat[i, j], dgamma[i]]]), core_rows[i, j])
     explanation = [ctx.say("backward.bn_compact")]
     if l > 1:
-        explanation.append(ctx.say("backward.dA_prev.next", prev=l - 1))
+        explanation.append(ctx.passed_back(l))
     return Step(
         section="backward", title=ctx.say("title.bn_compact", layer=l, name=sym.dx.text),
         explanation=explanation + derivation.sentences,

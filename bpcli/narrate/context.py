@@ -51,6 +51,15 @@ class Context:
         unless a fact about one layer, such as relu at 0 there, is its own kind)."""
         return Note(kind or key, self.say(key, **fields), about)
 
+    def passed_back(self, layer: int) -> str:
+        """What the gradient a layer passes back (dA of the layer before, ``layer`` − 1 ≥ 1) is
+        for: the dZ of that layer, through its g′; a pool or flatten has no g′ and takes dA
+        itself back to its own input (saying 'its g′' there was wrong)."""
+        before = self.network.layers[layer - 2]
+        if before.activation is None:
+            return self.say("backward.dA_prev.next_without_activation", prev=layer - 1, kind=before.kind)
+        return self.say("backward.dA_prev.next", prev=layer - 1)
+
     def position(self, record: LayerRecord) -> int:
         return record.layer.index - 1
 

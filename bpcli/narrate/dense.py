@@ -101,7 +101,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, de
     notes = [ctx.note("note.slip002_dA", about="002", W=W.text, dW=symbol("dW", l).text)] if record is ctx.last else []
     explanation = [ctx.say("backward.dA_prev.why")]
     if l > 1:
-        explanation.append(ctx.say("backward.dA_prev.next", prev=l - 1))
+        explanation.append(ctx.passed_back(l))
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=explanation + derivation.sentences,

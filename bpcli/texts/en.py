@@ -122,6 +122,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "row sums of dZ.",
     "backward.dA_prev.why": "A_prev[k,j] feeds every unit i of this layer through W[i,k], so its gradient "
         "adds W[i,k]·dZ[i,j] over the units: Wᵀ dZ.",
+    "backward.dA_prev.next_without_activation": "This is dA of layer {prev} ({kind}), which has no activation: "
+        "it takes this gradient on back to its own input.",
     "backward.dA_prev.next": "This is dA of layer {prev}; its own dZ follows from it with layer {prev}'s g′.",
     "backward.conv_dW.why": "W[f,c,i,j] multiplies {Q}[n,c,{row},{col}] at every output position (y, x) of "
         "every sample n, so its gradient adds dZ[n,f,y,x] times that element over all of them: a "

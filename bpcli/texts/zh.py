@@ -108,6 +108,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         " A_prevᵀ。",
     "backward.db.why": "b 加到了 Z 的每一列上，所以它的梯度要收集所有样本的 dZ：即 dZ 按行求和。",
     "backward.dA_prev.why": "A_prev[k,j] 通过 W[i,k] 影响本层的每个神经元 i，所以它的梯度是 W[i,k]·dZ[i,j] 对神经元求和：Wᵀ dZ。",
+    "backward.dA_prev.next_without_activation": "这就是第 {prev} 层（{kind}）的 dA；这一层没有激活函数，它把这个梯度继续传回自己的输入。",
     "backward.dA_prev.next": "这就是第 {prev} 层的 dA；用第 {prev} 层的 g′ 可以接着求出它的 dZ。",
     "backward.conv_dW.why": "在每个样本 n 的每个输出位置 (y, x)，W[f,c,i,j] 都与 {Q}[n,c,{row},{col}] 相乘，所以它的梯度是 dZ[n,f,y,x] "
         "乘以该元素、对所有这些位置求和：即 {Q} 与 dZ 逐通道做互相关，再对样本求和。",
