@@ -277,3 +277,20 @@ def test_a_csv_header_in_any_case_is_read(tmp_path):
     assert code == 0, err
     first = json.loads(out.splitlines()[0])
     assert first["student"] == "a" and first["target"] == "dW2"
+
+
+def test_the_output_is_never_a_network_file_the_answers_name(tmp_path):
+    """`--output hw1.yaml` replaced the homework file the batch had just read with the grades."""
+    (tmp_path / "hw1.yaml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\nana,hw1.yaml,dW2,1\n", encoding="utf-8")
+    before = (tmp_path / "hw1.yaml").read_bytes()
+    for output in (tmp_path / "hw1.yaml", tmp_path / "link.yaml"):
+        if output.name == "link.yaml":
+            output.symlink_to(tmp_path / "hw1.yaml")
+        code, out, err = run_cli(["grade", "--batch", answers, "--output", output])
+        assert (code, out) == (2, ""), err
+        assert f"--output {output} is a network file the answers name (" in err and err.count("\n") == 1
+        assert (tmp_path / "hw1.yaml").read_bytes() == before
+    code, _, err = run_cli(["grade", "--batch", answers, "--output", tmp_path / "grades.jsonl"])
+    assert code == 0 and (tmp_path / "grades.jsonl").read_text(encoding="utf-8").startswith("{"), err

@@ -95,7 +95,11 @@ def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: flo
         else:
             text = batch_json_lines(graded, statistics=stats)
         if target is not None:
-            write_output(text, target, input_file=answers, input_name="the answers file")
+            from bpcli.grading.batch import network_path
+
+            files = sorted({network_path(row.file, folder) for row in rows if row.file})
+            write_output(text, target, input_file=answers, input_name="the answers file", other_inputs=files,
+                         other_name="a network file the answers name")
         else:
             sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)

@@ -13,7 +13,7 @@ import io
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:  # pathlib costs the start-up of `compute --json` ~5 ms; only --output needs it
     from pathlib import Path
@@ -77,12 +77,15 @@ def output_target(option: Path | None) -> Path | None:
 
 
 def write_output(text: str, target: Path, *, input_file: str, option: str = "--output",
-                 input_name: str = "the network file") -> None:
+                 input_name: str = "the network file", other_inputs: Sequence[str] = (),
+                 other_name: str = "one of the files it reads") -> None:
     """Write TEXT to TARGET without ever losing anything.
 
     Refused (UsageError) when TARGET is the file being read (``input_file``: a path, or
     ``-`` for stdin; compared by device and inode, so another name or a link is caught too), one
-    of the bundled exercises, or inside the installed bpcli package. A regular file (or a new one)
+    of the ``other_inputs`` read too (a worksheet's other exercises, the network files a batch of
+    answers names: ``other_name``), one of the bundled exercises, or inside the installed bpcli
+    package. A regular file (or a new one)
     is written to a temporary file in its folder and renamed over it, keeping its permissions: a
     full disk or a crash leaves the old file as it was; through a symbolic link, the file it points
     to is replaced. Anything else (/dev/stdout, a FIFO) is written directly. Raises OutputError."""
@@ -92,7 +95,9 @@ def write_output(text: str, target: Path, *, input_file: str, option: str = "--o
     from bpcli.errors import OutputError
 
     resolved = Path(os.path.realpath(target))
-    _refuse_input_or_package(resolved, input_file, shown=f"{option} {target}", input_name=input_name)
+    shown = f"{option} {target}"
+    _refuse_input_or_package(resolved, input_file, shown=shown, input_name=input_name)
+    _refuse_other_inputs(resolved, other_inputs, shown=shown, other_name=other_name)
     existing = _stat_or_none(target)
     data = text.encode("utf-8")
     try:
@@ -125,6 +130,18 @@ def _refuse_input_or_package(target: Path, input_file: str, shown: str, input_na
     # an exercise opened by name is one of these; their folder may be a link out of the package
     if identity in _bundled_exercise_identities():
         raise UsageError(f"{shown} is one of bpcli's bundled exercises; choose another file name")
+
+
+def _refuse_other_inputs(target: Path, inputs: Sequence[str], shown: str, other_name: str) -> None:
+    from bpcli.errors import UsageError
+
+    target_stat = _stat_or_none(target)
+    if target_stat is None:
+        return
+    for file in inputs:
+        other = _stat_or_none(file) if file != "-" else None
+        if other is not None and (other.st_dev, other.st_ino) == (target_stat.st_dev, target_stat.st_ino):
+            raise UsageError(f"{shown} is {other_name} ({file}); choose another file name")
 
 
 def _input_stat(input_file: str) -> os.stat_result | None:

@@ -48,16 +48,4 @@ def worksheet_command(
         if target is None:
             typer.echo(text, nl=False)
             return
-        _refuse_other_inputs(target, files[1:])
-        write_output(text, target, input_file=files[0])
-
-
-def _refuse_other_inputs(target: Path, files: list[str]) -> None:
-    """write_output refuses the first input as the output; the others are refused here."""
-    import os
-
-    from bpcli.errors import UsageError
-
-    for file in files:
-        if file != "-" and os.path.exists(file) and os.path.exists(target) and os.path.samefile(file, target):
-            raise UsageError(f"--output {target} is one of the exercise files; choose another file name")
+        write_output(text, target, input_file=files[0], other_inputs=files[1:], other_name="one of the exercise files")

@@ -284,13 +284,18 @@ def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
         return error
 
 
+def network_path(file: str, folder: str | None = None) -> str:
+    """Where a row's ``file`` is: a path relative to ``folder`` when given and not absolute."""
+    return os.path.join(folder, file) if folder and not os.path.isabs(file) else file
+
+
 def load_network_or_exercise(file: str, folder: str | None = None):
     """The network of ``file``: a path (relative to ``folder`` when given), or, when no such file
     exists, a bundled exercise's name (``04``, ``04_two_layer_tanh``). Raises ``SpecError``."""
     from bpcli import spec
     from bpcli.quiz.catalogue import load_bundled_network
 
-    path = os.path.join(folder, file) if folder and not os.path.isabs(file) else file
+    path = network_path(file, folder)
     if os.path.exists(path):
         return spec.load(path, file)
     try:
