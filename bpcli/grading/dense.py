@@ -97,7 +97,7 @@ def _bias_mistakes(record: LayerRecord) -> Iterator[Mistake]:
     l = record.layer.index
     dZ = record.dZ
     yield Mistake(("not_summed",), dZ, Msg("mistake.db_not_summed", l=l))
-    yield Mistake(("not_summed", "wrong_axis"), dZ.sum(axis=0, keepdims=True), Msg("mistake.db_wrong_axis", l=l))
+    yield Mistake(("wrong_axis",), dZ.sum(axis=0, keepdims=True), Msg("mistake.db_wrong_axis", l=l))
     if dZ.shape[0] > 1:
         yield Mistake(("wrong_axis",), np.asarray(dZ.sum()), Msg("mistake.db_summed_all", l=l))
     yield from wrong_axes_sums(dZ, (1,), f"dZ{l}", f"db{l}", f"db{l} = sum(dZ{l}, axis=1, keepdims=True)")
