@@ -365,7 +365,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+def check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+    """SpecError ``unknown_key`` at ``path``.KEY for a key of ``mapping`` not among ``allowed``,
+    with the closest one suggested ('did you mean 'targets'?'); ``what`` names the mapping."""
     for key in mapping:
         if not isinstance(key, str) or key not in allowed:
             name = shorten(key) if isinstance(key, str) else f"({_describe(key)})"
@@ -517,7 +519,7 @@ class _Validator:
 
     def network(self, file_label: str | None) -> Network:
         doc = self.doc
-        _check_keys(doc, TOP_LEVEL_KEYS, "", "the network file")
+        check_keys(doc, TOP_LEVEL_KEYS, "", "the network file")
         for key in ("input", "layers", "loss"):
             if key not in doc:
                 raise SpecError(f"missing key {key!r}: a network file needs input, layers and loss",
@@ -573,7 +575,7 @@ class _Validator:
         if not isinstance(section, Mapping):
             raise SpecError(f"input must be a mapping with keys X and Y, found {_describe(section)}",
                             "input", "wrong_type")
-        _check_keys(section, INPUT_KEYS, "input", "input")
+        check_keys(section, INPUT_KEYS, "input", "input")
         for key in INPUT_KEYS:
             if key not in section:
                 raise SpecError(f"missing key {key!r}: input needs X (the samples) and Y (the targets)",
@@ -634,7 +636,7 @@ class _Validator:
             raise SpecError(_unknown_name("layer type", kind, list(LAYER_KEYS)),
                             f"{path}.type", "unknown_layer")
         keys = LAYER_KEYS[kind]
-        _check_keys(spec, keys, path, f"a {kind} layer")
+        check_keys(spec, keys, path, f"a {kind} layer")
         # checked with the header, before any layer is built, so that errors come in file order
         if "activation" in keys:
             _activation(spec, path, position, count)

@@ -294,3 +294,37 @@ def test_the_output_is_never_a_network_file_the_answers_name(tmp_path):
         assert (tmp_path / "hw1.yaml").read_bytes() == before
     code, _, err = run_cli(["grade", "--batch", answers, "--output", tmp_path / "grades.jsonl"])
     assert code == 0 and (tmp_path / "grades.jsonl").read_text(encoding="utf-8").startswith("{"), err
+
+
+def test_an_exercise_section_is_checked_as_the_other_commands_check_it(tmp_path):
+    """`points: {dW1: two}` in the network file blamed the answers file ("points must be a
+    number", naming neither), and a typo in the section was graded with default points."""
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["exercise"] = {"targets": ["dW1"], "points": {"dW1": "two"}}
+    (tmp_path / "hw.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    document["exercise"] = {"targets": ["dW1"], "points": {"dW1": 3}}
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\nana,hw.yaml,dW1,dZ1 @ X.T\nana,good.yaml,dW1,dZ1 @ X.T\n",
+                       encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    bad, good = read_lines(out)[:2]
+    assert code == 0, err
+    assert "hw.yaml: exercise.points.dW1: points must be a number" in bad["error"]["message"]
+    assert good["correct"] and good["points"] == 3 and good["score"] == 3
+
+
+def test_rows_cut_by_an_unquoted_comma_and_json_lines_are_named_by_their_place(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text('student,file,target,answer,points\nana,04,dW1,np.dot(dZ1, X.T),\n'
+                       'bo,04,dW1,"np.dot(dZ1, X.T)",\n', encoding="utf-8")
+    code, out, _ = run_cli(["grade", "--batch", answers])
+    cut, quoted = read_lines(out)[:2]
+    assert cut["error"]["code"] == "invalid_row" and "6 fields where the header has 5" in cut["message"]
+    assert quoted["correct"]
+    lines = tmp_path / "answers.jsonl"
+    lines.write_text('{"student": "a", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T"}\n\n'
+                     '{"student": "b", "file": "04", "target": "dW1"}\n', encoding="utf-8")
+    code, out, _ = run_cli(["grade", "--batch", lines])
+    first, third = read_lines(out)[:2]
+    assert (first["row"], third["row"]) == (1, 3) and third["error"]["code"] == "invalid_row"

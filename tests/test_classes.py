@@ -88,11 +88,26 @@ def test_an_exercise_may_say_it_follows_no_text(tmp_path):
     ({"targets": ["dW2"], "text": "007"}, "exercise.text"),
     ({"targets": ["dW2"], "given": ["dW1"]}, "exercise.given"),
     ({"targets": ["dW9"]}, "exercise.targets"),
+    # a teacher's typos, which were ignored: every gradient asked, a hint never shown, no statement
+    ({"target": ["dW2"]}, "exercise.target"),
+    ({"targets": ["dW2"], "hints": {"dW9": {"en": "…"}}}, "exercise.hints.dW9"),
+    ({"targets": ["dW2"], "hints": {"dW2": {"fr": "…"}}}, "exercise.hints.dW2.fr"),
+    ({"targets": ["dW2"], "statement": {"fr": "…"}}, "exercise.statement.fr"),
+    ({"targets": ["dW2"], "points": {"dW2": float("inf")}}, "exercise.points.dW2"),
+    ({"targets": ["dW2", "dW2"]}, "exercise.targets"),
+    ({"targets": ["dW2"], "given": ["A1", "A1"]}, "exercise.given"),
 ])
 def test_bad_exercise_sections_name_the_place(tmp_path, section, path):
     with pytest.raises(SpecError) as raised:
         load_exercise(str(_plain(tmp_path, exercise=section)))
-    assert raised.value.path == path
+    assert raised.value.path == path and raised.value.file.endswith("my_hw.yaml")
+    if path == "exercise.target":
+        assert "did you mean 'targets'?" in raised.value.message
+
+
+def test_a_statement_in_chinese_only_gives_the_english_sheet_a_generated_one(tmp_path):
+    exercise = load_exercise(str(_plain(tmp_path, exercise={"targets": ["dW2"], "statement": {"zh": "求 dW2。"}})))
+    assert exercise.text("zh") == "求 dW2。" and "dW2" in exercise.text("en") and exercise.text("en") != "求 dW2。"
 
 
 def test_cli_quiz_and_grade_any_file(tmp_path, env):

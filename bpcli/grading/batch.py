@@ -37,8 +37,9 @@ DEFAULT_POINTS = 1.0
 
 @dataclass
 class AnswerRow:
-    """One row of ANSWERS as read: ``number`` counts the data rows from 1; ``problem`` says (in
-    the batch's language) what is wrong with the row itself, if anything."""
+    """One row of ANSWERS as read: ``number`` counts the data rows from 1 (in JSON Lines, the
+    line, blank ones included); ``problem`` says (in the batch's language) what is wrong with the
+    row itself, if anything."""
 
     number: int
     student: str = ""
@@ -180,7 +181,11 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     rows = []
     try:
         for number, record in enumerate(reader, start=1):
-            rows.append(_row_of(number, record, lang))
+            row = _row_of(number, record, lang)
+            extra = record.get(None)  # the fields beyond the header's (csv.DictReader's restkey)
+            if extra:
+                row.problem = say(lang, "batch.row.extra_fields", found=len(header) + len(extra), header=len(header))
+            rows.append(row)
     except csv.Error as error:
         raise SpecError(say("en", "batch.csv", reason=str(error)), path=f"line {reader.line_num}",
                         code="invalid_csv", file=label) from None
@@ -189,10 +194,9 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
 
 def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
     rows = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):  # a row is named by its line
         if not line.strip():
             continue
-        number = len(rows) + 1
         try:
             record = json.loads(line)
         except ValueError as error:
@@ -231,6 +235,8 @@ class _Prepared:
     network: Any
     computed: Any
     draws: list
+    #: the points of its exercise's targets (``exercise.points``), as the other commands read them
+    points: dict[str, float]
 
 
 def grade_batch(rows: list[AnswerRow], folder: str, *, lang: str = "en", rtol: float | None = None) -> Batch:
@@ -256,11 +262,11 @@ def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
             prepared[row.file] = _prepare(row.file, folder)
         network = prepared[row.file]
     # a row that cannot be graded still counts its points towards the maximum
-    points = _points(row, network.network if isinstance(network, _Prepared) else None, lang)
+    points = _points(row, network.points if isinstance(network, _Prepared) else {}, lang)
+    if row.problem is not None:  # first: a row cut wrongly (an unquoted comma) has its points wrong too
+        return _error_row(row, DEFAULT_POINTS if isinstance(points, str) else points, "invalid_row", row.problem)
     if isinstance(points, str):
         return _error_row(row, DEFAULT_POINTS, "invalid_points", points)
-    if row.problem is not None:
-        return _error_row(row, points, "invalid_row", row.problem)
     if isinstance(network, BpcliError):
         return _error_row(row, points, getattr(network, "code", "invalid_file"), error_text(network, lang))
     try:
@@ -277,9 +283,14 @@ def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
     from bpcli.core.network import run
     from bpcli.grading.grade import other_draws
 
+    from bpcli.quiz.catalogue import exercise_from_network
+
     try:
         network = load_network_or_exercise(file, folder)
-        return _Prepared(network, run(network), other_draws(network))
+        # the exercise section checked as worksheet and variant check it (a typo there was graded
+        # with default points, and `points: {dW1: two}` blamed the answers file)
+        points = exercise_from_network(file, network).points if "exercise" in network.extras else {}
+        return _Prepared(network, run(network), other_draws(network), points)
     except BpcliError as error:
         return error
 
@@ -304,17 +315,12 @@ def load_network_or_exercise(file: str, folder: str | None = None):
         raise SpecError(say("en", "batch.no_file"), code="file_not_found", file=file) from None
 
 
-def _points(row: AnswerRow, network, lang: str) -> float | str:
-    """The row's points: its own, else its exercise's for the target (``network`` None when the
-    file did not load), else 1; the text of the problem when the points given are not a number
-    of at least 0."""
+def _points(row: AnswerRow, exercise_points: dict[str, float], lang: str) -> float | str:
+    """The row's points: its own, else its exercise's for the target (none when the file did not
+    load), else 1; the text of the problem when the points given are not a number of at least 0."""
     given = row.points
     if given is None or (isinstance(given, str) and not given.strip()):
-        section = network.extras.get("exercise") if network is not None else None
-        by_target = section.get("points") if isinstance(section, dict) else None
-        given = by_target.get(row.target) if isinstance(by_target, dict) else None
-        if given is None:
-            return DEFAULT_POINTS
+        return exercise_points.get(row.target, DEFAULT_POINTS)
     try:
         points = float(given) if not isinstance(given, bool) else math.nan
     except (TypeError, ValueError):

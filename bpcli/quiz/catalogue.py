@@ -11,6 +11,7 @@ back to dX is asked, with a generated statement and the generic hints.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -183,10 +184,12 @@ def exercise_from_network(name: str, network: Network) -> Exercise:
     if not isinstance(section, dict):
         raise SpecError("the 'exercise:' section must be a mapping with statement, targets and hints",
                         "exercise", "wrong_type", file=where)
+    _check_keys(section, EXERCISE_KEYS, "exercise", "the exercise section", where)
     statement = section.get("statement", {})
     if not isinstance(statement, dict) or not all(isinstance(v, str) for v in statement.values()):
         raise SpecError("exercise.statement must map languages (en, zh) to text", "exercise.statement",
                         "wrong_type", file=where)
+    _check_keys(statement, languages(), "exercise.statement", "exercise.statement (languages)", where)
     valid = valid_targets(tensors)
     targets = section.get("targets")
     if targets is None:
@@ -198,21 +201,54 @@ def exercise_from_network(name: str, network: Network) -> Exercise:
         if target not in valid:
             raise SpecError(f"unknown target {target!r}; this network has {', '.join(valid)}",
                             "exercise.targets", "unknown_target", file=where)
+    _refuse_repeats(targets, "exercise.targets", where)
     titles = section.get("title") or {}
     if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
         raise SpecError("exercise.title must map languages (zh) to the title in that language",
                         "exercise.title", "wrong_type", file=where)
+    _check_keys(titles, languages(), "exercise.title", "exercise.title (languages)", where)
     hints = section.get("hints") or {}
     if not isinstance(hints, dict) or not all(isinstance(v, dict) for v in hints.values()):
         raise SpecError("exercise.hints must map targets to {en: …, zh: …}", "exercise.hints",
                         "wrong_type", file=where)
+    for target, by_language in hints.items():
+        if target not in targets:
+            raise SpecError(f"a hint for {target!r}, which is not one of the targets ({', '.join(targets)})",
+                            f"exercise.hints.{target}", "unknown_target", file=where)
+        _check_keys(by_language, languages(), f"exercise.hints.{target}", f"the hint for {target} (languages)",
+                    where)
     exercise = Exercise(name, network.title or name, network, dict(statement), list(targets),
                         {str(k): dict(v) for k, v in hints.items()}, {str(k): v for k, v in titles.items()},
                         points=_points(section, targets, where), source_text=_source_text(section, where),
                         given=_given(section, tensors, where))
+    generated = _generated_statement(exercise.targets)
     if not exercise.statement:
-        exercise.statement = _generated_statement(exercise.targets)
+        exercise.statement = generated
+    # a statement only in Chinese still gives the English sheet one (Chinese falls back to English)
+    exercise.statement.setdefault("en", generated["en"])
     return exercise
+
+
+#: the keys of a network file's ``exercise:`` section
+EXERCISE_KEYS = ("statement", "title", "targets", "points", "given", "text", "hints")
+
+
+def _check_keys(mapping: dict, allowed, path: str, what: str, where: str) -> None:
+    """A key not among ``allowed`` is a SpecError naming the file and the place, with the closest
+    key suggested: `target:` for `targets:` was ignored, and every gradient asked."""
+    from bpcli.spec import check_keys
+
+    try:
+        check_keys(mapping, tuple(allowed), path, what)
+    except SpecError as error:
+        raise error.with_file(where) from None
+
+
+def _refuse_repeats(names: list, path: str, where: str) -> None:
+    repeated = sorted({str(name) for name in names if names.count(name) > 1})
+    if repeated:
+        raise SpecError(f"{', '.join(repeated)} listed twice (each once: a repeat would be asked, and counted, twice)",
+                        path, "repeated", file=where)
 
 
 def _generated_exercise(name: str, network: Network, targets: list[str]) -> Exercise:
@@ -235,7 +271,7 @@ def _points(section: dict, targets: list[str], where: str) -> dict[str, float]:
         if target not in targets:
             raise SpecError(f"points for {target!r}, which is not one of the targets ({', '.join(targets)})",
                             f"exercise.points.{target}", "unknown_target", file=where)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
             raise SpecError(f"points must be a number ≥ 0, found {value!r}", f"exercise.points.{target}",
                             "wrong_type", file=where)
         points[str(target)] = value
@@ -261,4 +297,5 @@ def _given(section: dict, tensors: dict, where: str) -> list[str]:
     if not isinstance(given, list) or not all(isinstance(name, str) and name in forward for name in given):
         raise SpecError(f"exercise.given lists forward values a worksheet gives, from {', '.join(forward)}; "
                         f"found {given!r}", "exercise.given", "wrong_type", file=where)
+    _refuse_repeats(given, "exercise.given", where)
     return list(given)

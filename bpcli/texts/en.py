@@ -531,6 +531,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.no_file": "no such file (relative to the answers file's folder), nor a bundled exercise of that name",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
+    "batch.row.extra_fields": "this row has {found} fields where the header has {header}: an answer with a comma "
+        "in it must be in double quotes (\"np.dot(dZ1, X.T)\")",
     "batch.row.missing": "this row has no {fields}",
     "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
     "batch.row.points": "points must be a number of at least 0, found {value!r}",

@@ -422,6 +422,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.no_file": "没有这个文件（相对于答案文件所在的文件夹），也没有这个名字的内置练习",
     "batch.row.not_json": "这一行不是 JSON 对象：{reason}",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
+    "batch.row.extra_fields": "这一行有 {found} 个字段，而表头只有 {header} 个：含逗号的答案要放在双引号里（\"np.dot(dZ1, X.T)\"）",
     "batch.row.missing": "这一行缺少 {fields}",
     "batch.row.answer_kind": "答案必须是文本、数或数的列表，收到的是 {kind}",
     "batch.row.points": "points 必须是不小于 0 的数，收到的是 {value!r}",
