@@ -374,3 +374,21 @@ def test_the_progress_table_keeps_a_space_after_the_longest_state(env, lang):
     rows = [line for line in out.splitlines() if word in line]
     assert rows and all(f" {word} " in row for row in rows)
     assert len({cell_len(row[:row.index(word)]) for row in rows}) == 1, rows  # one column
+
+
+def test_the_line_on_what_to_type_names_this_networks_tensors():
+    from bpcli.quiz.catalogue import formula_example
+
+    assert formula_example(load_exercise("04").network) == "dZ2 @ A1.T"
+    assert formula_example(load_exercise("12").network) == "dZ4 @ A3.T"  # 12 has no dZ2: layer 2 pools
+    assert formula_example(load_exercise("10").network) == "A2 - Y"  # no dense layer at all
+
+
+def test_the_given_tables_stand_apart():
+    """Two tables side by side had one space between them: X's last column ran into Y's row
+    numbers ('0.5000 0  1.0000')."""
+    done = subprocess.run([sys.executable, "-m", "bpcli", "quiz", "04"], input=b"", capture_output=True,
+                          env=cli_env(BPCLI_DATA_DIR="/nonexistent-bpcli-test"), cwd=REPO_ROOT, timeout=60)
+    intro = done.stdout.decode("utf-8")
+    assert "X  2×4" in intro and "Y  1×4" in intro
+    assert not re.search(r"\d\.\d{4} \d ", intro), intro

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from bpcli.core.network import Network
-from bpcli.errors import SpecError
+from bpcli.errors import SpecError, UsageError
 from bpcli.formatting import shorten
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
 from bpcli.texts import Joined, Msg, languages, usage_error
@@ -105,12 +105,19 @@ def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exerci
     """The exercise ``name``: a network file's path (any valid network), or the name of a bundled
     exercise or of one in ``dirs`` (``04_two_layer_tanh``; the number alone, ``4`` or ``04``, and
     a unique prefix also work). ``UsageError`` lists the exercises when none matches."""
-    if name == "-" or os.path.isfile(name):
+    if name == "-" or os.path.exists(name):
         from bpcli import spec
 
-        data, label = spec.read_source(name)
+        data, label = spec.read_source(name)  # a folder is refused there, as a folder
         return exercise_from_network("stdin" if name == "-" else Path(name).stem, spec.load_bytes(data, label))
-    chosen = _resolve(name, exercise_names(dirs))
+    try:
+        chosen = _resolve(name, exercise_names(dirs))
+    except UsageError:
+        if os.sep in name or "/" in name or name.endswith((".yaml", ".yml", ".json")):
+            # a mistyped file name is a missing file, as every other command says, not a list of exercises
+            raise SpecError("no such file (nor an exercise of that name: bpcli quiz --list)", code="file_not_found",
+                            file=shorten(name)) from None
+        raise
     return exercise_from_network(chosen, _load_entry(chosen, _entries(list(dirs))[chosen]))
 
 
@@ -168,6 +175,15 @@ def backward_targets(network: Network, tensors: dict | None = None) -> list[str]
         targets += [name for name in names if name in tensors]
         targets.append(f"dA{l - 1}" if l > 1 else "dX")
     return targets
+
+
+def formula_example(network: Network) -> str:
+    """A formula over this network's own tensors, for the quiz's line on what may be typed:
+    dZ2 @ A1.T where layer 2 is dense, else the last layer's A − Y (12 has no dZ2)."""
+    for layer in reversed(network.layers):
+        if layer.kind == "dense" and layer.index > 1:
+            return f"dZ{layer.index} @ A{layer.index - 1}.T"
+    return f"A{network.layers[-1].index} - Y"
 
 
 def exercise_from_network(name: str, network: Network) -> Exercise:

@@ -18,7 +18,7 @@ from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
 from bpcli.texts import error_text
-from bpcli.quiz.catalogue import Exercise
+from bpcli.quiz.catalogue import Exercise, formula_example
 from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
 from bpcli.quiz.progress import ProgressStore
 from bpcli.texts import languages, say
@@ -196,7 +196,7 @@ class QuizSession:
                 self._hint(outcome)
                 continue
             if command == "help":  # what may be typed, rather than 'unknown name help in the formula'
-                self.io.show_text("quiz.commands")
+                self.io.show_text("quiz.commands", example=formula_example(self.exercise.network))
                 continue
             if command == "solution":
                 outcome.revealed = True

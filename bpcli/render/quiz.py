@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from rich.text import Text as RichText
 
 from bpcli.texts import Msg, say
+from bpcli.quiz.catalogue import formula_example
 from bpcli.render.matrix import format_number, matrix_table
 
 
@@ -58,13 +59,17 @@ class ConsoleIO:
             given += [f"{name}{layer.index}" for name in layer.parameters()]
         line = say(self.lang, "quiz.network_line", layers=network.diagram(), loss=network.loss, m=network.m)
         self.console.print(RichText.assemble((say(self.lang, "quiz.network"), "bold"), say(self.lang, "quiz.colon"), line))
-        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given]))
+        # three spaces between tables, as explain has: with Columns' one, a table's last column ran
+        # into the next one's row numbers ('0.5000 0  1.0000')
+        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given],
+                                   padding=(0, 3)))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
         self.console.print(_styled(say(self.lang, "quiz.forward"), "bold"))
-        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward]))
+        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward],
+                                   padding=(0, 3)))
         self.console.print(_styled(say(self.lang, "quiz.loss", loss=format_number(result.loss, self.precision))))
-        self.console.print(_styled(say(self.lang, "quiz.commands"), "dim"))
+        self.console.print(_styled(say(self.lang, "quiz.commands", example=formula_example(network)), "dim"))
 
     def show_question(self, target: str, number: int, total: int) -> None:
         self.console.print()

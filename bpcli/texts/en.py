@@ -620,7 +620,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "node.fstring": "f-strings",
     # ---- quiz (bpcli.quiz): the session, hints, progress
     "quiz.question": "Question {number} of {total}: compute {target}.",
-    "quiz.commands": "Type a numeric answer ([[1, 2], [3, 4]] or 1 2; 3 4) or a formula (dZ2 @ A1.T), or: "
+    "quiz.commands": "Type a numeric answer ([[1, 2], [3, 4]] or 1 2; 3 4) or a formula ({example}), or: "
         "hint, solution, skip, quit (help shows this again).",
     "quiz.options": "Try again, or type hint, solution or skip.",
     "quiz.skipped": "Skipped {target}.",

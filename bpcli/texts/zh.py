@@ -489,7 +489,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "node.fstring": "f-字符串",
     # ---- quiz (bpcli.quiz): the session, hints, progress
     "quiz.question": "第 {number} 题，共 {total} 题：求 {target}。",
-    "quiz.commands": "输入数值答案（[[1, 2], [3, 4]] 或 1 2; 3 4）或公式（dZ2 @ A1.T），或者：hint（提示）、solution（答案）、skip（跳过）、qui"
+    "quiz.commands": "输入数值答案（[[1, 2], [3, 4]] 或 1 2; 3 4）或公式（{example}），或者：hint（提示）、solution（答案）、skip（跳过）、qui"
         "t（退出）；输入 help（帮助）会再显示这段说明。",
     "quiz.options": "再试一次，或输入 hint、solution、skip。",
     "quiz.skipped": "已跳过 {target}。",
