@@ -103,3 +103,15 @@ def closest_name(word: str, names, cutoff: float) -> str | None:
 
     close = get_close_matches(word, names, n=1, cutoff=cutoff)
     return close[0] if close else None
+
+
+#: Chinese characters and punctuation, and full-width forms
+_WIDE = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[ \t]+(?=[{_WIDE}])")
+
+
+def without_spaces_between_wide(text: str) -> str:
+    """``text`` without the spaces between two Chinese characters (or punctuation marks): YAML's
+    folded text joins its lines with a space, which Chinese does not put between words
+    ('交叉熵损失。 原文写' becomes '交叉熵损失。原文写'); a space beside Latin letters or digits stays."""
+    return _SPACE_BETWEEN_WIDE.sub("", text)

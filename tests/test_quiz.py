@@ -392,3 +392,23 @@ def test_the_given_tables_stand_apart():
     intro = done.stdout.decode("utf-8")
     assert "X  2×4" in intro and "Y  1×4" in intro
     assert not re.search(r"\d\.\d{4} \d ", intro), intro
+
+
+def test_chinese_messages_fill_the_line_and_statements_have_no_spaces_between_characters():
+    """Rich broke Chinese only at spaces: a verdict's lines ended near column 60 and cut '4 ⏎ 个
+    样本'; and YAML's folded lines left spaces inside the Chinese statements ('损失。 原文写')."""
+    env = cli_env(LANG="zh_CN.UTF-8")
+    done = subprocess.run([sys.executable, "-m", "bpcli", "grade", "04", "--target", "dZ2", "--answer", "A2 - Y"],
+                          capture_output=True, env=env, cwd=REPO_ROOT, timeout=60)
+    verdict = done.stdout.decode("utf-8").splitlines()
+    assert verdict[0].startswith("✗ 还不对") and len(verdict) >= 3
+    paragraph = verdict[:-1]  # the verdict's lines, then the diagnosis
+    assert all(cell_len(line) <= 80 for line in verdict)
+    assert all(cell_len(line) >= 70 for line in paragraph[:-1]), verdict  # 63 and 52 before
+    wide = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+    from bpcli.quiz.catalogue import exercise_names
+
+    for name in exercise_names():
+        exercise = load_exercise(name)
+        text = exercise.text("zh") + exercise.title_in("zh")
+        assert not re.search(f"{wide} +{wide}", text), (name, text)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bpcli.core.network import Network
 from bpcli.errors import SpecError, UsageError
-from bpcli.formatting import shorten
+from bpcli.formatting import shorten, without_spaces_between_wide
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
 from bpcli.texts import Joined, Msg, languages, usage_error
 
@@ -233,8 +233,10 @@ def exercise_from_network(name: str, network: Network) -> Exercise:
                             f"exercise.hints.{target}", "unknown_target", file=where)
         _check_keys(by_language, languages(), f"exercise.hints.{target}", f"the hint for {target} (languages)",
                     where)
-    exercise = Exercise(name, network.title or name, network, dict(statement), list(targets),
-                        {str(k): dict(v) for k, v in hints.items()}, {str(k): v for k, v in titles.items()},
+    tidy = without_spaces_between_wide
+    exercise = Exercise(name, network.title or name, network, {k: tidy(v) for k, v in statement.items()}, list(targets),
+                        {str(k): {lang: tidy(str(text)) for lang, text in v.items()} for k, v in hints.items()},
+                        {str(k): tidy(v) for k, v in titles.items()},
                         points=_points(section, targets, where), source_text=_source_text(section, where),
                         given=_given(section, tensors, where))
     generated = _generated_statement(exercise.targets)

@@ -19,6 +19,7 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
     """A Rich renderable for a ``GradeResult``: a green ✓ or red ✗ line with the message, then
     the answer with wrong entries marked (only when the diagnosis is ``entries``); the message
     and labels in ``lang`` (the diagnosis codes are the same in every language)."""
+    from bpcli.render.wrap import Prose
     from bpcli.texts import say
     from rich.console import Group
     from rich.text import Text
@@ -27,9 +28,10 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
     line = Text()
     line.append(f"{symbol} ", style=style)
     line.append(result.message_in(lang))
-    parts = [line]
+    # Prose: Chinese breaks between characters, where Rich's own wrapping waits for a space
+    parts = [Prose(line)]
     if result.diagnosis:
-        parts.append(Text(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)), style="dim"))
+        parts.append(Prose(Text(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)), style="dim")))
     marked = answer_marks(result)
     if marked is not None:
         answer, marks = marked

@@ -15,12 +15,19 @@ from rich.text import Text as RichText
 
 from bpcli.texts import Msg, say
 from bpcli.quiz.catalogue import formula_example
+from bpcli.render.wrap import Prose
 from bpcli.render.matrix import format_number, matrix_table
 
 
 def _styled(text: str, style: str = "") -> RichText:
     """``text`` as literal Rich text (never markup), in ``style``."""
     return RichText(text, style=style)
+
+
+def _paragraph(text: str | RichText, style: str = "") -> Prose:
+    """``text`` (literal, never markup) as a paragraph that also breaks between Chinese
+    characters, where Rich's own wrapping waits for a space ('…sigmoid' / '输出，…')."""
+    return Prose(text if isinstance(text, RichText) else RichText(text, style=style))
 
 
 class ConsoleIO:
@@ -51,7 +58,7 @@ class ConsoleIO:
         from rich.panel import Panel
 
         network = exercise.network
-        self.console.print(Panel(_styled(exercise.text(self.lang)), title=_styled(exercise.title_in(self.lang)),
+        self.console.print(Panel(_paragraph(exercise.text(self.lang)), title=_styled(exercise.title_in(self.lang)),
                                  title_align="left"))
         tensors = result.tensors()
         given = [name for name in ("X", "Y") if name in tensors]
@@ -65,15 +72,15 @@ class ConsoleIO:
                                    padding=(0, 3)))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
-        self.console.print(_styled(say(self.lang, "quiz.forward"), "bold"))
+        self.console.print(_paragraph(say(self.lang, "quiz.forward"), "bold"))
         self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward],
                                    padding=(0, 3)))
-        self.console.print(_styled(say(self.lang, "quiz.loss", loss=format_number(result.loss, self.precision))))
-        self.console.print(_styled(say(self.lang, "quiz.commands", example=formula_example(network)), "dim"))
+        self.console.print(_paragraph(say(self.lang, "quiz.loss", loss=format_number(result.loss, self.precision))))
+        self.console.print(_paragraph(say(self.lang, "quiz.commands", example=formula_example(network)), "dim"))
 
     def show_question(self, target: str, number: int, total: int) -> None:
         self.console.print()
-        self.console.print(_styled(say(self.lang, "quiz.question", number=number, total=total, target=target), "bold"))
+        self.console.print(_paragraph(say(self.lang, "quiz.question", number=number, total=total, target=target), "bold"))
 
     def show_grade(self, result) -> None:
         from bpcli.render.grading import grade_renderable
@@ -82,31 +89,31 @@ class ConsoleIO:
                                             self.precision, lang=self.lang))
 
     def show_answer_error(self, message: str) -> None:
-        self.console.print(_styled(say(self.lang, "quiz.answer_error", message=message), "yellow"))
+        self.console.print(_paragraph(say(self.lang, "quiz.answer_error", message=message), "yellow"))
 
     def show_hint(self, level: int, label: str, text: str) -> None:
         heading = say(self.lang, "quiz.hint", level=level, label=label) + say(self.lang, "quiz.colon")
-        self.console.print(RichText.assemble((heading, "bold magenta"), text))
+        self.console.print(_paragraph(RichText.assemble((heading, "bold magenta"), text)))
 
     def show_solution(self, solution) -> None:
-        self.console.print(_styled(say(self.lang, "quiz.solution", target=solution.target), "bold"))
+        self.console.print(_paragraph(say(self.lang, "quiz.solution", target=solution.target), "bold"))
         for step in solution.steps:
             self.console.print(step_renderable(step, solution.explanation, self.precision))
         if solution.formula:
-            self.console.print(_styled(say(self.lang, "quiz.formula", target=solution.target, formula=solution.formula)))
+            self.console.print(_paragraph(say(self.lang, "quiz.formula", target=solution.target, formula=solution.formula)))
         if not solution.steps:
             self.console.print(matrix_table(solution.value, solution.target, self.precision))
 
     def show_text(self, key: str, **values: Any) -> None:
-        self.console.print(_styled(say(self.lang, key, **values), "dim"))
+        self.console.print(_paragraph(say(self.lang, key, **values), "dim"))
 
     def show_score(self, score) -> None:
         self.console.print()
         if score.interrupted:
-            self.console.print(_styled(say(self.lang, "quiz.interrupted")))
-        self.console.print(_styled(score_line(score, self.lang), "bold"))
+            self.console.print(_paragraph(say(self.lang, "quiz.interrupted")))
+        self.console.print(_paragraph(score_line(score, self.lang), "bold"))
         if score.complete:
-            self.console.print(_styled(say(self.lang, "quiz.complete"), "green"))
+            self.console.print(_paragraph(say(self.lang, "quiz.complete"), "green"))
 
 
 def score_line(score, lang: str) -> str:
