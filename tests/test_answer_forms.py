@@ -74,3 +74,19 @@ def test_rows_of_different_sizes_are_described_in_the_order_typed():
 
     with pytest.raises(AnswerError, match=r"\(2 and 1 entries\)"):
         grade(load_bundled_network("04"), "dW2", "[[1, 2], [3]]")
+
+
+@pytest.mark.parametrize("answer", ["（A2 － Y）／m", "（A2 - Y） / m", "(A2　-　Y)/m", "(A2 − Y)/m"])
+def test_a_formula_typed_with_a_chinese_input_method_is_read(answer):
+    """Full-width parentheses, minus and slash (what an input method in Chinese mode types) were
+    'invalid character （ (U+FF08)', while full-width commas in numbers were accepted."""
+    network = load_bundled_network("04")
+    result = grade(network, "dZ2", answer)
+    assert result.correct, result.message
+
+
+def test_full_width_numbers_are_read_too():
+    network = load_bundled_network("04")
+    dZ2 = run(network).tensors()["dZ2"]
+    typed = "［［" + "，".join(f"{x:.6f}" for x in dZ2.ravel()) + "］］"
+    assert grade(network, "dZ2", typed).correct

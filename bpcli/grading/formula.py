@@ -27,6 +27,7 @@ from bpcli.core import activations
 from bpcli.formatting import closest_name, shorten
 from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
+from bpcli.grading.numbers import ascii_forms
 
 MAX_FORMULA_CHARS = 400
 MAX_NODES = 120
@@ -133,7 +134,7 @@ class Formula:
 
 def parse_formula(text: str) -> Formula:
     """Parse and check ``text`` against the whitelist (names are checked at evaluation)."""
-    text = text.strip().replace("−", "-").replace("·", "*").replace("×", "*")
+    text = ascii_forms(text).strip().replace("·", "*").replace("×", "*")  # '（A2 － Y）' from an input method
     if not text:
         raise answer_error("answer.empty")
     if len(text) > MAX_FORMULA_CHARS:

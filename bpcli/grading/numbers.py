@@ -42,11 +42,20 @@ def looks_numeric(text: str) -> bool:
     return bool(text.strip()) and set(normalise(text)) <= NUMERIC_CHARACTERS
 
 
+#: full-width forms (U+FF01 to U+FF5E, what a Chinese input method types: （）－，；［］) and the
+#: ideographic space, by their ASCII characters, and the typographic minus sign
+_ASCII_FORMS = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " ", ord("−"): "-"}
+
+
+def ascii_forms(text: str) -> str:
+    """``text`` with full-width characters and typographic minus signs (common in pasted or
+    Chinese input) as their ASCII forms, one character for one, so that positions stay."""
+    return text.translate(_ASCII_FORMS)
+
+
 def normalise(text: str) -> str:
-    """Typographic minus signs and full-width punctuation (common in pasted or Chinese input)
-    replaced by their ASCII forms."""
-    return (text.replace("−", "-").replace("，", ",").replace("；", ";")
-            .replace("［", "[").replace("］", "]").replace("\r\n", "\n").strip())
+    """A numeric answer in ASCII (``ascii_forms``), lines ended by \\n, without outer spaces."""
+    return ascii_forms(text).replace("\r\n", "\n").strip()
 
 
 def parse_numbers(text: str) -> np.ndarray:
