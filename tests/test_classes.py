@@ -429,7 +429,7 @@ def test_worksheet_gives_the_network_givens_and_targets(sheets, output_format, l
     if lang == "en":
         assert "dW1, shape 2×2 (3 points)" in sheet and "Total: 10 points" in sheet and "Follows text 004" in sheet
     else:
-        assert "dW1，形状 2×2（3 分）" in sheet and "总分：10 分" in sheet and "求" in sheet
+        assert "dW1，维度 2×2（3 分）" in sheet and "总分：10 分" in sheet and "求" in sheet
         assert "Find" not in sheet and "Given" not in sheet
 
 

@@ -321,7 +321,7 @@ def test_chinese_explanations_have_no_english_words(path):
 
 def test_the_chinese_title_of_an_exercise_is_used():
     assert _explanation(REPO_ROOT / "exercises" / "03_least_squares.yaml", "chain", "zh").title == \
-        "最小二乘 J = ‖Xw − y‖²（第 003 篇）"
+        "最小二乘 J = ‖Xw − y‖²（文本 003）"
     assert _explanation(REPO_ROOT / "exercises" / "03_least_squares.yaml", "chain", "en").title == \
         "Least squares J = ‖Xw − y‖² (text 003)"
 

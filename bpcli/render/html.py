@@ -265,8 +265,8 @@ class HtmlPage:
                 links = " · ".join(f'<a href="#{escape(self.anchors[id(s)])}">'
                                    f"{escape(s.result.text if s.result is not None and layer is not None else s.title)}</a>"
                                    for s in steps)
-                label = (f'<span class="layer">{escape(self._say("page.layer", layer=layer))} '
-                         f"({escape(kinds.get(layer, ''))}):</span> ") if layer is not None else ""
+                label = (f'<span class="layer">{escape(self._say("page.layer_kind", layer=layer, kind=kinds.get(layer, "")))}'
+                         "</span> ") if layer is not None else ""
                 lines.append(f"<li>{label}{links}</li>")
             items.append(f'<li><a href="#{escape(anchor)}">{escape(heading)}</a><ol>{"".join(lines)}</ol></li>')
         if self.summary_check is not None:

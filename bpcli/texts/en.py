@@ -53,7 +53,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         " below, the gradients flowing back from the loss J to X.",
     "page.marks": "Marked in the matrices: the entries this one was computed from (solid frame),"
         " the rest of their window (dashed), the entry itself (thick).",
-    "page.layer": "Layer {layer}",
+    "page.layer_kind": "Layer {layer} ({kind}):",
     "conventions": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T exactly (so "
         "the 1/m of the loss is already inside dZ⁽ᴸ⁾); ⊙ is the element-wise product; ⋆ is cross-correlation.",
     "conventions.summed_loss": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T "
@@ -555,9 +555,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "by 0 or the log of 0?)",
     "formula.too_long": "the formula is {length} characters long; the limit is {limit}",
     "formula.syntax": "cannot read the formula: {detail}. Write numbers as [[1, 2], [3, 4]] or a formula such "
-        "as W2.T @ dZ2",
+        "as W2.T @ dZ2.",
     "formula.syntax.at": "cannot read the formula at column {column}: {detail}. Write numbers as [[1, 2], [3, "
-        "4]] or a formula such as W2.T @ dZ2",
+        "4]] or a formula such as W2.T @ dZ2.",
     "formula.syntax.invalid": "invalid syntax",
     "formula.syntax.never_closed": "'{bracket}' was never closed",
     "formula.syntax.unmatched": "unmatched '{bracket}'",
