@@ -354,3 +354,15 @@ def test_notebook_example_executes_with_nbconvert(tmp_path):
     assert not [o for o in outputs if o["output_type"] == "error"]
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert len(html) >= 3 and any("<svg" in "".join(h) for h in html)
+
+
+def test_the_legend_names_a_dashed_window_only_where_there_is_one():
+    """Every worked entry's legend spoke of 'the rest of their window (dashed)', dense ones too."""
+    from bpcli.narrate import explain
+    from bpcli.render.html import render_explanation
+
+    page = render_explanation(explain(bpcli.load("12"), detail="full"))
+    legends = {anchor: re.search(r'class="legend">([^<]*)', body)
+               for anchor, body in re.findall(r'<section class="step" id="([^"]+)"(.*?)</section>', page, flags=re.S)}
+    assert "dashed" not in legends["Z4"].group(1) and "dashed" not in legends["dW4"].group(1)
+    assert "dashed" in legends["dA1"].group(1)  # the max pool's dA1: the rest of each window

@@ -392,7 +392,11 @@ class HtmlPage:
 
     def _legend(self) -> str:
         """What the frames in the step's matrices mean, once the step has some."""
-        return f'<p class="legend">{escape(self._say("page.marks"))}</p>' if self._marks else ""
+        if not self._marks:
+            return ""
+        # the dashed frame is named only where there is one: a dense step has no window
+        windowed = any(kind == "around" for marks in self._marks.values() for kind in marks.values())
+        return f'<p class="legend">{escape(self._say("page.marks_window" if windowed else "page.marks"))}</p>'
 
     def checks(self, label: str, checks: list[IdentityCheck], precision: int) -> str:
         items = "".join(f'<li class="check {"ok" if c.ok else "bad"}">{escape(c.summary(precision))}</li>' for c in checks)

@@ -51,7 +51,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         " of a result (or click it) to mark what it was computed from.",
     "page.diagram": "Forward above, each layer's output the next one's input; backward"
         " below, the gradients flowing back from the loss J to X.",
-    "page.marks": "Marked in the matrices: the entries this one was computed from (solid frame),"
+    "page.marks": "Marked in the matrices: the entries this one was computed from (solid frame), the entry "
+        "itself (thick).",
+    "page.marks_window": "Marked in the matrices: the entries this one was computed from (solid frame),"
         " the rest of their window (dashed), the entry itself (thick).",
     "page.layer_kind": "Layer {layer} ({kind}):",
     "conventions": "One column per sample; layers are numbered 1..L with A⁽⁰⁾ = X; dT means ∂J/∂T exactly (so "
