@@ -134,6 +134,11 @@ class Conv2D(LayerBase):
     LAYOUT: ClassVar[str] = "images"
     UNIT_BIAS: ClassVar[str | None] = "b"
 
+    def passes_unit_shifts_on(self) -> bool:
+        """A channel's constant reaches every output position with the same weights, c Σ W, unless
+        zero padding lets the border positions see less of it."""
+        return self.activation == "linear" and self.padding == 0
+
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Conv2D:
         """A conv2d layer from its entry in the network file; W drawn when not given, b 0."""

@@ -33,6 +33,10 @@ class Dense(LayerBase):
     LAYOUT: ClassVar[str] = "columns"
     UNIT_BIAS: ClassVar[str | None] = "b"
 
+    def passes_unit_shifts_on(self) -> bool:
+        """W (A + c) = W A + W c, the same W c for every sample: unchanged by a linear activation."""
+        return self.activation == "linear"
+
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Dense:
         """A dense layer from its entry in the network file; W drawn when not given, b 0."""

@@ -23,6 +23,10 @@ class Flatten(LayerBase):
     KEYS: ClassVar[tuple[str, ...]] = ("type",)
     LAYOUT: ClassVar[str] = "images"
 
+    def passes_unit_shifts_on(self) -> bool:
+        """A channel's constant becomes the same constant in each of its H·W rows."""
+        return True
+
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Flatten:
         return cls(index=spec.number)

@@ -47,6 +47,12 @@ class Layer(Protocol):
     #: its input (batch normalisation subtracts each unit's mean over the batch)
     IGNORES_UNIT_SHIFT: ClassVar[bool]
 
+    def passes_unit_shifts_on(self) -> bool:
+        """Whether a constant added to every value of a unit of its input (the same for every
+        sample and position) comes out as such constants added to its output's units: true of a
+        linear dense layer, a linear convolution without padding, pools and flatten; not through
+        a nonlinear activation, nor at the borders of zero padding."""
+
     @classmethod
     def from_spec(cls, spec: Any) -> Layer:
         """The layer its entry in the network file describes, validated through the checks of
@@ -83,10 +89,14 @@ class Layer(Protocol):
 
 class LayerBase:
     """What every kind shares: ``has_parameters`` from ``parameters()``, no extra values, no unit
-    bias, and an output that follows every shift of its input."""
+    bias, an output that follows every shift of its input, and (unless a kind says otherwise)
+    none of ``passes_unit_shifts_on``."""
 
     UNIT_BIAS: ClassVar[str | None] = None
     IGNORES_UNIT_SHIFT: ClassVar[bool] = False
+
+    def passes_unit_shifts_on(self) -> bool:
+        return False
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {}

@@ -201,14 +201,25 @@ def backward(network: Network, records: list[LayerRecord], checks: PassChecks | 
 
 def bias_without_effect(network: Network, position: int) -> str | None:
     """The name of the bias of ``network.layers[position]`` when J does not depend on it at all,
-    else None: the layer is linear and the next one ignores a shift of a unit (batch
-    normalisation), so adding c to the bias of a unit adds c to every value of that unit, moves
-    the unit's mean by c, and changes nothing after it. Its gradient is then exactly 0."""
-    if position + 1 == len(network.layers):
+    else None (``shift_absorbed_by``). Its gradient is then exactly 0."""
+    layer = network.layers[position]
+    return layer.UNIT_BIAS if shift_absorbed_by(network, position) is not None else None
+
+
+def shift_absorbed_by(network: Network, position: int) -> int | None:
+    """The number of the layer that cancels a change of ``network.layers[position]``'s bias, or
+    None: adding c to the bias of a unit adds c to every value of that unit (a linear layer);
+    the layers after it pass such shifts on as shifts of their own units, the same for every
+    sample (``passes_unit_shifts_on``), up to one that ignores them (batch normalisation
+    subtracts each unit's mean). J does not depend on the bias then."""
+    layer = network.layers[position]
+    if layer.UNIT_BIAS is None or layer.activation != "linear":
         return None
-    layer, following = network.layers[position], network.layers[position + 1]
-    if layer.UNIT_BIAS is not None and layer.activation == "linear" and following.IGNORES_UNIT_SHIFT:
-        return layer.UNIT_BIAS
+    for following in network.layers[position + 1:]:
+        if following.IGNORES_UNIT_SHIFT:
+            return following.index
+        if not following.passes_unit_shifts_on():
+            return None
     return None
 
 

@@ -50,6 +50,10 @@ class _Pool(LayerBase):
     KEYS: ClassVar[tuple[str, ...]] = ("type", "size", "stride")
     LAYOUT: ClassVar[str] = "images"
 
+    def passes_unit_shifts_on(self) -> bool:
+        """max(x + c) = max(x) + c, mean(x + c) = mean(x) + c."""
+        return True
+
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> _Pool:
         """A pooling layer from its entry in the network file; ``stride`` defaults to ``size``."""

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core import losses
-from bpcli.core.network import LayerRecord, Run, bias_without_effect
+from bpcli.core.network import LayerRecord, Run, shift_absorbed_by
 from bpcli.narrate.model import Formula, Index, Note, Sources, WorkedEntry
 from bpcli.narrate.notation import symbol
 
@@ -66,12 +66,15 @@ class Context:
     def bias_notes(self, record: LayerRecord) -> list[Note]:
         """For the step of a bias's gradient: why it is exactly 0 when J does not depend on the
         bias (``bias_without_effect``: a linear layer before batch normalisation); else none."""
-        bias = bias_without_effect(self.network, self.position(record))
-        if bias is None:
+        normalising = shift_absorbed_by(self.network, self.position(record))
+        if normalising is None:
             return []
         l = record.layer.index
-        return [self.note("note.bias_without_effect", gradient=symbol("d" + bias, l).text,
-                          bias=symbol(bias, l).text, next=l + 1, dZ=symbol("dZ", l).text)]
+        bias = record.layer.UNIT_BIAS
+        # through layers between, the shift reaches the normalising layer as shifts of its units
+        key = "note.bias_without_effect" if normalising == l + 1 else "note.bias_without_effect.through"
+        return [self.note(key, kind="note.bias_without_effect", gradient=symbol("d" + bias, l).text,
+                          bias=symbol(bias, l).text, next=normalising, dZ=symbol("dZ", l).text)]
 
     def layer_input(self, record: LayerRecord) -> np.ndarray:
         """A⁽ˡ⁻¹⁾ as layer l took it: X in the layers' shape for layer 1 (m×1×H×W for m×H×W)."""

@@ -727,6 +727,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "unbiased one (N − 1) gives other numbers.",
     "note.bn_deviations_sum_to_zero": "The second term is 0: the deviations x − μ of a unit sum to 0. It is "
         "written because it is what the chain rule gives; many derivations drop it at once.",
+    "note.bias_without_effect.through": "{gradient} is exactly 0: moving an entry of {bias} moves every value "
+        "of its unit alike, the linear layers after it pass that on as shifts that are the same for every sample, "
+        "and layer {next} subtracts each unit's batch mean, so J stays the same. (Summing {dZ} in floating point "
+        "gives ~1e-17.)",
     "note.bias_without_effect": "{gradient} is exactly 0: layer {next} subtracts each unit's batch mean, so "
         "moving an entry of {bias} moves its unit's values and their mean alike, and J stays the same. (Summing "
         "{dZ} in floating point gives ~1e-17.) Hence layers before batch normalisation usually have no bias: β "

@@ -535,6 +535,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "forward.bn_affine": "γ 和 β（每个单元一个，像 W 和 b 一样学习）把 x̂ 缩放、平移到适合下一层的范围。",
     "note.bn_biased": "除以 N 而不是 N − 1：这是有偏方差，PyTorch 训练时也这样用。无偏方差（N − 1）会得到不同的数。",
     "note.bn_deviations_sum_to_zero": "第二项为 0：一个单元的偏差 x − μ 之和为 0。写出它是因为链式法则给出了它；很多推导直接把它略去。",
+    "note.bias_without_effect.through": "{gradient} 恰好为 0：改变 {bias} 的一个元素，这个单元的各个值一起平移；后面的线性层把它变成对每个样本都相同的平移，第 {next} 层再减去每个单元在本批上的均值，所以 J 不变。（浮点计算 {dZ} 之和会得到 1e-17 左右的数。）",
     "note.bias_without_effect": "{gradient} 恰好为 0：第 {next} 层减去每个单元在本批上的均值，所以改变 {bias} 的一个元素，这个单元的各个值和它们的均值一起平移，J 不变。（浮点计算 {dZ} 之和会得到 1e-17 左右的数。）所以批归一化之前的层通常不设偏置：β 取代了它。",
     "note.bn_sums_to_zero": "每个单元的 dx 之和为 0：把一个单元的所有值平移同样的量，μ 随之平移，这一层之后什么都不变。",
     "backward.dbeta.why": "β[i] 加到单元 i 的每个值上，所以它的梯度收集所有这些值的 dZ：即对该单元的值求和，和全连接层的 db 一样。",
