@@ -71,10 +71,12 @@ class Context:
             return []
         l = record.layer.index
         bias = record.layer.UNIT_BIAS
+        fields = dict(gradient=symbol("d" + bias, l).text, bias=symbol(bias, l).text, next=normalising,
+                      dZ=symbol("dZ", l).text)
+        if normalising == l + 1:
+            return [self.note("note.bias_without_effect", **fields)]
         # through layers between, the shift reaches the normalising layer as shifts of its units
-        key = "note.bias_without_effect" if normalising == l + 1 else "note.bias_without_effect.through"
-        return [self.note(key, kind="note.bias_without_effect", gradient=symbol("d" + bias, l).text,
-                          bias=symbol(bias, l).text, next=normalising, dZ=symbol("dZ", l).text)]
+        return [self.note("note.bias_without_effect.through", kind="note.bias_without_effect", **fields)]
 
     def layer_input(self, record: LayerRecord) -> np.ndarray:
         """A⁽ˡ⁻¹⁾ as layer l took it: X in the layers' shape for layer 1 (m×1×H×W for m×H×W)."""
