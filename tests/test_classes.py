@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -499,3 +501,18 @@ def test_worksheet_output_file_and_errors(tmp_path, env):
     assert code == 0 and out == "" and target.read_text(encoding="utf-8").startswith("# Two-layer"), err
     code, _, err = run_cli(["worksheet", "no_such_exercise"], env=env)
     assert code == 2 and "Traceback" not in err
+
+
+def test_the_same_set_from_another_folder_writes_the_same_bytes(tmp_path, env):
+    """The variants said 'Variant for student s01 of ./hw1.yaml' and key.json's source held the
+    path as typed, so the same set asked for from another folder was refused as changed."""
+    (tmp_path / "hw").mkdir()
+    _plain(tmp_path / "hw", name="hw1.yaml")
+    runs = [(tmp_path / "hw", "hw1.yaml"), (tmp_path / "hw", "./hw1.yaml"), (tmp_path, "hw/hw1.yaml")]
+    for cwd, file in runs:
+        done = subprocess.run([sys.executable, "-m", "bpcli", "variant", file, "--count", "2", "--out",
+                               tmp_path / "set"], capture_output=True, env=env, cwd=cwd, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+    key = json.loads((tmp_path / "set" / "key.json").read_text(encoding="utf-8"))
+    assert key["source"] == "hw1.yaml"
+    assert b"wrote 2 variants" in done.stderr

@@ -3,6 +3,7 @@ stdout or a file, or a class set with the teacher's key."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -43,19 +44,20 @@ def variant_command(
 
         document = spec.parse_yaml(content.decode("utf-8-sig", "replace"), label)
         network = spec.from_mapping(document, label)
+        # the variants name the exercise by its file's name, not the path as typed: the same
+        # command run from another folder (or as ./hw1.yaml) writes the same bytes
+        name = os.path.basename(label)
         if student is not None:
-            text = variant_yaml(make_variant(document, network, content, student, salt, label))
+            text = variant_yaml(make_variant(document, network, content, student, salt, name))
             _write(text, out, file)
             return
         if out is None:
             raise UsageError("a set of variants needs --out DIR, the folder to write them into")
-        _write_set(document, network, content, label, ids, salt, out, file)
+        _write_set(document, network, content, name, ids, salt, out, file)
 
 
 def _source(file: str) -> tuple[bytes, str]:
     """The bytes and label of FILE: a path, - for stdin, or a bundled exercise's name."""
-    import os
-
     from bpcli import spec
 
     if file != "-" and not os.path.exists(file):
@@ -128,7 +130,7 @@ def _write_set(document, network, content: bytes, label: str, ids: list[str], sa
         raise OutputError(str(folder), error.strerror or str(error)) from None
     for name, text in files.items():
         _write(text, folder / name, file)
-    typer.echo(f"wrote {len(variants)} variants and key.json to {folder}", err=True)
+    typer.echo(f"wrote {len(variants)} variant{'s' if len(variants) != 1 else ''} and key.json to {folder}", err=True)
 
 
 def _differs(path: Path, text: str) -> bool:
