@@ -328,3 +328,12 @@ def test_rows_cut_by_an_unquoted_comma_and_json_lines_are_named_by_their_place(t
     code, out, _ = run_cli(["grade", "--batch", lines])
     first, third = read_lines(out)[:2]
     assert (first["row"], third["row"]) == (1, 3) and third["error"]["code"] == "invalid_row"
+
+
+def test_a_missing_network_file_names_the_folder_looked_in_in_the_batchs_language(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\na,nowhere.yaml,dW1,1\n", encoding="utf-8")
+    for lang, words in (("en", f"no such file in {tmp_path}"), ("zh", f"{tmp_path} 里没有这个文件")):
+        code, out, _ = run_cli(["grade", "--batch", answers, "--lang", lang])
+        row = read_lines(out)[0]
+        assert code == 0 and row["error"]["code"] == "file_not_found" and words in row["message"], row

@@ -516,3 +516,13 @@ def test_the_same_set_from_another_folder_writes_the_same_bytes(tmp_path, env):
     key = json.loads((tmp_path / "set" / "key.json").read_text(encoding="utf-8"))
     assert key["source"] == "hw1.yaml"
     assert b"wrote 2 variants" in done.stderr
+
+
+def test_a_students_file_names_the_line_of_a_bad_or_repeated_id(tmp_path, env):
+    ids = tmp_path / "ids.txt"
+    for content, words in (("alice\nbob\n\nbob\n", "line 4: 'bob' is listed twice (first on line 2)"),
+                           ("alice\nal ice\n", "line 2: student id 'al ice'")):
+        ids.write_text(content, encoding="utf-8")
+        code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
+        assert code == 2 and f"--students {ids}, {words}" in err, err
+        assert not (tmp_path / "set").exists()

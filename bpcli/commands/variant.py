@@ -86,9 +86,21 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
         lines = Path(students).read_text(encoding="utf-8-sig").splitlines()  # as a spreadsheet saves it
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read --students {students}: {getattr(error, 'strerror', None) or error}") from None
-    ids = [check_student_id(line.strip()) for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not ids or len(set(ids)) != len(ids):
-        raise UsageError(f"--students {students} must list at least one id, each once")
+    ids, seen = [], {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            student_id = check_student_id(line.strip())
+        except UsageError as error:
+            raise UsageError(f"--students {students}, line {number}: {error}") from None
+        if student_id in seen:
+            raise UsageError(f"--students {students}, line {number}: {student_id!r} is listed twice (first on line "
+                             f"{seen[student_id]}); each student once")
+        seen[student_id] = number
+        ids.append(student_id)
+    if not ids:
+        raise UsageError(f"--students {students} must list at least one id")
     return ids
 
 

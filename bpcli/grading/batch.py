@@ -26,7 +26,7 @@ from typing import Any
 
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 from bpcli.grading.grade import GRADE_SCHEMA
-from bpcli.texts import error_text, say
+from bpcli.texts import Msg, error_text, say
 
 #: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
 TOTALS_SCHEMA = "bpcli.grade-totals/1"
@@ -312,7 +312,11 @@ def load_network_or_exercise(file: str, folder: str | None = None):
     try:
         return load_bundled_network(file)
     except UsageError:
-        raise SpecError(say("en", "batch.no_file"), code="file_not_found", file=file) from None
+        where = os.path.dirname(os.path.abspath(path)) or os.sep
+        message = Msg("batch.no_file", folder=where)
+        error = SpecError(message.text("en"), code="file_not_found", file=file)
+        error.msg = message  # in the batch's language (error_text), the row naming the file
+        raise error from None
 
 
 def _points(row: AnswerRow, exercise_points: dict[str, float], lang: str) -> float | str:

@@ -530,7 +530,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.header": "the CSV header must name the columns student, file, target and answer (points is "
         "optional); {missing} missing, found {found}",
     "batch.csv": "cannot read the CSV: {reason}",
-    "batch.no_file": "no such file (relative to the answers file's folder), nor a bundled exercise of that name",
+    "batch.no_file": "no such file in {folder}, nor a bundled exercise of that name (a row's file is relative to "
+        "the answers file's folder, or to the current folder for answers read from standard input)",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
     "batch.row.extra_fields": "this row has {found} fields where the header has {header}: an answer with a comma "

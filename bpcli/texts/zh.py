@@ -420,7 +420,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.header": "CSV 表头必须包含 student、file、target 和 answer 这几列（points 可选）；缺少 {missing}，"
         "实际是 {found}",
     "batch.csv": "无法读取 CSV：{reason}",
-    "batch.no_file": "没有这个文件（相对于答案文件所在的文件夹），也没有这个名字的内置练习",
+    "batch.no_file": "{folder} 里没有这个文件，也没有这个名字的内置练习（每行的文件相对于答案文件所在的文件夹；从标准输入读答案时相对于当前文件夹）",
     "batch.row.not_json": "这一行不是 JSON 对象：{reason}",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
     "batch.row.extra_fields": "这一行有 {found} 个字段，而表头只有 {header} 个：含逗号的答案要放在双引号里（\"np.dot(dZ1, X.T)\"）",
