@@ -526,3 +526,20 @@ def test_a_students_file_names_the_line_of_a_bad_or_repeated_id(tmp_path, env):
         code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
         assert code == 2 and f"--students {ids}, {words}" in err, err
         assert not (tmp_path / "set").exists()
+
+
+def test_no_variant_gives_a_sample_twice_or_every_sample_one_class():
+    """Of 30 variants of a 4-sample tanh + bce file, 6 drew two equal columns of X and 3 drew Y
+    all ones: in effect a smaller exercise than the other students'."""
+    from bpcli import spec
+    from bpcli.quiz.catalogue import bundled_source
+    from bpcli.quiz.variants import make_variant
+
+    content, label = bundled_source("04")
+    document = spec.parse_yaml(content.decode("utf-8"), label)
+    network = spec.from_mapping(document, label)
+    for number in range(1, 31):
+        drawn = spec.load(make_variant(document, network, content, f"s{number:02d}", "fair", label).document)
+        columns = {tuple(column) for column in drawn.X.T}
+        assert len(columns) == drawn.m == 4, drawn.X
+        assert len({tuple(column) for column in drawn.Y.T}) > 1, drawn.Y

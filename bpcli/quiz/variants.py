@@ -6,7 +6,8 @@ course's salt), so the same three always give the same variant on any machine an
 ``hash()``, which changes per process). They are halves between −2 and 2 as in the generated
 exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
 relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
-all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw). Networks of
+all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw), no two samples
+alike and not every sample of the same target. Networks of
 linear and relu layers with mse or sse are first drawn until every asked value is also short on
 paper. The statement is left out (it may quote the original's numbers): the variant gets the
 generated one.
@@ -26,7 +27,7 @@ import numpy as np
 from bpcli.core.network import Network, bias_without_effect, run
 from bpcli.errors import UsageError
 from bpcli.quiz.catalogue import Exercise, exercise_from_network
-from bpcli.quiz.draws import clean, draw_values
+from bpcli.quiz.draws import VALUES, clean, draw_values
 
 SCHEMA_KEY = "bpcli.variant-key/1"
 #: draws that must be short on paper first, then fair ones are enough
@@ -47,6 +48,20 @@ class Variant:
     student: str
     document: dict[str, Any]
     exercise: Exercise
+
+
+def _samples_differ(network: Network) -> bool:
+    """With several samples, no two alike (one sample given twice is a smaller exercise than the
+    others') and not every sample of the same target (a class every sample has, in a classifier):
+    one variant in five of a 4-sample bce file drew X's columns in pairs or Y all ones."""
+    m = network.m
+    if m < 2:
+        return True
+    samples = network.X.reshape(m, -1) if network.image_input else network.X.T
+    # samples of one or two features (a 1-input neuron over 12 samples) may have too few values
+    # to draw from for every sample to differ: they are not held to it
+    distinct = len(VALUES) ** samples.shape[1] < 4 * m or len(np.unique(samples, axis=0)) == m
+    return distinct and len(np.unique(network.Y.T, axis=0)) > 1
 
 
 def check_student_id(student: str) -> str:
@@ -92,8 +107,8 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
         from bpcli import spec
 
         candidate = spec.load(drawn)
-        if clean(candidate, [target for target in targets if target not in always_zero],
-                 exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
+        if _samples_differ(candidate) and clean(candidate, [target for target in targets if target not in always_zero],
+                                                exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
             return Variant(student, drawn, exercise_from_network(name, candidate))
     raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
                      "saturated unit or a gradient all 0); try another --salt")
