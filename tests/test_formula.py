@@ -81,6 +81,7 @@ def test_unsafe_formulas_are_refused(net, formula):
     ("dz1 @ X.T", "did you mean dZ1"),
     ("dZ1 @ X", "Did you mean X.T?"),
     ("dZ1 @ (X + X)", "Did you mean (X + X).T?"),   # not X + X.T, which transposes only the last X
+    ("X.T @ dZ1", "Did you mean dZ1 @ X.T?"),   # the factors in the other order
     ("dZ1 + W2", "broadcast"),
     ("sum(dZ1, axis=5)", "axis 5 does not exist"),
     ("sigmoid(Z1, Z2)", "takes 1 argument"),

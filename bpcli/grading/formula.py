@@ -391,9 +391,12 @@ class _Evaluator:
         if inner_left != inner_right:
             suggestion = None
             if left.ndim == 2 and left.shape[0] == inner_right:
-                suggestion = _transposable(left_node, left_text)
+                suggestion = f"{_transposable(left_node, left_text)}.T"
             elif right.ndim == 2 and right.shape[1] == inner_left:
-                suggestion = _transposable(right_node, right_text)
+                suggestion = f"{_transposable(right_node, right_text)}.T"
+            elif left.ndim == 2 and right.ndim == 2 and right.shape[1] == left.shape[0]:
+                # the factors in the other order fit: A1.T @ dZ2 for dZ2 @ A1.T
+                suggestion = f"{right_text} @ {left_text}"
             params = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
                           right=right_text, right_shape=_shape_words(right.shape), inner_left=inner_left,
                           inner_right=inner_right)

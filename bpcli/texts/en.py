@@ -605,7 +605,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "columns of the left ({inner_left}) to match the rows of the right ({inner_right}).",
     "formula.matmul_inner.suggest": "in {source!r}: {left} is {left_shape} and {right} is {right_shape}; @ "
         "needs the columns of the left ({inner_left}) to match the rows of the right ({inner_right}). Did you "
-        "mean {suggestion}.T?",
+        "mean {suggestion}?",
     "formula.too_large_product": "in {source!r}: this product is too large to compute here",
     "formula.too_many_entries": "in {source!r}: the result would be {shape}, more than {limit:,} numbers; "
         "check the shapes (a column times a row broadcasts to a full matrix)",

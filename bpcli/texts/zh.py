@@ -474,7 +474,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.matmul_inner": "在 {source!r} 中：{left} 是 {left_shape}，{right} 是 {right_shape}；@ "
         "要求左边的列数（{inner_left}）等于右边的行数（{inner_right}），维度才相容。",
     "formula.matmul_inner.suggest": "在 {source!r} 中：{left} 是 {left_shape}，{right} 是 {right_shape}；@ "
-        "要求左边的列数（{inner_left}）等于右边的行数（{inner_right}），维度才相容。你是不是想写 {suggestion}.T？",
+        "要求左边的列数（{inner_left}）等于右边的行数（{inner_right}），维度才相容。你是不是想写 {suggestion}？",
     "formula.too_large_product": "在 {source!r} 中：这个乘积太大，这里算不了",
     "formula.too_many_entries": "在 {source!r} 中：结果会是 {shape}，超过 {limit:,} 个数；检查一下维度（一列乘一行会广播成一整个矩阵）",
     "formula.keepdims": "{function}(…, keepdims=…) 只能取 True 或 False",
