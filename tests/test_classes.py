@@ -427,6 +427,8 @@ def test_worksheet_gives_the_network_givens_and_targets(sheets, output_format, l
     for name in ("W1", "b1", "W2", "A1", "dX", "dW4"):
         assert name in sheet
     assert "-0.5" in sheet                                    # Y's second entry, as written
+    if output_format == "markdown":  # an image's slice is headed by its name: a bare '[0]' read as data
+        assert "\nX[0]\n[ " in sheet and "\n[0]\n" not in sheet
     assert ("Worked solution" if lang == "en" else "解答过程") not in sheet   # no key on the students' sheet
     if lang == "en":
         assert "dW1, shape 2×2 (3 points)" in sheet and "Total: 10 points" in sheet and "Follows text 004" in sheet

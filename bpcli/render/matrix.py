@@ -172,10 +172,11 @@ def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int, max_cols: in
                    if j is not None else ELLIPSIS) for j in cols]
 
 
-def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8) -> str:
+def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8, name: str = "") -> str:
     """A plain-text grid, decimals aligned, summarised like numpy when large.
 
-    An image tensor (m, C, H, W) is one grid per sample and channel, each headed by its index.
+    An image tensor (m, C, H, W) is one grid per sample and channel, each headed by its index
+    after ``name`` ('X[0, 1]': a bare '[0, 1]' above numbers reads as one of them).
     """
     pieces, total = matrix_slices(array)
     blocks = []
@@ -186,7 +187,7 @@ def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_co
         rows = [[text for _, text in cells] for _, cells in piece.cells(precision, max_rows, max_cols)]
         widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))] if rows and rows[0] else []
         lines = ["  ".join(text.rjust(width) for text, width in zip(row, widths)) for row in rows]
-        blocks.append("\n".join(([piece.label] if piece.label else []) + ["[ " + line + " ]" for line in lines]))
+        blocks.append("\n".join(([name + piece.label] if piece.label else []) + ["[ " + line + " ]" for line in lines]))
     return "\n".join(blocks)
 
 

@@ -62,7 +62,7 @@ def _total_line(sheet: Sheet) -> str:
 
 def _markdown_tensor(tensor: Given) -> str:
     return f"**{tensor.name}** ({shape_text(tensor.value.shape)})\n\n```\n" + \
-        matrix_text(tensor.value, tensor.decimals, NO_SUMMARY, NO_SUMMARY) + "\n```"
+        matrix_text(tensor.value, tensor.decimals, NO_SUMMARY, NO_SUMMARY, name=tensor.name) + "\n```"
 
 
 def markdown_sheet(sheet: Sheet) -> str:
@@ -81,7 +81,7 @@ def markdown_sheet(sheet: Sheet) -> str:
         blocks.append(f"## {say(lang, 'worksheet.key')}: {sheet.title}")
         blocks.append(f"### {say(lang, 'worksheet.answers')}")
         blocks += [f"{_target_line(sheet, asked.name, asked.shape, asked.points)}\n\n```\n"
-                   f"{matrix_text(asked.answer, asked.decimals, NO_SUMMARY, NO_SUMMARY)}\n```"
+                   f"{matrix_text(asked.answer, asked.decimals, NO_SUMMARY, NO_SUMMARY, name=asked.name)}\n```"
                    for asked in sheet.asked]
         blocks.append(f"### {say(lang, 'worksheet.worked_solution')}")
         # explain's document starts at '#': three levels down, under the key's 'Worked solution'
