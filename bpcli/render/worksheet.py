@@ -2,11 +2,12 @@
 
 The HTML loads nothing from the network: the sheet's math is plain Unicode and tables, and the
 page prints one exercise per page (print CSS). A key's worked solution is the explain renderer's
-own output (``render_explanation``), headings moved down a level.
+own output (``render_explanation``), its headings under the key's.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from html import escape
 
@@ -25,7 +26,7 @@ section.sheet + section.sheet { break-before: page; page-break-before: always; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #999; margin-top: 1.5rem; }
 .tensors { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }
 table.matrix { border-collapse: collapse; font-family: ui-monospace, monospace; }
-table.matrix caption { font-weight: bold; text-align: left; }
+table.matrix caption { font-weight: bold; text-align: left; white-space: nowrap; }
 table.matrix td { text-align: right; padding: 0.05rem 0.5rem; border-left: 1px solid #ccc; border-right: 1px solid #ccc; }
 .answer-space { border: 1px solid #555; min-height: 7rem; margin: 0.3rem 0 1rem; }
 .target { break-inside: avoid; page-break-inside: avoid; }
@@ -109,6 +110,14 @@ def _html_tensor(name: str, value, decimals: int) -> str:
     return "".join(tables)
 
 
+def _answer_space(shape: tuple[int, ...]) -> float:
+    """The height of the box a target's answer is written in: its rows, every slice of an image
+    tensor's one under the other (a 1 × 1 answer and a 4 × 4 dX had the same box)."""
+    rows = shape[-2] if len(shape) >= 2 else 1
+    slices = math.prod(shape[:-2]) if len(shape) > 2 else 1
+    return 2.5 + 1.6 * rows * slices
+
+
 def _html_tensors(tensors: list[Given]) -> str:
     return '<div class="tensors">' + "".join(_html_tensor(t.name, t.value, t.decimals) for t in tensors) + "</div>"
 
@@ -123,7 +132,8 @@ def html_sheet(sheet: Sheet) -> str:
         parts += [f"<h2>{escape(say(lang, 'worksheet.forward_given'))}</h2>", _html_tensors(sheet.forward)]
     parts.append(f"<h2>{escape(say(lang, 'worksheet.targets'))}</h2>")
     parts += [f'<div class="target"><p>{escape(_target_line(sheet, a.name, a.shape, a.points))}</p>'
-              f'<div class="answer-space"></div></div>' for a in sheet.asked]
+              f'<div class="answer-space" style="min-height: {_answer_space(a.shape):.1f}rem"></div></div>'
+              for a in sheet.asked]
     parts.append(f"<p><strong>{escape(_total_line(sheet))}</strong></p>")
     if sheet.explanation is not None:
         from bpcli.render.html import render_explanation
