@@ -30,8 +30,13 @@ def _bundled(name: str):
     try:
         return load_bundled_network(name)
     except UsageError:
-        from bpcli.formatting import shorten
+        raise missing_file(name) from None
 
-        # a name that is neither a file nor an exercise may be anything the user typed
-        raise SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)",
-                        code="file_not_found", file=shorten(name)) from None
+
+def missing_file(name: str) -> SpecError:
+    """The error for a name that is neither a file nor an exercise (it may be anything the user
+    typed: shortened)."""
+    from bpcli.formatting import shorten
+
+    return SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)", code="file_not_found",
+                     file=shorten(name))

@@ -282,15 +282,15 @@ def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
 def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
     from bpcli.core.network import run
     from bpcli.grading.grade import other_draws
-
     from bpcli.quiz.catalogue import exercise_from_network
 
     try:
         network = load_network_or_exercise(file, folder)
+        computed = run(network)
         # the exercise section checked as worksheet and variant check it (a typo there was graded
         # with default points, and `points: {dW1: two}` blamed the answers file)
-        points = exercise_from_network(file, network).points if "exercise" in network.extras else {}
-        return _Prepared(network, run(network), other_draws(network), points)
+        points = exercise_from_network(file, network, computed).points if "exercise" in network.extras else {}
+        return _Prepared(network, computed, other_draws(network), points)
     except BpcliError as error:
         return error
 

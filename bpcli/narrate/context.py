@@ -65,7 +65,8 @@ class Context:
 
     def bias_notes(self, record: LayerRecord) -> list[Note]:
         """For the step of a bias's gradient: why it is exactly 0 when J does not depend on the
-        bias (``bias_without_effect``: a linear layer before batch normalisation); else none."""
+        bias (``shift_absorbed_by``: a linear layer whose shifts reach a batch normalisation, next
+        to it or through layers that pass them on); else none."""
         normalising = shift_absorbed_by(self.network, self.position(record))
         if normalising is None:
             return []

@@ -125,9 +125,9 @@ def _at_a_glance(tensor: NamedTensor | None, focus: dict[str, tuple[Index, ...]]
 
 def _worked_entries(step: Step) -> dict[str, tuple[Index, ...]]:
     """By tensor name, the entries the step's first worked entry writes (in the result) and reads
-    in the terms it writes out (``WorkedEntry.positions``): those a tensor shown at a glance keeps on the page, so that the
-    entry's numbers can be followed (X[1, 0] for Z[1,1,0,1], not X[0, 0]; row 2 of a padded
-    input cut to four rows)."""
+    in the terms it writes out (``WorkedEntry.positions``): those a tensor shown at a glance
+    keeps on the page, so that the entry's numbers can be followed (X[1, 0] for Z[1,1,0,1], not
+    X[0, 0]; row 2 of a padded input cut to four rows)."""
     if not step.worked or step.worked[0].index is None:
         return {}
     entry = step.worked[0]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from bpcli.core.network import Network
+from bpcli.core.network import Network, Run
 from bpcli.errors import SpecError, UsageError
 from bpcli.formatting import shorten, without_spaces_between_wide
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
@@ -114,9 +114,10 @@ def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exerci
         chosen = _resolve(name, exercise_names(dirs))
     except UsageError:
         if os.sep in name or "/" in name or name.endswith((".yaml", ".yml", ".json")):
+            from bpcli.network_source import missing_file
+
             # a mistyped file name is a missing file, as every other command says, not a list of exercises
-            raise SpecError("no such file (nor an exercise of that name: bpcli quiz --list)", code="file_not_found",
-                            file=shorten(name)) from None
+            raise missing_file(name) from None
         raise
     return exercise_from_network(chosen, _load_entry(chosen, _entries(list(dirs))[chosen]))
 
@@ -186,13 +187,14 @@ def formula_example(network: Network) -> str:
     return f"A{network.layers[-1].index} - Y"
 
 
-def exercise_from_network(name: str, network: Network) -> Exercise:
+def exercise_from_network(name: str, network: Network, computed: Run | None = None) -> Exercise:
     """An Exercise from any network: its ``exercise:`` section (validated here) or, without one,
-    every gradient from the output back to dX with a generated statement."""
+    every gradient from the output back to dX with a generated statement. ``computed``: the
+    network's run, when the caller has it."""
     from bpcli.core.network import run
     from bpcli.grading.targets import valid_targets
 
-    tensors = run(network).tensors()
+    tensors = (computed if computed is not None else run(network)).tensors()
     section = network.extras.get("exercise")
     where = network.source or name
     if section is None:

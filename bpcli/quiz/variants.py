@@ -107,9 +107,12 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
         from bpcli import spec
 
         candidate = spec.load(drawn)
-        if _samples_differ(candidate) and clean(candidate, [target for target in targets if target not in always_zero],
-                                                exact=exact and attempt < EXACT_ATTEMPTS, computed=run(candidate)):
-            return Variant(student, drawn, exercise_from_network(name, candidate))
+        if not _samples_differ(candidate):
+            continue
+        computed = run(candidate)
+        if clean(candidate, [target for target in targets if target not in always_zero],
+                 exact=exact and attempt < EXACT_ATTEMPTS, computed=computed):
+            return Variant(student, drawn, exercise_from_network(name, candidate, computed))
     raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
                      "saturated unit or a gradient all 0); try another --salt")
 
