@@ -95,9 +95,8 @@ def write_output(text: str, target: Path, *, input_file: str, option: str = "--o
     from bpcli.errors import OutputError
 
     resolved = Path(os.path.realpath(target))
-    shown = f"{option} {target}"
-    _refuse_input_or_package(resolved, input_file, shown=shown, input_name=input_name)
-    _refuse_other_inputs(resolved, other_inputs, shown=shown, other_name=other_name)
+    inputs = [(input_file, f"{input_name} itself")] + [(file, f"{other_name} ({file})") for file in other_inputs]
+    _refuse_input_or_package(resolved, inputs, shown=f"{option} {target}")
     existing = _stat_or_none(target)
     data = text.encode("utf-8")
     try:
@@ -110,9 +109,9 @@ def write_output(text: str, target: Path, *, input_file: str, option: str = "--o
         raise OutputError(str(target), error.strerror or str(error)) from None
 
 
-def _refuse_input_or_package(target: Path, input_file: str, shown: str, input_name: str) -> None:
-    """``shown`` is the option and the file as the user gave them; ``input_name`` what
-    ``input_file`` is to them (the network file, the answers file)."""
+def _refuse_input_or_package(target: Path, inputs: list[tuple[str, str]], shown: str) -> None:
+    """``shown`` is the option and the file as the user gave them; ``inputs`` the files read, each
+    with what it is to them ('the network file itself', 'a network file the answers name (hw.yaml)')."""
     from pathlib import Path
 
     from bpcli.errors import UsageError
@@ -124,24 +123,13 @@ def _refuse_input_or_package(target: Path, input_file: str, shown: str, input_na
     if target_stat is None:
         return
     identity = (target_stat.st_dev, target_stat.st_ino)
-    input_stat = _input_stat(input_file)
-    if input_stat is not None and identity == (input_stat.st_dev, input_stat.st_ino):
-        raise UsageError(f"{shown} is {input_name} itself; choose another file name")
+    for input_file, what in inputs:
+        input_stat = _input_stat(input_file)
+        if input_stat is not None and identity == (input_stat.st_dev, input_stat.st_ino):
+            raise UsageError(f"{shown} is {what}; choose another file name")
     # an exercise opened by name is one of these; their folder may be a link out of the package
     if identity in _bundled_exercise_identities():
         raise UsageError(f"{shown} is one of bpcli's bundled exercises; choose another file name")
-
-
-def _refuse_other_inputs(target: Path, inputs: Sequence[str], shown: str, other_name: str) -> None:
-    from bpcli.errors import UsageError
-
-    target_stat = _stat_or_none(target)
-    if target_stat is None:
-        return
-    for file in inputs:
-        other = _stat_or_none(file) if file != "-" else None
-        if other is not None and (other.st_dev, other.st_ino) == (target_stat.st_dev, target_stat.st_ino):
-            raise UsageError(f"{shown} is {other_name} ({file}); choose another file name")
 
 
 def _input_stat(input_file: str) -> os.stat_result | None:
