@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpcli.formatting import one_line
+from bpcli.formatting import one_line, shorten
 
 
 class BpcliError(Exception):
@@ -51,3 +51,10 @@ class OutputError(BpcliError):
     def __init__(self, target: str, reason: str):
         self.target, self.reason = target, reason
         super().__init__(f"cannot write {target}: {reason}")
+
+
+def missing_file(name: str) -> SpecError:
+    """The error of every command for a name that is neither a file nor a bundled exercise (it may
+    be anything the user typed: shortened)."""
+    return SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)", code="file_not_found",
+                     file=shorten(name))

@@ -107,15 +107,15 @@ def closest_name(word: str, names, cutoff: float) -> str | None:
 
 #: Chinese characters and punctuation, and full-width forms
 _WIDE = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_SPACE_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[ \t]+(?=[{_WIDE}])"
-                                 # full-width punctuation carries its own space: none after a
-                                 # closing mark ('，3'), none before an opening one
-                                 "|(?<=[，。、；：！？）」』】])[ \t]+|[ \t]+(?=[（「『【])")
+#: one space (more is padding, as in a table's columns) between two of them, or after a closing
+#: full-width mark or before an opening one, which carry their own space ('，3')
+_SPACE_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}]) (?=[{_WIDE}])|(?<=[，。、；：！？）」』】]) (?! )|(?<! ) (?=[（「『【])")
 
 
 def without_spaces_between_wide(text: str) -> str:
-    """``text`` without the spaces between two Chinese characters (or punctuation marks): YAML's
-    folded text joins its lines with a space, which Chinese does not put between words
+    """``text`` without a space between two Chinese characters (or punctuation marks): YAML's
+    folded text joins its lines with one, and a template spaces its fields as for a Latin name,
+    where Chinese puts none between words
     ('交叉熵损失。 原文写' becomes '交叉熵损失。原文写'), nor after a full-width comma or stop, which
     has its space in it ('， 3' becomes '，3'); a space between a character and a Latin letter or
     digit stays ('步长 1 的')."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bpcli.errors import SpecError
+from bpcli.errors import missing_file
 
 
 def open_network(source: Any):
@@ -31,12 +31,3 @@ def _bundled(name: str):
         return load_bundled_network(name)
     except UsageError:
         raise missing_file(name) from None
-
-
-def missing_file(name: str) -> SpecError:
-    """The error for a name that is neither a file nor an exercise (it may be anything the user
-    typed: shortened)."""
-    from bpcli.formatting import shorten
-
-    return SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)", code="file_not_found",
-                     file=shorten(name))

@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any, Iterable, Mapping
 
 from bpcli.errors import AnswerError, BpcliError, UsageError
+from bpcli.formatting import without_spaces_between_wide
 
 DEFAULT_LANGUAGE = "en"
 #: the environment variables that name the learner's language, in POSIX order (first set wins)
@@ -38,9 +39,6 @@ Template = "str | dict[str, str]"
 
 _loaded: dict[str, ModuleType] = {}
 
-#: a space between two CJK characters (templates space their fields, as for a Latin name)
-_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")  # one space: padding in tables stays
 
 
 def languages() -> tuple[str, ...]:
@@ -78,7 +76,8 @@ def say(lang: str, key: str, **fields: Any) -> str:
     if isinstance(template, dict):
         template = template["one" if fields.get("count") == 1 else "other"]
     text = template.format(**{name: word(value, lang) for name, value in fields.items()})
-    return _CJK_GAP.sub("", text) if getattr(language, "CLOSE_CJK_GAPS", False) else text
+    # templates space their fields as for a Latin name: none between Chinese words
+    return without_spaces_between_wide(text) if getattr(language, "CLOSE_CJK_GAPS", False) else text
 
 
 def word(value: Any, lang: str) -> Any:
