@@ -26,9 +26,12 @@ class SpecError(BpcliError, ValueError):
         self.file = None if file is None else one_line(file)
         super().__init__(self.describe())
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """'file: path: message', the message in ``lang`` where the error carries a ``msg`` (a
+        ``bpcli.texts.Msg``, set by the code that raised it), else in English."""
         parts = [p for p in (self.file, self.path) if p]
-        return ": ".join(parts + [self.message])
+        msg = getattr(self, "msg", None)
+        return ": ".join(parts + [one_line(msg.text(lang)) if msg is not None and lang != "en" else self.message])
 
     def with_file(self, file: str | None) -> "SpecError":
         self.file = None if file is None else one_line(file)

@@ -26,6 +26,7 @@ from bpcli.core.network import Layer, Network, all_finite
 from bpcli.core.workspace import WORKSPACE
 from bpcli.errors import SpecError
 from bpcli.formatting import closest_name, shorten
+from bpcli.texts import Msg
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
@@ -334,6 +335,19 @@ def _count_text(count: int) -> str:
     return f"{count:,}" if count < 10**18 else _number_text(count)
 
 
+def shape_words(shape: tuple[int, ...]) -> Msg | str:
+    """A shape as ``_shape_text`` writes it, in any language ('1 × 3', 'a single number')."""
+    return _shape_text(shape) if shape else Msg("spec.single_number")
+
+
+def worded_error(message: Msg, path: str, code: str) -> SpecError:
+    """A SpecError whose message is ``message`` in English, and in the learner's language where
+    the command line shows it (``SpecError.describe``)."""
+    error = SpecError(message.text("en"), path, code)
+    error.msg = message
+    return error
+
+
 def _shape_text(shape: tuple[int, ...]) -> str:
     return " × ".join(_count_text(n) for n in shape) if shape else "a single number"
 
@@ -599,9 +613,8 @@ class _Validator:
         Y = to_array(self._input_mapping()["Y"], "input.Y", (2,), "Y (n_L × m: one column per sample)")
         if Y.shape != tuple(output_shape):
             n_L, m = output_shape
-            raise SpecError(f"Y must be {n_L} × {m} because the last layer outputs {n_L} "
-                            f"value{'s' if n_L != 1 else ''} for each of the {m} samples; found "
-                            f"{_shape_text(Y.shape)}", "input.Y", "shape_mismatch")
+            raise worded_error(Msg("spec.Y_shape", n=n_L, m=m, values=Msg("spec.count.values", count=n_L),
+                                   found=shape_words(Y.shape)), "input.Y", "shape_mismatch")
         if loss == "bce" and (np.minimum.reduce(Y, axis=None) < 0 or np.maximum.reduce(Y, axis=None) > 1):
             bad = tuple(int(i) for i in np.argwhere((Y < 0) | (Y > 1))[0])
             raise SpecError(f"bce targets must lie in [0, 1], found {Y[bad]:g} at [{bad[0]}][{bad[1]}]",
@@ -746,19 +759,24 @@ class LayerSpec:
         """The layer's activation: required, a known name, softmax only on the last layer."""
         return _activation(self.mapping, self.path, self.position, self.layer_count)
 
-    def tensor(self, key: str, shape: tuple[int, ...], reason: str, ndims: tuple[int, ...],
-               what: str) -> np.ndarray | None:
+    def tensor(self, key: str, shape: tuple[int, ...], reason: Msg, ndims: tuple[int, ...],
+               what: Msg) -> np.ndarray | None:
         """The tensor at KEY, which must have SHAPE because of REASON (None when absent); a flat
-        list of the right length is accepted where SHAPE is a column (n × 1, as b)."""
+        list of the right length is accepted where SHAPE is a column (n × 1, as b). REASON and
+        WHAT are worded in the learner's language when the shape is wrong."""
         if key not in self.mapping:
             return None
-        array = to_array(self.mapping[key], self.place(key), ndims, what)
+        array = to_array(self.mapping[key], self.place(key), ndims, str(what))
         if array.shape != shape:
             if array.ndim == 1 and array.size == math.prod(shape) and len(shape) == 2 and shape[1] == 1:
                 return array.reshape(shape)
-            self.error(key, f"{what} must be {_shape_text(shape)} because {reason}; found "
-                       f"{_shape_text(array.shape)}", "shape_mismatch")
+            raise worded_error(Msg("spec.shape_mismatch", what=what, shape=shape_words(shape), reason=reason,
+                                   found=shape_words(array.shape)), self.place(key), "shape_mismatch")
         return array
+
+    def source_words(self) -> Msg:
+        """What feeds the layer, in any language: X, or layer N."""
+        return Msg("spec.source.X") if self.position == 0 else Msg("spec.source.layer", layer=self.position)
 
     def weights(self, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
         """Weights not given in the file: N(0, 1/fan_in) rounded to 2 decimals, drawn from the

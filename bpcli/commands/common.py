@@ -96,7 +96,7 @@ def report_user_error(error: BaseException, json_errors: bool = False, lang: str
             from bpcli.render.json_out import error_document
 
             sys.stdout.write(error_document(error) + "\n")
-        print_error(str(error))
+        print_error(error.describe(lang))
         return EXIT_INPUT_ERROR
     if isinstance(error, OutputError):
         print_error(str(error))

@@ -44,6 +44,7 @@ import numpy as np
 
 from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
+from bpcli.texts import Msg
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -124,18 +125,18 @@ class BatchNorm(LayerBase):
                        f"{'m samples' if columns else 'm × H × W values'}, so it needs at least 2 of them; "
                        f"{spec.source} outputs {spec.shape_text(shape)}, 1 value per "
                        f"{'unit' if columns else 'channel'}", "too_few_values")
-        plural = "s" if units != 1 else ""
         if columns:
             per_unit, ndims = (units, 1), (1, 2)
-            reason = f"layer {number} normalises {units} unit{plural} ({spec.source} outputs {units} row{plural})"
+            reason = Msg("spec.reason.bn_columns", layer=number, units=Msg("spec.count.units", count=units),
+                         source=spec.source_words(), rows=Msg("spec.count.rows", count=units))
         else:
             per_unit, ndims = (units,), (1,)
-            reason = (f"layer {number} normalises {units} channel{plural} ({spec.source} outputs {units}; "
-                      "a flat list, one per channel)")
+            reason = Msg("spec.reason.bn_images", layer=number, channels=Msg("spec.count.channels", count=units),
+                         source=spec.source_words(), count=units)
         parameters = {}
         for key, default in (("gamma", 1.0), ("beta", 0.0)):
             spec.count(per_unit, f"{key} of layer {number}", key=key)
-            given = spec.tensor(key, per_unit, reason, ndims, f"{key} of layer {number}")
+            given = spec.tensor(key, per_unit, reason, ndims, Msg("spec.parameter", name=key, layer=number))
             parameters[key] = np.full(per_unit, default) if given is None else given
         eps = spec.positive_number("eps", "added to σ² so that a unit whose values are all equal stays "
                                    "finite", DEFAULT_EPS)

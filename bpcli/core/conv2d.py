@@ -28,6 +28,7 @@ from bpcli.core.layer import Description, LayerBase
 from bpcli.core.parallel import allowed_threads, run_tasks
 from bpcli.core.threads import product
 from bpcli.core.workspace import WORKSPACE
+from bpcli.texts import Msg
 
 #: the most bytes of im2col matrix built at once (a tile): CPU time of a forward and backward
 #: pass of the benchmark convolution, 1 / 2 / 4 MiB tiles: 1.02 / 0.89 / 0.88 ms at m = 8 × 32²,
@@ -163,11 +164,12 @@ class Conv2D(LayerBase):
         shape = (filters, C, kh, kw)
         number = spec.number
         spec.count(shape, f"W of layer {number}", key="W")
-        channels = f"its input has {C} channel{'s' if C != 1 else ''}"
-        W = spec.tensor("W", shape, f"layer {number} has {filters} filter{'s' if filters != 1 else ''} of "
-                        f"{kh} × {kw} and {channels}", (4,), f"W of layer {number}")
-        b = spec.tensor("b", (filters,), f"layer {number} has {filters} filters (b is a flat list, one per "
-                        "filter)", (1,), f"b of layer {number}")
+        filter_count = Msg("spec.count.filters", count=filters)
+        W = spec.tensor("W", shape, Msg("spec.reason.conv_W", layer=number, filters=filter_count, kh=kh, kw=kw,
+                                        channels=Msg("spec.count.channels", count=C)), (4,),
+                        Msg("spec.parameter", name="W", layer=number))
+        b = spec.tensor("b", (filters,), Msg("spec.reason.conv_b", layer=number, filters=filter_count), (1,),
+                        Msg("spec.parameter", name="b", layer=number))
         if W is None:
             W = spec.weights(shape, C * kh * kw)
         if b is None:

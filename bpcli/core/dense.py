@@ -10,6 +10,7 @@ import numpy as np
 from bpcli.core.layer import Description, LayerBase
 from bpcli.core.threads import product
 from bpcli.core.workspace import WORKSPACE
+from bpcli.texts import Msg
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -45,12 +46,13 @@ class Dense(LayerBase):
         shape = (units, n_prev)
         number = spec.number
         spec.count(shape, f"W of layer {number}", key="W")
-        unit_word = "unit" if units == 1 else "units"
-        outputs = (f"X has {n_prev} row{'s' if n_prev != 1 else ''} (features)" if spec.source == "X"
-                   else f"{spec.source} outputs {n_prev} value{'s' if n_prev != 1 else ''}")
-        W = spec.tensor("W", shape, f"layer {number} has {units} {unit_word} and {outputs}", (2,),
-                        f"W of layer {number}")
-        b = spec.tensor("b", (units, 1), f"layer {number} has {units} {unit_word}", (1, 2), f"b of layer {number}")
+        unit_count = Msg("spec.count.units", count=units)
+        outputs = (Msg("spec.outputs.X_rows", count=n_prev) if spec.position == 0
+                   else Msg("spec.outputs.layer_values", layer=spec.position, count=n_prev))
+        W = spec.tensor("W", shape, Msg("spec.reason.dense_W", layer=number, units=unit_count, outputs=outputs), (2,),
+                        Msg("spec.parameter", name="W", layer=number))
+        b = spec.tensor("b", (units, 1), Msg("spec.reason.dense_b", layer=number, units=unit_count), (1, 2),
+                        Msg("spec.parameter", name="b", layer=number))
         if W is None:
             W = spec.weights(shape, n_prev)
         if b is None:
