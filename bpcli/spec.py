@@ -290,25 +290,30 @@ def from_mapping(document: Mapping, file_label: str | None = None) -> Network:
 # helpers shared by the validator
 
 
+def describe_value(value: Any) -> Msg:
+    """``_describe`` in any language."""
+    if isinstance(value, (bool, np.bool_)):
+        return Msg("spec.value.boolean", value=str(bool(value)).lower())
+    if value is None:
+        return Msg("spec.value.null")
+    if isinstance(value, TooManyDigits):
+        return Msg("spec.value.too_many_digits", digits=f"{value.digits:,}")
+    if _is_number(value):
+        return Msg("spec.value.number", value=_number_text(value))
+    if isinstance(value, str):
+        return Msg("spec.value.text", value=_quote(value))
+    if isinstance(value, Mapping):
+        return Msg("spec.value.mapping")
+    if isinstance(value, (list, tuple)):
+        return Msg("spec.value.list", count=len(value))
+    if isinstance(value, np.ndarray):
+        return Msg("spec.value.array", shape=shape_words(value.shape))
+    return Msg("spec.value.other", kind=type(value).__name__)
+
+
 def _describe(value: Any) -> str:
     """A short description of a found value for error messages: its type and a glimpse of it."""
-    if isinstance(value, (bool, np.bool_)):
-        return f"the boolean {str(bool(value)).lower()}"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, TooManyDigits):
-        return f"a whole number of {value.digits:,} digits, too many to read"
-    if _is_number(value):
-        return f"the number {_number_text(value)}"
-    if isinstance(value, str):
-        return f"the text {_quote(value)}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return f"a list of {len(value)}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {_shape_text(value.shape)}"
-    return f"a {type(value).__name__}"
+    return describe_value(value).text("en")
 
 
 def _quote(text: str) -> str:
@@ -352,42 +357,44 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return " × ".join(_count_text(n) for n in shape) if shape else "a single number"
 
 
-def _key_text(key: Any) -> str:
+def _key_text(key: Any) -> Msg | str:
     """A mapping key as a message names it: text quoted short, anything else described."""
-    return _quote(key) if isinstance(key, str) else _describe(key)
+    return _quote(key) if isinstance(key, str) else describe_value(key)
 
 
-def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> str:
+def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> Msg:
     # compared case-insensitively, so that `x:` suggests X and `w:` suggests W; only text can
     # be a misspelt name (and str() of an enormous whole number raises)
     by_lower = {name.lower(): name for name in valid}
     word = word.lower() if isinstance(word, str) else ""
     close = closest_name(word, by_lower, cutoff=0.5)
-    hint = f"; did you mean {by_lower[close]!r}?" if close else ""
-    return f"expected one of {', '.join(valid)}{hint}"
+    names = ", ".join(valid)
+    if close:
+        return Msg("spec.expected_one_of.close", names=names, close=repr(by_lower[close]))
+    return Msg("spec.expected_one_of", names=names)
 
 
-def _unknown_name(what: str, value: Any, valid: tuple[str, ...] | list[str]) -> str:
+def _unknown_name(what: Msg, value: Any, valid: tuple[str, ...] | list[str]) -> Msg:
     """"unknown loss 'bse': expected one of …; did you mean 'sse'?", or, for a value that is not
     a name at all (a list, a number), what was found instead of a name."""
     if isinstance(value, str):
-        return f"unknown {what} {_quote(value)}: {_suggest(value, valid)}"
-    return f"{what} must be a name, {_suggest('', valid)}; found {_describe(value)}"
+        return Msg("spec.unknown_name", what=what, name=_quote(value), expected=_suggest(value, valid))
+    return Msg("spec.not_a_name", what=what, expected=_suggest("", valid), found=describe_value(value))
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+def check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: Msg | str) -> None:
     """SpecError ``unknown_key`` at ``path``.KEY for a key of ``mapping`` not among ``allowed``,
     with the closest one suggested ('did you mean 'targets'?'); ``what`` names the mapping."""
     for key in mapping:
         if not isinstance(key, str) or key not in allowed:
             name = shorten(key) if isinstance(key, str) else f"({_describe(key)})"
             where = f"{path}.{name}" if path else name
-            raise SpecError(f"unknown key {_key_text(key)} in {what}: {_suggest(key, allowed)}",
-                            path=where, code="unknown_key")
+            raise worded_error(Msg("spec.unknown_key", field=_key_text(key), what=what, expected=_suggest(key, allowed)),
+                               where, "unknown_key")
 
 
 def to_array(value: Any, path: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
@@ -491,20 +498,20 @@ def _fits_a_float(number: Any) -> bool:
     return True
 
 
-def _positive_int(mapping: Mapping, key: str, path: str, what: str, default: int | None = None,
+def _positive_int(mapping: Mapping, key: str, path: str, what: Msg | str, default: int | None = None,
                   minimum: int = 1) -> int:
     if key not in mapping:
         if default is not None:
             return default
-        raise SpecError(f"missing key {key!r}: {what}", f"{path}.{key}", "missing_key")
+        raise worded_error(Msg("spec.missing_key", field=repr(key), what=what), f"{path}.{key}", "missing_key")
     value = mapping[key]
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise SpecError(f"{key} must be a whole number ({what}), found {_describe(value)}",
-                        f"{path}.{key}", "wrong_type")
+        raise worded_error(Msg("spec.whole_number", field=key, what=what, found=describe_value(value)),
+                           f"{path}.{key}", "wrong_type")
     if value < minimum:
-        bound = "positive" if minimum == 1 else f"at least {minimum}"
-        raise SpecError(f"{key} must be {bound} ({what}), found {_number_text(value)}", f"{path}.{key}",
-                        "bad_value")
+        bound = Msg("spec.positive") if minimum == 1 else Msg("spec.at_least", minimum=minimum)
+        raise worded_error(Msg("spec.bound", field=key, bound=bound, what=what, found=_number_text(value)),
+                           f"{path}.{key}", "bad_value")
     return int(value)
 
 
@@ -533,11 +540,11 @@ class _Validator:
 
     def network(self, file_label: str | None) -> Network:
         doc = self.doc
-        check_keys(doc, TOP_LEVEL_KEYS, "", "the network file")
+        check_keys(doc, TOP_LEVEL_KEYS, "", Msg("spec.what.file"))
         for key in ("input", "layers", "loss"):
             if key not in doc:
-                raise SpecError(f"missing key {key!r}: a network file needs input, layers and loss",
-                                key, "missing_key")
+                raise worded_error(Msg("spec.missing_key", field=repr(key), what=Msg("spec.what.file_needs")), key,
+                                   "missing_key")
         title = doc.get("title")
         if title is not None and not isinstance(title, str):
             raise SpecError(f"title must be text, found {_describe(title)}", "title", "wrong_type")
@@ -546,7 +553,7 @@ class _Validator:
             raise SpecError(f"seed must be a whole number ≥ 0, found {_describe(seed)}", "seed", "wrong_type")
         loss = doc["loss"]
         if not isinstance(loss, str) or loss not in losses.NAMES:
-            raise SpecError(_unknown_name("loss", loss, losses.NAMES), "loss", "unknown_loss")
+            raise worded_error(_unknown_name(Msg("spec.what.loss"), loss, losses.NAMES), "loss", "unknown_loss")
         layer_specs = doc["layers"]
         if not isinstance(layer_specs, list) or not layer_specs:
             raise SpecError(f"layers must be a non-empty list of layers, found {_describe(layer_specs)}",
@@ -643,13 +650,14 @@ class _Validator:
             raise SpecError(f"each layer must be a mapping such as {{type: dense, units: 3, activation: "
                             f"relu}}, found {_describe(spec)}", path, "wrong_type")
         if "type" not in spec:
-            raise SpecError(f"missing key 'type': {_suggest('', list(LAYER_KEYS))}", f"{path}.type", "missing_key")
+            raise worded_error(Msg("spec.missing_key", field="'type'", what=_suggest("", list(LAYER_KEYS))),
+                               f"{path}.type", "missing_key")
         kind = spec["type"]
         if not isinstance(kind, str) or kind not in kinds.KINDS:
-            raise SpecError(_unknown_name("layer type", kind, list(LAYER_KEYS)),
-                            f"{path}.type", "unknown_layer")
+            raise worded_error(_unknown_name(Msg("spec.what.layer_type"), kind, list(LAYER_KEYS)),
+                               f"{path}.type", "unknown_layer")
         keys = LAYER_KEYS[kind]
-        check_keys(spec, keys, path, f"a {kind} layer")
+        check_keys(spec, keys, path, Msg("spec.what.layer", kind=kind))
         # checked with the header, before any layer is built, so that errors come in file order
         if "activation" in keys:
             _activation(spec, path, position, count)
@@ -674,15 +682,16 @@ def _activation(spec: Mapping, path: str, position: int, count: int) -> str:
     """The layer's ``activation``: required, a known name, softmax only on the last layer."""
     kind = spec["type"]
     if "activation" not in spec:
-        raise SpecError(f"missing key 'activation': a {kind} layer needs one of "
-                        f"{', '.join(activations.NAMES)}", f"{path}.activation", "missing_key")
+        raise worded_error(Msg("spec.missing_key", field="'activation'",
+                               what=Msg("spec.what.activation_needed", kind=kind, names=", ".join(activations.NAMES))),
+                           f"{path}.activation", "missing_key")
     name = spec["activation"]
     if not isinstance(name, str) or name not in activations.NAMES:
-        raise SpecError(_unknown_name("activation", name, activations.NAMES),
-                        f"{path}.activation", "unknown_activation")
+        raise worded_error(_unknown_name(Msg("spec.what.activation"), name, activations.NAMES),
+                           f"{path}.activation", "unknown_activation")
     if name == "softmax" and position != count - 1:
-        raise SpecError(f"softmax may only be the last layer's activation (with loss softmax_ce); "
-                        f"layer {position + 1} of {count} uses it", f"{path}.activation", "softmax_not_last")
+        raise worded_error(Msg("spec.softmax_not_last", layer=position + 1, count=count), f"{path}.activation",
+                           "softmax_not_last")
     return name
 
 
@@ -734,7 +743,7 @@ class LayerSpec:
         """Refuse the layer: MESSAGE at ``layers[i].KEY`` (``layers[i]`` when KEY is None)."""
         raise SpecError(message, self.place(key), code)
 
-    def integer(self, key: str, what: str, default: int | None = None, minimum: int = 1,
+    def integer(self, key: str, what: Msg | str, default: int | None = None, minimum: int = 1,
                 value: Any = _FROM_MAPPING) -> int:
         """The whole number at KEY (WHAT says what it counts), at least MINIMUM; DEFAULT when the
         key is absent (required when None). VALUE: check this value as KEY's instead (an item of

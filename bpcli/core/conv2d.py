@@ -143,19 +143,19 @@ class Conv2D(LayerBase):
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Conv2D:
         """A conv2d layer from its entry in the network file; W drawn when not given, b 0."""
-        filters = spec.integer("filters", "the number of filters")
+        filters = spec.integer("filters", Msg("spec.what.filters"))
         kernel = spec.mapping.get("kernel")
         if kernel is None:
             spec.error("kernel", "missing key 'kernel': the kernel size, k or [kh, kw]", "missing_key")
         if isinstance(kernel, list):
             if len(kernel) != 2:
                 spec.error("kernel", f"kernel must be k or [kh, kw], found a list of {len(kernel)}", "wrong_type")
-            kh = spec.integer("kernel", "the kernel height", value=kernel[0])
-            kw = spec.integer("kernel", "the kernel width", value=kernel[1])
+            kh = spec.integer("kernel", Msg("spec.what.kernel_height"), value=kernel[0])
+            kw = spec.integer("kernel", Msg("spec.what.kernel_width"), value=kernel[1])
         else:
-            kh = kw = spec.integer("kernel", "the kernel size, k or [kh, kw]")
-        stride = spec.integer("stride", "how far the kernel moves", default=1)
-        padding = spec.integer("padding", "zeros added on every side", default=0, minimum=0)
+            kh = kw = spec.integer("kernel", Msg("spec.what.kernel"))
+        stride = spec.integer("stride", Msg("spec.what.conv_stride"), default=1)
+        padding = spec.integer("padding", Msg("spec.what.padding"), default=0, minimum=0)
         _, C, H, W_in = spec.input_shape
         if kh > H + 2 * padding or kw > W_in + 2 * padding:
             spec.error("kernel", f"the kernel {kh} × {kw} is larger than its padded input "

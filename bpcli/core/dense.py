@@ -41,7 +41,7 @@ class Dense(LayerBase):
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> Dense:
         """A dense layer from its entry in the network file; W drawn when not given, b 0."""
-        units = spec.integer("units", "the number of units in the layer")
+        units = spec.integer("units", Msg("spec.what.units"))
         n_prev = spec.input_shape[0]
         shape = (units, n_prev)
         number = spec.number

@@ -20,6 +20,7 @@ from bpcli.core.buffers import Buffer
 from bpcli.core.layer import Description, LayerBase
 from bpcli.core.parallel import over_samples
 from bpcli.core.workspace import WORKSPACE
+from bpcli.texts import Msg
 
 if TYPE_CHECKING:
     from bpcli.spec import LayerSpec
@@ -57,8 +58,8 @@ class _Pool(LayerBase):
     @classmethod
     def from_spec(cls, spec: LayerSpec) -> _Pool:
         """A pooling layer from its entry in the network file; ``stride`` defaults to ``size``."""
-        size = spec.integer("size", "the side of the square pooling window")
-        stride = spec.integer("stride", "how far the window moves", default=size)
+        size = spec.integer("size", Msg("spec.what.pool_size"))
+        stride = spec.integer("stride", Msg("spec.what.pool_stride"), default=size)
         H, W = spec.input_shape[2], spec.input_shape[3]
         if size > H or size > W:
             spec.error("size", f"the pooling window {size} × {size} is larger than its input {H} × {W} "
