@@ -26,7 +26,7 @@ from bpcli.core.network import Layer, Network, all_finite
 from bpcli.core.workspace import WORKSPACE
 from bpcli.errors import SpecError
 from bpcli.formatting import closest_name, shorten
-from bpcli.texts import Msg
+from bpcli.texts import Joined, Msg
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
 MAX_NUMBERS = 10_000_000
@@ -397,12 +397,12 @@ def check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: Msg 
                                where, "unknown_key")
 
 
-def to_array(value: Any, path: str, ndims: tuple[int, ...], what: str) -> np.ndarray:
+def to_array(value: Any, path: str, ndims: tuple[int, ...], what: Msg | str) -> np.ndarray:
     """A float64 array from nested lists (or an array), checked for shape regularity, numbers,
     finiteness and size before anything large is built. ``ndims`` lists the accepted ranks."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "iuf":
-            raise SpecError(f"{what} must hold numbers, found an array of {value.dtype}", path, "not_numeric")
+            raise worded_error(Msg("spec.array_not_numeric", what=what, dtype=str(value.dtype)), path, "not_numeric")
         # a copy even of float64, as the network must not share the caller's arrays, into memory
         # kept for reuse: a fresh megabyte per call is handed back to the kernel when freed,
         # which with other threads of this process running costs each of them a TLB flush
@@ -410,23 +410,24 @@ def to_array(value: Any, path: str, ndims: tuple[int, ...], what: str) -> np.nda
         np.copyto(array, value)
     else:
         if not isinstance(value, (list, tuple)):
-            raise SpecError(f"{what} must be a {_rank_text(ndims)} list of numbers (nested lists), "
-                            f"found {_describe(value)}", path, "wrong_type")
+            raise worded_error(Msg("spec.not_a_list", what=what, ranks=_rank_words(ndims), found=describe_value(value)),
+                               path, "wrong_type")
         array = _nested_lists_to_array(value, path, what)
     if array.ndim not in ndims:
-        raise SpecError(f"{what} must be {_rank_text(ndims)}, found {array.ndim}-D data of shape "
-                        f"{_shape_text(array.shape)}", path, "wrong_shape")
+        raise worded_error(Msg("spec.wrong_rank", what=what, ranks=_rank_words(ndims), rank=array.ndim,
+                               shape=shape_words(array.shape)), path, "wrong_shape")
     if array.size == 0:
-        raise SpecError(f"{what} must not be empty, found shape {_shape_text(array.shape)}", path, "empty_array")
+        raise worded_error(Msg("spec.empty", what=what, shape=shape_words(array.shape)), path, "empty_array")
     if not all_finite(array):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise SpecError(f"{what} must hold finite numbers, found {array[bad]} at index "
-                        f"{list(bad)}", path + "".join(f"[{i}]" for i in bad), "not_finite")
+        raise worded_error(Msg("spec.not_finite", what=what, value=str(array[bad]), index=str(list(bad))),
+                           path + "".join(f"[{i}]" for i in bad), "not_finite")
     return array
 
 
-def _rank_text(ndims: tuple[int, ...]) -> str:
-    return " or ".join(f"{n}-D" for n in ndims)
+def _rank_words(ndims: tuple[int, ...]) -> Joined:
+    """'2-D or 3-D' in any language."""
+    return Joined([f"{n}-D" for n in ndims], "sep.or")
 
 
 #: the types of the numbers and of the lists a YAML file or Python code gives (bool, a subclass
@@ -435,7 +436,7 @@ _PLAIN_NUMBERS = frozenset((int, float))
 _PLAIN_SEQUENCES = frozenset((list, tuple))
 
 
-def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
+def _nested_lists_to_array(value: list, path: str, what: Msg | str) -> np.ndarray:
     # Walk level by level and check the size before each level is expanded, so YAML aliases that
     # repeat one list many times cannot make us build a huge flat list.
     shape: list[int] = []
@@ -447,31 +448,31 @@ def _nested_lists_to_array(value: list, path: str, what: str) -> np.ndarray:
             if not isinstance(item, (list, tuple)) or len(item) != width:
                 place = _place_in(path, position, shape)
                 first = path + "[0]" * len(shape)
-                found = f"a list of {len(item)}" if isinstance(item, (list, tuple)) else _describe(item)
-                raise SpecError(f"{what} is ragged: every row must have the same length; {first} has "
-                                f"{width} entries but {place} is {found}", place, "ragged")
+                found = describe_value(item)
+                raise worded_error(Msg("spec.ragged", what=what, first=first, width=width, place=place, found=found),
+                                   place, "ragged")
         shape.append(width)
         if len(shape) > MAX_DEPTH:
-            raise SpecError(f"{what} is nested {len(shape)} lists deep; tensors here have at most 4 "
-                            "dimensions", path, "too_deep")
+            raise worded_error(Msg("spec.too_deep", what=what, depth=len(shape)), path, "too_deep")
         # peek one level further: an alias bomb just under the limit would otherwise be expanded
         # into a flat list of 10⁷ items and scanned before its next level is found too large
         first = level[0][0] if level[0] else None
         upcoming = shape + [len(first)] if isinstance(first, (list, tuple)) else shape
         if math.prod(upcoming) > MAX_NUMBERS:
-            raise SpecError(f"{what} would hold {math.prod(upcoming):,} numbers (shape "
-                            f"{_shape_text(tuple(upcoming))}); the limit is {MAX_NUMBERS:,}", path, "too_large")
+            raise worded_error(Msg("spec.too_large", what=what, count=f"{math.prod(upcoming):,}",
+                                   shape=shape_words(tuple(upcoming)), limit=f"{MAX_NUMBERS:,}"), path, "too_large")
         level = [x for item in level for x in item]
     plain = _PLAIN_NUMBERS.issuperset(map(type, level))
     for position, item in enumerate(() if plain else level):
         item = level[position] = _written_number(item)
         if isinstance(item, TooManyDigits):
-            _refuse_too_large(what, f"a whole number of {item.digits:,} digits", _place_in(path, position, shape))
+            _refuse_too_large(what, describe_value(item), _place_in(path, position, shape))
         if not _is_number(item):
             place = _place_in(path, position, shape)
-            kind = "ragged (lists at different depths)" if isinstance(item, (list, tuple)) else "not numeric"
-            raise SpecError(f"{what} must hold numbers only; it is {kind}: found {_describe(item)}",
-                            place, "not_numeric" if kind == "not numeric" else "ragged")
+            nested = isinstance(item, (list, tuple))
+            raise worded_error(Msg("spec.numbers_only", what=what,
+                                   kind=Msg("spec.kind.ragged" if nested else "spec.kind.not_numeric"),
+                                   found=describe_value(item)), place, "ragged" if nested else "not_numeric")
     try:
         return np.array(level, dtype=np.float64).reshape(shape)
     except OverflowError:  # a whole number beyond the largest float; find the first one
@@ -485,9 +486,8 @@ def _place_in(path: str, position: int, shape: list[int]) -> str:
     return path + "".join(f"[{int(i)}]" for i in index)
 
 
-def _refuse_too_large(what: str, found: str, place: str) -> NoReturn:
-    raise SpecError(f"{what} must hold numbers a float can hold; found {found}, which is too large "
-                    "for a float (beyond ±1.8e308)", place, "number_too_large")
+def _refuse_too_large(what: Msg | str, found: Msg | str, place: str) -> NoReturn:
+    raise worded_error(Msg("spec.number_too_large", what=what, found=found), place, "number_too_large")
 
 
 def _fits_a_float(number: Any) -> bool:
@@ -599,25 +599,21 @@ class _Validator:
         check_keys(section, INPUT_KEYS, "input", "input")
         for key in INPUT_KEYS:
             if key not in section:
-                raise SpecError(f"missing key {key!r}: input needs X (the samples) and Y (the targets)",
-                                f"input.{key}", "missing_key")
+                raise worded_error(Msg("spec.missing_key", field=repr(key), what=Msg("spec.what.input_needs")),
+                                   f"input.{key}", "missing_key")
         return section
 
     def _input_X(self, first_type: str) -> np.ndarray:
         section = self._input_mapping()
         layout = kinds.core_class(first_type).LAYOUT
         if layout == "columns":
-            return to_array(section["X"], "input.X", (2,),
-                            f"X (n0 × m: one column per sample, since the first layer is {first_type})")
+            return to_array(section["X"], "input.X", (2,), Msg("spec.what.X_columns", first=first_type))
         if layout == "images":
-            return to_array(section["X"], "input.X", (3, 4),
-                            f"X (m × C × H × W, or m × H × W when C = 1, since the first layer is {first_type})")
-        return to_array(section["X"], "input.X", (2, 3, 4),
-                        f"X (n0 × m column data, or m × C × H × W images, m × H × W when C = 1; the first "
-                        f"layer is {first_type})")
+            return to_array(section["X"], "input.X", (3, 4), Msg("spec.what.X_images", first=first_type))
+        return to_array(section["X"], "input.X", (2, 3, 4), Msg("spec.what.X_any", first=first_type))
 
     def _input_Y(self, output_shape: tuple[int, ...], loss: str) -> np.ndarray:
-        Y = to_array(self._input_mapping()["Y"], "input.Y", (2,), "Y (n_L × m: one column per sample)")
+        Y = to_array(self._input_mapping()["Y"], "input.Y", (2,), Msg("spec.what.Y"))
         if Y.shape != tuple(output_shape):
             n_L, m = output_shape
             raise worded_error(Msg("spec.Y_shape", n=n_L, m=m, values=Msg("spec.count.values", count=n_L),
@@ -775,7 +771,7 @@ class LayerSpec:
         WHAT are worded in the learner's language when the shape is wrong."""
         if key not in self.mapping:
             return None
-        array = to_array(self.mapping[key], self.place(key), ndims, str(what))
+        array = to_array(self.mapping[key], self.place(key), ndims, what)
         if array.shape != shape:
             if array.ndim == 1 and array.size == math.prod(shape) and len(shape) == 2 and shape[1] == 1:
                 return array.reshape(shape)
