@@ -573,18 +573,16 @@ class _Validator:
             layers.append(layer)
 
         if len(shape) != 2:
-            raise SpecError(f"the loss needs column data n_L × m, but the last layer ({layers[-1].kind}) "
-                            f"outputs images {_shape_text(shape)}: end with {{type: flatten}} or a "
-                            "dense layer", f"layers[{len(layers) - 1}]", "bad_output")
+            raise worded_error(Msg("spec.loss_needs_columns", kind=layers[-1].kind, shape=shape_words(shape)),
+                               f"layers[{len(layers) - 1}]", "bad_output")
         required = losses.REQUIRED_ACTIVATION.get(loss)
         last_activation = layers[-1].activation
         if required and last_activation != required:
-            found = f"ends with {layers[-1].kind}" + (f" {last_activation}" if last_activation else "")
-            raise SpecError(f"loss {loss} needs a {required} activation on the last layer; this network "
-                            f"{found}", "loss", "loss_activation")
+            ending = layers[-1].kind + (f" {last_activation}" if last_activation else "")
+            raise worded_error(Msg("spec.loss_activation", loss=loss, required=required, ending=ending), "loss",
+                               "loss_activation")
         if last_activation == "softmax" and loss != "softmax_ce":
-            raise SpecError("a softmax output layer goes with loss softmax_ce (its gradient is only "
-                            f"taught through that pair), found loss {loss}", "loss", "loss_activation")
+            raise worded_error(Msg("spec.softmax_loss", loss=loss), "loss", "loss_activation")
         Y = self._input_Y(shape, loss)
         return Network(X=X, Y=Y, layers=layers, loss=loss, seed=int(seed), title=title,
                        source=file_label, extras={"exercise": doc.get("exercise")} if "exercise" in doc else {})
@@ -594,8 +592,7 @@ class _Validator:
     def _input_mapping(self) -> Mapping:
         section = self.doc["input"]
         if not isinstance(section, Mapping):
-            raise SpecError(f"input must be a mapping with keys X and Y, found {_describe(section)}",
-                            "input", "wrong_type")
+            raise worded_error(Msg("spec.input_not_mapping", found=describe_value(section)), "input", "wrong_type")
         check_keys(section, INPUT_KEYS, "input", "input")
         for key in INPUT_KEYS:
             if key not in section:
@@ -620,22 +617,21 @@ class _Validator:
                                    found=shape_words(Y.shape)), "input.Y", "shape_mismatch")
         if loss == "bce" and (np.minimum.reduce(Y, axis=None) < 0 or np.maximum.reduce(Y, axis=None) > 1):
             bad = tuple(int(i) for i in np.argwhere((Y < 0) | (Y > 1))[0])
-            raise SpecError(f"bce targets must lie in [0, 1], found {Y[bad]:g} at [{bad[0]}][{bad[1]}]",
-                            f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
+            raise worded_error(Msg("spec.bce_targets", value=f"{Y[bad]:g}", row=bad[0], column=bad[1]),
+                               f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
         if loss == "softmax_ce":
             # the least value and the largest miss first (Y is finite), where to look only on failure
             if np.minimum.reduce(Y, axis=None) < 0:
                 bad = tuple(int(i) for i in np.argwhere(Y < 0)[0])
-                raise SpecError(f"softmax_ce targets must be ≥ 0 (each column a probability "
-                                f"distribution), found {Y[bad]:g}", f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
+                raise worded_error(Msg("spec.softmax_targets_negative", value=f"{Y[bad]:g}"),
+                                   f"input.Y[{bad[0]}][{bad[1]}]", "bad_target")
             sums = np.add.reduce(Y, axis=0)
             misses = np.abs(sums - 1)
             if np.maximum.reduce(misses) > DISTRIBUTION_TOLERANCE:
                 off = np.flatnonzero(misses > DISTRIBUTION_TOLERANCE)
                 column = int(off[0])
-                raise SpecError(f"each column of Y must sum to 1 for softmax_ce (a probability "
-                                f"distribution over the {Y.shape[0]} classes); column {column + 1} (Y[:, {column}]) sums "
-                                f"to {sums[column]:g}", "input.Y", "bad_target")
+                raise worded_error(Msg("spec.softmax_targets_sum", classes=Y.shape[0], number=column + 1,
+                                       column=column, total=f"{sums[column]:g}"), "input.Y", "bad_target")
         return Y
 
     # -- layers --------------------------------------------------------------------------------
@@ -643,8 +639,7 @@ class _Validator:
     def _check_layer_header(self, spec: Any, position: int, count: int) -> None:
         path = f"layers[{position}]"
         if not isinstance(spec, Mapping):
-            raise SpecError(f"each layer must be a mapping such as {{type: dense, units: 3, activation: "
-                            f"relu}}, found {_describe(spec)}", path, "wrong_type")
+            raise worded_error(Msg("spec.layer_not_mapping", found=describe_value(spec)), path, "wrong_type")
         if "type" not in spec:
             raise worded_error(Msg("spec.missing_key", field="'type'", what=_suggest("", list(LAYER_KEYS))),
                                f"{path}.type", "missing_key")
@@ -735,8 +730,11 @@ class LayerSpec:
     def place(self, key: str | None) -> str:
         return self.path if key is None else f"{self.path}.{key}"
 
-    def error(self, key: str | None, message: str, code: str) -> NoReturn:
-        """Refuse the layer: MESSAGE at ``layers[i].KEY`` (``layers[i]`` when KEY is None)."""
+    def error(self, key: str | None, message: Msg | str, code: str) -> NoReturn:
+        """Refuse the layer: MESSAGE at ``layers[i].KEY`` (``layers[i]`` when KEY is None), in the
+        learner's language when it is a ``Msg``."""
+        if isinstance(message, Msg):
+            raise worded_error(message, self.place(key), code)
         raise SpecError(message, self.place(key), code)
 
     def integer(self, key: str, what: Msg | str, default: int | None = None, minimum: int = 1,
@@ -747,17 +745,18 @@ class LayerSpec:
         mapping = self.mapping if value is _FROM_MAPPING else {key: value}
         return _positive_int(mapping, key, self.path, what, default=default, minimum=minimum)
 
-    def positive_number(self, key: str, what: str, default: float) -> float:
+    def positive_number(self, key: str, what: Msg | str, default: float) -> float:
         """The number (whole or not) at KEY, greater than 0; DEFAULT when the key is absent."""
         if key not in self.mapping:
             return default
         value = _written_number(self.mapping[key])
         if not _is_number(value):
-            self.error(key, f"{key} must be a number ({what}), found {_describe(value)}", "wrong_type")
+            self.error(key, Msg("spec.number", field=key, what=what, found=describe_value(value)), "wrong_type")
         if not _fits_a_float(value) or not math.isfinite(float(value)):
-            self.error(key, f"{key} must be a finite number ({what}), found {_describe(value)}", "not_finite")
+            self.error(key, Msg("spec.finite_number", field=key, what=what, found=describe_value(value)), "not_finite")
         if value <= 0:
-            self.error(key, f"{key} must be positive ({what}), found {_number_text(value)}", "bad_value")
+            self.error(key, Msg("spec.bound", field=key, bound=Msg("spec.positive"), what=what,
+                                found=_number_text(value)), "bad_value")
         return float(value)
 
     def activation(self) -> str:
@@ -803,15 +802,14 @@ class LayerSpec:
     def needs_columns(self) -> None:
         """Refuse image data (a dense layer after conv or pool, without flatten)."""
         if len(self.input_shape) != 2:
-            self.error(None, f"a {self.kind} layer needs column data (n × m), but {self.source} outputs images "
-                       f"{_shape_text(self.input_shape)}: add {{type: flatten}} before layer {self.number}",
-                       "needs_flatten")
+            self.error(None, Msg("spec.needs_flatten", kind=self.kind, source=self.source_words(),
+                                 shape=shape_words(self.input_shape), layer=self.number), "needs_flatten")
 
     def needs_images(self) -> None:
         """Refuse column data (conv, pool or flatten after a dense layer)."""
         if len(self.input_shape) != 4:
-            self.error(None, f"{self.kind} needs image data m × C × H × W, but {self.source} outputs "
-                       f"column data {_shape_text(self.input_shape)}", "needs_images")
+            self.error(None, Msg("spec.needs_images", kind=self.kind, source=self.source_words(),
+                                 shape=shape_words(self.input_shape)), "needs_images")
 
 
 def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:

@@ -121,10 +121,8 @@ class BatchNorm(LayerBase):
         units = shape[0] if columns else shape[1]
         values = shape[1] if columns else shape[0] * shape[2] * shape[3]
         if values < 2:
-            spec.error(None, f"batchnorm normalises each {'unit' if columns else 'channel'} over its "
-                       f"{'m samples' if columns else 'm × H × W values'}, so it needs at least 2 of them; "
-                       f"{spec.source} outputs {spec.shape_text(shape)}, 1 value per "
-                       f"{'unit' if columns else 'channel'}", "too_few_values")
+            spec.error(None, Msg("spec.bn_too_few_columns" if columns else "spec.bn_too_few_images",
+                                 source=spec.source_words(), shape=spec.shape_text(shape)), "too_few_values")
         if columns:
             per_unit, ndims = (units, 1), (1, 2)
             reason = Msg("spec.reason.bn_columns", layer=number, units=Msg("spec.count.units", count=units),
@@ -138,8 +136,7 @@ class BatchNorm(LayerBase):
             spec.count(per_unit, f"{key} of layer {number}", key=key)
             given = spec.tensor(key, per_unit, reason, ndims, Msg("spec.parameter", name=key, layer=number))
             parameters[key] = np.full(per_unit, default) if given is None else given
-        eps = spec.positive_number("eps", "added to σ² so that a unit whose values are all equal stays "
-                                   "finite", DEFAULT_EPS)
+        eps = spec.positive_number("eps", Msg("spec.what.eps"), DEFAULT_EPS)
         layer = cls(index=number, activation=spec.activation(), eps=eps, **parameters)
         spec.count_buffers(layer)
         return layer

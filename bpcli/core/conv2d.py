@@ -146,10 +146,10 @@ class Conv2D(LayerBase):
         filters = spec.integer("filters", Msg("spec.what.filters"))
         kernel = spec.mapping.get("kernel")
         if kernel is None:
-            spec.error("kernel", "missing key 'kernel': the kernel size, k or [kh, kw]", "missing_key")
+            spec.error("kernel", Msg("spec.missing_key", field="'kernel'", what=Msg("spec.what.kernel")), "missing_key")
         if isinstance(kernel, list):
             if len(kernel) != 2:
-                spec.error("kernel", f"kernel must be k or [kh, kw], found a list of {len(kernel)}", "wrong_type")
+                spec.error("kernel", Msg("spec.kernel_list", count=len(kernel)), "wrong_type")
             kh = spec.integer("kernel", Msg("spec.what.kernel_height"), value=kernel[0])
             kw = spec.integer("kernel", Msg("spec.what.kernel_width"), value=kernel[1])
         else:
@@ -158,9 +158,9 @@ class Conv2D(LayerBase):
         padding = spec.integer("padding", Msg("spec.what.padding"), default=0, minimum=0)
         _, C, H, W_in = spec.input_shape
         if kh > H + 2 * padding or kw > W_in + 2 * padding:
-            spec.error("kernel", f"the kernel {kh} × {kw} is larger than its padded input "
-                       f"{H + 2 * padding} × {W_in + 2 * padding} ({spec.source} outputs "
-                       f"{spec.shape_text(spec.input_shape)}, padding {padding})", "kernel_too_large")
+            spec.error("kernel", Msg("spec.kernel_too_large", kh=kh, kw=kw, height=H + 2 * padding,
+                                     width=W_in + 2 * padding, source=spec.source_words(),
+                                     shape=spec.shape_text(spec.input_shape), padding=padding), "kernel_too_large")
         shape = (filters, C, kh, kw)
         number = spec.number
         spec.count(shape, f"W of layer {number}", key="W")

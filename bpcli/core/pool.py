@@ -62,8 +62,8 @@ class _Pool(LayerBase):
         stride = spec.integer("stride", Msg("spec.what.pool_stride"), default=size)
         H, W = spec.input_shape[2], spec.input_shape[3]
         if size > H or size > W:
-            spec.error("size", f"the pooling window {size} × {size} is larger than its input {H} × {W} "
-                       f"({spec.source} outputs {spec.shape_text(spec.input_shape)})", "window_too_large")
+            spec.error("size", Msg("spec.window_too_large", size=size, height=H, width=W, source=spec.source_words(),
+                                   shape=spec.shape_text(spec.input_shape)), "window_too_large")
         pool = cls(index=spec.number, size=size, stride=stride)
         spec.count_buffers(pool)
         return pool

@@ -580,6 +580,35 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "{first})",
     "spec.what.Y": "Y (n_L × m: one column per sample)",
     "spec.what.input_needs": "input needs X (the samples) and Y (the targets)",
+    "spec.loss_needs_columns": "the loss needs column data n_L × m, but the last layer ({kind}) outputs images "
+        "{shape}: end with {{type: flatten}} or a dense layer",
+    "spec.loss_activation": "loss {loss} needs a {required} activation on the last layer; this network ends with "
+        "{ending}",
+    "spec.softmax_loss": "a softmax output layer goes with loss softmax_ce (its gradient is only taught through that "
+        "pair), found loss {loss}",
+    "spec.input_not_mapping": "input must be a mapping with keys X and Y, found {found}",
+    "spec.bce_targets": "bce targets must lie in [0, 1], found {value} at [{row}][{column}]",
+    "spec.softmax_targets_negative": "softmax_ce targets must be ≥ 0 (each column a probability distribution), "
+        "found {value}",
+    "spec.softmax_targets_sum": "each column of Y must sum to 1 for softmax_ce (a probability distribution over the "
+        "{classes} classes); column {number} (Y[:, {column}]) sums to {total}",
+    "spec.layer_not_mapping": "each layer must be a mapping such as {{type: dense, units: 3, activation: relu}}, "
+        "found {found}",
+    "spec.number": "{field} must be a number ({what}), found {found}",
+    "spec.finite_number": "{field} must be a finite number ({what}), found {found}",
+    "spec.needs_flatten": "a {kind} layer needs column data (n × m), but {source} outputs images {shape}: add "
+        "{{type: flatten}} before layer {layer}",
+    "spec.needs_images": "{kind} needs image data m × C × H × W, but {source} outputs column data {shape}",
+    "spec.bn_too_few_columns": "batchnorm normalises each unit over its m samples, so it needs at least 2 of them; "
+        "{source} outputs {shape}, 1 value per unit",
+    "spec.bn_too_few_images": "batchnorm normalises each channel over its m × H × W values, so it needs at least 2 "
+        "of them; {source} outputs {shape}, 1 value per channel",
+    "spec.what.eps": "added to σ² so that a unit whose values are all equal stays finite",
+    "spec.kernel_list": "kernel must be k or [kh, kw], found a list of {count}",
+    "spec.kernel_too_large": "the kernel {kh} × {kw} is larger than its padded input {height} × {width} ({source} "
+        "outputs {shape}, padding {padding})",
+    "spec.window_too_large": "the pooling window {size} × {size} is larger than its input {height} × {width} "
+        "({source} outputs {shape})",
     "usage.rtol": "the relative tolerance must be a number greater than 0 and less than 1, found {rtol!r}",
     "gradescope.test": "{target} ({file})",
     "gradescope.test.row": "row {row}",
