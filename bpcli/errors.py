@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpcli.formatting import one_line, shorten
+from bpcli.formatting import one_line
 
 
 class BpcliError(Exception):
@@ -28,10 +28,13 @@ class SpecError(BpcliError, ValueError):
 
     def describe(self, lang: str = "en") -> str:
         """'file: path: message', the message in ``lang`` where the error carries a ``msg`` (a
-        ``bpcli.texts.Msg``, set by the code that raised it), else in English."""
-        parts = [p for p in (self.file, self.path) if p]
-        msg = getattr(self, "msg", None)
-        return ": ".join(parts + [one_line(msg.text(lang)) if msg is not None and lang != "en" else self.message])
+        ``bpcli.texts.Msg``, set by the code that raised it; ``place_msg`` words a place such as
+        'line 3, column 7'), else in English."""
+        msg, place = getattr(self, "msg", None), getattr(self, "place_msg", None)
+        worded = msg is not None and lang != "en"
+        path = one_line(place.text(lang)) if worded and place is not None else self.path
+        parts = [p for p in (self.file, path) if p]
+        return ": ".join(parts + [one_line(msg.text(lang)) if worded else self.message])
 
     def with_file(self, file: str | None) -> "SpecError":
         self.file = None if file is None else one_line(file)
@@ -54,10 +57,3 @@ class OutputError(BpcliError):
     def __init__(self, target: str, reason: str):
         self.target, self.reason = target, reason
         super().__init__(f"cannot write {target}: {reason}")
-
-
-def missing_file(name: str) -> SpecError:
-    """The error of every command for a name that is neither a file nor a bundled exercise (it may
-    be anything the user typed: shortened)."""
-    return SpecError("no such file (nor a bundled exercise of that name: bpcli quiz --list)", code="file_not_found",
-                     file=shorten(name))

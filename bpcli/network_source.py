@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bpcli.errors import missing_file
 
 
 def open_network(source: Any):
@@ -30,4 +29,6 @@ def _bundled(name: str):
     try:
         return load_bundled_network(name)
     except UsageError:
+        from bpcli.spec import missing_file
+
         raise missing_file(name) from None

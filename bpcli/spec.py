@@ -85,11 +85,11 @@ def _read_file(path: str | bytes, label: str) -> bytes:
         with open(path, "rb", buffering=0) as handle:
             return read_bounded(handle, label)
     except FileNotFoundError:
-        raise SpecError("no such file", code="file_not_found", file=label) from None
+        raise worded_error(Msg("spec.no_such_file"), "", "file_not_found", label) from None
     except IsADirectoryError:
-        raise SpecError("this is a directory, not a network file", code="not_a_file", file=label) from None
+        raise worded_error(Msg("spec.directory"), "", "not_a_file", label) from None
     except PermissionError:
-        raise SpecError("permission denied", code="unreadable", file=label) from None
+        raise worded_error(Msg("spec.permission_denied"), "", "unreadable", label) from None
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             raise SpecError("this cannot be a file name: it is too long", code="bad_file_name",
@@ -129,12 +129,11 @@ def load_bytes(data: bytes, file_label: str | None = None) -> Network:
         raise SpecError(f"the input is {len(data):,} bytes; bpcli reads network files up to "
                         f"{MAX_FILE_BYTES:,} bytes", code="too_large", file=file_label)
     if b"\x00" in data:
-        raise SpecError("this is a binary file, not a YAML network file", code="binary_file", file=file_label)
+        raise worded_error(Msg("spec.binary_file"), "", "binary_file", file_label)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SpecError("this file is not UTF-8 text (a binary file?); network files are YAML text",
-                        code="binary_file", file=file_label) from None
+        raise worded_error(Msg("spec.not_utf8"), "", "binary_file", file_label) from None
     return load_text(text, file_label)
 
 
@@ -148,8 +147,7 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
     import yaml
 
     if not text.strip() or all(line.lstrip().startswith("#") for line in text.splitlines() if line.strip()):
-        raise SpecError("the file is empty; a network file needs input, layers and loss "
-                        "(`bpcli new dense` prints a starter)", code="empty_file", file=file_label)
+        raise worded_error(Msg("spec.empty_file.starter"), "", "empty_file", file_label)
     try:
         loader = _strict_safe_loader()
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
@@ -157,13 +155,13 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
         raise exc.with_file(file_label) from None
     except yaml.MarkedYAMLError as exc:
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise SpecError(f"YAML syntax error: {problem}", path=_place(exc.problem_mark or exc.context_mark),
-                        code="yaml_syntax", file=file_label) from None
+        raise worded_error(Msg("spec.yaml_syntax", problem=problem), _place(exc.problem_mark or exc.context_mark),
+                           "yaml_syntax", file_label) from None
     except yaml.reader.ReaderError as exc:  # its text names "<unicode string>", not the file
         character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
         place = _place_of_offset(text, exc.position, in_bytes=issubclass(loader, getattr(yaml, "CSafeLoader", ())))
-        raise SpecError(f"YAML error: unacceptable character {character}: {exc.reason}", path=place,
-                        code="yaml_syntax", file=file_label) from None
+        raise worded_error(Msg("spec.yaml_character", character=character, reason=exc.reason), place, "yaml_syntax",
+                           file_label) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", code="yaml_syntax", file=file_label) from None
     except RecursionError:
@@ -173,11 +171,9 @@ def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
         raise SpecError(f"YAML error: {type(exc).__name__}: {exc}", code="yaml_value",
                         file=file_label) from None
     if document is None:
-        raise SpecError("the file is empty; a network file needs input, layers and loss",
-                        code="empty_file", file=file_label)
+        raise worded_error(Msg("spec.empty_file"), "", "empty_file", file_label)
     if not isinstance(document, Mapping):
-        raise SpecError(f"expected a mapping with keys input, layers and loss at the top level, "
-                        f"found {_describe(document)}", code="not_mapping", file=file_label)
+        raise worded_error(Msg("spec.not_mapping", found=describe_value(document)), "", "not_mapping", file_label)
     return document
 
 
@@ -298,6 +294,8 @@ def describe_value(value: Any) -> Msg:
         return Msg("spec.value.null")
     if isinstance(value, TooManyDigits):
         return Msg("spec.value.too_many_digits", digits=f"{value.digits:,}")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and _long_whole(value):
+        return Msg("spec.value.long_number", **_long_whole(value))
     if _is_number(value):
         return Msg("spec.value.number", value=_number_text(value))
     if isinstance(value, str):
@@ -319,6 +317,21 @@ def _describe(value: Any) -> str:
 def _quote(text: str) -> str:
     """User text quoted in a message: short, on one line (one rule for every message)."""
     return repr(shorten(text))
+
+
+def _long_whole(value: Any) -> dict[str, str] | None:
+    """A whole number of many digits as its sign and first digits, last digits and length, or
+    None for one short enough to write whole."""
+    if abs(int(value)).bit_length() <= 64:
+        return None
+    sign = "-" if value < 0 else ""
+    try:
+        digits = str(abs(int(value)))
+    except ValueError:  # beyond Python's int-to-text limit: its size from its logarithm
+        exponent = math.log10(abs(int(value)))
+        return {"head": f"{sign}{10 ** (exponent % 1):.1f}e+{int(exponent)}", "tail": "",
+                "digits": f"{int(exponent) + 1:,}"}
+    return {"head": f"{sign}{digits[:4]}…", "tail": digits[-3:], "digits": f"{len(digits):,}"}
 
 
 def _number_text(value: Any) -> str:
@@ -345,12 +358,25 @@ def shape_words(shape: tuple[int, ...]) -> Msg | str:
     return _shape_text(shape) if shape else Msg("spec.single_number")
 
 
-def worded_error(message: Msg, path: str, code: str) -> SpecError:
+def worded_error(message: Msg, path: str, code: str, file: str | None = None) -> SpecError:
     """A SpecError whose message is ``message`` in English, and in the learner's language where
     the command line shows it (``SpecError.describe``)."""
-    error = SpecError(message.text("en"), path, code)
+    error = SpecError(message.text("en"), path, code, file)
     error.msg = message
+    place = _YAML_PLACE.fullmatch(path)
+    if place:
+        error.place_msg = Msg("spec.place", line=int(place[1]), column=int(place[2]))
     return error
+
+
+#: a place in the YAML text, as ``_place`` writes it
+_YAML_PLACE = re.compile(r"line (\d+), column (\d+)")
+
+
+def missing_file(name: str) -> SpecError:
+    """The error of every command for a name that is neither a file nor a bundled exercise (it may
+    be anything the user typed: shortened)."""
+    return worded_error(Msg("spec.no_such_file_or_exercise"), "", "file_not_found", shorten(name))
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -477,7 +503,7 @@ def _nested_lists_to_array(value: list, path: str, what: Msg | str) -> np.ndarra
         return np.array(level, dtype=np.float64).reshape(shape)
     except OverflowError:  # a whole number beyond the largest float; find the first one
         position = next(i for i, item in enumerate(level) if not _fits_a_float(item))
-        _refuse_too_large(what, _number_text(level[position]), _place_in(path, position, shape))
+        _refuse_too_large(what, describe_value(level[position]), _place_in(path, position, shape))
 
 
 def _place_in(path: str, position: int, shape: list[int]) -> str:
@@ -547,17 +573,16 @@ class _Validator:
                                    "missing_key")
         title = doc.get("title")
         if title is not None and not isinstance(title, str):
-            raise SpecError(f"title must be text, found {_describe(title)}", "title", "wrong_type")
+            raise worded_error(Msg("spec.title", found=describe_value(title)), "title", "wrong_type")
         seed = doc.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise SpecError(f"seed must be a whole number ≥ 0, found {_describe(seed)}", "seed", "wrong_type")
+            raise worded_error(Msg("spec.seed", found=describe_value(seed)), "seed", "wrong_type")
         loss = doc["loss"]
         if not isinstance(loss, str) or loss not in losses.NAMES:
             raise worded_error(_unknown_name(Msg("spec.what.loss"), loss, losses.NAMES), "loss", "unknown_loss")
         layer_specs = doc["layers"]
         if not isinstance(layer_specs, list) or not layer_specs:
-            raise SpecError(f"layers must be a non-empty list of layers, found {_describe(layer_specs)}",
-                            "layers", "wrong_type")
+            raise worded_error(Msg("spec.layers_list", found=describe_value(layer_specs)), "layers", "wrong_type")
         for position, spec in enumerate(layer_specs):
             self._check_layer_header(spec, position, len(layer_specs))
 

@@ -653,3 +653,59 @@ def test_an_exponent_without_a_dot_is_read_as_a_number_only_where_a_number_belon
         with pytest.raises(SpecError, match="not numeric"):
             spec.from_mapping(spec.parse_yaml(f"input:\n  X: [['{text}']]\n  Y: [[1]]\n"
                                               "layers:\n  - {type: dense, units: 1, activation: sigmoid}\nloss: bce\n"))
+
+
+#: codes whose messages are still English under --lang zh: the size limits, YAML's own detail
+#: (PyYAML words it; the Chinese message quotes it) and the rarer YAML value errors
+ENGLISH_ONLY_CODES = {"too_large", "unhashable_key", "duplicate_key", "yaml_value"}
+#: words a Chinese message may hold in Latin letters: the file's own keys, kinds and names
+SPEC_TERMS = {
+    "input", "layers", "loss", "title", "description", "seed", "exercise", "type", "units", "activation",
+    "kernel", "filters", "stride", "padding", "size", "eps", "gamma", "beta", "dense", "conv2d", "maxpool",
+    "avgpool", "flatten", "batchnorm", "sigmoid", "relu", "tanh", "linear", "softmax", "bce", "mse", "sse",
+    "softmax_ce", "YAML", "UTF", "bpcli", "new", "quiz", "list", "nan", "inf", "n_L", "n0", "true", "false",
+    "null",
+}
+
+
+@pytest.fixture(scope="module")
+def chinese_results(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("bad_inputs_zh")
+    jobs, files = [], {}
+    for name, content, _, _ in CASES:
+        files[name] = file = write_case(directory, content, f"{name}.yaml")
+        jobs += [["explain", file, "--lang", "zh"], ["compute", file, "--json"]]
+    results = run_cli_batch(jobs, timeout=300)
+    return {case[0]: (str(files[case[0]]), zh, js) for case, zh, js in zip(CASES, results[0::2], results[1::2])}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_a_bad_file_is_explained_in_the_learners_language(chinese_results, case):
+    """A Chinese learner's bad file was refused in English ('W of layer 2 must be 1 × 3 because
+    …'). Under --lang zh the message is Chinese, naming the file and the place as before; the
+    JSON error document (for scripts) stays English."""
+    name, _, path, _ = case
+    file, (code, out, err), (_, document, _) = chinese_results[name]
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith(f"bpcli: error: {file}: "), err
+    message = err[len(f"bpcli: error: {file}: "):].strip()
+    error_code = json.loads(document)["error"]["code"]
+    if error_code in ENGLISH_ONLY_CODES:
+        return
+    place = re.fullmatch(r"line (\d+), column (\d+)", path or "")
+    if place:  # a place in the YAML text, worded too
+        path = f"第 {place[1]} 行第 {place[2]} 列"
+    if path:
+        assert message.startswith(path), err
+        message = message.split(": ", 1)[1]
+    message = re.sub(r"^第 \d+ 行第 \d+ 列: ", "", message)  # a place the case does not name
+    assert re.search(r"[\u4e00-\u9fff]", message), err
+    if error_code == "yaml_syntax":  # PyYAML's own detail follows, in English
+        assert re.match(r"YAML (语法)?错误：", message), err
+        return
+    message = re.sub(r"\d[\d.]*e[+-]?\d+", " ", message)  # numbers such as 1.8e308
+    for quoted in (r"'[^']*'", r"\{[^}]*\}", r"input\.[XY](\[\d+\])*", r"layers\[\d+\](\.\w+)?(\[\d+\])*",
+                   r"Y\[:, \d+\]"):
+        message = re.sub(quoted, " ", message)
+    words = [word for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", message)
+             if len(word) >= 3 and word not in SPEC_TERMS]
+    assert words == [], (words, err)

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from bpcli.core.network import Network, Run
-from bpcli.errors import SpecError, UsageError, missing_file
+from bpcli.errors import SpecError, UsageError
 from bpcli.formatting import shorten, without_spaces_between_wide
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
 from bpcli.texts import Joined, Msg, languages, usage_error
@@ -114,6 +114,8 @@ def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exerci
         chosen = _resolve(name, exercise_names(dirs))
     except UsageError:
         if os.sep in name or "/" in name or name.endswith((".yaml", ".yml", ".json")):
+            from bpcli.spec import missing_file
+
             # a mistyped file name is a missing file, as every other command says, not a list of exercises
             raise missing_file(name) from None
         raise
