@@ -221,10 +221,10 @@ def _strict_safe_loader():
             except SpecError:
                 raise
             except _CONSTRUCTION_ERRORS as exc:
-                raise SpecError(f"this YAML value cannot be read as {node.tag.rsplit(':', 1)[-1]}: "
-                                f"{_quote(str(node.value)) if isinstance(node.value, str) else 'it'} "
-                                f"gives {type(exc).__name__}: {exc}",
-                                path=_place(node.start_mark), code="yaml_value") from None
+                value = _quote(str(node.value)) if isinstance(node.value, str) else Msg("spec.it")
+                raise worded_error(Msg("spec.yaml_value", tag=node.tag.rsplit(':', 1)[-1], value=value,
+                                       error=f"{type(exc).__name__}: {exc}"), _place(node.start_mark),
+                                   "yaml_value") from None
 
         def construct_yaml_int(self, node):
             try:
@@ -237,20 +237,20 @@ def _strict_safe_loader():
 
         def construct_mapping(self, node, deep=False):
             if not isinstance(node, yaml.MappingNode):
-                raise SpecError(f"a mapping was expected here ({node.tag}), found "
-                                f"{'a list' if isinstance(node, yaml.SequenceNode) else 'a single value'}",
-                                path=_place(node.start_mark), code="yaml_value")
+                found = Msg("spec.value.a_list" if isinstance(node, yaml.SequenceNode) else "spec.value.single")
+                raise worded_error(Msg("spec.mapping_expected", tag=node.tag, found=found), _place(node.start_mark),
+                                   "yaml_value")
             seen = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, Hashable):
-                    found = {yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}.get(
-                        type(key_node), _describe(key))
-                    raise SpecError(f"a key must be a single value such as a name; found {found} "
-                                    "used as a key", path=_place(key_node.start_mark), code="unhashable_key")
+                    found = {yaml.SequenceNode: Msg("spec.value.a_list"), yaml.MappingNode: Msg("spec.value.mapping")}.get(
+                        type(key_node), describe_value(key))
+                    raise worded_error(Msg("spec.unhashable_key", found=found), _place(key_node.start_mark),
+                                       "unhashable_key")
                 if key in seen:
-                    raise SpecError(f"the key {_key_text(key)} appears twice in one mapping; keep one",
-                                    path=_place(key_node.start_mark), code="duplicate_key")
+                    raise worded_error(Msg("spec.duplicate_key", field=_key_text(key)), _place(key_node.start_mark),
+                                       "duplicate_key")
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
@@ -353,9 +353,14 @@ def _count_text(count: int) -> str:
     return f"{count:,}" if count < 10**18 else _number_text(count)
 
 
-def shape_words(shape: tuple[int, ...]) -> Msg | str:
+def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
     """A shape as ``_shape_text`` writes it, in any language ('1 × 3', 'a single number')."""
-    return _shape_text(shape) if shape else Msg("spec.single_number")
+    return Joined([count_words(n) for n in shape], "sep.times") if shape else Msg("spec.single_number")
+
+
+def count_words(count: int) -> Msg | str:
+    """``_count_text`` in any language."""
+    return f"{count:,}" if count < 10**18 else Msg("spec.value.long_count", **_long_whole(count))
 
 
 def worded_error(message: Msg, path: str, code: str, file: str | None = None) -> SpecError:
@@ -550,19 +555,18 @@ class _Validator:
         self.seed = 0
         self.rng: np.random.Generator | None = None
 
-    def count(self, shape: tuple[int, ...], path: str, what: str, kept: bool = True) -> None:
+    def count(self, shape: tuple[int, ...], path: str, what: Msg | str, kept: bool = True) -> None:
         """Refuse a tensor of more than MAX_NUMBERS numbers; one the run keeps (not a buffer
         freed within its layer's pass) also counts toward the network's total."""
         size = math.prod(shape)
         if size > MAX_NUMBERS:
-            raise SpecError(f"{what} would hold {_count_text(size)} numbers ({_shape_text(shape)}); the "
-                            f"limit is {MAX_NUMBERS:,} numbers per tensor", path, "too_large")
+            raise worded_error(Msg("spec.tensor_too_large", what=what, count=count_words(size), shape=shape_words(shape),
+                                   limit=f"{MAX_NUMBERS:,}"), path, "too_large")
         if not kept:
             return
         self.numbers += size
         if self.numbers > MAX_NUMBERS:
-            raise SpecError(f"the network's tensors would hold more than {MAX_NUMBERS:,} numbers in all "
-                            f"(reached at {what})", path, "too_large")
+            raise worded_error(Msg("spec.network_too_large", limit=f"{MAX_NUMBERS:,}", what=what), path, "too_large")
 
     def network(self, file_label: str | None) -> Network:
         doc = self.doc
@@ -594,7 +598,7 @@ class _Validator:
         for position, spec in enumerate(layer_specs):
             layer = self._layer(spec, position, len(layer_specs), shape)
             shape = layer.output_shape(shape)
-            self.count(shape, f"layers[{position}]", f"the output of layer {position + 1}")
+            self.count(shape, f"layers[{position}]", Msg("spec.what.layer_output", layer=position + 1))
             layers.append(layer)
 
         if len(shape) != 2:
@@ -812,7 +816,7 @@ class LayerSpec:
         network's seeded generator (in file order, so each layer's draw depends on those before)."""
         return self.validator.init_weights(shape, fan_in)
 
-    def count(self, shape: tuple[int, ...], what: str, key: str | None = None, kept: bool = True) -> None:
+    def count(self, shape: tuple[int, ...], what: Msg | str, key: str | None = None, kept: bool = True) -> None:
         """Refuse a tensor of SHAPE (WHAT names it) beyond the limit of 10⁷ numbers, before it is
         allocated; one the run keeps also counts toward the network's total."""
         self.validator.count(shape, self.place(key), what, kept=kept)
@@ -822,7 +826,7 @@ class LayerSpec:
         im2col matrix, window masks): they are allocated too, so a kernel 1 with padding 5,000 on
         a 1 × 1 image (a 1 × 1 output, a 10⁸ padded input) is refused."""
         for buffer in layer.buffers(self.input_shape):
-            self.count(buffer.shape, f"{buffer.what} of layer {self.number}", kept=buffer.kept)
+            self.count(buffer.shape, Msg("spec.what.of_layer", what=buffer.what, layer=self.number), kept=buffer.kept)
 
     def needs_columns(self) -> None:
         """Refuse image data (a dense layer after conv or pool, without flatten)."""

@@ -133,7 +133,7 @@ class BatchNorm(LayerBase):
                          source=spec.source_words(), count=units)
         parameters = {}
         for key, default in (("gamma", 1.0), ("beta", 0.0)):
-            spec.count(per_unit, f"{key} of layer {number}", key=key)
+            spec.count(per_unit, Msg("spec.parameter", name=key, layer=number), key=key)
             given = spec.tensor(key, per_unit, reason, ndims, Msg("spec.parameter", name=key, layer=number))
             parameters[key] = np.full(per_unit, default) if given is None else given
         eps = spec.positive_number("eps", Msg("spec.what.eps"), DEFAULT_EPS)
@@ -149,8 +149,8 @@ class BatchNorm(LayerBase):
 
     def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
         """x − μ and x̂, each of the input's shape, kept from the forward pass for the backward."""
-        return [Buffer("the centred input x − μ", tuple(input_shape), kept=True),
-                Buffer("the normalised input x̂", tuple(input_shape), kept=True)]
+        return [Buffer(Msg("spec.buffer.centred"), tuple(input_shape), kept=True),
+                Buffer(Msg("spec.buffer.normalised"), tuple(input_shape), kept=True)]
 
     def named_values(self, cache: BatchNormCache) -> dict[str, np.ndarray]:
         """μ, σ² (γ's shape), x̂ (the input's shape) and eps, which formulas name mean3, var3,

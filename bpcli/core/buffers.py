@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from bpcli.texts import Msg
+
 
 class Buffer(NamedTuple):
     """An array a layer's forward or backward pass allocates besides its output and gradients."""
 
-    what: str  # as a message names it: "the im2col matrix"
+    what: Msg  # as a message names it: "the zero-padded input"
     shape: tuple[int, ...]
     kept: bool  # held from the forward pass to the backward pass (else freed within the pass)

@@ -163,7 +163,7 @@ class Conv2D(LayerBase):
                                      shape=spec.shape_text(spec.input_shape), padding=padding), "kernel_too_large")
         shape = (filters, C, kh, kw)
         number = spec.number
-        spec.count(shape, f"W of layer {number}", key="W")
+        spec.count(shape, Msg("spec.parameter", name="W", layer=number), key="W")
         filter_count = Msg("spec.count.filters", count=filters)
         W = spec.tensor("W", shape, Msg("spec.reason.conv_W", layer=number, filters=filter_count, kh=kh, kw=kw,
                                         channels=Msg("spec.count.channels", count=C)), (4,),
@@ -197,7 +197,7 @@ class Conv2D(LayerBase):
         a time (``tiles``), so it is never whole and never counted."""
         m, C, H, W = input_shape
         p = self.padding
-        return [Buffer("the zero-padded input", (m, C, H + 2 * p, W + 2 * p), kept=False)]
+        return [Buffer(Msg("spec.buffer.padded"), (m, C, H + 2 * p, W + 2 * p), kept=False)]
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, ConvCache]:
         """Z = W ⋆ A_prev + b. A_prev: (m, C, H, W) -> Z: (m, F, Ho, Wo)."""

@@ -45,7 +45,7 @@ class Dense(LayerBase):
         n_prev = spec.input_shape[0]
         shape = (units, n_prev)
         number = spec.number
-        spec.count(shape, f"W of layer {number}", key="W")
+        spec.count(shape, Msg("spec.parameter", name="W", layer=number), key="W")
         unit_count = Msg("spec.count.units", count=units)
         outputs = (Msg("spec.outputs.X_rows", count=n_prev) if spec.position == 0
                    else Msg("spec.outputs.layer_values", layer=spec.position, count=n_prev))

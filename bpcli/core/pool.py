@@ -79,7 +79,7 @@ class _Pool(LayerBase):
     def buffers(self, input_shape: tuple[int, ...]) -> list[Buffer]:
         """The arrays a pass allocates besides its output and gradients: the max pool's window
         masks (which element got the gradient, which windows tie), each of the output's shape."""
-        return [Buffer("the pooling window masks", self.output_shape(input_shape), kept=False)]
+        return [Buffer(Msg("spec.buffer.masks"), self.output_shape(input_shape), kept=False)]
 
     def _offsets(self):
         return [(i, j) for i in range(self.size) for j in range(self.size)]  # row-major order
