@@ -709,3 +709,8 @@ def test_a_bad_file_is_explained_in_the_learners_language(chinese_results, case)
     words = [word for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", message)
              if len(word) >= 3 and word not in SPEC_TERMS]
     assert words == [], (words, err)
+
+
+def test_a_layer_the_network_does_not_have_is_refused_in_the_learners_language():
+    code, _, err = run_cli(["explain", "04", "--layer", "7", "--lang", "zh"])
+    assert code == 2 and err == "bpcli: error: 这个网络有第 1 到第 2 层，没有第 7 层\n"

@@ -60,7 +60,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     if lang not in texts.languages():
         raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(texts.languages())}")
     if layer is not None and not 1 <= layer <= len(network.layers):
-        raise UsageError(f"the network has layers 1 to {len(network.layers)}, not {layer}")
+        raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=layer)
     if detail not in DETAILS:
         raise UsageError(f"unknown detail {detail!r}; choose one of {', '.join(DETAILS)}")
     if notes is not None and notes not in NOTE_POLICIES:

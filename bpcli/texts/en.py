@@ -643,6 +643,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.unhashable_key": "a key must be a single value such as a name; found {found} used as a key",
     "spec.duplicate_key": "the key {field} appears twice in one mapping; keep one",
     "spec.value.long_count": "{head}{tail} ({digits} digits)",
+    "usage.layer_range": "the network has layers 1 to {last}, not {layer}",
     "usage.rtol": "the relative tolerance must be a number greater than 0 and less than 1, found {rtol!r}",
     "gradescope.test": "{target} ({file})",
     "gradescope.test.row": "row {row}",

@@ -516,6 +516,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.unhashable_key": "键必须是单个值，例如一个名字；实际用了 {found} 作键",
     "spec.duplicate_key": "键 {field} 在同一个映射里出现了两次；只保留一个",
     "spec.value.long_count": "{head}{tail}（{digits} 位）",
+    "usage.layer_range": "这个网络有第 1 到第 {last} 层，没有第 {layer} 层",
     "usage.rtol": "相对容差必须大于 0 且小于 1，收到的是 {rtol!r}",
     "gradescope.test": "{target}（{file}）",
     "gradescope.test.row": "第 {row} 行",
