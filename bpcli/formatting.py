@@ -5,6 +5,7 @@ Plain strings only (no Rich), so the data layers can use them as well as the ren
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -107,9 +108,14 @@ def closest_name(word: str, names, cutoff: float) -> str | None:
 
 #: Chinese characters and punctuation, and full-width forms
 _WIDE = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-#: one space (more is padding, as in a table's columns) between two of them, or after a closing
-#: full-width mark or before an opening one, which carry their own space ('，3')
-_SPACE_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}]) (?=[{_WIDE}])|(?<=[，。、；：！？）」』】]) (?! )|(?<! ) (?=[（「『【])")
+
+
+@functools.cache
+def _space_between_wide() -> re.Pattern:
+    """One space (more is padding, as in a table's columns) between two of them, or after a
+    closing full-width mark or before an opening one, which carry their own space ('，3').
+    Compiled on first use: 3 ms, and the network loader imports this module."""
+    return re.compile(f"(?<=[{_WIDE}]) (?=[{_WIDE}])|(?<=[，。、；：！？）」』】]) (?! )|(?<! ) (?=[（「『【])")
 
 
 def without_spaces_between_wide(text: str) -> str:
@@ -119,4 +125,4 @@ def without_spaces_between_wide(text: str) -> str:
     ('交叉熵损失。 原文写' becomes '交叉熵损失。原文写'), nor after a full-width comma or stop, which
     has its space in it ('， 3' becomes '，3'); a space between a character and a Latin letter or
     digit stays ('步长 1 的')."""
-    return _SPACE_BETWEEN_WIDE.sub("", text)
+    return _space_between_wide().sub("", text)

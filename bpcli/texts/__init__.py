@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import pkgutil
 import re
-from string import Formatter
 from types import ModuleType
 from typing import Any, Iterable, Mapping
 
@@ -43,6 +41,8 @@ _loaded: dict[str, ModuleType] = {}
 
 def languages() -> tuple[str, ...]:
     """The languages bpcli speaks: English first, then every other module of this package."""
+    import pkgutil  # here: the network loader imports this module, and start-up counts (compute --json)
+
     found = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
     return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
 
@@ -89,6 +89,8 @@ def word(value: Any, lang: str) -> Any:
 
 def template_fields(template: Template) -> set[str]:
     """The fields a template uses (both forms of a one/other pair)."""
+    from string import Formatter
+
     forms = template.values() if isinstance(template, dict) else [template]
     return {field.split(".")[0].split("[")[0] for form in forms
             for _, field, _, _ in Formatter().parse(form) if field}
