@@ -106,8 +106,10 @@ def closest_name(word: str, names, cutoff: float) -> str | None:
     return close[0] if close else None
 
 
-#: Chinese characters and punctuation, and full-width forms
-_WIDE = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+#: Chinese (and Japanese) characters and punctuation, and full-width forms, as code point ranges
+CJK_RANGES = ((0x2E80, 0x303F), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+              (0xFF00, 0xFFEF))
+_WIDE = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 
 
 @functools.cache
