@@ -244,8 +244,8 @@ def _strict_safe_loader():
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, Hashable):
-                    found = {yaml.SequenceNode: Msg("spec.value.a_list"), yaml.MappingNode: Msg("spec.value.mapping")}.get(
-                        type(key_node), describe_value(key))
+                    found = {yaml.SequenceNode: Msg("spec.value.a_list"),
+                             yaml.MappingNode: Msg("spec.value.mapping")}.get(type(key_node), describe_value(key))
                     raise worded_error(Msg("spec.unhashable_key", found=found), _place(key_node.start_mark),
                                        "unhashable_key")
                 if key in seen:
@@ -295,7 +295,7 @@ def describe_value(value: Any) -> Msg:
     if isinstance(value, TooManyDigits):
         return Msg("spec.value.too_many_digits", digits=f"{value.digits:,}")
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and _long_whole(value):
-        return Msg("spec.value.long_number", **_long_whole(value))
+        return Msg("spec.value.number", value=count_words(value))
     if _is_number(value):
         return Msg("spec.value.number", value=_number_text(value))
     if isinstance(value, str):
@@ -339,18 +339,12 @@ def _number_text(value: Any) -> str:
     digits and its length (Python refuses to write one of over 4,300 digits at all)."""
     if not isinstance(value, (int, np.integer)) or abs(int(value)).bit_length() <= 64:
         return shorten(repr(value))
-    sign = "-" if value < 0 else ""
-    try:
-        digits = str(abs(int(value)))
-    except ValueError:  # beyond Python's int-to-text limit: its size from its logarithm
-        exponent = math.log10(abs(int(value)))
-        return f"{sign}{10 ** (exponent % 1):.1f}e+{int(exponent)} (about {int(exponent) + 1:,} digits)"
-    return f"{sign}{digits[:4]}…{digits[-3:]} ({len(digits):,} digits)"
+    return str(count_words(value))
 
 
 def _count_text(count: int) -> str:
     """A count with thousands separators (10,000,000), or _number_text's form when enormous."""
-    return f"{count:,}" if count < 10**18 else _number_text(count)
+    return str(count_words(count))
 
 
 def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
@@ -359,8 +353,9 @@ def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
 
 
 def count_words(count: int) -> Msg | str:
-    """``_count_text`` in any language."""
-    return f"{count:,}" if count < 10**18 else Msg("spec.value.long_count", **_long_whole(count))
+    """A count with thousands separators (10,000,000), or, when enormous, its first and last
+    digits and its length, in any language."""
+    return f"{count:,}" if abs(count) < 10**18 else Msg("spec.value.long_count", **_long_whole(count))
 
 
 def worded_error(message: Msg, path: str, code: str, file: str | None = None) -> SpecError:
@@ -385,7 +380,7 @@ def missing_file(name: str) -> SpecError:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return " × ".join(_count_text(n) for n in shape) if shape else "a single number"
+    return str(shape_words(shape))
 
 
 def _key_text(key: Any) -> Msg | str:
@@ -424,8 +419,8 @@ def check_keys(mapping: Mapping, allowed: tuple[str, ...], path: str, what: Msg 
         if not isinstance(key, str) or key not in allowed:
             name = shorten(key) if isinstance(key, str) else f"({_describe(key)})"
             where = f"{path}.{name}" if path else name
-            raise worded_error(Msg("spec.unknown_key", field=_key_text(key), what=what, expected=_suggest(key, allowed)),
-                               where, "unknown_key")
+            raise worded_error(Msg("spec.unknown_key", field=_key_text(key), what=what,
+                                   expected=_suggest(key, allowed)), where, "unknown_key")
 
 
 def to_array(value: Any, path: str, ndims: tuple[int, ...], what: Msg | str) -> np.ndarray:
@@ -560,13 +555,14 @@ class _Validator:
         freed within its layer's pass) also counts toward the network's total."""
         size = math.prod(shape)
         if size > MAX_NUMBERS:
-            raise worded_error(Msg("spec.tensor_too_large", what=what, count=count_words(size), shape=shape_words(shape),
-                                   limit=f"{MAX_NUMBERS:,}"), path, "too_large")
+            raise worded_error(Msg("spec.tensor_too_large", what=what, count=count_words(size),
+                                   shape=shape_words(shape), limit=f"{MAX_NUMBERS:,}"), path, "too_large")
         if not kept:
             return
         self.numbers += size
         if self.numbers > MAX_NUMBERS:
-            raise worded_error(Msg("spec.network_too_large", limit=f"{MAX_NUMBERS:,}", what=what), path, "too_large")
+            raise worded_error(Msg("spec.network_too_large", limit=f"{MAX_NUMBERS:,}", what=what), path,
+                               "too_large")
 
     def network(self, file_label: str | None) -> Network:
         doc = self.doc

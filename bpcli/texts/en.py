@@ -626,7 +626,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.layers_list": "layers must be a non-empty list of layers, found {found}",
     "spec.place": "line {line}, column {column}",
     "spec.yaml_character": "YAML error: unacceptable character {character}: {reason}",
-    "spec.value.long_number": "the number {head}{tail} ({digits} digits)",
     "spec.tensor_too_large": "{what} would hold {count} numbers ({shape}); the limit is {limit} numbers per tensor",
     "spec.network_too_large": "the network's tensors would hold more than {limit} numbers in all (reached at {what})",
     "spec.what.layer_output": "the output of layer {layer}",

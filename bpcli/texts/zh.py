@@ -499,7 +499,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.layers_list": "layers 必须是非空的层列表，实际是 {found}",
     "spec.place": "第 {line} 行第 {column} 列",
     "spec.yaml_character": "YAML 错误：不能使用的字符 {character}：{reason}",
-    "spec.value.long_number": "数 {head}{tail}（{digits} 位）",
     "spec.tensor_too_large": "{what} 会有 {count} 个数（{shape}）；每个张量最多 {limit} 个数",
     "spec.network_too_large": "网络的张量合起来会超过 {limit} 个数（到 {what} 时超出）",
     "spec.what.layer_output": "第 {layer} 层的输出",
