@@ -330,10 +330,15 @@ def test_rows_cut_by_an_unquoted_comma_and_json_lines_are_named_by_their_place(t
     assert (first["row"], third["row"]) == (1, 3) and third["error"]["code"] == "invalid_row"
 
 
-def test_a_missing_network_file_names_the_folder_looked_in_in_the_batchs_language(tmp_path):
+def test_a_bad_network_file_is_named_with_its_place_in_the_batchs_language(tmp_path):
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["layers"][1]["W"] = [[1.0], [2.0], [3.0]]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     answers = tmp_path / "answers.csv"
-    answers.write_text("student,file,target,answer\na,nowhere.yaml,dW1,1\n", encoding="utf-8")
-    for lang, words in (("en", f"no such file in {tmp_path}"), ("zh", f"{tmp_path} 里没有这个文件")):
+    answers.write_text("student,file,target,answer\na,nowhere.yaml,dW1,1\na,bad.yaml,dW1,1\n", encoding="utf-8")
+    for lang, missing, bad in (("en", f"nowhere.yaml: no such file in {tmp_path}", "bad.yaml: layers[1].W: W of layer 2"),
+                               ("zh", f"nowhere.yaml: {tmp_path} 里没有这个文件", "bad.yaml: layers[1].W: 第 2 层的 W")):
         code, out, _ = run_cli(["grade", "--batch", answers, "--lang", lang])
-        row = read_lines(out)[0]
-        assert code == 0 and row["error"]["code"] == "file_not_found" and words in row["message"], row
+        rows = read_lines(out)
+        assert code == 0 and rows[0]["error"]["code"] == "file_not_found" and missing in rows[0]["message"], rows[0]
+        assert rows[1]["error"]["code"] == "shape_mismatch" and rows[1]["message"].startswith(bad), rows[1]

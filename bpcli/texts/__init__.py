@@ -26,7 +26,7 @@ import re
 from types import ModuleType
 from typing import Any, Iterable, Mapping
 
-from bpcli.errors import AnswerError, BpcliError, UsageError
+from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 from bpcli.formatting import without_spaces_between_wide
 
 DEFAULT_LANGUAGE = "en"
@@ -155,6 +155,9 @@ def _worded(error: BpcliError, message: Msg) -> BpcliError:
 
 
 def error_text(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
-    """An error's message in ``lang`` (its own text when it carries no ``Msg``)."""
+    """An error's message in ``lang`` (its own text when it carries no ``Msg``); a network file's
+    error with its file and place ('hw.yaml: layers[1].W: …')."""
+    if isinstance(error, SpecError):
+        return error.describe(lang)
     message = getattr(error, "msg", None)
     return message.text(lang) if isinstance(message, Msg) else str(error)
