@@ -126,7 +126,7 @@ class BatchNorm(LayerBase):
         if columns:
             per_unit, ndims = (units, 1), (1, 2)
             reason = Msg("spec.reason.bn_columns", layer=number, units=Msg("spec.count.units", count=units),
-                         source=spec.source_words(), rows=Msg("spec.count.rows", count=units))
+                         source=spec.source_words(), rows=Msg("count.rows", count=units))
         else:
             per_unit, ndims = (units,), (1,)
             reason = Msg("spec.reason.bn_images", layer=number, channels=Msg("spec.count.channels", count=units),

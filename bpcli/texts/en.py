@@ -510,7 +510,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.count.units": {"one": "{count} unit", "other": "{count} units"},
     "spec.count.filters": {"one": "{count} filter", "other": "{count} filters"},
     "spec.count.channels": {"one": "{count} channel", "other": "{count} channels"},
-    "spec.count.rows": {"one": "{count} row", "other": "{count} rows"},
     "spec.count.values": {"one": "{count} value", "other": "{count} values"},
     "spec.outputs.X_rows": {"one": "X has {count} row (features)", "other": "X has {count} rows (features)"},
     "spec.outputs.layer_values": {"one": "layer {layer} outputs {count} value",

@@ -402,7 +402,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.count.units": "{count} 个单元",
     "spec.count.filters": "{count} 个卷积核",
     "spec.count.channels": "{count} 个通道",
-    "spec.count.rows": "{count} 行",
     "spec.count.values": "{count} 个值",
     "spec.outputs.X_rows": "X 有 {count} 行（特征）",
     "spec.outputs.layer_values": "第 {layer} 层输出 {count} 个值",
