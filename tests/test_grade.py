@@ -388,6 +388,8 @@ LATIN_TERMS = {
     # network files: their keys and YAML's own literal, as a found value is named ("空值（null）")
     "null", "input", "layers", "loss", "title", "seed", "units", "activation", "kernel", "filters", "stride",
     "padding", "size", "eps", "type", "YAML", "kh", "kw", "n_L", "batchnorm", "maxpool", "avgpool", "new",
+    # the exercise section's keys
+    "statement", "targets", "hints", "exercise", "points", "given", "text", "none",
 }
 
 

@@ -200,41 +200,37 @@ def exercise_from_network(name: str, network: Network, computed: Run | None = No
     if section is None:
         return _generated_exercise(name, network, backward_targets(network, tensors))
     if not isinstance(section, dict):
-        raise SpecError("the 'exercise:' section must be a mapping with statement, targets and hints",
-                        "exercise", "wrong_type", file=where)
-    _check_keys(section, EXERCISE_KEYS, "exercise", "the exercise section", where)
+        raise _section_error(Msg("exercise.error.section"), "exercise", "wrong_type", where)
+    _check_keys(section, EXERCISE_KEYS, "exercise", Msg("exercise.error.the_section"), where)
     statement = section.get("statement", {})
     if not isinstance(statement, dict) or not all(isinstance(v, str) for v in statement.values()):
-        raise SpecError("exercise.statement must map languages (en, zh) to text", "exercise.statement",
-                        "wrong_type", file=where)
-    _check_keys(statement, languages(), "exercise.statement", "exercise.statement (languages)", where)
+        raise _section_error(Msg("exercise.error.statement"), "exercise.statement", "wrong_type", where)
+    _check_keys(statement, languages(), "exercise.statement",
+                Msg("exercise.error.languages_of", what="exercise.statement"), where)
     valid = valid_targets(tensors)
     targets = section.get("targets")
     if targets is None:
         targets = backward_targets(network, tensors)
     if not isinstance(targets, list) or not targets:
-        raise SpecError("exercise.targets must be a list of tensor names such as [dZ2, dW2]",
-                        "exercise.targets", "wrong_type", file=where)
+        raise _section_error(Msg("exercise.error.targets"), "exercise.targets", "wrong_type", where)
     for target in targets:
         if target not in valid:
-            raise SpecError(f"unknown target {target!r}; this network has {', '.join(valid)}",
-                            "exercise.targets", "unknown_target", file=where)
+            raise _section_error(Msg("exercise.error.unknown_target", target=repr(target), valid=", ".join(valid)),
+                                 "exercise.targets", "unknown_target", where)
     _refuse_repeats(targets, "exercise.targets", where)
     titles = section.get("title") or {}
     if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
-        raise SpecError("exercise.title must map languages (zh) to the title in that language",
-                        "exercise.title", "wrong_type", file=where)
-    _check_keys(titles, languages(), "exercise.title", "exercise.title (languages)", where)
+        raise _section_error(Msg("exercise.error.title"), "exercise.title", "wrong_type", where)
+    _check_keys(titles, languages(), "exercise.title", Msg("exercise.error.languages_of", what="exercise.title"), where)
     hints = section.get("hints") or {}
     if not isinstance(hints, dict) or not all(isinstance(v, dict) for v in hints.values()):
-        raise SpecError("exercise.hints must map targets to {en: …, zh: …}", "exercise.hints",
-                        "wrong_type", file=where)
+        raise _section_error(Msg("exercise.error.hints"), "exercise.hints", "wrong_type", where)
     for target, by_language in hints.items():
         if target not in targets:
-            raise SpecError(f"a hint for {target!r}, which is not one of the targets ({', '.join(targets)})",
-                            f"exercise.hints.{target}", "unknown_target", file=where)
-        _check_keys(by_language, languages(), f"exercise.hints.{target}", f"the hint for {target} (languages)",
-                    where)
+            raise _section_error(Msg("exercise.error.hint_target", target=repr(target), targets=", ".join(targets)),
+                                 f"exercise.hints.{target}", "unknown_target", where)
+        _check_keys(by_language, languages(), f"exercise.hints.{target}",
+                    Msg("exercise.error.languages_of_hint", target=target), where)
     tidy = without_spaces_between_wide
     exercise = Exercise(name, network.title or name, network, {k: tidy(v) for k, v in statement.items()}, list(targets),
                         {str(k): {lang: tidy(str(text)) for lang, text in v.items()} for k, v in hints.items()},
@@ -253,7 +249,7 @@ def exercise_from_network(name: str, network: Network, computed: Run | None = No
 EXERCISE_KEYS = ("statement", "title", "targets", "points", "given", "text", "hints")
 
 
-def _check_keys(mapping: dict, allowed, path: str, what: str, where: str) -> None:
+def _check_keys(mapping: dict, allowed, path: str, what: Msg, where: str) -> None:
     """A key not among ``allowed`` is a SpecError naming the file and the place, with the closest
     key suggested: `target:` for `targets:` was ignored, and every gradient asked."""
     from bpcli.spec import check_keys
@@ -267,8 +263,15 @@ def _check_keys(mapping: dict, allowed, path: str, what: str, where: str) -> Non
 def _refuse_repeats(names: list, path: str, where: str) -> None:
     repeated = sorted({str(name) for name in names if names.count(name) > 1})
     if repeated:
-        raise SpecError(f"{', '.join(repeated)} listed twice (each once: a repeat would be asked, and counted, twice)",
-                        path, "repeated", file=where)
+        raise _section_error(Msg("exercise.error.repeated", names=", ".join(repeated)), path, "repeated", where)
+
+
+def _section_error(message: Msg, path: str, code: str, where: str) -> SpecError:
+    """An error of the exercise section, naming the file and the place, in the learner's language
+    where the command line shows it."""
+    from bpcli.spec import worded_error
+
+    return worded_error(message, path, code, where)
 
 
 def _generated_exercise(name: str, network: Network, targets: list[str]) -> Exercise:
@@ -284,16 +287,15 @@ def _generated_statement(targets: list[str]) -> dict[str, str]:
 def _points(section: dict, targets: list[str], where: str) -> dict[str, float]:
     given = section.get("points") or {}
     if not isinstance(given, dict):
-        raise SpecError("exercise.points must map targets to points, such as {dW2: 2, db2: 1}",
-                        "exercise.points", "wrong_type", file=where)
+        raise _section_error(Msg("exercise.error.points"), "exercise.points", "wrong_type", where)
     points = {}
     for target, value in given.items():
         if target not in targets:
-            raise SpecError(f"points for {target!r}, which is not one of the targets ({', '.join(targets)})",
-                            f"exercise.points.{target}", "unknown_target", file=where)
+            raise _section_error(Msg("exercise.error.points_target", target=repr(target), targets=", ".join(targets)),
+                                 f"exercise.points.{target}", "unknown_target", where)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-            raise SpecError(f"points must be a number ≥ 0, found {value!r}", f"exercise.points.{target}",
-                            "wrong_type", file=where)
+            raise _section_error(Msg("exercise.error.points_value", value=repr(value)), f"exercise.points.{target}",
+                                 "wrong_type", where)
         points[str(target)] = value
     return {target: points.get(target, 1) for target in targets}
 
@@ -304,8 +306,8 @@ def _source_text(section: dict, where: str) -> str | None:
     if code is None or code == NO_TEXT:
         return None
     if code not in SOURCE_TEXTS:
-        raise SpecError(f"exercise.text names the source text it follows, one of {', '.join(SOURCE_TEXTS)} "
-                        f"or {NO_TEXT}; found {text!r}", "exercise.text", "wrong_type", file=where)
+        raise _section_error(Msg("exercise.error.text", texts=", ".join(SOURCE_TEXTS), none=NO_TEXT, found=repr(text)),
+                             "exercise.text", "wrong_type", where)
     return code
 
 
@@ -315,7 +317,7 @@ def _given(section: dict, tensors: dict, where: str) -> list[str]:
     given = section.get("given") or []
     forward = [name for name in valid_targets(tensors) if not name.startswith("d")]
     if not isinstance(given, list) or not all(isinstance(name, str) and name in forward for name in given):
-        raise SpecError(f"exercise.given lists forward values a worksheet gives, from {', '.join(forward)}; "
-                        f"found {given!r}", "exercise.given", "wrong_type", file=where)
+        raise _section_error(Msg("exercise.error.given", forward=", ".join(forward), found=repr(given)),
+                             "exercise.given", "wrong_type", where)
     _refuse_repeats(given, "exercise.given", where)
     return list(given)
