@@ -545,3 +545,10 @@ def test_no_variant_gives_a_sample_twice_or_every_sample_one_class():
         columns = {tuple(column) for column in drawn.X.T}
         assert len(columns) == drawn.m == 4, drawn.X
         assert len({tuple(column) for column in drawn.Y.T}) > 1, drawn.Y
+
+
+def test_an_exercise_sections_error_is_in_the_teachers_language(tmp_path, env):
+    path = _plain(tmp_path, exercise={"target": ["dW2"]})
+    code, _, err = run_cli(["worksheet", path, "--lang", "zh"], env=env)
+    assert code == 2 and f"{path}: exercise.target: exercise 部分里有未知的键 'target'" in err
+    assert "你是不是想写 'targets'" in err
