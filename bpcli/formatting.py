@@ -115,10 +115,10 @@ _WIDE = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 @functools.cache
 def _space_between_wide() -> re.Pattern:
     """One space (more is padding, as in a table's columns) between two of them, or after a
-    closing full-width mark or before an opening one, which carry their own space ('，3').
+    full-width comma or stop, or before an opening parenthesis, which carry their own space ('，3').
     Compiled on first use: 3 ms, and the network loader imports this module."""
     return re.compile(f"(?<=[{_WIDE}]) (?=[{_WIDE}])"
-                      "|(?<=[，。、；：！？）」』】]) (?! )|(?<! ) (?=[（「『【])")
+                      "|(?<=[，。、；：！？]) (?! )|(?<! ) (?=[（「『【])")
 
 
 def without_spaces_between_wide(text: str) -> str:

@@ -394,7 +394,7 @@ def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> Msg:
     by_lower = {name.lower(): name for name in valid}
     word = word.lower() if isinstance(word, str) else ""
     close = closest_name(word, by_lower, cutoff=0.5)
-    names = ", ".join(valid)
+    names = Joined(valid, "sep.codes")
     if close:
         return Msg("spec.expected_one_of.close", names=names, close=repr(by_lower[close]))
     return Msg("spec.expected_one_of", names=names)
@@ -453,7 +453,7 @@ def to_array(value: Any, path: str, ndims: tuple[int, ...], what: Msg | str) -> 
 
 def _rank_words(ndims: tuple[int, ...]) -> Joined:
     """'2-D or 3-D' in any language."""
-    return Joined([f"{n}-D" for n in ndims], "sep.or")
+    return Joined([Msg("spec.rank", n=n) for n in ndims], "sep.or")
 
 
 #: the types of the numbers and of the lists a YAML file or Python code gives (bool, a subclass
@@ -699,7 +699,7 @@ def _activation(spec: Mapping, path: str, position: int, count: int) -> str:
     kind = spec["type"]
     if "activation" not in spec:
         raise worded_error(Msg("spec.missing_key", field="'activation'",
-                               what=Msg("spec.what.activation_needed", kind=kind, names=", ".join(activations.NAMES))),
+                               what=Msg("spec.what.activation_needed", kind=kind, names=Joined(activations.NAMES, "sep.codes"))),
                            f"{path}.activation", "missing_key")
     name = spec["activation"]
     if not isinstance(name, str) or name not in activations.NAMES:

@@ -700,7 +700,7 @@ def test_a_bad_file_is_explained_in_the_learners_language(chinese_results, case)
     message = re.sub(r"^第 \d+ 行第 \d+ 列: ", "", message)  # a place the case does not name
     assert re.search(r"[\u4e00-\u9fff]", message), err
     if error_code in ("yaml_syntax", "yaml_value"):  # PyYAML's or Python's own detail follows, in English
-        assert re.match(r"YAML (语法)?错误：|这个 YAML 值|这里应是", message), err
+        assert re.match(r"YAML (语法)?错误|这个 YAML 值|这里应是", message), err
         return
     message = re.sub(r"\d[\d.]*e[+-]?\d+", " ", message)  # numbers such as 1.8e308
     for quoted in (r"'[^']*'", r"\{[^}]*\}", r"input\.[XY](\[\d+\])*", r"layers\[\d+\](\.\w+)?(\[\d+\])*",
@@ -713,4 +713,4 @@ def test_a_bad_file_is_explained_in_the_learners_language(chinese_results, case)
 
 def test_a_layer_the_network_does_not_have_is_refused_in_the_learners_language():
     code, _, err = run_cli(["explain", "04", "--layer", "7", "--lang", "zh"])
-    assert code == 2 and err == "bpcli: error: 这个网络有第 1 到第 2 层，没有第 7 层\n"
+    assert code == 2 and err == "bpcli: error: 这个网络只有第 1 到第 2 层，没有第 7 层\n"

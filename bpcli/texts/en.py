@@ -295,6 +295,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
     "sep.sentence": " ",
     "sep.or": " or ",
+    "spec.rank": "{n}-D",
     "sep.times": " × ",
     "sep.list": ", ",
     "sep.equal": " = ",
