@@ -395,6 +395,8 @@ def _suggest(word: Any, valid: tuple[str, ...] | list[str]) -> Msg:
     word = word.lower() if isinstance(word, str) else ""
     close = closest_name(word, by_lower, cutoff=0.5)
     names = Joined(valid, "sep.codes")
+    if len(valid) == 1:  # 'expected type', not 'one of type' (a flatten layer has no other key)
+        return Msg("spec.expected_only", name=valid[0])
     if close:
         return Msg("spec.expected_one_of.close", names=names, close=repr(by_lower[close]))
     return Msg("spec.expected_one_of", names=names)

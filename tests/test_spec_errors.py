@@ -714,3 +714,14 @@ def test_a_bad_file_is_explained_in_the_learners_language(chinese_results, case)
 def test_a_layer_the_network_does_not_have_is_refused_in_the_learners_language():
     code, _, err = run_cli(["explain", "04", "--layer", "7", "--lang", "zh"])
     assert code == 2 and err == "bpcli: error: 这个网络只有第 1 到第 2 层，没有第 7 层\n"
+
+
+def test_a_single_allowed_key_is_named_as_such(tmp_path):
+    """'expected one of type' for a flatten layer's stray key read oddly (and '之一' in Chinese)."""
+    network = write_network(tmp_path, {"input": {"X": [[[1, 2], [3, 4]]], "Y": [[1]]}, "loss": "bce",
+                                       "layers": [{"type": "flatten", "units": 2},
+                                                  {"type": "dense", "units": 1, "activation": "sigmoid"}]})
+    for lang, words in (("en", "unknown key 'units' in a flatten layer: expected type\n"),
+                        ("zh", "flatten 层里有未知的键 'units'：应为 type\n")):
+        code, _, err = run_cli(["explain", network, "--lang", lang])
+        assert code == 2 and err.endswith(words), err

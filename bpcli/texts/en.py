@@ -659,6 +659,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "exercise.error.points_value": "points must be a number ≥ 0, found {value}",
     "exercise.error.text": "exercise.text names the source text it follows, one of {texts} or {none}; found {found}",
     "exercise.error.given": "exercise.given lists forward values a worksheet gives, from {forward}; found {found}",
+    "spec.expected_only": "expected {name}",
     "usage.rtol": "the relative tolerance must be a number greater than 0 and less than 1, found {rtol!r}",
     "gradescope.test": "{target} ({file})",
     "gradescope.test.row": "row {row}",
