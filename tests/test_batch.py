@@ -337,7 +337,7 @@ def test_a_bad_network_file_is_named_with_its_place_in_the_batchs_language(tmp_p
     answers = tmp_path / "answers.csv"
     answers.write_text("student,file,target,answer\na,nowhere.yaml,dW1,1\na,bad.yaml,dW1,1\n", encoding="utf-8")
     for lang, missing, bad in (("en", f"nowhere.yaml: no such file in {tmp_path}", "bad.yaml: layers[1].W: W of layer 2"),
-                               ("zh", f"nowhere.yaml: {tmp_path} 里没有这个文件", "bad.yaml: layers[1].W: 第 2 层的 W")):
+                               ("zh", f"nowhere.yaml: {tmp_path} 里没有这个文件", "bad.yaml: layers[1].W: 第 2 层 W 的维度")):
         code, out, _ = run_cli(["grade", "--batch", answers, "--lang", lang])
         rows = read_lines(out)
         assert code == 0 and rows[0]["error"]["code"] == "file_not_found" and missing in rows[0]["message"], rows[0]
