@@ -342,13 +342,8 @@ def _number_text(value: Any) -> str:
     return str(count_words(value))
 
 
-def _count_text(count: int) -> str:
-    """A count with thousands separators (10,000,000), or _number_text's form when enormous."""
-    return str(count_words(count))
-
-
 def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
-    """A shape as ``_shape_text`` writes it, in any language ('1 × 3', 'a single number')."""
+    """A shape as messages write it, in any language ('1 × 3', 'a single number')."""
     return Joined([count_words(n) for n in shape], "sep.times") if shape else Msg("spec.single_number")
 
 
@@ -377,10 +372,6 @@ def missing_file(name: str) -> SpecError:
     """The error of every command for a name that is neither a file nor a bundled exercise (it may
     be anything the user typed: shortened)."""
     return worded_error(Msg("spec.no_such_file_or_exercise"), "", "file_not_found", shorten(name))
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return str(shape_words(shape))
 
 
 def _key_text(key: Any) -> Msg | str:
@@ -744,15 +735,10 @@ class LayerSpec:
     def kind(self) -> str:
         return self.mapping["type"]
 
-    @property
-    def source(self) -> str:
-        """What feeds the layer, as messages name it: "X" or "layer 2"."""
-        return "X" if self.position == 0 else f"layer {self.position}"
-
     @staticmethod
-    def shape_text(shape: tuple[int, ...]) -> str:
-        """A shape as messages write it: "2 × 1 × 10,000 × 3"."""
-        return _shape_text(shape)
+    def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
+        """A shape as messages write it, in any language: "2 × 1 × 10,000 × 3"."""
+        return shape_words(shape)
 
     def place(self, key: str | None) -> str:
         return self.path if key is None else f"{self.path}.{key}"

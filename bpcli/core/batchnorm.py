@@ -122,7 +122,7 @@ class BatchNorm(LayerBase):
         values = shape[1] if columns else shape[0] * shape[2] * shape[3]
         if values < 2:
             spec.error(None, Msg("spec.bn_too_few_columns" if columns else "spec.bn_too_few_images",
-                                 source=spec.source_words(), shape=spec.shape_text(shape)), "too_few_values")
+                                 source=spec.source_words(), shape=spec.shape_words(shape)), "too_few_values")
         if columns:
             per_unit, ndims = (units, 1), (1, 2)
             reason = Msg("spec.reason.bn_columns", layer=number, units=Msg("spec.count.units", count=units),
@@ -133,8 +133,9 @@ class BatchNorm(LayerBase):
                          source=spec.source_words(), count=units)
         parameters = {}
         for key, default in (("gamma", 1.0), ("beta", 0.0)):
-            spec.count(per_unit, Msg("spec.parameter", name=key, layer=number), key=key)
-            given = spec.tensor(key, per_unit, reason, ndims, Msg("spec.parameter", name=key, layer=number))
+            name = Msg("spec.parameter", name=key, layer=number)
+            spec.count(per_unit, name, key=key)
+            given = spec.tensor(key, per_unit, reason, ndims, name)
             parameters[key] = np.full(per_unit, default) if given is None else given
         eps = spec.positive_number("eps", Msg("spec.what.eps"), DEFAULT_EPS)
         layer = cls(index=number, activation=spec.activation(), eps=eps, **parameters)

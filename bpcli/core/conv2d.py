@@ -160,14 +160,15 @@ class Conv2D(LayerBase):
         if kh > H + 2 * padding or kw > W_in + 2 * padding:
             spec.error("kernel", Msg("spec.kernel_too_large", kh=kh, kw=kw, height=H + 2 * padding,
                                      width=W_in + 2 * padding, source=spec.source_words(),
-                                     shape=spec.shape_text(spec.input_shape), padding=padding), "kernel_too_large")
+                                     shape=spec.shape_words(spec.input_shape), padding=padding), "kernel_too_large")
         shape = (filters, C, kh, kw)
         number = spec.number
-        spec.count(shape, Msg("spec.parameter", name="W", layer=number), key="W")
+        W_name = Msg("spec.parameter", name="W", layer=number)
+        spec.count(shape, W_name, key="W")
         filter_count = Msg("spec.count.filters", count=filters)
         W = spec.tensor("W", shape, Msg("spec.reason.conv_W", layer=number, filters=filter_count, kh=kh, kw=kw,
                                         channels=Msg("spec.count.channels", count=C)), (4,),
-                        Msg("spec.parameter", name="W", layer=number))
+                        W_name)
         b = spec.tensor("b", (filters,), Msg("spec.reason.conv_b", layer=number, filters=filter_count), (1,),
                         Msg("spec.parameter", name="b", layer=number))
         if W is None:

@@ -45,12 +45,13 @@ class Dense(LayerBase):
         n_prev = spec.input_shape[0]
         shape = (units, n_prev)
         number = spec.number
-        spec.count(shape, Msg("spec.parameter", name="W", layer=number), key="W")
+        W_name = Msg("spec.parameter", name="W", layer=number)
+        spec.count(shape, W_name, key="W")
         unit_count = Msg("spec.count.units", count=units)
         outputs = (Msg("spec.outputs.X_rows", count=n_prev) if spec.position == 0
                    else Msg("spec.outputs.layer_values", layer=spec.position, count=n_prev))
         W = spec.tensor("W", shape, Msg("spec.reason.dense_W", layer=number, units=unit_count, outputs=outputs), (2,),
-                        Msg("spec.parameter", name="W", layer=number))
+                        W_name)
         b = spec.tensor("b", (units, 1), Msg("spec.reason.dense_b", layer=number, units=unit_count), (1, 2),
                         Msg("spec.parameter", name="b", layer=number))
         if W is None:

@@ -63,7 +63,7 @@ class _Pool(LayerBase):
         H, W = spec.input_shape[2], spec.input_shape[3]
         if size > H or size > W:
             spec.error("size", Msg("spec.window_too_large", size=size, height=H, width=W, source=spec.source_words(),
-                                   shape=spec.shape_text(spec.input_shape)), "window_too_large")
+                                   shape=spec.shape_words(spec.input_shape)), "window_too_large")
         pool = cls(index=spec.number, size=size, stride=stride)
         spec.count_buffers(pool)
         return pool
