@@ -150,6 +150,18 @@ def test_other_tensor(net, tensors):
     assert result.diagnosis == ["other_tensor"] and "dZ1" in result.message
 
 
+def test_another_tensor_of_another_shape_is_named(net, tensors):
+    # dZ2 (1 × 4) given for dW2 (1 × 3): a step short of dW2 = dZ2 A1ᵀ; the shape alone said less
+    result = diagnosis(net, "dW2", text(tensors["dZ2"]))
+    assert result.diagnosis == ["shape", "other_tensor"] and "your answer is 1 × 4" in result.message
+    assert "Your answer is dZ2" in result.message
+    assert diagnosis(net, "dW2", "A1").diagnosis == ["shape", "other_tensor"]
+    # only as it is: dZ2 transposed (4 × 1) or scaled is a guess, and zeros name no tensor
+    assert diagnosis(net, "dW2", text(tensors["dZ2"].T)).diagnosis == ["shape"]
+    assert diagnosis(net, "dW2", text(-tensors["dZ2"])).diagnosis == ["shape"]
+    assert diagnosis(net, "dW2", "[[0, 0, 0, 0]]").diagnosis == ["shape"]
+
+
 def test_missing_activation_derivative(net):
     assert diagnosis(net, "dZ1", "W2.T @ dZ2").diagnosis == ["missing_activation_derivative"]
     assert "missing_activation_derivative" in diagnosis(net, "dW1", "(W2.T @ dZ2) @ X.T").diagnosis

@@ -231,6 +231,8 @@ def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_fact
     it is rounding, not a factor; for a single number, only a factor a squared-error ``loss``
     explains), else by the named factors (only 1 with ``unit_only``)."""
     for transposed, oriented in _orientations(candidate.value, rtol):
+        if transposed and not candidate.transposable:
+            continue
         if transposed not in orientations or oriented.shape != answer.shape:
             continue
         if not any_factor:

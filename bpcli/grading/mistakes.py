@@ -34,13 +34,15 @@ class Mistake:
 
     ``codes`` are the diagnosis codes it stands for, ``value`` the resulting tensor,
     ``explanation`` one sentence (a ``Msg``) naming the mistake and the right rule. ``scalable`` lets the
-    mistake combine with a sign or an m / 1/m factor (a derivation slip plus a lost 1/m).
+    mistake combine with a sign or an m / 1/m factor (a derivation slip plus a lost 1/m);
+    ``transposable`` lets it be recognised transposed too.
     """
 
     codes: tuple[str, ...]
     value: np.ndarray
     explanation: Msg | None
     scalable: bool = True
+    transposable: bool = True
 
 
 def likely_mistakes(run: Run, target: Target) -> list[Mistake]:
@@ -200,30 +202,38 @@ def _Z_mistakes(run: Run, target: Target) -> Iterator[Mistake]:
 
 
 def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
-    """Every other named tensor with the target's shape or its transpose: the gradient of a
-    neighbouring tensor (dZ given for dA, another layer's), or a forward value. Tensors with the
-    same numbers are named together (dA1 = dZ1 under a linear activation): which one the learner
-    meant, the numbers cannot tell."""
+    """Every other named tensor: first those with the target's shape or its transpose (the
+    gradient of a neighbouring tensor, dZ given for dA, another layer's, or a forward value), then
+    the others, whose shape the answer may have too (dZ2, 1 × m, given for dW2 stops a step
+    short; an all-zero one is left out, as zeros name no tensor). Tensors with the same numbers
+    are named together (dA1 = dZ1 under a linear activation): which one the learner meant, the
+    numbers cannot tell."""
     tensors = run.tensors()
     expected = tensors[target.name]
+
+    def fits(value: np.ndarray) -> bool:
+        return value.shape == expected.shape or (value.ndim == 2 and value.T.shape == expected.shape)
+
+    candidates = [(name, value) for name, value in tensors.items() if name not in (target.name, "A0")]
+    candidates = ([(name, value) for name, value in candidates if fits(value)]
+                  + [(name, value) for name, value in candidates if not fits(value) and np.any(value)])
     groups: list[list[tuple[str, np.ndarray]]] = []
-    for name, value in tensors.items():
-        if name in (target.name, "A0"):
-            continue
-        if value.shape == expected.shape or (value.ndim == 2 and value.T.shape == expected.shape):
-            same = next((group for group in groups if group[0][1].shape == value.shape
-                         and np.array_equal(group[0][1], value)), None)
-            if same is None:
-                groups.append([(name, value)])
-            else:
-                same.append((name, value))
+    for name, value in candidates:
+        same = next((group for group in groups if group[0][1].shape == value.shape
+                     and np.array_equal(group[0][1], value)), None)
+        if same is None:
+            groups.append([(name, value)])
+        else:
+            same.append((name, value))
     theirs = Msg("tensor.gradient", name=target.name, base=target.base) if target.is_gradient else \
         Msg("tensor.plain", name=target.name)
     for group in groups:
         names = [_tensor_name(name) for name, _ in group]
         yours = names[0] if len(names) == 1 else Joined(names, separator="sep.equal")
         explanation = Msg("mistake.other_tensor", yours=yours, target=theirs)
-        yield Mistake(("other_tensor",), group[0][1], explanation, scalable=False)
+        # a tensor of another shape only as it is: "dZ2 transposed" is a guess, not a diagnosis
+        yield Mistake(("other_tensor",), group[0][1], explanation, scalable=False,
+                      transposable=fits(group[0][1]))
 
 
 def _tensor_name(name: str) -> Msg:

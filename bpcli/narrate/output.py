@@ -181,7 +181,7 @@ def loss_step(ctx: Context) -> Step:
     loss_value = plain("J")
     return Step(
         section="forward", title=ctx.say("title.loss", loss=loss),
-        explanation=[ctx.say(f"loss.{loss}"), ctx.say("loss.value", value=f"{ctx.run.loss:.6g}")],
+        explanation=[ctx.say(f"loss.{loss}")],
         formula=formulas.value(symbol("A", L)),
         shapes=ctx.say("shapes.loss", shape=shape_of(last.A.shape)),
         operands=[symbol("A", L).tensor(last.A), plain("Y").tensor(ctx.network.Y)],

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpcli.formatting import shape_text
+from bpcli.formatting import format_number, shape_text
 from bpcli.narrate.model import (Equation, Explanation, Formula, Highlight, IdentityCheck, Index, NamedTensor, Step,
                                  TableData)
 from bpcli.render.diagram import explanation_svg
@@ -384,6 +384,9 @@ class HtmlPage:
         return ['<div class="tensors detail">' + "".join(self._matrix(t, precision) for t in tensors) + "</div>"]
 
     def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]:
+        if np.ndim(tensor.value) == 0:  # J: a number, not a table of one cell
+            number = format_number(float(tensor.value), precision)
+            return [f'<div class="result">{self._label(label)}<p>{escape(tensor.text)} = {number}</p></div>']
         return [f'<div class="result">{self._label(label)}{self._matrix(tensor, precision, is_result=True)}</div>']
 
     def worked(self, label: str, mark: str, formula: Formula) -> list[str]:

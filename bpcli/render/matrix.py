@@ -218,7 +218,9 @@ def matrix_latex(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_c
                  max_slices: int = MAX_SLICES, focus: Sequence[tuple[int, ...]] = ()) -> str:
     """A LaTeX ``bmatrix`` (KaTeX/MathJax compatible) with ``\\cdots``/``\\vdots``/``\\ddots``
     where summarised. An image tensor becomes one bmatrix per sample and channel, each with its
-    index written under it, separated by ``\\quad``."""
+    index written under it, separated by ``\\quad``. A number (0-D: J) is written as itself."""
+    if np.ndim(array) == 0:
+        return _latex_number(float(array), precision)
     pieces, total = matrix_slices(array, max_slices=max_slices, focus=focus)
     parts = []
     for piece in pieces:

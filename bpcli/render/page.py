@@ -95,7 +95,7 @@ def step_parts(step: Step, explanation: Explanation, backend: PageBackend, previ
         parts.append(backend.table(step.table))
     if operands:
         parts += backend.operands(labels.tag(labels.operands), operands, precision)
-    if step.result is not None and step.result.value.ndim > 0:
+    if step.result is not None:
         parts += backend.result(labels.tag(labels.result), step.result, precision)
     for entry in step.worked:
         parts += backend.worked(labels.tag(labels.worked), "✓" if entry.ok else "✗",

@@ -101,7 +101,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "loss.softmax_ce": "Cross-entropy of the softmax output, averaged over the m samples.",
     "loss.mse": "Mean squared error with the factor 1/(2m), so its derivative has no 2.",
     "loss.sse": "The sum of squared errors, J = ‖A − Y‖², with no 1/m (the least-squares loss of text 003).",
-    "loss.value": "J = {value}.",
     "backward.dA_output.bce": "Differentiate J entry by entry, as text 002 does (log is the natural logarithm, its ln): the derivative of log a follows from e^(log a) = a, differentiating both sides; log(1 − a) then needs the chain rule, outer derivative times inner (−1). J carries the factor 1/m.",
     "backward.dA_output.softmax_ce": "Only the terms with Y ≠ 0 depend on A; the derivative of −log a is −1/a (from e^(log a) = a, differentiating both sides, as text 002 does), and J carries the factor 1/m.",
     "backward.dA_output.mse": "The derivative of (a − y)²/(2m) is (a − y)/m.",

@@ -92,7 +92,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "loss.softmax_ce": "softmax 输出的交叉熵，对 m 个样本取平均。",
     "loss.mse": "均方误差，带系数 1/(2m)，所以求导后没有 2。",
     "loss.sse": "误差平方和 J = ‖A − Y‖²，没有 1/m（即文本 003 中最小二乘的损失函数）。",
-    "loss.value": "损失 J = {value}。",
     "backward.dA_output.bce": "按文本 002 的做法对 J 逐元素求导（log 是自然对数，即原文的 ln）：log a 的导数由 e^(log a) = a 两边求导得到；log(1 − a) 再用链式法则，外层函数的导数乘以内层函数的导数 (−1)。J 还带有系数 1/m。",
     "backward.dA_output.softmax_ce": "只有 Y ≠ 0 的项与 A 有关；−log a 的导数是 −1/a（与文本 002 一样，由 e^(log a) = a 两边求导得到），J 还带有系数 1/m。",
     "backward.dA_output.mse": "(a − y)²/(2m) 的导数是 (a − y)/m。",
