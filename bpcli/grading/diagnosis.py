@@ -101,7 +101,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     itself = Mistake((), expected, None, scalable=True)
     # a mistake's value lacking only axes of length 1 is compared as the answer is (align)
     specific = [dataclasses.replace(mistake, value=align(mistake.value, answer.shape)) for mistake in mistakes
-                if _distinguishable(mistake.value, expected, rtol)]
+                if _may_have_shape(mistake, answer.shape) and _distinguishable(mistake.value, expected, rtol)]
     # (candidate, fitted factor?, orientations, factor 1 only?), simplest explanations first: the
     # right value times a named factor; one named mistake as it is (a flatten undone in the wrong
     # order is also a transpose, but saying which is better); the right value transposed; a named
@@ -180,6 +180,15 @@ def _median(values: np.ndarray) -> float:
     ordered = np.sort(values, axis=None)
     middle = ordered.size // 2
     return float(ordered[middle] if ordered.size % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def _may_have_shape(mistake: Mistake, shape: tuple[int, ...]) -> bool:
+    """Whether the mistake's value, aligned and oriented as ``_match`` may, has ``shape``: the
+    others are passed over unread (a CNN's run has many tensors of other shapes)."""
+    value = align(mistake.value, shape)
+    if value.shape == shape:
+        return True
+    return mistake.transposable and value.ndim in (2, 4) and value.shape[:-2] + value.shape[:-3:-1] == shape
 
 
 def _distinguishable(value: np.ndarray, expected: np.ndarray, rtol: float) -> bool:
