@@ -355,17 +355,20 @@ def count_words(count: int) -> Msg | str:
 
 def worded_error(message: Msg, path: str, code: str, file: str | None = None) -> SpecError:
     """A SpecError whose message is ``message`` in English, and in the learner's language where
-    the command line shows it (``SpecError.describe``)."""
+    the command line shows it (``SpecError.describe``). A ``path`` that is a place in the text
+    ('line 3, column 7', 'line 3') is worded in that language too."""
     error = SpecError(message.text("en"), path, code, file)
     error.msg = message
-    place = _YAML_PLACE.fullmatch(path)
-    if place:
+    place = _TEXT_PLACE.fullmatch(path)
+    if place and place[2]:
         error.place_msg = Msg("spec.place", line=int(place[1]), column=int(place[2]))
+    elif place:
+        error.place_msg = Msg("spec.place.line", line=int(place[1]))
     return error
 
 
-#: a place in the YAML text, as ``_place`` writes it
-_YAML_PLACE = re.compile(r"line (\d+), column (\d+)")
+#: a place in a text: the YAML's, as ``_place`` writes it, or an answers file's line
+_TEXT_PLACE = re.compile(r"line (\d+)(?:, column (\d+))?")
 
 
 def missing_file(name: str) -> SpecError:

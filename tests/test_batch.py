@@ -193,20 +193,22 @@ def test_each_network_file_is_loaded_once(classroom, monkeypatch):
     assert len(batch.rows) == len(rows) and loads == ["hw.yaml"]
 
 
-@pytest.mark.parametrize("content, words", [
-    (None, "no such file"),
-    (b"", "no rows"),
-    (b"student,file,target,answer\n", "no rows"),  # a header alone
-    (b"\xff\xfe\x00\x01binary", "UTF-8"),
-    (b"name,file,target,answer\nx,04,dW1,1\n", "student"),
+@pytest.mark.parametrize("content, words, chinese", [
+    (None, "no such file", "没有这个文件"),
+    (b"", "no rows", "没有任何一行"),
+    (b"student,file,target,answer\n", "no rows", "没有任何一行"),  # a header alone
+    (b"\xff\xfe\x00\x01binary", "UTF-8", "不是 UTF-8 文本"),
+    (b"name,file,target,answer\nx,04,dW1,1\n", "line 1: the CSV header must name the columns student",
+     "第 1 行: CSV 表头必须包含 student"),
 ])
-def test_an_answers_file_that_cannot_be_read_exits_2(tmp_path, content, words):
+def test_an_answers_file_that_cannot_be_read_exits_2_in_the_batchs_language(tmp_path, content, words, chinese):
     answers = tmp_path / "answers.csv"
     if content is not None:
         answers.write_bytes(content)
-    code, out, err = run_cli(["grade", "--batch", answers])
-    assert code == 2 and words in err and out == "" and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    for lang, expected in (("en", words), ("zh", chinese)):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        assert code == 2 and expected in err and out == "" and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args", [["04", "--batch", "x.csv"], ["04", "--stats", "-t", "dW1", "-a", "1"],

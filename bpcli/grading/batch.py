@@ -24,8 +24,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
+from bpcli import spec
+from bpcli.errors import AnswerError, BpcliError, UsageError
 from bpcli.grading.grade import GRADE_SCHEMA
+from bpcli.spec import worded_error
 from bpcli.texts import Msg, error_text, say
 
 #: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
@@ -151,21 +153,19 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     first character is ``{``. Raises ``SpecError`` (exit 2) when the file itself cannot be read:
     missing, not UTF-8 text, without a row (empty, or a CSV header alone), or a CSV header
     without the required columns."""
-    from bpcli import spec
-
     data, label = spec.read_source(source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SpecError(say("en", "batch.not_text"), code="binary_file", file=label) from None
+        raise worded_error(Msg("batch.not_text"), "", "binary_file", label) from None
     if not text.strip():
-        raise SpecError(say("en", "batch.empty"), code="empty_file", file=label)
+        raise worded_error(Msg("batch.empty"), "", "empty_file", label)
     lowered = label.lower()
     as_jsonl = lowered.endswith((".jsonl", ".ndjson")) or (not lowered.endswith(".csv")
                                                             and text.lstrip().startswith("{"))
     rows = _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
     if not rows:  # a CSV header alone: nothing graded is not a graded batch
-        raise SpecError(say("en", "batch.empty"), code="empty_file", file=label)
+        raise worded_error(Msg("batch.empty"), "", "empty_file", label)
     return rows
 
 
@@ -175,8 +175,8 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
-        raise SpecError(say("en", "batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
-                        path="line 1", code="missing_key", file=label)
+        raise worded_error(Msg("batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
+                           "line 1", "missing_key", label)
     reader.fieldnames = header
     rows = []
     try:
@@ -187,8 +187,8 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
                 row.problem = say(lang, "batch.row.extra_fields", found=len(header) + len(extra), header=len(header))
             rows.append(row)
     except csv.Error as error:
-        raise SpecError(say("en", "batch.csv", reason=str(error)), path=f"line {reader.line_num}",
-                        code="invalid_csv", file=label) from None
+        raise worded_error(Msg("batch.csv", reason=str(error)), f"line {reader.line_num}", "invalid_csv",
+                           label) from None
     return rows
 
 
@@ -303,7 +303,6 @@ def network_path(file: str, folder: str | None = None) -> str:
 def load_network_or_exercise(file: str, folder: str | None = None):
     """The network of ``file``: a path (relative to ``folder`` when given), or, when no such file
     exists, a bundled exercise's name (``04``, ``04_two_layer_tanh``). Raises ``SpecError``."""
-    from bpcli import spec
     from bpcli.quiz.catalogue import load_bundled_network
 
     path = network_path(file, folder)
@@ -313,10 +312,8 @@ def load_network_or_exercise(file: str, folder: str | None = None):
         return load_bundled_network(file)
     except UsageError:
         where = os.path.dirname(os.path.abspath(path)) or os.sep
-        message = Msg("batch.no_file", folder=where)
-        error = SpecError(message.text("en"), code="file_not_found", file=file)
-        error.msg = message  # in the batch's language (error_text), the row naming the file
-        raise error from None
+        # in the batch's language (error_text), the row naming the file
+        raise worded_error(Msg("batch.no_file", folder=where), "", "file_not_found", file) from None
 
 
 def _points(row: AnswerRow, exercise_points: dict[str, float], lang: str) -> float | str:

@@ -624,6 +624,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.seed": "seed must be a whole number ≥ 0, found {found}",
     "spec.layers_list": "layers must be a non-empty list of layers, found {found}",
     "spec.place": "line {line}, column {column}",
+    "spec.place.line": "line {line}",
     "spec.yaml_character": "YAML error: unacceptable character {character}: {reason}",
     "spec.tensor_too_large": "{what} would hold {count} numbers ({shape}); the limit is {limit} numbers per tensor",
     "spec.network_too_large": "the network's tensors would hold more than {limit} numbers in all (reached at {what})",

@@ -497,6 +497,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.seed": "seed 必须是 ≥ 0 的整数，实际是 {found}",
     "spec.layers_list": "layers 必须是非空的层列表，实际是 {found}",
     "spec.place": "第 {line} 行第 {column} 列",
+    "spec.place.line": "第 {line} 行",
     "spec.yaml_character": "YAML 错误：不能使用的字符 {character}（解析器原文：{reason}）",
     "spec.tensor_too_large": "{what} 会有 {count} 个数（{shape}）；每个张量最多 {limit} 个数",
     "spec.network_too_large": "网络的张量合起来会超过 {limit} 个数（到 {what} 时超出）",
