@@ -20,7 +20,8 @@ __all__ = ["compute", "check", "explain", "show", "grade", "load", "SpecError", 
 
 def load(spec: Any):
     """A validated ``Network`` from a path, a mapping or the name of a bundled exercise ("05"),
-    as the command line opens it (raises ``SpecError``)."""
+    as the command line opens it (raises ``SpecError``). compute, check, explain and grade take
+    what it returns as well as what it takes."""
     from bpcli.network_source import open_network
 
     return open_network(spec)
@@ -67,11 +68,9 @@ def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float 
     ``SpecError`` for the network, ``AnswerError`` for an answer that cannot be read and
     ``UsageError`` for an unknown target or a bad ``rtol``.
     """
-    from bpcli.core.network import Network
     from bpcli.grading import grade as grade_answer
 
-    network = spec if isinstance(spec, Network) else load(spec)
-    return grade_answer(network, target, answer, rtol=rtol, lang=lang)
+    return grade_answer(load(spec), target, answer, rtol=rtol, lang=lang)
 
 
 def show(result: Any, precision: int = 4):

@@ -8,13 +8,15 @@ import os
 from typing import Any
 
 
-
 def open_network(source: Any):
     """The validated ``Network`` of ``source``: a mapping (what a network file holds), a path
-    (str, bytes or PathLike), or the name of a bundled exercise when no such file exists.
-    Raises ``SpecError``."""
+    (str, bytes or PathLike), the name of a bundled exercise when no such file exists, or a
+    ``Network`` already loaded (``bpcli.load``'s), which is itself. Raises ``SpecError``."""
     from bpcli import spec
+    from bpcli.core.network import Network
 
+    if isinstance(source, Network):
+        return source
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         if isinstance(name, str) and not os.path.exists(name):

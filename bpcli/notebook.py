@@ -21,7 +21,7 @@ def _prefix() -> str:
     return f"bp{next(_displays)}-"
 
 
-@dataclass
+@dataclass(repr=False)
 class NotebookExplanation(Explanation):
     """An ``Explanation`` that renders itself in a notebook (IPython's ``_repr_*_`` protocol)."""
 
@@ -60,6 +60,9 @@ class ComputeDisplay:
 
     def __init__(self, result: dict[str, Any], precision: int = 4):
         self.result, self.precision = result, precision
+
+    def __repr__(self) -> str:
+        return f"<ComputeDisplay of a bpcli.compute result: J = {self.result['loss']:.6g}, shown in a notebook>"
 
     def _repr_html_(self) -> str:
         from bpcli.render.results_html import compute_html

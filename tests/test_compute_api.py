@@ -4,6 +4,7 @@ the result hold copies, never the caller's own memory (kept while the per-call w
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import bpcli
 
@@ -58,3 +59,28 @@ def test_dir_of_the_package_lists_its_api():
     assert names == sorted(bpcli.__all__)
     assert {"compute", "explain", "grade", "SpecError"} <= set(names) and "Any" not in names
     assert all(hasattr(bpcli, name) for name in names)
+
+
+def test_every_function_takes_what_load_returns():
+    network = bpcli.load("04")
+    assert bpcli.compute(network)["loss"] == bpcli.compute("04")["loss"]
+    assert bpcli.explain(network, detail="summary").summary.loss_value == bpcli.compute("04")["loss"]
+    assert bpcli.check(network).ok
+    assert bpcli.grade(network, "dW1", "dZ1 @ X.T").correct
+
+
+def test_grade_refuses_what_it_cannot_honour():
+    with pytest.raises(bpcli.UsageError, match="unknown language 'fr'"):
+        bpcli.grade("04", "dW1", "dZ1 @ X.T", lang="fr")  # it answered in English before
+    with pytest.raises(bpcli.AnswerError, match="empty"):
+        bpcli.grade("04", "dW1", None)  # "not finite" before: None became nan
+
+
+def test_what_the_api_returns_prints_short():
+    """IPython shows repr() as the text form beside the HTML: it once held every step's arrays
+    (86,000 characters for exercise 04, 1.2 MB for a CNN of benchmark size)."""
+    explanation = bpcli.explain("12")
+    assert len(repr(explanation)) < 200 and "A small CNN" in repr(explanation) and "steps" in repr(explanation)
+    verdict = bpcli.grade("04", "dW1", "1 2; 3 4; 5 6")
+    assert repr(verdict).startswith("GradeResult(target='dW1', correct=False") and "array" not in repr(verdict)
+    assert "J = 0.623162" in repr(bpcli.show(bpcli.compute("04")))

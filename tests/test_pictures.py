@@ -323,6 +323,23 @@ def test_notebook_displays_are_self_contained():
         bpcli.show(42)
 
 
+def test_a_notebook_display_leaves_the_keys_to_the_notebook():
+    """JupyterLab's cell editor is neither an input nor a textarea, so a page-wide j / k / s
+    caught a learner's typing (and j / k are the notebook's own keys between cells): only a page
+    of bpcli's own binds them, and only its toolbar names them."""
+    standalone = html_render.render_explanation(bpcli.explain("05"))
+    shown = bpcli.explain("05")._repr_html_()
+    assert "keydown" in standalone and "j / k" in standalone
+    assert "keydown" not in shown and "j / k" not in shown and "Point at an entry" in shown
+    assert "mouseover" in shown  # the pointing stays
+    # a summary alone has no steps to fold, move between or point into: no toolbar
+    summary_only = bpcli.explain("05", detail="summary")._repr_html_()
+    assert "summary-toggle" not in summary_only.split("</style>", 1)[1] and "Point at" not in summary_only
+    # Jupyter right-aligns and stripes every table; bpcli's equations line up on the left
+    assert ".bpcli table.equations td { padding: 0 1rem 0 0; vertical-align: middle; text-align: left; }" in shown
+    assert ".bpcli table.equations tbody tr" in shown
+
+
 def _code_cells() -> list[str]:
     notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     return ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]

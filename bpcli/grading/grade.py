@@ -12,7 +12,7 @@ from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError
 from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
-from bpcli.texts import Joined, Msg, answer_error, sentences, usage_error
+from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
@@ -52,6 +52,11 @@ class GradeResult:
     wrong_mask: np.ndarray | None = field(default=None)
     parts: list[Msg] = field(default_factory=list)
     lang: str = "en"
+
+    def __repr__(self) -> str:
+        # the verdict, without the arrays and sentence parts a generated repr would print
+        return (f"GradeResult(target={self.target!r}, correct={self.correct}, diagnosis={self.diagnosis}, "
+                f"message={self.message!r})")
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang``."""
@@ -104,6 +109,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     English; ``bpcli.texts.error_text(error, lang)`` words them in ``lang``).
     """
     check_rtol(rtol)
+    check_language(lang)
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
@@ -167,6 +173,8 @@ def _numbers_of(answer: Any) -> np.ndarray:
             if not np.isfinite(value).all():
                 raise number_error from None
             return value
+    if answer is None:  # np.asarray(None, float) is nan, which the learner did not write
+        raise answer_error("answer.empty")
     try:
         value = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):

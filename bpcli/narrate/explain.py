@@ -57,8 +57,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     """
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
-    if lang not in texts.languages():
-        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(texts.languages())}")
+    texts.check_language(lang)
     if layer is not None and not 1 <= layer <= len(network.layers):
         raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=layer)
     if detail not in DETAILS:

@@ -380,6 +380,12 @@ class Explanation:
     #: X's shape as given (m×H×W, m×C×H×W or n₀×m)
     input_shape: tuple[int, ...] = ()
 
+    def __repr__(self) -> str:
+        # the dataclass's own repr printed every step's arrays: 86,000 characters for exercise 04
+        loss = f", J = {self.summary.loss_value:.6g}" if self.summary is not None else ""
+        return (f"<{type(self).__name__} {self.title!r}: {len(self.steps)} steps, detail {self.detail!r}, "
+                f"lang {self.lang!r}{loss}>")
+
     def walk(self):
         """(step, previous step or None, section heading when a new section starts else None),
         in order: what every renderer iterates over."""

@@ -50,7 +50,9 @@ STYLE = """
 .bpcli section.step.current { border-left-color: #1a73e8; }
 .bpcli section.step:focus { outline: none; }
 .bpcli summary { cursor: pointer; }
-.bpcli table.equations td { padding: 0 1rem 0 0; vertical-align: middle; }
+.bpcli table.equations td { padding: 0 1rem 0 0; vertical-align: middle; text-align: left; }
+.bpcli table.data td, .bpcli table.data th { text-align: left; }
+.bpcli table.equations tbody tr, .bpcli table.data tbody tr, .bpcli table.matrix tbody tr { background: none; }
 .bpcli table.equations .math { margin: 0.2rem 0; }
 .bpcli summary .heading-3 { display: inline; }
 .bpcli .math { margin: 0.6rem 0 0.6rem 1rem; line-height: 2.4; font-size: 1.05rem; }
@@ -89,36 +91,13 @@ STYLE = """
 }
 """
 
-#: j / k between steps, s for the summary; pointing at (or clicking) a result entry marks its
-#: sources; every step opened before printing. Bound once per page, whatever the number of pages
-#: a notebook shows.
+#: pointing at (or clicking) a result entry marks its sources; every step opened before printing.
+#: Bound once per page, whatever the number of explanations a notebook shows.
 SCRIPT = """
 (function () {
   if (window.bpcliPage) return;
   window.bpcliPage = true;
-  var current = -1, pinned = null;
-  function steps() { return Array.prototype.slice.call(document.querySelectorAll(".bpcli section.step")); }
-  function go(delta) {
-    var all = steps();
-    if (!all.length) return;
-    if (current < 0 || current >= all.length) {
-      current = all.findIndex(function (s) { return s.getBoundingClientRect().top > 1; });
-      current = current < 0 ? all.length - 1 : current - (delta > 0 ? 1 : 0);
-    }
-    current = Math.max(0, Math.min(all.length - 1, current + delta));
-    all.forEach(function (s) { s.classList.remove("current"); });
-    var step = all[current];
-    step.classList.add("current");
-    step.querySelector("details").open = true;
-    step.scrollIntoView({block: "start"});
-    step.focus({preventScroll: true});
-  }
-  document.addEventListener("keydown", function (e) {
-    if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
-    if (e.key === "j") go(1);
-    else if (e.key === "k") go(-1);
-    else if (e.key === "s") { var t = document.querySelector(".bpcli .summary-toggle"); if (t) t.click(); }
-  });
+  var pinned = null;
   function mark(cell, on) {
     var step = cell.closest("section.step");
     [["data-used", "lit"], ["data-around", "lit-around"]].forEach(function (pair) {
@@ -140,6 +119,39 @@ SCRIPT = """
   });
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll(".bpcli details").forEach(function (d) { d.open = true; });
+  });
+})();
+"""
+
+#: j / k between steps, s for the summary: only on a page of bpcli's own. In a notebook the keys
+#: are the notebook's (JupyterLab's editor is neither an input nor a textarea, and j / k move
+#: between its cells), so a notebook's explanation has no keys.
+KEYS_SCRIPT = """
+(function () {
+  if (window.bpcliKeys) return;
+  window.bpcliKeys = true;
+  var current = -1;
+  function go(delta) {
+    var all = Array.prototype.slice.call(document.querySelectorAll(".bpcli section.step"));
+    if (!all.length) return;
+    if (current < 0 || current >= all.length) {
+      current = all.findIndex(function (s) { return s.getBoundingClientRect().top > 1; });
+      current = current < 0 ? all.length - 1 : current - (delta > 0 ? 1 : 0);
+    }
+    current = Math.max(0, Math.min(all.length - 1, current + delta));
+    all.forEach(function (s) { s.classList.remove("current"); });
+    var step = all[current];
+    step.classList.add("current");
+    step.querySelector("details").open = true;
+    step.scrollIntoView({block: "start"});
+    step.focus({preventScroll: true});
+  }
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey || t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+    if (e.key === "j") go(1);
+    else if (e.key === "k") go(-1);
+    else if (e.key === "s") { var toggle = document.querySelector(".bpcli .summary-toggle"); if (toggle) toggle.click(); }
   });
 })();
 """
@@ -221,10 +233,12 @@ class HtmlPage:
     can mark what its worked entries used, share one colour scale among its gradients and
     say, for each result entry, what it was computed from."""
 
-    def __init__(self, explanation: Explanation, id_prefix: str = "", heading_offset: int = 0):
+    def __init__(self, explanation: Explanation, id_prefix: str = "", heading_offset: int = 0, keys: bool = True):
         """``heading_offset``: levels the page's headings go down, when it is part of a document
-        with headings of its own (a worksheet's key puts it under its h3: offset 3)."""
+        with headings of its own (a worksheet's key puts it under its h3: offset 3). ``keys``: the
+        page binds j / k / s (``KEYS_SCRIPT``), so its toolbar names them."""
         self.explanation = explanation
+        self.keys = keys
         self.prefix = id_prefix
         self.heading_offset = heading_offset
         summary = explanation.summary
@@ -417,16 +431,19 @@ class HtmlPage:
                 + "\n".join(rest) + "</details></section>")
 
     def document(self, blocks: list[str]) -> str:
-        toggle = f"{self.prefix}summary-only"
-        toolbar = (f'<input type="checkbox" class="summary-toggle" id="{toggle}"/>'
-                   f'<label class="toolbar" for="{toggle}"> {escape(self._say("page.summary_only"))}</label>'
-                   f'<p class="toolbar">{escape(self._say("page.keys"))}</p>')
+        toolbar = ""
+        if self.explanation.steps:  # a summary alone has no steps to fold away, move between or point into
+            toggle = f"{self.prefix}summary-only"
+            toolbar = (f'<input type="checkbox" class="summary-toggle" id="{toggle}"/>'
+                       f'<label class="toolbar" for="{toggle}"> {escape(self._say("page.summary_only"))}</label>'
+                       f'<p class="toolbar">{escape(self._say("page.keys" if self.keys else "page.pointing"))}</p>')
         return f'<div class="bpcli">{toolbar}\n' + "\n".join(blocks) + "\n</div>"
 
 
-def render_body(explanation: Explanation, precision: int = 4, id_prefix: str = "", heading_offset: int = 0) -> str:
-    """The page's content, with its style and script (what a notebook shows)."""
-    return render_page(explanation, HtmlPage(explanation, id_prefix, heading_offset), precision)
+def render_body(explanation: Explanation, precision: int = 4, id_prefix: str = "", heading_offset: int = 0,
+                keys: bool = True) -> str:
+    """The page's content (``keys``: the page binds j / k / s)."""
+    return render_page(explanation, HtmlPage(explanation, id_prefix, heading_offset, keys), precision)
 
 
 def render_explanation(explanation: Explanation, precision: int = 4, standalone: bool = True,
@@ -434,10 +451,11 @@ def render_explanation(explanation: Explanation, precision: int = 4, standalone:
     """A standalone HTML page; ``standalone=False``: the content with its (scoped) style and
     script, for a notebook or another page (``id_prefix`` keeps its ids apart from the others',
     ``heading_offset`` puts its headings under the other page's: HtmlPage)."""
-    body = render_body(explanation, precision, id_prefix, heading_offset)
+    body = render_body(explanation, precision, id_prefix, heading_offset, keys=standalone)
     if not standalone:
         return f"<style>{STYLE}</style>\n{body}\n<script>{SCRIPT}</script>"
     return (f'<!DOCTYPE html>\n<html lang="{explanation.lang}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(explanation.title)}</title>\n"
-            f"<style>{PAGE_STYLE}{STYLE}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+            f"<style>{PAGE_STYLE}{STYLE}</style>\n</head>\n<body>\n{body}\n<script>{SCRIPT}{KEYS_SCRIPT}</script>\n"
+            "</body>\n</html>\n")

@@ -39,12 +39,24 @@ _loaded: dict[str, ModuleType] = {}
 
 
 
+_languages: tuple[str, ...] | None = None
+
+
 def languages() -> tuple[str, ...]:
     """The languages bpcli speaks: English first, then every other module of this package."""
-    import pkgutil  # here: the network loader imports this module, and start-up counts (compute --json)
+    global _languages
+    if _languages is None:
+        import pkgutil  # here: the network loader imports this module, and start-up counts (compute --json)
 
-    found = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
-    return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
+        found = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
+        _languages = (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
+    return _languages
+
+
+def check_language(lang: Any) -> None:
+    """``UsageError`` unless bpcli speaks ``lang`` (the API's callers pass any string)."""
+    if lang not in languages():
+        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(languages())}")
 
 
 def language_from_environment(environ: Mapping[str, str] = os.environ) -> str:

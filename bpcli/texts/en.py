@@ -46,6 +46,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.conventions": "Conventions",
     "label.press_enter": "Press Enter for the next step…",
     "page.contents": "Contents",
+    "page.pointing": "Point at an entry of a result (or click it) to mark what it was computed from.",
     "page.summary_only": "Summary only",
     "page.keys": "Keys: j / k for the next / previous step, s for the summary. Point at an entry"
         " of a result (or click it) to mark what it was computed from.",

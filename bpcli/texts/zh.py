@@ -49,6 +49,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.conventions": "约定",
     "label.press_enter": "按回车键继续下一步…",
     "page.contents": "目录",
+    "page.pointing": "指向（或点击）结果中的一个元素，就会标出算出它所用的元素。",
     "page.summary_only": "只看摘要",
     "page.keys": "按键：j / k 跳到下一步 / 上一步，s 切换摘要。指向（或点击）结果中的一个元素，就会标出算出它所用的元素。",
     "page.diagram": "上方是前向传播，每层的输出是下一层的输入；下方是反向传播，梯度从损失 J 流回 X。",
