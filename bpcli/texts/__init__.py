@@ -39,18 +39,19 @@ _loaded: dict[str, ModuleType] = {}
 
 
 
-_languages: tuple[str, ...] | None = None
+#: the languages found, by the package's __path__ they were looked for in (a batch asks per row)
+_languages: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def languages() -> tuple[str, ...]:
     """The languages bpcli speaks: English first, then every other module of this package."""
-    global _languages
-    if _languages is None:
+    where = tuple(__path__)
+    if where not in _languages:
         import pkgutil  # here: the network loader imports this module, and start-up counts (compute --json)
 
-        found = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
-        _languages = (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
-    return _languages
+        found = {module.name for module in pkgutil.iter_modules(where) if not module.name.startswith("_")}
+        _languages[where] = (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
+    return _languages[where]
 
 
 def check_language(lang: Any) -> None:
