@@ -9,7 +9,8 @@ one of them is first called.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable, TypeVar
 
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 
@@ -18,6 +19,25 @@ __all__ = ["compute", "check", "explain", "show", "grade", "load", "SpecError", 
            "UsageError", "__version__"]
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _traceback_from_the_call(function: _F) -> _F:
+    """A mistake in what the caller gave (a ``BpcliError``) is raised with a traceback that starts
+    at their call, not at the depth of the check that found it: 81 lines through bpcli's loader
+    stood above a wrong W's message in a notebook. bpcli's own bugs keep their whole traceback."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except BpcliError as error:
+            raise error.with_traceback(None) from error.__cause__
+
+    return call  # type: ignore[return-value]
+
+
+@_traceback_from_the_call
 def load(spec: Any):
     """A validated ``Network`` from a path, a mapping or the name of a bundled exercise ("05"),
     as the command line opens it (raises ``SpecError``). compute, check, explain and grade take
@@ -27,6 +47,7 @@ def load(spec: Any):
     return open_network(spec)
 
 
+@_traceback_from_the_call
 def compute(spec: Any) -> dict[str, Any]:
     """Run the network and return the ``bpcli.compute/1`` structure with float64 numpy arrays.
 
@@ -38,6 +59,7 @@ def compute(spec: Any) -> dict[str, Any]:
     return run(load(spec)).to_compute_dict()
 
 
+@_traceback_from_the_call
 def check(spec: Any, **options: Any):
     """Central finite differences for every parameter and X; see ``bpcli.core.gradcheck.check``."""
     from bpcli.core.gradcheck import check as check_network
@@ -46,6 +68,7 @@ def check(spec: Any, **options: Any):
     return NotebookCheck.of(check_network(load(spec), **options))
 
 
+@_traceback_from_the_call
 def explain(spec: Any, **options: Any):
     """The worked solution as data (shown as Markdown or HTML in a notebook): ``.summary`` (the
     network, the loss, the backward equations, the finite-difference check) and ``.steps``.
@@ -57,6 +80,7 @@ def explain(spec: Any, **options: Any):
     return NotebookExplanation.of(explain_network(load(spec), **options))
 
 
+@_traceback_from_the_call
 def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float = 1e-2):
     """Grade ``answer`` for the tensor ``target`` of the network ``spec`` (a path, a bundled
     exercise's name such as ``"04"``, a mapping, or a loaded network), as ``bpcli grade`` does.

@@ -84,3 +84,21 @@ def test_what_the_api_returns_prints_short():
     verdict = bpcli.grade("04", "dW1", "1 2; 3 4; 5 6")
     assert repr(verdict).startswith("GradeResult(target='dW1', correct=False") and "array" not in repr(verdict)
     assert "J = 0.623162" in repr(bpcli.show(bpcli.compute("04")))
+
+
+def test_a_mistake_in_what_the_caller_gave_is_raised_from_their_call():
+    """The traceback of a SpecError starts at the call into bpcli (in a notebook, 81 lines of
+    bpcli's loader stood above the message); the path and the message are unchanged."""
+    import traceback
+
+    bad = {"input": {"X": [[1.0, 2.0]], "Y": [[1.0, 0.0]]},
+           "layers": [{"type": "dense", "units": 1, "activation": "sigmoid", "W": [[1.0, 2.0, 3.0]]}], "loss": "bce"}
+    for call in (bpcli.compute, bpcli.explain, bpcli.check, bpcli.load):
+        with pytest.raises(bpcli.SpecError) as caught:
+            call(bad)
+        frames = traceback.extract_tb(caught.value.__traceback__)
+        assert len(frames) <= 2 and all("bpcli/spec.py" not in frame.filename for frame in frames), frames
+        assert caught.value.path == "layers[0].W" and "found 1 × 3" in caught.value.message
+    with pytest.raises(bpcli.UsageError) as caught:
+        bpcli.grade("04", "dW9", "1")
+    assert len(traceback.extract_tb(caught.value.__traceback__)) <= 2
