@@ -85,6 +85,9 @@ def _tanh_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 FORWARD = {"sigmoid": sigmoid, "relu": relu, "tanh": np.tanh, "linear": linear, "softmax": softmax}
 DERIVATIVE = {"sigmoid": sigmoid_prime, "relu": relu_prime, "tanh": tanh_prime, "linear": linear_prime}
 SLOPE_FROM_OUTPUT = {"sigmoid": _sigmoid_slope, "tanh": _tanh_slope}
+#: how steep each unit's own response is, from A, for the saturation warning: softmax's
+#: ∂Aᵢ/∂Zᵢ = Aᵢ(1 − Aᵢ) is the sigmoid's form (its other entries, −AᵢAⱼ, are no larger)
+OWN_SLOPE_FROM_OUTPUT = {**SLOPE_FROM_OUTPUT, "softmax": _sigmoid_slope}
 #: Two properties the run's warnings rely on to prove a whole pass finite while reading fewer
 #: tensors (tests/test_warnings.py checks them at the extremes of float64): every g maps a finite
 #: Z to a finite A, and every g whose dZ is dA ⊙ g'(Z) has 0 ≤ g'(Z) ≤ 1 there, so a finite dA

@@ -373,7 +373,7 @@ class PassChecks:
         self.events.ignoring = True
         try:
             activation = rec.layer.activation
-            if activation in activations.SLOPE_FROM_OUTPUT:
+            if activation in activations.OWN_SLOPE_FROM_OUTPUT:
                 self.saturated[rec.layer.index] = _count_saturated(activation, rec.A)
             if activation == "relu":
                 self.at_zero[rec.layer.index] = _count_zeros(rec.Z)
@@ -404,12 +404,13 @@ class PassChecks:
 
 
 def _count_saturated(activation: str, A: np.ndarray) -> int:
-    """How many entries have g'(Z) < SATURATION_SLOPE, g'(Z) computed from A = g(Z) (the same
-    numbers as from Z, without evaluating g again)."""
+    """How many entries have g'(Z) < SATURATION_SLOPE (softmax: ∂Aᵢ/∂Zᵢ), computed from A = g(Z)
+    (the same numbers as from Z, without evaluating g again)."""
     slope = WORKSPACE.empty_like(A)
+    own_slope = activations.OWN_SLOPE_FROM_OUTPUT[activation]
 
     def saturated(part: tuple, out: np.ndarray) -> np.ndarray:
-        part_slope = activations.slope_from_output(activation, A[part], out=slope[part])
+        part_slope = own_slope(A[part], out=slope[part])
         return np.less(part_slope, SATURATION_SLOPE, out=out)
 
     return _count_where(saturated, A)
