@@ -252,7 +252,7 @@ def test_the_loss_step_shows_the_loss_in_every_renderer(detail):
     loss_part = terminal[terminal.index("The loss (bce)"):terminal.index("Backward pass")]
     assert re.search(r"^J = 0\.6931$", loss_part, re.M), loss_part
     assert "$$\nJ = 0.6931\n$$" in markdown.render_explanation(explanation)
-    assert "<p>J = 0.6931</p>" in html.render_explanation(explanation)
+    assert "</strong> J = 0.6931</p>" in html.render_explanation(explanation)
 
 
 def test_steps_level_leaves_out_sub_steps_and_repeated_numbers():

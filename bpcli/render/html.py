@@ -400,7 +400,7 @@ class HtmlPage:
     def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]:
         if np.ndim(tensor.value) == 0:  # J: a number, not a table of one cell
             number = format_number(float(tensor.value), precision)
-            return [f'<div class="result">{self._label(label)}<p>{escape(tensor.text)} = {number}</p></div>']
+            return [f'<div class="result"><p><strong>{escape(label)}</strong> {escape(tensor.text)} = {number}</p></div>']
         return [f'<div class="result">{self._label(label)}{self._matrix(tensor, precision, is_result=True)}</div>']
 
     def worked(self, label: str, mark: str, formula: Formula) -> list[str]:
