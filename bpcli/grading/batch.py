@@ -27,7 +27,6 @@ from typing import Any
 from bpcli import spec
 from bpcli.errors import AnswerError, BpcliError, UsageError
 from bpcli.grading.grade import GRADE_SCHEMA
-from bpcli.spec import worded_error
 from bpcli.texts import Msg, error_text, say
 
 #: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
@@ -157,15 +156,15 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise worded_error(Msg("batch.not_text"), "", "binary_file", label) from None
+        raise spec.worded_error(Msg("batch.not_text"), "", "binary_file", label) from None
     if not text.strip():
-        raise worded_error(Msg("batch.empty"), "", "empty_file", label)
+        raise spec.worded_error(Msg("batch.empty"), "", "empty_file", label)
     lowered = label.lower()
     as_jsonl = lowered.endswith((".jsonl", ".ndjson")) or (not lowered.endswith(".csv")
                                                             and text.lstrip().startswith("{"))
     rows = _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
     if not rows:  # a CSV header alone: nothing graded is not a graded batch
-        raise worded_error(Msg("batch.empty"), "", "empty_file", label)
+        raise spec.worded_error(Msg("batch.empty"), "", "empty_file", label)
     return rows
 
 
@@ -175,8 +174,8 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
-        raise worded_error(Msg("batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
-                           "line 1", "missing_key", label)
+        raise spec.worded_error(Msg("batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
+                                "line 1", "missing_key", label)
     reader.fieldnames = header
     rows = []
     try:
@@ -187,8 +186,8 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
                 row.problem = say(lang, "batch.row.extra_fields", found=len(header) + len(extra), header=len(header))
             rows.append(row)
     except csv.Error as error:
-        raise worded_error(Msg("batch.csv", reason=str(error)), f"line {reader.line_num}", "invalid_csv",
-                           label) from None
+        raise spec.worded_error(Msg("batch.csv", reason=str(error)), f"line {reader.line_num}", "invalid_csv",
+                                label) from None
     return rows
 
 
@@ -313,7 +312,7 @@ def load_network_or_exercise(file: str, folder: str | None = None):
     except UsageError:
         where = os.path.dirname(os.path.abspath(path)) or os.sep
         # in the batch's language (error_text), the row naming the file
-        raise worded_error(Msg("batch.no_file", folder=where), "", "file_not_found", file) from None
+        raise spec.worded_error(Msg("batch.no_file", folder=where), "", "file_not_found", file) from None
 
 
 def _points(row: AnswerRow, exercise_points: dict[str, float], lang: str) -> float | str:
