@@ -187,6 +187,18 @@ def test_entries_marks_the_wrong_ones(net, tensors):
     result = diagnosis(net, "dW1", text(answer))
     assert result.diagnosis == ["entries"] and result.wrong_entries == [[2, 1]]
     assert result.to_dict()["wrong_entries"] == [[2, 1]]
+    # drawn (terminal, notebook), the answer shows its marks; in JSON, a batch and Gradescope's
+    # feedback nothing is drawn, so the message names the entry instead of saying "(marked)"
+    assert "1 of 6 entries of your answer is wrong (marked)" in result.message
+    assert "1 of 6 entries of your answer is wrong: dW1[2,1]; the others are right." in result.to_dict()["message"]
+    assert "(marked)" not in result.to_dict()["message"]
+    # many: the first eight named, the rest left to "…" (wrong_entries has them all)
+    answer = tensors["dW1"] + 1.0
+    answer[0, 0] = tensors["dW1"][0, 0]
+    many = diagnosis(net, "dW1", text(answer))
+    assert "5 of 6 entries of your answer are wrong: dW1[0,1], dW1[1,0], dW1[1,1], dW1[2,0], dW1[2,1];" \
+        in many.to_dict()["message"]
+    assert "All 6 entries of your answer are wrong, and" in diagnosis(net, "dW1", text(tensors["dW1"] * 3 + 1)).to_dict()["message"]
 
 
 def test_a_right_answer_has_no_diagnosis_in_any_exercise():

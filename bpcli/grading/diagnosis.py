@@ -149,6 +149,23 @@ def _last_digit_unit(value: float) -> float:
     return 10.0 ** -len(decimals)
 
 
+#: wrong entries named, where no marks are drawn, before the rest is left to "…"
+LISTED_ENTRIES = 8
+
+
+def without_marks(sentence: Msg, target: str, wrong_entries: list[list[int]] | None) -> Msg:
+    """``sentence`` as said where the answer is not drawn with its wrong entries marked (JSON, a
+    batch, Gradescope's feedback): an ``entries_sentence`` names them instead ('dW1[2,1]');
+    any other sentence is itself."""
+    if sentence.key == "diag.entries.all.marked":
+        return Msg("diag.entries.all", **sentence.fields)
+    if sentence.key != "diag.entries.some.marked" or not wrong_entries:
+        return sentence
+    named = [f"{target}[{','.join(str(i) for i in index)}]" for index in wrong_entries[:LISTED_ENTRIES]]
+    entries = ", ".join(named) + (", …" if len(wrong_entries) > LISTED_ENTRIES else "")
+    return Msg("diag.entries.some.listed", **sentence.fields, entries=entries)
+
+
 def entries_sentence(count: int, size: int, marks_shown: bool = True) -> Msg:
     """What an ``entries`` diagnosis says: how many entries are wrong, true for one entry, some
     or all of them."""

@@ -11,7 +11,7 @@ import numpy as np
 from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError
 from bpcli.formatting import shorten
-from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches
+from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import looks_numeric, parse_numbers
@@ -58,9 +58,14 @@ class GradeResult:
         return (f"GradeResult(target={self.target!r}, correct={self.correct}, diagnosis={self.diagnosis}, "
                 f"message={self.message!r})")
 
-    def message_in(self, lang: str) -> str:
-        """The message in ``lang``."""
-        return sentences(lang, self.parts) if self.parts else self.message
+    def message_in(self, lang: str, marks_shown: bool = True) -> str:
+        """The message in ``lang``; with ``marks_shown`` False, as said where the answer is not
+        drawn with its wrong entries marked: they are named instead (``without_marks``)."""
+        if not self.parts:
+            return self.message
+        parts = self.parts if marks_shown else [without_marks(part, self.target, self.wrong_entries)
+                                                for part in self.parts]
+        return sentences(lang, parts)
 
     @property
     def expected_shape(self) -> list[int]:
@@ -87,7 +92,7 @@ class GradeResult:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "schema": GRADE_SCHEMA, "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
-            "diagnosis": list(self.diagnosis), "message": self.message,
+            "diagnosis": list(self.diagnosis), "message": self.message_in(self.lang, marks_shown=False),
             "expected_shape": self.expected_shape, "answer_shape": self.answer_shape,
         }
         if self.wrong_entries is not None:

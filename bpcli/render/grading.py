@@ -27,12 +27,12 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
     symbol, style = ("✓", "bold green") if result.correct else ("✗", "bold red")
     line = Text()
     line.append(f"{symbol} ", style=style)
-    line.append(result.message_in(lang))
+    marked = answer_marks(result)
+    line.append(result.message_in(lang, marks_shown=marked is not None))
     # Prose: Chinese breaks between characters, where Rich's own wrapping waits for a space
     parts = [Prose(line)]
     if result.diagnosis:
         parts.append(Prose(Text(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)), style="dim")))
-    marked = answer_marks(result)
     if marked is not None:
         answer, marks = marked
         parts.append(matrix_table(answer, title or say(lang, "label.your_answer", target=result.target), precision=precision, marks=marks))
@@ -58,13 +58,14 @@ def grade_html(result, lang: str = "en") -> str:
 
     colour = "#1a7f37" if result.correct else "#cf222e"
     symbol = "✓" if result.correct else "✗"
+    marked = answer_marks(result)
+    drawn = marked is not None and marked[0].ndim <= 2
     parts = [f'<div class="bpcli-grade"><p><b style="color:{colour}">{symbol}</b> '
-             f"{escape(result.message_in(lang))}</p>"]
+             f"{escape(result.message_in(lang, marks_shown=drawn))}</p>"]
     if result.diagnosis:
         codes = escape(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)))
         parts.append(f'<p style="color:#57606a">{codes}</p>')
-    marked = answer_marks(result)
-    if marked is not None and marked[0].ndim <= 2:
+    if drawn:
         answer, marks = marked
         grid = answer.reshape(answer.shape[0], -1) if answer.ndim else answer.reshape(1, 1)
         wrong = marks.reshape(grid.shape)

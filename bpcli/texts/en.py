@@ -372,6 +372,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "one": "{count} of {size} entries of your answer is wrong; the others are right.",
         "other": "{count} of {size} entries of your answer are wrong; the others are right.",
     },
+    "diag.entries.some.listed": {
+        "one": "{count} of {size} entries of your answer is wrong: {entries}; the others are right.",
+        "other": "{count} of {size} entries of your answer are wrong: {entries}; the others are right.",
+    },
     "diag.entries.some.marked": {
         "one": "{count} of {size} entries of your answer is wrong (marked); the others are right.",
         "other": "{count} of {size} entries of your answer are wrong (marked); the others are right.",

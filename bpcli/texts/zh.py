@@ -302,6 +302,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.entries.all": "你的答案 {size} 个元素全错，也不属于任何一种常见错误（转置、符号、多或少一个因子 m 或 1/m、漏了 g′）。",
     "diag.entries.all.marked": "你的答案 {size} 个元素全错（已标出），也不属于任何一种常见错误（转置、符号、多或少一个因子 m 或 1/m、漏了 g′）。",
     "diag.entries.some": "你的答案 {size} 个元素中有 {count} 个不对，其余都对。",
+    "diag.entries.some.listed": "你的答案 {size} 个元素中有 {count} 个不对：{entries}；其余都对。",
     "diag.entries.some.marked": "你的答案 {size} 个元素中有 {count} 个不对（已标出），其余都对。",
     "diag.transposed.maps": "你的答案转置了：它等于把 {what} 每张特征图的行和列对调（你的图的第 i 行是正确结果的第 i 列）。",
     "diag.transposed.square": "你的答案转置了：它等于把 {what} 的行和列对调。{shape_sentence}。",
