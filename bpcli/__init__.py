@@ -54,9 +54,19 @@ def compute(spec: Any) -> dict[str, Any]:
     ``spec`` is a path to a network file or the mapping such a file holds (tensors as nested
     lists or numpy arrays). Raises ``SpecError`` (a ``ValueError`` with ``.path``, ``.message``).
     """
+    import numpy as np
+
     from bpcli.core.network import run
 
-    return run(load(spec)).to_compute_dict()
+    network = load(spec)
+    result = run(network).to_compute_dict()
+    if network is spec:
+        # the caller keeps this network: its W, b and X (and what views them, a flatten's A) must
+        # not be changed through the result, as a gradient step on result["layers"][0]["W"] would
+        for layer in result["layers"]:
+            layer.update((key, value.copy()) for key, value in layer.items() if isinstance(value, np.ndarray))
+        result["dX"] = result["dX"].copy()
+    return result
 
 
 @_traceback_from_the_call

@@ -30,6 +30,20 @@ def test_no_array_of_the_result_shares_memory_with_the_callers():
         assert not any(np.shares_memory(value, array) for array in given)
 
 
+def test_no_array_of_the_result_shares_memory_with_a_network_the_caller_keeps():
+    # bpcli.load's network given to compute: a gradient step on the result must not move it
+    network = bpcli.load(_flatten_first_network(np.random.default_rng(2)))
+    result = bpcli.compute(network)
+    returned = [result["dX"]] + [value for layer in result["layers"] for value in layer.values()
+                                 if isinstance(value, np.ndarray)]
+    kept = [network.X] + [value for layer in network.layers for value in layer.parameters().values()]
+    for value in returned:
+        assert not any(np.shares_memory(value, array) for array in kept)
+    loss = result["loss"]
+    result["layers"][1]["W"][:] = 0
+    assert bpcli.compute(network)["loss"] == loss
+
+
 def test_a_loaded_network_keeps_its_numbers_when_the_caller_changes_theirs():
     spec = _flatten_first_network(np.random.default_rng(1))
     network = bpcli.load(spec)
