@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+import bpcli
 from bpcli import spec
 from bpcli.core.network import run
 from bpcli.errors import AnswerError, UsageError
@@ -160,6 +161,9 @@ def test_another_tensor_of_another_shape_is_named(net, tensors):
     assert diagnosis(net, "dW2", text(tensors["dZ2"].T)).diagnosis == ["shape"]
     assert diagnosis(net, "dW2", text(-tensors["dZ2"])).diagnosis == ["shape"]
     assert diagnosis(net, "dW2", "[[0, 0, 0, 0]]").diagnosis == ["shape"]
+    # a single number is a guess too: it would be "Y" or "A1" whenever one of them is within 1 %
+    one = bpcli.grade("01", "dW1", "1")  # exercise 01: y = 1, and dW1 is 1 × 2
+    assert one.diagnosis == ["shape"] and "Your answer is" not in one.message
 
 
 def test_missing_activation_derivative(net):

@@ -205,7 +205,8 @@ def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
     """Every other named tensor: first those with the target's shape or its transpose (the
     gradient of a neighbouring tensor, dZ given for dA, another layer's, or a forward value), then
     the others, whose shape the answer may have too (dZ2, 1 × m, given for dW2 stops a step
-    short; an all-zero one is left out, as zeros name no tensor). Tensors with the same numbers
+    short; an all-zero one, or a single number, is left out: a one-number answer would match any
+    1 × 1 tensor within the tolerance, which names nothing). Tensors with the same numbers
     are named together (dA1 = dZ1 under a linear activation): which one the learner meant, the
     numbers cannot tell."""
     tensors = run.tensors()
@@ -216,7 +217,7 @@ def _other_tensors(run: Run, target: Target) -> Iterator[Mistake]:
 
     candidates = [(name, value) for name, value in tensors.items() if name not in (target.name, "A0")]
     candidates = ([(name, value) for name, value in candidates if fits(value)]
-                  + [(name, value) for name, value in candidates if not fits(value) and np.any(value)])
+                  + [(name, value) for name, value in candidates if not fits(value) and value.size > 1 and np.any(value)])
     groups: list[list[tuple[str, np.ndarray]]] = []
     for name, value in candidates:
         same = next((group for group in groups if group[0][1].shape == value.shape
