@@ -11,8 +11,13 @@ import sys
 import numpy as np
 import pytest
 
+import io
+
+from rich.console import Console
+
 import bpcli
 from bpcli import spec
+from bpcli.render.grading import grade_renderable
 from bpcli.core.network import run
 from bpcli.errors import AnswerError, UsageError
 from bpcli.grading import grade
@@ -185,24 +190,48 @@ def test_db_not_summed(net):
     assert diagnosis(net, "db1", "sum(dZ1, axis=0, keepdims=True)").diagnosis == ["shape", "wrong_axis"]
 
 
+def plain(renderable) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, color_system=None, highlight=False).print(renderable)
+    return buffer.getvalue()
+
+
 def test_entries_marks_the_wrong_ones(net, tensors):
     answer = tensors["dW1"].copy()
     answer[2, 1] += 1.0
     result = diagnosis(net, "dW1", text(answer))
     assert result.diagnosis == ["entries"] and result.wrong_entries == [[2, 1]]
     assert result.to_dict()["wrong_entries"] == [[2, 1]]
-    # drawn (terminal, notebook), the answer shows its marks; in JSON, a batch and Gradescope's
-    # feedback nothing is drawn, so the message names the entry instead of saying "(marked)"
-    assert "1 of 6 entries of your answer is wrong (marked)" in result.message
-    assert "1 of 6 entries of your answer is wrong: dW1[2,1]; the others are right." in result.to_dict()["message"]
-    assert "(marked)" not in result.to_dict()["message"]
-    # many: the first eight named, the rest left to "…" (wrong_entries has them all)
+    # drawn (the terminal, the quiz, a notebook), the answer shows its marks; the message itself
+    # (a script's, JSON, a batch, Gradescope's feedback) names the entry instead of "(marked)"
+    assert "1 of 6 entries of your answer is wrong: dW1[2,1]; the others are right." in result.message
+    assert result.to_dict()["message"] == result.message and "(marked)" not in result.message
+    assert "1 of 6 entries of your answer is wrong (marked)" in plain(grade_renderable(result))
+    # several: each named; all: none named
     answer = tensors["dW1"] + 1.0
     answer[0, 0] = tensors["dW1"][0, 0]
     many = diagnosis(net, "dW1", text(answer))
-    assert "5 of 6 entries of your answer are wrong: dW1[0,1], dW1[1,0], dW1[1,1], dW1[2,0], dW1[2,1];" \
-        in many.to_dict()["message"]
-    assert "All 6 entries of your answer are wrong, and" in diagnosis(net, "dW1", text(tensors["dW1"] * 3 + 1)).to_dict()["message"]
+    assert "5 of 6 entries of your answer are wrong: dW1[0,1], dW1[1,0], dW1[1,1], dW1[2,0], dW1[2,1];" in many.message
+    assert "All 6 entries of your answer are wrong, and" in diagnosis(net, "dW1", text(tensors["dW1"] * 3 + 1)).message
+
+
+def test_wrong_entries_of_a_large_answer_are_named_first_eight_then_an_ellipsis():
+    """A 12 × 12 answer: the terminal shows 8 of its rows and columns, so the wrong entry [6,6]
+    is not on screen and is named; more than eight wrong entries: eight named, then "…"."""
+    rng = np.random.default_rng(5)
+    big = {"input": {"X": rng.normal(size=(12, 3)).tolist(), "Y": rng.normal(size=(12, 3)).tolist()},
+           "layers": [{"type": "dense", "units": 12, "activation": "linear",
+                       "W": rng.normal(size=(12, 12)).tolist(), "b": np.zeros((12, 1)).tolist()}], "loss": "mse"}
+    right = bpcli.compute(big)["layers"][0]["dW"]
+    answer = right.copy()
+    answer[6, 6] += 1.0
+    one = bpcli.grade(big, "dW1", text(answer))
+    assert one.diagnosis == ["entries"] and "dW1[6,6]" in plain(grade_renderable(one)).replace("\n", " ")
+    answer[0, :10] += 1.0
+    ten = bpcli.grade(big, "dW1", text(answer))
+    assert len(ten.wrong_entries) == 11
+    assert ("11 of 144 entries of your answer are wrong: dW1[0,0], dW1[0,1], dW1[0,2], dW1[0,3], dW1[0,4], "
+            "dW1[0,5], dW1[0,6], dW1[0,7], …; the others are right.") in ten.message
 
 
 def test_a_right_answer_has_no_diagnosis_in_any_exercise():

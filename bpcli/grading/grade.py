@@ -37,8 +37,9 @@ class GradeResult:
 
     ``expected`` and ``answer`` are the tensors compared (``answer`` as the learner gave it);
     ``wrong_mask`` marks wrong entries (expected's shape) when the diagnosis is ``entries``.
-    ``message`` is in the language ``grade`` was asked for; ``parts`` are its sentences as
-    ``Msg``, so ``message_in`` words it in any language. ``to_dict`` is the JSON object of
+    ``message`` is in the language ``grade`` was asked for, as said where the answer is not drawn
+    (wrong entries named, not "marked"); ``parts`` are its sentences as ``Msg``, so
+    ``message_in`` words it in any language, and for a drawing that marks them. ``to_dict`` is the JSON object of
     CONVENTIONS.md.
     """
 
@@ -58,9 +59,9 @@ class GradeResult:
         return (f"GradeResult(target={self.target!r}, correct={self.correct}, diagnosis={self.diagnosis}, "
                 f"message={self.message!r})")
 
-    def message_in(self, lang: str, marks_shown: bool = True) -> str:
-        """The message in ``lang``; with ``marks_shown`` False, as said where the answer is not
-        drawn with its wrong entries marked: they are named instead (``without_marks``)."""
+    def message_in(self, lang: str, marks_shown: bool = False) -> str:
+        """The message in ``lang``, as ``message`` says it: the wrong entries named
+        (``without_marks``); ``marks_shown`` for a drawing of the answer that marks them."""
         if not self.parts:
             return self.message
         parts = self.parts if marks_shown else [without_marks(part, self.target, self.wrong_entries)
@@ -92,7 +93,7 @@ class GradeResult:
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "schema": GRADE_SCHEMA, "target": self.target, "correct": self.correct, "max_abs_error": self.max_abs_error,
-            "diagnosis": list(self.diagnosis), "message": self.message_in(self.lang, marks_shown=False),
+            "diagnosis": list(self.diagnosis), "message": self.message,
             "expected_shape": self.expected_shape, "answer_shape": self.answer_shape,
         }
         if self.wrong_entries is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpcli.render.matrix import matrix_table
+from bpcli.render.matrix import MAX_SIDE, as_matrix, matrix_slices, matrix_table, shown_positions
 
 
 def answer_marks(result) -> tuple[np.ndarray, np.ndarray] | None:
@@ -13,6 +13,14 @@ def answer_marks(result) -> tuple[np.ndarray, np.ndarray] | None:
     if result.wrong_mask is None or result.answer.size != result.expected.size:
         return None
     return result.answer.reshape(result.expected.shape), result.wrong_mask
+
+
+def _drawn_whole(answer: np.ndarray) -> bool:
+    """Whether ``matrix_table`` shows every entry of ``answer`` (so that every mark is seen)."""
+    pieces, total = matrix_slices(answer)
+    sides = as_matrix(answer).shape if answer.ndim <= 2 else answer.shape[-2:]
+    return (sum(piece is not None for piece in pieces) == total
+            and all(shown_positions(side, MAX_SIDE) == list(range(side)) for side in sides))
 
 
 def grade_renderable(result, title: str | None = None, precision: int = 4, lang: str = "en"):
@@ -28,7 +36,7 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
     line = Text()
     line.append(f"{symbol} ", style=style)
     marked = answer_marks(result)
-    line.append(result.message_in(lang, marks_shown=marked is not None))
+    line.append(result.message_in(lang, marks_shown=marked is not None and _drawn_whole(marked[0])))
     # Prose: Chinese breaks between characters, where Rich's own wrapping waits for a space
     parts = [Prose(line)]
     if result.diagnosis:
