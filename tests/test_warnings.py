@@ -30,9 +30,9 @@ def test_a_saturated_sigmoid_output_under_bce_still_passes_its_gradient_back():
     assert infinite_dA == "dA1 has values that are not finite"
 
 
-def test_a_saturated_softmax_output_is_said_as_the_sigmoids_is():
+def test_a_softmax_output_saturated_away_from_its_target_is_said_as_the_sigmoids_is():
     # logits z = (40, −40, 0)·1: A = softmax(z) = (1 − 4e−18, 2e−35, 4e−18); A(1 − A) < 1e−8 for all
-    # three, and A₂ ≈ 2e−35 makes dA₂ = −Y₂/(m A₂) = −5e34, A₀ rounds to 1.0 (1 − A₀ = 0)
+    # three, but only A₁ ≈ 2e−35, where Y₁ = 1, makes dA₁ = −Y₁/(m A₁) = −5e34 (dA is 0 where Y is)
     network = {"input": {"X": [[1.0]], "Y": [[0.0], [1.0], [0.0]]},
                "layers": [{"type": "dense", "units": 3, "activation": "softmax", "W": [[40.0], [-40.0], [0.0]],
                            "b": [0, 0, 0]}], "loss": "softmax_ce"}
@@ -40,10 +40,19 @@ def test_a_saturated_softmax_output_is_said_as_the_sigmoids_is():
     # dZ = (A − Y)/m ≈ (1, −1, 0): the gradient flows, as the warning says
     np.testing.assert_allclose(result["layers"][0]["dZ"], [[1.0], [-1.0], [0.0]], atol=1e-15)
     (warning,) = result["warnings"]
-    assert warning.startswith("layer 1 (softmax output): 3 of 3 entries of Z are saturated") and "(A − Y)/m" in warning
-    # moderate logits: no warning
-    network["layers"][0]["W"] = [[2.0], [-2.0], [0.0]]
-    assert bpcli.compute(network)["warnings"] == []
+    assert warning.startswith("layer 1 (softmax output): 1 of 3 entries of Z are saturated away from Y")
+    assert "(A − Y)/m" in warning
+    # saturated towards the target (a confident right answer: dA = (−1/A₀, 0, 0) ≈ (−1, 0, 0)) or
+    # moderate logits: nothing to warn of
+    for W in ([[-40.0], [40.0], [0.0]], [[2.0], [-2.0], [0.0]]):
+        network["layers"][0]["W"] = W
+        assert bpcli.compute(network)["warnings"] == []
+
+
+def test_a_sigmoid_output_saturated_towards_its_target_is_not_warned_of():
+    # σ(40) = 1 − 4e−18 with y = 1: dA = −1/A ≈ −1, an ordinary number (with y = 0 it is 1/(1 − A))
+    towards = {**SATURATED_OUTPUT, "input": {"X": [[1.0]], "Y": [[1]]}}
+    assert bpcli.compute(towards)["warnings"] == []
 
 
 def test_a_saturated_unit_under_mse_is_said_to_pass_almost_nothing_back():

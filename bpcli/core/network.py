@@ -278,7 +278,7 @@ class _FloatEvents:
 WARNING_TEXT = {
     "saturated": "layer {layer} ({subject}): {count} of {total} entries of Z are saturated (g'(Z) < 1e-08); "
                  "almost no gradient flows back through them",
-    "saturated_output": "layer {layer} ({subject} output): {count} of {total} entries of Z are saturated; J and "
+    "saturated_output": "layer {layer} ({subject} output): {count} of {total} entries of Z are saturated away from Y; J and "
                         "dZ = (A − Y)/m are computed from the logits and stay finite, while dA = dJ/dA there "
                         "may be infinite",
     "relu_at_zero": "layer {layer} (relu): {count} of {total} entries of Z are exactly 0, where relu has no "
@@ -324,9 +324,11 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         layer = rec.layer
         l = layer.index
         saturated = checks.saturated.get(l, 0)
+        kind = "saturated"
+        if saturated and rec is fused_output:
+            # an output under bce or softmax_ce has dZ = (A - Y)/m, which saturation does not shrink
+            saturated, kind = _saturated_away_from_target(network.loss, layer.activation, rec.A, network.Y), "saturated_output"
         if saturated:
-            # a sigmoid output under bce has dZ = (A - Y)/m, which saturation does not shrink
-            kind = "saturated_output" if rec is fused_output else "saturated"
             warnings.append(RunWarning(kind, l, saturated, rec.Z.size, layer.activation))
         at_kink = checks.at_zero.get(l, 0)
         if at_kink:
@@ -414,6 +416,18 @@ def _count_saturated(activation: str, A: np.ndarray) -> int:
         return np.less(part_slope, SATURATION_SLOPE, out=out)
 
     return _count_where(saturated, A)
+
+
+def _saturated_away_from_target(loss: str, activation: str, A: np.ndarray, Y: np.ndarray) -> int:
+    """Of an output whose dZ is fused ((A − Y)/m), the saturated entries where dA = ∂J/∂A divides by
+    a number near 0: A ≈ 0 where Y > 0 (−Y/A), and under bce also A ≈ 1 where Y < 1
+    ((1 − Y)/(1 − A)). An output saturated towards its target (a confident right answer) has an
+    ordinary dA: warning of it only alarmed."""
+    saturated = activations.OWN_SLOPE_FROM_OUTPUT[activation](A) < SATURATION_SLOPE
+    away = (Y > 0) & (A < 0.5)
+    if loss == "bce":
+        away |= (Y < 1) & (A > 0.5)
+    return int(np.count_nonzero(saturated & away))
 
 
 def _count_zeros(Z: np.ndarray) -> int:

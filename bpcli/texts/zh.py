@@ -786,7 +786,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "从输出往回求各个梯度。",
     # ---- the run's warnings (bpcli.core.network.RunWarning), worded for the learner
     "warning.saturated": "第 {layer} 层（{subject}）：Z 的 {total} 个元素中有 {count} 个已饱和（g′(Z) < 1e-8），几乎没有梯度能从这些单元传回",
-    "warning.saturated_output": "第 {layer} 层（{subject} 输出）：Z 的 {total} 个元素中有 {count} 个已饱和；J 和 dZ = (A − Y)/m 直"
+    "warning.saturated_output": "第 {layer} 层（{subject} 输出）：Z 的 {total} 个元素中有 {count} 个已饱和且偏离 Y；J 和 dZ = (A − Y)/m 直"
         "接由 logits 计算，仍是有限值，而这里的 dA = ∂J/∂A 可能是无穷大",
     "warning.relu_at_zero": "第 {layer} 层（relu）：Z 的 {total} 个元素中有 {count} 个恰好为 0，relu 在 0 处不可导；bpcli 取 "
         "relu′(0) = 0",
