@@ -464,6 +464,15 @@ def test_every_answer_of_a_key_is_graded_right_as_the_key_writes_it(name):
         assert result.correct, (name, asked.name, asked.decimals, result.message)
 
 
+def test_an_html_key_is_a_page_of_its_own_with_the_step_keys(sheets):
+    """A notebook's explanation leaves j / k / s to the notebook; a key's worked solutions are on
+    bpcli's own page, which binds them once and names them (the students' sheet has no steps)."""
+    _, outputs = sheets
+    key, sheet = outputs["html", "en", True], outputs["html", "en", False]
+    assert key.count("keydown") == 1 and "Keys: j / k" in key
+    assert "keydown" not in sheet
+
+
 def test_html_sheets_print_one_exercise_per_page_and_fetch_nothing(sheets):
     _, outputs = sheets
     for lang in ("en", "zh"):

@@ -447,11 +447,13 @@ def render_body(explanation: Explanation, precision: int = 4, id_prefix: str = "
 
 
 def render_explanation(explanation: Explanation, precision: int = 4, standalone: bool = True,
-                       id_prefix: str = "", heading_offset: int = 0) -> str:
+                       id_prefix: str = "", heading_offset: int = 0, keys: bool | None = None) -> str:
     """A standalone HTML page; ``standalone=False``: the content with its (scoped) style and
     script, for a notebook or another page (``id_prefix`` keeps its ids apart from the others',
-    ``heading_offset`` puts its headings under the other page's: HtmlPage)."""
-    body = render_body(explanation, precision, id_prefix, heading_offset, keys=standalone)
+    ``heading_offset`` puts its headings under the other page's: HtmlPage). ``keys``: the content
+    goes into a page of bpcli's own that binds j / k / s itself (a worksheet's key: KEYS_SCRIPT);
+    a standalone page always does, a notebook never."""
+    body = render_body(explanation, precision, id_prefix, heading_offset, keys=standalone if keys is None else keys)
     if not standalone:
         return f"<style>{STYLE}</style>\n{body}\n<script>{SCRIPT}</script>"
     return (f'<!DOCTYPE html>\n<html lang="{explanation.lang}">\n<head>\n<meta charset="utf-8">\n'

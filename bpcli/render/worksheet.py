@@ -145,7 +145,7 @@ def html_sheet(sheet: Sheet) -> str:
         # the sheet's name keeps the ids of two keys on one page apart
         # its headings under this sheet's h3, as the Markdown key puts them
         solution = render_explanation(sheet.explanation, standalone=False, id_prefix=f"{escape(sheet.name)}-",
-                                      heading_offset=3)
+                                      heading_offset=3, keys=True)
         parts += [f"<h3>{escape(say(lang, 'worksheet.worked_solution'))}</h3>",
                   f'<div class="solution">{solution}</div>', "</div>"]
     parts.append("</section>")
@@ -157,5 +157,9 @@ def render_html(sheets: list[Sheet]) -> str:
     lang = sheets[0].lang if sheets else "en"
     title = sheets[0].title if len(sheets) == 1 else " · ".join(sheet.name for sheet in sheets)
     body = "\n".join(html_sheet(sheet) for sheet in sheets)
+    if any(sheet.explanation is not None for sheet in sheets):  # the keys' worked solutions: j / k / s
+        from bpcli.render.html import KEYS_SCRIPT
+
+        body += f"\n<script>{KEYS_SCRIPT}</script>"
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
