@@ -88,6 +88,11 @@ def test_grade_refuses_what_it_cannot_honour():
         bpcli.grade("04", "dW1", "dZ1 @ X.T", lang="fr")  # it answered in English before
     with pytest.raises(bpcli.AnswerError, match="empty"):
         bpcli.grade("04", "dW1", None)  # "not finite" before: None became nan
+    with pytest.raises(bpcli.AnswerError, match=r"an empty entry \(None\)"):
+        bpcli.grade("04", "dW1", [[None, 1], [1, 1], [1, 1]])
+    for truth in (True, np.array([[True, False], [False, True], [True, True]])):
+        with pytest.raises(bpcli.AnswerError, match="found bool"):
+            bpcli.grade("01", "dW1", truth)  # True was 1: "Your answer is Y" on exercise 01
 
 
 def test_what_the_api_returns_prints_short():

@@ -182,10 +182,15 @@ def _numbers_of(answer: Any) -> np.ndarray:
     if answer is None:  # np.asarray(None, float) is nan, which the learner did not write
         raise answer_error("answer.empty")
     try:
-        value = np.asarray(answer, dtype=np.float64)
+        given = np.asarray(answer)
+        value = given.astype(np.float64)
     except (TypeError, ValueError):
         raise answer_error("answer.not_numbers", kind=type(answer).__name__) from None
+    if given.dtype == bool:  # True is 1 to numpy, but no learner's gradient (a batch row refuses JSON's true too)
+        raise answer_error("answer.not_numbers", kind="bool")
     if not np.isfinite(value).all():
+        if any(entry is None for entry in np.asarray(answer, dtype=object).ravel()):
+            raise answer_error("answer.empty_entry")
         raise answer_error("answer.not_finite")
     return value
 

@@ -678,6 +678,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.and": " and ",
     "usage.step_in_terminal": "--step pauses in the terminal; it cannot be combined with --output or --format {format}",
     "answer.empty": "the answer is empty",
+    "answer.empty_entry": "the answer has an empty entry (None) where a number belongs",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
     "answer.circular.backward": "the formula uses {name}, which the backward pass computes after {target} "

@@ -548,6 +548,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.and": " 和 ",
     "usage.step_in_terminal": "--step 在终端里逐步暂停，不能与 --output 或 --format {format} 一起用",
     "answer.empty": "答案是空的",
+    "answer.empty_entry": "答案里有一个空的元素（None），那里应当是一个数",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
     "answer.circular.backward": "公式里用到了 {name}，而反向传播要先有 {target}，之后才算出 {name}，"
         "所以这时还不知道 {name}：请用前向传播的值（X、Y、参数、Z、A）{gradients}来写 {target}",
