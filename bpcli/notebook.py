@@ -40,7 +40,7 @@ class NotebookExplanation(Explanation):
         return render_explanation(self, standalone=False, id_prefix=_prefix())
 
 
-@dataclass
+@dataclass(repr=False)
 class NotebookCheck(CheckReport):
     """A finite-difference ``CheckReport`` that renders itself in a notebook as a table."""
 

@@ -103,6 +103,7 @@ def test_what_the_api_returns_prints_short():
     verdict = bpcli.grade("04", "dW1", "1 2; 3 4; 5 6")
     assert repr(verdict).startswith("GradeResult(target='dW1', correct=False") and "array" not in repr(verdict)
     assert "J = 0.623162" in repr(bpcli.show(bpcli.compute("04")))
+    assert repr(bpcli.check("04")) == "<NotebookCheck of 5 tensors, ε = 1e-06, J = 0.623162: all agree>"
 
 
 def test_a_mistake_in_what_the_caller_gave_is_raised_from_their_call():

@@ -110,6 +110,11 @@ class CheckReport:
     def ok(self) -> bool:
         return all(t.ok for t in self.tensors)
 
+    def __repr__(self) -> str:
+        # the generated repr printed every entry checked, analytic and numeric (10 KB for 12 units)
+        verdict = "all agree" if self.ok else "WRONG: " + ", ".join(t.name for t in self.tensors if not t.ok)
+        return f"<{type(self).__name__} of {len(self.tensors)} tensors, ε = {self.epsilon:g}, J = {self.loss:.6g}: {verdict}>"
+
 
 def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: float = DEFAULT_TOLERANCE,
           sample: int | None = DEFAULT_SAMPLE, seed: int = 0) -> CheckReport:

@@ -27,7 +27,7 @@ from typing import Any
 from bpcli import spec
 from bpcli.errors import AnswerError, BpcliError, UsageError
 from bpcli.grading.grade import GRADE_SCHEMA
-from bpcli.texts import Msg, error_text, say
+from bpcli.texts import Joined, Msg, error_text, say
 
 #: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
 TOTALS_SCHEMA = "bpcli.grade-totals/1"
@@ -174,7 +174,7 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
-        raise spec.worded_error(Msg("batch.header", missing=", ".join(missing), found=", ".join(header) or "-"),
+        raise spec.worded_error(Msg("batch.header", missing=Joined(missing), found=Joined(header) if header else "-"),
                                 "line 1", "missing_key", label)
     reader.fieldnames = header
     rows = []

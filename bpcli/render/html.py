@@ -430,13 +430,18 @@ class HtmlPage:
         return (f'<section class="step" id="{anchor}" tabindex="-1"><details open><summary>{summary}</summary>\n'
                 + "\n".join(rest) + "</details></section>")
 
+    def _toolbar_text(self) -> str:
+        """What the page's keys (when it binds them) and pointing do."""
+        said = [self._say("page.keys")] if self.keys else []
+        return self._say("sep.sentence").join(said + [self._say("page.pointing")])
+
     def document(self, blocks: list[str]) -> str:
         toolbar = ""
         if self.explanation.steps:  # a summary alone has no steps to fold away, move between or point into
             toggle = f"{self.prefix}summary-only"
             toolbar = (f'<input type="checkbox" class="summary-toggle" id="{toggle}"/>'
                        f'<label class="toolbar" for="{toggle}"> {escape(self._say("page.summary_only"))}</label>'
-                       f'<p class="toolbar">{escape(self._say("page.keys" if self.keys else "page.pointing"))}</p>')
+                       f'<p class="toolbar">{escape(self._toolbar_text())}</p>')
         return f'<div class="bpcli">{toolbar}\n' + "\n".join(blocks) + "\n</div>"
 
 

@@ -48,8 +48,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "page.contents": "Contents",
     "page.pointing": "Point at an entry of a result (or click it) to mark what it was computed from.",
     "page.summary_only": "Summary only",
-    "page.keys": "Keys: j / k for the next / previous step, s for the summary. Point at an entry"
-        " of a result (or click it) to mark what it was computed from.",
+    "page.keys": "Keys: j / k for the next / previous step, s for the summary.",
     "page.diagram": "Forward above, each layer's output the next one's input; backward"
         " below, the gradients flowing back from the loss J to X.",
     "page.marks": "Marked in the matrices: the entries this one was computed from (solid frame), the entry "
