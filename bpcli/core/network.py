@@ -314,8 +314,8 @@ class RunWarning:
 
 def collect_warnings(network: Network, records: list[LayerRecord], loss: float, dX: np.ndarray,
                      checks: PassChecks) -> list[RunWarning]:
-    """Saturated sigmoid/tanh units, relu entries exactly at 0 (both counted by ``checks`` during
-    the pass), tied max-pool windows (counted by MaxPool.backward), and tensors that are not finite."""
+    """Saturated sigmoid/tanh/softmax units (an output under bce or softmax_ce: saturated away from
+    Y), relu entries exactly at 0 (both counted by ``checks`` during the pass), tied max-pool windows (counted by MaxPool.backward), and tensors that are not finite."""
     warnings = []
     fused_output = records[-1] if losses.has_fused_output_gradient(network.loss) else None
     # one test for the whole pass; only a pass it cannot vouch for is looked at tensor by tensor
@@ -324,11 +324,9 @@ def collect_warnings(network: Network, records: list[LayerRecord], loss: float, 
         layer = rec.layer
         l = layer.index
         saturated = checks.saturated.get(l, 0)
-        kind = "saturated"
-        if saturated and rec is fused_output:
-            # an output under bce or softmax_ce has dZ = (A - Y)/m, which saturation does not shrink
-            saturated, kind = _saturated_away_from_target(network.loss, layer.activation, rec.A, network.Y), "saturated_output"
         if saturated:
+            # an output under bce or softmax_ce has dZ = (A - Y)/m, which saturation does not shrink
+            kind = "saturated_output" if rec is fused_output else "saturated"
             warnings.append(RunWarning(kind, l, saturated, rec.Z.size, layer.activation))
         at_kink = checks.at_zero.get(l, 0)
         if at_kink:
@@ -367,6 +365,9 @@ class PassChecks:
         self.events = events
         self.fused_output_gradient = losses.has_fused_output_gradient(network.loss)
         self.last_index = network.layers[-1].index
+        self.loss, self.Y = network.loss, network.Y
+        #: per layer, its saturated entries; of an output whose dZ is fused, only those saturated
+        #: away from Y (``_saturated_away_from_target``)
         self.saturated: dict[int, int] = {}
         self.at_zero: dict[int, int] = {}
         self.sums = FiniteSums()
@@ -376,7 +377,11 @@ class PassChecks:
         try:
             activation = rec.layer.activation
             if activation in activations.OWN_SLOPE_FROM_OUTPUT:
-                self.saturated[rec.layer.index] = _count_saturated(activation, rec.A)
+                if self.fused_output_gradient and rec.layer.index == self.last_index:
+                    count = _saturated_away_from_target(self.loss, activation, rec.A, self.Y)
+                else:
+                    count = _count_saturated(activation, rec.A)
+                self.saturated[rec.layer.index] = count
             if activation == "relu":
                 self.at_zero[rec.layer.index] = _count_zeros(rec.Z)
             if rec.Z is not None:
