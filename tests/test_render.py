@@ -308,3 +308,24 @@ def test_chinese_sentences_run_on_without_a_space_after_the_full_stop():
     assert "。 " not in html_render.render_explanation(explanation)
     assert explanation.labels.paragraph(["甲。", "乙。"]) == "甲。乙。"
     assert bpcli.explain(str(SMALL_NET)).labels.paragraph(["One.", "Two."]) == "One. Two."
+
+
+@pytest.mark.parametrize("name", ["04", "12", "14"])
+def test_summary_equations_are_aligned_on_their_relation(name):
+    """The summary's gradients line up on '=' in every format, the short name of dX included
+    (its line began two columns left of the others), and a long indexed name (a pool's
+    dA[n,c,i,j]) too."""
+    explanation = bpcli.explain(name, detail="summary")
+    equations = explanation.summary.equations
+    assert any(line.sides()[0].text == "dX" for line in equations)
+    text = terminal_text(explanation)
+    rows = [row for row in text.splitlines() if any(row.lstrip().startswith(f"{line.sides()[0].text} =")
+                                                    for line in equations)]
+    assert len(rows) == len(equations)
+    assert len({row.index(" = ") for row in rows}) == 1, "\n".join(rows)
+    markdown = markdown_render.render_explanation(explanation)
+    aligned = markdown.split(r"\begin{aligned}")[1].split(r"\end{aligned}")[0].split(r" \\ ")
+    assert len(aligned) == len(equations)
+    assert all(" &= " in row for row in aligned)
+    page = html_render.render_explanation(explanation)
+    assert page.count('<td class="side">') == len(equations)

@@ -342,6 +342,15 @@ class Equation:
     formula: Formula
     shape: tuple[int, ...]
 
+    def sides(self) -> tuple[Formula | None, Formula]:
+        """The formula cut before its first relation, so that the summary's lines can be
+        aligned on it: (dW⁽¹⁾, '= dZ⁽¹⁾ Xᵀ'); (None, the formula) when it does not start with a
+        side of its own."""
+        formula = self.formula
+        if not isinstance(formula, Relation) or formula.sides[0] is None:
+            return None, formula
+        return formula.sides[0], Relation((None,) + formula.sides[1:], formula.ops)
+
 
 @dataclass
 class Summary:

@@ -51,6 +51,7 @@ STYLE = """
 .bpcli section.step:focus { outline: none; }
 .bpcli summary { cursor: pointer; }
 .bpcli table.equations td { padding: 0 1rem 0 0; vertical-align: middle; text-align: left; }
+.bpcli table.equations td.side { padding: 0 0.3em 0 0; text-align: right; }
 .bpcli table.data td, .bpcli table.data th { text-align: left; }
 .bpcli table.equations tbody tr, .bpcli table.data tbody tr, .bpcli table.matrix tbody tr { background: none; }
 .bpcli table.equations .math { margin: 0.2rem 0; }
@@ -386,8 +387,12 @@ class HtmlPage:
         return [f'<div class="detail">{self._label(label)}' + "".join(_math(line) for line in lines) + "</div>"]
 
     def equations(self, lines: list[Equation]) -> str:
-        rows = "".join(f"<tr><td>{_math(line.formula)}</td><td>{escape(shape_text(line.shape))}</td></tr>"
-                       for line in lines)
+        rows = []
+        for line in lines:  # aligned on the relation: the gradient's name right-aligned before it
+            left, right = line.sides()
+            rows.append(f'<tr><td class="side">{"" if left is None else _math(left)}</td><td>{_math(right)}</td>'
+                        f"<td>{escape(shape_text(line.shape))}</td></tr>")
+        rows = "".join(rows)
         return f'<table class="equations">{rows}</table>'
 
     def table(self, data: TableData) -> str:

@@ -70,7 +70,8 @@ class MarkdownPage:
         return markdown_table(data)
 
     def equations(self, lines: list[Equation]) -> str:
-        rows = r" \\ ".join(f"& {line.formula.latex} && {shape_latex(line.shape)}" for line in lines)
+        rows = r" \\ ".join(f"{_left_latex(line)} &{line.sides()[1].latex} && {shape_latex(line.shape)}"
+                             for line in lines)  # aligned on the relation
         return display_math(r"\begin{aligned}" + rows + r"\end{aligned}")
 
     def operands(self, label: str, tensors: list[NamedTensor], precision: int) -> list[str]:
@@ -98,3 +99,8 @@ class MarkdownPage:
 def render_explanation(explanation: Explanation, precision: int = 4) -> str:
     """The whole explanation as one Markdown document."""
     return render_page(explanation, MarkdownPage(), precision)
+
+
+def _left_latex(line: Equation) -> str:
+    left = line.sides()[0]
+    return "" if left is None else left.latex

@@ -193,12 +193,16 @@ def summary_renderable(summary: Summary, explanation: Explanation) -> Group:
     labels = explanation.labels
     parts: list = [Prose(Text(summary.headline))]
     if summary.equations:
-        grid = Table.grid(padding=(0, 3))
+        # aligned on the relation: the gradient's name right-aligned before it
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True)
         grid.add_column()
         grid.add_column(no_wrap=True)
         for line in summary.equations:
+            left, right = line.sides()
             # broken only between pieces, going on under the relation (Rich broke at any space)
-            grid.add_row(FormulaLines(line.formula.pieces(TEXT), style="bold cyan"), Text(shape_text(line.shape)))
+            grid.add_row(Text(left.text if left is not None else "", style="bold cyan"),
+                         FormulaLines(right.pieces(TEXT), style="bold cyan"), Text("  " + shape_text(line.shape)))
         parts.append(Padding(grid, (0, 0, 0, INDENT), expand=False))
     parts += [Prose(_labelled(labels, labels.notes, note.text, style="yellow")) for note in summary.notes]
     return Group(*parts)
