@@ -9,11 +9,13 @@ are the ones worked out by hand in the comments.
 
 from __future__ import annotations
 
+import io
 import importlib.util
 import json
 import re
 import subprocess
 import sys
+from html import escape
 from html.parser import HTMLParser
 
 import numpy as np
@@ -21,6 +23,7 @@ import pytest
 from rich.console import Console
 
 import bpcli
+from bpcli.formatting import error_bound_text
 from bpcli.narrate.expr import LATEX
 from bpcli.render import html as html_render
 from bpcli.render.heatmap import heat_colour, step_scales, text_colour
@@ -383,3 +386,26 @@ def test_the_legend_names_a_dashed_window_only_where_there_is_one():
                for anchor, body in re.findall(r'<section class="step" id="([^"]+)"(.*?)</section>', page, flags=re.S)}
     assert "dashed" not in legends["Z4"].group(1) and "dashed" not in legends["dW4"].group(1)
     assert "dashed" in legends["dA1"].group(1)  # the max pool's dA1: the rest of each window
+
+
+def test_a_notebook_check_reads_as_the_command_line_check():
+    """The notebook's table is the command line's: the relative error as the power of ten it
+    stays under (its own digits are round-off, which differs between machines; the notebook
+    wrote them as '3.2e-10'), and the notes that say what rel.err and kinks are."""
+    from bpcli.render.summary import check_table
+
+    report = bpcli.check("12")
+    page = report._repr_html_()
+    terminal = Console(file=io.StringIO(), width=120, color_system=None)
+    terminal.print(check_table(report))
+    printed = terminal.file.getvalue()
+    for tensor in report.tensors:
+        bound = error_bound_text(tensor.relative_error)
+        assert bound in printed and escape(bound) in page
+    assert not re.search(r"\d\.\de-\d\d</td>", page)
+    assert "rel.err: max |analytic − numeric|" in printed and escape("rel.err: max |analytic − numeric|") in page
+    at_kink = {"input": {"X": [[1.0], [-1.0]], "Y": [[1.0]]},  # Z1 = 1 - 1 = 0: relu's kink
+               "layers": [{"type": "dense", "units": 1, "activation": "relu", "W": [[1.0, 1.0]], "b": [[0.0]]},
+                          {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[2.0]], "b": [[0.5]]}],
+               "loss": "bce"}
+    assert "kinks: entries where the loss has no derivative" in bpcli.check(at_kink)._repr_html_()

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from bpcli.core.gradcheck import CheckReport
-from bpcli.formatting import shape_text
-from bpcli.narrate.model import LayerRow, NamedTensor, TableData
+from bpcli.narrate.model import LayerRow, NamedTensor
 from bpcli.narrate.notation import symbol
+from bpcli.render import check_report
 from bpcli.render.diagram import network_svg
 from bpcli.render.heatmap import shared_scales
 from bpcli.render.html import STYLE, data_table, matrix_html
@@ -26,16 +26,11 @@ def _wrapped(content: str) -> str:
 
 
 def check_html(report: CheckReport) -> str:
-    """One row per tensor checked: entries, largest gradient, relative error, kinks, verdict."""
-    rows = [[t.name, shape_text(t.shape), f"{t.compared}/{t.size}",
-             f"{np.abs(t.analytic).max():.3e}" if len(t.analytic) else "", f"{t.relative_error:.1e}",
-             str(len(t.kinks)), "ok" if t.ok else "WRONG"] for t in report.tensors]
-    table = data_table(TableData(["tensor", "shape", "checked", "max|grad|", "rel.err", "kinks", "verdict"], rows))
-    verdict = ("All gradients agree with finite differences." if report.ok
-               else "Some gradients disagree with finite differences.")
-    return _wrapped(f"<p><strong>Finite-difference check</strong> (central, ε = {report.epsilon:g}), "
-                    f"loss J = {report.loss:.10g}</p>{table}"
-                    f'<p class="check {"ok" if report.ok else "bad"}">{escape(verdict)}</p>')
+    """The report as the command line shows it (``render.check_report``), as HTML."""
+    notes = "".join(f"<p>{escape(note)}</p>" for note in check_report.notes(report))
+    return _wrapped(f"<p><strong>{escape(check_report.title(report))}</strong>, loss J = {report.loss:.10g}</p>"
+                    f"{data_table(check_report.table(report))}{notes}"
+                    f'<p class="check {"ok" if report.ok else "bad"}">{escape(check_report.verdict(report))}</p>')
 
 
 def _layer_row(layer: dict[str, Any]) -> LayerRow:

@@ -9,7 +9,8 @@ from rich.text import Text
 
 from bpcli.core.gradcheck import CheckReport
 from bpcli.core.network import Run
-from bpcli.formatting import error_bound_text, shape_text
+from bpcli.formatting import shape_text
+from bpcli.render import check_report
 
 
 def _shape(array: np.ndarray | None) -> str:
@@ -44,24 +45,15 @@ def compute_summary(result: Run) -> Group:
 
 
 def check_table(report: CheckReport) -> Group:
-    """One row per tensor: entries checked, largest gradient, relative error, kinks, verdict."""
-    table = Table(title=f"Finite-difference check (central, ε = {report.epsilon:g})",
-                  title_justify="left", header_style="bold")
-    for column in ("tensor", "shape", "checked", "max|grad|", "rel.err", "kinks", "verdict"):
-        table.add_column(column, justify="left" if column in ("tensor", "shape", "verdict") else "right",
+    """The report as a Rich table (``render.check_report``), its notes and its verdict."""
+    data = check_report.table(report)
+    table = Table(title=check_report.title(report), title_justify="left", header_style="bold")
+    for column in data.headers:
+        table.add_column(column, justify="right" if column in check_report.NUMBER_COLUMNS else "left",
                          no_wrap=True)
-    for tensor in report.tensors:
-        verdict = Text("ok", style="green") if tensor.ok else Text("WRONG", style="bold red")
-        table.add_row(tensor.name, shape_text(tensor.shape), f"{tensor.compared}/{tensor.size}",
-                      f"{np.abs(tensor.analytic).max():.3e}", error_bound_text(tensor.relative_error),
-                      str(len(tensor.kinks)), verdict)
-    notes = [Text(f"rel.err: max |analytic − numeric| ÷ the largest |gradient| checked, as the power of ten "
-                  f"it stays under ({error_bound_text(0.0)} is round-off); a tensor is WRONG when its exact "
-                  f"relative error exceeds {report.tensors[0].tolerance:g}.")]
-    if any(t.kinks for t in report.tensors):
-        notes.append(Text("kinks: entries where the loss has no derivative (relu at 0, a max-pool "
-                          "near-tie); the two one-sided slopes differ, so they are not compared."))
-    verdict = ("All gradients agree with finite differences." if report.ok
-               else "Some gradients disagree with finite differences.")
-    notes.append(Text(verdict, style="bold green" if report.ok else "bold red"))
+    for row, tensor in zip(data.rows, report.tensors):
+        verdict = Text(row[-1], style="green" if tensor.ok else "bold red")
+        table.add_row(*row[:-1], verdict)
+    notes = [Text(note) for note in check_report.notes(report)]
+    notes.append(Text(check_report.verdict(report), style="bold green" if report.ok else "bold red"))
     return Group(table, *notes)
