@@ -32,6 +32,42 @@ def format_number(x: float, precision: int) -> str:
     return text
 
 
+#: a largest |value| at or above this is shown with ``precision`` decimals; below it, with up to
+#: MAX_EXTRA_DECIMALS more, so that it keeps precision − 1 significant digits (text 005's
+#: ∂E/∂w1 = 0.000438568 read 0.0004 at 4 decimals, and a learner typing that back was wrong)
+FEW_DIGITS_BELOW = 0.01
+MAX_EXTRA_DECIMALS = 2
+
+
+def decimals_for(largest: float, precision: int) -> int:
+    """The decimals to show numbers whose largest magnitude is ``largest`` (one number, or every
+    entry of a tensor, so that its columns align): ``precision``, and for a largest magnitude
+    under 0.01 one or two more (0.0878 -> 0.0878, 0.00879 -> 0.00879, 0.000995 -> 0.000995).
+    Smaller numbers are written in scientific notation by ``format_number`` anyway."""
+    largest = abs(float(largest))
+    precision = max(int(precision), 0)
+    if not math.isfinite(largest) or largest == 0 or largest >= FEW_DIGITS_BELOW:
+        return precision
+    leading_zeros = -math.floor(math.log10(largest)) - 1  # 2 for 0.00879, 3 for 0.000995
+    return precision + min(MAX_EXTRA_DECIMALS, leading_zeros - 1)
+
+
+def largest_magnitude(values) -> float:
+    """The largest finite |value| of an array (0 when there is none), for ``decimals_for``."""
+    import numpy as np
+
+    values = np.abs(np.asarray(values, dtype=float))
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def format_alone(x: float, precision: int) -> str:
+    """One number standing alone (a worked entry's terms, J, the two sides of an identity):
+    ``format_number`` with the decimals that keep its significant digits (``decimals_for``)."""
+    x = float(x)
+    return format_number(x, decimals_for(x, precision) if math.isfinite(x) else precision)
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     """(3, 4) -> '3×4'; () -> 'scalar'."""
     return "×".join(str(n) for n in shape) if shape else "scalar"

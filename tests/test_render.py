@@ -329,3 +329,40 @@ def test_summary_equations_are_aligned_on_their_relation(name):
     assert all(" &= " in row for row in aligned)
     page = html_render.render_explanation(explanation)
     assert page.count('<td class="side">') == len(equations)
+
+
+@pytest.mark.parametrize("largest, decimals", [
+    (0.5, 4), (0.0878, 4), (0.01, 4), (0.00999, 5), (0.00879, 5), (0.000995, 6), (0.000439, 6), (0.0000439, 6),
+    (12.5, 4), (0.0, 4), (float("nan"), 4), (-0.00879, 5)])
+def test_small_numbers_keep_their_significant_digits(largest, decimals):
+    """At 4 decimals text 005's dW1 (0.000439 … 0.000995) read 0.0004 … 0.0010, one digit each:
+    a largest magnitude under 0.01 gets one or two more decimals, so that it keeps three."""
+    from bpcli.formatting import decimals_for
+
+    assert decimals_for(largest, 4) == decimals
+
+
+def test_text_005s_small_gradients_are_shown_with_their_digits():
+    explanation = bpcli.explain("05", layer=1, backward=True)
+    text = terminal_text(explanation)
+    # text 005 gives ∂E/∂w1 = 0.000438568 and ∂E/∂w4 = 0.000995; dX[1,0] = 0.2·0.00877 + 0.3·0.00995
+    assert "0.000439" in text and "0.000995" in text and "0.0004 " not in text
+    assert re.search(r"0\.2000·0\.00877\s+\+ 0\.3000·0\.00995 = 0\.00474", text)
+
+
+@pytest.mark.parametrize("name", [path.stem[:2] for path in EXERCISES])
+def test_every_gradient_as_shown_is_graded_right_when_typed_back(name):
+    """What the worked solution and the quiz's solution show of a gradient (every entry at the
+    decimals its tensor is shown with) is an answer the grader accepts: a learner copying the
+    shown solution is never told to keep more digits."""
+    from bpcli.formatting import decimals_for, format_number, largest_magnitude
+
+    computed = bpcli.compute(name)
+    for layer in computed["layers"]:
+        for key, value in layer.items():
+            if not key.startswith("d") or not isinstance(value, np.ndarray):
+                continue
+            decimals = decimals_for(largest_magnitude(value), 4)
+            shown = np.vectorize(lambda v: float(format_number(v, decimals)))(value)
+            result = bpcli.grade(name, f"{key}{layer['index']}", shown)
+            assert result.correct, f"{key}{layer['index']} of {name}: {result.message}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Union
 
-from bpcli.formatting import format_number
+from bpcli.formatting import format_alone
 
 # precedence, loosest first: a child printed where a tighter one is required gets parentheses
 ASIDE, RELATION, ADD, BIG_OPERATOR, NEG, DIVIDE, BINARY, PRODUCT, DERIVATIVE, POSTFIX, ATOM = (
@@ -218,7 +218,8 @@ def atom(latex: str, text: str | None = None) -> Atom:
 
 @dataclass(frozen=True, eq=False)
 class Number(Expr):
-    """A number: integers as written, floats with ``precision`` decimals (format_number).
+    """A number: integers as written, floats with ``precision`` decimals, more for a small one
+    (``format_alone``).
     ``parenthesised``: a negative number in parentheses, as a worked sum writes its terms."""
 
     value: float
@@ -229,7 +230,7 @@ class Number(Expr):
         if isinstance(self.value, Integral):
             text = str(self.value)
         else:
-            text = format_number(self.value, self.precision)
+            text = format_alone(self.value, self.precision)
         if text.startswith("-"):
             return Printed(f"({text})", ATOM, wrapped=True) if self.parenthesised else Printed(text, NEG)
         return Printed(text, ATOM)

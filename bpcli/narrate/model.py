@@ -11,7 +11,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from bpcli.formatting import error_bound_text, format_number, shape_text
+from bpcli.formatting import error_bound_text, format_alone, shape_text
 from bpcli.narrate.expr import Dot, Expr, MoreTerms, Number, Relation
 
 Section = Literal["network", "forward", "backward", "check"]
@@ -180,7 +180,7 @@ class IdentityCheck:
         sides' numbers, '✓ <description>: 0.1234 = 0.1234 (…)'."""
         mark = "✓" if self.ok else "✗"
         left, right = np.asarray(self.left, float), np.asarray(self.right, float)
-        values = (f": {format_number(float(left), precision)} = {format_number(float(right), precision)}"
+        values = (f": {format_alone(left, precision)} = {format_alone(right, precision)}"
                   if left.ndim == 0 and right.ndim == 0 else "")
         return f"{mark} {self.description}{values} (max |Δ| {error_bound_text(self.difference)})"
 

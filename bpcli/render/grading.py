@@ -61,7 +61,7 @@ def grade_html(result, lang: str = "en") -> str:
     entries marked in red."""
     from html import escape
 
-    from bpcli.formatting import format_number
+    from bpcli.formatting import decimals_for, format_number, largest_magnitude
     from bpcli.texts import say
 
     colour = "#1a7f37" if result.correct else "#cf222e"
@@ -77,10 +77,11 @@ def grade_html(result, lang: str = "en") -> str:
         answer, marks = marked
         grid = answer.reshape(answer.shape[0], -1) if answer.ndim else answer.reshape(1, 1)
         wrong = marks.reshape(grid.shape)
+        decimals = decimals_for(largest_magnitude(grid), 4)
         rows = []
         for values, flags in zip(grid, wrong):
             cells = "".join(f'<td style="padding:2px 8px;text-align:right{";background:#ffebe9" if flag else ""}">'
-                            f"{escape(format_number(value, 4))}</td>" for value, flag in zip(values, flags))
+                            f"{escape(format_number(value, decimals))}</td>" for value, flag in zip(values, flags))
             rows.append(f"<tr>{cells}</tr>")
         title = escape(say(lang, "label.your_answer", target=result.target))
         parts.append(f'<table style="border-collapse:collapse"><caption>{title}</caption>{"".join(rows)}</table>')

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from bpcli.formatting import format_number, shape_text
+from bpcli.formatting import format_alone, shape_text
 from bpcli.narrate.model import (Equation, Explanation, Formula, Highlight, IdentityCheck, Index, NamedTensor, Step,
                                  TableData)
 from bpcli.render.diagram import explanation_svg
@@ -404,7 +404,7 @@ class HtmlPage:
 
     def result(self, label: str, tensor: NamedTensor, precision: int) -> list[str]:
         if np.ndim(tensor.value) == 0:  # J: a number, not a table of one cell
-            number = format_number(float(tensor.value), precision)
+            number = format_alone(tensor.value, precision)
             return [f'<div class="result"><p><strong>{escape(label)}</strong> {escape(tensor.text)} = {number}</p></div>']
         return [f'<div class="result">{self._label(label)}{self._matrix(tensor, precision, is_result=True)}</div>']
 

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from bpcli.formatting import format_number, shape_text  # noqa: F401 - part of this module's interface
+from bpcli.formatting import decimals_for, format_number, largest_magnitude, shape_text  # noqa: F401 - part of this module's interface
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
@@ -96,10 +96,14 @@ class MatrixSlice:
     #: rows and columns shown however the matrix is summarised: those of a worked entry's entries
     keep_rows: tuple[int, ...] = ()
     keep_columns: tuple[int, ...] = ()
+    #: the largest |value| of the whole tensor, which sets the decimals of every slice of it alike
+    largest: float = 1.0
 
     def cells(self, precision: int, max_rows: int, max_cols: int):
-        """``matrix_cells`` of this piece, its kept rows and columns among those shown."""
-        return matrix_cells(self.matrix, precision, max_rows, max_cols, self.keep_rows, self.keep_columns)
+        """``matrix_cells`` of this piece, its kept rows and columns among those shown, with
+        the decimals the tensor's largest value needs (``decimals_for``)."""
+        return matrix_cells(self.matrix, decimals_for(self.largest, precision), max_rows, max_cols,
+                            self.keep_rows, self.keep_columns)
 
 
 def as_matrix(array: np.ndarray) -> np.ndarray:
@@ -123,9 +127,10 @@ def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None, max_slices
     small), and every piece keeps the rows and columns of those in it.
     """
     array = np.asarray(array)
+    largest = largest_magnitude(array) if array.dtype.kind == "f" else 1.0
     if array.ndim <= 2:
         matrix_marks = None if marks is None else as_matrix(np.asarray(marks, dtype=bool))
-        return [_kept(MatrixSlice("", (), as_matrix(array), matrix_marks), focus, array.ndim)], 1
+        return [_kept(MatrixSlice("", (), as_matrix(array), matrix_marks, largest=largest), focus, array.ndim)], 1
     leading = array.shape[:-2]
     total = int(np.prod(leading))
     pieces: list[MatrixSlice | None] = []
@@ -142,7 +147,7 @@ def matrix_slices(array: np.ndarray, marks: np.ndarray | None = None, max_slices
         index = tuple(int(i) for i in np.unravel_index(flat, leading))
         piece_marks = None if marks is None else np.asarray(marks, dtype=bool)[index]
         label = "[" + ", ".join(str(i) for i in index) + "]"
-        pieces.append(_kept(MatrixSlice(label, index, array[index], piece_marks), focus, array.ndim))
+        pieces.append(_kept(MatrixSlice(label, index, array[index], piece_marks, largest=largest), focus, array.ndim))
     return pieces, total
 
 

@@ -15,7 +15,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from bpcli.formatting import format_number, shape_text
+from bpcli.formatting import format_alone, shape_text
 from bpcli.narrate.expr import TEXT
 from bpcli.narrate.model import Explanation, Formula, NamedTensor, Step, Summary, TableData
 from bpcli.render.matrix import MatrixBlocks, limits, matrix_lines, matrix_text
@@ -33,7 +33,7 @@ ONE_LINE_ENTRIES = 6
 def _tensor(tensor: NamedTensor, precision: int, labels, scales: dict[int, float]) -> MatrixBlocks:
     value = tensor.value
     if value.ndim == 0:  # J: a number, not a 1×1 matrix
-        return MatrixBlocks(None, [[Text(f"{tensor.text} = ", style="bold") + Text(format_number(float(value), precision))]])
+        return MatrixBlocks(None, [[Text(f"{tensor.text} = ", style="bold") + Text(format_alone(value, precision))]])
     if value.ndim == 1 and len(value) <= ONE_LINE_ENTRIES:
         value = value.reshape(1, -1)  # a conv layer's b, (F,)
     if value.ndim == 2 and min(value.shape) == 1 and max(value.shape) <= ONE_LINE_ENTRIES:
