@@ -33,8 +33,9 @@ EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").gl
 #: backward steps, about 60 lines at this level; 300 is still under half of its full level (732)
 #: and of the ~500 any network may print. Batchnorm's own narration could bring it lower.
 #: 13 and 14 (both batchnorm) have 5 lines more for the note on why db1 is exactly 0, and 14 one
-#: more for the loss step's J = … (the value was missing at this level before).
-BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 306}
+#: more for the loss step's J = … (the value was missing at this level before), and 7 more to show
+#: its 8 × 2 and 1 × 8 tensors whole (their worked entries read entries a cut hid).
+BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 313}
 OTHER_BUDGET = 250
 
 
@@ -147,7 +148,10 @@ def test_the_check_table_writes_agreeing_gradients_alike():
 
 def test_a_small_matrix_side_is_never_cut():
     assert shown_positions(7, 4) == list(range(7))  # a 6 × 6 padded input, a 7-row tensor: whole
-    assert shown_positions(8, 4) == [0, 1, None, 6, 7]
+    # exercise 14's flatten output (8 × 2) and its W⁽⁴⁾ (1 × 8): their worked entries read row 5
+    # and W⁽⁴⁾[0, 5], which four shown rows or columns hid
+    assert shown_positions(8, 4) == list(range(8))
+    assert shown_positions(9, 4) == [0, 1, None, 7, 8]
     assert shown_positions(9, 8) == list(range(9))  # an ellipsis would stand for one row
     assert shown_positions(10, 8) == [0, 1, 2, 3, None, 6, 7, 8, 9]
 
@@ -308,8 +312,8 @@ def test_a_cnn_of_ordinary_size_stays_near_500_lines():
                        {"type": "dense", "units": 10, "activation": "softmax"}], "loss": "softmax_ce"}
     # 520 before a worked entry's entries were kept in view (514 then, 541 after): a window of
     # rows around them may take an ellipsis line on each side, and a sum over filters shows the
-    # kernel's slices of two filters
-    assert terminal_lines(explain(bpcli.load(spec), detail="steps")) <= 550
+    # kernel's slices of two filters; 552 once relu's dZ steps kept their worked entry in view
+    assert terminal_lines(explain(bpcli.load(spec), detail="steps")) <= 560
 
 
 # ---- notes ---------------------------------------------------------------------------------
@@ -411,3 +415,19 @@ def test_a_tensor_at_a_glance_shows_the_slice_its_worked_entry_uses():
         {"X": (n, 0), "W1": (f, 0)}
     markdown = render_explanation(explanation)
     assert rf"\underset{{[{n}, 0]}}" in markdown and rf"\underset{{[{n}, {f}]}}" in markdown
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_a_worked_entry_is_shown_in_its_result(name):
+    """At the default detail, the entry a step works out is among the entries its result shows:
+    14's batch normalisation worked x̂[1,1,0,1] and Z[1,1,0,1] beside the slice x̂[0, 0], and its
+    flatten's dA[1,0,0,0] beside dA[0, 0] (the worked entries did not say where they were)."""
+    checked = 0
+    for step in explain(load(name), detail="steps").steps:
+        if not step.worked or step.result is None or sum(side > 1 for side in np.shape(step.result.value)) < 2:
+            continue  # one number, or a vector (μ, σ², dβ of a unit): shown whole
+        entry = step.worked[0]
+        assert entry.index is not None, step.title
+        assert _shown(step.result, entry.index), (step.title, entry.index)
+        checked += 1
+    assert checked > 0 or name < "04"  # 01-03: one unit, every result a vector

@@ -363,6 +363,6 @@ def test_every_gradient_as_shown_is_graded_right_when_typed_back(name):
             if not key.startswith("d") or not isinstance(value, np.ndarray):
                 continue
             decimals = decimals_for(largest_magnitude(value), 4)
-            shown = np.vectorize(lambda v: float(format_number(v, decimals)))(value)
+            shown = np.vectorize(lambda v, decimals=decimals: float(format_number(v, decimals)))(value)
             result = bpcli.grade(name, f"{key}{layer['index']}", shown)
             assert result.correct, f"{key}{layer['index']} of {name}: {result.message}"

@@ -11,7 +11,7 @@ import numpy as np
 from bpcli.core import activations
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
-from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.context import Context, largest_index, traced, worked_sum
 from bpcli.narrate.expr import (E, G_PRIME, Expr, Fn, Power, alongside, as_expr, atom, frac, function, hadamard,
                                 sum_over)
 from bpcli.narrate.model import Highlight, IdentityCheck, Sources, Step
@@ -89,6 +89,8 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     index = largest_index(record.dZ)
     entry = worked_sum(dZ[index], dA[index] * G_PRIME(symbol("Z", l)[index]),
                        np.array([[record.dA[index], g_prime.value[index]]]), record.dZ[index])
+    # placed, so that a glance at image tensors shows the slice the entry lies in
+    traced(entry, index, lambda at: Highlight(used={dA.name: [at], g_prime.name: [at]}))
     notes = [ctx.note("note.slip000_gprime", about="000", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
         notes.append(ctx.note("note.relu_kink", kind=f"note.relu_kink.{l}", count=int((record.Z == 0).sum())))

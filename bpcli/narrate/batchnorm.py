@@ -22,10 +22,10 @@ import numpy as np
 from bpcli.core import batchnorm as core
 from bpcli.core.network import LayerRecord
 from bpcli.narrate import methods
-from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.context import Context, largest_index, traced, worked_sum
 from bpcli.narrate.expr import (DIAG, DJ, IDENTITY, ONE, TR, VEC, D, Expr, Group, J, alongside, atom,
                                 brackets, continued, frac, hadamard, kron, partial, sqrt, sum_over)
-from bpcli.narrate.model import IdentityCheck, NamedTensor, Step
+from bpcli.narrate.model import Highlight, IdentityCheck, NamedTensor, Step, WorkedEntry
 from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
 
 N, EPS = atom("N"), atom(r"\varepsilon", "ε")
@@ -91,14 +91,26 @@ class _Units:
         return rows.reshape(C, m, H, W).transpose(1, 0, 2, 3)
 
 
+    def index(self, unit: int, value: int) -> tuple[int, ...]:
+        """Where unit UNIT's VALUE-th value sits in the data's own layout: (i, j) on column
+        data, (n, c, h, w) on images."""
+        if not self.images:
+            return (int(unit), int(value))
+        m, _, H, W = self.shape
+        n, h, w = (int(k) for k in np.unravel_index(value, (m, H, W)))
+        return (n, int(unit), h, w)
+
     def at(self, tensor: Symbol, unit: int, value: int) -> Expr:
         """TENSOR's entry for unit UNIT's VALUE-th value, indexed in the data's own layout:
         x[i, j] on column data, x[n, c, h, w] on images."""
-        if not self.images:
-            return tensor[unit, value]
-        m, _, H, W = self.shape
-        n, h, w = (int(k) for k in np.unravel_index(value, (m, H, W)))
-        return tensor[n, unit, h, w]
+        return tensor[self.index(unit, value)]
+
+    def trace(self, entry: WorkedEntry, unit: int, value: int, *read_there: Symbol) -> WorkedEntry:
+        """``entry`` placed at unit UNIT's VALUE-th value of the step's result, reading the same
+        place of each of ``read_there``: a tensor shown at a glance keeps the slice it lies in
+        (exercise 14 showed x̂[0, 0] beside a worked x̂[1,1,0,1])."""
+        return traced(entry, self.index(unit, value),
+                      lambda index: Highlight(used={tensor.name: [index] for tensor in read_there}))
 
 
 def _per_unit(values: np.ndarray) -> np.ndarray:
@@ -160,8 +172,10 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         operands=[sym.x.tensor(x), sym.mu.tensor(cache.mean), sym.var.tensor(cache.var)],
         result=sym.xhat.tensor(cache.xhat), layer=l,
         # written as the product the numbers are, (x − μ) · (1/√(σ² + ε)), so each number has its factor
-        worked=[worked_sum(units.at(sym.xhat, i, k), (units.at(sym.x, i, k) - sym.mu[i]) * frac(1, sym.root(i)),
-                           np.array([[rows[i, k] - mu[i], inv_std[i]]]), xhat_rows[i, k])],
+        worked=[units.trace(worked_sum(units.at(sym.xhat, i, k),
+                                       (units.at(sym.x, i, k) - sym.mu[i]) * frac(1, sym.root(i)),
+                                       np.array([[rows[i, k] - mu[i], inv_std[i]]]), xhat_rows[i, k]),
+                            i, k, sym.x)],
         checks=[IdentityCheck(ctx.say("check.bn_xhat_mean", name=sym.xhat.text), xhat_rows.mean(axis=1),
                               np.zeros(len(mu))),
                 IdentityCheck(ctx.say("check.bn_xhat_var", name=sym.xhat.text), xhat_rows.var(axis=1),
@@ -178,8 +192,9 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
                f"({ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}",
         operands=[sym.gamma.tensor(layer.gamma), sym.xhat.tensor(cache.xhat), sym.beta.tensor(layer.beta)],
         result=sym.Z.tensor(record.Z), target=sym.Z.name, layer=l,
-        worked=[worked_sum(units.at(sym.Z, i, j), sym.gamma[i] * units.at(sym.xhat, i, j) + sym.beta[i],
-                           np.array([[gamma[i], xhat_rows[i, j]]]), Z_rows[i, j], constant=beta[i])],
+        worked=[units.trace(worked_sum(units.at(sym.Z, i, j), sym.gamma[i] * units.at(sym.xhat, i, j) + sym.beta[i],
+                                       np.array([[gamma[i], xhat_rows[i, j]]]), Z_rows[i, j], constant=beta[i]),
+                            i, j, sym.xhat)],
         checks=[IdentityCheck(ctx.say("check.core_value", name=sym.Z.text), units.back(affine), record.Z)])
     return [mean_step, var_step, xhat_step, Z_step]
 
@@ -347,6 +362,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
                                                         parts.N),
                        np.array([[scale, parts.N, parts.G[i, j]], [scale, -1.0, dbeta[i]],
                                  [scale, -parts.xhat[i, j], dgamma[i]]]), core_rows[i, j])
+    units.trace(entry, i, j, sym.dZ, sym.xhat)
     explanation = [ctx.say("backward.bn_compact")]
     if l > 1:
         explanation.append(ctx.passed_back(l))

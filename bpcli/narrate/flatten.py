@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bpcli.core.network import LayerRecord
-from bpcli.narrate.context import Context, largest_index, worked_sum
+from bpcli.narrate.context import Context, largest_index, traced, worked_sum
 from bpcli.narrate.expr import Expr, as_expr
-from bpcli.narrate.model import IdentityCheck, Step
+from bpcli.narrate.model import Highlight, IdentityCheck, Step
 from bpcli.narrate.notation import shape_of, symbol
 
 
@@ -40,6 +40,8 @@ def backward(ctx: Context, record: LayerRecord) -> list[Step]:
     row = c * H * W + h * W + w
     entry = worked_sum(dA_prev[n, c, h, w], dA[row, n],
                        record.dA[row:row + 1, n:n + 1], core[n, c, h, w])
+    # placed, so that a glance shows the slice and the row the entry comes from
+    traced(entry, (n, c, h, w), lambda index: Highlight(used={dA.name: [(row, n)]}))
     return [Step(
         section="backward", title=ctx.say("title.flatten_backward", layer=l, name=dA_prev.text),
         explanation=[ctx.say("backward.flatten.why")],

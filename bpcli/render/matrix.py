@@ -29,7 +29,7 @@ GLANCE_SIDE = 4
 #: pad(dZ) and kernel made its dX step 52 lines instead of 22)
 GLANCE_FOCUS_SLICES = 2
 #: a matrix side this long or shorter is never summarised (``shown_positions``)
-SMALL_SIDE = 7
+SMALL_SIDE = 8
 
 
 @dataclass(frozen=True)
