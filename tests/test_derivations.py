@@ -267,6 +267,9 @@ def test_chinese_prose_breaks_between_characters():
     # an equation stays whole: no break on either side of its '='
     assert tokens("链式法则，逐元素：dZ = dA") == ["链", "式", "法", "则，", "逐", "元", "素：", "dZ = dA"]
     assert tokens("so z = 0, a = 0.5 here") == ["so ", "z = 0, ", "a = 0.5 ", "here"]
+    # nor on either side of an operator: '(A −' / 'Y)/m' and 'γ ⊙' / 'dZ' broke inline formulas
+    assert tokens("leaves (A − Y)/m here") == ["leaves ", "(A − Y)/m ", "here"]
+    assert tokens("with dx̂ = γ ⊙ dZ and (Rᵀ ⊗ P)") == ["with ", "dx̂ = γ ⊙ dZ ", "and ", "(Rᵀ ⊗ P)"]
     explanation = _explanation(REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml", "chain", "zh")
     for sentence in explanation.step_for("dW1").explanation:
         longest = max(cell_len(token.rstrip()) for token in tokens(sentence))

@@ -431,3 +431,15 @@ def test_a_worked_entry_is_shown_in_its_result(name):
         assert _shown(step.result, entry.index), (step.title, entry.index)
         checked += 1
     assert checked > 0 or name < "04"  # 01-03: one unit, every result a vector
+
+
+@pytest.mark.parametrize("lang, staged, defined", [("en", "staged path", "dx = ∂J/∂x"), ("zh", "分步路径", "dx = ∂J/∂x")])
+def test_batchnorm_at_a_glance_speaks_only_of_what_it_shows(lang, staged, defined):
+    """Below full detail the staged path (dx̂ → dσ² → dμ → dx) is not shown, yet the one-line
+    step said it 'agrees with the staged path' and spoke of dx, defined only there."""
+    for name in ("13", "14"):
+        steps = explain(load(name), detail="steps", lang=lang).steps
+        said = "\n".join(sentence for step in steps for sentence in step.explanation)
+        assert staged not in said and defined in said
+        full = explain(load(name), detail="full", lang=lang).steps
+        assert staged in "\n".join(sentence for step in full for sentence in step.explanation)

@@ -25,7 +25,7 @@ from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, traced, worked_sum
 from bpcli.narrate.expr import (DIAG, DJ, IDENTITY, ONE, TR, VEC, D, Expr, Group, J, alongside, atom,
                                 brackets, continued, frac, hadamard, kron, partial, sqrt, sum_over)
-from bpcli.narrate.model import Highlight, IdentityCheck, NamedTensor, Step, WorkedEntry
+from bpcli.narrate.model import Brief, Highlight, IdentityCheck, NamedTensor, Step, WorkedEntry
 from bpcli.narrate.notation import Symbol, derived, shape_of, symbol
 
 N, EPS = atom("N"), atom(r"\varepsilon", "ε")
@@ -376,6 +376,8 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
         + derivation.operands,
         result=ctx.input_gradient_result(record), target=sym.dx.name, layer=l, derivation=derivation.formulas,
         worked=[entry], notes=[ctx.note("note.bn_sums_to_zero")],
+        # below full detail the staged path is not shown: the brief says what dx is without it
+        briefs=[Brief([ctx.say("backward.bn_compact_brief", name=sym.dx.text)])],
         checks=[IdentityCheck(ctx.say("check.bn_staged_compact"), staged.reshape(core_value.shape), core_value),
                 IdentityCheck(ctx.say("check.bn_dX_sums", name=sym.dx.text), core_rows.sum(axis=1),
                               np.zeros(core_rows.shape[0]))] + derivation.checks)

@@ -19,6 +19,9 @@ from bpcli.formatting import CJK_RANGES
 #: punctuation that never starts a line, and that never ends one
 _CLOSING = set("，。、；：！？）》」』】〕”’…%,.;:!?)]")
 _OPENING = set("（《「『【〔“‘([")
+#: relations and operators: a line does not break on either side of one, so an inline formula
+#: keeps its operands together ('J = 0.18375', '(A − Y)/m' and 'γ ⊙ dZ' broke as '(A −' / 'Y)/m')
+_BINDING = set("=≈⇒≤≥<>→−+⊙⊗·×/")
 #: continuation lines of a formula are aligned under its first relation unless that is further
 #: right than this share of the width (then they are indented by CONTINUATION_INDENT)
 ALIGN_LIMIT = 0.5
@@ -34,14 +37,15 @@ def _is_cjk(char: str) -> bool:
 
 def tokens(text: str) -> list[str]:
     """``text`` cut at every place a line may break: after a run of spaces, but not on either side
-    of an '=' ('J = 0.18375' stays on one line), and on either side of a Chinese character unless
+    of a relation or an operator (``_BINDING``), and on either side of a Chinese character unless
     punctuation forbids it. The tokens join to ``text``."""
     out: list[str] = []
     current = ""
     for position, char in enumerate(text):
         previous = text[position - 1] if position else ""
         breakable = bool(current) and (
-            (previous.isspace() and not char.isspace() and char != "=" and not current.rstrip().endswith("="))
+            (previous.isspace() and not char.isspace() and char not in _BINDING
+             and current.rstrip()[-1:] not in _BINDING)
             or ((_is_cjk(char) or _is_cjk(previous))
                 and not previous.isspace() and not char.isspace()
                 and char not in _CLOSING and previous not in _OPENING))

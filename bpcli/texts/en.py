@@ -920,6 +920,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "μ)/N) and through μ (∂μ/∂x[i,j] = 1/N). The three contributions add.",
     "backward.bn_compact": "The same dx in one line: write x − μ = x̂ √(σ² + ε) and use Σ dx̂ = γ dβ and Σ dx̂ ⊙ x̂ "
         "= γ dγ. This is what bpcli computes, and it agrees with the staged path on the numbers.",
+    "backward.bn_compact_brief": "Here x is the layer's input and dx = ∂J/∂x, that is {name}. x reaches J "
+        "through x̂, through μ and through σ²; writing x − μ = x̂ √(σ² + ε) and using Σ dx̂ = γ dβ and "
+        "Σ dx̂ ⊙ x̂ = γ dγ (with dx̂ = γ ⊙ dZ) adds the three paths up in one line.",
     "chain.bn_beta": "Chain rule, entry by entry: β[i] reaches J through Z[i,j] for every value j, and "
         "∂Z[i,j]/∂β[i] = 1.",
     "chain.bn_gamma": "Chain rule, entry by entry: γ[i] reaches J through Z[i,j] for every value j, and "

@@ -690,6 +690,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.bn_dmean": "μ 通过每个 x̂[i,j]（因子为 −1/√(σ² + ε)）以及通过 σ²（它是 (x − μ)² 的均值）影响 J。",
     "backward.bn_staged_dX": "现在看 x[i,j] 本身：直接经过 x̂[i,j]，经过 σ²（∂σ²/∂x[i,j] = 2(x[i,j] − μ)/N），以及经过 μ（∂μ/∂x[i,j] = 1/N）。三部分相加。",
     "backward.bn_compact": "同一个 dx 写成一行：把 x − μ 写成 x̂ √(σ² + ε)，并利用 Σ dx̂ = γ dβ 和 Σ dx̂ ⊙ x̂ = γ dγ。bpcli 就是这样计算的，数值上与分步路径一致。",
+    "backward.bn_compact_brief": "这里 x 是这一层的输入，dx = ∂J/∂x，即 {name}。x 经过 x̂、μ 和 σ² 三条路径影响 J；"
+        "把 x − μ 写成 x̂ √(σ² + ε)，并利用 Σ dx̂ = γ dβ 和 Σ dx̂ ⊙ x̂ = γ dγ（其中 dx̂ = γ ⊙ dZ），三条路径合成一行。",
     "chain.bn_beta": "逐元素链式法则：β[i] 通过每个值 j 的 Z[i,j] 影响 J，且 ∂Z[i,j]/∂β[i] = 1。",
     "chain.bn_gamma": "逐元素链式法则：γ[i] 通过每个值 j 的 Z[i,j] 影响 J，且 ∂Z[i,j]/∂γ[i] = x̂[i,j]。",
     "chain.bn_input": "链式法则：在分步路径的 dx 中代入 x − μ = x̂ √(σ² + ε)，就归结为 dx̂ 在单元上的均值和 dx̂ ⊙ x̂ 的均值，这两个和已经算过，分别是 γ dβ 和 γ dγ。",
