@@ -67,10 +67,11 @@ def test_summary_of_one_sigmoid_neuron_is_text_002_by_hand():
         ("dX", "dX = W⁽¹⁾ᵀ dZ⁽¹⁾", (2, 1)),
     ]
     # the check closes it: per tensor the largest analytic entry (dW[0,1] = −1, db = −0.5,
-    # dX[0] = −0.25) beside its finite difference, to 4 significant digits
+    # dX[0] = −0.25), named, beside its finite difference, to 4 significant digits
     rows = summary.check.table.rows
     assert [(row[0], row[3], row[4], row[-1]) for row in rows] == [
-        ("W1", "-1.000", "-1.000", "ok"), ("b1", "-0.5000", "-0.5000", "ok"), ("X", "-0.2500", "-0.2500", "ok")]
+        ("W1[0,1]", "-1.000", "-1.000", "ok"), ("b1[0,0]", "-0.5000", "-0.5000", "ok"),
+        ("X[0,0]", "-0.2500", "-0.2500", "ok")]
 
 
 def test_summary_is_text_004s_box_for_the_two_layer_network():

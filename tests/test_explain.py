@@ -125,7 +125,8 @@ def test_three_axis_image_input_gives_dx_in_the_shape_x_was_given():
     # said once, in the summary every level shows (not in the network step, which only full shows)
     assert [note for note in explanation.summary.notes if "2×4×4" in note and "2×1×4×4" in note]
     assert not any("2×1×4×4" in sentence for step in explanation.steps for sentence in step.explanation)
-    assert [row[1] for row in explanation.summary.check.table.rows if row[0] == "X"] == ["2×1×4×4"]
+    assert [row[1] for row in explanation.summary.check.table.rows if row[0].startswith("X[")] == ["2×1×4×4"]
+    assert [row[0].count(",") for row in explanation.summary.check.table.rows if row[0].startswith("X[")] == [3]
     assert bpcli.compute(spec)["dX"].shape == (2, 4, 4)
     assert_complete_and_correct(bpcli.load(spec))
 
@@ -309,7 +310,9 @@ def test_quiz_lookup_finds_exactly_one_worked_solution_per_gradient():
 def test_closing_check_uses_sampled_finite_differences():
     step = bpcli.explain(CONV).summary.check
     assert step.section == "check" and step.table is not None
-    assert [row[0] for row in step.table.rows] == ["W1", "b1", "W4", "b4", "X"]
+    assert [row[0].split("[")[0] for row in step.table.rows] == ["W1", "b1", "W4", "b4", "X"]
+    # each row named by the entry it shows, in the tensor's shape as the steps show it
+    assert all(len(row[0].split("[")[1].split(",")) == len(row[1].split("×")) for row in step.table.rows)
     assert all(row[-1] == EN["word.ok"] for row in step.table.rows)
     checked, size = step.table.rows[-1][2].split("/")
     assert int(checked) < int(size)  # X (2·2·9·9 = 324 entries) is sampled, not checked in full

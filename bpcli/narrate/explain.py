@@ -236,7 +236,13 @@ def check_step(ctx: Context, network: Network) -> Step:
                                                                           tensor.numeric_error_bound)
         # X in the layers' shape, as every step shows it (an m×H×W input is m×1×H×W)
         shape = network.input_for_layers().shape if tensor.name == "X" else tensor.shape
-        rows.append([spelled(tensor.name), shape_of(shape), f"{tensor.compared}/{tensor.size}", analytic,
+        # the row is named by the entry whose two gradients it shows (W1[1,0,0,1]), not the tensor
+        # alone: the largest of those checked, which need not be the largest of the tensor
+        entry = spelled(tensor.name)
+        if k is not None:
+            place = np.unravel_index(np.ravel_multi_index(tensor.indices[k], tensor.shape), shape)
+            entry += "[" + ",".join(str(int(i)) for i in place) + "]"
+        rows.append([entry, shape_of(shape), f"{tensor.compared}/{tensor.size}", analytic,
                      numeric, error_bound_text(tensor.relative_error), say("word.ok") if tensor.ok else say("word.failed")])
     verdict = say("check.all_ok") if report.ok else say("check.some_failed")
     notes = [ctx.note("check.error_shown", round_off=error_bound_text(0.0),
@@ -247,7 +253,7 @@ def check_step(ctx: Context, network: Network) -> Step:
         section="check", title=say("title.check"),
         explanation=[say("check.why", epsilon=f"{report.epsilon:g}", sample=CHECK_SAMPLE), verdict],
         formula=CENTRAL_DIFFERENCE,
-        table=TableData([say("table.tensor"), say("table.shape"), say("table.checked"), say("table.analytic"),
+        table=TableData([say("table.entry"), say("table.shape"), say("table.checked"), say("table.analytic"),
                          say("table.numeric"), say("table.relative_error"), say("table.verdict")], rows),
         notes=notes)
 

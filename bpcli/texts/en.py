@@ -70,7 +70,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "table.output": "A (output)",
     "table.parameters": "parameters",
     "table.input": "input X",
-    "table.tensor": "tensor",
+    "table.entry": "entry",
     "table.shape": "shape",
     "table.checked": "checked",
     "table.analytic": "analytic",

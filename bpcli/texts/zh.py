@@ -67,7 +67,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "table.output": "A (输出)",
     "table.parameters": "参数个数",
     "table.input": "输入 X",
-    "table.tensor": "张量",
+    "table.entry": "元素",
     "table.shape": "维度",
     "table.checked": "已检验",
     "table.analytic": "解析梯度",
