@@ -235,3 +235,21 @@ def test_quiz_commands_in_every_language():
         ["hint", "hint", "hint", "solution", "solution", "skip", "quit", "quit", None]
     status, _, err = run_cli(["quiz"], env=cli_env(LANG="zh_CN.UTF-8"))
     assert status == 2 and "请指定一个练习" in err
+
+
+def test_chinese_asides_take_full_width_parentheses():
+    """A parenthesised aside in Chinese prose is written （…）, as '第 1 层（dense）' is; the zh
+    texts wrote '损失函数 (bce)', 'A (输出)' and '逐元素相乘 (⊙)'. Half-width parentheses stay
+    for mathematics: '(A − Y)/m', '(m × C × H × W)', an equation's number '(17)'."""
+    import re
+
+    from bpcli.texts import templates
+
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    zh = templates("zh")
+    for key, template in zh.items():
+        for form in template.values() if isinstance(template, dict) else [template]:
+            for aside in re.findall(r"\(([^()]*)\)", form):
+                assert not chinese.search(aside), (key, aside)
+    assert zh["title.loss"] == "损失函数（{loss}）" and zh["table.output"] == "A（输出）"
+    assert "逐元素相乘（⊙）" in zh["shapes.activation"]

@@ -168,7 +168,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "kron.input": "Kronecker form: vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev)), so vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "
         "vec(∂J/∂Z).",
     "kron.jacobian_shown": "The Jacobian A_prevᵀ ⊗ {identity} is {rows}×{cols}, shown among the operands: each entry of A_prevᵀ becomes a block of {n}×{n}, that entry times the identity.",
-    "shapes.activation": "Dimension compatibility (维度相容, text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
+    "shapes.activation": "Dimension compatibility (text 003): as scalars, ∂J/∂z = ∂J/∂a · g′(z). dA and "
         "g′(Z) are both {shape} and so is dZ, so the product is taken entry by entry (⊙), no reordering "
         "needed.",
     "shapes.weight": "Dimension compatibility (text 003): as scalars, ∂J/∂w = ∂J/∂z · a. {clash}Now make the "

@@ -21,7 +21,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.avgpool_forward": "第 {layer} 层（avgpool）：每个窗口取平均值",
     "title.flatten_forward": "第 {layer} 层（flatten）：图像展平成列",
     "title.activation": "第 {layer} 层：激活函数 {activation}",
-    "title.loss": "损失函数 ({loss})",
+    "title.loss": "损失函数（{loss}）",
     "title.dA_output": "输出层 {layer} 的 dA：由损失函数求导",
     "title.dZ_output": "输出层 {layer} 的 dZ：化简为 (A − Y)/m",
     "title.dZ": "第 {layer} 层：由 dA 求 dZ",
@@ -64,7 +64,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "table.layer": "层",
     "table.type": "类型",
     "table.activation": "激活函数",
-    "table.output": "A (输出)",
+    "table.output": "A（输出）",
     "table.parameters": "参数个数",
     "table.input": "输入 X",
     "table.entry": "元素",
@@ -138,7 +138,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "kron.bias": "克罗内克积形式：b 被复制到每一列，vec(b 1ᵀ) = (1 ⊗ I) b，所以 ∂J/∂b = (1 ⊗ I)ᵀ vec(∂J/∂Z)。",
     "kron.input": "克罗内克积形式：vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev))，所以 vec(∂J/∂A_prev) = (I ⊗ Wᵀ) vec(∂J/∂Z)。",
     "kron.jacobian_shown": "雅可比矩阵 A_prevᵀ ⊗ {identity} 的大小是 {rows}×{cols}，已列在参与运算的矩阵中：A_prevᵀ 的每个元素变成一个 {n}×{n} 的块，即该元素乘以单位矩阵。",
-    "shapes.activation": "维度相容（文本 003）：先当作标量，∂J/∂z = ∂J/∂a · g′(z)。dA 和 g′(Z) 都是 {shape}，dZ 也是，所以逐元素相乘 (⊙)，不需要"
+    "shapes.activation": "维度相容（文本 003）：先当作标量，∂J/∂z = ∂J/∂a · g′(z)。dA 和 g′(Z) 都是 {shape}，dZ 也是，所以逐元素相乘（⊙），不需要"
         "调整顺序。",
     "shapes.weight": "维度相容（文本 003）：先当作标量，∂J/∂w = ∂J/∂z · a。{clash}再让维度相容：{left} 是 {left_shape}，{right} 是 "
         "{right_shape}，{target} 必须是 {shape}；维度相容的排列是 {chosen}。",
