@@ -138,6 +138,9 @@ def test_html_is_a_well_formed_page_readable_without_katex():
     assert page.startswith("<!DOCTYPE html>") and 'lang="zh"' in page
     assert "<math" in page and "katex" not in page.lower()  # MathML made in Python, no script to fetch
     assert '<table class="matrix">' in page
+    # a math font where one is installed: with the page's sans-serif, Chromium drew x̂'s hat beside
+    # the x and √ without its bar over σ² + ε
+    assert re.search(r"\.bpcli math \{ font-family: [^}]*\bmath; \}", page)
 
 
 def test_notebook_reprs():

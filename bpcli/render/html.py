@@ -58,6 +58,7 @@ STYLE = """
 .bpcli summary .heading-3 { display: inline; }
 .bpcli .math { margin: 0.6rem 0 0.6rem 1rem; line-height: 2.4; font-size: 1.05rem; }
 .bpcli .math math { margin-right: 0.3em; }
+.bpcli math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre", math; }
 .bpcli .tensors { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 .bpcli table.matrix { border-collapse: separate; border-spacing: 2px; margin: 0.2rem 0.6rem 0.2rem 0;
                       font-family: ui-monospace, monospace; font-size: 0.88em; display: inline-table; }
