@@ -43,11 +43,11 @@ def decimals_for(largest: float, precision: int) -> int:
     """The decimals to show numbers whose largest magnitude is ``largest`` (one number, or every
     entry of a tensor, so that its columns align): ``precision``, and for a largest magnitude
     under 0.01 one or two more (0.0878 -> 0.0878, 0.00879 -> 0.00879, 0.000995 -> 0.000995).
-    Smaller numbers are written in scientific notation by ``format_number`` anyway."""
+    Numbers under 10^−precision are written in scientific notation by ``format_number`` anyway."""
     largest = abs(float(largest))
     precision = max(int(precision), 0)
-    if not math.isfinite(largest) or largest == 0 or largest >= FEW_DIGITS_BELOW:
-        return precision
+    if not math.isfinite(largest) or largest >= FEW_DIGITS_BELOW or largest < 10.0 ** -precision:
+        return precision  # (below 10^−precision format_number writes 4.390e-05, its digits all there)
     leading_zeros = -math.floor(math.log10(largest)) - 1  # 2 for 0.00879, 3 for 0.000995
     return precision + min(MAX_EXTRA_DECIMALS, leading_zeros - 1)
 

@@ -335,7 +335,7 @@ def test_summary_equations_are_aligned_on_their_relation(name):
 
 
 @pytest.mark.parametrize("largest, decimals", [
-    (0.5, 4), (0.0878, 4), (0.01, 4), (0.00999, 5), (0.00879, 5), (0.000995, 6), (0.000439, 6), (0.0000439, 6),
+    (0.5, 4), (0.0878, 4), (0.01, 4), (0.00999, 5), (0.00879, 5), (0.000995, 6), (0.000439, 6), (0.0001, 6), (0.0000439, 4), (5.55e-17, 4),
     (12.5, 4), (0.0, 4), (float("nan"), 4), (-0.00879, 5)])
 def test_small_numbers_keep_their_significant_digits(largest, decimals):
     """At 4 decimals text 005's dW1 (0.000439 … 0.000995) read 0.0004 … 0.0010, one digit each:
