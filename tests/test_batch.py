@@ -346,3 +346,21 @@ def test_a_bad_network_file_is_named_with_its_place_in_the_batchs_language(tmp_p
         rows = read_lines(out)
         assert code == 0 and rows[0]["error"]["code"] == "file_not_found" and missing in rows[0]["message"], rows[0]
         assert rows[1]["error"]["code"] == "shape_mismatch" and rows[1]["message"].startswith(bad), rows[1]
+
+
+def test_a_student_named_with_spaces_around_is_one_student(tmp_path):
+    """'s01' and 's01 ' (a spreadsheet keeps the space) were two students, in the totals and in
+    Gradescope's output; file and target were trimmed already."""
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\ns01,04,dW1,dZ1 @ X.T\ns01 ,04,db1,1\n  s01,04,dW2,1\n",
+                       encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [line["student"] for line in lines[:3]] == ["s01"] * 3
+    assert [(entry["student"], entry["answers"]) for entry in lines[-1]["students"]] == [("s01", 3)]
+    code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope"])
+    results = json.loads(out)
+    assert code == 0 and len(results["output"].splitlines()) == 1 and results["output"].startswith("s01: 1 of ")
+    # one student: the tests are not prefixed with a student's name
+    assert [test["name"] for test in results["tests"]] == ["dW1 (04)", "db1 (04)", "dW2 (04)"]

@@ -214,7 +214,8 @@ def _row_of(number: int, record: dict, lang: str) -> AnswerRow:
     values = {name: record.get(name) for name in REQUIRED_FIELDS}
     text = {name: "" if value is None else str(value) for name, value in values.items()}
     missing = [name for name, value in values.items() if value is None or (isinstance(value, str) and not value.strip())]
-    row = AnswerRow(number, text["student"], text["file"].strip(), text["target"].strip(), text["answer"],
+    # a spreadsheet keeps the space typed after a name ("s01 "): the same student, file or target
+    row = AnswerRow(number, text["student"].strip(), text["file"].strip(), text["target"].strip(), text["answer"],
                     record.get("points"))
     if missing:
         row.problem = say(lang, "batch.row.missing", fields=", ".join(missing))
