@@ -364,3 +364,44 @@ def test_a_student_named_with_spaces_around_is_one_student(tmp_path):
     assert code == 0 and len(results["output"].splitlines()) == 1 and results["output"].startswith("s01: 1 of ")
     # one student: the tests are not prefixed with a student's name
     assert [test["name"] for test in results["tests"]] == ["dW1 (04)", "db1 (04)", "dW2 (04)"]
+
+
+def test_a_quote_never_closed_costs_its_row_only(tmp_path):
+    """A CSV row whose quote is never closed swallowed every later row into its answer: one result,
+    totals "rows": 1, nothing said. Now that row is an error and the lines after it are rows."""
+    answers = tmp_path / "uq3.csv"
+    answers.write_text('student,file,target,answer\n'
+                       's01,04,dW1,"dZ1 @ X\n'
+                       's02,04,dW1,dZ1 @ X.T\n'
+                       's03,04,dW1,dZ1 @ X.T\n', encoding="utf-8")
+    for lang, words in (("en", "never closed"), ("zh", "没有闭合")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        lines = read_lines(out)
+        assert code == 0, err
+        assert [(line["student"], line["row"], line["correct"]) for line in lines[:-1]] == [
+            ("s01", 1, False), ("s02", 2, True), ("s03", 3, True)]
+        assert lines[0]["error"]["code"] == "invalid_row" and words in lines[0]["message"], lines[0]
+        assert lines[-1]["rows"] == 3 and [entry["student"] for entry in lines[-1]["students"]] == ["s01", "s02", "s03"]
+
+
+def test_a_quoted_answer_over_several_lines_is_still_one_row(tmp_path):
+    """A spreadsheet's multi-line cell is legal CSV: quoted, with new lines inside, closed."""
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(b'student,file,target,answer\r\n'
+                        b's01,04,dW1,"(dZ1 @\r\n X.T)"\r\n'
+                        b's02,04,db1,"sum(dZ1,\n axis=1,\n keepdims=True)"\n'
+                        b's03,04,dW1,"say ""hi""\n and go on"\n'
+                        b's04,04,dW1,dZ1 @ X.T\n')
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [(line["student"], line["row"], line["correct"]) for line in lines[:-1]] == [
+        ("s01", 1, True), ("s02", 2, True), ("s03", 3, False), ("s04", 4, True)]
+    assert lines[2]["error"]["code"] == "invalid_answer" and lines[-1]["rows"] == 4
+
+
+def test_a_header_whose_quote_is_never_closed_is_an_unreadable_file(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text('student,file,target,"answer\ns01,04,dW1,dZ1 @ X.T\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert (code, out) == (2, "") and "line 1: cannot read the CSV: a quote" in err and "never closed" in err, err

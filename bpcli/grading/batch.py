@@ -169,26 +169,93 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
 
 
 def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    records = _csv_records(text)
+    header_record, data_records = records[0], records[1:]
+    if header_record.unclosed or header_record.error is not None:
+        reason = header_record.error if header_record.error is not None else Msg("batch.csv.unclosed_quote")
+        raise spec.worded_error(Msg("batch.csv", reason=reason), f"line {header_record.line}", "invalid_csv", label)
     # a spreadsheet's header may say Student or FILE: the columns are known by name, whatever the case
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    header = [name.strip().lower() for name in header_record.fields]
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
         raise spec.worded_error(Msg("batch.header", missing=Joined(missing), found=Joined(header) if header else "-"),
                                 "line 1", "missing_key", label)
-    reader.fieldnames = header
     rows = []
-    try:
-        for number, record in enumerate(reader, start=1):
-            row = _row_of(number, record, lang)
-            extra = record.get(None)  # the fields beyond the header's (csv.DictReader's restkey)
-            if extra:
-                row.problem = say(lang, "batch.row.extra_fields", found=len(header) + len(extra), header=len(header))
-            rows.append(row)
-    except csv.Error as error:
-        raise spec.worded_error(Msg("batch.csv", reason=str(error)), f"line {reader.line_num}", "invalid_csv",
-                                label) from None
+    for record in data_records:
+        if not record.fields and record.error is None:  # a blank line, as csv.DictReader skips it
+            continue
+        row = _row_of(len(rows) + 1, dict(zip(header, record.fields)), lang)
+        if record.unclosed:
+            row.problem = say(lang, "batch.row.unclosed_quote")
+        elif record.error is not None:
+            row.problem = say(lang, "batch.csv", reason=record.error)
+        elif len(record.fields) > len(header):
+            row.problem = say(lang, "batch.row.extra_fields", found=len(record.fields), header=len(header))
+        rows.append(row)
     return rows
+
+
+@dataclass
+class _CsvRecord:
+    """One record of a CSV text: ``line`` is the line it starts on (the header's is 1)."""
+
+    line: int
+    fields: list[str]
+    #: it ran to the end of the file inside a quoted field (its ``fields`` are its first line's)
+    unclosed: bool = False
+    #: what the csv module could not read in it (Python 3.10 refuses a NUL character)
+    error: str | None = None
+
+
+def _csv_records(text: str) -> list[_CsvRecord]:
+    """Every record of ``text``, blank lines included (as empty records). A field may hold new
+    lines in quotes (a multi-line answer from a spreadsheet), but a quote never closed would
+    swallow every later line into one field: that record is reported alone and reading starts
+    again on the line after its first, so the rows below it are still read."""
+    lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
+    records: list[_CsvRecord] = []
+    start = 0
+    while start < len(lines):
+        start = _read_csv_records(lines, start, records)
+    return records
+
+
+def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -> int:
+    """Append the records of ``lines[start:]`` to ``records`` up to the end, or up to one that
+    cannot be read; returns the index of the line where reading goes on."""
+    taken = 0
+    exhausted = False
+
+    def feed():
+        nonlocal taken, exhausted
+        for index in range(start, len(lines)):
+            taken += 1
+            yield lines[index]
+        exhausted = True
+
+    first = start  # the index of the line the next record starts on
+    try:
+        for fields in csv.reader(feed()):
+            # csv.reader asks for a line only while a record is unfinished, so a record that
+            # arrives after the lines ran out ended inside a quote that nothing closed
+            if exhausted:
+                records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), unclosed=True))
+                return first + 1
+            records.append(_CsvRecord(first + 1, fields))
+            first = start + taken
+    except csv.Error as error:
+        records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), error=str(error)))
+        return first + 1
+    return len(lines)
+
+
+def _first_line_fields(line: str) -> list[str]:
+    """The fields of one line read alone (a record that cannot be read whole is still named by
+    its student, file and target); none when even that line cannot be read."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return []
 
 
 def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:

@@ -695,12 +695,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.header": "the CSV header must name the columns student, file, target and answer (points is "
         "optional); {missing} missing, found {found}",
     "batch.csv": "cannot read the CSV: {reason}",
+    "batch.csv.unclosed_quote": "a quote (\") opened on this line is never closed",
     "batch.no_file": "no such file in {folder}, nor a bundled exercise of that name (a row's file is relative to "
         "the answers file's folder, or to the current folder for answers read from standard input)",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
     "batch.row.extra_fields": "this row has {found} fields where the header has {header}: an answer with a comma "
         "in it must be in double quotes (\"np.dot(dZ1, X.T)\")",
+    "batch.row.unclosed_quote": "a quote (\") opened in this row is never closed, so the row cannot be read "
+        "(the lines after its first are read as rows of their own)",
     "batch.row.missing": "this row has no {fields}",
     "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
     "batch.row.points": "points must be a number of at least 0, found {value!r}",
