@@ -405,3 +405,33 @@ def test_a_header_whose_quote_is_never_closed_is_an_unreadable_file(tmp_path):
     answers.write_text('student,file,target,"answer\ns01,04,dW1,dZ1 @ X.T\n', encoding="utf-8")
     code, out, err = run_cli(["grade", "--batch", answers])
     assert (code, out) == (2, "") and "line 1: cannot read the CSV: a quote" in err and "never closed" in err, err
+
+
+def test_a_very_long_answer_in_a_csv_is_an_error_of_its_row(tmp_path):
+    """A field over csv's default limit (131,072 characters) rejected the whole class, exit 2.
+    A long answer is graded; one over the answer limit gets the error JSON Lines gives it."""
+    import csv as csv_module
+
+    long_answer = "1 " * 100_000            # 200,000 characters: 100,000 numbers, the wrong shape
+    too_long = "1 " * 2_600_000             # 5,200,000 characters, over the limit of 5,000,000
+    answers = tmp_path / "answers.csv"
+    answers.write_text(f"student,file,target,answer\ns01,04,dW1,dZ1 @ X.T\ns02,04,dW1,{long_answer}\n"
+                       f"s03,04,dW1,{too_long}\ns04,04,dW1,dZ1 @ X.T\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [line["student"] for line in lines[:-1]] == ["s01", "s02", "s03", "s04"]
+    assert lines[0]["correct"] and lines[3]["correct"]
+    assert lines[1]["diagnosis"] == ["shape"] and "error" not in lines[1]
+    assert lines[2]["error"] == {"code": "invalid_answer",
+                                 "message": "the answer is 5,200,000 characters long; the limit is 5,000,000"}
+    as_json_lines = tmp_path / "answers.jsonl"
+    as_json_lines.write_text(json.dumps({"student": "s03", "file": "04", "target": "dW1", "answer": too_long}) + "\n",
+                             encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", as_json_lines])
+    assert code == 0 and read_lines(out)[0]["error"] == lines[2]["error"], err
+    # the csv module's limit is the whole process's: a library user finds it as it was
+    from bpcli.grading.batch import read_answers
+
+    before = csv_module.field_size_limit()
+    assert len(read_answers(str(answers))) == 4 and csv_module.field_size_limit() == before

@@ -214,9 +214,17 @@ def _csv_records(text: str) -> list[_CsvRecord]:
     again on the line after its first, so the rows below it are still read."""
     lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
     records: list[_CsvRecord] = []
-    start = 0
-    while start < len(lines):
-        start = _read_csv_records(lines, start, records)
+    # no field can be longer than the text, so none is refused for its length (csv's default limit,
+    # 131,072 characters, rejected a long answer with the whole file); the limit is process-wide,
+    # hence restored for the library's other users
+    previous_limit = csv.field_size_limit()
+    csv.field_size_limit(max(previous_limit, len(text)))
+    try:
+        start = 0
+        while start < len(lines):
+            start = _read_csv_records(lines, start, records)
+    finally:
+        csv.field_size_limit(previous_limit)
     return records
 
 
