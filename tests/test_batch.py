@@ -330,8 +330,10 @@ def test_rows_cut_by_an_unquoted_comma_and_json_lines_are_named_by_their_place(t
     lines.write_text('{"student": "a", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T"}\n\n'
                      '{"student": "b", "file": "04", "target": "dW1"}\n', encoding="utf-8")
     code, out, _ = run_cli(["grade", "--batch", lines])
-    first, third = read_lines(out)[:2]
-    assert (first["row"], third["row"]) == (1, 3) and third["error"]["code"] == "invalid_row"
+    first, second = read_lines(out)[:2]
+    # the second data row, on the file's third line
+    assert (first["row"], second["row"]) == (1, 2) and second["error"]["code"] == "invalid_row"
+    assert second["message"].startswith("line 3: ")
 
 
 def test_a_bad_network_file_is_named_with_its_place_in_the_batchs_language(tmp_path):
@@ -435,3 +437,32 @@ def test_a_very_long_answer_in_a_csv_is_an_error_of_its_row(tmp_path):
 
     before = csv_module.field_size_limit()
     assert len(read_answers(str(answers))) == 4 and csv_module.field_size_limit() == before
+
+
+def test_row_is_the_data_rows_number_and_messages_name_the_line(tmp_path):
+    """JSON Lines numbered rows by line, blank lines included (11 → 13 after a blank line, the
+    last row 14 where the totals said 13 rows); CSV counted data rows, as the README says. Both
+    count data rows now, and a message about the file names the line a teacher looks for."""
+    good = json.dumps({"student": "a", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T"})
+    answers = tmp_path / "answers.jsonl"
+    # lines 1-11 rows 1-11, line 12 blank, line 13 (row 12) not JSON, line 14 (row 13) good
+    answers.write_text("\n".join([good] * 11 + ["", "{not json", good]) + "\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [line["row"] for line in lines[:-1]] == list(range(1, 14)) and lines[-1]["rows"] == 13
+    assert lines[11]["error"]["code"] == "invalid_row"
+    assert lines[11]["message"].startswith("line 13, column 2: this line is not a JSON object: ")
+    code, out, err = run_cli(["grade", "--batch", answers, "--lang", "zh"])
+    assert read_lines(out)[11]["message"].startswith("第 13 行第 2 列: ")
+    # CSV: row 2's answer takes lines 3 and 4, so row 3 (cut by an unquoted comma) is on line 5,
+    # and row 4, after a blank line, is on line 7
+    table = tmp_path / "answers.csv"
+    table.write_text('student,file,target,answer\na,04,dW1,dZ1 @ X.T\nb,04,dW1,"(dZ1\n @ X.T)"\n'
+                     'c,04,dW1,np.dot(dZ1, X.T)\n\nd,04,dW1,\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", table])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [(line["student"], line["row"]) for line in lines[:-1]] == [("a", 1), ("b", 2), ("c", 3), ("d", 4)]
+    assert lines[2]["message"].startswith("line 5: this row has 5 fields where the header has 4")
+    assert lines[3]["message"] == "line 7: this row has no answer"

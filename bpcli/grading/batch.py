@@ -38,11 +38,13 @@ DEFAULT_POINTS = 1.0
 
 @dataclass
 class AnswerRow:
-    """One row of ANSWERS as read: ``number`` counts the data rows from 1 (in JSON Lines, the
-    line, blank ones included); ``problem`` says (in the batch's language) what is wrong with the
-    row itself, if anything."""
+    """One row of ANSWERS as read: ``number`` counts the data rows from 1 (blank lines are not
+    rows, in CSV and JSON Lines alike); ``line`` is the line of the file it starts on, which
+    messages about the file name (a CSV answer may span lines); ``problem`` says (in the batch's
+    language, with its line) what is wrong with the row itself, if anything."""
 
     number: int
+    line: int
     student: str = ""
     file: str = ""
     target: str = ""
@@ -184,13 +186,14 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     for record in data_records:
         if not record.fields and record.error is None:  # a blank line, as csv.DictReader skips it
             continue
-        row = _row_of(len(rows) + 1, dict(zip(header, record.fields)), lang)
+        row = _row_of(len(rows) + 1, record.line, dict(zip(header, record.fields)), lang)
         if record.unclosed:
-            row.problem = say(lang, "batch.row.unclosed_quote")
+            row.problem = _problem(lang, record.line, Msg("batch.row.unclosed_quote"))
         elif record.error is not None:
-            row.problem = say(lang, "batch.csv", reason=record.error)
+            row.problem = _problem(lang, record.line, Msg("batch.csv", reason=record.error))
         elif len(record.fields) > len(header):
-            row.problem = say(lang, "batch.row.extra_fields", found=len(record.fields), header=len(header))
+            row.problem = _problem(lang, record.line, Msg("batch.row.extra_fields", found=len(record.fields),
+                                                           header=len(header)))
         rows.append(row)
     return rows
 
@@ -268,34 +271,48 @@ def _first_line_fields(line: str) -> list[str]:
 
 def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):  # a row is named by its line
+    # lines as JSON Lines and an editor count them: split at \n only (a JSON string may hold a
+    # U+2028, where str.splitlines would split too)
+    for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        number = len(rows) + 1
         try:
             record = json.loads(line)
-        except ValueError as error:
-            rows.append(AnswerRow(number, problem=say(lang, "batch.row.not_json", reason=str(error))))
+        except ValueError as error:  # JSONDecodeError, or a whole number of more digits than Python reads
+            column = error.colno if isinstance(error, json.JSONDecodeError) else None
+            reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            problem = Msg("batch.row.not_json", reason=reason)
+            rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem, column)))
             continue
         if not isinstance(record, dict):
-            rows.append(AnswerRow(number, problem=say(lang, "batch.row.not_object", kind=type(record).__name__)))
+            problem = Msg("batch.row.not_object", kind=type(record).__name__)
+            rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem)))
             continue
-        rows.append(_row_of(number, record, lang))
+        rows.append(_row_of(number, line_number, record, lang))
     return rows
 
 
-def _row_of(number: int, record: dict, lang: str) -> AnswerRow:
+def _problem(lang: str, line: int, problem: Msg, column: int | None = None) -> str:
+    """What is wrong with a row, in ``lang``, after the place in the file where it is (the row's
+    number counts data rows only; a teacher looks for the line)."""
+    place = Msg("spec.place", line=line, column=column) if column else Msg("spec.place.line", line=line)
+    return f"{place.text(lang)}: {problem.text(lang)}"
+
+
+def _row_of(number: int, line: int, record: dict, lang: str) -> AnswerRow:
     """An ``AnswerRow`` from a CSV record or JSON object; what is missing or malformed becomes
     the row's ``problem`` (the row is reported, not dropped)."""
     values = {name: record.get(name) for name in REQUIRED_FIELDS}
     text = {name: "" if value is None else str(value) for name, value in values.items()}
     missing = [name for name, value in values.items() if value is None or (isinstance(value, str) and not value.strip())]
     # a spreadsheet keeps the space typed after a name ("s01 "): the same student, file or target
-    row = AnswerRow(number, text["student"].strip(), text["file"].strip(), text["target"].strip(), text["answer"],
-                    record.get("points"))
+    row = AnswerRow(number, line, text["student"].strip(), text["file"].strip(), text["target"].strip(),
+                    text["answer"], record.get("points"))
     if missing:
-        row.problem = say(lang, "batch.row.missing", fields=", ".join(missing))
+        row.problem = _problem(lang, line, Msg("batch.row.missing", fields=", ".join(missing)))
     elif not isinstance(values["answer"], (str, int, float, list)) or isinstance(values["answer"], bool):
-        row.problem = say(lang, "batch.row.answer_kind", kind=type(values["answer"]).__name__)
+        row.problem = _problem(lang, line, Msg("batch.row.answer_kind", kind=type(values["answer"]).__name__))
     elif isinstance(values["answer"], (int, float, list)):
         row.answer = json.dumps(values["answer"])  # numbers in JSON: the answer as its text
     return row
