@@ -466,3 +466,29 @@ def test_row_is_the_data_rows_number_and_messages_name_the_line(tmp_path):
     assert [(line["student"], line["row"]) for line in lines[:-1]] == [("a", 1), ("b", 2), ("c", 3), ("d", 4)]
     assert lines[2]["message"].startswith("line 5: this row has 5 fields where the header has 4")
     assert lines[3]["message"] == "line 7: this row has no answer"
+
+
+@pytest.mark.parametrize("depth", [150, 3000, 100_000])
+def test_an_answer_nested_thousands_deep_costs_its_row_only(tmp_path, depth):
+    """'"answer": [[[[…3000 deep…]]]]' ended the batch with exit 70 (RecursionError while decoding).
+    150 deep decodes, but str, repr and json.dumps of it would recurse later: refused as read."""
+    good = json.dumps({"student": "a", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T"})
+    deep = '{"student": "b", "file": "04", "target": "dW1", "answer": ' + "[" * depth + "1" + "]" * depth + "}"
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("\n".join([good, deep, good]) + "\n", encoding="utf-8")
+    for lang, words in (("en", "more than 100 deep"), ("zh", "嵌套超过 100 层")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        assert code == 0 and "Traceback" not in err, err
+        lines = read_lines(out)
+        assert [line["correct"] for line in lines[:-1]] == [True, False, True] and lines[-1]["rows"] == 3
+        assert lines[1]["error"]["code"] == "invalid_row" and words in lines[1]["message"], lines[1]
+
+
+def test_a_deeply_nested_list_answer_through_the_api_is_an_answer_error():
+    """Not a RecursionError: the API's caller catches AnswerError for an answer it cannot read."""
+    for depth in (3000, 100_000):
+        answer = [1.0]
+        for _ in range(depth):
+            answer = [answer]
+        with pytest.raises(AnswerError):
+            bpcli.grade("04", "dW1", answer)

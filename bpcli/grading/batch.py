@@ -34,6 +34,10 @@ TOTALS_SCHEMA = "bpcli.grade-totals/1"
 STATISTICS_SCHEMA = "bpcli.grade-stats/1"
 REQUIRED_FIELDS = ("student", "file", "target", "answer")
 DEFAULT_POINTS = 1.0
+#: a JSON Lines row nested deeper than this (lists and objects) is refused as it is read: far
+#: beyond any answer (numbers are refused past 6 lists), and shallow enough that nothing later
+#: (str, repr, json.dumps, all recursive) runs out of Python's stack on it
+MAX_JSON_DEPTH = 100
 
 
 @dataclass
@@ -277,20 +281,42 @@ def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
         if not line.strip():
             continue
         number = len(rows) + 1
-        try:
-            record = json.loads(line)
-        except ValueError as error:  # JSONDecodeError, or a whole number of more digits than Python reads
-            column = error.colno if isinstance(error, json.JSONDecodeError) else None
-            reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
-            problem = Msg("batch.row.not_json", reason=reason)
-            rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem, column)))
-            continue
-        if not isinstance(record, dict):
+        record, problem, column = _decode_json_line(line)
+        if problem is None and not isinstance(record, dict):
             problem = Msg("batch.row.not_object", kind=type(record).__name__)
-            rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem)))
-            continue
-        rows.append(_row_of(number, line_number, record, lang))
+        if problem is None and _nesting_depth(record, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            problem = Msg("batch.row.too_deep", limit=MAX_JSON_DEPTH)
+        if problem is not None:
+            rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem, column)))
+        else:
+            rows.append(_row_of(number, line_number, record, lang))
     return rows
+
+
+def _decode_json_line(line: str) -> tuple[Any, Msg | None, int | None]:
+    """The JSON value of one line; or what keeps it from being read, and the column where."""
+    try:
+        return json.loads(line), None, None
+    except RecursionError:  # nested deeper than Python's stack: the decoder gives up
+        return None, Msg("batch.row.too_deep", limit=MAX_JSON_DEPTH), None
+    except json.JSONDecodeError as error:
+        return None, Msg("batch.row.not_json", reason=error.msg), error.colno
+    except ValueError as error:  # a whole number of more digits than Python reads
+        return None, Msg("batch.row.not_json", reason=str(error)), None
+
+
+def _nesting_depth(value: Any, limit: int) -> int:
+    """How many lists and objects deep ``value`` goes, counted level by level without recursion
+    (the point is a value too deep for it); stops counting past ``limit``."""
+    depth, level = 0, [value]
+    while depth <= limit:
+        containers = [item for item in level if isinstance(item, (list, dict))]
+        if not containers:
+            break
+        depth += 1
+        level = [child for container in containers
+                 for child in (container.values() if isinstance(container, dict) else container)]
+    return depth
 
 
 def _problem(lang: str, line: int, problem: Msg, column: int | None = None) -> str:

@@ -699,6 +699,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.no_file": "no such file in {folder}, nor a bundled exercise of that name (a row's file is relative to "
         "the answers file's folder, or to the current folder for answers read from standard input)",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
+    "batch.row.too_deep": "this line nests lists or objects more than {limit} deep; an answer is a few lists "
+        "deep at most ([[1, 2], [3, 4]])",
     "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
     "batch.row.extra_fields": "this row has {found} fields where the header has {header}: an answer with a comma "
         "in it must be in double quotes (\"np.dot(dZ1, X.T)\")",

@@ -567,6 +567,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.csv.unclosed_quote": "这一行打开的引号（\"）始终没有闭合",
     "batch.no_file": "{folder} 里没有这个文件，也没有这个名字的内置练习（每行的文件路径相对于答案文件所在的文件夹；从标准输入读答案时则相对于当前文件夹）",
     "batch.row.not_json": "这一行不是 JSON 对象：{reason}",
+    "batch.row.too_deep": "这一行的列表或对象嵌套超过 {limit} 层；答案最多只有几层列表（[[1, 2], [3, 4]]）",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
     "batch.row.extra_fields": "这一行有 {found} 个字段，而表头只有 {header} 个：含逗号的答案要放在双引号里（\"np.dot(dZ1, X.T)\"）",
     "batch.row.unclosed_quote": "这一行打开的引号（\"）始终没有闭合，所以读不了这一行（它第一行之后的各行各自作为一行来读）",
