@@ -492,3 +492,34 @@ def test_a_deeply_nested_list_answer_through_the_api_is_an_answer_error():
             answer = [answer]
         with pytest.raises(AnswerError):
             bpcli.grade("04", "dW1", answer)
+
+
+def test_a_row_that_cannot_be_read_is_worth_its_targets_points(tmp_path):
+    """Points 'abc' or -1, or a row cut by an unquoted comma, made dW1 worth 1 where the exercise
+    gives it 3 (a row without an answer had 3): one student's maximum was lower than another's
+    for the same assignment. When the row's file and target are known, they are worth 3."""
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["exercise"]["points"] = {"dW1": 3}
+    (tmp_path / "hw.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer,points\n"
+                       "s01,hw.yaml,dW1,dZ1 @ X.T,\n"                            # right: 3 of 3
+                       "s02,hw.yaml,dW1,dZ1 @ X.T,abc\n"
+                       "s03,hw.yaml,dW1,dZ1 @ X.T,-1\n"
+                       "s04,hw.yaml,dW1,sum(dZ1, axis=1, keepdims=True),\n"      # 7 fields, not 5
+                       "s05,hw.yaml,dW1,0.5, 1, 2,\n"                            # its points column says ' 1'
+                       "s06,hw.yaml,dW1,,\n"                                     # no answer
+                       's07,hw.yaml,dW1,"dZ1 @ X\n', encoding="utf-8")           # a quote never closed
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [line["error"]["code"] for line in lines[1:-1]] == ["invalid_points", "invalid_points", "invalid_row",
+                                                               "invalid_row", "invalid_row", "invalid_row"]
+    assert [line["points"] for line in lines[:-1]] == [3] * 7
+    assert [entry["max_score"] for entry in lines[-1]["students"]] == [3] * 7
+    # a row whose file and target are unknown is worth 1; a file that does not load gives no points
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{not json\n{"student": "s08", "file": "nowhere.yaml", "target": "dW1", "answer": "1", '
+                       '"points": "abc"}\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0 and [line["points"] for line in read_lines(out)[:-1]] == [1, 1], err

@@ -198,6 +198,7 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
         elif len(record.fields) > len(header):
             row.problem = _problem(lang, record.line, Msg("batch.row.extra_fields", found=len(record.fields),
                                                            header=len(header)))
+            row.points = None  # its points column holds a piece of the answer, whatever it looks like
         rows.append(row)
     return rows
 
@@ -379,12 +380,14 @@ def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
         if row.file not in prepared:
             prepared[row.file] = _prepare(row.file, folder)
         network = prepared[row.file]
-    # a row that cannot be graded still counts its points towards the maximum
-    points = _points(row, network.points if isinstance(network, _Prepared) else {}, lang)
-    if row.problem is not None:  # first: a row cut wrongly (an unquoted comma) has its points wrong too
-        return _error_row(row, DEFAULT_POINTS if isinstance(points, str) else points, "invalid_row", row.problem)
+    # a row that cannot be graded still counts its points towards the maximum, the same as a
+    # readable row for that target would: a student's maximum does not depend on their typos
+    target_points = _target_points(row, network.points if isinstance(network, _Prepared) else {})
+    points = _points(row, target_points, lang)
+    if row.problem is not None:  # first: a row that cannot be read may have unreadable points too
+        return _error_row(row, target_points if isinstance(points, str) else points, "invalid_row", row.problem)
     if isinstance(points, str):
-        return _error_row(row, DEFAULT_POINTS, "invalid_points", points)
+        return _error_row(row, target_points, "invalid_points", points)
     if isinstance(network, BpcliError):
         return _error_row(row, points, getattr(network, "code", "invalid_file"), error_text(network, lang))
     try:
@@ -434,12 +437,18 @@ def load_network_or_exercise(file: str, folder: str | None = None):
         raise spec.worded_error(Msg("batch.no_file", folder=where), "", "file_not_found", file) from None
 
 
-def _points(row: AnswerRow, exercise_points: dict[str, float], lang: str) -> float | str:
-    """The row's points: its own, else its exercise's for the target (none when the file did not
-    load), else 1; the text of the problem when the points given are not a number of at least 0."""
+def _target_points(row: AnswerRow, exercise_points: dict[str, float]) -> float:
+    """What the row's target is worth when the row does not say: its exercise's points for it
+    (none when the file did not load, or the row names no file or target), else 1."""
+    return exercise_points.get(row.target, DEFAULT_POINTS)
+
+
+def _points(row: AnswerRow, target_points: float, lang: str) -> float | str:
+    """The row's points: its own, else ``target_points``; the text of the problem when the
+    points given are not a number of at least 0."""
     given = row.points
     if given is None or (isinstance(given, str) and not given.strip()):
-        return exercise_points.get(row.target, DEFAULT_POINTS)
+        return target_points
     try:
         points = float(given) if not isinstance(given, bool) else math.nan
     except (TypeError, ValueError):
