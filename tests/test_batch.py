@@ -523,3 +523,16 @@ def test_a_row_that_cannot_be_read_is_worth_its_targets_points(tmp_path):
                        '"points": "abc"}\n', encoding="utf-8")
     code, out, err = run_cli(["grade", "--batch", answers])
     assert code == 0 and [line["points"] for line in read_lines(out)[:-1]] == [1, 1], err
+
+
+def test_a_row_without_its_target_or_file_is_named_by_its_number_in_gradescope(tmp_path):
+    """A row with a file but no target was named 's05:  (v1/hw-s05.yaml)'."""
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"student": "s04", "file": "04", "target": "dW1", "answer": "1"}\n'
+                       '{"student": "s05", "file": "v1/hw-s05.yaml", "answer": "1"}\n'
+                       '{"student": "s06", "target": "dW1", "answer": "1"}\n', encoding="utf-8")
+    for lang, names in (("en", ["s04: dW1 (04)", "s05: row 2", "s06: row 3"]),
+                        ("zh", ["s04：dW1（04）", "s05：第 2 行", "s06：第 3 行"])):
+        code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope", "--lang", lang])
+        assert code == 0, err
+        assert [test["name"] for test in json.loads(out)["tests"]] == names

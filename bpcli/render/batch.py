@@ -31,8 +31,9 @@ def gradescope_results(batch, statistics: bool = False, lang: str = "en") -> str
     tests = []
     for graded in batch.rows:
         row = graded.row
-        # a row that could not be read may have no target, file or student: its number finds it
-        name = (say(lang, "gradescope.test", target=row.target, file=row.file) if row.target or row.file
+        # a row that could not be read may lack its target or its file ('s05:  (hw.yaml)'): its
+        # number finds it
+        name = (say(lang, "gradescope.test", target=row.target, file=row.file) if row.target and row.file
                 else say(lang, "gradescope.test.row", row=row.number))
         if len(students) > 1:
             name = say(lang, "gradescope.test.student", student=row.student or say(lang, "gradescope.no_student"),
