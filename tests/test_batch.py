@@ -94,11 +94,16 @@ def test_a_class_graded_in_one_batch(classroom):
         if row["kind"] == "unreadable":
             expected_error = "invalid_row" if row["answer"] == "" else "invalid_answer"
             assert result["error"]["code"] == expected_error and not result["correct"]
-    # per-student totals: the points of the one right answer, out of all the student's points
+    # per-student totals: the points of the one right answer, out of all the student's points,
+    # those of the exercise's targets no row answers included (db2, which the plan leaves out)
     assert totals["schema"] == "bpcli.grade-totals/1"
+    left_out = [target for target in yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))["exercise"]["targets"]
+                if target not in TARGETS]
+    assert left_out == ["db2"]  # worth 1: the classroom's points name only the targets asked
     expected_totals = {}
     for row in rows:
-        total = expected_totals.setdefault(row["student"], {"score": 0.0, "max_score": 0.0, "correct": 0})
+        total = expected_totals.setdefault(row["student"], {"score": 0.0, "max_score": float(len(left_out)),
+                                                            "correct": 0})
         total["max_score"] += row["expected_points"]
         if row["kind"] == "right":
             total["score"] += row["expected_points"]
@@ -106,8 +111,8 @@ def test_a_class_graded_in_one_batch(classroom):
     assert [entry["student"] for entry in totals["students"]] == list(expected_totals)
     for entry in totals["students"]:
         expected = expected_totals[entry["student"]]
-        assert (entry["score"], entry["max_score"], entry["correct"], entry["answers"]) == (
-            expected["score"], expected["max_score"], expected["correct"], 6)
+        assert (entry["score"], entry["max_score"], entry["correct"], entry["answers"], entry["unanswered"]) == (
+            expected["score"], expected["max_score"], expected["correct"], 6, len(left_out))
     # the statistics: per target, how many answers of each kind the plan put there
     assert statistics["schema"] == "bpcli.grade-stats/1"
     by_target = {entry["target"]: entry for entry in statistics["targets"]}
@@ -499,7 +504,7 @@ def test_a_row_that_cannot_be_read_is_worth_its_targets_points(tmp_path):
     gives it 3 (a row without an answer had 3): one student's maximum was lower than another's
     for the same assignment. When the row's file and target are known, they are worth 3."""
     document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
-    document["exercise"]["points"] = {"dW1": 3}
+    document["exercise"].update(targets=["dW1"], points={"dW1": 3}, hints={})
     (tmp_path / "hw.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     answers = tmp_path / "answers.csv"
     answers.write_text("student,file,target,answer,points\n"
@@ -536,3 +541,41 @@ def test_a_row_without_its_target_or_file_is_named_by_its_number_in_gradescope(t
         code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope", "--lang", lang])
         assert code == 0, err
         assert [test["name"] for test in json.loads(out)["tests"]] == names
+
+
+def test_targets_left_out_count_towards_the_maximum(tmp_path):
+    """'Zoë: 5 of 5 points, 1 of 1 answers right' for an exercise worth more: a student who left
+    targets out looked 100% right. The totals now count the exercise's targets of each file a
+    student answered that they gave no row for, at their points, and say how many."""
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["exercise"]["targets"] = ["dZ2", "dW2", "db2", "dW1"]
+    document["exercise"]["points"] = {"dW2": 2, "db2": 0.5, "dW1": 3}  # dZ2 1: 6.5 in all
+    document["exercise"]["hints"] = {}
+    (tmp_path / "hw.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    del document["exercise"]
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\n"
+                       "Zoë,hw.yaml,dW1,dZ1 @ X.T\n"                                    # 3 of 6.5, 3 left out
+                       "Al,hw.yaml,dZ2,(A2 - Y) / m\nAl,hw.yaml,dW2,dZ2 @ A1.T\n"
+                       "Al,hw.yaml,db2,\"sum(dZ2, axis=1, keepdims=True)\"\nAl,hw.yaml,dW1,X\n"  # 3.5 of 6.5
+                       "Cy,hw.yaml,dW2,\nCy,hw.yaml,dW1,dZ1 @ X.T\n"        # dW2 unreadable, still answered
+                       "Di,plain.yaml,dW1,dZ1 @ X.T\n"                       # no exercise section: as before
+                       "Ed,nowhere.yaml,dW1,1\n", encoding="utf-8")        # a file that does not load
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0 and len(lines) == 10, err  # one line per row, then the totals: no row added
+    totals = {entry["student"]: (entry["score"], entry["max_score"], entry["answers"], entry["unanswered"])
+              for entry in lines[-1]["students"]}
+    assert totals == {"Zoë": (3, 6.5, 1, 3), "Al": (3.5, 6.5, 4, 0), "Cy": (3, 6.5, 2, 2), "Di": (1, 1, 1, 0),
+                      "Ed": (0, 1, 1, 0)}
+    assert lines[-1]["max_score"] == 6.5 * 3 + 1 + 1 and lines[-1]["rows"] == 9
+    for lang, zoe, di in (("en", "Zoë: 3 of 6.5 points, 1 of 1 answers right, 3 exercise targets not answered",
+                           "Di: 1 of 1 points, 1 of 1 answers right"),
+                          ("zh", "Zoë：6.5 分中得 3 分，1 个答案中 1 个正确，练习中有 3 个目标没有作答",
+                           "Di：1 分中得 1 分，1 个答案中 1 个正确")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope", "--lang", lang])
+        results = json.loads(out)
+        assert code == 0 and len(results["tests"]) == 9, err
+        assert results["output"].splitlines()[0] == zoe and results["output"].splitlines()[3] == di
+        assert results["extra_data"]["bpcli"]["totals"]["students"] == lines[-1]["students"]

@@ -82,16 +82,21 @@ class GradedRow:
 
 @dataclass
 class StudentTotal:
+    """One student's total: ``max_score`` counts the points of every row they gave and of every
+    target they left out of an exercise they answered (``unanswered`` says how many)."""
+
     student: str
     score: float = 0.0
     max_score: float = 0.0
     answers: int = 0
     correct: int = 0
     errors: int = 0
+    unanswered: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
-                "answers": self.answers, "correct": self.correct, "errors": self.errors}
+                "answers": self.answers, "correct": self.correct, "errors": self.errors,
+                "unanswered": self.unanswered}
 
 
 @dataclass
@@ -112,13 +117,17 @@ class TargetStatistics:
 
 @dataclass
 class Batch:
-    """Every row graded, in input order."""
+    """Every row graded, in input order; ``exercise_points``: per file the rows name that has an
+    exercise section, the points of each of its targets."""
 
     rows: list[GradedRow]
+    exercise_points: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def totals(self) -> list[StudentTotal]:
-        """Per student, in order of first appearance: score, maximum, answers, right, errors."""
+        """Per student, in order of first appearance: score, maximum, answers, right, errors, and
+        the exercise targets left out."""
         totals: dict[str, StudentTotal] = {}
+        answered: dict[str, dict[str, set[str]]] = {}  # student → file → the targets given a row
         for graded in self.rows:
             total = totals.setdefault(graded.row.student, StudentTotal(graded.row.student))
             total.score += graded.score
@@ -126,6 +135,15 @@ class Batch:
             total.answers += 1
             total.correct += graded.correct
             total.errors += graded.error_code is not None
+            answered.setdefault(graded.row.student, {}).setdefault(graded.row.file, set()).add(graded.row.target)
+        # a target left out is worth 0 of its points, as a wrong answer: a student who answers one
+        # target of eight does not look 100% right (no row is added: one output per input row)
+        for student, files in answered.items():
+            for file, targets in files.items():
+                for target, points in self.exercise_points.get(file, {}).items():
+                    if target not in targets:
+                        totals[student].max_score += points
+                        totals[student].unanswered += 1
         return list(totals.values())
 
     def statistics(self) -> list[TargetStatistics]:
@@ -354,7 +372,8 @@ class _Prepared:
     network: Any
     computed: Any
     draws: list
-    #: the points of its exercise's targets (``exercise.points``), as the other commands read them
+    #: the points of each target of its exercise section (``exercise.points``, which lists every
+    #: target), as the other commands read them; empty for a file without the section
     points: dict[str, float]
 
 
@@ -368,7 +387,9 @@ def grade_batch(rows: list[AnswerRow], folder: str, *, lang: str = "en", rtol: f
     graded = []
     for row in rows:
         graded.append(_grade_row(row, folder, lang, tolerance, prepared))
-    return Batch(graded)
+    exercise_points = {file: network.points for file, network in prepared.items()
+                       if isinstance(network, _Prepared) and network.points}
+    return Batch(graded, exercise_points)
 
 
 def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,

@@ -46,6 +46,7 @@ def gradescope_results(batch, statistics: bool = False, lang: str = "en") -> str
     summary = [say(lang, "gradescope.total", student=total.student or say(lang, "gradescope.no_student"),
                    score=_number(total.score),
                    max_score=_number(total.max_score), correct=total.correct, answers=total.answers)
+               + (say(lang, "gradescope.total.unanswered", count=total.unanswered) if total.unanswered else "")
                for total in batch.totals()]
     extra = {"totals": batch.totals_document()}
     if statistics:

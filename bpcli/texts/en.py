@@ -670,6 +670,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "gradescope.no_student": "(no student named)",
     "gradescope.test.student": "{student}: {test}",
     "gradescope.total": "{student}: {score} of {max_score} points, {correct} of {answers} answers right",
+    "gradescope.total.unanswered": {"one": ", {count} exercise target not answered",
+                                    "other": ", {count} exercise targets not answered"},
     "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",
     "usage.grade_needs": "grade needs FILE, --target and --answer (or --batch ANSWERS)",
     "usage.goes_with": "{option} goes with {needed}",

@@ -541,6 +541,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "gradescope.no_student": "（未写学生）",
     "gradescope.test.student": "{student}：{test}",
     "gradescope.total": "{student}：{max_score} 分中得 {score} 分，{answers} 个答案中 {correct} 个正确",
+    "gradescope.total.unanswered": "，练习中有 {count} 个目标没有作答",
     "usage.batch_alone": "--batch 批改整个答案文件：不要同时给 FILE、--target 或 --answer",
     "usage.grade_needs": "grade 需要 FILE、--target 和 --answer（或者 --batch ANSWERS）",
     "usage.goes_with": "{option} 只能与 {needed} 一起用",
