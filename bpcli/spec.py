@@ -76,11 +76,13 @@ def load(source: Any, file_label: str | None = None) -> Network:
         except TypeError as exc:  # a PathLike whose __fspath__ returns neither str nor bytes
             raise SpecError(f"expected a file path or a mapping; {exc}", code="wrong_type") from None
         label = os.fsdecode(path) if isinstance(path, bytes) else path
-        return load_bytes(_read_file(path, label), label if file_label is None else file_label)
+        return load_bytes(read_file(path, label), label if file_label is None else file_label)
     raise SpecError(f"expected a file path or a mapping, found {_describe(source)}", code="wrong_type")
 
 
-def _read_file(path: str | bytes, label: str) -> bytes:
+def read_file(path: str | bytes, label: str) -> bytes:
+    """The bytes of the file at ``path`` (``label`` names it in errors), bounded by
+    ``MAX_FILE_BYTES``; ``SpecError`` when it cannot be read."""
     try:
         with open(path, "rb", buffering=0) as handle:
             return read_bounded(handle, label)
@@ -125,6 +127,12 @@ def read_bounded(stream: BinaryIO, label: str, limit: int | None = None) -> byte
 
 def load_bytes(data: bytes, file_label: str | None = None) -> Network:
     """A validated ``Network`` from the bytes of a YAML file (``file_label`` names it in errors)."""
+    return load_text(network_text(data, file_label), file_label)
+
+
+def network_text(data: bytes, file_label: str | None = None) -> str:
+    """The text of a network file's bytes; ``SpecError`` when they are too many, binary or not
+    UTF-8."""
     if len(data) > MAX_FILE_BYTES:
         raise SpecError(f"the input is {len(data):,} bytes; bpcli reads network files up to "
                         f"{MAX_FILE_BYTES:,} bytes", code="too_large", file=file_label)
@@ -134,7 +142,7 @@ def load_bytes(data: bytes, file_label: str | None = None) -> Network:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise worded_error(Msg("spec.not_utf8"), "", "binary_file", file_label) from None
-    return load_text(text, file_label)
+    return text
 
 
 def load_text(text: str, file_label: str | None = None) -> Network:
@@ -842,4 +850,4 @@ def read_source(source: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]
         except OSError as exc:
             raise SpecError(f"cannot read standard input: {exc.strerror or exc}", code="unreadable",
                             file=label) from None
-    return _read_file(source, source), source
+    return read_file(source, source), source

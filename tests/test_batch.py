@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -192,8 +193,8 @@ def test_each_network_file_is_loaded_once(classroom, monkeypatch):
 
     folder, rows = classroom
     loads = []
-    real = spec.load_bytes
-    monkeypatch.setattr(spec, "load_bytes", lambda data, label=None: loads.append(label) or real(data, label))
+    real = spec.parse_yaml
+    monkeypatch.setattr(spec, "parse_yaml", lambda text, label=None: loads.append(label) or real(text, label))
     batch = grade_batch(read_answers(str(folder / "answers.csv")), str(folder))
     assert len(batch.rows) == len(rows) and loads == ["hw.yaml"]
 
@@ -347,8 +348,9 @@ def test_a_bad_network_file_is_named_with_its_place_in_the_batchs_language(tmp_p
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     answers = tmp_path / "answers.csv"
     answers.write_text("student,file,target,answer\na,nowhere.yaml,dW1,1\na,bad.yaml,dW1,1\n", encoding="utf-8")
-    for lang, missing, bad in (("en", f"nowhere.yaml: no such file in {tmp_path}", "bad.yaml: layers[1].W: W of layer 2"),
-                               ("zh", f"nowhere.yaml: {tmp_path} 里没有这个文件", "bad.yaml: layers[1].W: 第 2 层 W 的维度")):
+    for lang, missing, bad in (("en", "nowhere.yaml: no such file, nor a bundled exercise",
+                                "bad.yaml: layers[1].W: W of layer 2"),
+                               ("zh", "nowhere.yaml: 没有这个文件，也没有这个名字的内置练习", "bad.yaml: layers[1].W: 第 2 层 W 的维度")):
         code, out, _ = run_cli(["grade", "--batch", answers, "--lang", lang])
         rows = read_lines(out)
         assert code == 0 and rows[0]["error"]["code"] == "file_not_found" and missing in rows[0]["message"], rows[0]
@@ -579,3 +581,47 @@ def test_targets_left_out_count_towards_the_maximum(tmp_path):
         assert code == 0 and len(results["tests"]) == 9, err
         assert results["output"].splitlines()[0] == zoe and results["output"].splitlines()[3] == di
         assert results["extra_data"]["bpcli"]["totals"]["students"] == lines[-1]["students"]
+
+
+def test_feedback_never_shows_a_server_path_or_a_file_that_is_not_a_network_file(tmp_path):
+    """A row naming /etc/passwd was told "…found the text 'root:x:0:0:root:/root:/bin/bash …'",
+    and a missing variant "no such file in /tmp/…/v1": a row's message is a student's feedback.
+    The file is named as the row names it, and a file that is not a network file is said to be
+    one (of some kind), never quoted. A network file's own mistakes are still named in full."""
+    secret = "hunter2"
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "folder").mkdir()
+    (tmp_path / "passwd").write_text(f"root:x:0:0:{secret}:/root:/bin/bash\ndaemon:x:1:1::/:/sbin\n", encoding="utf-8")
+    (tmp_path / "keys.yaml").write_text(f"{secret}: 1\napi_token: {secret}\n", encoding="utf-8")
+    (tmp_path / "quote.yaml").write_text(f"token: '{secret}\n", encoding="utf-8")
+    (tmp_path / "tag.yaml").write_text(f"token: !!python/object:{secret} x\n", encoding="utf-8")
+    (tmp_path / "twice.yaml").write_text(f"{secret}: 1\n{secret}: 2\n", encoding="utf-8")
+    (tmp_path / "list.yaml").write_text(f"- {secret}\n", encoding="utf-8")
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["layer"] = document.pop("layers")
+    (tmp_path / "typo.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    rows = [(tmp_path / "passwd", "not_mapping", ""), ("keys.yaml", "not_a_network_file", ""),
+            ("quote.yaml", "yaml_syntax", "line 2, column 1: "), ("tag.yaml", "yaml_syntax", "line 1, column 8: "),
+            ("twice.yaml", "duplicate_key", "line 2, column 1: "), ("list.yaml", "not_mapping", "")]
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\n" + "".join(f"s,{file},dW1,1\n" for file, _, _ in rows)
+                       + "s,v1/hw-s99.yaml,dW1,1\ns,v1/folder,dW1,1\ns,typo.yaml,dW1,1\n", encoding="utf-8")
+    for lang, not_network, not_yaml in (("en", "this is not a network file", "the YAML cannot be read here"),
+                                        ("zh", "这不是网络文件", "这里的 YAML 读不了")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        lines = read_lines(out)
+        assert code == 0, err
+        for (file, code_expected, place), line in zip(rows, lines):
+            if lang == "zh" and place:
+                place = "第 {} 行第 {} 列: ".format(*re.findall(r"\d+", place))
+            kind = not_yaml if code_expected in ("yaml_syntax", "duplicate_key") else not_network
+            assert line["error"]["code"] == code_expected and line["message"].startswith(f"{file}: {place}{kind}"), line
+        missing, folder, typo = lines[len(rows):len(rows) + 3]
+        assert missing["error"]["code"] == "file_not_found" and missing["message"].startswith("v1/hw-s99.yaml: ")
+        assert folder["error"]["code"] == "not_a_file" and folder["message"].startswith("v1/folder: ")
+        # a network file's mistake is the teacher's to see, in full
+        assert typo["error"]["code"] == "unknown_key" and "'layer'" in typo["message"]
+        assert secret not in out and "root:x" not in out and str(tmp_path) not in out.replace(str(tmp_path / "passwd"), "")
+    # the commands that read one file still say what they found in it, to the user who named it
+    code, _, err = run_cli(["compute", tmp_path / "passwd"])
+    assert code == 2 and "found the text 'root:x:0:0:hunter2" in err, err

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpcli import spec
-from bpcli.errors import AnswerError, BpcliError, UsageError
+from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 from bpcli.grading.grade import GRADE_SCHEMA
 from bpcli.texts import Joined, Msg, error_text, say
 
@@ -449,13 +449,38 @@ def load_network_or_exercise(file: str, folder: str | None = None):
 
     path = network_path(file, folder)
     if os.path.exists(path):
-        return spec.load(path, file)
+        return _load_network_file(path, file)
     try:
         return load_bundled_network(file)
     except UsageError:
-        where = os.path.dirname(os.path.abspath(path)) or os.sep
-        # in the batch's language (error_text), the row naming the file
-        raise spec.worded_error(Msg("batch.no_file", folder=where), "", "file_not_found", file) from None
+        # in the batch's language (error_text), the file named as the row names it: the folder it
+        # was looked for in is the server's, which students' feedback does not show
+        raise spec.worded_error(Msg("batch.no_file"), "", "file_not_found", file) from None
+
+
+#: a YAML mapping with none of these at its top level is not a network file
+NETWORK_KEYS = ("input", "layers", "loss")
+#: the errors of a text that is not YAML (or not YAML bpcli reads), whose messages may quote it
+_NOT_YAML_CODES = frozenset({"yaml_syntax", "yaml_value", "unhashable_key", "duplicate_key"})
+
+
+def _load_network_file(path: str, file: str):
+    """The network in the file at ``path``, which the row names ``file``. A row may name any
+    file the grading server can read (/etc/passwd), and its message is the student's feedback:
+    a file that is not a network file is said to be so, never quoted (the commands that read one
+    file quote what they found, for the user who named it). Raises ``SpecError``."""
+    text = spec.network_text(spec.read_file(path, file), file)
+    try:
+        document = spec.parse_yaml(text, file)
+    except SpecError as error:
+        if error.code in _NOT_YAML_CODES:
+            raise spec.worded_error(Msg("batch.not_yaml"), error.path, error.code, file) from None
+        if error.code == "not_mapping":
+            raise spec.worded_error(Msg("batch.not_network"), "", error.code, file) from None
+        raise
+    if not any(key in document for key in NETWORK_KEYS):
+        raise spec.worded_error(Msg("batch.not_network"), "", "not_a_network_file", file)
+    return spec.from_mapping(document, file)
 
 
 def _target_points(row: AnswerRow, exercise_points: dict[str, float]) -> float:

@@ -698,8 +698,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "optional); {missing} missing, found {found}",
     "batch.csv": "cannot read the CSV: {reason}",
     "batch.csv.unclosed_quote": "a quote (\") opened on this line is never closed",
-    "batch.no_file": "no such file in {folder}, nor a bundled exercise of that name (a row's file is relative to "
+    "batch.no_file": "no such file, nor a bundled exercise of that name (a row's file is relative to "
         "the answers file's folder, or to the current folder for answers read from standard input)",
+    "batch.not_yaml": "the YAML cannot be read here, so this is not a network file",
+    "batch.not_network": "this is not a network file (a YAML mapping with the keys input, layers and loss)",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.too_deep": "this line nests lists or objects more than {limit} deep; an answer is a few lists "
         "deep at most ([[1, 2], [3, 4]])",
