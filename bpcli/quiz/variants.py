@@ -7,7 +7,9 @@ course's salt), so the same three always give the same variant on any machine an
 exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
 relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
 all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw), no two samples
-alike and not every sample of the same target. Networks of
+alike and not every sample of the same target. The first three are one layer's doing
+(``bpcli.quiz.draws.first_trouble``): that layer alone is drawn again, smaller where its units
+saturated (``SMALLER_SCALES``), so the fair layers before it are kept. Networks of
 linear and relu layers with mse or sse are first drawn until every asked value is also short on
 paper. The statement is left out (it may quote the original's numbers): the variant gets the
 generated one.
@@ -27,12 +29,15 @@ import numpy as np
 from bpcli.core.network import Network, bias_without_effect, run
 from bpcli.errors import UsageError
 from bpcli.quiz.catalogue import Exercise, exercise_from_network
-from bpcli.quiz.draws import VALUES, clean, draw_values
+from bpcli.quiz.draws import SMALLER_SCALES, VALUES, clean, draw_values, first_trouble
 
 SCHEMA_KEY = "bpcli.variant-key/1"
 #: draws that must be short on paper first, then fair ones are enough
 EXACT_ATTEMPTS = 300
 MAX_ATTEMPTS = 600
+#: how often one draw's layers may be drawn again alone before everything is drawn anew (the
+#: layers before may leave a layer no fair numbers)
+MAX_REPAIRS = 40
 #: what a student id may hold: it becomes part of a file name
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 #: the activations and losses whose values stay multiples of small powers of 1/2
@@ -101,18 +106,31 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
                    if (bias := bias_without_effect(network, position)) is not None}
     exact = _can_be_exact(network)
     rng = np.random.default_rng(variant_seed(content, student, salt))
-    for attempt in range(MAX_ATTEMPTS):
-        drawn = _redraw(document, network, rng)
-        drawn["description"] = f"Variant for student {student} of {source or 'an exercise'}."
-        from bpcli import spec
+    from bpcli import spec
 
+    drawn, repairs, scales = None, 0, {}
+    for attempt in range(MAX_ATTEMPTS):
+        if drawn is None or repairs == MAX_REPAIRS:
+            drawn, repairs = _redraw(document, network, rng, scales), 0
         candidate = spec.load(drawn)
         if not _samples_differ(candidate):
+            drawn = None
             continue
         computed = run(candidate)
         if clean(candidate, [target for target in targets if target not in always_zero],
                  exact=exact and attempt < EXACT_ATTEMPTS, computed=computed):
+            drawn["description"] = f"Variant for student {student} of {source or 'an exercise'}."
             return Variant(student, drawn, exercise_from_network(name, candidate, computed))
+        # a relu at 0, a tie or a saturated unit is one layer's doing: drawing that layer alone
+        # again keeps the fair layers before it (a whole new draw of a CNN with a sigmoid output
+        # was fair once in 300: it must pass every layer at once)
+        trouble = first_trouble(candidate, computed)
+        if trouble is None:
+            drawn = None
+            continue
+        if trouble.saturated and trouble.position is not None:
+            scales[trouble.position] = _smaller(scales.get(trouble.position, 1.0))
+        drawn, repairs = _redraw_part(drawn, network, trouble.position, rng, scales), repairs + 1
     raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
                      "saturated unit or a gradient all 0); try another --salt")
 
@@ -126,22 +144,47 @@ def _can_be_exact(network: Network) -> bool:
     return network.loss in EXACT_LOSSES and all(layer.activation in EXACT_ACTIVATIONS for layer in network.layers)
 
 
-def _redraw(document: Mapping, network: Network, rng: np.random.Generator) -> dict[str, Any]:
+def _redraw(document: Mapping, network: Network, rng: np.random.Generator,
+            scales: Mapping[int, float]) -> dict[str, Any]:
     """A copy of ``document`` with new X, Y and parameters (written out even where the file let
-    the seed draw them, so the variant stands alone)."""
+    the seed draw them, so the variant stands alone); the parameters of the layer at position p
+    times ``scales[p]`` (1 where not given)."""
     drawn = copy.deepcopy(dict(document))
     drawn["input"] = {"X": draw_values(rng, network.X.shape).tolist(), "Y": _targets(rng, network).tolist()}
-    layers = [dict(spec) for spec in drawn["layers"]]
-    for spec, layer in zip(layers, network.layers):
-        for parameter, value in layer.parameters().items():
-            spec[parameter] = draw_values(rng, value.shape).tolist()
-    drawn["layers"] = layers
+    drawn["layers"] = [dict(spec) for spec in drawn["layers"]]
+    for position in range(len(network.layers)):
+        drawn["layers"][position].update(_layer_parameters(network, position, rng, scales))
     section = drawn.get("exercise")
     if isinstance(section, dict) and "statement" in section:
         # it may quote the original's numbers ("here z = 0, so a = 0.5"): the variant gets the
         # generated statement, which names only the targets (the hints speak of formulas only)
         drawn["exercise"] = {key: value for key, value in section.items() if key != "statement"}
     return drawn
+
+
+def _redraw_part(drawn: Mapping, network: Network, position: int | None, rng: np.random.Generator,
+                 scales: Mapping[int, float]) -> dict[str, Any]:
+    """A copy of ``drawn`` with new parameters for the layer at ``position`` (None: a new X)."""
+    repaired = dict(drawn)
+    if position is None:
+        repaired["input"] = {**drawn["input"], "X": draw_values(rng, network.X.shape).tolist()}
+    else:
+        repaired["layers"] = list(drawn["layers"])
+        repaired["layers"][position] = {**drawn["layers"][position],
+                                        **_layer_parameters(network, position, rng, scales)}
+    return repaired
+
+
+def _layer_parameters(network: Network, position: int, rng: np.random.Generator,
+                      scales: Mapping[int, float]) -> dict[str, list]:
+    scale = scales.get(position, 1.0)
+    return {parameter: draw_values(rng, value.shape, scale).tolist()
+            for parameter, value in network.layers[position].parameters().items()}
+
+
+def _smaller(scale: float) -> float:
+    """The next of ``SMALLER_SCALES`` below ``scale`` (the smallest stays)."""
+    return next((smaller for smaller in SMALLER_SCALES if smaller < scale), SMALLER_SCALES[-1])
 
 
 def _targets(rng: np.random.Generator, network: Network) -> np.ndarray:
