@@ -611,6 +611,26 @@ def test_the_same_set_from_another_folder_writes_the_same_bytes(tmp_path, env):
     assert b"wrote 2 variants" in done.stderr
 
 
+def test_variants_of_standard_input_are_named_stdin(tmp_path, env):
+    """`cat hw.yaml | bpcli variant - --count 2 --out vs` wrote vs/<stdin>-s01.yaml, whose
+    description said 'of <stdin>': '<' and '>' break shells, Windows and uploads. Standard input is
+    called 'stdin', as quiz calls it; its numbers are the file's (the seed is its bytes)."""
+    path = _plain(tmp_path, name="hw.yaml")
+    code, _, err = run_cli(["variant", "-", "--count", "2", "--out", tmp_path / "vs"], input=path.read_text(),
+                           env=env)
+    assert code == 0, err
+    written = {file.name: file.read_text(encoding="utf-8") for file in (tmp_path / "vs").iterdir()}
+    assert sorted(written) == ["key.json", "stdin-s01.yaml", "stdin-s02.yaml"]
+    assert not any("<" in text or ">" in text for text in written.values())
+    assert json.loads(written["key.json"])["source"] == "stdin"
+    from_stdin = yaml.safe_load(written["stdin-s01.yaml"])
+    assert from_stdin["description"] == "Variant for student s01 of stdin."
+    code, out, err = run_cli(["variant", path, "--student", "s01"], env=env)
+    from_file = yaml.safe_load(out)
+    assert code == 0 and from_file["description"] == "Variant for student s01 of hw.yaml."
+    assert (from_stdin["input"], from_stdin["layers"]) == (from_file["input"], from_file["layers"])
+
+
 def test_a_students_file_names_the_line_of_a_bad_or_repeated_id(tmp_path, env):
     ids = tmp_path / "ids.txt"
     for content, words in (("alice\nbob\n\nbob\n", "line 4: 'bob' is listed twice (first on line 2)"),

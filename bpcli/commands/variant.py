@@ -40,13 +40,15 @@ def variant_command(
         ids = _student_ids(student, count, students)
         from bpcli import spec
         from bpcli.errors import UsageError
+        from bpcli.quiz.catalogue import STDIN_NAME
         from bpcli.quiz.variants import make_variant, variant_yaml
 
         document = spec.parse_yaml(content.decode("utf-8-sig", "replace"), label)
         network = spec.from_mapping(document, label)
         # the variants name the exercise by its file's name, not the path as typed: the same
-        # command run from another folder (or as ./hw1.yaml) writes the same bytes
-        name = os.path.basename(label)
+        # command run from another folder (or as ./hw1.yaml) writes the same bytes; its name
+        # becomes part of file names, so standard input's is a plain word, not '<stdin>'
+        name = STDIN_NAME if file == "-" else os.path.basename(label)
         if student is not None:
             text = variant_yaml(make_variant(document, network, content, student, salt, name))
             _write(text, out, file)

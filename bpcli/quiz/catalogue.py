@@ -25,6 +25,9 @@ from bpcli.texts import Joined, Msg, languages, usage_error
 
 #: the environment variable naming teachers' exercise folders (several joined by os.pathsep)
 DIRS_VARIABLE = "BPCLI_EXERCISES_DIR"
+#: the name of an exercise read from standard input (``-``), where a file's name would be: in
+#: progress and, for ``bpcli variant``, in file names, so a plain word (not the '<stdin>' of messages)
+STDIN_NAME = "stdin"
 
 
 @dataclass
@@ -109,7 +112,7 @@ def load_exercise(name: str, dirs: list[Path] | tuple[Path, ...] = ()) -> Exerci
         from bpcli import spec
 
         data, label = spec.read_source(name)  # a folder is refused there, as a folder
-        return exercise_from_network("stdin" if name == "-" else Path(name).stem, spec.load_bytes(data, label))
+        return exercise_from_network(STDIN_NAME if name == "-" else Path(name).stem, spec.load_bytes(data, label))
     try:
         chosen = _resolve(name, exercise_names(dirs))
     except UsageError:
