@@ -641,6 +641,48 @@ def test_a_students_file_names_the_line_of_a_bad_or_repeated_id(tmp_path, env):
         assert not (tmp_path / "set").exists()
 
 
+def test_student_ids_of_any_script_name_their_variants(tmp_path, env):
+    """--students with 'José' exited 2 ("student id 'José': use letters, digits, …"), and no set
+    was written. Letters and digits of any script are ids (with the combining marks Hindi writes
+    its letters with); in NFC, so José typed as é or as e + U+0301 is one student, one file and
+    the same numbers."""
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{composed}\n李雷\nनमस्ते\nana\n", encoding="utf-8")
+    code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
+    assert code == 0, err
+    assert sorted(path.name for path in (tmp_path / "set").iterdir()) == sorted(
+        ["key.json", f"04_two_layer_tanh-{composed}.yaml", "04_two_layer_tanh-李雷.yaml",
+         "04_two_layer_tanh-नमस्ते.yaml", "04_two_layer_tanh-ana.yaml"])
+    key = json.loads((tmp_path / "set" / "key.json").read_text(encoding="utf-8"))
+    assert key["variants"][f"04_two_layer_tanh-{composed}.yaml"]["student"] == composed
+    code, typed_decomposed, err = run_cli(["variant", "04", "--student", decomposed], env=env)
+    assert code == 0, err
+    assert typed_decomposed == (tmp_path / "set" / f"04_two_layer_tanh-{composed}.yaml").read_text(encoding="utf-8")
+    ids.write_text(f"{composed}\n{decomposed}\n", encoding="utf-8")
+    code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "twice"], env=env)
+    assert code == 2 and "line 2" in err and "listed twice (first on line 1)" in err, err
+
+
+@pytest.mark.parametrize("student", ["a/b", "a\\b", ".", "..", "-a", "a b", "a\tb", "a\x00b", "a\u200bb", "a\u2215b",
+                                     "x" * 65, ""])
+def test_a_student_id_that_cannot_be_a_file_name_is_refused(student):
+    from bpcli.errors import UsageError
+    from bpcli.quiz.variants import check_student_id
+
+    with pytest.raises(UsageError, match="student id"):
+        check_student_id(student)
+
+
+def test_an_ascii_student_id_is_unchanged():
+    """Ids that were accepted keep their bytes, so their seeds and numbers (the seed hashes the
+    id's UTF-8)."""
+    from bpcli.quiz.variants import check_student_id
+
+    for student in ("s01", "ana", "A.B-c_d@x", "9" * 64):
+        assert check_student_id(student) == student
+
+
 def test_no_variant_gives_a_sample_twice_or_every_sample_one_class():
     """Of 30 variants of a 4-sample tanh + bce file, 6 drew two equal columns of X and 3 drew Y
     all ones: in effect a smaller exercise than the other students'."""

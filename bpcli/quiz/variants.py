@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +39,10 @@ MAX_ATTEMPTS = 600
 #: how often one draw's layers may be drawn again alone before everything is drawn anew (the
 #: layers before may leave a layer no fair numbers)
 MAX_REPAIRS = 40
-#: what a student id may hold: it becomes part of a file name
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+#: what a student id may hold besides letters and digits of any script: it becomes part of a file
+#: name, so no path separator, space or control character
+STUDENT_ID_PUNCTUATION = frozenset("_.@-")
+STUDENT_ID_MAX_LENGTH = 64
 #: the activations and losses whose values stay multiples of small powers of 1/2
 EXACT_ACTIVATIONS = frozenset({"linear", "relu", None})
 EXACT_LOSSES = frozenset({"mse", "sse"})
@@ -70,11 +73,23 @@ def _samples_differ(network: Network) -> bool:
 
 
 def check_student_id(student: str) -> str:
-    """``student`` when it can name a file (letters, digits, ``_ . @ -``), else UsageError."""
-    if not STUDENT_ID.fullmatch(student):
-        raise UsageError(f"student id {student!r}: use letters, digits, '_', '.', '@' or '-' (at most 64), "
-                         "starting with a letter or digit; it becomes part of a file name")
-    return student
+    """``student`` in NFC when it can name a file: letters and digits of any script (with the
+    combining marks some scripts write letters with), ``_ . @ -``, starting with a letter or a
+    digit (so never '.' or '..'), at most 64 characters; else UsageError. In NFC, 'José' typed
+    with one é or with e and a combining accent is one student: one file, the same numbers (an
+    ASCII id is its own NFC, so its numbers are those it always had)."""
+    normal = unicodedata.normalize("NFC", student)
+    if not (0 < len(normal) <= STUDENT_ID_MAX_LENGTH and _letter_or_digit(normal[0])
+            and all(_letter_or_digit(character) or unicodedata.category(character).startswith("M")
+                    or character in STUDENT_ID_PUNCTUATION for character in normal)):
+        raise UsageError(f"student id {student!r}: use letters, digits, '_', '.', '@' or '-' (at most "
+                         f"{STUDENT_ID_MAX_LENGTH}), starting with a letter or digit; it becomes part of a file name")
+    return normal
+
+
+def _letter_or_digit(character: str) -> bool:
+    category = unicodedata.category(character)
+    return category.startswith("L") or category == "Nd"
 
 
 def student_ids(count: int) -> list[str]:
@@ -97,8 +112,9 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
                  source: str = "") -> Variant:
     """Student ``student``'s variant of the exercise whose file is ``document`` (the parsed YAML),
     ``network`` (the validated network) and ``content`` (the file's bytes). ``source`` names the
-    file in the variant's description. Raises UsageError when no fair draw is found."""
-    check_student_id(student)
+    file in the variant's description. Raises UsageError for an id that cannot name a file
+    (``check_student_id``, which also puts it in NFC) or when no fair draw is found."""
+    student = check_student_id(student)
     name = f"{_stem(source)}-{student}"
     targets = exercise_from_network(name, network).targets
     # a bias that J does not depend on (before a batchnorm) has a gradient of 0 on every draw
