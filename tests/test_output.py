@@ -23,7 +23,7 @@ from bpcli import exit_codes
 from bpcli.errors import OutputError
 from bpcli.exit_codes import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INPUT_ERROR, EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED,
                               EXIT_OK, EXIT_OUTPUT_ERROR)
-from conftest import REPO_ROOT, cli_env, run_cli, write_network
+from conftest import REPO_ROOT, cli_env, run_cli, run_cli_batch, write_network
 
 try:
     import resource
@@ -305,6 +305,48 @@ def test_a_new_output_file_gets_the_permissions_open_would_give(tmp_path):
         os.umask(old_umask)
     assert code == 0, err
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o666 & ~0o027
+
+
+#: every command that writes one file, with the option that names it
+FILE_OUTPUTS = [(["explain", "05"], "--output"), (["explain", "05"], "-o"), (["worksheet", "05"], "--output"),
+                (["variant", "05", "--student", "a"], "--out"), (["quiz", "--random", "--seed", "3"], "--export"),
+                (["grade", "--batch", "ANSWERS"], "--output")]
+
+
+def test_a_folder_where_a_file_is_wanted_is_a_usage_error_for_every_command(tmp_path):
+    """`variant --out newdir/` and `explain -o newdir/` wrote a FILE called newdir (pathlib drops the
+    final '/'); `worksheet -o DIR` and `variant --out DIR` exited 74 ('cannot write DIR: Is a
+    directory', output that could not be written) while explain and grade exited 2 with click's
+    wording. A folder, or a path ending in a separator, where a file is wanted is the user's
+    mistake: exit 2, one line naming the option, nothing written, for every command alike."""
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"student": "a", "file": "05", "target": "dW2", "answer": "0"}\n', encoding="utf-8")
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    runs, expected = [], []
+    for number, (command, option) in enumerate(FILE_OUTPUTS):
+        command = [answers if word == "ANSWERS" else word for word in command]
+        runs.append([*command, option, folder])
+        expected.append(f"{folder} is a folder")
+        runs.append([*command, option, f"{tmp_path / f'new{number}'}{os.sep}"])
+        expected.append(f"new{number}{os.sep} ends in '{os.sep}', so it names a folder")
+    for args, words, (code, out, err) in zip(runs, expected, run_cli_batch(runs)):
+        assert code == EXIT_INPUT_ERROR and err.count("\n") == 1 and out == "", (args, err)
+        assert err.startswith("bpcli: error: --") and words in err, (args, err)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["answers.jsonl", "existing"]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_set_of_variants_still_takes_a_folder_ending_in_a_separator(tmp_path):
+    code, _, err = run_cli(["variant", "05", "--count", "2", "--out", f"{tmp_path / 'set'}{os.sep}"])
+    assert code == 0, err
+    assert sorted(path.name for path in (tmp_path / "set").iterdir()) == [
+        "05_worked_example_222-s01.yaml", "05_worked_example_222-s02.yaml", "key.json"]
+
+
+def test_the_folder_message_is_in_the_learners_language(tmp_path):
+    code, _, err = run_cli(["explain", "05", "--lang", "zh", "--output", tmp_path])
+    assert code == EXIT_INPUT_ERROR and f"--output {tmp_path} 是一个文件夹" in err, err
 
 
 def test_output_dash_means_standard_output(tmp_path):

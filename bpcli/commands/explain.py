@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -106,10 +105,10 @@ def explain_command(
     step: bool = typer.Option(False, "--step", help="Pause after each step until Enter is pressed "
                                                      "(terminal format only)."),
     precision: int = typer.Option(4, "--precision", "-p", min=0, max=12, help="Decimals shown for every number."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, show_default=False,
-                                          help="Write to FILE instead of standard output (- for standard "
-                                               "output); an existing FILE is replaced only once the new "
-                                               "text is complete."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="<file>", show_default=False,
+                                         help="Write to FILE instead of standard output (- for standard "
+                                              "output); an existing FILE is replaced only once the new "
+                                              "text is complete."),
 ) -> None:
     """Work out the forward and backward pass of a network, step by step, with your numbers.
 
@@ -122,8 +121,9 @@ def explain_command(
     from bpcli.texts import say
 
     language = chosen_language(lang)
-    output = output_target(output)
-    if step and (output is not None or output_format is not OutputFormat.terminal):
+    with user_errors(lang=language):
+        target = output_target(output)
+    if step and (target is not None or output_format is not OutputFormat.terminal):
         usage_error(say(language, "usage.step_in_terminal", format=output_format.value))
     if forward and backward:
         usage_error(say(language, "usage.only_one", choices="--forward, --backward",
@@ -135,10 +135,10 @@ def explain_command(
         explanation = explain(load_network(file), method=method.value, lang=language, layer=layer,
                               forward=show_forward, backward=show_backward, check=show_backward,
                               detail=detail.value, notes=notes.value if notes is not None else None)
-        if output is not None:
+        if target is not None:
             text = (_terminal_text(explanation, precision) if output_format is OutputFormat.terminal
                     else _render(explanation, output_format, precision))
-            write_output(text, output, input_file=file)
+            write_output(text, target, input_file=file)
         elif output_format is OutputFormat.terminal:
             from bpcli.render.terminal import print_explanation
 

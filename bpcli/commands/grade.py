@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -46,9 +45,9 @@ def grade_command(
                                                   "results.json)."),
     stats: bool = typer.Option(False, "--stats", help="With --batch: count, per target, the answers "
                                "that made each mistake (a bpcli.grade-stats/1 line)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, show_default=False,
-                                          help="With --batch: write to FILE instead of standard output "
-                                               "(results.json for Gradescope)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="<file>", show_default=False,
+                                         help="With --batch: write to FILE instead of standard output "
+                                              "(results.json for Gradescope)."),
 ) -> None:
     """Grade an answer for one gradient and name the mistake (transposed, 1/m, sign, shape, …).
 
@@ -76,7 +75,7 @@ def grade_command(
     raise typer.Exit(grade_answer(GradeRequest(file, target, answer, rtol, json_output, language)))
 
 
-def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: float, output: Optional[Path],
+def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: float, output: Optional[str],
                  language: str) -> None:
     """Read ANSWERS, grade every row, write JSON Lines or results.json; exit 0 once graded."""
     import os
@@ -85,8 +84,8 @@ def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: flo
     from bpcli.grading.batch import grade_batch, read_answers
     from bpcli.render.batch import batch_json_lines, gradescope_results
 
-    target = output_target(output)
     with user_errors(lang=language):
+        target = output_target(output)
         rows = read_answers(answers, lang=language)
         folder = os.path.dirname(os.path.abspath(answers)) if answers != "-" else os.getcwd()
         graded = grade_batch(rows, folder, lang=language, rtol=rtol)

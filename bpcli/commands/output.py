@@ -69,11 +69,28 @@ def discard_standard_output() -> None:
         os.close(null)
 
 
-def output_target(option: Path | None) -> Path | None:
-    """The file an ``--output`` option names, or None for standard output (no option, or ``-``)."""
-    if option is None or str(option) == "-":
+def output_target(option: str | os.PathLike | None, *, name: str = "--output") -> Path | None:
+    """The file an output option (``name``: ``--output``, ``--out``, ``--export``) names, or None
+    for standard output (no option, or ``-``).
+
+    A folder where a file is wanted is the user's mistake (UsageError, exit 2), found before
+    anything is computed or written: an existing folder (else opening it fails as output that
+    cannot be written, exit 74), or a path ending in a separator, ``newdir/``, which pathlib would
+    shorten to the file ``newdir`` and write. So the commands declare these options as ``str``,
+    not ``Path``: the text reaches here as typed."""
+    from pathlib import Path
+
+    from bpcli.texts import usage_error
+
+    if option is None or os.fspath(option) == "-":
         return None
-    return option
+    typed = os.fspath(option)
+    separators = tuple(separator for separator in (os.sep, os.altsep) if separator)
+    if typed.endswith(separators):
+        raise usage_error("usage.output_ends_in_separator", option=name, path=typed, separator=typed[-1])
+    if os.path.isdir(typed or "."):  # an empty name is the current folder to pathlib
+        raise usage_error("usage.output_folder", option=name, path=typed or "''")
+    return Path(typed)
 
 
 def write_output(text: str, target: Path, *, input_file: str, option: str = "--output",

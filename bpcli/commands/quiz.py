@@ -4,7 +4,6 @@ resumes where it stopped."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -28,9 +27,9 @@ def quiz_command(
     level: int = typer.Option(1, "--level", min=1, max=3, help="Level of a generated exercise: 1 one linear "
                               "layer, 2 two dense layers, 3 a small CNN (sizes vary with the seed)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of a generated exercise (same seed, same numbers)."),
-    export: Optional[Path] = typer.Option(None, "--export", help="With --random: write the generated exercise "
-                                          "as a network file (to grade later, or to hand out) and exit.",
-                                          show_default=False),
+    export: Optional[str] = typer.Option(None, "--export", metavar="<file>", help="With --random: write the generated "
+                                         "exercise as a network file (to grade later, or to hand out) and exit.",
+                                         show_default=False),
     progress: bool = typer.Option(False, "--progress", help="Show every exercise (solved, in progress, not "
                                   "started), suggest the next one, and exit."),
     reset: bool = typer.Option(False, "--reset", help="Forget all progress (asks first) and exit."),
@@ -85,7 +84,7 @@ def quiz_command(
 
 
 def _refuse_ignored_options(context: typer.Context, language: str, name: Optional[str], list_: bool, random: bool,
-                            progress: bool, reset: bool, export: Optional[Path], yes: bool) -> None:
+                            progress: bool, reset: bool, export: Optional[str], yes: bool) -> None:
     """A usage error for options that would be ignored: two of the quiz's modes at once (NAME and
     --list), or an option of one mode given without it (--level without --random)."""
     from bpcli.texts import say
@@ -106,7 +105,7 @@ def _refuse_ignored_options(context: typer.Context, language: str, name: Optiona
             usage_error(say(language, "usage.goes_with", option=option, needed=needed))
 
 
-def _export(path: Path, level: int, seed: int, language: str) -> None:
+def _export(path: str, level: int, seed: int, language: str) -> None:
     import yaml
 
     from bpcli.commands.output import output_target, write_output
@@ -114,9 +113,9 @@ def _export(path: Path, level: int, seed: int, language: str) -> None:
     from bpcli.texts import say
 
     with user_errors(lang=language):
+        target = output_target(path, name="--export")
         text = yaml.safe_dump(generate_document(level, seed), sort_keys=False, allow_unicode=True,
                               default_flow_style=None, width=100)
-        target = output_target(path)
         if target is None:
             typer.echo(text, nl=False)
             return

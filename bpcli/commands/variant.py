@@ -19,7 +19,8 @@ def variant_command(
                                           "the same id always gets the same numbers.", show_default=False),
     salt: str = typer.Option("", "--salt", help="A word of your own (the course, the term): other salts give "
                              "other numbers, so students cannot make each other's variants.", show_default=False),
-    out: Optional[Path] = typer.Option(None, "--out", help="One variant: the file to write (default stdout). "
+    out: Optional[str] = typer.Option(None, "--out", metavar="<path>", help="One variant: the file to write (default "
+                                      "stdout). "
                                        "With --count or --students: the folder to write the set and key.json "
                                        "into.", show_default=False),
     count: Optional[int] = typer.Option(None, "--count", min=1, max=10_000, help="Write variants for students "
@@ -39,6 +40,7 @@ def variant_command(
         content, label = _source(file)
         ids = _student_ids(student, count, students)
         from bpcli import spec
+        from bpcli.commands.output import output_target
         from bpcli.errors import UsageError
         from bpcli.quiz.catalogue import STDIN_NAME
         from bpcli.quiz.variants import make_variant, variant_yaml
@@ -50,12 +52,13 @@ def variant_command(
         # becomes part of file names, so standard input's is a plain word, not '<stdin>'
         name = STDIN_NAME if file == "-" else os.path.basename(label)
         if student is not None:
+            target = output_target(out, name="--out")
             text = variant_yaml(make_variant(document, network, content, student, salt, name))
-            _write(text, out, file)
+            _write(text, target, file)
             return
         if out is None:
             raise UsageError("a set of variants needs --out DIR, the folder to write them into")
-        _write_set(document, network, content, name, ids, salt, out, file)
+        _write_set(document, network, content, name, ids, salt, Path(out), file)
 
 
 def _source(file: str) -> tuple[bytes, str]:
@@ -106,10 +109,10 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
     return ids
 
 
-def _write(text: str, out: Path | None, file: str) -> None:
-    from bpcli.commands.output import output_target, write_output
+def _write(text: str, target: Path | None, file: str) -> None:
+    """``text`` to ``target`` (a file ``output_target`` let through), or stdout for None."""
+    from bpcli.commands.output import write_output
 
-    target = output_target(out)
     if target is None:
         typer.echo(text, nl=False)
     else:

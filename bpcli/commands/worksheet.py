@@ -4,7 +4,6 @@ printable HTML."""
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -27,8 +26,8 @@ def worksheet_command(
                                               "nothing loaded from the network)."),
     key: bool = typer.Option(False, "--key", help="Add the answers and the worked solution (the teacher's key)."),
     lang: Optional[Language] = language_option("the sheet and the worked solution"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout "
-                                          "(- for stdout).", show_default=False),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="<file>", help="Write to this file instead "
+                                         "of stdout (- for stdout).", show_default=False),
 ) -> None:
     """Print a worksheet: the network, the givens (X, Y, W, b and the forward values the exercise
     gives), and the gradients to find with their shapes, points and space to answer.
@@ -42,9 +41,9 @@ def worksheet_command(
 
     language = chosen_language(lang)
     with user_errors(lang=language):
+        target = output_target(output)
         sheets = [build_sheet(load_exercise(file, exercise_dirs()), language, key) for file in files]
         text = render_html(sheets) if output_format is SheetFormat.html else render_markdown(sheets)
-        target = output_target(output)
         if target is None:
             typer.echo(text, nl=False)
             return

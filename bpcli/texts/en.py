@@ -678,6 +678,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.only_one": "give only one of {choices} (found {found})",
     "usage.and": " and ",
     "usage.step_in_terminal": "--step pauses in the terminal; it cannot be combined with --output or --format {format}",
+    "usage.output_folder": "{option} {path} is a folder; give the name of a file to write",
+    "usage.output_ends_in_separator": "{option} {path} ends in '{separator}', so it names a folder; give the name of "
+        "a file to write",
     "answer.empty": "the answer is empty",
     "answer.empty_entry": "the answer has an empty entry (None) where a number belongs",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "

@@ -548,6 +548,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.only_one": "{choices} 只能给一个（收到了 {found}）",
     "usage.and": " 和 ",
     "usage.step_in_terminal": "--step 在终端里逐步暂停，不能与 --output 或 --format {format} 一起用",
+    "usage.output_folder": "{option} {path} 是一个文件夹；请给出要写入的文件名",
+    "usage.output_ends_in_separator": "{option} {path} 以 '{separator}' 结尾，指的是一个文件夹；请给出要写入的文件名",
     "answer.empty": "答案是空的",
     "answer.empty_entry": "答案里有一个空的元素（None），那里应当是一个数",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
