@@ -7,9 +7,11 @@ course's salt), so the same three always give the same variant on any machine an
 exercises, and a draw is made again until it is a fair exercise (``bpcli.quiz.draws.clean``): no
 relu at exactly 0, no tied max-pool window, no saturated unit, no dead layer, no asked gradient
 all 0 (but for a bias J does not depend on, whose gradient is 0 on every draw), no two samples
-alike and not every sample of the same target. The first three are one layer's doing
-(``bpcli.quiz.draws.first_trouble``): that layer alone is drawn again, smaller where its units
-saturated (``SMALLER_SCALES``), so the fair layers before it are kept. Networks of
+alike and not every sample of the same target. Where MAX_ATTEMPTS whole draws find none (and only
+there, so that every variant whole draws can make stays the one earlier versions made), draws are
+repaired: the first three troubles are one layer's doing (``bpcli.quiz.draws.first_trouble``), and
+that layer alone is drawn again, smaller where its units saturated (``SMALLER_SCALES``), so the
+fair layers before it are kept. Networks of
 linear and relu layers with mse or sse are first drawn until every asked value is also short on
 paper. The statement is left out (it may quote the original's numbers): the variant gets the
 generated one.
@@ -124,8 +126,23 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
     rng = np.random.default_rng(variant_seed(content, student, salt))
     from bpcli import spec
 
-    drawn, repairs, scales = None, 0, {}
+    asked = [target for target in targets if target not in always_zero]
+    description = f"Variant for student {student} of {source or 'an exercise'}."
+    # whole draws first, as bpcli 0.1 made them: every variant it could make stays the same
     for attempt in range(MAX_ATTEMPTS):
+        drawn = _redraw(document, network, rng, {})
+        candidate = spec.load(drawn)
+        if not _samples_differ(candidate):
+            continue
+        computed = run(candidate)
+        if clean(candidate, asked, exact=exact and attempt < EXACT_ATTEMPTS, computed=computed):
+            return Variant(student, {**drawn, "description": description},
+                           exercise_from_network(name, candidate, computed))
+    # then repairs: a relu at 0, a tie or a saturated unit is one layer's doing, and drawing that
+    # layer alone again keeps the fair layers before it (a whole new draw of a CNN with a sigmoid
+    # output was fair once in 300: it must pass every layer at once)
+    drawn, repairs, scales = None, 0, {}
+    for _ in range(MAX_ATTEMPTS):
         if drawn is None or repairs == MAX_REPAIRS:
             drawn, repairs = _redraw(document, network, rng, scales), 0
         candidate = spec.load(drawn)
@@ -133,13 +150,9 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
             drawn = None
             continue
         computed = run(candidate)
-        if clean(candidate, [target for target in targets if target not in always_zero],
-                 exact=exact and attempt < EXACT_ATTEMPTS, computed=computed):
-            drawn["description"] = f"Variant for student {student} of {source or 'an exercise'}."
-            return Variant(student, drawn, exercise_from_network(name, candidate, computed))
-        # a relu at 0, a tie or a saturated unit is one layer's doing: drawing that layer alone
-        # again keeps the fair layers before it (a whole new draw of a CNN with a sigmoid output
-        # was fair once in 300: it must pass every layer at once)
+        if clean(candidate, asked, exact=False, computed=computed):
+            return Variant(student, {**drawn, "description": description},
+                           exercise_from_network(name, candidate, computed))
         trouble = first_trouble(candidate, computed)
         if trouble is None:
             drawn = None
