@@ -306,10 +306,12 @@ def test_small_constant_caught_on_other_draws_is_not_told_to_round(name, target,
 def test_typed_numbers_close_to_the_right_value_are_still_told_to_keep_digits():
     net = network("04")
     value = run(net).tensors()["dW1"].copy()
-    # one entry rounded to too few decimals to pass: not an offset of every entry
-    largest = np.unravel_index(np.abs(value).argmax(), value.shape)
-    decimals = next(d for d in range(6, -1, -1) if abs(round(value[largest], d) - value[largest]) > 0.03 * abs(value[largest]))
-    value[largest] = round(value[largest], decimals)
+    # one entry rounded to too few decimals to pass (outside rtol·|e| + rtol·max|e|, rtol 1e-2),
+    # not to 0 (a 0 beside entries typed to 8 decimals shows no rounding): not an offset of every entry
+    allowed = 0.01 * (np.abs(value) + np.abs(value).max())
+    index, decimals = next((index, d) for index in np.ndindex(value.shape) for d in range(6, -1, -1)
+                           if round(value[index], d) != 0 and abs(round(value[index], d) - value[index]) > allowed[index])
+    value[index] = round(value[index], decimals)
     result = grade_array(net, "dW1", value)
     assert result.diagnosis == ["entries"] and "digits" in result.message
 
@@ -323,6 +325,48 @@ def test_a_wrong_number_that_no_rounding_gives_is_not_called_close():
     value[zero] = 1.0
     result = grade_array(net, "dX", value)
     assert result.diagnosis == ["entries"] and "digits" not in result.message
+
+
+@pytest.mark.parametrize("answer", ["0 0; 0 0; 0 0", "[[0, 0], [0, 0], [0, 0]]", "0.0 0.00; 0 0; 0 0"])
+def test_an_all_zero_answer_is_not_called_close(answer):
+    """Every entry of 04's dW1 is below 0.5 in size, so each is 0 'rounded to no decimals'; but
+    a blank template shows no rounding at all (0.00 is read as the number 0, whose decimals are
+    not kept)."""
+    net = network("04")
+    assert np.all(np.abs(run(net).tensors()["dW1"]) < 0.5)
+    for lang, words in (("en", "digits"), ("zh", "小数")):
+        result = grade(net, "dW1", answer, lang=lang)
+        assert result.diagnosis == ["entries"] and words not in result.message, result.message
+
+
+#: one linear unit, sse, J = (a − y)² with a = W·x + b = 0 and y = 0.5: dZ1 = 2(a − y) = −1, so
+#: dW1 = dZ1·xᵀ = −xᵀ = [[−1.2, −0.03]]
+SMALL_ENTRY = {"input": {"X": [[1.2], [0.03]], "Y": [[0.5]]},
+               "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[0.0, 0.0]], "b": [[0.0]]}],
+               "loss": "sse"}
+
+
+@pytest.mark.parametrize("answer, close", [
+    ("-1.2 0", True),    # 0 is −0.03 rounded to one decimal, the decimals of −1.2
+    ("-1.2 0.1", False),  # no rounding of −0.03 gives 0.1
+    ("-1 0", True),      # −1 is −1.2 rounded to no decimals, and so is 0 for −0.03
+])
+def test_a_zero_is_read_to_the_decimals_of_the_other_entries(answer, close):
+    net = network(SMALL_ENTRY)
+    np.testing.assert_allclose(run(net).tensors()["dW1"], [[-1.2, -0.03]])
+    result = grade(net, "dW1", answer)
+    assert result.diagnosis == ["entries"], result.message
+    assert ("digits" in result.message) == close, result.message
+
+
+def test_a_small_value_rounded_to_the_decimals_typed_is_still_close():
+    """05's dW1 is about 0.0004 to 0.001: 0.0004 typed for 0.000439 is rounding to four decimals."""
+    net = network("05")
+    right = run(net).tensors()["dW1"]
+    typed = np.round(right, 4)
+    assert np.all(typed != 0) and not grade_array(net, "dW1", typed).correct
+    result = grade_array(net, "dW1", typed)
+    assert result.diagnosis == ["entries"] and "digits" in result.message, result.message
 
 
 

@@ -133,14 +133,30 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
 
 def cut_too_early(expected: np.ndarray, answer: np.ndarray, wrong: np.ndarray) -> bool:
     """Whether every ``wrong`` entry of a typed ``answer`` is the right value rounded, or cut
-    towards 0, to the decimals it was typed with (0.03 or 0.02 for 0.02876, 12 for 12.5; not 1
-    for 0, however large the tensor's other entries)."""
+    towards 0, to the decimals it was typed with (0.03 or 0.02 for 0.02876, 12 for 12.5,
+    0.0004 for 0.000439; not 1 for 0, however large the tensor's other entries).
+
+    A 0 shows no decimals of its own: it is read to the finest decimal of the answer's other
+    entries (0 for 0.02 beside a typed 0.3 is 0.02 rounded to one decimal). Wrong entries that
+    are all 0, in an answer typed without decimals (a blank template, a guess), show no rounding:
+    every value below 0.5 is 0 "rounded to no decimals", which would call any such answer close."""
     typed, right = answer[wrong], expected[wrong]
-    units = np.array([_last_digit_unit(float(value)) for value in typed]) * (1 + 1e-9)
+    zero = typed == 0
+    finest = _finest_unit(answer) if zero.any() else 1.0
+    if zero.all() and finest >= 1:
+        return False
+    units = np.array([_last_digit_unit(float(value)) if value != 0 else finest for value in typed]) * (1 + 1e-9)
     error = np.abs(typed - right)
     rounded = error <= units / 2
     cut = (error < units) & (np.abs(typed) <= np.abs(right)) & (typed * right >= 0)
     return bool(np.all(rounded | cut))
+
+
+def _finest_unit(answer: np.ndarray) -> float:
+    """One in the last decimal of the most precisely typed non-zero entry of ``answer`` (1 when
+    every entry is 0 or a whole number)."""
+    written = np.unique(answer[answer != 0])
+    return min((_last_digit_unit(float(value)) for value in written), default=1.0)
 
 
 def _last_digit_unit(value: float) -> float:
