@@ -50,12 +50,53 @@ def test_unit_axes_are_added_or_dropped_but_never_moved():
     assert align(np.ones((2, 1, 3)), (3, 2)).shape == (2, 1, 3)
 
 
-def test_a_dense_db_typed_as_a_row_is_still_transposed():
+def numbers_in_both_syntaxes(vector, layout: str) -> list[str]:
+    """``vector``'s numbers typed as a row or a column, in the '1 2; 3 4' syntax and in brackets."""
+    numbers = [repr(float(x)) for x in np.ravel(vector)]
+    if layout == "row":
+        return [" ".join(numbers), "[[" + ", ".join(numbers) + "]]"]
+    return ["; ".join(numbers), "[" + ", ".join(f"[{x}]" for x in numbers) + "]"]
+
+
+@pytest.mark.parametrize("target", ["db1", "dW2"])  # 04: db1 is 3 × 1, dW2 is 1 × 3
+@pytest.mark.parametrize("layout", ["row", "column"])
+def test_a_vector_typed_as_a_row_or_a_column_is_graded_on_its_numbers(target, layout):
+    """Typed numbers of a vector are its numbers in order, whichever way they are laid out
+    (README, Grading answers): the same verdict for a row and a column in either syntax."""
     network = load_bundled_network("04")
-    db = run(network).tensors()["db1"]
-    assert db.shape[1] == 1 and db.shape[0] > 1
-    result = grade(network, "db1", text(db.T))
-    assert not result.correct and "transposed" in result.diagnosis
+    value = run(network).tensors()[target]
+    assert value.ndim == 2 and min(value.shape) == 1 and max(value.shape) > 1
+    for typed in numbers_in_both_syntaxes(value, layout):
+        result = grade(network, target, typed)
+        assert result.correct and result.diagnosis == [], (typed, result.message)
+    # a wrong number is marked as wrong in either layout, and a sign is named as such
+    wrong = value.ravel().copy()
+    wrong[1] += 1.0
+    for typed in numbers_in_both_syntaxes(wrong, layout):
+        result = grade(network, target, typed)
+        assert result.diagnosis == ["entries"] and result.wrong_entries == [[1, 0] if value.shape[1] == 1 else [0, 1]]
+    for typed in numbers_in_both_syntaxes(-value, layout):
+        assert grade(network, target, typed).diagnosis == ["sign"]
+
+
+def test_a_formula_computing_a_row_for_a_column_is_still_transposed():
+    """A formula is graded in the shape it computes: its code would give the row."""
+    network = load_bundled_network("04")
+    assert grade(network, "db1", "sum(dZ1, axis=1, keepdims=True).T").diagnosis == ["transposed"]
+    assert grade(network, "dW2", "A1 @ dZ2.T").diagnosis == ["transposed"]
+    assert grade(network, "db1", "sum(dZ1, axis=1)").correct  # flat: the vector's numbers, no layout
+
+
+def test_a_matrix_typed_with_rows_and_columns_swapped_is_still_transposed():
+    network = load_bundled_network("04")
+    dW1 = run(network).tensors()["dW1"]
+    assert dW1.shape == (3, 2)
+    assert grade(network, "dW1", text(dW1.T)).diagnosis == ["transposed"]
+
+
+def test_an_image_map_of_one_row_typed_as_a_column_is_not_the_same_map():
+    """The vector rule is for vectors: a 1 × 4 map typed 4 × 1 is another picture."""
+    assert align(np.ones((1, 1, 4, 1)), (1, 1, 1, 4), typed=True).shape == (1, 1, 4, 1)
 
 
 def test_an_answer_equal_to_two_tensors_names_both():

@@ -52,16 +52,25 @@ def matches(expected: np.ndarray, answer: np.ndarray, rtol: float) -> bool:
     return expected.shape == answer.shape and not wrong_entries_mask(expected, answer, rtol).any()
 
 
-def align(answer: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def align(answer: np.ndarray, shape: tuple[int, ...], typed: bool = False) -> np.ndarray:
     """The answer in the expected ``shape`` when it only lacks axes of length 1 (a flat list
     ``0.1 0.2 0.3`` for a 3 × 1 db, a single number for a 1 × 1 tensor) or only has more of them
     (``[[0.25]]`` for a convolution's db of one filter, a 1 × 1 × 3 × 3 dX, as its layer sees it,
     for an X given as 1 × 3 × 3): the same numbers in the same order. Otherwise unchanged, so a
-    row typed for a column, with as many axes, is still diagnosed as transposed."""
+    matrix typed with its rows and columns swapped, or a formula's row for a column, is still
+    diagnosed as transposed.
+
+    ``typed`` numbers of a vector (a target of at most two axes with at most one longer than 1:
+    a dense db, n × 1; the dW of a one-unit layer, 1 × n) are its numbers in order however they
+    are laid out: a row, a column or a flat list, in either syntax ('1 2 3', '1; 2; 3',
+    '[[1, 2, 3]]'). Only a matrix's layout says where each number belongs."""
     squeezed = tuple(n for n in shape if n != 1)
     if answer.ndim < len(shape) and tuple(n for n in answer.shape if n != 1) == squeezed:
         return answer.reshape(shape)
     if answer.ndim > len(shape) and _with_unit_axes_removed(answer.shape, shape):
+        return answer.reshape(shape)
+    if (typed and answer.shape != shape and len(shape) <= 2 and answer.ndim <= 2 and len(squeezed) <= 1
+            and tuple(n for n in answer.shape if n != 1) == squeezed):
         return answer.reshape(shape)
     return answer
 

@@ -206,10 +206,11 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
            typed: bool = True) -> GradeResult:
     """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong
     (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked; ``typed`` False
-    for a formula's value, which nothing rounded)."""
+    for a formula's value, which nothing rounded and whose shape is what the formula computes,
+    where typed numbers of a vector may be laid out as a row or a column: ``align``)."""
     network = result.network
     expected = result.tensors()[target.name]
-    aligned = align(answer, expected.shape)
+    aligned = align(answer, expected.shape, typed=typed)
     error = _max_abs_error(expected, aligned)
     if matches(expected, aligned, rtol):
         parts = [Msg("verdict.right", target=target.name, rtol=rtol)]
