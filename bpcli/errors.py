@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bpcli.formatting import one_line
 
 
@@ -44,6 +46,17 @@ class SpecError(BpcliError, ValueError):
 
 class AnswerError(BpcliError, ValueError):
     """A learner's answer (numbers or formula) that cannot be parsed or evaluated."""
+
+
+class FormulaShapeError(AnswerError):
+    """A formula that parses but cannot be computed: two operands' shapes do not fit where they
+    are multiplied or combined. ``reason`` (a ``bpcli.texts.Msg``) says where, as a verdict words
+    it; ``repairs`` are the formulas with one transpose added or removed there that can be
+    computed (``bpcli.grading.formula.TransposeRepair``), which grading compares with the right
+    value before it calls the answer unreadable."""
+
+    reason: Any = None
+    repairs: tuple = ()
 
 
 class UsageError(BpcliError, ValueError):

@@ -79,8 +79,12 @@ def test_unsafe_formulas_are_refused(net, formula):
     ("dZ1 @ (X.T", "cannot read the formula"),
     ("dZ9 @ X.T", "unknown name 'dZ9'"),
     ("dz1 @ X.T", "did you mean dZ1"),
-    ("dZ1 @ X", "Did you mean X.T?"),
+    # not computable, and not right with the transpose either (dZ1 @ X.T / 2 is half of dW1):
+    # unreadable, with the transpose that makes it computable suggested
+    ("dZ1 @ X / 2", "Did you mean X.T?"),
     ("dZ1 @ (X + X)", "Did you mean (X + X).T?"),   # not X + X.T, which transposes only the last X
+    ("dZ1.T @ X.T / 2", "Did you mean dZ1?"),   # a transpose removed (it suggested dZ1.T.T)
+    ("dA1 * tanh_prime(Z1.T) / 2", "Did you mean tanh_prime(Z1)?"),   # where shapes broadcast
     ("X.T @ dZ1", "Did you mean dZ1 @ X.T?"),   # the factors in the other order
     ("dZ1 + W2", "broadcast"),
     ("sum(dZ1, axis=5)", "axis 5 does not exist"),

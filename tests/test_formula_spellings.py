@@ -273,5 +273,8 @@ def test_np_dot_with_clashing_shapes_is_told_what_to_transpose():
     from bpcli.errors import AnswerError
 
     with pytest.raises(AnswerError) as caught:
-        grade("04", "dW1", "np.dot(dZ1, X)")
-    assert "X.T" in str(caught.value) or "transpose" in str(caught.value).lower()
+        grade("04", "dW1", "np.dot(dZ1, X) / 2")  # half of dW1 even with X.T: not read
+    assert "Did you mean X.T?" in str(caught.value)
+    # with X.T it is dW1: a transpose is missing (README, Grading answers)
+    result = grade("04", "dW1", "np.dot(dZ1, X)")
+    assert result.diagnosis == ["missing_transpose"] and "np.dot(dZ1, X.T)" in result.message

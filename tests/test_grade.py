@@ -378,6 +378,62 @@ def test_more_classic_mistakes_are_named(net):
     assert "term_sign" in diagnosis(load("01"), "dA1", "-Y/A1 - (1-Y)/(1-A1)").diagnosis
 
 
+# -- a formula whose shapes do not fit, right with one transpose more or less ---------------------
+
+@pytest.mark.parametrize("target, formula, code, repaired", [
+    ("dW1", "dZ1 @ X", "missing_transpose", "dZ1 @ X.T"),
+    ("dX", "W1 @ dZ1", "missing_transpose", "W1.T @ dZ1"),
+    ("dW2", "np.dot(dZ2, A1)", "missing_transpose", "np.dot(dZ2, A1.T)"),
+    ("dW1", "dZ1.T @ X.T", "extra_transpose", "dZ1 @ X.T"),
+    ("dZ1", "dA1 * tanh_prime(Z1.T)", "extra_transpose", "dA1 * tanh_prime(Z1)"),  # shapes that do not broadcast
+])
+def test_a_formula_that_cannot_be_computed_but_for_a_transpose_is_graded_wrong(net, target, formula, code,
+                                                                               repaired):
+    """04: X is 2 × 4, W1 3 × 2, A1 and dZ1 3 × 4, dZ2 1 × 4, so none of these can be computed
+    as written; where the shapes are square the same slip is a value, diagnosed missing_transpose."""
+    tensors = run(net).tensors()
+    assert tensors["X"].shape == (2, 4) and tensors["W1"].shape == (3, 2) and tensors["dZ1"].shape == (3, 4)
+    assert tensors["A1"].shape == (3, 4) and tensors["dZ2"].shape == (1, 4)
+    result = grade(net, target, formula)
+    assert not result.correct and result.diagnosis == [code], result.message
+    assert "cannot be computed as written" in result.message and repaired in result.message
+    assert ("is missing" if code == "missing_transpose" else "one too many") in result.message
+    document = result.to_dict()
+    assert document["answer_shape"] is None and document["max_abs_error"] is None
+    assert document["expected_shape"] == list(tensors[target].shape)
+    chinese = grade(net, target, formula, lang="zh")
+    assert chinese.diagnosis == [code] and "算不出来" in chinese.message and repaired in chinese.message
+    assert english_words(chinese.message.replace(repaired, "")) == [], chinese.message
+
+
+def test_the_square_case_and_the_other_shapes_get_the_same_code():
+    three = load("07")  # A2 is 2 × 2 (2 units, 2 samples): dZ3 @ A2 is a value, the same slip as 04's
+    assert run(three).tensors()["A2"].shape == (2, 2)
+    assert diagnosis(three, "dW3", "dZ3 @ A2").diagnosis == ["missing_transpose"]
+    assert diagnosis(load("04"), "dW2", "dZ2 @ A1").diagnosis == ["missing_transpose"]
+
+
+def test_a_formula_that_no_transpose_makes_right_is_still_unreadable(net):
+    # computable with X.T, but then twice dW1: not a missing transpose alone
+    with pytest.raises(AnswerError, match=re.escape("Did you mean (X + X).T?")):
+        grade(net, "dW1", "dZ1 @ (X + X)")
+
+
+def test_cli_a_missing_transpose_is_a_wrong_answer_not_an_unreadable_one(tmp_path):
+    code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW1", "--answer", "dZ1 @ X"])
+    assert code == 1 and "missing_transpose" in out and not err
+    code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW1", "--answer", "dZ1 @ (X + X)"])
+    assert code == 2 and "Did you mean" in err and err.count("\n") == 1
+    answers = tmp_path / "answers.csv"
+    answers.write_text(f"student,file,target,answer\ns1,{TWO_LAYER},dW1,dZ1 @ X\ns2,{TWO_LAYER},dX,W1 @ dZ1\n",
+                       encoding="utf-8")
+    code, out, _ = run_bpcli(["grade", "--batch", answers, "--stats"])
+    stats = next(json.loads(line) for line in out.splitlines() if '"bpcli.grade-stats/1"' in line)
+    assert code == 0
+    for target in stats["targets"]:
+        assert target["diagnoses"] == {"missing_transpose": 1} and target["errors"] == {}, target
+
+
 def test_conv_and_flatten_orientation_mistakes():
     conv = load("08")
     tensors = run(conv).tensors()

@@ -131,6 +131,18 @@ def test_unreadable_answer_is_not_a_try(store):
     assert len(io.kinds("error")) == 2 and score.outcomes[0].tries == 0
 
 
+def test_a_product_missing_a_transpose_is_graded_in_the_quiz_as_by_grade(store):
+    """04's dW2 = dZ2 @ A1.T: dZ2 @ A1 (1 × 4 @ 3 × 4) cannot be computed, but is the slip the
+    square 05 names missing_transpose: a wrong try, not an unreadable answer; one that no
+    transpose makes right is still unreadable, and suggests the transpose that computes."""
+    io = ScriptedIO(["skip", "dZ2 @ A1", "dZ2 @ A1 * 2"])
+    score = QuizSession(load_exercise("04"), io, store).run()
+    assert io.kinds("grade") == [("grade", "dW2", False, ("missing_transpose",))]
+    assert score.outcomes[1].tries == 1
+    (error,) = io.kinds("error")
+    assert "Did you mean A1.T?" in error[1]
+
+
 def test_end_of_input_and_interrupt_end_with_a_score(store):
     io = ScriptedIO(["-2"])
     score = QuizSession(load_exercise("01"), io, store).run()

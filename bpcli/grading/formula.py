@@ -16,6 +16,7 @@ inf in no time instead of building a huge integer.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from bpcli.core import activations
+from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import closest_name, shorten
 from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
@@ -127,9 +129,117 @@ class Formula:
 
     def evaluate(self, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:
         """The formula's value (float64) with ``tensors`` bound to their names and ``m`` to the
-        sample count. Raises ``AnswerError`` for unknown names, mismatched shapes or oversized
-        results."""
+        sample count. Raises ``AnswerError`` for unknown names or oversized results, and its
+        ``FormulaShapeError`` for shapes that do not fit, with the transposes that would make
+        them fit (``_transpose_repairs``)."""
+        try:
+            return self._value(tensors, m)
+        except _ShapeMismatch as mismatch:
+            raise _shape_error(self, mismatch, tensors, m) from None
+
+    def _value(self, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:
         return _Evaluator(self.text, tensors, m).value(self.tree.body)
+
+
+@dataclass(frozen=True)
+class TransposeRepair:
+    """A formula whose shapes did not fit, with one transpose changed where they failed so that
+    it can be computed: ``operand`` (as written) transposed when ``added``, else the transpose
+    of ``operand`` removed; ``replacement`` is the failing operation's operand after the change
+    ('X.T', 'tanh_prime(Z1)'), ``operation`` the operation after it ('dZ1 @ X.T'), ``formula``
+    the whole changed formula and ``value`` its value. The texts are quoted short, as the
+    formula's own parts are, so that a message stays one short line."""
+
+    operand: str
+    added: bool
+    replacement: str
+    operation: str
+    formula: Formula
+    value: np.ndarray
+
+
+class _ShapeMismatch(Exception):
+    """Raised inside the evaluator where two operands' shapes do not fit: ``key`` and ``fields``
+    describe it (a ``formula.*`` message), ``operation`` and ``operands`` are the syntax-tree
+    nodes, ``swapped`` the factors in the other order where that fits (a product only)."""
+
+    def __init__(self, key: str, fields: dict, operation: ast.AST, operands: list[ast.AST],
+                 swapped: str | None = None):
+        super().__init__(key)
+        self.key, self.fields, self.operation, self.operands, self.swapped = key, fields, operation, operands, swapped
+
+
+#: the verdict's sentence for each shape error: the same facts, said of an answer graded wrong
+_NOT_COMPUTABLE = {"formula.matmul_inner": "diag.not_computable.matmul_inner",
+                   "formula.broadcast": "diag.not_computable.broadcast"}
+
+
+def _shape_error(formula: Formula, mismatch: _ShapeMismatch, tensors: dict[str, np.ndarray],
+                 m: int) -> FormulaShapeError:
+    """The error for a formula whose shapes do not fit: it suggests the first transpose that
+    makes the formula computable (or the factors swapped) and carries every such repair, so
+    that grading can tell a missing transpose (a wrong answer) from an answer it cannot read.
+    The suggestion and grading use the same repairs: one rule for both."""
+    repairs = _transpose_repairs(formula, mismatch, tensors, m)
+    suggestion = repairs[0].replacement if repairs else mismatch.swapped
+    key = mismatch.key + (".suggest" if suggestion is not None else "")
+    error = answer_error(key, error_type=FormulaShapeError, **mismatch.fields,
+                         **({"suggestion": suggestion} if suggestion is not None else {}))
+    error.reason = Msg(_NOT_COMPUTABLE[mismatch.key], **mismatch.fields)
+    error.repairs = tuple(repairs)
+    return error
+
+
+def _transpose_repairs(formula: Formula, mismatch: _ShapeMismatch, tensors: dict[str, np.ndarray],
+                       m: int) -> list[TransposeRepair]:
+    """The formulas that can be computed after one change of a transpose where ``mismatch``
+    happened, the transposes the learner wrote first: an operand that is a transpose without it
+    ('dZ1.T' → 'dZ1'), a transpose inside an operand removed ('tanh_prime(Z1.T)' →
+    'tanh_prime(Z1)'), then an operand transposed ('X' → 'X.T'). Each formula once."""
+    operands = mismatch.operands
+    changes: list[tuple[ast.AST, ast.AST, bool]] = [
+        (node, _transposed_of(node), False) for operand in operands for node in ast.walk(operand)
+        if _transposed_of(node) is not None]
+    changes += [(operand, ast.Attribute(value=operand, attr="T", ctx=ast.Load()), True) for operand in operands
+                if _transposed_of(operand) is None]
+    repairs, seen = [], set()
+    for old, new, added in changes:
+        text = ast.unparse(copy.deepcopy(formula.tree, memo={id(old): new}))
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            repaired = parse_formula(text)
+            value = repaired._value(tensors, m)
+        except (AnswerError, _ShapeMismatch):
+            continue  # still not computable (or past a limit): not a repair
+        changed = next(operand for operand in operands if any(node is old for node in ast.walk(operand)))
+        repairs.append(TransposeRepair(
+            shorten(_operand_text(old if added else new)), added,
+            shorten(ast.unparse(copy.deepcopy(changed, memo={id(old): new}))),
+            shorten(ast.unparse(copy.deepcopy(mismatch.operation, memo={id(old): new}))), repaired, value))
+    return repairs
+
+
+def _operand_text(node: ast.AST) -> str:
+    """``node`` as a sentence names the operand it is: in parentheses unless it is one name,
+    number, call or attribute ('(X + X)' transposed, not 'X + X')."""
+    text = ast.unparse(node)
+    return text if isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.Attribute)) else f"({text})"
+
+
+def _transposed_of(node: ast.AST) -> ast.AST | None:
+    """What ``node`` transposes when it is a transpose ('A1' for 'A1.T', 'A1.transpose()',
+    'np.transpose(A1)'), else None."""
+    if isinstance(node, ast.Attribute) and node.attr == "T" and not _is_module(node.value):
+        return node.value
+    if isinstance(node, ast.Call) and not node.keywords:
+        name, receiver = _callee(node.func)
+        if name == "transpose" and receiver is not None and not node.args:
+            return receiver
+        if name == "transpose" and receiver is None and len(node.args) == 1:
+            return node.args[0]
+    return None
 
 
 def parse_formula(text: str) -> Formula:
@@ -360,9 +470,9 @@ class _Evaluator:
         except ValueError:
             left_node = left_node if left_node is not None else node.left
             right_node = right_node if right_node is not None else node.right
-            raise answer_error("formula.broadcast", source=self.source(node), symbol=symbol,
-                               left=self.source(left_node), left_shape=_shape_words(left),
-                               right=self.source(right_node), right_shape=_shape_words(right)) from None
+            fields = dict(source=self.source(node), symbol=symbol, left=self.source(left_node),
+                          left_shape=_shape_words(left), right=self.source(right_node), right_shape=_shape_words(right))
+            raise _ShapeMismatch("formula.broadcast", fields, node, [left_node, right_node]) from None
 
     def compare(self, node: ast.Compare) -> np.ndarray:
         """``a > b`` as 0.0 / 1.0 entries; a chain ``a < b < c`` is both comparisons at once."""
@@ -389,20 +499,15 @@ class _Evaluator:
         inner_left = left.shape[-1]
         inner_right = right.shape[0]
         if inner_left != inner_right:
-            suggestion = None
-            if left.ndim == 2 and left.shape[0] == inner_right:
-                suggestion = f"{_transposable(left_node, left_text)}.T"
-            elif right.ndim == 2 and right.shape[1] == inner_left:
-                suggestion = f"{_transposable(right_node, right_text)}.T"
-            elif left.ndim == 2 and right.ndim == 2 and right.shape[1] == left.shape[0]:
-                # the factors in the other order fit: A1.T @ dZ2 for dZ2 @ A1.T
-                suggestion = f"{right_text} @ {left_text}"
-            params = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
+            swapped = None
+            if left.ndim == 2 and right.ndim == 2 and right.shape[1] == left.shape[0]:
+                # the factors in the other order fit: A1.T @ dZ2 for dZ2 @ A1.T (suggested when
+                # no transpose makes the formula computable: see _transpose_repairs)
+                swapped = f"{right_text} @ {left_text}"
+            fields = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
                           right=right_text, right_shape=_shape_words(right.shape), inner_left=inner_left,
                           inner_right=inner_right)
-            if suggestion is not None:
-                raise answer_error("formula.matmul_inner.suggest", suggestion=suggestion, **params)
-            raise answer_error("formula.matmul_inner", **params)
+            raise _ShapeMismatch("formula.matmul_inner", fields, node, [left_node, right_node], swapped)
         shape = left.shape[:-1] + right.shape[1:]
         self.check_size(node, shape)
         if math.prod(shape) * inner_left > MAX_MATMUL_WORK:
@@ -458,12 +563,6 @@ class _Evaluator:
             if not -array.ndim <= item < max(array.ndim, 1):
                 raise answer_error("formula.axis_missing", source=self.source(node), axis=item,
                                    operand=self.source(operand), shape=_shape_words(array.shape))
-
-
-def _transposable(node: ast.AST, text: str) -> str:
-    """``text`` as it takes a following .T: in parentheses unless it is one name, call or .T
-    (A1 + b1 transposed is (A1 + b1).T, not A1 + b1.T)."""
-    return text if isinstance(node, (ast.Name, ast.Call, ast.Attribute)) else f"({text})"
 
 
 def _is_int_constant(node: ast.AST) -> bool:

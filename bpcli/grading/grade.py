@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bpcli.core.network import Network, Run, run
-from bpcli.errors import AnswerError
+from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
@@ -35,7 +35,8 @@ REDRAW_SEED = 20240917
 class GradeResult:
     """The verdict on one answer.
 
-    ``expected`` and ``answer`` are the tensors compared (``answer`` as the learner gave it);
+    ``expected`` and ``answer`` are the tensors compared (``answer`` as the learner gave it;
+    None for a formula that cannot be computed, whose shapes do not fit);
     ``wrong_mask`` marks wrong entries (expected's shape) when the diagnosis is ``entries``.
     ``message`` is in the language ``grade`` was asked for, as said where the answer is not drawn
     (wrong entries named, not "marked"); ``parts`` are its sentences as ``Msg``, so
@@ -49,7 +50,7 @@ class GradeResult:
     diagnosis: list[str]
     message: str
     expected: np.ndarray
-    answer: np.ndarray
+    answer: np.ndarray | None
     wrong_mask: np.ndarray | None = field(default=None)
     parts: list[Msg] = field(default_factory=list)
     lang: str = "en"
@@ -73,8 +74,8 @@ class GradeResult:
         return list(self.expected.shape)
 
     @property
-    def answer_shape(self) -> list[int]:
-        return list(self.answer.shape)
+    def answer_shape(self) -> list[int] | None:
+        return None if self.answer is None else list(self.answer.shape)
 
     @property
     def wrong_entries(self) -> list[list[int]] | None:
@@ -120,10 +121,16 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
     formula = _formula_of(answer, chosen, network, tensors)
-    value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
-    graded = _judge(result, chosen, value, rtol, typed=formula is None)
-    if graded.correct and formula is not None and formula.names:  # a formula over tensors only
-        graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
+    try:
+        value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
+    except FormulaShapeError as error:
+        graded = _missing_or_extra_transpose(error, result, chosen, rtol, draws)
+        if graded is None:
+            raise
+    else:
+        graded = _judge(result, chosen, value, rtol, typed=formula is None)
+        if graded.correct and formula is not None and formula.names:  # a formula over tensors only
+            graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
     graded.message = graded.message_in(lang)
     graded.lang = lang
     return graded
@@ -200,6 +207,31 @@ def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.nd
     if not np.isfinite(value).all():
         raise answer_error("formula.not_finite", formula=shorten(formula.text))
     return value
+
+
+def _missing_or_extra_transpose(error: FormulaShapeError, result: Run, target: Target, rtol: float,
+                                draws: list[Run] | None) -> GradeResult | None:
+    """A formula whose shapes do not fit is read, not refused, when one transpose added or
+    removed where they fail (``error.repairs``) gives the right value, on every draw: the
+    answer is wrong (``missing_transpose`` or ``extra_transpose``) and the verdict says why it
+    cannot be computed and which transpose makes it right. None when no repair does: the
+    answer stays unreadable (``error``)."""
+    for repair in error.repairs:
+        if not np.isfinite(repair.value).all():
+            continue
+        on_network = _judge(result, target, repair.value, rtol, marks_shown=False, typed=False)
+        if not on_network.correct:
+            continue
+        if repair.formula.names and _check_other_draws(result.network, target, repair.formula, on_network,
+                                                       rtol, draws) is not None:
+            continue
+        code, key = ("missing_transpose", "diag.transpose.added") if repair.added else \
+            ("extra_transpose", "diag.transpose.removed")
+        parts = [Msg("verdict.wrong", target=target.name), error.reason,
+                 Msg(key, operand=repair.operand, operation=repair.operation, target=target.name)]
+        return GradeResult(target.name, False, None, [code], sentences("en", parts), on_network.expected, None,
+                           parts=parts)
+    return None
 
 
 def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True,

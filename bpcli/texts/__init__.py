@@ -151,10 +151,10 @@ def sentences(lang: str, parts: Iterable[Any]) -> str:
     return say(lang, "sep.sentence").join(text for text in worded if text)
 
 
-def answer_error(key: str, **fields: Any) -> AnswerError:
-    """An ``AnswerError`` whose text is the English of ``key``; ``error_text`` words it in any
-    language."""
-    return _worded(AnswerError(say(DEFAULT_LANGUAGE, key, **fields)), Msg(key, **fields))
+def answer_error(key: str, error_type: type[AnswerError] = AnswerError, **fields: Any) -> AnswerError:
+    """An ``AnswerError`` (or the subclass ``error_type``) whose text is the English of ``key``;
+    ``error_text`` words it in any language."""
+    return _worded(error_type(say(DEFAULT_LANGUAGE, key, **fields)), Msg(key, **fields))
 
 
 def usage_error(key: str, **fields: Any) -> UsageError:

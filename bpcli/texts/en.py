@@ -317,6 +317,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.used_dW_for_W": "used_dW_for_W",
     "code.wrong_input": "wrong_input",
     "code.missing_transpose": "missing_transpose",
+    "code.extra_transpose": "extra_transpose",
     "code.kernel_rotated": "kernel_rotated",
     "code.not_summed": "not_summed",
     "code.wrong_axis": "wrong_axis",
@@ -385,6 +386,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "swapped. {shape_sentence}.",
     "diag.transposed.shapes": "Your answer is transposed: it has the numbers of {what} with rows and columns "
         "swapped ({answer_shape} instead of {value_shape}). {shape_sentence}.",
+    "diag.not_computable.matmul_inner": "Your formula cannot be computed as written: in {source!r}, {left} is "
+        "{left_shape} and {right} is {right_shape}, and @ needs the columns of the left ({inner_left}) to match "
+        "the rows of the right ({inner_right}).",
+    "diag.not_computable.broadcast": "Your formula cannot be computed as written: in {source!r}, {symbol} needs "
+        "shapes that match or broadcast, but {left} is {left_shape} and {right} is {right_shape}.",
+    "diag.transpose.added": "With {operand} transposed, {operation} gives the right {target}: a transpose is "
+        "missing.",
+    "diag.transpose.removed": "Without the transpose of {operand}, {operation} gives the right {target}: that "
+        "transpose is one too many.",
     "word.value_below": "the value described next",
     "word.right_value": "the right value",
     "word.that_value": "that value",
@@ -776,6 +786,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "(such as ** 2)",
     "formula.broadcast": "in {source!r}: {symbol} needs shapes that match or broadcast, but {left} is "
         "{left_shape} and {right} is {right_shape}",
+    "formula.broadcast.suggest": "in {source!r}: {symbol} needs shapes that match or broadcast, but {left} is "
+        "{left_shape} and {right} is {right_shape}. Did you mean {suggestion}?",
     "formula.matmul_scalar": "in {source!r}: @ multiplies matrices; use * for a single number",
     "formula.matmul_ndim": "in {source!r}: @ works on vectors and matrices; {operand} has {ndim} dimensions",
     "formula.matmul_inner": "in {source!r}: {left} is {left_shape} and {right} is {right_shape}; @ needs the "

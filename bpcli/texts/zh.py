@@ -257,6 +257,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.used_dW_for_W": "把 dW 当成了 W",
     "code.wrong_input": "用错了输入",
     "code.missing_transpose": "漏了转置",
+    "code.extra_transpose": "多了转置",
     "code.kernel_rotated": "卷积核被旋转了",
     "code.not_summed": "没有求和",
     "code.wrong_axis": "求和的轴不对",
@@ -308,6 +309,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.transposed.square": "你的答案转置了：它等于把 {what} 的行和列对调。{shape_sentence}。",
     "diag.transposed.shapes": "你的答案转置了：它等于把 {what} 的行和列对调（你的是 {answer_shape}，应为 {value_shape}）。{shape_sentence"
         "}。",
+    "diag.not_computable.matmul_inner": "你的公式按原样算不出来：在 {source!r} 中，{left} 是 {left_shape}，{right} 是 "
+        "{right_shape}，而 @ 要求左边的列数（{inner_left}）等于右边的行数（{inner_right}）。",
+    "diag.not_computable.broadcast": "你的公式按原样算不出来：在 {source!r} 中，{symbol} 要求两边维度相同或能够广播，但 "
+        "{left} 是 {left_shape}，{right} 是 {right_shape}。",
+    "diag.transpose.added": "把 {operand} 转置后，{operation} 就是正确的 {target}：漏了一个转置。",
+    "diag.transpose.removed": "去掉 {operand} 的转置后，{operation} 就是正确的 {target}：多了一个转置。",
     "word.value_below": "下面所说的值",
     "word.right_value": "正确值",
     "word.that_value": "这个值",
@@ -621,6 +628,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.exponent": "在 {source!r} 中：指数必须是 -{limit} 到 {limit} 之间的单个数（如 ** 2）",
     "formula.broadcast": "在 {source!r} 中：{symbol} 要求两边维度相同或能够广播，但 {left} 是 {left_shape}，{right} 是 "
         "{right_shape}",
+    "formula.broadcast.suggest": "在 {source!r} 中：{symbol} 要求两边维度相同或能够广播，但 {left} 是 {left_shape}，"
+        "{right} 是 {right_shape}。你是不是想写 {suggestion}？",
     "formula.matmul_scalar": "在 {source!r} 中：@ 是矩阵乘法；乘一个数请用 *",
     "formula.matmul_ndim": "在 {source!r} 中：@ 只用于向量和矩阵；{operand} 有 {ndim} 维",
     "formula.matmul_inner": "在 {source!r} 中：{left} 是 {left_shape}，{right} 是 {right_shape}；@ "
