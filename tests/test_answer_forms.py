@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpcli.core.network import run
 from bpcli.grading import grade
@@ -131,3 +133,57 @@ def test_full_width_numbers_are_read_too():
     dZ2 = run(network).tensors()["dZ2"]
     typed = "［［" + "，".join(f"{x:.6f}" for x in dZ2.ravel()) + "］］"
     assert grade(network, "dZ2", typed).correct
+
+
+# -- rounded answers: what a learner copies from a display -------------------------------------------
+# The rule (CONVENTIONS, README): an entry is right within rtol·|e| + rtol·max|e|, rtol = 1e-2.
+# Rounding e to k significant digits moves it by at most half a unit in its k-th digit,
+# 0.5·10^(1−k)·|e| (|e| ≥ 10^⌊log10|e|⌋): for k = 4 that is 5e-4·|e|, a twentieth of rtol·|e|
+# alone, so a 4-significant-digit answer is right whatever the tensor's other entries; and fixed
+# decimals that give the largest entry M four significant digits move every entry by at most
+# 5e-4·M, a twentieth of rtol·M. So any display that shows four significant digits, per entry
+# or per tensor, shows an answer the grader takes. Fewer digits of a small tensor are not:
+# 05's dW1 (0.000439, …) to four decimals is 0.0004, 9 % off, as far off as 0.4 for 0.439.
+
+def significant(value: np.ndarray, digits: int) -> np.ndarray:
+    """Each entry rounded to ``digits`` significant digits, as text and back ('4.386e-04')."""
+    return np.vectorize(lambda x: float(f"{x:.{digits - 1}e}"))(value)
+
+
+def decimals_for_largest(value: np.ndarray, digits: int) -> np.ndarray:
+    """Every entry rounded to the decimals that give the largest one ``digits`` significant digits."""
+    largest = np.abs(value).max()
+    places = digits - 1 - int(np.floor(np.log10(largest))) if largest > 0 else 0
+    return np.round(value, places)
+
+
+@pytest.mark.parametrize("name", [f"{n:02d}" for n in range(1, 15)])
+def test_every_target_rounded_to_four_significant_digits_is_right(name):
+    from bpcli.grading.targets import valid_targets
+
+    network = load_bundled_network(name)
+    tensors = run(network).tensors()
+    for target in valid_targets(tensors):
+        value = tensors[target]
+        for typed in (significant(value, 4), decimals_for_largest(value, 4)):
+            result = grade(network, target, text(typed))
+            assert result.correct, (name, target, result.message)
+
+
+def test_four_decimals_of_a_small_tensor_are_not_four_significant_digits():
+    network = load_bundled_network("05")
+    dW1 = run(network).tensors()["dW1"]
+    assert np.abs(dW1).max() < 1e-3
+    assert not grade(network, "dW1", text(np.round(dW1, 4))).correct
+    assert grade(network, "dW1", text(significant(dW1, 4))).correct
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1e3), st.floats(-1e3, -1e-6)), min_size=1, max_size=12),
+       st.integers(-12, 6), st.sampled_from([4, 5, 6]))
+def test_four_significant_digits_always_match(entries, exponent, digits):
+    from bpcli.grading.diagnosis import matches
+
+    value = np.array(entries) * 10.0 ** exponent
+    for typed in (significant(value, digits), decimals_for_largest(value, digits)):
+        assert matches(value, typed, 1e-2), (value, typed)
