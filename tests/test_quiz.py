@@ -344,6 +344,38 @@ def test_cli_chinese_session_speaks_chinese_throughout(env):
     assert code == 0 and "答对 1 个目标" in rows and "尝试 3" in rows and english_words(rows) == []
 
 
+@pytest.mark.parametrize("lang, kernel, images, samples", [("en", "filter, channel", "sample, channel", "sample"),
+                                                            ("zh", "卷积核, 通道", "样本, 通道", "样本")])
+def test_a_kernels_slices_are_named_as_explain_names_them(env, lang, kernel, images, samples):
+    """14: W1 is filters × channels × kh × kw, Z1 samples × channels × H × W, X given as m × H × W
+    (sliced by sample alone); the quiz named W1's slices [sample, channel], in English under zh."""
+    code, out, err = run_bpcli(["quiz", "14", "--lang", lang], input="quit\n", env=env)
+    headings = {line.split()[0]: line.split("[", 1)[1].split("]")[0]
+                for line in out.splitlines() if re.match(r"\w+\s+[\d×]+\s+\[", line)}
+    assert headings["W1"] == kernel and headings["Z1"] == images and headings["X"] == samples, headings
+    code, explained, _ = run_bpcli(["explain", "14", "--lang", lang, "--forward", "--detail", "full"], env=env)
+    assert f"[{kernel}]" in explained                              # the words explain uses
+    if lang == "zh":
+        assert "sample" not in out and "filter" not in out
+
+
+def test_a_wrong_kernel_is_drawn_with_its_slices_named(env):
+    from bpcli.core.network import run
+    from bpcli.grading import grade
+    from bpcli.render.grading import grade_renderable
+    from rich.console import Console
+
+    exercise = load_exercise("14")
+    dW1 = run(exercise.network).tensors()["dW1"].copy()
+    assert dW1.shape[:2] == (2, 1)  # two filters of one channel: two slices
+    dW1[0, 0, 0, 0] += 1.0
+    result = grade(exercise.network, "dW1", json.dumps(dW1.tolist()), lang="zh")
+    assert result.diagnosis == ["entries"]
+    console = Console(width=100, record=True, color_system=None)
+    console.print(grade_renderable(result, lang="zh"))
+    assert "[卷积核, 通道]" in console.export_text()
+
+
 def test_score_line_counts_in_both_languages():
     from bpcli.render.quiz import score_line
     from bpcli.quiz.session import Score, TargetOutcome

@@ -153,6 +153,17 @@ def shape_words(shape: tuple[int, ...]) -> Msg:
     return Msg("shape.dims", dims=" × ".join(str(n) for n in shape))
 
 
+def slice_axes(name: str, ndim: int) -> Msg:
+    """What the leading indices of a tensor's slices stand for (``name`` as grading names it,
+    ``ndim`` its axes), as explain labels them: a conv kernel, W or dW of 4 axes, is
+    [filter, channel]; an image input given as m × H × W (X, dX) is sliced by sample alone; any
+    other image tensor by [sample, channel]."""
+    match = _LAYER_TENSOR.match(name)
+    if ndim == 4 and match is not None and match.group("kind") in ("W", "dW"):
+        return Msg("axes.kernel")
+    return Msg("axes.samples" if ndim == 3 else "axes.images")
+
+
 def shape_meaning(target: Target, network: Network, shape: tuple[int, ...]) -> Msg | None:
     """What the axes of ``target``'s shape stand for, e.g. 'one row per unit of layer 1, …'."""
     if target.parameter is not None:

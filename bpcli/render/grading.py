@@ -23,6 +23,18 @@ def _drawn_whole(answer: np.ndarray) -> bool:
             and all(shown_positions(side, MAX_SIDE) == list(range(side)) for side in sides))
 
 
+def tensor_table(value: np.ndarray, name: str, title: str | None = None, precision: int = 4, lang: str = "en",
+                 marks: np.ndarray | None = None):
+    """``matrix_table`` of the tensor called ``name`` (titled ``title``, else its name) as the
+    quiz and a grade show it: an image tensor's slices named as explain names them
+    (``slice_axes``: a kernel's [filter, channel]), in ``lang``."""
+    from bpcli.grading.targets import slice_axes
+    from bpcli.texts import say
+
+    return matrix_table(value, title or name, precision=precision, marks=marks,
+                        axes=slice_axes(name, np.ndim(value)).text(lang), slices=say(lang, "label.slices"))
+
+
 def grade_renderable(result, title: str | None = None, precision: int = 4, lang: str = "en"):
     """A Rich renderable for a ``GradeResult``: a green ✓ or red ✗ line with the message, then
     the answer with wrong entries marked (only when the diagnosis is ``entries``); the message
@@ -43,7 +55,8 @@ def grade_renderable(result, title: str | None = None, precision: int = 4, lang:
         parts.append(Prose(Text(say(lang, "label.diagnosis", codes=code_names(result.diagnosis, lang)), style="dim")))
     if marked is not None:
         answer, marks = marked
-        parts.append(matrix_table(answer, title or say(lang, "label.your_answer", target=result.target), precision=precision, marks=marks))
+        parts.append(tensor_table(answer, result.target, title or say(lang, "label.your_answer", target=result.target),
+                                  precision, lang, marks))
     return Group(*parts)
 
 

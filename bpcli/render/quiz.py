@@ -16,7 +16,8 @@ from rich.text import Text as RichText
 from bpcli.texts import Msg, say
 from bpcli.quiz.catalogue import formula_example
 from bpcli.render.wrap import Prose
-from bpcli.render.matrix import format_number, matrix_table
+from bpcli.render.grading import grade_renderable, tensor_table
+from bpcli.render.matrix import format_number
 
 
 def _styled(text: str, style: str = "") -> RichText:
@@ -68,13 +69,11 @@ class ConsoleIO:
         self.console.print(RichText.assemble((say(self.lang, "quiz.network"), "bold"), say(self.lang, "quiz.colon"), line))
         # three spaces between tables, as explain has: with Columns' one, a table's last column ran
         # into the next one's row numbers ('0.5000 0  1.0000')
-        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in given],
-                                   padding=(0, 3)))
+        self.console.print(Columns([self._table(tensors[name], name) for name in given], padding=(0, 3)))
         forward = [f"{kind}{layer.index}" for layer in network.layers for kind in ("Z", "A")
                    if f"{kind}{layer.index}" in tensors]
         self.console.print(_paragraph(say(self.lang, "quiz.forward"), "bold"))
-        self.console.print(Columns([matrix_table(tensors[name], name, self.precision) for name in forward],
-                                   padding=(0, 3)))
+        self.console.print(Columns([self._table(tensors[name], name) for name in forward], padding=(0, 3)))
         self.console.print(_paragraph(say(self.lang, "quiz.loss", loss=format_number(result.loss, self.precision))))
         self.console.print(_paragraph(say(self.lang, "quiz.commands", example=formula_example(network)), "dim"))
 
@@ -83,8 +82,6 @@ class ConsoleIO:
         self.console.print(_paragraph(say(self.lang, "quiz.question", number=number, total=total, target=target), "bold"))
 
     def show_grade(self, result) -> None:
-        from bpcli.render.grading import grade_renderable
-
         self.console.print(grade_renderable(result, say(self.lang, "label.your_answer", target=result.target),
                                             self.precision, lang=self.lang))
 
@@ -102,7 +99,10 @@ class ConsoleIO:
         if solution.formula:
             self.console.print(_paragraph(say(self.lang, "quiz.formula", target=solution.target, formula=solution.formula)))
         if not solution.steps:
-            self.console.print(matrix_table(solution.value, solution.target, self.precision))
+            self.console.print(self._table(solution.value, solution.target))
+
+    def _table(self, value, name: str):
+        return tensor_table(value, name, precision=self.precision, lang=self.lang)
 
     def show_text(self, key: str, **values: Any) -> None:
         self.console.print(_paragraph(say(self.lang, key, **values), "dim"))

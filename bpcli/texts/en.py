@@ -289,6 +289,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     },
     "axes.kernel": "filter, channel",
     "axes.images": "sample, channel",
+    "axes.samples": "sample",
     "label.slices": "{{shown}} of {{total}} slices shown, … between",
     "label.colon": ":",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded

@@ -229,6 +229,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check.kinks": "有 {count} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
     "axes.kernel": "卷积核, 通道",
     "axes.images": "样本, 通道",
+    "axes.samples": "样本",
     "label.slices": "共 {{total}} 个切片，显示 {{shown}} 个，中间以 … 省略",
     "label.colon": "：",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
