@@ -198,7 +198,7 @@ def test_a_caret_is_told_to_be_a_power():
     assert code == 2 and "use ** for powers" in err and "BitXor" not in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("answer, words", [("A1.sum", "call it"), ("A1.reshape(3, 4)", "methods"),
+@pytest.mark.parametrize("answer, words", [("A1.sum", "call it"), ("A1.resize(3, 4)", "methods"),
                                            ("A1.astype(str)", "float, int or bool"),
                                            ("np.where(Z1 > 0, 1)", "takes 3 arguments"),
                                            ("dZ1.dot()", "takes 1 argument")])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import io
+import re
 import subprocess
 import sys
 
@@ -200,6 +201,37 @@ def test_rules_follow_the_layer():
     assert "⋆" in rules["Z1"] and "largest" in rules["A2"] and "column" in rules["A3"]
     assert "⋆" in rules["dW1"] and "A_prevᵀ" in rules["dW4"] and "W·A_prev" in rules["Z4"]
     assert "loss" in rules["dA4"]
+
+
+def test_the_flatten_hint_is_a_formula_that_grades_right():
+    """Hint 3 said 'dA2 = dA3ᵀ reshaped to m × C × H × W', and dA3.T.reshape(1, 1, 2, 2) was
+    refused; the hint is now that formula, with m, and grade takes each spelling of it."""
+    network = load_exercise("12").network
+    tensors = run(network).tensors()
+    label, text = hint(network, parse_target("dA2", tensors), 3, "en", None)
+    assert label == "Formula" and text == "dA2 = dA3.T.reshape(m, 1, 2, 2)"
+    assert tensors["A2"].shape == (1, 1, 2, 2) and tensors["dA3"].shape == (4, 1)
+    for answer in ("dA3.T.reshape(m, 1, 2, 2)", "dA3.T.reshape(1, 1, 2, 2)", "dA3.T.reshape((1, 1, 2, 2))",
+                   "np.reshape(dA3.T, (1, 1, 2, 2))", "dA3.T.reshape(-1, 1, 2, 2)"):
+        assert grade(network, "dA2", answer).correct, answer
+    # the same numbers column by column are another arrangement: named, not refused
+    assert grade(network, "dA2", "dA3.reshape(2, 2).T.reshape(1, 1, 2, 2)").diagnosis == ["wrong_reshape"]
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("dA3.T.reshape(1, 1, 2, 3)", "4 numbers, which do not make 1 × 1 × 2 × 3"),
+    ("dA3.T.reshape(0, 4)", "whole number ≥ 1"), ("dA3.T.reshape(1.5, 4)", "whole number ≥ 1"),
+    ("dA3.T.reshape(-1, -1)", "(once)"), ("dA3.T.reshape(dA3)", "whole number ≥ 1"),
+    ("dA3.T.reshape(1e300, 1)", "whole number ≥ 1"), ("dA3.T.reshape()", "takes the new shape"),
+    ("dA3.T.reshape(1, 1, 2, 2, order='F')", "no keywords"), ("reshape(dA3.T, 1, 1, 2, 2)", "takes the new shape"),
+    ("dA3.T.reshape(1, 1, 1, 1, 1, 1, 2, 2)", "1 to 6 axes"),
+])
+def test_a_reshape_that_cannot_be_done_says_why(answer, words):
+    network = load_exercise("12").network
+    with pytest.raises(AnswerError, match=re.escape(words)):
+        grade(network, "dA2", answer)
+    code, _, err = run_cli(["grade", "12", "--target", "dA2", "--answer", answer])
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
 
 
 # -- 5. one naming helper, names from the parsed formula ---------------------------------------

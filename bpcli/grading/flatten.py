@@ -35,8 +35,21 @@ class FlattenGrading(KindGrading):
             return None
         return Msg("words.flatten_A", l=l, input=input_name(network, l))
 
-    def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
-        return Msg("words.flatten", name=target.name, next=layer.index)
+    def input_gradient_formula(self, network: Network, target: Target, layer: Layer) -> str | None:
+        """dAᵀ put back sample by sample: each row of dAᵀ is one sample's C·H·W numbers in
+        row-major order, so a row-major reshape to the shape of the target (X's shape as given,
+        for dX) undoes flatten."""
+        shape = network.X.shape if target.kind == "dX" else _input_shape(network, layer)
+        lengths = ", ".join(["m"] + [str(n) for n in shape[1:]])
+        return f"dA{layer.index}.T.reshape({lengths})"
+
+
+def _input_shape(network: Network, layer: Layer) -> tuple[int, ...]:
+    """The shape of ``layer``'s input, m × C × H × W, through the layers before it."""
+    shape = network.input_for_layers().shape
+    for earlier in network.layers[:layer.index - 1]:
+        shape = earlier.output_shape(shape)
+    return shape
 
 
 FLATTEN = FlattenGrading()

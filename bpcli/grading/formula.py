@@ -5,7 +5,8 @@ only a whitelist: tensor names (``X``, ``Y``, ``W1``, ``dZ2``, …), ``m``, numb
 ``+ - * / ** @``, unary ``-``, comparisons (``Z1 > 0``, an array of 0 and 1), ``.T``, the
 functions of ``FUNCTIONS`` (also written with an ``np.`` or ``numpy.`` prefix, as numpy users
 do: ``np.dot``, ``np.sum``, ``np.where``) and the methods of ``METHODS`` (``dZ2.dot(A1.T)``,
-``A1.transpose()``, ``dZ2.sum(axis=1, keepdims=True)``). Nothing is ever passed to eval or exec.
+``A1.transpose()``, ``dZ2.sum(axis=1, keepdims=True)``, ``dA3.T.reshape(m, 1, 2, 2)``). Nothing is
+ever passed to eval or exec.
 
 Limits keep every evaluation instant: the text length, the number of syntax-tree nodes, the size
 of every intermediate result (checked from the shapes before computing), the work of a matrix
@@ -101,11 +102,16 @@ FUNCTIONS: dict[str, Function] = {
     "multiply": Function(np.multiply, 2, broadcasts=True),
     "outer": Function(np.outer, 2, shape=_outer_shape),
     "where": Function(np.where, 3, broadcasts=True),
+    # reshape(x, shape) as a function, x.reshape(d1, d2, …) or x.reshape((d1, d2, …)) as a method:
+    # the same numbers in another shape, checked and evaluated apart (``_Evaluator.reshape``)
+    "reshape": Function(np.reshape, 2),
 }
 
 #: methods a tensor has in a formula (``dZ2.dot(A1.T)``), each the function of that name with
 #: the tensor as its first argument
-METHODS = ("dot", "transpose", "sum", "mean", "astype")
+METHODS = ("dot", "transpose", "sum", "mean", "astype", "reshape")
+#: the most axes a reshape may give (the tensors here have at most 4)
+MAX_RESHAPE_AXES = 6
 #: what ``.astype(…)`` accepts: ``float``, ``int``, ``bool``, also as ``np.float64`` and the like
 ASTYPE_NAMES = {"float": "float", "float64": "float", "float32": "float", "double": "float",
                 "int": "int", "int64": "int", "int32": "int", "bool": "bool", "bool_": "bool"}
@@ -305,6 +311,10 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
         if name == "astype":
             if len(node.args) != 1 or node.keywords:
                 raise answer_error("formula.astype")
+            return
+        if name == "reshape":  # a method takes the new shape as several numbers or one tuple
+            if node.keywords or not node.args or (receiver is None and len(node.args) != 2):
+                raise answer_error("formula.reshape")
             return
         given = len(node.args) + (receiver is not None)
         if given != function.arguments:
@@ -524,6 +534,8 @@ class _Evaluator:
         argument_nodes = ([receiver] if receiver is not None else []) + list(node.args)
         if name == "astype":
             return _astype(self.value(receiver), _dtype_of(node.args[0]))
+        if name == "reshape":
+            return self.reshape(node, argument_nodes[0], argument_nodes[1:])
         function = FUNCTIONS[name]
         arguments = [self.value(argument) for argument in argument_nodes]
         options = {keyword.arg: self.keyword_value(name, keyword) for keyword in node.keywords}
@@ -539,6 +551,34 @@ class _Evaluator:
         if function.shape is not None:
             self.check_size(node, function.shape(*(argument.shape for argument in arguments)))
         return np.asarray(function.implementation(*arguments, **options), dtype=np.float64)
+
+    def reshape(self, node: ast.Call, operand: ast.AST, shape_nodes: list[ast.AST]) -> np.ndarray:
+        """``operand``'s numbers, in row-major order as numpy keeps them, in the shape the
+        ``shape_nodes`` give: whole numbers ≥ 1 (``m`` and arithmetic on it too), one of them
+        possibly -1 for the rest, as several arguments or one tuple. The count of numbers never
+        changes, so nothing grows."""
+        array = self.value(operand)
+        if len(shape_nodes) == 1 and isinstance(shape_nodes[0], ast.Tuple):
+            shape_nodes = shape_nodes[0].elts
+        if not 1 <= len(shape_nodes) <= MAX_RESHAPE_AXES:
+            raise answer_error("formula.reshape_axes", source=self.source(node), limit=MAX_RESHAPE_AXES)
+        shape = [self.reshape_length(node, item) for item in shape_nodes]
+        if shape.count(-1) > 1:
+            raise answer_error("formula.reshape_length", source=self.source(node))
+        known = math.prod(n for n in shape if n != -1)
+        if -1 in shape and array.size % known == 0:
+            shape[shape.index(-1)] = array.size // known
+        if math.prod(shape) != array.size or -1 in shape:
+            raise answer_error("formula.reshape_size", source=self.source(node), operand=self.source(operand),
+                               size=array.size, shape=_shape_words(tuple(shape)))
+        return array.reshape(shape)
+
+    def reshape_length(self, node: ast.Call, item: ast.AST) -> int:
+        value = self.value(item)
+        number = float(value.reshape(-1)[0]) if value.size == 1 else math.nan
+        if not (number == -1 or (number >= 1 and number <= MAX_ENTRIES and number.is_integer())):
+            raise answer_error("formula.reshape_length", source=self.source(node))
+        return int(number)
 
     def keyword_value(self, function: str, keyword: ast.keyword):
         node = keyword.value

@@ -769,6 +769,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "as in A1**2",
     "formula.call_method": "in {source!r}: .{method} is a method: call it, as in {source}()",
     "formula.astype": ".astype(…) takes one type: float, int or bool (np.float64 and the like too)",
+    "formula.reshape": "reshape takes the new shape: A1.reshape(2, 6), A1.reshape((2, 6)) or np.reshape(A1, (2, "
+        "6)), with no keywords",
+    "formula.reshape_axes": "in {source!r}: a shape has 1 to {limit} axes",
+    "formula.reshape_length": "in {source!r}: each length of a shape is a whole number ≥ 1, or -1 (once) for "
+        "what is left",
+    "formula.reshape_size": "in {source!r}: {operand} has {size} numbers, which do not make {shape}",
     "formula.arguments": {
         "one": "{name} takes {count} argument, found {found}",
         "other": "{name} takes {count} arguments, found {found}",
@@ -879,7 +885,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "hint.shapes": "{shape_sentence}.",
     "hint.shapes.have": "{shape_sentence}. You have: {tensors}.",
     "hint.tensor_shape": "{name} is {shape}",
-    "words.flatten": "{name} = dA{next}ᵀ reshaped to m × C × H × W (each column back into one sample)",
     "words.maxpool": "{name}: each window's dA{next} goes whole to the window's largest element, 0 elsewhere",
     "words.conv_dA": "{name} = the full correlation of dZ{next} with ROT180(W{next})",
     "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
