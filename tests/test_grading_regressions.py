@@ -203,6 +203,34 @@ def test_rules_follow_the_layer():
     assert "loss" in rules["dA4"]
 
 
+# the CNN hints of quiz 12 that could not be followed as written, and those like them ---------------
+
+@pytest.mark.parametrize("lang, flatten_words", [("en", "Layer 3 (flatten)"), ("zh", "第 3 层（flatten）")])
+def test_a_dA_hint_speaks_of_the_layer_it_comes_back_through(lang, flatten_words):
+    """12: dA2 comes back through layer 3, a flatten; the rule was the same sentence for every
+    layer kind ('through Wᵀ for a dense layer, back into place for flatten and pooling, …')."""
+    network = load_exercise("12").network
+    tensors = run(network).tensors()
+    rule = hint(network, parse_target("dA2", tensors), 1, lang, None)[1]
+    assert flatten_words in rule and "A2" in rule and "dA3" in rule, rule
+    assert "Wᵀ" not in rule and "x̂" not in rule, rule
+    # each kind the rule comes back through is named in its own rule, with the target's names
+    seen = set()
+    for name in exercise_names():
+        network = load_exercise(name).network
+        tensors = run(network).tensors()
+        for target_name in valid_targets(tensors):
+            target = parse_target(target_name, tensors)
+            l = target.layer or 0
+            if target.kind not in ("dA", "dX") or l == len(network.layers):
+                continue
+            following = network.layers[l]
+            rule = hint(network, target, 1, lang, None)[1]
+            assert target.name in rule and target.base in rule and str(following.index) in rule, (name, rule)
+            seen.add(following.kind)
+    assert seen == {"dense", "conv2d", "maxpool", "avgpool", "flatten", "batchnorm"}
+
+
 def test_the_flatten_hint_is_a_formula_that_grades_right():
     """Hint 3 said 'dA2 = dA3ᵀ reshaped to m × C × H × W', and dA3.T.reshape(1, 1, 2, 2) was
     refused; the hint is now that formula, with m, and grade takes each spelling of it."""

@@ -125,6 +125,9 @@ class BatchNormGrading(KindGrading):
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.bn_dA", name=target.name, next=layer.index)
 
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.batchnorm", name=target.name, base=target.base, next=layer.index)
+
     def parameter_meaning(self, parameter: str, layer: Layer) -> Msg | None:
         if _on_columns(layer):
             return Msg("meaning.bn_columns", layer=layer.index)

@@ -72,6 +72,9 @@ class Conv2DGrading(KindGrading):
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.conv_dA", name=target.name, next=layer.index)
 
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.conv2d", name=target.name, base=target.base, next=layer.index)
+
     def parameter_meaning(self, parameter: str, layer: Layer) -> Msg | None:
         return Msg({"W": "meaning.conv_W", "b": "meaning.conv_b"}[parameter])
 

@@ -62,6 +62,9 @@ class DenseGrading(KindGrading):
     def input_gradient_formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         return f"W{layer.index}.T @ dZ{layer.index}"
 
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.dense", name=target.name, base=target.base, next=layer.index)
+
     def parameter_meaning(self, parameter: str, layer: Layer) -> Msg | None:
         key = {"W": "meaning.dense_W", "b": "meaning.dense_b"}[parameter]
         return Msg(key, layer=layer.index)

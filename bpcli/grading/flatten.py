@@ -35,6 +35,9 @@ class FlattenGrading(KindGrading):
             return None
         return Msg("words.flatten_A", l=l, input=input_name(network, l))
 
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.flatten", name=target.name, base=target.base, next=layer.index)
+
     def input_gradient_formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         """dAᵀ put back sample by sample: each row of dAᵀ is one sample's C·H·W numbers in
         row-major order, so a row-major reshape to the shape of the target (X's shape as given,

@@ -60,6 +60,19 @@ class KindGrading:
 
     # -- hints (see ``quiz.hints``) -------------------------------------------------------------
 
+    def rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        """The level-1 rule for ``target`` of this layer where this kind words it (a kind of
+        ``own_rules``: ``rule.<target kind>.<layer kind>``), or None for the general
+        ``rule.<target kind>``."""
+        from bpcli.texts import Msg
+
+        return Msg(f"rule.{target.kind}.{layer.kind}") if target.kind in self.own_rules else None
+
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        """The level-1 rule for the dA ``target`` (dA2, dX) coming back through ``layer``, said of
+        this layer ('layer 3 (flatten) only rearranged A2, …'), or None for the general rule."""
+        return None
+
     def formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         """``target`` (this layer's Z, a parameter gradient, or A of a layer without activation)
         as a formula ``bpcli grade`` accepts, or None where none can be written."""

@@ -45,6 +45,9 @@ class MaxPoolGrading(KindGrading):
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.maxpool", name=target.name, next=layer.index)
 
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.maxpool", name=target.name, base=target.base, next=layer.index)
+
 
 class AvgPoolGrading(KindGrading):
     own_rules = frozenset({"A"})
@@ -72,6 +75,9 @@ class AvgPoolGrading(KindGrading):
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.avgpool", name=target.name, next=layer.index, size=layer.size * layer.size)
+
+    def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        return Msg("rule.dA.avgpool", name=target.name, base=target.base, next=layer.index)
 
 
 def _first_maximum_masks(A_prev: np.ndarray, size: int, stride: int) -> np.ndarray:

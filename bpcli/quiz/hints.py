@@ -13,9 +13,10 @@ from bpcli.texts import Joined, Msg, say
 HINT_LEVELS = 3
 
 #: the rule behind each kind of target, when the exercise gives no hint of its own, is the
-#: ``rule.<kind>`` sentence of ``bpcli.texts`` (``rule.<kind>.<layer kind>`` where the layer
-#: changes the rule: a conv Z or dW, a pooling or flatten A); the labels of the levels are
-#: ``label.*`` there. What depends on the layer's kind comes from its ``KindGrading``.
+#: ``rule.<kind>`` sentence of ``bpcli.texts``, or the layer's own where its kind words one
+#: (``rule``: a dA by the layer it comes back through, a conv Z or dW, a pooling or flatten A);
+#: the labels of the levels are ``label.*`` there. What depends on the layer's kind comes from
+#: its ``KindGrading``.
 
 
 def solution_formula(network: Network, target: Target) -> str | None:
@@ -62,17 +63,25 @@ def solution_in_words(network: Network, target: Target, lang: str) -> str:
     return words.text(lang)
 
 
-def rule_key(network: Network, target: Target) -> str:
-    """The key of the level-1 rule for ``target``: ``rule.<kind>``, or ``rule.<kind>.<layer
-    kind>`` where the layer changes the rule (a conv Z or dW; a pooling or flatten A), or
-    ``rule.dA.output`` for the output layer's dA, which comes from the loss."""
-    if target.kind == "dA" and target.layer == len(network.layers):
-        return "rule.dA.output"
-    if target.layer is not None and target.kind not in ("dA", "dZ"):
-        kind = network.layers[target.layer - 1].kind
-        if target.kind in kinds.grading(kind).own_rules:
-            return f"rule.{target.kind}.{kind}"
-    return f"rule.{target.kind}"
+def rule(network: Network, target: Target) -> Msg:
+    """The level-1 rule for ``target``, said of its layer where the layer's kind words it: a dA
+    (or dX) by the layer it comes back through ('layer 3 (flatten) only rearranged A2, …'), a
+    target of a layer whose kind has its own rule (a conv Z or dW; a pooling or flatten A) by
+    that layer; else ``rule.<kind>``. The output layer's dA comes from the loss
+    (``rule.dA.output``)."""
+    if target.kind in ("dA", "dX"):
+        l = target.layer or 0
+        if l == len(network.layers):
+            return Msg("rule.dA.output")
+        following = network.layers[l]
+        return (kinds.grading(following.kind).input_gradient_rule(network, target, following)
+                or Msg(f"rule.{target.kind}"))
+    if target.layer is not None and target.kind != "dZ":
+        layer = network.layers[target.layer - 1]
+        own = kinds.grading(layer.kind).rule(network, target, layer)
+        if own is not None:
+            return own
+    return Msg(f"rule.{target.kind}")
 
 
 def hint(network: Network, target: Target, level: int, lang: str, exercise_rule: str | None,
@@ -80,7 +89,7 @@ def hint(network: Network, target: Target, level: int, lang: str, exercise_rule:
     """(label, text) of hint ``level`` (1..3) for ``target`` in ``lang``. ``tensors``
     are ``run(network).tensors()`` when the caller has them (the shapes hint needs them)."""
     if level <= 1:
-        return say(lang, "label.rule"), exercise_rule or say(lang, rule_key(network, target))
+        return say(lang, "label.rule"), exercise_rule or rule(network, target).text(lang)
     if level == 2:
         if tensors is None:
             from bpcli.core.network import run

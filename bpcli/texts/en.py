@@ -862,6 +862,19 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.dA": "A feeds the next layer, so its gradient comes back from there: through Wᵀ for a dense layer, "
         "back into place for flatten and pooling, by full correlation with the rotated kernel for conv, through "
         "x̂, σ² and μ for batchnorm.",
+    "rule.dA.dense": "{base} feeds layer {next}, a dense layer (Z{next} = W{next}·{base} + b{next}), so {name} "
+        "comes back through W{next}ᵀ: each entry of {base} collects dZ{next} from every unit it feeds, weighted "
+        "by the weight between them.",
+    "rule.dA.flatten": "Layer {next} (flatten) only rearranged {base}, each sample's C × H × W numbers into one "
+        "column, so {name} is dA{next} put back in place: each column back into its sample's C × H × W.",
+    "rule.dA.maxpool": "Layer {next} (max pooling) passed on the largest element of each window of {base}, so "
+        "{name} gets each window's gradient at that element and 0 elsewhere, added up where windows overlap.",
+    "rule.dA.avgpool": "Layer {next} (average pooling) took the mean of each window of {base}, so each window's "
+        "gradient is shared evenly among its elements in {name}, added up where windows overlap.",
+    "rule.dA.conv2d": "Layer {next} (conv) slid W{next} over {base}, so each entry of {name} collects dZ{next} "
+        "times every kernel weight that met it: the full correlation of dZ{next} with the kernel rotated by 180°.",
+    "rule.dA.batchnorm": "Layer {next} (batchnorm) normalised {base} with this batch's μ and σ², which depend on "
+        "every value of a unit, so {name} comes back through x̂, σ² and μ, not only through γ{next}.",
     "rule.dA.output": "The output A feeds the loss, so dA = ∂J/∂A is the loss's derivative with respect to A, "
         "entry by entry (with the 1/m when the loss averages over the samples).",
     "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "

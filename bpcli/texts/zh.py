@@ -768,6 +768,17 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.no_formula": "说明",
     "rule.dZ": "dZ = dA ⊙ g′(Z)，逐元素相乘；输出层为 sigmoid + bce 或 softmax + softmax_ce 时化简为 (A − Y)/m。",
     "rule.dA": "A 是下一层的输入，所以它的梯度从下一层传回：全连接层经 Wᵀ，flatten 和池化层放回原位，卷积层与旋转后的卷积核做完全互相关，批归一化层经过 x̂、σ² 和 μ。",
+    "rule.dA.dense": "{base} 是第 {next} 层（全连接层，Z{next} = W{next}·{base} + b{next}）的输入，所以 {name} 经 "
+        "W{next}ᵀ 传回：{base} 的每个元素从它连接的每个单元收集 dZ{next}，按两者之间的权重加权。",
+    "rule.dA.flatten": "第 {next} 层（flatten）只是把 {base} 重排：每个样本的 C × H × W 个数排成一列，所以 {name} 就是把 "
+        "dA{next} 放回原位：每一列放回它那个样本的 C × H × W。",
+    "rule.dA.maxpool": "第 {next} 层（最大池化）从 {base} 的每个窗口取出最大的元素，所以 {name} 在这个元素处得到该窗口的梯度，其余为 "
+        "0；窗口重叠处要相加。",
+    "rule.dA.avgpool": "第 {next} 层（平均池化）取 {base} 每个窗口的平均值，所以每个窗口的梯度在 {name} 里平均分给窗口里的各个元素；窗口重叠处要相加。",
+    "rule.dA.conv2d": "第 {next} 层（卷积）让 W{next} 在 {base} 上滑动，所以 {name} 的每个元素收集 dZ{next} 乘以碰到过它的每个卷积核权重：即 "
+        "dZ{next} 与旋转 180° 的卷积核做完全互相关。",
+    "rule.dA.batchnorm": "第 {next} 层（批归一化）用本批数据的 μ 和 σ² 归一化 {base}，而它们依赖一个单元的每个值，所以 {name} 要经过 x̂、σ² "
+        "和 μ 传回，而不只是经过 γ{next}。",
     "rule.dA.output": "输出层的 A 直接进入损失函数，所以 dA = ∂J/∂A 就是损失函数对 A 逐元素的导数（损失对样本取平均时带 1/m）。",
     "rule.dW": "Z = W·A_prev + b，所以 dW = dZ · A_prevᵀ：每个样本一项，由矩阵乘法求和。不要再乘 1/m：dZ 已经是 ∂J/∂Z。",
     "rule.db": "b 加到每个样本上（卷积中还加到每个位置上），所以 db 是 dZ 在这些维度上的和。",
