@@ -183,7 +183,7 @@ def test_hint_ladder_for_every_target_of_every_exercise():
     assert kinds == {"Z", "A", "dA", "dZ", "dW", "db", "dgamma", "dbeta", "dX"}
 
 
-@pytest.mark.parametrize("target, words", [("Z1", "W1 ⋆ A0 + b1"), ("A2", "largest"), ("A3", "column")])
+@pytest.mark.parametrize("target, words", [("Z1", "W1 ⋆ X + b1"), ("A2", "largest"), ("A3", "column")])
 def test_forward_hints_on_the_small_cnn(target, words):
     network = load_exercise("12_small_cnn").network
     chosen = parse_target(target, run(network).tensors())
@@ -260,6 +260,43 @@ def test_a_reshape_that_cannot_be_done_says_why(answer, words):
         grade(network, "dA2", answer)
     code, _, err = run_cli(["grade", "12", "--target", "dA2", "--answer", answer])
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_conv_hints_use_the_names_shown_and_padding_only_where_there_is_some(lang):
+    """12's conv has stride 1 and no padding, and the quiz shows X: the hint said 'A0 ⋆ dZ1 …
+    P[n, c, s·y + i, s·x + j] (P = A0 padded)'. 09's has stride 2 and padding 1."""
+    plain = load_exercise("12").network
+    assert plain.layers[0].padding == 0 and plain.layers[0].stride == 1
+    tensors = run(plain).tensors()
+    for target in ("dW1", "Z1"):
+        words = hint(plain, parse_target(target, tensors), 3, lang, None)[1]
+        rule = hint(plain, parse_target(target, tensors), 1, lang, None)[1]
+        assert "X ⋆" in words or "⋆ X" in words, words
+        assert "X[n, c, y + i, x + j]" in words and "A0" not in words and "P" not in words, words
+        assert "padded" not in rule and "补零" not in rule, rule
+    padded = load_exercise("09").network
+    assert padded.layers[0].padding == 1 and padded.layers[0].stride == 2
+    tensors = run(padded).tensors()
+    for target in ("dW1", "Z1"):
+        words = hint(padded, parse_target(target, tensors), 3, lang, None)[1]
+        rule = hint(padded, parse_target(target, tensors), 1, lang, None)[1]
+        assert "P[n, c, 2·y + i, 2·x + j]" in words and "A0" not in words, words
+        assert ("1 row and column" in words) if lang == "en" else ("补 1 行" in words), words
+        assert ("padded" in rule) if lang == "en" else ("补零" in rule), rule
+
+
+def test_hints_in_words_name_no_tensor_the_quiz_does_not_show():
+    """The quiz shows X (as given), never A0, the name formulas give an image input as the layers
+    see it: a hint in words names X (10's max pool said 'A1[n, c, y, x] = … of A0[n, c]')."""
+    for name in exercise_names():
+        network = load_exercise(name).network
+        tensors = run(network).tensors()
+        for target_name in valid_targets(tensors):
+            for lang in ("en", "zh"):
+                label, text = hint(network, parse_target(target_name, tensors), 3, lang, None, tensors)
+                if solution_formula(network, parse_target(target_name, tensors)) is None:
+                    assert "A0" not in text, (name, target_name, text)
 
 
 # -- 5. one naming helper, names from the parsed formula ---------------------------------------

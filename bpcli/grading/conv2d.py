@@ -13,7 +13,7 @@ from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading, redraw_weights_and_bias
 from bpcli.grading.mistakes import Mistake, wrong_axes_sums
-from bpcli.grading.targets import Target, input_name
+from bpcli.grading.targets import Target, shown_input_name
 from bpcli.texts import Msg
 
 
@@ -61,12 +61,18 @@ class Conv2DGrading(KindGrading):
             return f"sum(dZ{layer.index}, axis=(0, 2, 3))"
         return None
 
+    def rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
+        if target.kind not in self.own_rules:
+            return None
+        return Msg(f"rule.{target.kind}.conv2d", input=Msg("word.padded_input" if layer.padding else "word.input"))
+
     def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         l = layer.index
+        shown = shown_input_name(l)
         if target.kind == "Z":
-            return Msg("words.conv_Z", l=l, input=input_name(network, l))
+            return Msg("words.conv_Z", l=l, input=shown, window=_window(layer, shown), padded=_padded(layer, shown))
         if target.kind == "dW":
-            return Msg("words.conv_dW", l=l, input=input_name(network, l))
+            return Msg("words.conv_dW", l=l, input=shown, window=_window(layer, shown), padded=_padded(layer, shown))
         return None
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
@@ -80,6 +86,20 @@ class Conv2DGrading(KindGrading):
 
     def redraw(self, layer: Layer, rng: np.random.Generator) -> None:
         redraw_weights_and_bias(layer, rng)
+
+
+def _window(layer: Layer, shown: str) -> Msg:
+    """The input entry a kernel weight W[f, c, i, j] meets at output position (y, x), with this
+    layer's stride written out (y + i at stride 1, 2·y + i at 2): X[n, c, y + i, x + j], or
+    P[…] where the layer pads its input (P, ``_padded``)."""
+    s = layer.stride
+    row, column = ("y + i", "x + j") if s == 1 else (f"{s}·y + i", f"{s}·x + j")
+    return Msg("words.conv_window", source="P" if layer.padding else shown, row=row, column=column)
+
+
+def _padded(layer: Layer, shown: str) -> Msg | str:
+    """What P is, where the layer pads its input; nothing where it does not."""
+    return Msg("words.conv_padded", input=shown, count=layer.padding) if layer.padding else ""
 
 
 def full_correlation(dZ: np.ndarray, W: np.ndarray, stride: int, pad_h: int, pad_w: int) -> np.ndarray | None:

@@ -11,7 +11,7 @@ from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading
 from bpcli.grading.mistakes import Mistake
-from bpcli.grading.targets import Target, input_name
+from bpcli.grading.targets import Target, shown_input_name
 from bpcli.texts import Msg
 
 
@@ -33,7 +33,7 @@ class FlattenGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Msg("words.flatten_A", l=l, input=input_name(network, l))
+        return Msg("words.flatten_A", l=l, input=shown_input_name(l))
 
     def input_gradient_rule(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("rule.dA.flatten", name=target.name, base=target.base, next=layer.index)

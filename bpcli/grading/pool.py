@@ -14,7 +14,7 @@ from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.core.pool import AvgPool, MaxPool
 from bpcli.grading.kind import KindGrading
 from bpcli.grading.mistakes import Mistake
-from bpcli.grading.targets import Target, input_name
+from bpcli.grading.targets import Target, shown_input_name
 from bpcli.texts import Msg
 
 
@@ -40,7 +40,7 @@ class MaxPoolGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Msg("words.maxpool_A", l=l, input=input_name(network, l), size=layer.size)
+        return Msg("words.maxpool_A", l=l, input=shown_input_name(l), size=layer.size)
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.maxpool", name=target.name, next=layer.index)
@@ -70,7 +70,7 @@ class AvgPoolGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Msg("words.avgpool_A", l=l, input=input_name(network, l), size=layer.size,
+        return Msg("words.avgpool_A", l=l, input=shown_input_name(l), size=layer.size,
                     count=layer.size * layer.size)
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:

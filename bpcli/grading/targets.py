@@ -144,6 +144,13 @@ def input_name(network: Network, layer: int) -> str:
     return output_name(network, layer - 1)
 
 
+def shown_input_name(layer: int) -> str:
+    """The name the quiz and explain show layer ``layer``'s input by, for hints in words: X for
+    the first layer whatever its shape (a formula names an image input A0, the m × C × H × W the
+    layers see: ``input_name``), else A{layer − 1}."""
+    return "X" if layer == 1 else f"A{layer - 1}"
+
+
 def shape_words(shape: tuple[int, ...]) -> Msg:
     """(3, 2) -> '3 × 2'; (4,) -> 'a flat list of 4 numbers'; () -> 'a single number'."""
     if not shape:

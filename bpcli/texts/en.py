@@ -883,7 +883,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.dX": "X is A0, the input of layer 1: dX comes back from layer 1 like any dA.",
     "rule.Z": "Z = W·A_prev + b, with b added to every column.",
     "rule.A": "A = g(Z), the activation applied entry by entry.",
-    "rule.Z.conv2d": "Z = W ⋆ A_prev + b: each filter slides over the (padded) input with the stride; at each "
+    "rule.Z.conv2d": "Z = W ⋆ A_prev + b: each filter slides over {input} with the stride; at each "
         "position it multiplies the window by its kernel, sums over the window and every channel, and adds "
         "its bias.",
     "rule.A.maxpool": "Each pooling window of the input gives its largest element, channel by channel; "
@@ -893,7 +893,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.A.flatten": "Flatten only rearranges: each sample's C × H × W numbers become one column (row by row "
         "within each channel).",
     "rule.dW.conv2d": "Each kernel weight meets every window of the input it slides over, so dW = A_prev ⋆ "
-        "dZ: correlate the (padded) input with dZ, summing over samples and positions. No extra 1/m: dZ "
+        "dZ: correlate {input} with dZ, summing over samples and positions. No extra 1/m: dZ "
         "already is ∂J/∂Z.",
     "hint.shapes": "{shape_sentence}.",
     "hint.shapes.have": "{shape_sentence}. You have: {tensors}.",
@@ -901,10 +901,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.maxpool": "{name}: each window's dA{next} goes whole to the window's largest element, 0 elsewhere",
     "words.conv_dA": "{name} = the full correlation of dZ{next} with ROT180(W{next})",
     "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
-    "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · P[n, c, s·y + i, s·x "
-        "+ j] (P = {input} padded)",
-    "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · P[n, c, s·y + i, "
-        "s·x + j] + b{l}[f] (P = {input} padded)",
+    "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · {window}{padded}",
+    "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · {window} + b{l}[f]"
+        "{padded}",
+    "words.conv_window": "{source}[n, c, {row}, {column}]",
+    "words.conv_padded": {
+        "one": " (P = {input} with {count} row and column of zeros added on each side)",
+        "other": " (P = {input} with {count} rows and columns of zeros added on each side)",
+    },
+    "word.padded_input": "the padded input",
     "words.flatten_A": "A{l} = {input} with each sample's C × H × W numbers as one column: {input} reshaped "
         "to m × (C·H·W), then transposed",
     "words.maxpool_A": "A{l}[n, c, y, x] = the largest of the {size} × {size} window of {input}[n, c] at "
