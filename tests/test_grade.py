@@ -419,6 +419,16 @@ def test_a_formula_that_no_transpose_makes_right_is_still_unreadable(net):
         grade(net, "dW1", "dZ1 @ (X + X)")
 
 
+def test_a_transpose_that_is_right_only_on_these_numbers_is_no_diagnosis():
+    """01 has one sample with Y = 1: dZ1 @ X.T * Y is dW1 here, but not on the other draws
+    (another Y), so 'dZ1 @ X * Y' is not a missing transpose alone: it stays unreadable."""
+    one = load("01")
+    assert run(one).tensors()["Y"].tolist() == [[1.0]]
+    assert diagnosis(one, "dW1", "dZ1 @ X").diagnosis == ["missing_transpose"]
+    with pytest.raises(AnswerError, match=re.escape("Did you mean X.T?")):
+        grade(one, "dW1", "dZ1 @ X * Y")
+
+
 def test_cli_a_missing_transpose_is_a_wrong_answer_not_an_unreadable_one(tmp_path):
     code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW1", "--answer", "dZ1 @ X"])
     assert code == 1 and "missing_transpose" in out and not err
