@@ -358,7 +358,8 @@ def shape_words(shape: tuple[int, ...]) -> Msg | Joined:
 def count_words(count: int) -> Msg | str:
     """A count with thousands separators (10,000,000), or, when enormous, its first and last
     digits and its length, in any language."""
-    return f"{count:,}" if abs(count) < 10**18 else Msg("spec.value.long_count", **_long_whole(count))
+    long = _long_whole(count)  # one rule for 'enormous': 2**63 passed a test of 10**18 here and not there
+    return f"{count:,}" if long is None else Msg("spec.value.long_count", **long)
 
 
 def worded_error(message: Msg, path: str, code: str, file: str | None = None) -> SpecError:

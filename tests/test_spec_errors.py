@@ -725,3 +725,14 @@ def test_a_single_allowed_key_is_named_as_such(tmp_path):
                         ("zh", "flatten 层里有未知的键 'units'：应为 type\n")):
         code, _, err = run_cli(["explain", network, "--lang", lang])
         assert code == 2 and err.endswith(words), err
+
+
+@pytest.mark.parametrize("units", [2**63, 10**18, 2**64 - 1, 2**64, 10**30])
+def test_a_count_near_two_to_the_64_is_refused_as_too_large(units):
+    """hypothesis found units: 9223372036854775808 (2**63) ending in a TypeError: the size was
+    worded by two rules for 'enormous' (10**18 in one place, 64 bits in the other)."""
+    network = {"input": {"X": [[1.0], [2.0]], "Y": [[1.0]]},
+               "layers": [{"type": "dense", "units": units, "activation": "sigmoid"}], "loss": "bce"}
+    with pytest.raises(SpecError) as caught:
+        bpcli.compute(network)
+    assert caught.value.code in ("too_large", "number_too_large") and caught.value.path.startswith("layers[0]")
