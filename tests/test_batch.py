@@ -393,6 +393,31 @@ def test_a_quote_never_closed_costs_its_row_only(tmp_path):
         assert lines[-1]["rows"] == 3 and [entry["student"] for entry in lines[-1]["students"]] == ["s01", "s02", "s03"]
 
 
+def test_a_quote_closed_by_a_later_rows_quote_costs_its_row_only(tmp_path):
+    """Answers with commas are quoted, so an unclosed quote usually meets a later row's opening
+    quote: the csv module then reads every row between as one answer, and those students were
+    lost without a word (s02, s03 here). Lines that are rows of their own give it away."""
+    answers = tmp_path / "answers.csv"
+    answers.write_text('student,file,target,answer,points\n'
+                       's01,04,dW1,"dZ1 @ X,2\n'
+                       's02,04,dW1,dZ1 @ X.T,2\n'
+                       's03,04,db1,"sum(dZ1, axis=1, keepdims=True)",1\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [(line["student"], line["row"], line["correct"]) for line in lines[:-1]] == [
+        ("s01", 1, False), ("s02", 2, True), ("s03", 3, True)]
+    assert lines[0]["error"]["code"] == "invalid_row" and "never closed" in lines[0]["message"]
+    # a list typed over lines keeps its commas and stays one row: no line of it is a row
+    answers.write_text('student,file,target,answer,points\n'
+                       's01,04,db1,"[[-0.0478],\n [0.0375], [-0.0945],\n [0]]",1\n'
+                       's02,04,dW1,dZ1 @ X.T,2\n', encoding="utf-8")
+    lines = read_lines(run_cli(["grade", "--batch", answers])[1])
+    assert [(line["student"], line["row"]) for line in lines[:-1]] == [("s01", 1), ("s02", 2)]
+    assert [line.get("error", {}).get("code") for line in lines[:-1]] != ["invalid_row", None]
+    assert "error" not in lines[1]
+
+
 def test_a_quoted_answer_over_several_lines_is_still_one_row(tmp_path):
     """A spreadsheet's multi-line cell is legal CSV: quoted, with new lines inside, closed."""
     answers = tmp_path / "answers.csv"

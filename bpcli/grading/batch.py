@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -272,7 +273,8 @@ def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -
         for fields in csv.reader(feed()):
             # csv.reader asks for a line only while a record is unfinished, so a record that
             # arrives after the lines ran out ended inside a quote that nothing closed
-            if exhausted:
+            end = start + taken  # the index of the line after this record
+            if exhausted or (records and _swallows_rows(lines[first + 1:end], records[0].fields)):
                 records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), unclosed=True))
                 return first + 1
             records.append(_CsvRecord(first + 1, fields))
@@ -281,6 +283,27 @@ def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -
         records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), error=str(error)))
         return first + 1
     return len(lines)
+
+
+#: what a target's name looks like (dW1, db2, dX, Z1, dgamma2): a field holding one is a row's
+_TARGET_NAME = re.compile(r"\s*[A-Za-z_]\w*\s*")
+
+
+def _swallows_rows(continuation: list[str], header: list[str]) -> bool:
+    """Whether the lines after a record's first are rows of their own that an unclosed quote took
+    in, until a later row's quoted field closed it (students lost without a word): one of them
+    has a field for every column and a target's name in the target column. The lines of a
+    multi-line answer ('1 2' / '3 4"', '[[1, 2],' / '[3, 4]]"') have neither."""
+    columns = [name.strip().lower() for name in header]
+    if "target" not in columns:
+        return False
+    target, student = columns.index("target"), columns.index("student") if "student" in columns else 0
+    for line in continuation:
+        fields = _first_line_fields(line)
+        if (len(fields) >= len(columns) and fields[student].strip()
+                and _TARGET_NAME.fullmatch(fields[target])):
+            return True
+    return False
 
 
 def _first_line_fields(line: str) -> list[str]:
