@@ -187,3 +187,14 @@ def test_four_significant_digits_always_match(entries, exponent, digits):
     value = np.array(entries) * 10.0 ** exponent
     for typed in (significant(value, digits), decimals_for_largest(value, digits)):
         assert matches(value, typed, 1e-2), (value, typed)
+
+
+def test_a_list_typed_over_several_lines_is_one_list():
+    """Inside brackets a line break is a space (numpy and JSON print lists so): a list pasted over
+    lines, [[1, 2],⏎ [3, 4]], was read as two rows of different sizes and refused."""
+    from bpcli.grading.numbers import parse_numbers
+
+    assert parse_numbers("[[1, 2],\n [3, 4]]").tolist() == [[1, 2], [3, 4]]
+    assert parse_numbers("[[1],\n [2], [3]]").tolist() == [[1], [2], [3]]
+    assert parse_numbers("[1 2\n 3]").tolist() == [1, 2, 3]
+    assert parse_numbers("1 2\n3 4").tolist() == [[1, 2], [3, 4]]  # outside brackets: rows

@@ -130,7 +130,7 @@ def _fraction_part(text: str, token: str) -> Fraction | float:
 
 class _Parser:
     """Recursive descent over the tokens. A sequence is entries separated by ',' or spaces; ';'
-    (or a new line) separates rows of a matrix; '[' opens a nested sequence."""
+    (or a new line, outside brackets) separates rows of a matrix; '[' opens a nested sequence."""
 
     def __init__(self, tokens: list[str]):
         self.tokens = tokens
@@ -156,6 +156,8 @@ class _Parser:
                 break
             if token == "[":
                 rows[-1].append(self.sequence("]", depth + 1))
+            elif token == "\n" and closing is not None:
+                continue  # inside brackets a line break is a space, as in numpy's and JSON's lists
             elif token in (";", "\n"):
                 rows.append([])
             elif token == ",":
