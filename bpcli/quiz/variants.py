@@ -127,17 +127,25 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
     from bpcli import spec
 
     asked = [target for target in targets if target not in always_zero]
-    description = f"Variant for student {student} of {source or 'an exercise'}."
+
+    def judged(drawn: dict, exact_now: bool):
+        """The draw loaded and run, or (None, None) when two samples are alike; and whether it is fair."""
+        candidate = spec.load(drawn)
+        if not _samples_differ(candidate):
+            return None, None, False
+        computed = run(candidate)
+        return candidate, computed, clean(candidate, asked, exact=exact_now, computed=computed)
+
+    def variant(drawn: dict, candidate: Network, computed) -> Variant:
+        described = {**drawn, "description": f"Variant for student {student} of {source or 'an exercise'}."}
+        return Variant(student, described, exercise_from_network(name, candidate, computed))
+
     # whole draws first, as bpcli 0.1 made them: every variant it could make stays the same
     for attempt in range(MAX_ATTEMPTS):
         drawn = _redraw(document, network, rng, {})
-        candidate = spec.load(drawn)
-        if not _samples_differ(candidate):
-            continue
-        computed = run(candidate)
-        if clean(candidate, asked, exact=exact and attempt < EXACT_ATTEMPTS, computed=computed):
-            return Variant(student, {**drawn, "description": description},
-                           exercise_from_network(name, candidate, computed))
+        candidate, computed, fair = judged(drawn, exact and attempt < EXACT_ATTEMPTS)
+        if fair:
+            return variant(drawn, candidate, computed)
     # then repairs: a relu at 0, a tie or a saturated unit is one layer's doing, and drawing that
     # layer alone again keeps the fair layers before it (a whole new draw of a CNN with a sigmoid
     # output was fair once in 300: it must pass every layer at once)
@@ -145,15 +153,10 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
     for _ in range(MAX_ATTEMPTS):
         if drawn is None or repairs == MAX_REPAIRS:
             drawn, repairs = _redraw(document, network, rng, scales), 0
-        candidate = spec.load(drawn)
-        if not _samples_differ(candidate):
-            drawn = None
-            continue
-        computed = run(candidate)
-        if clean(candidate, asked, exact=False, computed=computed):
-            return Variant(student, {**drawn, "description": description},
-                           exercise_from_network(name, candidate, computed))
-        trouble = first_trouble(candidate, computed)
+        candidate, computed, fair = judged(drawn, False)
+        if fair:
+            return variant(drawn, candidate, computed)
+        trouble = None if candidate is None else first_trouble(candidate, computed)
         if trouble is None:
             drawn = None
             continue
