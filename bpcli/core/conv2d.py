@@ -244,25 +244,27 @@ class Conv2D(LayerBase):
         d_padded = WORKSPACE.empty(cache.padded.shape)
 
         def gradients(group: list[Tile], kept_cols: list[np.ndarray] | None) -> np.ndarray:
-            """dW of the group's samples; their dA_prev (padded) written into d_padded."""
+            """dW^T (C*kh*kw, F) of the group's samples; their dA_prev (padded) written into d_padded."""
             d_padded[group[0].samples.start:group[-1].samples.stop] = 0
-            dW = np.zeros((F, C * kh * kw))
+            dW_T = np.zeros((C * kh * kw, F))
             for position, tile in enumerate(group):
                 cols = kept_cols[position] if kept_cols is not None else self._im2col(cache.padded, tile)
                 dZ_tile = dZ_filter_major[:, tile.positions]
-                dW += product(dZ_tile, cols.T)
+                # as cols (dZ)^T, not dZ cols^T: OpenBLAS does this shape, long inner dimension and
+                # few outputs, in 0.65 of the time (27 × 8192 × 16 here: 0.33 against 0.50 ms)
+                dW_T += product(cols, dZ_tile.T)
                 dcols = product(weights_T, dZ_tile, out=WORKSPACE.empty(cols.shape))
                 self._col2im(dcols, d_padded, tile)
-            return dW
+            return dW_T
 
         plan = cache.plan
         # summed in sample order whichever thread computed each part, so dW is the same every run
         kept = cache.cols or [None] * len(plan.groups)
-        dW = sum(run_tasks([partial(gradients, group, cols) for group, cols in zip(plan.groups, kept)],
+        dW_T = sum(run_tasks([partial(gradients, group, cols) for group, cols in zip(plan.groups, kept)],
                            share=plan.shared))
         db = dZ_filter_major.sum(axis=1)
         dA_prev = d_padded[:, :, p:p + H, p:p + W] if p else d_padded
-        return dA_prev, {"W": dW.reshape(F, C, kh, kw), "b": db}
+        return dA_prev, {"W": np.ascontiguousarray(dW_T.T).reshape(F, C, kh, kw), "b": db}
 
     def _pad(self, A_prev: np.ndarray, padded: np.ndarray, first: int, stop: int) -> None:
         """Samples first..stop-1 of A_prev into ``padded``, zeros around them: a buffer and a slice
