@@ -431,3 +431,20 @@ def test_a_target_in_the_wrong_case_suggests_the_same_letters():
     with pytest.raises(Exception) as caught:
         grade(network, "dw2", "0")
     assert "dW2" in str(caught.value) and "db2?" not in str(caught.value)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", ["maxpool", "avgpool"])
+def test_pool_hints_write_the_stride_out(lang, kind):
+    """A pool's output in words said its window sits 'at (s·y, s·x)' and never said what s is;
+    the stride is written out, as the conv hints write it: (2·y, 2·x) at stride 2, (y, x) at 1."""
+    base = {"input": {"X": [[[[1.0, 2, 3, 0], [4, 0, 6, 1], [7, 8, 9, 2], [0, 3, 1, 5]]]]},
+            "loss": "sse"}
+    for stride, corner in ((2, "(2·y, 2·x)"), (1, "(y, x)")):
+        side = (4 - 2) // stride + 1
+        spec = {**base, "input": {**base["input"], "Y": [[0.5]] * (side * side)},
+                "layers": [{"type": kind, "size": 2, "stride": stride}, {"type": "flatten"}]}
+        network = load(spec)
+        tensors = run(network).tensors()
+        words = hint(network, parse_target("A1", tensors), 3, lang, None, tensors)[1]
+        assert corner in words and "s·" not in words, words

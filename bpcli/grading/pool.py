@@ -40,7 +40,7 @@ class MaxPoolGrading(KindGrading):
         l = layer.index
         if target.kind != "A":
             return None
-        return Msg("words.maxpool_A", l=l, input=shown_input_name(l), size=layer.size)
+        return Msg("words.maxpool_A", l=l, input=shown_input_name(l), size=layer.size, corner=_corner(layer))
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.maxpool", name=target.name, next=layer.index)
@@ -71,7 +71,7 @@ class AvgPoolGrading(KindGrading):
         if target.kind != "A":
             return None
         return Msg("words.avgpool_A", l=l, input=shown_input_name(l), size=layer.size,
-                    count=layer.size * layer.size)
+                    count=layer.size * layer.size, corner=_corner(layer))
 
     def input_gradient_words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         return Msg("words.avgpool", name=target.name, next=layer.index, size=layer.size * layer.size)
@@ -113,3 +113,10 @@ def _written_over(shape: tuple[int, ...], blocks: np.ndarray, stride: int, only:
 
 MAXPOOL = MaxPoolGrading()
 AVGPOOL = AvgPoolGrading()
+
+
+def _corner(layer: Layer) -> str:
+    """Where output (y, x)'s window starts in the input, this layer's stride written out, as the
+    conv hints write it: (y, x) at stride 1, (2·y, 2·x) at 2."""
+    s = layer.stride
+    return "(y, x)" if s == 1 else f"({s}·y, {s}·x)"

@@ -913,9 +913,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.flatten_A": "A{l} = {input} with each sample's C × H × W numbers as one column: {input} reshaped "
         "to m × (C·H·W), then transposed",
     "words.maxpool_A": "A{l}[n, c, y, x] = the largest of the {size} × {size} window of {input}[n, c] at "
-        "(s·y, s·x)",
+        "{corner}",
     "words.avgpool_A": "A{l}[n, c, y, x] = the mean of the {count} elements of the {size} × {size} window of "
-        "{input}[n, c] at (s·y, s·x)",
+        "{input}[n, c] at {corner}",
     # ---- batch normalisation (narrate/batchnorm.py, grading/batchnorm.py): unit i is a row of column data
     # or a channel of images; its N values j are its m samples, or its m·H·W values
     "title.bn_mean": "Layer {layer} (batchnorm): the mean μ of each unit",

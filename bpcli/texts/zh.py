@@ -804,8 +804,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.conv_padded": "（P 是 {input} 四周各补 {count} 行、列零）",
     "word.padded_input": "补零后的输入",
     "words.flatten_A": "A{l} = 把 {input} 每个样本的 C × H × W 个数排成一列：{input} 重排成 m × (C·H·W) 再转置",
-    "words.maxpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 (s·y, s·x) 处 {size} × {size} 窗口中最大的元素",
-    "words.avgpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 (s·y, s·x) 处 {size} × {size} 窗口中 {count} 个元素的平均值",
+    "words.maxpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 {corner} 处 {size} × {size} 窗口中最大的元素",
+    "words.avgpool_A": "A{l}[n, c, y, x] = {input}[n, c] 在 {corner} 处 {size} × {size} 窗口中 {count} 个元素的平均值",
     # ---- the progress file (bpcli.quiz.progress): what went wrong with it
     "progress.set_aside": "进度文件 {path} 已改名为 {aside} 另存：{reason}；进度从头开始记录",
     "progress.unusable": "进度文件 {path} 无法使用（{reason}），也无法改名（{error}）；不会用新的进度覆盖它",
