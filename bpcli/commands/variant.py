@@ -99,10 +99,17 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
             student_id = check_student_id(line.strip())
         except UsageError as error:
             raise UsageError(f"--students {students}, line {number}: {error}") from None
-        if student_id in seen:
-            raise UsageError(f"--students {students}, line {number}: {student_id!r} is listed twice (first on line "
-                             f"{seen[student_id]}); each student once")
-        seen[student_id] = number
+        # ids that differ only in case name one file where file names ignore case (macOS, Windows):
+        # the second student's variant would replace the first's
+        same = student_id.casefold()
+        if same in seen:
+            first, line_number = seen[same]
+            twice = (f"{student_id!r} is listed twice" if first == student_id
+                     else f"{student_id!r} and {first!r} differ only in case, so their files would be one where "
+                          "file names ignore case (macOS, Windows), and")
+            raise UsageError(f"--students {students}, line {number}: {twice} (first on line {line_number}); "
+                             "each student once")
+        seen[same] = (student_id, number)
         ids.append(student_id)
     if not ids:
         raise UsageError(f"--students {students} must list at least one id")
