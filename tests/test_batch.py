@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -650,3 +651,21 @@ def test_feedback_never_shows_a_server_path_or_a_file_that_is_not_a_network_file
     # the commands that read one file still say what they found in it, to the user who named it
     code, _, err = run_cli(["compute", tmp_path / "passwd"])
     assert code == 2 and "found the text 'root:x:0:0:hunter2" in err, err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_row_naming_a_pipe_or_a_device_is_its_own_error_and_grading_goes_on(tmp_path):
+    """A row may name any path on the grading server: one naming a FIFO no one writes to made the
+    whole batch wait forever on opening it (an autograder's timeout, every student lost), and
+    /dev/stdin read the autograder's own input. Such a row is now an error of its own."""
+    os.mkfifo(tmp_path / "pipe")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\n"
+                       f"s1,pipe,dW1,1\ns2,/dev/stdin,dW1,1\ns3,{EXERCISE},dW1,1\n", encoding="utf-8")
+    for lang, words in (("en", "this is a pipe, a device or a socket"), ("zh", "这是管道、设备或套接字")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang], input="", timeout=30)
+        lines = read_lines(out)
+        assert code == 0, err
+        for line, file in zip(lines[:2], ("pipe", "/dev/stdin")):
+            assert line["error"]["code"] == "not_a_file" and line["message"].startswith(f"{file}: {words}"), line
+        assert "error" not in lines[2] and lines[2]["student"] == "s3", lines[2]

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -492,6 +493,8 @@ def _load_network_file(path: str, file: str):
     file the grading server can read (/etc/passwd), and its message is the student's feedback:
     a file that is not a network file is said to be so, never quoted (the commands that read one
     file quote what they found, for the user who named it). Raises ``SpecError``."""
+    if _is_special_file(path):
+        raise spec.worded_error(Msg("batch.not_regular_file"), "", "not_a_file", file)
     text = spec.network_text(spec.read_file(path, file), file)
     try:
         document = spec.parse_yaml(text, file)
@@ -504,6 +507,17 @@ def _load_network_file(path: str, file: str):
     if not any(key in document for key in NETWORK_KEYS):
         raise spec.worded_error(Msg("batch.not_network"), "", "not_a_network_file", file)
     return spec.from_mapping(document, file)
+
+
+def _is_special_file(path: str) -> bool:
+    """Whether ``path`` is a FIFO, a device or a socket: what the commands that read one file
+    read for their user (``<(…)``, /dev/stdin), but in a batch, where a row may name any path,
+    opening a FIFO no one writes to, or the autograder's own standard input, would wait forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # read_file says what is wrong with it
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _target_points(row: AnswerRow, exercise_points: dict[str, float]) -> float:

@@ -716,6 +716,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "the answers file's folder, or to the current folder for answers read from standard input)",
     "batch.not_yaml": "the YAML cannot be read here, so this is not a network file",
     "batch.not_network": "this is not a network file (a YAML mapping with the keys input, layers and loss)",
+    "batch.not_regular_file": "this is a pipe, a device or a socket, not a network file",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.too_deep": "this line nests lists or objects more than {limit} deep; an answer is a few lists "
         "deep at most ([[1, 2], [3, 4]])",

@@ -579,6 +579,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.no_file": "没有这个文件，也没有这个名字的内置练习（每行的文件路径相对于答案文件所在的文件夹；从标准输入读答案时则相对于当前文件夹）",
     "batch.not_yaml": "这里的 YAML 读不了，所以这不是网络文件",
     "batch.not_network": "这不是网络文件（网络文件是含 input、layers 和 loss 这几个键的 YAML 映射）",
+    "batch.not_regular_file": "这是管道、设备或套接字，不是网络文件",
     "batch.row.not_json": "这一行不是 JSON 对象：{reason}",
     "batch.row.too_deep": "这一行的列表或对象嵌套超过 {limit} 层；答案最多只有几层列表（[[1, 2], [3, 4]]）",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
