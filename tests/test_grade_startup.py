@@ -197,7 +197,7 @@ def test_the_network_on_standard_input_through_the_real_command(files):
     assert fast[0] == 1 and "your dW2" in fast[1]
 
 
-WATCHED_MODULES = ("typer", "click", "rich", "rich._emoji_codes")
+WATCHED_MODULES = ("typer", "click", "rich", "rich._emoji_codes", "numpy.ma")
 
 
 def _modules_after(args: list[str], **env: str) -> dict[str, bool]:
@@ -222,10 +222,18 @@ def _rich_loads_its_emoji_table() -> bool:
     return done.stdout.strip() == "True"
 
 
+def _numpy_loads_its_masked_arrays() -> bool:
+    """Whether ``import numpy`` loads numpy.ma by itself (numpy 1.x does; 2.x on first use)."""
+    code = "import sys, numpy; print('numpy.ma' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip() == "True"
+
+
 def test_a_plain_grade_loads_neither_typer_nor_with_json_rich(files):
     file, _ = files
     wrong = ["grade", file, "--target", "dW2", "--answer", "0 0; 0 0"]
-    nothing = dict.fromkeys(WATCHED_MODULES, False)
+    # nor numpy's masked arrays (10 ms), which np.unique loaded for an answer holding zeros
+    nothing = {**dict.fromkeys(WATCHED_MODULES, False), "numpy.ma": _numpy_loads_its_masked_arrays()}
     assert _modules_after(wrong + ["--json"]) == nothing
     # the human verdict is Rich's (colours, the width, wrapping, the marked matrix): Typer still
     # stays out, and so does Rich's table of :name: emoji codes (1.8 ms), which bpcli never prints,
