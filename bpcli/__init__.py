@@ -70,12 +70,15 @@ def compute(spec: Any) -> dict[str, Any]:
 
 
 @_traceback_from_the_call
-def check(spec: Any, **options: Any):
-    """Central finite differences for every parameter and X; see ``bpcli.core.gradcheck.check``."""
+def check(spec: Any, lang: str = "en", **options: Any):
+    """Central finite differences for every parameter and X (``options``: see
+    ``bpcli.core.gradcheck.check``); shown in a notebook as a table in ``lang``."""
     from bpcli.core.gradcheck import check as check_network
     from bpcli.notebook import NotebookCheck
+    from bpcli.texts import check_language
 
-    return NotebookCheck.of(check_network(load(spec), **options))
+    check_language(lang)
+    return NotebookCheck.of(check_network(load(spec), **options), lang)
 
 
 @_traceback_from_the_call

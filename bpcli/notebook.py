@@ -44,14 +44,16 @@ class NotebookExplanation(Explanation):
 class NotebookCheck(CheckReport):
     """A finite-difference ``CheckReport`` that renders itself in a notebook as a table."""
 
+    lang: str = "en"  # the language its table and sentences are shown in
+
     @classmethod
-    def of(cls, report: CheckReport) -> "NotebookCheck":
-        return cls(**{f.name: getattr(report, f.name) for f in fields(CheckReport)})
+    def of(cls, report: CheckReport, lang: str = "en") -> "NotebookCheck":
+        return cls(**{f.name: getattr(report, f.name) for f in fields(CheckReport)}, lang=lang)
 
     def _repr_html_(self) -> str:
         from bpcli.render.results_html import check_html
 
-        return check_html(self)
+        return check_html(self, self.lang)
 
 
 class ComputeDisplay:

@@ -347,7 +347,7 @@ def backward(self, dZ, A_prev):
     dA_prev, gradients = original(self, dZ, A_prev)
     return dA_prev, {**gradients, "W": gradients["W"] * 2}
 Dense.backward = backward
-sys.argv = ["bpcli", "check", sys.argv[1]]
+sys.argv = ["bpcli", "check", *sys.argv[1:]]
 from bpcli.__main__ import main
 main()
 """
@@ -395,6 +395,45 @@ def test_check_table_fits_80_columns_without_cutting_numbers(tmp_path):
     for name, error in (("W1", "< 1 "), ("W2", "< 1 ")):
         row = next(line for line in done.stdout.splitlines() if re.match(rf"\W*{name}\s", line))
         assert error in row and "WRONG" in row, row
+
+
+def test_check_and_compute_speak_the_learners_language(tmp_path):
+    """check and compute's summary were English only, whatever --lang or the locale said (a network
+    file's mistakes too); they take --lang, and default to the locale, as explain, quiz and grade do.
+    compute --json stays English: its JSON is for scripts."""
+    file = write_network(tmp_path, TWO_DENSE)
+    done = subprocess.run([sys.executable, "-c", PATCH_THEN_RUN, str(file), "--lang", "zh"], capture_output=True,
+                          text=True, env=cli_env(), cwd=REPO_ROOT, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "有限差分检验" in done.stdout and "有些梯度与有限差分不一致" in done.stdout
+    assert "WRONG" not in done.stdout and "rel.err" not in done.stdout
+    row = next(line for line in done.stdout.splitlines() if re.match(r"\W*W2\s", line))
+    assert "< 1 " in row and "错误" in row, row
+    assert done.stderr.strip() == "bpcli: error: 有解析梯度与有限差分不一致", done.stderr
+    too_wide = [line for line in done.stdout.splitlines() if cell_len(line) > 80]
+    assert not too_wide, too_wide
+    relu_file = write_network(tmp_path, RELU_AT_ZERO, "relu.yaml")
+    code, out, err = run_cli(["check", relu_file], env=cli_env(LANG="zh_CN.UTF-8"))
+    assert code == 0 and "所有梯度都与有限差分一致" in out and "不可导点：" in out, out + err
+    code, out, err = run_cli(["compute", relu_file, "--lang", "zh"])
+    assert code == 0 and "损失 J = " in out and "A 的维度" in out and "全部数值" in out, out + err
+    assert "恰好为 0" in err and "exactly 0" not in err, err  # the run's warning
+    code, out, err = run_cli(["compute", relu_file, "--json"], env=cli_env(LANG="zh_CN.UTF-8"))
+    assert code == 0 and "exactly 0" in out and "exactly 0" in err, err
+    broken = write_network(tmp_path, {**TWO_DENSE, "layers": [{**TWO_DENSE["layers"][0], "W": [[1.0]]},
+                                                              TWO_DENSE["layers"][1]]}, "broken.yaml")
+    for command in ("check", "compute"):
+        code, _, err = run_cli([command, broken, "--lang", "zh"])
+        assert code == 2 and re.search("[\u4e00-\u9fff]", err) and "Traceback" not in err, err
+
+
+def test_the_notebook_check_report_speaks_the_language_asked():
+    report = bpcli.check(bpcli.load(TWO_DENSE), lang="zh")
+    page = report._repr_html_()
+    assert "有限差分检验" in page and "相对误差" in page and "rel.err" not in page
+    assert "rel.err" in bpcli.check(bpcli.load(TWO_DENSE))._repr_html_()
+    with pytest.raises(bpcli.UsageError, match="unknown language 'fr'"):
+        bpcli.check(TWO_DENSE, lang="fr")
 
 
 MAXPOOL_TIES = {  # the tie example of test_hand_worked: 2 × 2 windows, stride 1, on a 3 × 3 input

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT
+from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import EXIT_FAILED, load_network, print_error, print_warnings, stdout_console, user_errors
 from bpcli.commands.compute_json import compute_json
 
@@ -13,6 +15,8 @@ def compute_command(
     file: str = FILE_ARGUMENT,
     json_output: bool = typer.Option(False, "--json", help="Print every value and gradient as JSON "
                                      "(schema bpcli.compute/1) for scripts."),
+    lang: Optional[Language] = language_option("the summary and the messages (not --json's, which stay English "
+                                               "for scripts)"),
 ) -> None:
     """Run the forward and backward pass: the loss and a summary per layer, or with --json every value.
 
@@ -23,10 +27,11 @@ def compute_command(
     from bpcli.core.network import run
     from bpcli.render.summary import compute_summary
 
-    with user_errors():
+    language = chosen_language(lang)
+    with user_errors(lang=language):
         result = run(load_network(file))
-    stdout_console().print(compute_summary(result))
-    print_warnings(result.warnings)
+    stdout_console().print(compute_summary(result, language))
+    print_warnings([warning.message.text(language) for warning in result.warnings])
 
 
 def check_command(
@@ -36,6 +41,7 @@ def check_command(
     sample: int = typer.Option(200, "--sample", min=1, help="Entries checked per tensor, chosen at random."),
     seed: int = typer.Option(0, "--seed", help="Seed that chooses the sampled entries."),
     epsilon: float = typer.Option(1e-6, "--epsilon", min=1e-12, max=1e-1, help="Step of the central differences."),
+    lang: Optional[Language] = language_option("the report and the messages"),
 ) -> None:
     """Check every gradient against central finite differences (float64).
 
@@ -47,10 +53,13 @@ def check_command(
     from bpcli.core.gradcheck import check
     from bpcli.render.summary import check_table
 
-    with user_errors():
+    from bpcli.texts import say
+
+    language = chosen_language(lang)
+    with user_errors(lang=language):
         report = check(load_network(file), sample=None if all_entries else sample, seed=seed,
                        epsilon=epsilon)
-    stdout_console().print(check_table(report))
+    stdout_console().print(check_table(report, language))
     if not report.ok:
-        print_error("an analytic gradient disagrees with finite differences")
+        print_error(say(language, "check_report.failed"))
         raise typer.Exit(EXIT_FAILED)

@@ -16,6 +16,7 @@ from bpcli.core import activations, losses
 from bpcli.core.layer import Layer
 from bpcli.core.parallel import in_parts
 from bpcli.core.workspace import WORKSPACE
+from bpcli.texts import Msg
 
 SCHEMA = "bpcli.compute/1"
 #: the parameter names schema 1 writes for every layer with parameters (null where a kind has
@@ -310,6 +311,11 @@ class RunWarning:
     def __str__(self) -> str:
         return WARNING_TEXT[self.kind].format(layer=self.layer, count=self.count, total=self.total,
                                               subject=self.subject)
+
+    @property
+    def message(self) -> Msg:
+        """The sentence to word in a learner's language (English: ``str()``'s)."""
+        return Msg(f"warning.{self.kind}", layer=self.layer, count=self.count, total=self.total, subject=self.subject)
 
 
 def collect_warnings(network: Network, records: list[LayerRecord], loss: float, dX: np.ndarray,

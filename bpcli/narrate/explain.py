@@ -187,8 +187,7 @@ def input_notes(ctx: Context) -> list[Note]:
 
 def warning_sentences(ctx: Context) -> list[str]:
     """The run's warnings in the learner's language."""
-    return [ctx.say(f"warning.{w.kind}", layer=w.layer, count=w.count, total=w.total, subject=w.subject)
-            for w in ctx.run.warnings]
+    return [ctx.say(w.message.key, **w.message.fields) for w in ctx.run.warnings]
 
 
 def shown_entry(tensor) -> int | None:

@@ -16,6 +16,7 @@ from bpcli.render import check_report
 from bpcli.render.diagram import network_svg
 from bpcli.render.heatmap import shared_scales
 from bpcli.render.html import STYLE, data_table, matrix_html
+from bpcli.texts import DEFAULT_LANGUAGE, say
 
 #: the tensors of a layer in the compute result, in the order the pass finds them
 LAYER_TENSORS = ("W", "b", "Z", "A", "dA", "dZ", "dW", "db")
@@ -25,12 +26,13 @@ def _wrapped(content: str) -> str:
     return f'<style>{STYLE}</style>\n<div class="bpcli">{content}</div>'
 
 
-def check_html(report: CheckReport) -> str:
+def check_html(report: CheckReport, lang: str = DEFAULT_LANGUAGE) -> str:
     """The report as the command line shows it (``render.check_report``), as HTML."""
-    notes = "".join(f"<p>{escape(note)}</p>" for note in check_report.notes(report))
-    return _wrapped(f"<p><strong>{escape(check_report.title(report))}</strong>, loss J = {report.loss:.10g}</p>"
-                    f"{data_table(check_report.table(report))}{notes}"
-                    f'<p class="check {"ok" if report.ok else "bad"}">{escape(check_report.verdict(report))}</p>')
+    notes = "".join(f"<p>{escape(note)}</p>" for note in check_report.notes(report, lang))
+    heading = f"<strong>{escape(check_report.title(report, lang))}</strong>{say(lang, 'sep.list')}"
+    return _wrapped(f"<p>{heading}{escape(check_report.loss(report, lang))}</p>"
+                    f"{data_table(check_report.table(report, lang))}{notes}"
+                    f'<p class="check {"ok" if report.ok else "bad"}">{escape(check_report.verdict(report, lang))}</p>')
 
 
 def _layer_row(layer: dict[str, Any]) -> LayerRow:

@@ -1091,6 +1091,29 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.key": "Key",
     "worksheet.answers": "Answers",
     "worksheet.worked_solution": "Worked solution",
+    # ---- bpcli check's report (render/check_report.py) and bpcli compute's summary (render/summary.py)
+    "check_report.title": "Finite-difference check (central, ε = {epsilon})",
+    "check_report.loss": "loss J = {loss}",
+    "check_report.tensor": "tensor",
+    "check_report.largest": "max|grad|",
+    "check_report.error": "rel.err",
+    "check_report.kinks": "kinks",
+    "check_report.ok": "ok",
+    "check_report.wrong": "WRONG",
+    "check_report.error_note": "rel.err: max |analytic − numeric| ÷ the largest |gradient| checked, as the power of "
+        "ten it stays under ({round_off} is round-off); a tensor is {wrong} when its exact relative error exceeds "
+        "{tolerance}.",
+    "check_report.kinks_note": "kinks: entries where the loss has no derivative (relu at 0, a max-pool near-tie); "
+        "the two one-sided slopes differ, so they are not compared.",
+    "check_report.all_agree": "All gradients agree with finite differences.",
+    "check_report.some_disagree": "Some gradients disagree with finite differences.",
+    "check_report.failed": "an analytic gradient disagrees with finite differences",
+    "compute.loss": "loss J = ",
+    "compute.loss_of": "   ({loss}, m = {m})",
+    "compute.A_shape": "A shape",
+    "compute.gradient": "gradient",
+    "compute.gradient_norm": "‖gradient‖",
+    "compute.footer": "dX: {shape}, ‖dX‖ = {norm}.  Every value: bpcli compute FILE --json",
     # ---- the run's warnings (bpcli.core.network.RunWarning): the same sentences as the JSON's
     **{f"warning.{kind}": text for kind, text in WARNING_TEXT.items()},
 }

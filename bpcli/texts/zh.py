@@ -860,4 +860,26 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.key": "答案",
     "worksheet.answers": "答案",
     "worksheet.worked_solution": "解答过程",
+    # ---- bpcli check 的报告（render/check_report.py）与 bpcli compute 的摘要（render/summary.py）
+    "check_report.title": "有限差分检验（中心差分，ε = {epsilon}）",
+    "check_report.loss": "损失 J = {loss}",
+    "check_report.tensor": "张量",
+    "check_report.largest": "max|梯度|",
+    "check_report.error": "相对误差",
+    "check_report.kinks": "不可导点",
+    "check_report.ok": "通过",
+    "check_report.wrong": "错误",
+    "check_report.error_note": "相对误差：max |解析梯度 − 数值梯度| ÷ 所检验梯度中最大的 |梯度|，只给出它小于的 10 的幂"
+        "（{round_off} 即舍入误差）；精确的相对误差超过 {tolerance} 的张量记为“{wrong}”。",
+    "check_report.kinks_note": "不可导点：损失函数在这些元素处没有导数（relu 在 0 处，最大池化窗口中几乎并列的最大值）；"
+        "两侧的斜率不同，所以不比较。",
+    "check_report.all_agree": "所有梯度都与有限差分一致。",
+    "check_report.some_disagree": "有些梯度与有限差分不一致。",
+    "check_report.failed": "有解析梯度与有限差分不一致",
+    "compute.loss": "损失 J = ",
+    "compute.loss_of": " （{loss}，m = {m}）",
+    "compute.A_shape": "A 的维度",
+    "compute.gradient": "梯度",
+    "compute.gradient_norm": "‖梯度‖",
+    "compute.footer": "dX：{shape}，‖dX‖ = {norm}。全部数值：bpcli compute FILE --json",
 }
