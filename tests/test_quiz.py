@@ -456,3 +456,40 @@ def test_chinese_messages_fill_the_line_and_statements_have_no_spaces_between_ch
         exercise = load_exercise(name)
         text = exercise.text("zh") + exercise.title_in("zh")
         assert not re.search(f"{wide} +{wide}", text), (name, text)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_an_output_dz_without_a_shortcut_is_hinted_from_the_loss(store, level):
+    """A generated exercise asks dZ of its linear output first (sse or mse), and never shows dA of
+    the output: the hints said 'dZ = dA ⊙ g′(Z) …; for sigmoid + bce or softmax + softmax_ce …'
+    and 'dZ2 = dA2', so a learner was never told where dA comes from. They now say the loss's
+    derivative, and the formula names only what the quiz shows."""
+    import numpy as np
+
+    from bpcli.quiz.generator import generate
+
+    exercise = generate(level, 0)
+    network = exercise.network
+    last = len(network.layers)
+    assert exercise.targets[0] == f"dZ{last}" and f"dA{last}" not in exercise.targets
+    io = ScriptedIO(["hint", "hint", "hint"])
+    QuizSession(exercise, io, store).run()
+    rule, _, formula = [text for _, _, text in io.kinds("hint")]
+    assert "sigmoid" not in rule and ("2(A" if network.loss == "sse" else "(A") + f"{last} − Y)" in rule
+    name, _, expression = formula.partition(" = ")
+    assert name == f"dZ{last}" and f"dA{last}" not in expression
+    # the formula is right: evaluated here by numpy on the network's own A and Y
+    A, Y = np.asarray(exercise_run_output(exercise)), np.asarray(network.Y)
+    m = Y.shape[1]
+    expected = 2 * (A - Y) if network.loss == "sse" else (A - Y) / m
+    env = {f"A{last}": A, "Y": Y, "m": m}
+    assert np.allclose(eval(expression, {}, env), expected)  # noqa: S307 - a test's own formula
+    io = ScriptedIO([expression])
+    assert QuizSession(exercise, io, store).run().outcomes[0].solved
+
+
+def exercise_run_output(exercise):
+    """The output A of ``exercise``'s network, by the core's forward pass."""
+    from bpcli.core.network import run
+
+    return run(exercise.network).tensors()[f"A{len(exercise.network.layers)}"]

@@ -35,6 +35,11 @@ def solution_formula(network: Network, target: Target) -> str | None:
     if target.kind == "dZ":
         if l == len(layers) and has_fused_output_gradient(network.loss):
             return f"(A{l} - Y) / m"
+        if l == len(layers):
+            # dA of the output written out from the loss: a quiz need not ask (or show) dA{l}
+            # before dZ{l}, and 'dZ2 = dA2' taught nothing about where it comes from
+            gradient = _output_gradient_formula(network, l)
+            return gradient if layer.activation == "linear" else f"{gradient} * {layer.activation}_prime(Z{l})"
         if layer.activation == "linear":
             return f"dA{l}"
         return f"dA{l} * {layer.activation}_prime(Z{l})"
@@ -68,7 +73,8 @@ def rule(network: Network, target: Target) -> Msg:
     (or dX) by the layer it comes back through ('layer 3 (flatten) only rearranged A2, …'), a
     target of a layer whose kind has its own rule (a conv Z or dW; a pooling or flatten A) by
     that layer; else ``rule.<kind>``. The output layer's dA comes from the loss
-    (``rule.dA.output``)."""
+    (``rule.dA.output``), and so does its dZ where the loss has no shortcut to (A − Y)/m (mse,
+    sse: ``rule.dZ.output``, with the loss's derivative)."""
     if target.kind in ("dA", "dX"):
         l = target.layer or 0
         if l == len(network.layers):
@@ -76,6 +82,10 @@ def rule(network: Network, target: Target) -> Msg:
         following = network.layers[l]
         return (kinds.grading(following.kind).input_gradient_rule(network, target, following)
                 or Msg(f"rule.{target.kind}"))
+    if target.kind == "dZ" and target.layer == len(network.layers) and not has_fused_output_gradient(network.loss):
+        layer = network.layers[target.layer - 1]
+        return Msg("rule.dZ.output.linear" if layer.activation == "linear" else "rule.dZ.output",
+                   l=target.layer, loss=network.loss, derivative=Msg(f"rule.dA.output.{network.loss}", l=target.layer))
     if target.layer is not None and target.kind != "dZ":
         layer = network.layers[target.layer - 1]
         own = kinds.grading(layer.kind).rule(network, target, layer)

@@ -878,6 +878,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "every value of a unit, so {name} comes back through x̂, σ² and μ, not only through γ{next}.",
     "rule.dA.output": "The output A feeds the loss, so dA = ∂J/∂A is the loss's derivative with respect to A, "
         "entry by entry (with the 1/m when the loss averages over the samples).",
+    "rule.dZ.output": "Layer {l} is the output and {loss} has no shortcut to (A − Y)/m: first dA{l} = ∂J/∂A{l}, "
+        "the loss's derivative entry by entry ({derivative}), then dZ{l} = dA{l} ⊙ g′(Z{l}), element by element.",
+    "rule.dZ.output.linear": "Layer {l} is the output and {loss} has no shortcut to (A − Y)/m: first dA{l} = "
+        "∂J/∂A{l}, the loss's derivative entry by entry ({derivative}); the activation is linear (g′ = 1), so "
+        "dZ{l} = dA{l}.",
+    "rule.dA.output.mse": "J = (1/2m)·Σ (a − y)² gives dA{l} = (A{l} − Y)/m",
+    "rule.dA.output.sse": "J = Σ (a − y)² gives dA{l} = 2(A{l} − Y), with no 1/m",
     "rule.dW": "Z = W·A_prev + b, so dW = dZ · A_prevᵀ: one term per sample, summed by the product. No extra "
         "1/m: dZ already is ∂J/∂Z.",
     "rule.db": "b is added to every sample (and, in conv, every position), so db adds up dZ over them.",

@@ -780,6 +780,10 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "dZ{next} 与旋转 180° 的卷积核做完全互相关。",
     "rule.dA.batchnorm": "第 {next} 层（批归一化）用本批数据的 μ 和 σ² 归一化 {base}，而它们依赖一个单元的每个值，所以 {name} 要经过 x̂、σ² "
         "和 μ 传回，而不只是经过 γ{next}。",
+    "rule.dZ.output": "第 {l} 层是输出层，{loss} 没有化简成 (A − Y)/m 的捷径：先求 dA{l} = ∂J/∂A{l}，即损失函数逐元素的导数（{derivative}），再求 dZ{l} = dA{l} ⊙ g′(Z{l})，逐元素相乘。",
+    "rule.dZ.output.linear": "第 {l} 层是输出层，{loss} 没有化简成 (A − Y)/m 的捷径：先求 dA{l} = ∂J/∂A{l}，即损失函数逐元素的导数（{derivative}）；激活函数是 linear（g′ = 1），所以 dZ{l} = dA{l}。",
+    "rule.dA.output.mse": "由 J = (1/2m)·Σ (a − y)² 得 dA{l} = (A{l} − Y)/m",
+    "rule.dA.output.sse": "由 J = Σ (a − y)² 得 dA{l} = 2(A{l} − Y)，没有 1/m",
     "rule.dA.output": "输出层的 A 直接进入损失函数，所以 dA = ∂J/∂A 就是损失函数对 A 逐元素的导数（损失对样本取平均时带 1/m）。",
     "rule.dW": "Z = W·A_prev + b，所以 dW = dZ · A_prevᵀ：每个样本一项，由矩阵乘法求和。不要再乘 1/m：dZ 已经是 ∂J/∂Z。",
     "rule.db": "b 加到每个样本上（卷积中还加到每个位置上），所以 db 是 dZ 在这些维度上的和。",
