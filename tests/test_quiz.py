@@ -493,3 +493,18 @@ def exercise_run_output(exercise):
     from bpcli.core.network import run
 
     return run(exercise.network).tensors()[f"A{len(exercise.network.layers)}"]
+
+
+def test_the_solution_of_an_output_dz_without_a_shortcut_derives_da_first(store):
+    """Generated level 2 (mse, linear output) asks dZ2 but not dA2: its solution showed dA2's
+    numbers inside 'dZ from dA' without saying where they came from; the loss's step comes first."""
+    from bpcli.quiz.generator import generate
+    from bpcli.quiz.session import solution_for
+
+    exercise = generate(2, 0)
+    solution = solution_for(exercise, "dZ2", "en")
+    assert [step.target for step in solution.steps] == ["dA2", "dZ2"]
+    assert solution.formula == "(A2 - Y) / m"
+    # where the exercise asks dA first (03, sse), or the loss has its shortcut (04, bce): one step
+    assert [step.target for step in solution_for(load_exercise("03"), "dZ1", "en").steps] == ["dZ1"]
+    assert [step.target for step in solution_for(load_exercise("04"), "dZ2", "en").steps] == ["dZ2"]

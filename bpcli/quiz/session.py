@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
 from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
@@ -114,7 +115,8 @@ class QuizIO(Protocol):
 def solution_for(exercise: Exercise, target: str, lang: str, computed: Run | None = None) -> Solution:
     """explain's steps whose target is ``target`` in full, with every note but those about a text
     the exercise does not follow, and the formula and the value (from ``computed``, the exercise
-    network's run, when the caller has it)."""
+    network's run, when the caller has it). For the output's dZ under a loss with no shortcut
+    (mse, sse), the output's dA step comes first when the exercise does not ask dA itself."""
     from bpcli.narrate import explain
     from bpcli.narrate.detail import concerns, followed_text
 
@@ -123,8 +125,14 @@ def solution_for(exercise: Exercise, target: str, lang: str, computed: Run | Non
     chosen = parse_target(target, tensors)
     explanation = explain(network, lang=lang, forward=True, backward=True, check=False)
     text = followed_text(network)
+    shown = {target}
+    last = len(network.layers)
+    if (target == f"dZ{last}" and f"dA{last}" not in exercise.targets
+            and not has_fused_output_gradient(network.loss)):
+        # dZ = dA ⊙ g′(Z) with a dA the quiz never asked nor showed: its step from the loss first
+        shown.add(f"dA{last}")
     steps = [replace(step, notes=[note for note in step.notes if concerns(note, text)])
-             for step in explanation.steps if step.target == target]
+             for step in explanation.steps if step.target in shown]
     return Solution(target, steps, solution_formula(network, chosen), tensors[target], explanation)
 
 

@@ -94,7 +94,9 @@ class ConsoleIO:
 
     def show_solution(self, solution) -> None:
         self.console.print(_paragraph(say(self.lang, "quiz.solution", target=solution.target), "bold"))
-        for step in solution.steps:
+        for index, step in enumerate(solution.steps):
+            if index:
+                self.console.print()
             self.console.print(step_renderable(step, solution.explanation, self.precision))
         if solution.formula:
             self.console.print(_paragraph(say(self.lang, "quiz.formula", target=solution.target, formula=solution.formula)))
