@@ -69,6 +69,31 @@ def test_matrix_text_aligns_decimals_and_summarises_like_numpy():
     assert lines[0].split()[1] == "0" and lines[-1].split()[-2] == "399"
 
 
+def test_round_off_of_an_exact_zero_is_shown_as_zero_in_every_format():
+    """0.1 + 0.2 − 0.3 is 5.55e-17 in float64: a table of Z showed '5.551e-17' (conv 2×2 stride 2
+    padding 1: '2.776e-17'), digits a learner cannot reproduce by hand; a genuinely small entry
+    (4e-5 beside 0.08) keeps its scientific notation."""
+    noisy = np.array([[0.1 + 0.2 - 0.3, 6.0]])
+    assert noisy[0, 0] != 0
+    assert matrix_text(noisy, 4) == "[ 0.0000  6.0000 ]"
+    assert matrix_latex(noisy, 4) == r"\begin{bmatrix}0.0000 & 6.0000\end{bmatrix}"
+    assert matrix_text(np.array([[-4e-5, 0.08]]), 4) == "[ -4.000e-05  0.0800 ]"
+    # the LaTeX has the tensor's decimals, as the other formats (0.00879 kept 3 significant digits)
+    assert matrix_latex(np.array([[0.00879, 0.001]]), 4) == r"\begin{bmatrix}0.00879 & 0.00100\end{bmatrix}"
+
+
+def test_explain_shows_no_round_off_digits(tmp_path):
+    net = tmp_path / "net.yaml"
+    net.write_text("input: {X: [[0.1, 1.0], [0.2, 2.0], [-0.3, 3.0]], Y: [[0.0, 1.0]]}\n"
+                   "layers: [{type: dense, units: 1, activation: linear, W: [[1.0, 1.0, 1.0]], b: [[0.0]]}]\n"
+                   "loss: sse\n")
+    for form in ("terminal", "markdown", "html"):
+        done = subprocess.run([sys.executable, "-m", "bpcli", "explain", str(net), "--forward", "-f", form],
+                              capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "e-17" not in done.stdout and "10^{-17}" not in done.stdout, form
+
+
 def test_matrix_latex_is_a_bmatrix_with_summaries():
     assert matrix_latex(np.array([[1.0, -2.0]]), 1) == r"\begin{bmatrix}1.0 & -2.0\end{bmatrix}"
     big = matrix_latex(np.ones((10, 10)), 0)

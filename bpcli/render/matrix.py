@@ -30,6 +30,9 @@ GLANCE_SIDE = 4
 GLANCE_FOCUS_SLICES = 2
 #: a matrix side this long or shorter is never summarised (``shown_positions``)
 SMALL_SIDE = 8
+#: an entry this small beside the tensor's largest |value| is float64 round-off of an exact 0
+#: (0.7 + 0.8 − 0.5 − … came out as 2.776e-17 in a table of Z), shown as 0
+ROUND_OFF_SHARE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class MatrixSlice:
         """``matrix_cells`` of this piece, its kept rows and columns among those shown, with
         the decimals the tensor's largest value needs (``decimals_for``)."""
         return matrix_cells(self.matrix, decimals_for(self.largest, precision), max_rows, max_cols,
-                            self.keep_rows, self.keep_columns)
+                            self.keep_rows, self.keep_columns, round_off=ROUND_OFF_SHARE * self.largest)
 
 
 def as_matrix(array: np.ndarray) -> np.ndarray:
@@ -163,9 +166,11 @@ def _kept(piece: MatrixSlice, focus: Sequence[tuple[int, ...]], ndim: int) -> Ma
 
 
 def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int, max_cols: int, keep_rows: Sequence[int] = (),
-                 keep_columns: Sequence[int] = ()) -> Iterator[tuple[int | None, list[tuple[int | None, str]]]]:
+                 keep_columns: Sequence[int] = (), round_off: float = 0.0
+                 ) -> Iterator[tuple[int | None, list[tuple[int | None, str]]]]:
     """Row by row: (row index or None for the ellipsis row, [(column index or None, text)]);
-    ``keep_rows`` and ``keep_columns`` are shown however the matrix is summarised."""
+    ``keep_rows`` and ``keep_columns`` are shown however the matrix is summarised; an entry of at
+    most ``round_off`` in magnitude is shown as 0."""
     rows = shown_positions(matrix.shape[0], max_rows, keep_rows)
     cols = shown_positions(matrix.shape[1], max_cols, keep_columns)
     counts = matrix.dtype.kind in "iub"  # integer tensors (masks, counts) are shown without decimals
@@ -173,8 +178,12 @@ def matrix_cells(matrix: np.ndarray, precision: int, max_rows: int, max_cols: in
         if i is None:
             yield None, [(j, "⋮" if j is not None else "⋱") for j in cols]
             continue
-        yield i, [(j, (str(int(matrix[i, j])) if counts else format_number(matrix[i, j], precision))
+        yield i, [(j, (str(int(matrix[i, j])) if counts else _number(matrix[i, j], precision, round_off))
                    if j is not None else ELLIPSIS) for j in cols]
+
+
+def _number(x: float, precision: int, round_off: float) -> str:
+    return format_number(0.0 if abs(x) <= round_off else x, precision)
 
 
 def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_cols: int = 8, name: str = "") -> str:
@@ -197,7 +206,11 @@ def matrix_text(array: np.ndarray, precision: int = 4, max_rows: int = 8, max_co
 
 
 def _latex_number(x: float, precision: int) -> str:
-    text = format_number(x, precision)
+    return _latex_text(format_number(x, precision))
+
+
+def _latex_text(text: str) -> str:
+    """A number as ``format_number`` writes it, in LaTeX."""
     if text == "nan":
         return r"\text{nan}"
     if text.endswith("inf"):
@@ -214,8 +227,8 @@ def _latex_matrix(piece: MatrixSlice, precision: int, max_rows: int, max_cols: i
         if i is None:
             lines.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j, _ in cells))
         else:
-            lines.append(" & ".join(_latex_number(piece.matrix[i, j], precision) if j is not None else r"\cdots"
-                                    for j, _ in cells))
+            # the cells' own text: the tensor's decimals (``decimals_for``), round-off shown as 0
+            lines.append(" & ".join(_latex_text(text) if j is not None else r"\cdots" for j, text in cells))
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
