@@ -270,6 +270,9 @@ def test_chinese_prose_breaks_between_characters():
     # nor on either side of an operator: '(A −' / 'Y)/m' and 'γ ⊙' / 'dZ' broke inline formulas
     assert tokens("leaves (A − Y)/m here") == ["leaves ", "(A − Y)/m ", "here"]
     assert tokens("with dx̂ = γ ⊙ dZ and (Rᵀ ⊗ P)") == ["with ", "dx̂ = γ ⊙ dZ ", "and ", "(Rᵀ ⊗ P)"]
+    # a chain of layers may break after an arrow (kept whole, it left the quiz title's line before
+    # it half empty), never before one
+    assert tokens("conv relu → pooling → flatten") == ["conv ", "relu → ", "pooling → ", "flatten"]
     explanation = _explanation(REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml", "chain", "zh")
     for sentence in explanation.step_for("dW1").explanation:
         longest = max(cell_len(token.rstrip()) for token in tokens(sentence))

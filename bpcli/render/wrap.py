@@ -22,6 +22,9 @@ _OPENING = set("（《「『【〔“‘([")
 #: relations and operators: a line does not break on either side of one, so an inline formula
 #: keeps its operands together ('J = 0.18375', '(A − Y)/m' and 'γ ⊙ dZ' broke as '(A −' / 'Y)/m')
 _BINDING = set("=≈⇒≤≥<>→−+⊙⊗·×/")
+#: of those, the ones a line may end on: a chain of layers ('conv relu → pooling → flatten') is
+#: prose, and kept whole it left the line before it half empty
+_BREAK_AFTER = set("→")
 #: continuation lines of a formula are aligned under its first relation unless that is further
 #: right than this share of the width (then they are indented by CONTINUATION_INDENT)
 ALIGN_LIMIT = 0.5
@@ -37,7 +40,7 @@ def _is_cjk(char: str) -> bool:
 
 def tokens(text: str) -> list[str]:
     """``text`` cut at every place a line may break: after a run of spaces, but not on either side
-    of a relation or an operator (``_BINDING``), and on either side of a Chinese character unless
+    of a relation or an operator (``_BINDING``; after an arrow it may), and on either side of a Chinese character unless
     punctuation forbids it. The tokens join to ``text``."""
     out: list[str] = []
     current = ""
@@ -45,7 +48,7 @@ def tokens(text: str) -> list[str]:
         previous = text[position - 1] if position else ""
         breakable = bool(current) and (
             (previous.isspace() and not char.isspace() and char not in _BINDING
-             and current.rstrip()[-1:] not in _BINDING)
+             and (current.rstrip()[-1:] not in _BINDING or current.rstrip()[-1:] in _BREAK_AFTER))
             or ((_is_cjk(char) or _is_cjk(previous))
                 and not previous.isspace() and not char.isspace()
                 and char not in _CLOSING and previous not in _OPENING))
