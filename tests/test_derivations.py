@@ -345,3 +345,10 @@ def test_a_long_summary_equation_goes_on_under_its_relation():
     relation = lines[first].index(" = ") + 1
     going_on = lines[first + 1]
     assert going_on[:relation].strip() == "" and going_on[relation:].startswith("−"), lines[first:first + 2]
+
+
+def test_a_shapes_aside_is_in_the_languages_parentheses():
+    """'维度：1×4 → 1×1 (对样本求和)' set a Chinese aside in Latin parentheses."""
+    for lang, aside in (("en", " (summed over the samples)"), ("zh", "（对样本求和）")):
+        shapes = _explanation(REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml", "chain", lang).step_for("db1").shapes
+        assert shapes == f"3×4 → 3×1{aside}", shapes

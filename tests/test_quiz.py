@@ -508,3 +508,13 @@ def test_the_solution_of_an_output_dz_without_a_shortcut_derives_da_first(store)
     # where the exercise asks dA first (03, sse), or the loss has its shortcut (04, bce): one step
     assert [step.target for step in solution_for(load_exercise("03"), "dZ1", "en").steps] == ["dZ1"]
     assert [step.target for step in solution_for(load_exercise("04"), "dZ2", "en").steps] == ["dZ2"]
+
+
+def test_an_answer_that_cannot_be_graded_is_said_in_a_whole_sentence(env):
+    """'无法评分：公式里用到了 dZ2，…请用推出它的那些张量来写' ended without its '。' (the
+    message is the clause a one-line error gives); the quiz ends it as the language does."""
+    for lang, words, stop in (("en", "Cannot grade that: the formula uses dZ2", "."),
+                              ("zh", "无法评分：公式里用到了 dZ2", "。")):
+        code, out, err = run_bpcli(["quiz", "04", "--lang", lang], input="A1 @ dZ2.T\nquit\n", env=env)
+        said = out[out.index(words):out.index("dZ2 = quit")].strip()
+        assert said.endswith(stop) and not said.endswith(stop * 2), said

@@ -188,8 +188,9 @@ def forward(ctx: Context, record: LayerRecord) -> list[Step]:
         section="forward", title=ctx.say("title.bn_forward", layer=l),
         explanation=[ctx.say("forward.bn_affine")],
         formula=sym.Z.eq(hadamard(sym.gamma, sym.xhat) + sym.beta),
-        shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(x.shape)} + {shape_of(layer.beta.shape)} "
-               f"({ctx.say('word.broadcast')}) → {shape_of(record.Z.shape)}",
+        shapes=ctx.say("shapes.aside", how=ctx.say("word.broadcast"),
+                       shapes=f"{shape_of(layer.gamma.shape)} ⊙ {shape_of(x.shape)} + {shape_of(layer.beta.shape)}")
+               + f" → {shape_of(record.Z.shape)}",
         operands=[sym.gamma.tensor(layer.gamma), sym.xhat.tensor(cache.xhat), sym.beta.tensor(layer.beta)],
         result=sym.Z.tensor(record.Z), target=sym.Z.name, layer=l,
         worked=[units.trace(worked_sum(units.at(sym.Z, i, j), sym.gamma[i] * units.at(sym.xhat, i, j) + sym.beta[i],
@@ -251,7 +252,8 @@ def _beta_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: met
         section="backward", title=ctx.say("title.dbeta", layer=sym.l),
         explanation=[ctx.say("backward.dbeta.why")] + derivation.sentences,
         formula=sym.dbeta[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ))),
-        shapes=f"{shape_of(record.dZ.shape)} → {shape_of(dbeta.shape)} ({ctx.say('word.sum_per_unit')})",
+        shapes=ctx.say("shapes.aside", shapes=f"{shape_of(record.dZ.shape)} → {shape_of(dbeta.shape)}",
+                      how=ctx.say("word.sum_per_unit")),
         operands=[sym.dZ.tensor(record.dZ)] + derivation.operands, result=sym.dbeta.tensor(dbeta),
         target=sym.dbeta.name, layer=sym.l, derivation=derivation.formulas,
         worked=[_sum_entry(sym.dbeta[i], sum_over(sym.values, sym.at(sym.dZ, i)), [parts.G[i]],
@@ -267,8 +269,8 @@ def _gamma_step(ctx: Context, record: LayerRecord, parts: _Parts, derivation: me
         section="backward", title=ctx.say("title.dgamma", layer=sym.l),
         explanation=[ctx.say("backward.dgamma.why")] + derivation.sentences,
         formula=sym.dgamma[sym.unit].eq(sum_over(sym.values, sym.at(sym.dZ) * sym.at(sym.xhat))),
-        shapes=f"{shape_of(record.dZ.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(dgamma.shape)} "
-               f"({ctx.say('word.sum_per_unit')})",
+        shapes=ctx.say("shapes.aside", how=ctx.say("word.sum_per_unit"),
+                       shapes=f"{shape_of(record.dZ.shape)} ⊙ {shape_of(record.dZ.shape)} → {shape_of(dgamma.shape)}"),
         operands=[sym.dZ.tensor(record.dZ), sym.xhat.tensor(record.cache.xhat)] + derivation.operands,
         result=sym.dgamma.tensor(dgamma), target=sym.dgamma.name, layer=sym.l, derivation=derivation.formulas,
         worked=[_sum_entry(sym.dgamma[i], sum_over(sym.values, sym.at(sym.dZ, i) * sym.at(sym.xhat, i)),
@@ -310,8 +312,8 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=2, name=sym.dvar.text),
              explanation=[ctx.say("backward.bn_dvar")],
              formula=alongside(sym.dvar[U].eq(sum_over(V, sym.at(sym.dxhat) * sym.xhat_by_var())), local),
-             shapes=f"{shape_of(dxhat.shape)} ⊙ {shape_of(dxhat.shape)} → {shape_of(dvar.shape)} "
-                    f"({ctx.say('word.sum_per_unit')})",
+             shapes=ctx.say("shapes.aside", how=ctx.say("word.sum_per_unit"),
+                            shapes=f"{shape_of(dxhat.shape)} ⊙ {shape_of(dxhat.shape)} → {shape_of(dvar.shape)}"),
              operands=[sym.dxhat.tensor(dxhat), _auxiliary(f"x_minus_mean{l}", sym.x - sym.mu).tensor(cache.centered),
                        sym.var.tensor(cache.var),
                        _auxiliary(f"dxhat_dvar{l}", partial(sym.xhat, sym.var)).tensor(units.back(xhat_by_var))],

@@ -82,7 +82,8 @@ def _bias_step(ctx: Context, record: LayerRecord, parts: methods.DenseParts, der
         section="backward", title=ctx.say("title.db", layer=l),
         explanation=[ctx.say("backward.db.why")] + derivation.sentences,
         formula=db.eq(sum_over("j", dZ[":", "j"]), dZ @ ONES_M),
-        shapes=f"{shape_of(parts.G.shape)} → {shape_of(record.db.shape)} ({ctx.say('word.sum_over_samples')})",
+        shapes=ctx.say("shapes.aside", shapes=f"{shape_of(parts.G.shape)} → {shape_of(record.db.shape)}",
+                      how=ctx.say("word.sum_over_samples")),
         operands=[dZ.tensor(parts.G)] + derivation.operands, result=db.tensor(record.db),
         notes=[ctx.note("note.slip000_sum_index", about="000")] + ctx.bias_notes(record), target=db.name, layer=l,
         derivation=derivation.formulas, short=derivation.short, worked=[entry], checks=derivation.checks, sources=sources)

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from rich.text import Text as RichText
 
-from bpcli.texts import Msg, say
+from bpcli.texts import Msg, ended, say
 from bpcli.quiz.catalogue import formula_example
 from bpcli.render.wrap import Prose
 from bpcli.render.grading import grade_renderable, tensor_table
@@ -86,7 +86,7 @@ class ConsoleIO:
                                             self.precision, lang=self.lang))
 
     def show_answer_error(self, message: str) -> None:
-        self.console.print(_paragraph(say(self.lang, "quiz.answer_error", message=message), "yellow"))
+        self.console.print(_paragraph(ended(self.lang, say(self.lang, "quiz.answer_error", message=message)), "yellow"))
 
     def show_hint(self, level: int, label: str, text: str) -> None:
         heading = say(self.lang, "quiz.hint", level=level, label=label) + say(self.lang, "quiz.colon")

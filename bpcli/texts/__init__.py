@@ -151,6 +151,16 @@ def sentences(lang: str, parts: Iterable[Any]) -> str:
     return say(lang, "sep.sentence").join(text for text in worded if text)
 
 
+#: what ends a sentence already, in any language bpcli speaks
+_SENTENCE_ENDS = tuple(".!?。！？…")
+
+
+def ended(lang: str, text: str) -> str:
+    """``text`` as a whole sentence: with the language's full stop unless it ends with one (an
+    error's message is a clause, as the command line's one-line errors write it)."""
+    return text if text.rstrip().endswith(_SENTENCE_ENDS) else text + say(lang, "sep.full_stop")
+
+
 def answer_error(key: str, error_type: type[AnswerError] = AnswerError, **fields: Any) -> AnswerError:
     """An ``AnswerError`` (or the subclass ``error_type``) whose text is the English of ``key``;
     ``error_text`` words it in any language."""

@@ -80,6 +80,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "word.broadcast": "broadcast",
     "word.pad": "padded by {p}",
     "word.stride": "stride {s}",
+    #: shapes with an aside on how they combine (summed, broadcast)
+    "shapes.aside": "{shapes} ({how})",
     "word.sum_over_samples": "summed over the samples",
     "word.ok": "ok",
     "word.failed": "FAILED",
@@ -293,6 +295,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.slices": "{{shown}} of {{total}} slices shown, … between",
     "label.colon": ":",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
+    "sep.full_stop": ".",
     "sep.sentence": " ",
     "sep.or": " or ",
     "spec.rank": "{n}-D",

@@ -77,6 +77,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "word.broadcast": "广播",
     "word.pad": "四周补 {p} 圈 0",
     "word.stride": "步长 {s}",
+    "shapes.aside": "{shapes}（{how}）",
     "word.sum_over_samples": "对样本求和",
     "word.ok": "通过",
     "word.failed": "失败",
@@ -233,6 +234,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "label.slices": "共 {{total}} 个切片，显示 {{shown}} 个，中间以 … 省略",
     "label.colon": "：",
     # ---- grading (bpcli.grading): verdicts, diagnoses, answers that cannot be graded
+    "sep.full_stop": "。",
     "sep.sentence": "",
     "sep.or": " 或 ",
     "spec.rank": "{n} 维",
