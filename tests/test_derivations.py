@@ -352,3 +352,12 @@ def test_a_shapes_aside_is_in_the_languages_parentheses():
     for lang, aside in (("en", " (summed over the samples)"), ("zh", "（对样本求和）")):
         shapes = _explanation(REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml", "chain", lang).step_for("db1").shapes
         assert shapes == f"3×4 → 3×1{aside}", shapes
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_kronecker_jacobian_is_not_broken_across_lines(lang):
+    """'∂vec Z/∂vec W' broke at its inner space ('…雅可比矩阵 ∂vec' / 'Z/∂vec W'); it is written
+    ∂vec(Z)/∂vec(W), as the sentence writes vec(Q), and no line break falls inside it."""
+    step = _explanation(REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml", "kron", lang).step_for("dW1")
+    sentence = next(text for text in step.explanation if "∂vec" in text)
+    assert any("∂vec(Z)/∂vec(W)" in token for token in tokens(sentence)), tokens(sentence)

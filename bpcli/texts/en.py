@@ -164,7 +164,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "trace.input": "Matrix differentials: take the W d(A_prev) term of the differential d(Z) written at dW; transpose the factor in front of d(A_prev) to read off ∂J/∂A_prev.",
     "kron.activation": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): the element-wise "
         "product is a diagonal matrix acting on vec(d(Z)).",
-    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(PQR) = (Rᵀ ⊗ P) vec(Q) with P = I, Q = d(W), R = A_prev gives the Jacobian ∂vec Z/∂vec W = A_prevᵀ ⊗ I; the gradient is its transpose times vec(∂J/∂Z).",
+    "kron.weight": "Kronecker form (text 001; d(·) is a small change, not ∂J/∂·): vec(PQR) = (Rᵀ ⊗ P) vec(Q) with P = I, Q = d(W), R = A_prev gives the Jacobian ∂vec(Z)/∂vec(W) = A_prevᵀ ⊗ I; the gradient is its transpose times vec(∂J/∂Z).",
     "kron.bias": "Kronecker form: b is copied into every column, vec(b 1ᵀ) = (1 ⊗ I) b, so ∂J/∂b = (1 ⊗ I)ᵀ "
         "vec(∂J/∂Z).",
     "kron.input": "Kronecker form: vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev)), so vec(∂J/∂A_prev) = (I ⊗ Wᵀ) "

@@ -135,7 +135,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "trace.bias": "矩阵微分：取求 dW 时写出的全微分 d(Z) 中 d(b) 1ᵀ 这一项（b 广播到 m 列）；把 1ᵀ 循环移到前面，读出 ∂J/∂b = (∂J/∂Z) 1。",
     "trace.input": "矩阵微分：取求 dW 时写出的全微分 d(Z) 中 W d(A_prev) 这一项；把 d(A_prev) 前面的因子转置，就读出 ∂J/∂A_prev。",
     "kron.activation": "克罗内克积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：逐元素乘积就是一个对角矩阵作用在 vec(d(Z)) 上。",
-    "kron.weight": "克罗内克积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：在 vec(PQR) = (Rᵀ ⊗ P) vec(Q) 中取 P = I，Q = d(W)，R = A_prev，得到雅可比矩阵 ∂vec Z/∂vec W = A_prevᵀ ⊗ I；梯度是它的转置乘以 vec(∂J/∂Z)。",
+    "kron.weight": "克罗内克积形式（文本 001；d(·) 表示微小变化，不是 ∂J/∂·）：在 vec(PQR) = (Rᵀ ⊗ P) vec(Q) 中取 P = I，Q = d(W)，R = A_prev，得到雅可比矩阵 ∂vec(Z)/∂vec(W) = A_prevᵀ ⊗ I；梯度是它的转置乘以 vec(∂J/∂Z)。",
     "kron.bias": "克罗内克积形式：b 被复制到每一列，vec(b 1ᵀ) = (1 ⊗ I) b，所以 ∂J/∂b = (1 ⊗ I)ᵀ vec(∂J/∂Z)。",
     "kron.input": "克罗内克积形式：vec(W d(A_prev) I) = (I ⊗ W) vec(d(A_prev))，所以 vec(∂J/∂A_prev) = (I ⊗ Wᵀ) vec(∂J/∂Z)。",
     "kron.jacobian_shown": "雅可比矩阵 A_prevᵀ ⊗ {identity} 的大小是 {rows}×{cols}，已列在参与运算的矩阵中：A_prevᵀ 的每个元素变成一个 {n}×{n} 的块，即该元素乘以单位矩阵。",
