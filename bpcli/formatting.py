@@ -10,6 +10,11 @@ import math
 import re
 
 
+#: an entry this small beside the largest |value| of its tensor is float64 round-off of an exact 0
+#: (0.1 + 0.2 − 0.3 came out as 5.551e-17), shown as 0 in tables and in worked sums alike
+ROUND_OFF_SHARE = 1e-12
+
+
 def format_number(x: float, precision: int) -> str:
     """``x`` with ``precision`` decimals, fixed-point, so right-aligned columns align decimals.
 

@@ -88,10 +88,16 @@ def test_explain_shows_no_round_off_digits(tmp_path):
                    "layers: [{type: dense, units: 1, activation: linear, W: [[1.0, 1.0, 1.0]], b: [[0.0]]}]\n"
                    "loss: sse\n")
     for form in ("terminal", "markdown", "html"):
-        done = subprocess.run([sys.executable, "-m", "bpcli", "explain", str(net), "--forward", "-f", form],
+        done = subprocess.run([sys.executable, "-m", "bpcli", "explain", str(net), "--detail", "full", "-f", form],
                               capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT, timeout=60)
         assert done.returncode == 0, done.stderr
-        assert "e-17" not in done.stdout and "10^{-17}" not in done.stdout, form
+        # Z (5.551e-17) and dZ (1.110e-16) in their tables, and dZ as a factor of the worked sums of
+        # dW and db ('1.110e-16·(-0.3000)', '1.110e-16 + 10.0000'): every one is 0
+        assert not re.search(r"\de-1[67]|10\^\{-1[67]\}", done.stdout), form
+        if form == "terminal":
+            text = " ".join(done.stdout.split())  # as one line, however the terminal wrapped it
+            assert "= 0.0000·(-0.3000) + 10.0000·3.0000 = 30.0000" in text
+            assert "= 0.0000 + 10.0000 = 10.0000" in text
 
 
 def test_matrix_latex_is_a_bmatrix_with_summaries():

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from bpcli.formatting import decimals_for, format_number, largest_magnitude, shape_text  # noqa: F401 - part of this module's interface
+from bpcli.formatting import ROUND_OFF_SHARE, decimals_for, format_number, largest_magnitude, shape_text  # noqa: F401 - part of this module's interface
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
@@ -30,9 +30,6 @@ GLANCE_SIDE = 4
 GLANCE_FOCUS_SLICES = 2
 #: a matrix side this long or shorter is never summarised (``shown_positions``)
 SMALL_SIDE = 8
-#: an entry this small beside the tensor's largest |value| is float64 round-off of an exact 0
-#: (0.7 + 0.8 − 0.5 − … came out as 2.776e-17 in a table of Z), shown as 0
-ROUND_OFF_SHARE = 1e-12
 
 
 @dataclass(frozen=True)
