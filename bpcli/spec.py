@@ -213,6 +213,10 @@ def _place_of_offset(text: str, offset: int, in_bytes: bool) -> str:
 _CONSTRUCTION_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError)
 
 
+#: the tag of a merge key (`<<: *base`), which the safe loader resolves into the mapping's keys
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 @functools.lru_cache(maxsize=1)
 def _strict_safe_loader():
     """YAML's safe loader (the C one when available) that refuses a key given twice in one
@@ -250,6 +254,8 @@ def _strict_safe_loader():
                                    "yaml_value")
             seen = set()
             for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:  # `<<: *base`: keys this mapping's own may override
+                    continue
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, Hashable):
                     found = {yaml.SequenceNode: Msg("spec.value.a_list"),

@@ -481,6 +481,26 @@ def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
     assert str(file) in err and "line 3" in err and "'W' appears twice" in err
 
 
+def test_a_merge_key_is_read_as_yaml_reads_it_and_its_keys_may_be_overridden(tmp_path):
+    """`<<: *hidden` is plain YAML (the safe loader resolves it); it was refused as a 'YAML syntax
+    error' by the check for keys given twice, which took the merge key for a key of its own."""
+    file = tmp_path / "merge.yaml"
+    file.write_text("input: {X: [[1.0, 2.0]], Y: [[1, 0]]}\n"
+                    "layers:\n"
+                    "  - &hidden {type: dense, activation: tanh, units: 2, W: [[0.5], [-0.3]]}\n"
+                    "  - <<: *hidden\n"
+                    "    activation: relu\n"
+                    "    W: [[1, 0], [0, 1]]\n"
+                    "  - {<<: [*hidden], units: 1, activation: sigmoid, W: [[1, 2]]}\n"
+                    "loss: bce\n")
+    result = bpcli.compute(file)
+    assert [layer["activation"] for layer in result["layers"]] == ["tanh", "relu", "sigmoid"]
+    assert result["layers"][1]["W"].tolist() == [[1, 0], [0, 1]]
+    file.write_text(file.read_text().replace("    activation: relu\n", "    activation: relu\n    activation: relu\n"))
+    code, out, err = run_cli(["compute", str(file)])
+    assert code == 2 and "Traceback" not in err and "line 6" in err and "'activation' appears twice" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # issue 8: streams are read through one bounded reader; bad paths, names and mappings raise
 # SpecError; every message is one line
