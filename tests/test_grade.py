@@ -273,6 +273,19 @@ def test_unknown_target_lists_the_valid_ones(net):
         grade(net, "dW7", "1")
 
 
+@pytest.mark.parametrize("target", [None, 2, b"dW1", ["dW1"]])
+def test_a_target_that_is_not_text_is_a_usage_error(net, target):
+    """bpcli.grade(net, None, ...) raised a bare AttributeError ('NoneType' has no 'lower')."""
+    with pytest.raises(UsageError, match="dW1, db1"):
+        grade(net, target, "1")
+
+
+def test_spaces_around_a_target_are_not_part_of_its_name(net):
+    """--target ' dW1' was refused as "unknown target 'dW1'; did you mean dW1?" (the quoted name
+    shown without its space); a batch row's target was already read so."""
+    assert grade(net, " dW1 ", "dZ1 @ X.T").to_dict()["target"] == "dW1"
+
+
 @pytest.mark.parametrize("answer", ["[1, 2", "1 2; 3", "", "1/0", "[[1], [2, 3]]"])
 def test_unparseable_numbers(net, answer):
     with pytest.raises(AnswerError):

@@ -55,7 +55,11 @@ class Target:
 
 def parse_target(name: str, tensors: dict[str, np.ndarray]) -> Target:
     """The target called ``name`` among a run's ``tensors``; ``UsageError`` listing the valid
-    targets when the network has no such tensor."""
+    targets when the network has no such tensor. Spaces around the name are not part of it, as
+    a batch row's target is read."""
+    if not isinstance(name, str):
+        raise usage_error("target.not_text", kind=type(name).__name__, targets=", ".join(valid_targets(tensors)))
+    name = name.strip()
     valid = valid_targets(tensors)
     if name not in valid:
         close = closest_name(name, valid, cutoff=0.5)

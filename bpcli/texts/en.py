@@ -517,6 +517,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.other_tensor": "Your answer is {yours}, not {target}.",
     "tensor.gradient": "{name} (∂J/∂{base})",
     "tensor.plain": "{name}",
+    "target.not_text": "the target must be a tensor's name given as text, found {kind}; this network's targets are {targets}",
     "target.unknown": "unknown target {name!r}; this network's targets are {targets}",
     "target.unknown.close": "unknown target {name!r}; did you mean {close}? This network's targets are "
         "{targets}",

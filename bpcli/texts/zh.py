@@ -404,6 +404,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.other_tensor": "你的答案是 {yours}，不是 {target}。",
     "tensor.gradient": "{name}（∂J/∂{base}）",
     "tensor.plain": "{name}",
+    "target.not_text": "目标必须是以文本给出的张量名字，收到的是 {kind}。这个网络的目标有：{targets}",
     "target.unknown": "没有名为 {name!r} 的目标。这个网络的目标有：{targets}",
     "target.unknown.close": "没有名为 {name!r} 的目标；你是不是想写 {close}？这个网络的目标有：{targets}",
     "spec.shape_mismatch": "{what} 的维度应为 {shape}，因为{reason}；实际维度是 {found}",
