@@ -297,6 +297,19 @@ def test_bad_rtol(net):
         grade(net, "dW1", "0", rtol=-1)
 
 
+@pytest.mark.parametrize("rtol", [np.float32(0.05), np.float64(0.05), 0.05])
+def test_a_numpy_rtol_is_a_number(net, rtol):
+    """rtol=np.float32(0.05) (read from an array of tolerances) was refused as 'must be a number'."""
+    result = grade(net, "dW1", "dZ1 @ X.T", rtol=rtol)
+    assert result.correct and "within 0.05 relative" in result.message
+
+
+@pytest.mark.parametrize("rtol", [np.array(0.05), np.array([0.05]), np.bool_(True), True, "0.05", np.float64("nan")])
+def test_an_rtol_that_is_not_one_number_is_a_usage_error(net, rtol):
+    with pytest.raises(UsageError):
+        grade(net, "dW1", "0", rtol=rtol)
+
+
 # -- the command line -------------------------------------------------------------------------
 
 def test_cli_right_wrong_and_unreadable():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     English; ``bpcli.texts.error_text(error, lang)`` words them in ``lang``).
     """
     check_rtol(rtol)
+    rtol = float(rtol)  # a numpy float32 or int64 as the Python float every comparison uses
     check_language(lang)
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
@@ -137,8 +139,10 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
 
 
 def check_rtol(rtol: Any) -> None:
-    """``UsageError`` unless ``rtol`` is a number strictly between 0 and 1."""
-    if not (isinstance(rtol, (int, float)) and not isinstance(rtol, bool) and math.isfinite(rtol) and 0 < rtol < 1):
+    """``UsageError`` unless ``rtol`` is a number strictly between 0 and 1 (a Python or numpy
+    real number; not a bool, not an array)."""
+    if not (isinstance(rtol, numbers.Real) and not isinstance(rtol, (bool, np.bool_)) and math.isfinite(rtol)
+            and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)
 
 
