@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -284,6 +285,17 @@ def test_spaces_around_a_target_are_not_part_of_its_name(net):
     """--target ' dW1' was refused as "unknown target 'dW1'; did you mean dW1?" (the quoted name
     shown without its space); a batch row's target was already read so."""
     assert grade(net, " dW1 ", "dZ1 @ X.T").to_dict()["target"] == "dW1"
+
+
+@pytest.mark.parametrize("answer", [np.array([[1j, 0.5], [0, 0], [0, 0]]), [[1 + 0j, 0.5], [0, 0], [0, 0]],
+                                    [[10 ** 400, 0.5], [0, 0], [0, 0]]])
+def test_an_array_answer_that_is_not_real_numbers_is_an_answer_error(net, answer):
+    """A complex array was graded with its imaginary parts dropped (and numpy's ComplexWarning);
+    a list holding 10**400 raised a bare OverflowError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AnswerError):
+            grade(net, "dW1", answer)
 
 
 @pytest.mark.parametrize("answer", ["[1, 2", "1 2; 3", "", "1/0", "[[1], [2, 3]]"])

@@ -194,9 +194,13 @@ def _numbers_of(answer: Any) -> np.ndarray:
         raise answer_error("answer.empty")
     try:
         given = np.asarray(answer)
+        if np.iscomplexobj(given):  # astype would drop the imaginary parts with a warning
+            raise TypeError
         value = given.astype(np.float64)
     except (TypeError, ValueError):
         raise answer_error("answer.not_numbers", kind=type(answer).__name__) from None
+    except OverflowError:  # a Python int beyond any float, such as 10**400
+        raise answer_error("answer.not_finite") from None
     if given.dtype == bool:  # True is 1 to numpy, but no learner's gradient (a batch row refuses JSON's true too)
         raise answer_error("answer.not_numbers", kind="bool")
     if not np.isfinite(value).all():
