@@ -235,6 +235,18 @@ def test_bad_points_are_an_error_of_the_row(tmp_path):
     assert lines[1]["correct"] and lines[1]["score"] == 2.5 and lines[-1]["students"][0]["score"] == 2.5
 
 
+
+def test_points_too_large_for_a_float_are_an_error_of_the_row(tmp_path):
+    """JSON points 1 followed by 400 zeros (a Python int, beyond any float) stopped the whole batch
+    with an internal error, exit 70; it is the row's invalid_points, as -1 or 'abc' are."""
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"student": "a", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T", "points": 1%s}\n'
+                       '{"student": "b", "file": "04", "target": "dW1", "answer": "dZ1 @ X.T", "points": 2}\n'
+                       % ("0" * 400), encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0 and "Traceback" not in err, err
+    assert lines[0]["error"]["code"] == "invalid_points" and lines[1]["correct"] and lines[1]["score"] == 2
 # -- bpcli.grade ---------------------------------------------------------------------------------------
 
 def test_grade_in_the_python_api():

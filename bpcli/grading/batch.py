@@ -534,7 +534,7 @@ def _points(row: AnswerRow, target_points: float, lang: str) -> float | str:
         return target_points
     try:
         points = float(given) if not isinstance(given, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON whole number such as 10**400
         points = math.nan
     if not (math.isfinite(points) and points >= 0):
         return say(lang, "batch.row.points", value=given)
