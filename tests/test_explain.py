@@ -301,6 +301,15 @@ def test_layer_forward_backward_filters():
         bpcli.explain(CONV, lang="fr")
 
 
+@pytest.mark.parametrize("layer", ["1", 1.5, 1.0, True, [1]])
+def test_a_layer_that_is_not_a_whole_number_is_a_usage_error(layer):
+    """layer="1" raised a bare TypeError ('<=' between int and str); layer=1.5 gave an explanation
+    with no steps at all; True was taken for layer 1."""
+    with pytest.raises(UsageError, match=re.escape(f"not {layer!r}")):
+        bpcli.explain(CONV, layer=layer)
+    assert bpcli.explain(CONV, layer=np.int64(1)).steps
+
+
 def test_quiz_lookup_finds_exactly_one_worked_solution_per_gradient():
     explanation = bpcli.explain(CONV)
     for name in ("dW1", "db1", "dZ1", "dA1", "dA2", "dA3", "dW4", "dX"):

@@ -10,6 +10,7 @@ no renderer changes.
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -58,8 +59,11 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
     texts.check_language(lang)
-    if layer is not None and not 1 <= layer <= len(network.layers):
-        raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=layer)
+    if layer is not None and not (isinstance(layer, numbers.Integral) and not isinstance(layer, (bool, np.bool_))
+                                  and 1 <= layer <= len(network.layers)):
+        # a layer "1" or 1.5 (no layer has that number) said as given, where a number is wanted
+        shown = layer if isinstance(layer, int) and not isinstance(layer, bool) else repr(layer)
+        raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=shown)
     if detail not in DETAILS:
         raise UsageError(f"unknown detail {detail!r}; choose one of {', '.join(DETAILS)}")
     if notes is not None and notes not in NOTE_POLICIES:
