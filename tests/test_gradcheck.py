@@ -22,6 +22,7 @@ import bpcli
 from bpcli.core import gradcheck
 from bpcli.core.gradcheck import DEFAULT_TOLERANCE, check
 from bpcli.core.network import loss_at, run
+from conftest import run_cli
 
 EXAMPLES = int(os.environ.get("BPCLI_FUZZ_EXAMPLES", 300))
 SMOOTH_ACTIVATIONS = ("sigmoid", "tanh", "linear")
@@ -300,3 +301,22 @@ def test_entries_at_a_kink_are_not_counted_as_compared():
     X = next(tensor for tensor in check(network).tensors if tensor.name == "X")
     assert len(X.indices) == 16 and X.kinks
     assert X.compared == 16 - len(set(X.kinks) & set(X.indices)) < 16
+
+
+@pytest.mark.parametrize("options", [{"epsilon": 0}, {"epsilon": -1e-6}, {"epsilon": float("nan")}, {"epsilon": "a"},
+                                     {"tolerance": None}, {"tolerance": -1}, {"sample": 0}, {"sample": -1},
+                                     {"sample": 1.5}, {"seed": -1}, {"seed": "a"}, {"seed": True}])
+def test_an_option_that_is_not_one_is_a_usage_error(options):
+    """bpcli.check(net, epsilon=0) raised ZeroDivisionError, seed=-1 numpy's ValueError, sample=-1
+    'negative dimensions'; epsilon=nan (also from `bpcli check --epsilon nan`) called right
+    gradients wrong."""
+    with pytest.raises(bpcli.UsageError):
+        bpcli.check("04", **options)
+
+
+@pytest.mark.parametrize("args", [["--seed", "-1"], ["--epsilon", "nan"]])
+def test_the_check_command_refuses_such_an_option_as_an_input_error(args):
+    """`bpcli check 04 --seed -1` ended in an internal error (exit 70); `--epsilon nan` in exit 1,
+    'an analytic gradient disagrees'."""
+    code, out, err = run_cli(["check", "04", *args])
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err

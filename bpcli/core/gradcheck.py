@@ -22,12 +22,16 @@ derivative there, so it is reported and not compared.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, Run, forward, run
+from bpcli.errors import UsageError
 
 #: a tensor fails when max|analytic − numeric| exceeds this times max(max|analytic|, max|numeric|),
 #: beyond the error bound of the numeric estimates themselves
@@ -121,8 +125,10 @@ def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: floa
     """Compare every parameter's and X's analytic gradient with central differences.
 
     ``sample`` caps the entries checked per tensor (chosen with ``seed``); None checks them all.
-    The network's arrays are nudged in place and restored exactly.
+    The network's arrays are nudged in place and restored exactly. Raises ``UsageError`` for an
+    option that is not one of these (an epsilon of 0 divided by zero, a seed of -1 reached numpy).
     """
+    _check_options(epsilon, tolerance, sample, seed)
     result = run(network)
     rng = np.random.default_rng(seed)
     differences = _Differences(network, epsilon, _round_off_scale(network, result), _piece(result.records))
@@ -134,6 +140,24 @@ def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: floa
     checks = [differences.compare(name, tensor, gradient, _choose_entries(tensor.shape, sample, rng), tolerance)
               for name, tensor, gradient in targets]
     return CheckReport(result.loss, checks, epsilon)
+
+
+def _check_options(epsilon: Any, tolerance: Any, sample: Any, seed: Any) -> None:
+    def real(value: Any) -> bool:
+        return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+
+    def whole(value: Any) -> bool:
+        return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+    if not (real(epsilon) and epsilon > 0):
+        raise UsageError(f"epsilon (the finite-difference step) must be a number greater than 0, found {epsilon!r}")
+    if not (real(tolerance) and tolerance >= 0):
+        raise UsageError(f"tolerance must be a number of at least 0, found {tolerance!r}")
+    if not (sample is None or (whole(sample) and sample >= 1)):
+        raise UsageError(f"sample (entries checked per tensor) must be a whole number of at least 1, or None for "
+                         f"every entry; found {sample!r}")
+    if not (whole(seed) and seed >= 0):
+        raise UsageError(f"seed must be a whole number of at least 0, found {seed!r}")
 
 
 class _Differences:
