@@ -88,6 +88,9 @@ def test_unsafe_formulas_are_refused(net, formula):
     ("X.T @ dZ1", "Did you mean dZ1 @ X.T?"),   # the factors in the other order
     ("dZ1 + W2", "broadcast"),
     ("sum(dZ1, axis=5)", "axis 5 does not exist"),
+    ("sum(dZ1, axis=(0, 2))", "axis 2 does not exist"),   # was 'an axis is named twice' (2 % 2 is 0)
+    ("sum(dZ1, axis=(1, -3))", "axis -3 does not exist"),
+    ("sum(dZ1, axis=(1, -1))", "an axis is named twice"),
     ("sigmoid(Z1, Z2)", "takes 1 argument"),
     ("sum(dZ1, axis=1, keepdims=1)", "True or False"),
     ("sigmoid", "is a function"),

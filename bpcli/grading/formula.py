@@ -597,12 +597,12 @@ class _Evaluator:
 
     def check_axis(self, node: ast.AST, function: str, array: np.ndarray, axis, operand: ast.AST) -> None:
         axes = axis if isinstance(axis, tuple) else (axis,) if axis is not None else ()
-        if len({item % max(array.ndim, 1) for item in axes}) != len(axes):
-            raise answer_error("formula.axis_twice", source=self.source(node))
-        for item in axes:
+        for item in axes:  # before the repeats: axis 3 of a 3-D array is missing, not axis 0 again
             if not -array.ndim <= item < max(array.ndim, 1):
                 raise answer_error("formula.axis_missing", source=self.source(node), axis=item,
                                    operand=self.source(operand), shape=_shape_words(array.shape))
+        if len({item % max(array.ndim, 1) for item in axes}) != len(axes):
+            raise answer_error("formula.axis_twice", source=self.source(node))
 
 
 def _is_int_constant(node: ast.AST) -> bool:
