@@ -328,6 +328,10 @@ def _check_node(node: ast.AST, names: set[str]) -> None:
                     raise answer_error("formula.keyword.none", name=name, keyword=shorten(keyword.arg or "**"))
                 raise answer_error("formula.keyword", name=name, keyword=shorten(keyword.arg or "**"),
                                    allowed=", ".join(f"{k}=" for k in function.keywords))
+        given_keywords = [keyword.arg for keyword in node.keywords]
+        for keyword in function.keywords:  # Python refuses sum(X, axis=1, axis=0); ast.parse does not
+            if given_keywords.count(keyword) > 1:
+                raise answer_error("formula.keyword.twice", name=name, keyword=keyword)
     if isinstance(node, ast.Name) and not _is_module(node) and node.id not in FUNCTIONS and node.id != "m":
         names.add(node.id)  # only what names a tensor: not a function, the np prefix or m
 

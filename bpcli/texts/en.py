@@ -786,6 +786,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     },
     "formula.keyword": "{name} does not take {keyword}=; it takes {allowed}",
     "formula.keyword.none": "{name} does not take {keyword}=; it takes no keywords",
+    "formula.keyword.twice": "{name} is given {keyword}= twice; give it once",
     "formula.not_a_number": "{value} is not a number; True, False and None only go in keepdims= and axis=",
     "formula.out_of_range": "{number} is out of range: a float64 holds numbers up to about 1.8e308 in size",
     "formula.call_it": "{name} is a function: call it, as in {name}(Z1)",

@@ -627,6 +627,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.arguments": "{name} 需要 {count} 个参数，你给了 {found} 个",
     "formula.keyword": "{name} 不接受 {keyword}=；它只接受 {allowed}",
     "formula.keyword.none": "{name} 不接受 {keyword}=；它不接受关键字参数",
+    "formula.keyword.twice": "{name} 的 {keyword}= 给了两次；只给一次",
     "formula.not_a_number": "{value} 不是数；True、False 和 None 只能用在 keepdims= 和 axis= 里",
     "formula.out_of_range": "{number} 超出了范围：float64 能表示的数最大约为 1.8e308",
     "formula.call_it": "{name} 是函数：要调用它，如 {name}(Z1)",
