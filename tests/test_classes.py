@@ -596,6 +596,14 @@ def test_worksheet_output_file_and_errors(tmp_path, env):
     assert code == 2 and "Traceback" not in err
 
 
+def test_worksheet_refuses_standard_input_given_twice(env):
+    """`cat hw.yaml | bpcli worksheet - -` failed on '<stdin>: the file is empty', as if the file
+    piped in were empty: the first - had read it all."""
+    text = (REPO_ROOT / "bpcli" / "exercises" / "04_two_layer_tanh.yaml").read_text(encoding="utf-8")
+    code, out, err = run_cli(["worksheet", "-", "04", "-"], input=text, env=env)
+    assert code == 2 and out == "" and "can be read only once" in err and "empty" not in err, err
+    code, out, err = run_cli(["worksheet", "-", "04"], input=text, env=env)
+    assert code == 0 and out.count("# Two-layer") == 2, err
 def test_the_same_set_from_another_folder_writes_the_same_bytes(tmp_path, env):
     """The variants said 'Variant for student s01 of ./hw1.yaml' and key.json's source held the
     path as typed, so the same set asked for from another folder was refused as changed."""

@@ -41,6 +41,10 @@ def worksheet_command(
 
     language = chosen_language(lang)
     with user_errors(lang=language):
+        if files.count("-") > 1:  # the second - found standard input used up: "<stdin>: the file is empty"
+            from bpcli.texts import usage_error
+
+            raise usage_error("usage.stdin_twice")
         target = output_target(output)
         sheets = [build_sheet(load_exercise(file, exercise_dirs()), language, key) for file in files]
         text = render_html(sheets) if output_format is SheetFormat.html else render_markdown(sheets)

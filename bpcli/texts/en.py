@@ -690,6 +690,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.batch_alone": "--batch grades a whole answers file: give no FILE, --target or --answer with it",
     "usage.grade_needs": "grade needs FILE, --target and --answer (or --batch ANSWERS)",
     "usage.goes_with": "{option} goes with {needed}",
+    "usage.stdin_twice": "standard input (-) can be read only once; give - as one FILE at most",
     "usage.only_one": "give only one of {choices} (found {found})",
     "usage.and": " and ",
     "usage.step_in_terminal": "--step pauses in the terminal; it cannot be combined with --output or --format {format}",

@@ -556,6 +556,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.batch_alone": "--batch 批改整个答案文件：不要同时给 FILE、--target 或 --answer",
     "usage.grade_needs": "grade 需要 FILE、--target 和 --answer（或者 --batch ANSWERS）",
     "usage.goes_with": "{option} 只能与 {needed} 一起用",
+    "usage.stdin_twice": "标准输入（-）只能读取一次；FILE 中最多给一个 -",
     "usage.only_one": "{choices} 只能给一个（收到了 {found}）",
     "usage.and": " 和 ",
     "usage.step_in_terminal": "--step 在终端里逐步暂停，不能与 --output 或 --format {format} 一起用",
