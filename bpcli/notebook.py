@@ -7,10 +7,12 @@ plain data that never imports ``bpcli.render``."""
 from __future__ import annotations
 
 import itertools
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
 from bpcli.core.gradcheck import CheckReport
+from bpcli.errors import UsageError
 from bpcli.narrate.model import Explanation
 
 #: a fresh prefix for each display, so that two pages in one notebook keep their ids apart
@@ -74,7 +76,11 @@ class ComputeDisplay:
 
 def show(value: Any, precision: int = 4):
     """What a notebook cell should display for ``value``: a ``bpcli.compute`` result (the
-    ``bpcli.compute/1`` structure), a check report or an explanation."""
+    ``bpcli.compute/1`` structure), a check report or an explanation. ``precision``: decimals
+    shown, a whole number 0 to 12 as ``--precision`` takes (else ``UsageError`` here, not an
+    error when the notebook displays it)."""
+    if not (isinstance(precision, numbers.Integral) and not isinstance(precision, bool) and 0 <= precision <= 12):
+        raise UsageError(f"precision (decimals shown) must be a whole number from 0 to 12, found {precision!r}")
     if isinstance(value, Explanation):
         return value if isinstance(value, NotebookExplanation) else NotebookExplanation.of(value)
     if isinstance(value, CheckReport):

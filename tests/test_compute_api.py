@@ -122,3 +122,12 @@ def test_a_mistake_in_what_the_caller_gave_is_raised_from_their_call():
     with pytest.raises(bpcli.UsageError) as caught:
         bpcli.grade("04", "dW9", "1")
     assert len(traceback.extract_tb(caught.value.__traceback__)) <= 2
+
+
+@pytest.mark.parametrize("precision", [-1, 13, 1000, "a", None, 2.5, True])
+def test_show_refuses_a_precision_it_cannot_use_when_called(precision):
+    """bpcli.show(result, precision=1000) (or 'a', None) returned a display that raised a bare
+    ValueError or TypeError only when the notebook rendered it; 2.5 and -1 were used as given."""
+    with pytest.raises(bpcli.UsageError, match="precision"):
+        bpcli.show(bpcli.compute("04"), precision=precision)
+    assert "<table" in bpcli.show(bpcli.compute("04"), precision=np.int64(12))._repr_html_()
