@@ -694,3 +694,14 @@ def test_every_diagnosis_code_has_a_name_in_both_languages():
         assert templates("en")[f"code.{code}"] == code and f"code.{code}" in templates("zh")
     assert code_names(["transposed", "sign"], "en") == "transposed, sign"
     assert code_names(["transposed", "sign"], "zh") == "转置了、符号反了"
+
+
+@pytest.mark.parametrize("answer", ["[[1e308, -1e308, 1e308]]", "[[-1.7e308, 1.7e308, 1.7e308]]"])
+def test_an_answer_near_the_largest_float_is_diagnosed_without_overflow(answer):
+    """[[1e308, -1e308, 1e308]] for dW2 was 'inf times the right value: a constant factor is off'
+    (the fitted factor overflowed, and an infinite factor 'matched'), with numpy's RuntimeWarning
+    about an overflow on the learner's stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = grade(spec.load(TWO_LAYER), "dW2", answer)
+    assert not result.correct and "inf" not in result.message and "scaled" not in result.diagnosis

@@ -94,6 +94,9 @@ class _Match:
     factor_codes: tuple[str, ...]
 
 
+# an answer near the largest float (1e308) overflows in the products and differences below: the
+# diagnosis checks what it finds for being finite, and numpy's RuntimeWarning went to the learner's stderr
+@np.errstate(over="ignore", invalid="ignore")
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
              target_name: str, shape_sentence: Msg, loss: str | None = None,
              marks_shown: bool = True, typed: bool = True) -> Diagnosis:
@@ -316,7 +319,7 @@ def _fitted_factor(reference: np.ndarray, answer: np.ndarray) -> float | None:
     if int((np.abs(reference) > ABSOLUTE_FLOOR).sum()) < 2:
         return None
     c = float((reference * answer).sum() / (reference * reference).sum())
-    return c if abs(c) > 1e-6 else None
+    return c if np.isfinite(c) and abs(c) > 1e-6 else None  # an answer near 1e308 overflows: not "inf times"
 
 
 def _squared_loss_factor(reference: np.ndarray, answer: np.ndarray, m: int, loss: str | None) -> float | None:
