@@ -320,3 +320,24 @@ def test_the_check_command_refuses_such_an_option_as_an_input_error(args):
     'an analytic gradient disagrees'."""
     code, out, err = run_cli(["check", "04", *args])
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_pass_that_is_not_finite_is_not_called_wrong(tmp_path):
+    """Numbers near 1e200 overflow in the pass itself: J = inf, its differences NaN, and check
+    called every tensor WRONG (exit 1, 'an analytic gradient disagrees'), when no gradient is
+    wrong; it cannot be checked, and says why, with the run's warning as the cause (exit 2)."""
+    spec = {"input": {"X": [[1e200, 2.0]], "Y": [[1e200, 0.0]]},
+            "layers": [{"type": "dense", "units": 1, "activation": "linear", "W": [[1e200]]}], "loss": "mse"}
+    with pytest.raises(bpcli.SpecError) as raised:
+        bpcli.check(spec)
+    assert raised.value.code == "not_finite" and "overflow in Z1" in raised.value.message
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    for lang, words in (("en", "needs J and every gradient to be finite"), ("zh", "要求 J 和每个梯度都是有限值")):
+        code, out, err = run_cli(["check", path, "--lang", lang])
+        assert code == 2 and "WRONG" not in out and "错误" not in out, out + err
+        assert err.startswith(f"bpcli: error: {path}: ") and words in err and err.count("\n") == 1, err
+    # explain still works the pass out, and its check section says why nothing was checked
+    for lang, words in (("en", "No entry is checked"), ("zh", "没有检验任何元素")):
+        code, out, err = run_cli(["explain", path, "--detail", "summary", "--lang", lang])
+        assert code == 0 and words in out and "disagree" not in out and "不一致" not in out, out + err

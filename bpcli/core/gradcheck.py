@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from bpcli.core import losses
-from bpcli.core.network import LayerRecord, Network, Run, forward, run
+from bpcli.core.network import LayerRecord, Network, Run, all_finite, forward, run
 from bpcli.errors import UsageError
+from bpcli.texts import Msg
 
 #: a tensor fails when max|analytic − numeric| exceeds this times max(max|analytic|, max|numeric|),
 #: beyond the error bound of the numeric estimates themselves
@@ -130,6 +131,7 @@ def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: floa
     """
     _check_options(epsilon, tolerance, sample, seed)
     result = run(network)
+    _check_finite(network, result)
     rng = np.random.default_rng(seed)
     differences = _Differences(network, epsilon, _round_off_scale(network, result), _piece(result.records))
     targets = []
@@ -140,6 +142,19 @@ def check(network: Network, *, epsilon: float = DEFAULT_EPSILON, tolerance: floa
     checks = [differences.compare(name, tensor, gradient, _choose_entries(tensor.shape, sample, rng), tolerance)
               for name, tensor, gradient in targets]
     return CheckReport(result.loss, checks, epsilon)
+
+
+def _check_finite(network: Network, result: Run) -> None:
+    """``SpecError`` unless J and every gradient checked are finite: the differences of an
+    infinite loss are NaN, and each tensor would be called WRONG when nothing is (numbers near
+    1e200 overflow in the pass itself). The message gives the run's first warning, the cause."""
+    from bpcli.spec import worded_error
+
+    gradients = [result.dX] + [gradient for rec in result.records for gradient in rec.gradients.values()]
+    if math.isfinite(result.loss) and all(all_finite(gradient) for gradient in gradients):
+        return
+    cause = result.warnings[0].message if result.warnings else Msg("warning.not_finite", subject="J")
+    raise worded_error(Msg("gradcheck.not_finite", cause=cause), "", "not_finite", network.source)
 
 
 def _check_options(epsilon: Any, tolerance: Any, sample: Any, seed: Any) -> None:

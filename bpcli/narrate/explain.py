@@ -17,7 +17,7 @@ import numpy as np
 from bpcli import kinds, texts
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, run
-from bpcli.errors import UsageError
+from bpcli.errors import SpecError, UsageError
 from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
@@ -230,8 +230,15 @@ def check_step(ctx: Context, network: Network) -> Step:
     # the finite-difference module is loaded only when a check is made
     from bpcli.core.gradcheck import check as finite_difference_check
 
-    report = finite_difference_check(network, sample=CHECK_SAMPLE, seed=0)
     say = ctx.say
+    try:
+        report = finite_difference_check(network, sample=CHECK_SAMPLE, seed=0)
+    except SpecError as error:
+        if error.code != "not_finite":
+            raise
+        # an infinite J has no differences to compare: the step says why, and shows no table
+        return Step(section="check", title=say("title.check"), explanation=[say("check.not_checked", **error.msg.fields)],
+                    formula=CENTRAL_DIFFERENCE)
     rows = []
     for tensor in report.tensors:
         k = shown_entry(tensor)

@@ -1105,6 +1105,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.answers": "Answers",
     "worksheet.worked_solution": "Worked solution",
     # ---- bpcli check's report (render/check_report.py) and bpcli compute's summary (render/summary.py)
+    "gradcheck.not_finite": "the finite-difference check needs J and every gradient to be finite, and here {cause}",
+    "check.not_checked": "No entry is checked: finite differences need J and every gradient to be finite, and here {cause}.",
     "check_report.title": "Finite-difference check (central, ε = {epsilon})",
     "check_report.loss": "loss J = {loss}",
     "check_report.tensor": "tensor",

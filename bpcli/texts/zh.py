@@ -870,6 +870,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.answers": "答案",
     "worksheet.worked_solution": "解答过程",
     # ---- bpcli check 的报告（render/check_report.py）与 bpcli compute 的摘要（render/summary.py）
+    "gradcheck.not_finite": "有限差分检验要求 J 和每个梯度都是有限值，而这里 {cause}",
+    "check.not_checked": "没有检验任何元素：有限差分要求 J 和每个梯度都是有限值，而这里 {cause}。",
     "check_report.title": "有限差分检验（中心差分，ε = {epsilon}）",
     "check_report.loss": "损失 J = {loss}",
     "check_report.tensor": "张量",
