@@ -150,12 +150,34 @@ def load_text(text: str, file_label: str | None = None) -> Network:
     return from_mapping(parse_yaml(text, file_label), file_label)
 
 
+#: a number as YAML writes it (digits, a point, an exponent), and what may end one: a flow
+#: list's comma or bracket, a flow mapping's brace, a line's end
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+")
+_NUMBER_ENDS = ",]}\n"
+
+
+def _refuse_too_many_numbers(text: str, file_label: str | None) -> None:
+    """``SpecError`` for a text holding far more than MAX_NUMBERS numbers, before the YAML is
+    parsed: PyYAML makes a Python object of each (12 million numbers in a 24 MB file took
+    100 s and 4.6 GB before the sizes were checked). A cheap bound first (every number is
+    followed by one of ``_NUMBER_ENDS``), then a count of number-like words, which digits in
+    keys or titles can only raise, so a margin keeps a file just under the limit from being
+    refused here; the exact limit is applied as the tensors are read (``_Validator.count``)."""
+    if sum(text.count(end) for end in _NUMBER_ENDS) < MAX_NUMBERS:
+        return
+    count = _NUMBER.subn("", text)[1]
+    if count > MAX_NUMBERS + MAX_NUMBERS // 100:
+        raise worded_error(Msg("spec.file_too_many_numbers", count=f"{count:,}", limit=f"{MAX_NUMBERS:,}"), "",
+                           "too_large", file_label)
+
+
 def parse_yaml(text: str, file_label: str | None = None) -> Mapping:
     """The YAML document as a mapping, read with the safe loader only (no tag ever runs code)."""
     import yaml
 
     if not text.strip() or all(line.lstrip().startswith("#") for line in text.splitlines() if line.strip()):
         raise worded_error(Msg("spec.empty_file.starter"), "", "empty_file", file_label)
+    _refuse_too_many_numbers(text, file_label)
     try:
         loader = _strict_safe_loader()
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader

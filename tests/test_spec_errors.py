@@ -756,3 +756,24 @@ def test_a_count_near_two_to_the_64_is_refused_as_too_large(units):
     with pytest.raises(SpecError) as caught:
         bpcli.compute(network)
     assert caught.value.code in ("too_large", "number_too_large") and caught.value.path.startswith("layers[0]")
+
+
+def test_a_file_of_far_too_many_numbers_is_refused_before_the_yaml_is_parsed(monkeypatch):
+    """12 million numbers in a 24 MB file were refused only after PyYAML had made an object of
+    each (100 s and 4.6 GB here); a count of the text's numbers refuses it first. A file at the
+    limit is still parsed, and the exact limit applied as its tensors are read."""
+    import yaml
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the YAML was parsed")
+
+    row = "[" + ",".join(["1"] * 4000) + "]"
+    too_many = "input: {X: [" + ",".join([row] * 2600) + "], Y: [[1]]}\nlayers: [{type: dense, units: 1}]\nloss: mse\n"
+    monkeypatch.setattr(yaml, "load", no_parse)
+    with pytest.raises(SpecError) as raised:
+        spec.load_text(too_many, "big.yaml")
+    assert raised.value.code == "too_large" and "about 10,400,00" in raised.value.message, raised.value.message
+    assert raised.value.file == "big.yaml"
+    at_limit = too_many.replace(",".join([row] * 2600), ",".join([row] * 2500))
+    with pytest.raises(AssertionError, match="the YAML was parsed"):
+        spec.load_text(at_limit, "limit.yaml")

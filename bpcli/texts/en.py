@@ -646,6 +646,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.place.line": "line {line}",
     "spec.yaml_character": "YAML error: unacceptable character {character}: {reason}",
     "spec.tensor_too_large": "{what} would hold {count} numbers ({shape}); the limit is {limit} numbers per tensor",
+    "spec.file_too_many_numbers": "the file holds about {count} numbers, more than the {limit} bpcli reads in all; refused before reading them",
     "spec.network_too_large": "the network's tensors would hold more than {limit} numbers in all (reached at {what})",
     "spec.what.layer_output": "the output of layer {layer}",
     "spec.what.of_layer": "{what} of layer {layer}",

@@ -513,6 +513,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.place.line": "第 {line} 行",
     "spec.yaml_character": "YAML 错误：不能使用的字符 {character}（解析器原文：{reason}）",
     "spec.tensor_too_large": "{what} 会有 {count} 个数（{shape}）；每个张量最多 {limit} 个数",
+    "spec.file_too_many_numbers": "文件里大约有 {count} 个数，超过了 bpcli 总共最多读取的 {limit} 个；在读取之前就已拒绝",
     "spec.network_too_large": "网络的张量合起来会超过 {limit} 个数（到 {what} 时超出）",
     "spec.what.layer_output": "第 {layer} 层的输出",
     "spec.what.of_layer": "第 {layer} 层{what}",
