@@ -125,6 +125,17 @@ def one_line(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], folded)
 
 
+#: the same, with the vertical tab, form feed and carriage return, which move the cursor too
+_UNPRINTABLE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """A file's own text (a title, a statement, a hint) as bpcli prints it: its lines and tabs
+    kept, every other control character written escaped (``\\x1b``), so that a file cannot
+    colour, clear or move the learner's terminal."""
+    return _UNPRINTABLE_IN_TEXT.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     """User input as a message quotes it: on one line, and at most ``limit`` characters
     (the first ones and "…"), so a 100,000-character answer gives a short message."""

@@ -25,7 +25,7 @@ from bpcli.core import activations, losses
 from bpcli.core.network import Layer, Network, all_finite
 from bpcli.core.workspace import WORKSPACE
 from bpcli.errors import SpecError
-from bpcli.formatting import closest_name, shorten
+from bpcli.formatting import closest_name, printable, shorten
 from bpcli.texts import Joined, Msg
 
 #: the most numbers one tensor, or all tensors of a network together, may hold
@@ -607,6 +607,8 @@ class _Validator:
         title = doc.get("title")
         if title is not None and not isinstance(title, str):
             raise worded_error(Msg("spec.title", found=describe_value(title)), "title", "wrong_type")
+        if title is not None:
+            title = printable(title)
         seed = doc.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise worded_error(Msg("spec.seed", found=describe_value(seed)), "seed", "wrong_type")

@@ -488,3 +488,23 @@ def test_commands_open_a_bundled_exercise_by_name_from_any_folder(tmp_path):
     assert done.returncode == 0 and "Forward pass" in done.stdout, done.stderr
     code, out, err = run_cli(["compute", str(tmp_path / "missing.yaml")])
     assert code == 2 and "no such file" in err and "bpcli quiz --list" in err
+
+
+def test_a_files_own_text_cannot_drive_the_terminal(tmp_path):
+    """A title, statement or hint holding escape codes ('\\e[2J' clears the screen, '\\e]0;…\\a'
+    retitles the window) reached the terminal raw through explain, compute, quiz and worksheet
+    (error messages already escaped them); a file's text is printed with its control characters
+    written out ('\\x1b[2J'), its line breaks kept."""
+    escape = "\x1b"
+    file = write_network(tmp_path, {"title": f"{escape}[31mred{escape}[2J", "input": {"X": [[1.0, 2.0]], "Y": [[1, 0]]},
+                                    "layers": [{"type": "dense", "units": 1, "activation": "linear"}], "loss": "mse",
+                                    "exercise": {"statement": {"en": f"Go{escape}[1m now\rline\nnext"},
+                                                 "hints": {"dZ1": {"en": f"{escape}]0;pwned\x07 hint"}}}})
+    assert bpcli.load(file).title == "\\x1b[31mred\\x1b[2J"
+    for args, stdin in ((["explain", file], None), (["compute", file], None), (["worksheet", file], None),
+                        (["quiz", file], "hint\nhint\nhint\nhint\nquit\n")):
+        code, out, err = run_cli(args, input=stdin)
+        assert code in (0, 1) and out, (args, err)
+        assert escape not in out and "\x07" not in out and "\r" not in out, args
+        assert "\\x1b[31mred" in out, args
+    assert "Go\\x1b[1m now\\rline" in out and "\\x1b]0;pwned\\x07 hint" in out, out

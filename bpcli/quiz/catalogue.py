@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bpcli.core.network import Network, Run
 from bpcli.errors import SpecError, UsageError
-from bpcli.formatting import shorten, without_spaces_between_wide
+from bpcli.formatting import printable, shorten, without_spaces_between_wide
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS, text_code
 from bpcli.texts import Joined, Msg, languages, usage_error
 
@@ -234,7 +234,9 @@ def exercise_from_network(name: str, network: Network, computed: Run | None = No
                                  f"exercise.hints.{target}", "unknown_target", where)
         _check_keys(by_language, languages(), f"exercise.hints.{target}",
                     Msg("exercise.error.languages_of_hint", target=target), where)
-    tidy = without_spaces_between_wide
+    def tidy(text: str) -> str:
+        return printable(without_spaces_between_wide(text))
+
     exercise = Exercise(name, network.title or name, network, {k: tidy(v) for k, v in statement.items()}, list(targets),
                         {str(k): {lang: tidy(str(text)) for lang, text in v.items()} for k, v in hints.items()},
                         {str(k): tidy(v) for k, v in titles.items()},
