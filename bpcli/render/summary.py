@@ -41,7 +41,8 @@ def compute_summary(result: Run, lang: str = DEFAULT_LANGUAGE) -> Group:
         for position, (name, value) in enumerate(gradients):
             cells = layer_cells if position == 0 else [""] * len(layer_cells)
             table.add_row(*cells, name or "—", _shape(value), _norm(value))
-    footer = Text(say(lang, "compute.footer", shape=_shape(result.dX), norm=_norm(result.dX)))
+    footer = Text(say(lang, "compute.footer", shape=_shape(result.dX), norm=_norm(result.dX),
+                      command="bpcli compute FILE --json"))
     return Group(heading, table, footer)
 
 

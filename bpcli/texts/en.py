@@ -700,6 +700,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "a file to write",
     "answer.empty": "the answer is empty",
     "answer.empty_entry": "the answer has an empty entry (None) where a number belongs",
+    "answer.names_other": "the answer is written as {given} = …, but the question asks {target}",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
     "answer.circular.backward": "the formula uses {name}, which the backward pass computes after {target} "
@@ -1129,7 +1130,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "compute.A_shape": "A shape",
     "compute.gradient": "gradient",
     "compute.gradient_norm": "‖gradient‖",
-    "compute.footer": "dX: {shape}, ‖dX‖ = {norm}.  Every value: bpcli compute FILE --json",
+    "compute.footer": "dX: {shape}, ‖dX‖ = {norm}.  Every value: {command}",
     # ---- the run's warnings (bpcli.core.network.RunWarning): the same sentences as the JSON's
     **{f"warning.{kind}": text for kind, text in WARNING_TEXT.items()},
 }

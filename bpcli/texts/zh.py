@@ -565,6 +565,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.output_ends_in_separator": "{option} {path} 以 '{separator}' 结尾，指的是一个文件夹；请给出要写入的文件名",
     "answer.empty": "答案是空的",
     "answer.empty_entry": "答案里有一个空的元素（None），那里应当是一个数",
+    "answer.names_other": "答案写成了 {given} = …，但题目问的是 {target}",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
     "answer.circular.backward": "公式里用到了 {name}，而反向传播要先有 {target}，之后才算出 {name}，"
         "所以这时还不知道 {name}：请用前向传播的值（X、Y、参数、Z、A）{gradients}来写 {target}",
@@ -893,5 +894,5 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "compute.A_shape": "A 的维度",
     "compute.gradient": "梯度",
     "compute.gradient_norm": "‖梯度‖",
-    "compute.footer": "dX：{shape}，‖dX‖ = {norm}。全部数值：bpcli compute FILE --json",
+    "compute.footer": "dX：{shape}，‖dX‖ = {norm}。全部数值：{command}",
 }
