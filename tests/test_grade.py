@@ -705,3 +705,22 @@ def test_an_answer_near_the_largest_float_is_diagnosed_without_overflow(answer):
         warnings.simplefilter("error")
         result = grade(spec.load(TWO_LAYER), "dW2", answer)
     assert not result.correct and "inf" not in result.message and "scaled" not in result.diagnosis
+
+
+@pytest.mark.parametrize("answer", ["dZ2 @ A1ᵀ", "(A1 @ dZ2ᵀ)ᵀ", "dW2 = dZ2 @ A1.T", " dW2=dZ2 @ A1ᵀ"])
+def test_an_answer_written_as_explain_writes_it_is_read(answer):
+    """explain writes dW⁽²⁾ = dZ⁽²⁾ A⁽¹⁾ᵀ: 'dZ2 @ A1ᵀ' was refused as "unknown name 'A1T'" (Python
+    reads ᵀ as the letter T), and 'dW2 = dZ2 @ A1.T' as invalid syntax at column 5. ᵀ is the
+    transpose, and an equation naming the tensor asked is graded by its right side."""
+    network = bpcli.load("04")
+    assert bpcli.grade(network, "dW2", answer).correct
+    # and ᵀ is a transpose, not a letter: one too many makes the answer transposed
+    assert bpcli.grade(network, "dW2", f"({answer.split('=')[-1]})ᵀ").diagnosis == ["transposed"]
+
+
+def test_an_equation_naming_another_tensor_says_so():
+    with pytest.raises(bpcli.AnswerError, match="written as dW1 = …, but the question asks dW2"):
+        bpcli.grade("04", "dW2", "dW1 = dZ2 @ A1.T")
+    assert not bpcli.grade("04", "dW2", "dW2 = 0 0 0").correct  # numbers too: the right side is graded
+    with pytest.raises(bpcli.AnswerError, match="uses dW2"):  # a comparison is not an equation
+        bpcli.grade("04", "dW2", "dW2 == 1")

@@ -251,6 +251,8 @@ def _transposed_of(node: ast.AST) -> ast.AST | None:
 def parse_formula(text: str) -> Formula:
     """Parse and check ``text`` against the whitelist (names are checked at evaluation)."""
     text = ascii_forms(text).strip().replace("·", "*").replace("×", "*")  # '（A2 － Y）' from an input method
+    # the transpose as explain writes it, 'A1ᵀ' (Python would read the name A1T)
+    text = text.replace("ᵀ", ".T")
     if not text:
         raise answer_error("answer.empty")
     if len(text) > MAX_FORMULA_CHARS:

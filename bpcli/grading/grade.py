@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     result = computed if computed is not None else run(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
+    answer = _without_its_name(answer, chosen)
     formula = _formula_of(answer, chosen, network, tensors)
     try:
         value = _numbers_of(answer) if formula is None else _evaluate(formula, tensors, network.m)
@@ -144,6 +146,21 @@ def check_rtol(rtol: Any) -> None:
     if not (isinstance(rtol, numbers.Real) and not isinstance(rtol, (bool, np.bool_)) and math.isfinite(rtol)
             and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)
+
+
+#: an answer written as an equation: 'dW2 = dZ2 @ A1.T', 'dW2 = [[1, 2]]' (not 'dW2 == …')
+_NAMED_ANSWER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)", re.DOTALL)
+
+
+def _without_its_name(answer: Any, target: Target) -> Any:
+    """An answer written as the equation 'dW2 = …' (as explain writes them) is its right side
+    when it names the tensor asked; naming another is an ``AnswerError`` that says which."""
+    named = _NAMED_ANSWER.fullmatch(answer) if isinstance(answer, str) else None
+    if named is None:
+        return answer
+    if named[1] != target.name:
+        raise answer_error("answer.names_other", given=named[1], target=target.name)
+    return named[2]
 
 
 def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str, np.ndarray]) -> Formula | None:
