@@ -247,6 +247,9 @@ def test_points_too_large_for_a_float_are_an_error_of_the_row(tmp_path):
     lines = read_lines(out)
     assert code == 0 and "Traceback" not in err, err
     assert lines[0]["error"]["code"] == "invalid_points" and lines[1]["correct"] and lines[1]["score"] == 2
+    # quoted short, as a message quotes any input (it held all 401 digits)
+    assert "found 1000" in lines[0]["message"] and "…" in lines[0]["message"], lines[0]["message"]
+    assert len(lines[0]["message"]) < 200, lines[0]["message"]
 # -- bpcli.grade ---------------------------------------------------------------------------------------
 
 def test_grade_in_the_python_api():

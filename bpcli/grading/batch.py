@@ -28,6 +28,7 @@ from typing import Any
 
 from bpcli import spec
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
+from bpcli.formatting import shorten
 from bpcli.grading.grade import GRADE_SCHEMA
 from bpcli.texts import Joined, Msg, error_text, say
 
@@ -537,7 +538,8 @@ def _points(row: AnswerRow, target_points: float, lang: str) -> float | str:
     except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON whole number such as 10**400
         points = math.nan
     if not (math.isfinite(points) and points >= 0):
-        return say(lang, "batch.row.points", value=given)
+        # quoted as the message quotes any input: one line, 60 characters (a 400-digit number)
+        return say(lang, "batch.row.points", value=shorten(repr(given)))
     return points
 
 
