@@ -518,3 +518,19 @@ def test_an_answer_that_cannot_be_graded_is_said_in_a_whole_sentence(env):
         code, out, err = run_bpcli(["quiz", "04", "--lang", lang], input="A1 @ dZ2.T\nquit\n", env=env)
         said = out[out.index(words):out.index("dZ2 = quit")].strip()
         assert said.endswith(stop) and not said.endswith(stop * 2), said
+
+
+def test_a_broken_file_in_a_folder_does_not_hide_the_others_from_the_list(env, tmp_path):
+    """quiz --dir FOLDER --list printed its header and stopped at the first file it could not
+    read (exit 2), so one broken file hid every exercise after it; the others are listed, the
+    broken one is marked, its error said on stderr, and the exit code is still 2."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "a_broken.yaml").write_text("input: {X: [[1]]}\nlayers: []\nloss: mse\n", encoding="utf-8")
+    (folder / "b_good.yaml").write_text((REPO_ROOT / "exercises" / "04_two_layer_tanh.yaml").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    code, out, err = run_bpcli(["quiz", "--dir", folder, "--list"], env=env)
+    assert code == 2 and "Traceback" not in err, err
+    assert "b_good" in out and "Two-layer network" in out and "01_" in out, out
+    assert re.search(r"a_broken\s+cannot be read", out), out
+    assert err.count("\n") == 1 and "a_broken.yaml" in err and "layers" in err, err

@@ -150,14 +150,27 @@ def _list_exercises(console, language: str, folders=()) -> None:
     table.add_column(width=2, justify="right")
     table.add_column(no_wrap=True)
     table.add_column()
+    from bpcli.commands.common import report_user_error
+    from bpcli.errors import BpcliError
+
     with user_errors(lang=language):
         names = catalogue.exercise_names(folders)
+    # one file that cannot be read (a teacher's folder) is said, and the others are still listed
+    failures = []
     for name in names:
-        with user_errors(lang=language):
+        try:
             exercise = catalogue.load_exercise(name, folders) if folders else catalogue.load_exercise(name)
+        except BpcliError as error:
+            failures.append(error)
+            table.add_row("✗", Text(name), Text(say(language, "quiz.list_unreadable"), style="red"))
+            continue
         mark = "✓" if store.exercises.get(name) and store.exercises[name].solved else ""
         table.add_row(mark, Text(name), Text(exercise.title_in(language)))  # a title from YAML is not markup
     console.print(table)
+    for error in failures:
+        code = report_user_error(error, lang=language)
+    if failures:
+        raise typer.Exit(code)
 
 
 def _progress_or_reset(console, store, language: str, reset: bool, yes: bool = False, folders=()) -> None:

@@ -734,7 +734,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "(the lines after its first are read as rows of their own)",
     "batch.row.missing": "this row has no {fields}",
     "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
-    "batch.row.points": "points must be a number of at least 0, found {value!r}",
+    "batch.row.points": "points must be a number of at least 0, found {value}",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",
     "numbers.unreadable": "cannot read the answer as numbers at {at!r}: write entries like 0.25, -1/3 or "
         "1e-3, rows as [[1, 2], [3, 4]] or 1 2; 3 4",
@@ -855,6 +855,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "quiz.words.skip": "skip / n / next",
     "quiz.words.quit": "quit / q / exit",
     "quiz.words.help": "help / commands",
+    "quiz.list_unreadable": "cannot be read (the error is below)",
     "quiz.list_header": "Bundled exercises (bpcli quiz NAME):",
     "quiz.no_name": "name an exercise (bpcli quiz --list shows them) or use --random",
     "quiz.no_exercise": "no exercise called {name!r}; the exercises are {names} (bpcli quiz --list)",
