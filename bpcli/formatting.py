@@ -13,6 +13,13 @@ import re
 #: an entry this small beside the largest |value| of its tensor is float64 round-off of an exact 0
 #: (0.1 + 0.2 − 0.3 came out as 5.551e-17), shown as 0 in tables and in worked sums alike
 ROUND_OFF_SHARE = 1e-12
+#: and never one above this: a number a file gives is exact (its 2.0 beside 1e200 was shown as 0)
+ROUND_OFF_LIMIT = 1e-9
+
+
+def round_off_bound(largest: float) -> float:
+    """The largest |entry| shown as 0 beside ``largest``, its tensor's largest finite |value|."""
+    return min(ROUND_OFF_SHARE * largest, ROUND_OFF_LIMIT) if math.isfinite(largest) else 0.0
 
 
 def format_number(x: float, precision: int) -> str:

@@ -152,7 +152,7 @@ def load_text(text: str, file_label: str | None = None) -> Network:
 
 #: a number as YAML writes it (digits, a point, an exponent), and what may end one: a flow
 #: list's comma or bracket, a flow mapping's brace, a line's end
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+")
+_NUMBER = re.compile(r"(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?")
 _NUMBER_ENDS = ",]}\n"
 
 

@@ -724,3 +724,16 @@ def test_an_equation_naming_another_tensor_says_so():
     assert not bpcli.grade("04", "dW2", "dW2 = 0 0 0").correct  # numbers too: the right side is graded
     with pytest.raises(bpcli.AnswerError, match="uses dW2"):  # a comparison is not an equation
         bpcli.grade("04", "dW2", "dW2 == 1")
+
+
+@pytest.mark.parametrize("answer, column", [("A1ᵀ @ A1ᵀ @ A1ᵀ $", 17), ("dW2 = dZ2 @ A1.T )", 18), ("  dZ2 @ )", 9)])
+def test_a_syntax_error_is_placed_where_it_was_typed(answer, column):
+    """Each ᵀ is read as two characters ('.T') and 'dW2 = ' is taken off before parsing: the
+    column said 20 for the '$' typed at 17, 12 for the ')' at 18. Columns count what was typed."""
+    assert answer[column - 1] in "$)"
+    with pytest.raises(bpcli.AnswerError, match=f"at column {column}:"):
+        bpcli.grade("04", "dW2", answer)
+
+
+def test_an_equation_typed_with_a_full_width_equals_sign_is_read():
+    assert bpcli.grade("04", "dW2", "dW2＝dZ2 @ A1ᵀ").correct  # '＝' from a Chinese input method

@@ -400,3 +400,21 @@ def test_every_gradient_as_shown_is_graded_right_when_typed_back(name):
             shown = np.vectorize(lambda v, decimals=decimals: float(format_number(v, decimals)))(value)
             result = bpcli.grade(name, f"{key}{layer['index']}", shown)
             assert result.correct, f"{key}{layer['index']} of {name}: {result.message}"
+
+
+def test_round_off_never_hides_a_given_number_nor_an_infinite_one(tmp_path):
+    """The round-off rule (an entry within 1e-12 of its tensor's largest is shown as 0) took X's
+    2.0 and 0.5 beside 1e200 for round-off, and in a worked sum whose factors held inf took every
+    factor for 0 ('db = 0.0000 + 0.0000 = inf'). Round-off of an exact 0 is never above 1e-9, and
+    inf or nan is never a 0."""
+    given = matrix_text(np.array([[1e200, 2.0], [0.5, 0.0]]), 4)
+    assert "2.0000" in given and "0.5000" in given, given
+    net = tmp_path / "big.yaml"
+    net.write_text("input: {X: [[1.0e200, 2.0], [0.5, 0.0]], Y: [[1, 0]]}\n"
+                   "layers: [{type: dense, units: 1, activation: linear, W: [[1.0e200, 1.0]]}]\nloss: mse\n")
+    done = subprocess.run([sys.executable, "-m", "bpcli", "explain", str(net), "--detail", "full"],
+                          capture_output=True, text=True, env=cli_env(COLUMNS="120"), cwd=REPO_ROOT, timeout=60)
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 0, done.stderr
+    assert "= inf + 1.000e+200 = inf" in text and "0.0000 + 0.0000 = inf" not in text
+    assert "1.000e+200·2.0000" in text

@@ -777,3 +777,12 @@ def test_a_file_of_far_too_many_numbers_is_refused_before_the_yaml_is_parsed(mon
     at_limit = too_many.replace(",".join([row] * 2600), ",".join([row] * 2500))
     with pytest.raises(AssertionError, match="the YAML was parsed"):
         spec.load_text(at_limit, "limit.yaml")
+
+
+def test_the_count_before_parsing_reads_a_number_written_with_a_bare_point_as_one():
+    """'.5e-2' was counted as two numbers (.5 and 2), so a file of 5.1 million such numbers, half
+    the limit, would have been refused as holding 10.2 million."""
+    from bpcli.spec import _NUMBER
+
+    for written in (".5e-2", "1_000.5", "1e-05", "1.0e-05", "-3.25", "0.5", "12", ".5", "5.E+3"):
+        assert _NUMBER.subn("", written)[1] == 1, written

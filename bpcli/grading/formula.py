@@ -250,7 +250,8 @@ def _transposed_of(node: ast.AST) -> ast.AST | None:
 
 def parse_formula(text: str) -> Formula:
     """Parse and check ``text`` against the whitelist (names are checked at evaluation)."""
-    text = ascii_forms(text).strip().replace("·", "*").replace("×", "*")  # '（A2 － Y）' from an input method
+    typed = ascii_forms(text).replace("·", "*").replace("×", "*")  # '（A2 － Y）' from an input method
+    text = typed.strip()
     # the transpose as explain writes it, 'A1ᵀ' (Python would read the name A1T)
     text = text.replace("ᵀ", ".T")
     if not text:
@@ -261,7 +262,8 @@ def parse_formula(text: str) -> Formula:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         if error.offset:
-            raise answer_error("formula.syntax.at", column=error.offset, detail=_syntax_detail(error.msg)) from None
+            raise answer_error("formula.syntax.at", column=_typed_column(typed, error.offset),
+                               detail=_syntax_detail(error.msg)) from None
         raise answer_error("formula.syntax", detail=_syntax_detail(error.msg)) from None
     except (ValueError, RecursionError, MemoryError):
         raise answer_error("formula.unreadable") from None
@@ -276,6 +278,17 @@ def parse_formula(text: str) -> Formula:
             continue
         _check_node(node, names)
     return Formula(text, tree, frozenset(names))
+
+
+def _typed_column(typed: str, column: int) -> int:
+    """Where the parser's ``column`` (1-based, in the stripped text with each ᵀ as '.T') is in
+    what the learner typed: after its leading spaces, one column per ᵀ."""
+    position = len(typed) - len(typed.lstrip())
+    rewritten = 0
+    while position < len(typed) and rewritten + (2 if typed[position] == "ᵀ" else 1) < column:
+        rewritten += 2 if typed[position] == "ᵀ" else 1
+        position += 1
+    return position + 1
 
 
 def _check_node(node: ast.AST, names: set[str]) -> None:

@@ -16,7 +16,7 @@ from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.grading.mistakes import likely_mistakes
-from bpcli.grading.numbers import looks_numeric, parse_numbers
+from bpcli.grading.numbers import ascii_forms, looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
 from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
                                   shape_message)
@@ -155,12 +155,14 @@ _NAMED_ANSWER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)", re.DOTAL
 def _without_its_name(answer: Any, target: Target) -> Any:
     """An answer written as the equation 'dW2 = …' (as explain writes them) is its right side
     when it names the tensor asked; naming another is an ``AnswerError`` that says which."""
-    named = _NAMED_ANSWER.fullmatch(answer) if isinstance(answer, str) else None
+    # '＝' from an input method too; the name's place is kept as spaces, so that a message's column
+    # is where the learner typed it
+    named = _NAMED_ANSWER.fullmatch(ascii_forms(answer)) if isinstance(answer, str) else None
     if named is None:
         return answer
     if named[1] != target.name:
         raise answer_error("answer.names_other", given=named[1], target=target.name)
-    return named[2]
+    return " " * named.start(2) + answer[named.start(2):]
 
 
 def _formula_of(answer: Any, target: Target, network: Network, tensors: dict[str, np.ndarray]) -> Formula | None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Run, shift_absorbed_by
-from bpcli.formatting import ROUND_OFF_SHARE
+from bpcli.formatting import largest_magnitude, round_off_bound
 from bpcli.narrate.model import Formula, Index, Note, Sources, WorkedEntry
 from bpcli.narrate.notation import symbol
 
@@ -114,13 +114,13 @@ def worked_sum(label: Formula, symbolic: Formula, factors: np.ndarray,
     multiplied and the rows added, then ``constant`` (a bias) if given, always shown. Only the
     first SHOWN_TERMS terms are kept for display, the non-zero ones first when there are more (a
     learner following the sum learns nothing from a row of 0·x); the sum uses them all. A factor
-    that is round-off of an exact 0 beside the largest of its column (the tensor it is read from)
-    is written 0, as the tensor's table shows it (``ROUND_OFF_SHARE``)."""
+    that is round-off of an exact 0 beside the largest finite factor of its column (all the sum
+    reads of one tensor) is written 0, as the tensor's table shows it (``round_off_bound``)."""
     factors = np.asarray(factors, dtype=float).reshape(len(factors), -1)
     value = float(np.prod(factors, axis=1).sum()) if len(factors) else 0.0
     if len(factors):
-        largest = np.abs(factors).max(axis=0)
-        factors = np.where(np.abs(factors) <= ROUND_OFF_SHARE * largest, 0.0, factors)
+        bounds = [round_off_bound(largest_magnitude(column)) for column in factors.T]
+        factors = np.where(np.abs(factors) <= bounds, 0.0, factors)  # inf and nan are never at most a bound
     products = np.prod(factors, axis=1)
     order = np.arange(len(factors))
     if len(factors) > SHOWN_TERMS:

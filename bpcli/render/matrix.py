@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from bpcli.formatting import ROUND_OFF_SHARE, decimals_for, format_number, largest_magnitude, shape_text  # noqa: F401 - part of this module's interface
+from bpcli.formatting import decimals_for, format_number, largest_magnitude, round_off_bound, shape_text  # noqa: F401 - part of this module's interface
 
 #: how many (sample, channel) slices of an image tensor are shown before summarising
 MAX_SLICES = 4
@@ -103,7 +103,7 @@ class MatrixSlice:
         """``matrix_cells`` of this piece, its kept rows and columns among those shown, with
         the decimals the tensor's largest value needs (``decimals_for``)."""
         return matrix_cells(self.matrix, decimals_for(self.largest, precision), max_rows, max_cols,
-                            self.keep_rows, self.keep_columns, round_off=ROUND_OFF_SHARE * self.largest)
+                            self.keep_rows, self.keep_columns, round_off=round_off_bound(self.largest))
 
 
 def as_matrix(array: np.ndarray) -> np.ndarray:
