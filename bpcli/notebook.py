@@ -7,12 +7,12 @@ plain data that never imports ``bpcli.render``."""
 from __future__ import annotations
 
 import itertools
-import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
 from bpcli.core.gradcheck import CheckReport
-from bpcli.errors import UsageError
+from bpcli.texts import usage_error
+from bpcli.values import is_whole
 from bpcli.narrate.model import Explanation
 
 #: a fresh prefix for each display, so that two pages in one notebook keep their ids apart
@@ -79,8 +79,8 @@ def show(value: Any, precision: int = 4):
     ``bpcli.compute/1`` structure), a check report or an explanation. ``precision``: decimals
     shown, a whole number 0 to 12 as ``--precision`` takes (else ``UsageError`` here, not an
     error when the notebook displays it)."""
-    if not (isinstance(precision, numbers.Integral) and not isinstance(precision, bool) and 0 <= precision <= 12):
-        raise UsageError(f"precision (decimals shown) must be a whole number from 0 to 12, found {precision!r}")
+    if not (is_whole(precision) and 0 <= precision <= 12):
+        raise usage_error("usage.precision", name="precision", found=repr(precision))
     if isinstance(value, Explanation):
         return value if isinstance(value, NotebookExplanation) else NotebookExplanation.of(value)
     if isinstance(value, CheckReport):

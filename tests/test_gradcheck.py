@@ -341,3 +341,10 @@ def test_a_pass_that_is_not_finite_is_not_called_wrong(tmp_path):
     for lang, words in (("en", "No entry is checked"), ("zh", "没有检验任何元素")):
         code, out, err = run_cli(["explain", path, "--detail", "summary", "--lang", lang])
         assert code == 0 and words in out and "disagree" not in out and "不一致" not in out, out + err
+
+
+def test_an_option_that_is_not_one_is_said_in_the_learners_language():
+    code, _, err = run_cli(["check", "04", "--lang", "zh", "--epsilon", "nan"])
+    assert code == 2 and "epsilon（有限差分的步长）必须是大于 0 的数" in err and "must be" not in err, err
+    code, _, err = run_cli(["check", "04", "--seed", "-1"])
+    assert code == 2 and "seed must be a whole number of at least 0, found -1" in err, err

@@ -23,7 +23,6 @@ derivative there, so it is reported and not compared.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +30,8 @@ import numpy as np
 
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, Run, all_finite, forward, run
-from bpcli.errors import UsageError
-from bpcli.texts import Msg
+from bpcli.texts import Msg, usage_error
+from bpcli.values import is_real, is_whole
 
 #: a tensor fails when max|analytic − numeric| exceeds this times max(max|analytic|, max|numeric|),
 #: beyond the error bound of the numeric estimates themselves
@@ -158,21 +157,14 @@ def _check_finite(network: Network, result: Run) -> None:
 
 
 def _check_options(epsilon: Any, tolerance: Any, sample: Any, seed: Any) -> None:
-    def real(value: Any) -> bool:
-        return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
-
-    def whole(value: Any) -> bool:
-        return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-    if not (real(epsilon) and epsilon > 0):
-        raise UsageError(f"epsilon (the finite-difference step) must be a number greater than 0, found {epsilon!r}")
-    if not (real(tolerance) and tolerance >= 0):
-        raise UsageError(f"tolerance must be a number of at least 0, found {tolerance!r}")
-    if not (sample is None or (whole(sample) and sample >= 1)):
-        raise UsageError(f"sample (entries checked per tensor) must be a whole number of at least 1, or None for "
-                         f"every entry; found {sample!r}")
-    if not (whole(seed) and seed >= 0):
-        raise UsageError(f"seed must be a whole number of at least 0, found {seed!r}")
+    if not (is_real(epsilon) and epsilon > 0):
+        raise usage_error("usage.check_epsilon", name="epsilon", found=repr(epsilon))
+    if not (is_real(tolerance) and tolerance >= 0):
+        raise usage_error("usage.check_tolerance", name="tolerance", found=repr(tolerance))
+    if not (sample is None or (is_whole(sample) and sample >= 1)):
+        raise usage_error("usage.check_sample", name="sample", found=repr(sample))
+    if not (is_whole(seed) and seed >= 0):
+        raise usage_error("usage.check_seed", name="seed", found=repr(seed))
 
 
 class _Differences:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +13,7 @@ from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import shorten
 from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
+from bpcli.values import is_real
 from bpcli.grading.mistakes import likely_mistakes
 from bpcli.grading.numbers import ascii_forms, looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
@@ -143,8 +142,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
 def check_rtol(rtol: Any) -> None:
     """``UsageError`` unless ``rtol`` is a number strictly between 0 and 1 (a Python or numpy
     real number; not a bool, not an array)."""
-    if not (isinstance(rtol, numbers.Real) and not isinstance(rtol, (bool, np.bool_)) and math.isfinite(rtol)
-            and 0 < rtol < 1):
+    if not (is_real(rtol) and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)
 
 

@@ -10,7 +10,6 @@ no renderer changes.
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 
@@ -18,6 +17,7 @@ from bpcli import kinds, texts
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import SpecError, UsageError
+from bpcli.values import is_whole
 from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
@@ -59,8 +59,7 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
     texts.check_language(lang)
-    if layer is not None and not (isinstance(layer, numbers.Integral) and not isinstance(layer, (bool, np.bool_))
-                                  and 1 <= layer <= len(network.layers)):
+    if layer is not None and not (is_whole(layer) and 1 <= layer <= len(network.layers)):
         # a layer "1" or 1.5 (no layer has that number) said as given, where a number is wanted
         shown = layer if isinstance(layer, int) and not isinstance(layer, bool) else repr(layer)
         raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=shown)
