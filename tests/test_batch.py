@@ -684,3 +684,20 @@ def test_a_row_naming_a_pipe_or_a_device_is_its_own_error_and_grading_goes_on(tm
         for line, file in zip(lines[:2], ("pipe", "/dev/stdin")):
             assert line["error"]["code"] == "not_a_file" and line["message"].startswith(f"{file}: {words}"), line
         assert "error" not in lines[2] and lines[2]["student"] == "s3", lines[2]
+
+
+def test_a_json_answer_list_holding_what_is_not_a_number_says_which(tmp_path):
+    """[[true, 1, 1]] was read as the text of a formula and told 'a formula may not contain
+    lists'; the row now says what in the list is not a number, and the rows after it are graded."""
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"student": "a", "file": "04", "target": "dW2", "answer": [[true, 1, 1]]}\n'
+                       '{"student": "b", "file": "04", "target": "dW2", "answer": [[0.5, [null]], 1]}\n'
+                       '{"student": "c", "file": "04", "target": "dW2", "answer": "dZ2 @ A1.T"}\n', encoding="utf-8")
+    for lang, words in (("en", "the answer's list holds {}, which is not a number"), ("zh", "答案的列表里有 {}，它不是数")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        lines = read_lines(out)
+        assert code == 0, err
+        for line, item in zip(lines, ("true", "null")):
+            assert line["error"]["code"] == "invalid_row" and words.format(item) in line["message"], line
+            assert "formula" not in line["message"] and "公式" not in line["message"]
+        assert lines[2]["correct"], lines[2]

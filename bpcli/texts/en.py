@@ -738,6 +738,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.unclosed_quote": "a quote (\") opened in this row is never closed, so the row cannot be read "
         "(the lines after its first are read as rows of their own)",
     "batch.row.missing": "this row has no {fields}",
+    "batch.row.answer_item": "the answer's list holds {item}, which is not a number",
     "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
     "batch.row.points": "points must be a number of at least 0, found {value}",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",

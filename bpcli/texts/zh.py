@@ -597,6 +597,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.extra_fields": "这一行有 {found} 个字段，而表头只有 {header} 个：含逗号的答案要放在双引号里（\"np.dot(dZ1, X.T)\"）",
     "batch.row.unclosed_quote": "这一行打开的引号（\"）始终没有闭合，所以读不了这一行（它第一行之后的各行各自作为一行来读）",
     "batch.row.missing": "这一行缺少 {fields}",
+    "batch.row.answer_item": "答案的列表里有 {item}，它不是数",
     "batch.row.answer_kind": "答案必须是文本、数或数的列表，收到的是 {kind}",
     "batch.row.points": "points 必须是不小于 0 的数，收到的是 {value}",
     "numbers.too_long": "答案有 {length:,} 个字符，上限是 {limit:,}",
