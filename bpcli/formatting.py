@@ -118,29 +118,25 @@ def _power_of_ten(exponent: int) -> str:
 QUOTE_LIMIT = 60
 
 
-#: control characters that are not whitespace (escape sequences, NUL, DEL, C1 codes), and lone
+#: control characters that are neither a line break nor a tab (escape sequences, NUL, DEL, C1
+#: codes, the vertical tab, form feed and carriage return, which move the cursor too), and lone
 #: surrogates (from undecodable file names), which no output encoding can write
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
-
-
-def one_line(text: str) -> str:
-    """TEXT as one line of a message: every run of whitespace, line breaks included, becomes one
-    space, and other control characters are written escaped (``\\x1b``, ``\\udcff``), so that
-    nothing a file or a library put in a message can split it over lines, move the terminal's
-    cursor or fail to encode."""
-    folded = " ".join(str(text).split())
-    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], folded)
-
-
-#: the same, with the vertical tab, form feed and carriage return, which move the cursor too
-_UNPRINTABLE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
     """A file's own text (a title, a statement, a hint) as bpcli prints it: its lines and tabs
     kept, every other control character written escaped (``\\x1b``), so that a file cannot
     colour, clear or move the learner's terminal."""
-    return _UNPRINTABLE_IN_TEXT.sub(lambda match: ascii(match.group())[1:-1], text)
+    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
+def one_line(text: str) -> str:
+    """TEXT as one line of a message: every run of whitespace, line breaks included, becomes one
+    space, and other control characters are written escaped (``printable``), so that nothing a
+    file or a library put in a message can split it over lines, move the terminal's cursor or
+    fail to encode."""
+    return printable(" ".join(str(text).split()))
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -309,8 +309,7 @@ class RunWarning:
     subject: str = ""  # the activation for "saturated", the tensor for "not_finite" and the float events
 
     def __str__(self) -> str:
-        return WARNING_TEXT[self.kind].format(layer=self.layer, count=self.count, total=self.total,
-                                              subject=self.subject)
+        return self.message.text()
 
     @property
     def message(self) -> Msg:
