@@ -386,3 +386,32 @@ ONE_NUMBER_MSE = {"input": {"X": [[1.0], [2.0]], "Y": [[0.5]]},
 def test_a_single_number_off_by_the_squares_factor_is_scaled(loss, formula, codes):
     result = grade(network({**ONE_NUMBER_MSE, "loss": loss}), "dZ1", formula)
     assert not result.correct and result.diagnosis == codes, result.message
+
+
+ONE_SIGMOID_AT_ZERO = {"input": {"X": [[1.0]], "Y": [[1.0]]},  # Z = 0, A = 0.5, dZ = A − Y = −0.5
+                       "layers": [{"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.0]], "b": [[0.0]]}],
+                       "loss": "bce"}
+
+
+def test_a_formula_is_not_named_a_mistake_its_value_matches_on_these_numbers_only():
+    """'A1 + Y' is 1.5 here, which is also minus a tanh's dZ: dA = −Y/A + (1 − Y)/(1 − A) = −2,
+    times tanh′ = 1 − A² = 0.75, is −1.5. On other numbers the two differ: the learner wrote a
+    sign slip on Y, not a tanh derivative, and the verdict names no mistake it cannot stand by."""
+    assert 0.5 + 1.0 == -(-1.0 / 0.5 * (1 - 0.5 ** 2))  # the coincidence the old verdict read
+    result = grade(network(ONE_SIGMOID_AT_ZERO), "dZ1", "A1 + Y")
+    assert not result.correct and result.diagnosis == ["entries"], result.message
+    assert "tanh" not in result.message and "sign" not in result.message
+    typed = grade(network(ONE_SIGMOID_AT_ZERO), "dZ1", "1.5")  # typed numbers are read as numbers
+    assert "wrong_activation_derivative" in typed.diagnosis, typed.message
+
+
+@pytest.mark.parametrize("mapping, formula, codes", [
+    (ONE_SIGMOID_AT_ZERO, "Y - A1", ["sign"]),
+    ({**ONE_SIGMOID_AT_ZERO, "input": {"X": [[1.0, -2.0]], "Y": [[1.0, 0.0]]}}, "A1 - Y", ["missing_1_over_m"]),
+    ("04", "W2.T @ dZ2", ["missing_activation_derivative"]),
+    ("04", "dA1 * A1", ["wrong_activation_derivative"]),
+])
+def test_a_formula_whose_mistake_holds_on_other_numbers_keeps_its_name(mapping, formula, codes):
+    target = "dZ1"
+    result = grade(network(mapping), target, formula)
+    assert not result.correct and result.diagnosis == codes, result.message

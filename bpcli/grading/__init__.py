@@ -7,7 +7,7 @@ it says are in ``bpcli.texts`` (one module per language).
 
 from __future__ import annotations
 
-from bpcli.grading.grade import DEFAULT_RTOL, GradeResult, grade
+from bpcli.grading.grade import DEFAULT_RTOL, Draws, GradeResult, grade
 from bpcli.grading.targets import Target, parse_target, valid_targets
 
-__all__ = ["grade", "GradeResult", "DEFAULT_RTOL", "Target", "parse_target", "valid_targets"]
+__all__ = ["grade", "GradeResult", "DEFAULT_RTOL", "Draws", "Target", "parse_target", "valid_targets"]

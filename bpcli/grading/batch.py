@@ -417,7 +417,7 @@ class _Prepared:
 
     network: Any
     computed: Any
-    draws: list
+    draws: Any  # grade.Draws, drawn when a formula first needs them
     #: the points of each target of its exercise section (``exercise.points``, which lists every
     #: target), as the other commands read them; empty for a file without the section
     points: dict[str, float]
@@ -469,7 +469,7 @@ def _grade_row(row: AnswerRow, folder: str, lang: str, rtol: float,
 
 def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
     from bpcli.core.network import run
-    from bpcli.grading.grade import other_draws
+    from bpcli.grading.grade import Draws
     from bpcli.quiz.catalogue import exercise_from_network
 
     try:
@@ -478,7 +478,7 @@ def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
         # the exercise section checked as worksheet and variant check it (a typo there was graded
         # with default points, and `points: {dW1: two}` blamed the answers file)
         points = exercise_from_network(file, network, computed).points if "exercise" in network.extras else {}
-        return _Prepared(network, computed, other_draws(network), points)
+        return _Prepared(network, computed, Draws(network), points)
     except BpcliError as error:
         return error
 

@@ -132,6 +132,14 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
         offset = constant_offset(expected, answer, rtol)
         if offset is not None:
             return Diagnosis(["offset"], [Msg("diag.offset", offset=f"{offset:+.3g}")])
+    return unexplained(expected, answer, rtol, shape_sentence, marks_shown, typed)
+
+
+def unexplained(expected: np.ndarray, answer: np.ndarray, rtol: float, shape_sentence: Msg,
+                marks_shown: bool = True, typed: bool = False) -> Diagnosis:
+    """A wrong ``answer`` (already aligned) diagnosed without naming a mistake: which entries
+    are wrong, or that its shape is not ``expected``'s (``diagnose``'s arguments)."""
+    if answer.shape == expected.shape:
         mask = wrong_entries_mask(expected, answer, rtol)
         sentences = [entries_sentence(int(mask.sum()), mask.size, marks_shown)]
         if typed and cut_too_early(expected, answer, mask):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
 from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import shorten
-from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
+from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, unexplained, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.values import is_real
 from bpcli.grading.mistakes import likely_mistakes
@@ -104,13 +105,13 @@ class GradeResult:
 
 
 def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
-          computed: Run | None = None, draws: list[Run] | None = None) -> GradeResult:
+          computed: Run | None = None, draws: Draws | list[Run] | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
     the result's ``message`` is in ``lang`` (the codes are the same in every language).
     ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
-    network once); the network is not run again then. ``draws`` are ``other_draws(network)``
-    when the caller has them (a batch grades many formulas on one network), else a right
-    formula's redraws are computed here.
+    network once); the network is not run again then. ``draws`` are the network's ``Draws``
+    when the caller keeps them (a batch or a quiz grades many formulas on one network), else
+    they are drawn here when a formula needs them.
 
     Raises ``UsageError`` for a target the network does not have or a bad ``rtol``, and
     ``AnswerError`` for an answer that cannot be parsed or evaluated (their messages are
@@ -120,6 +121,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     rtol = float(rtol)  # a numpy float32 or int64 as the Python float every comparison uses
     check_language(lang)
     result = computed if computed is not None else run(network)
+    draws = draws if draws is not None else Draws(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
     answer = _without_its_name(answer, chosen)
@@ -132,8 +134,11 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
             raise
     else:
         graded = _judge(result, chosen, value, rtol, typed=formula is None)
-        if graded.correct and formula is not None and formula.names:  # a formula over tensors only
-            graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
+        if formula is not None and formula.names:  # a formula over tensors only
+            if graded.correct:
+                graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
+            else:
+                graded = _confirm_on_other_draws(network, chosen, formula, graded, value, rtol, draws)
     graded.message = graded.message_in(lang)
     graded.lang = lang
     return graded
@@ -235,7 +240,7 @@ def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.nd
 
 
 def _missing_or_extra_transpose(error: FormulaShapeError, result: Run, target: Target, rtol: float,
-                                draws: list[Run] | None) -> GradeResult | None:
+                                draws: Iterable[Run]) -> GradeResult | None:
     """A formula whose shapes do not fit is read, not refused, when one transpose added or
     removed where they fail (``error.repairs``) gives the right value, on every draw: the
     answer is wrong (``missing_transpose`` or ``extra_transpose``) and the verdict says why it
@@ -293,19 +298,83 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
     return None
 
 
-def other_draws(network: Network) -> list[Run]:
-    """The runs of the ``REDRAWS`` other draws of ``network`` a right formula must also be right
-    on (seeded: the same draws every time)."""
-    rng = np.random.default_rng(REDRAW_SEED)
-    return [run(redraw(network, rng)) for _ in range(REDRAWS)]
+def _confirm_on_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
+                           value: np.ndarray, rtol: float, draws: Iterable[Run]) -> GradeResult:
+    """``graded``, the verdict on a formula that is wrong on ``network``, when the mistake it names
+    is also what the formula computes on another draw; else the same verdict without a named
+    mistake. A formula is a rule, and a mistake that its value matches on these numbers only
+    (on one sample of 0.5s and 1s, 'A4 + Y' for A4 − Y is also minus a tanh's dZ) is not what
+    the learner did. One draw that agrees is enough: a draw has coincidences of its own (a
+    single number equal to some other tensor's), and two draws sharing one is rarer still."""
+    if not set(graded.diagnosis) - UNNAMED_CODES:
+        return graded
+    evidence = False
+    for drawn in draws:
+        try:
+            drawn_value = _evaluate(formula, drawn.tensors(), network.m)
+        except AnswerError:
+            continue  # e.g. log of 0 on this draw only: no evidence either way
+        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
+        if on_draw.correct:
+            continue  # right on this draw by a coincidence of its own: no evidence either
+        if _same_mistake(graded, on_draw):
+            return graded
+        evidence = True
+    if not evidence:
+        return graded
+    expected = graded.expected
+    found = unexplained(expected, align(value, expected.shape), rtol, shape_message(target, network, expected.shape))
+    return _wrong(target, found, expected, graded.answer, graded.max_abs_error)
+
+
+#: the codes of a wrong answer that name no mistake: they say where it is wrong, not why
+UNNAMED_CODES = frozenset(("entries", "shape"))
+
+
+def _same_mistake(first: GradeResult, second: GradeResult) -> bool:
+    """Whether two verdicts name the same mistake with the same factors and constants (an offset
+    or a fitted factor that differs between draws was these numbers', not the formula's)."""
+    if first.diagnosis != second.diagnosis or len(first.parts) != len(second.parts):
+        return False
+    return all(_same_sentence(one, other) for one, other in zip(first.parts, second.parts))
+
+
+def _same_sentence(one: Any, other: Any) -> bool:
+    if not (isinstance(one, Msg) and isinstance(other, Msg)):
+        return str(one) == str(other)
+    if one.key != other.key or one.fields.keys() != other.fields.keys():
+        return False
+    for name, mine in one.fields.items():
+        theirs = other.fields[name]
+        if isinstance(mine, float) and isinstance(theirs, float):
+            if not math.isclose(mine, theirs, rel_tol=1e-6):
+                return False
+        elif not _same_sentence(mine, theirs):
+            return False
+    return True
+
+
+class Draws:
+    """The runs of the ``REDRAWS`` other draws of a network, on which a formula is read as a rule
+    (seeded: the same draws every time), drawn when first needed: most answers are numbers."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self._runs: list[Run] | None = None
+
+    def __iter__(self) -> Iterator[Run]:
+        if self._runs is None:
+            rng = np.random.default_rng(REDRAW_SEED)
+            self._runs = [run(redraw(self.network, rng)) for _ in range(REDRAWS)]
+        return iter(self._runs)
 
 
 def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
-                       rtol: float, draws: list[Run] | None = None) -> GradeResult | None:
+                       rtol: float, draws: Iterable[Run]) -> GradeResult | None:
     """None when the formula, right on ``network`` (``graded``), is also right on its other draws
-    (``draws``, or ``other_draws(network)``); else a wrong result that says so and diagnoses the
+    (``draws``); else a wrong result that says so and diagnoses the
     formula on the draw where it fails."""
-    for drawn in (draws if draws is not None else other_draws(network)):
+    for drawn in draws:
         try:
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from bpcli.core.losses import has_fused_output_gradient
 from bpcli.core.network import Run, run
 from bpcli.errors import AnswerError
-from bpcli.grading import DEFAULT_RTOL, GradeResult, grade, parse_target
+from bpcli.grading import DEFAULT_RTOL, Draws, GradeResult, grade, parse_target
 from bpcli.texts import error_text
 from bpcli.quiz.catalogue import Exercise, formula_example
 from bpcli.quiz.hints import HINT_LEVELS, hint, solution_formula
@@ -150,6 +150,7 @@ class QuizSession:
         self.score = Score(exercise.name, len(exercise.targets))
         #: the exercise network's run, computed once: grades, hints and solutions all read it
         self.computed = run(exercise.network)
+        self.draws = Draws(exercise.network)
 
     def pending_targets(self) -> list[str]:
         """The targets this session asks, like rustlings resuming: those not yet solved, the
@@ -229,7 +230,7 @@ class QuizSession:
         """Grade one answer; True when it is right."""
         try:
             result = grade(self.exercise.network, outcome.target, line, rtol=self.rtol, lang=self.lang,
-                           computed=self.computed)
+                           computed=self.computed, draws=self.draws)
         except AnswerError as error:
             self.io.show_answer_error(error_text(error, self.lang))
             return False
