@@ -701,3 +701,32 @@ def test_a_json_answer_list_holding_what_is_not_a_number_says_which(tmp_path):
             assert line["error"]["code"] == "invalid_row" and words.format(item) in line["message"], line
             assert "formula" not in line["message"] and "公式" not in line["message"]
         assert lines[2]["correct"], lines[2]
+
+
+def test_a_student_and_file_typed_with_a_combining_accent_are_the_nfc_ones(tmp_path):
+    """'José' typed with a combining accent (as an export from macOS writes it) was a second
+    student in the totals and in Gradescope's output, and its row's file, a variant that
+    `bpcli variant` named in NFC (hw-José.yaml), was not found."""
+    import unicodedata
+
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"
+    assert unicodedata.normalize("NFC", decomposed) == composed
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    (tmp_path / f"hw-{composed}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,file,target,answer\n"
+                       f"{composed},hw-{composed}.yaml,dW1,dZ1 @ X.T\n"
+                       f"{decomposed},hw-{decomposed}.yaml,db1,\"sum(dZ1, axis=1, keepdims=True)\"\n",
+                       encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    lines = read_lines(out)
+    assert code == 0, err
+    assert [(line["student"], line["correct"], "error" in line) for line in lines[:2]] == [
+        (composed, True, False), (composed, True, False)]
+    # one file: its other targets (1 point each, the exercise gives no points) are left out
+    # once, not once per spelling of its name
+    assert "points" not in document["exercise"]
+    assert [(entry["student"], entry["answers"], entry["correct"], entry["max_score"])
+            for entry in lines[-1]["students"]] == [(composed, 2, 2, float(len(document["exercise"]["targets"])))]
+    code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope"])
+    assert code == 0 and len(json.loads(out)["output"].splitlines()) == 1

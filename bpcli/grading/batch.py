@@ -22,6 +22,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,9 +377,12 @@ def _row_of(number: int, line: int, record: dict, lang: str) -> AnswerRow:
     values = {name: record.get(name) for name in REQUIRED_FIELDS}
     text = {name: "" if value is None else str(value) for name, value in values.items()}
     missing = [name for name, value in values.items() if value is None or (isinstance(value, str) and not value.strip())]
-    # a spreadsheet keeps the space typed after a name ("s01 "): the same student, file or target
-    row = AnswerRow(number, line, text["student"].strip(), text["file"].strip(), text["target"].strip(),
-                    text["answer"], record.get("points"))
+    # a spreadsheet keeps the space typed after a name ("s01 "): the same student, file or target;
+    # and a name typed with 'é' or with 'e' and a combining accent is one student (and one file),
+    # in NFC as `bpcli variant` takes an id (an export from macOS writes the second)
+    row = AnswerRow(number, line, unicodedata.normalize("NFC", text["student"].strip()),
+                    unicodedata.normalize("NFC", text["file"].strip()), text["target"].strip(), text["answer"],
+                    record.get("points"))
     if missing:
         row.problem = _problem(lang, line, Msg("batch.row.missing", fields=", ".join(missing)))
     elif not isinstance(values["answer"], (str, int, float, list)) or isinstance(values["answer"], bool):
@@ -494,6 +498,11 @@ def load_network_or_exercise(file: str, folder: str | None = None):
     from bpcli.quiz.catalogue import load_bundled_network
 
     path = network_path(file, folder)
+    if not os.path.exists(path):
+        # a row's file is read in NFC, as `bpcli variant` names its files (hw-José.yaml); one
+        # copied from macOS may be named with a combining accent
+        decomposed = unicodedata.normalize("NFD", path)
+        path = decomposed if os.path.exists(decomposed) else path
     if os.path.exists(path):
         return _load_network_file(path, file)
     try:
