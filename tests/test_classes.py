@@ -644,7 +644,10 @@ def test_a_students_file_names_the_line_of_a_bad_or_repeated_id(tmp_path, env):
     for content, words in (("alice\nbob\n\nbob\n", "line 4: 'bob' is listed twice (first on line 2)"),
                            ("alice\nal ice\n", "line 2: student id 'al ice'"),
                            # one file where file names ignore case: Ana's variant would be replaced
-                           ("Ana\nbob\nana\n", "line 3: 'ana' and 'Ana' differ only in case")):
+                           # the whole sentence: it read '… (macOS, Windows), and (first on line 1); …'
+                           ("Ana\nbob\nana\n", "line 3: 'ana' and 'Ana' (line 1) differ only in case, so their "
+                                                "files would be one where file names ignore case (macOS, Windows); "
+                                                "each student once\n")):
         ids.write_text(content, encoding="utf-8")
         code, _, err = run_cli(["variant", "04", "--students", ids, "--out", tmp_path / "set"], env=env)
         assert code == 2 and f"--students {ids}, {words}" in err, err

@@ -104,11 +104,10 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
         same = student_id.casefold()
         if same in seen:
             first, line_number = seen[same]
-            twice = (f"{student_id!r} is listed twice" if first == student_id
-                     else f"{student_id!r} and {first!r} differ only in case, so their files would be one where "
-                          "file names ignore case (macOS, Windows), and")
-            raise UsageError(f"--students {students}, line {number}: {twice} (first on line {line_number}); "
-                             "each student once")
+            twice = (f"{student_id!r} is listed twice (first on line {line_number})" if first == student_id
+                     else f"{student_id!r} and {first!r} (line {line_number}) differ only in case, so their "
+                          "files would be one where file names ignore case (macOS, Windows)")
+            raise UsageError(f"--students {students}, line {number}: {twice}; each student once")
         seen[same] = (student_id, number)
         ids.append(student_id)
     if not ids:
