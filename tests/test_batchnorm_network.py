@@ -409,3 +409,26 @@ def test_targets_formulas_and_hints():
     assert grade(dense, "dA1", solution_formula(dense, parse_target("dA1", tensors))).correct
     assert grade(dense, "Z2", solution_formula(dense, parse_target("Z2", tensors))).correct
     assert solution_formula(spec.load(CONV_EXERCISE), parse_target("dA1", run(spec.load(CONV_EXERCISE)).tensors())) is None
+
+
+def test_a_formula_may_take_the_square_root_of_the_variance():
+    """Formulas may name var2 and eps2, but 'np.sqrt(var2 + eps2)', the way every text writes
+    1/√(σ² + eps), could not be read (only '** 0.5' could): a batch gave the row invalid_answer.
+    Here σ² + eps is not 1, so a square root left out would show."""
+    network = {"input": {"X": [[1.0, 2.0, -1.0, 0.5], [0.5, 0.0, 1.5, -2.0]], "Y": [[1, 0, 1, 0]]},
+               "layers": [{"type": "dense", "units": 3, "activation": "linear", "W": [[1, 2], [-1, 0.5], [-1, -1.5]],
+                           "b": [[0], [0], [0]]},
+                          {"type": "batchnorm", "activation": "tanh", "gamma": [[1.5], [0.5], [1.0]],
+                           "beta": [[0.1], [0.0], [-0.2]]},
+                          {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.5, -1, 1]], "b": [[0]]}],
+               "loss": "bce"}
+    network = spec.from_mapping(network, "net")
+    var = run(network).tensors()["var2"]
+    assert not np.allclose(var + 1e-5, 1, rtol=0.1)
+    # the compact backward of CS231n: (γ/(m√(σ² + eps)))(m dZ − Σ dZ − x̂ Σ dZ ⊙ x̂)
+    compact = ("gamma2 / (m * {root}) * (m * dZ2 - sum(dZ2, axis=1, keepdims=True)"
+               " - xhat2 * sum(dZ2 * xhat2, axis=1, keepdims=True))")
+    for root in ("np.sqrt(var2 + eps2)", "sqrt(var2 + eps2)", "numpy.sqrt(var2 + eps2)", "(var2 + eps2) ** 0.5"):
+        assert grade(network, "dA1", compact.format(root=root)).correct, root
+    assert not grade(network, "dA1", compact.format(root="(var2 + eps2)")).correct
+    assert grade(network, "Z2", "gamma2 * (A1 - mean2) / np.sqrt(var2 + eps2) + beta2").correct

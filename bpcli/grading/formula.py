@@ -91,6 +91,8 @@ FUNCTIONS: dict[str, Function] = {
     "softmax": Function(_softmax, 1),
     "exp": Function(np.exp, 1),
     "log": Function(np.log, 1),
+    # batchnorm's 1/√(σ² + eps): formulas name var3 and eps3
+    "sqrt": Function(np.sqrt, 1),
     "maximum": Function(np.maximum, 2, broadcasts=True),
     "sigmoid_prime": Function(activations.sigmoid_prime, 1),
     "relu_prime": Function(activations.relu_prime, 1),
