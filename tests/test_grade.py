@@ -543,7 +543,7 @@ LATIN_TERMS = {
     "max", "float64", "inf", "nan", "lambda", "hint", "solution", "skip", "quit", "help", "quiz", "list", "random",
     # numpy's spellings a formula accepts
     "numpy", "dot", "matmul", "transpose", "multiply", "outer", "where", "astype", "float", "int", "bool",
-    "reshape",
+    "reshape", "sqrt",
     # batch grading: the answers file's formats, columns and options
     "CSV", "JSON", "Lines", "UTF", "FILE", "ANSWERS", "batch", "grade", "student", "file", "target", "answer",
     "points",
