@@ -405,6 +405,20 @@ def test_a_formula_is_not_named_a_mistake_its_value_matches_on_these_numbers_onl
     assert "wrong_activation_derivative" in typed.diagnosis, typed.message
 
 
+def test_a_coincidental_reading_gives_way_to_the_one_true_in_general():
+    """With two inputs 1 and 2: dZ1 = −0.5 and dW1 = dZ1 Xᵀ = [−0.5, −1]. '2 * (dZ1 @ X.T)' is
+    [−1, −2], which on these numbers is also dW1 from dA1 ⊙ A1 (the activation for its
+    derivative: −2 · 0.5 = −1 = 2 dZ1, as σ′(0) = 0.25 is half of σ(0)); on other numbers only
+    'twice the right value' stays true."""
+    net = network({**ONE_SIGMOID_AT_ZERO, "input": {"X": [[1.0], [2.0]], "Y": [[1.0]]},
+                   "layers": [{**ONE_SIGMOID_AT_ZERO["layers"][0], "W": [[0.0, 0.0]]}]})
+    assert -2.0 * 0.5 == 2 * (0.5 - 1.0)  # dA1 ⊙ A1 against 2 dZ1 at A1 = 0.5, Y = 1
+    result = grade(net, "dW1", "2 * (dZ1 @ X.T)")
+    assert result.diagnosis == ["scaled"] and "2 times" in result.message, result.message
+    offset = grade(net, "dW1", "dZ1 @ X.T + Y.sum()")  # a different constant on every draw: still one
+    assert offset.diagnosis == ["offset"] and "+1" in offset.message, offset.message
+
+
 @pytest.mark.parametrize("mapping, formula, codes", [
     (ONE_SIGMOID_AT_ZERO, "Y - A1", ["sign"]),
     ({**ONE_SIGMOID_AT_ZERO, "input": {"X": [[1.0, -2.0]], "Y": [[1.0, 0.0]]}}, "A1 - Y", ["missing_1_over_m"]),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -99,13 +100,16 @@ class _Match:
 @np.errstate(over="ignore", invalid="ignore")
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
              target_name: str, shape_sentence: Msg, loss: str | None = None,
-             marks_shown: bool = True, typed: bool = True) -> Diagnosis:
+             marks_shown: bool = True, typed: bool = True,
+             holds: Callable[[Diagnosis], bool] | None = None) -> Diagnosis:
     """Why ``answer`` (already aligned) is not ``expected``. ``mistakes`` come from
     ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis; ``loss`` makes the
     sentences about m and constant factors true for that loss (sse has no 1/m). With
     ``marks_shown`` False (a redraw nobody sees) the entries sentence does not point at marks.
     ``typed`` is False for a formula's value: nothing was rounded, so a near miss is not told to
-    keep more digits.
+    keep more digits. ``holds``, for a formula, says whether a reading (a named mistake, a
+    factor, an offset) is what the formula computes on other numbers too; one that is not is a
+    coincidence of these numbers and the next reading is tried.
 
     The right value times a named factor (±1, ±m, ±1/m) is tried first, then each specific
     mistake, and only then the right value times any other constant: a constant factor says
@@ -127,19 +131,15 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
         found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations,
                        unit_only=unit_only, loss=loss)
         if found is not None and not _coincidence(found, itself, expected, rtol):
-            return _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
+            reading = _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
+            if holds is None or holds(reading):
+                return reading
     if answer.shape == expected.shape:
         offset = constant_offset(expected, answer, rtol)
         if offset is not None:
-            return Diagnosis(["offset"], [Msg("diag.offset", offset=f"{offset:+.3g}")])
-    return unexplained(expected, answer, rtol, shape_sentence, marks_shown, typed)
-
-
-def unexplained(expected: np.ndarray, answer: np.ndarray, rtol: float, shape_sentence: Msg,
-                marks_shown: bool = True, typed: bool = False) -> Diagnosis:
-    """A wrong ``answer`` (already aligned) diagnosed without naming a mistake: which entries
-    are wrong, or that its shape is not ``expected``'s (``diagnose``'s arguments)."""
-    if answer.shape == expected.shape:
+            reading = Diagnosis(["offset"], [Msg("diag.offset", offset=offset)])
+            if holds is None or holds(reading):
+                return reading
         mask = wrong_entries_mask(expected, answer, rtol)
         sentences = [entries_sentence(int(mask.sum()), mask.size, marks_shown)]
         if typed and cut_too_early(expected, answer, mask):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from bpcli.core.network import Network, Run, run
 from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import shorten
-from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, unexplained, without_marks
+from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without_marks
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.values import is_real
 from bpcli.grading.mistakes import likely_mistakes
@@ -133,12 +132,11 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
         if graded is None:
             raise
     else:
-        graded = _judge(result, chosen, value, rtol, typed=formula is None)
-        if formula is not None and formula.names:  # a formula over tensors only
-            if graded.correct:
-                graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
-            else:
-                graded = _confirm_on_other_draws(network, chosen, formula, graded, value, rtol, draws)
+        rule = formula is not None and formula.names  # a formula over tensors, not numbers
+        holds = _holds_on_other_draws(network, chosen, formula, rtol, draws) if rule else None
+        graded = _judge(result, chosen, value, rtol, typed=formula is None, holds=holds)
+        if graded.correct and rule:
+            graded = _check_other_draws(network, chosen, formula, graded, rtol, draws) or graded
     graded.message = graded.message_in(lang)
     graded.lang = lang
     return graded
@@ -265,11 +263,12 @@ def _missing_or_extra_transpose(error: FormulaShapeError, result: Run, target: T
 
 
 def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_shown: bool = True,
-           typed: bool = True) -> GradeResult:
+           typed: bool = True, holds: Callable[[Diagnosis], bool] | None = None) -> GradeResult:
     """Compare ``answer`` with the run's value of ``target`` and diagnose it when wrong
     (``marks_shown`` False for a redraw, whose wrong entries nobody sees marked; ``typed`` False
     for a formula's value, which nothing rounded and whose shape is what the formula computes,
-    where typed numbers of a vector may be laid out as a row or a column: ``align``)."""
+    where typed numbers of a vector may be laid out as a row or a column: ``align``; ``holds``
+    tells a reading that is true in general from a coincidence: ``diagnose``)."""
     network = result.network
     expected = result.tensors()[target.name]
     aligned = align(answer, expected.shape, typed=typed)
@@ -279,7 +278,7 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
         return GradeResult(target.name, True, error, [], sentences("en", parts), expected, answer, parts=parts)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
                      shape_message(target, network, expected.shape), loss=network.loss,
-                     marks_shown=marks_shown, typed=typed)
+                     marks_shown=marks_shown, typed=typed, holds=holds)
     return _wrong(target, found, expected, answer, error)
 
 
@@ -298,60 +297,56 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
     return None
 
 
-def _confirm_on_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
-                           value: np.ndarray, rtol: float, draws: Iterable[Run]) -> GradeResult:
-    """``graded``, the verdict on a formula that is wrong on ``network``, when the mistake it names
-    is also what the formula computes on another draw; else the same verdict without a named
-    mistake. A formula is a rule, and a mistake that its value matches on these numbers only
-    (on one sample of 0.5s and 1s, 'A4 + Y' for A4 − Y is also minus a tanh's dZ) is not what
-    the learner did. One draw that agrees is enough: a draw has coincidences of its own (a
-    single number equal to some other tensor's), and two draws sharing one is rarer still."""
-    if not set(graded.diagnosis) - UNNAMED_CODES:
-        return graded
-    evidence = False
+def _holds_on_other_draws(network: Network, target: Target, formula: Formula, rtol: float,
+                          draws: Iterable[Run]) -> Callable[[Diagnosis], bool]:
+    """Whether a reading of a wrong formula (a named mistake, a factor, an offset) is also what
+    the formula computes on another draw of ``network``. A formula is a rule, and a mistake its
+    value matches on these numbers only (on one sample with A = 0.5 and Y = 1, 'A1 + Y' for a
+    sigmoid's dZ is also minus a tanh's dZ) is not what the learner did. One draw that agrees
+    is enough: a draw has coincidences of its own (a single number equal to another tensor's),
+    and two draws sharing one is rarer still. With no draw to go by (the formula right or not
+    computable on every one), a reading stands. The draws are judged when first asked."""
+    wrong_on_draws: list[GradeResult] | None = None
+
+    def holds(reading: Diagnosis) -> bool:
+        nonlocal wrong_on_draws
+        if wrong_on_draws is None:
+            wrong_on_draws = list(_wrong_on_draws(network, target, formula, rtol, draws))
+        return not wrong_on_draws or any(_same_reading(reading, verdict) for verdict in wrong_on_draws)
+
+    return holds
+
+
+def _wrong_on_draws(network: Network, target: Target, formula: Formula, rtol: float,
+                    draws: Iterable[Run]) -> Iterator[GradeResult]:
+    """The verdict on ``formula`` on each draw where it is wrong; none where it is right or
+    cannot be computed (log of 0 on that draw only): no evidence either way."""
     for drawn in draws:
         try:
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
-            continue  # e.g. log of 0 on this draw only: no evidence either way
-        on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
-        if on_draw.correct:
-            continue  # right on this draw by a coincidence of its own: no evidence either
-        if _same_mistake(graded, on_draw):
-            return graded
-        evidence = True
-    if not evidence:
-        return graded
-    expected = graded.expected
-    found = unexplained(expected, align(value, expected.shape), rtol, shape_message(target, network, expected.shape))
-    return _wrong(target, found, expected, graded.answer, graded.max_abs_error)
+            continue
+        verdict = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
+        if not verdict.correct:
+            yield verdict
 
 
-#: the codes of a wrong answer that name no mistake: they say where it is wrong, not why
-UNNAMED_CODES = frozenset(("entries", "shape"))
-
-
-def _same_mistake(first: GradeResult, second: GradeResult) -> bool:
-    """Whether two verdicts name the same mistake with the same factors and constants (an offset
-    or a fitted factor that differs between draws was these numbers', not the formula's)."""
-    if first.diagnosis != second.diagnosis or len(first.parts) != len(second.parts):
-        return False
-    return all(_same_sentence(one, other) for one, other in zip(first.parts, second.parts))
+def _same_reading(reading: Diagnosis, verdict: GradeResult) -> bool:
+    """Whether ``verdict`` (on another draw) reads the answer as ``reading`` does: the same codes
+    and sentences, the same tensors named in them; the numbers in them (a factor, an offset)
+    are each draw's own."""
+    sentences = verdict.parts[1:]  # after the verdict itself
+    return (reading.codes == verdict.diagnosis and len(reading.sentences) == len(sentences)
+            and all(_same_sentence(one, other) for one, other in zip(reading.sentences, sentences)))
 
 
 def _same_sentence(one: Any, other: Any) -> bool:
+    if isinstance(one, float) and isinstance(other, float):
+        return True
     if not (isinstance(one, Msg) and isinstance(other, Msg)):
         return str(one) == str(other)
-    if one.key != other.key or one.fields.keys() != other.fields.keys():
-        return False
-    for name, mine in one.fields.items():
-        theirs = other.fields[name]
-        if isinstance(mine, float) and isinstance(theirs, float):
-            if not math.isclose(mine, theirs, rel_tol=1e-6):
-                return False
-        elif not _same_sentence(mine, theirs):
-            return False
-    return True
+    return (one.key == other.key and one.fields.keys() == other.fields.keys()
+            and all(_same_sentence(mine, other.fields[name]) for name, mine in one.fields.items()))
 
 
 class Draws:
