@@ -432,3 +432,51 @@ def test_a_formula_may_take_the_square_root_of_the_variance():
         assert grade(network, "dA1", compact.format(root=root)).correct, root
     assert not grade(network, "dA1", compact.format(root="(var2 + eps2)")).correct
     assert grade(network, "Z2", "gamma2 * (A1 - mean2) / np.sqrt(var2 + eps2) + beta2").correct
+
+
+def _exercise_13_as(loss: str) -> dict:
+    import yaml
+
+    mapping = yaml.safe_load(DENSE_EXERCISE.read_text(encoding="utf-8"))
+    mapping["loss"] = loss
+    return mapping
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse"])
+@pytest.mark.parametrize("factor, code, key", [(4, "missing_1_over_m", "factor.bn.missing"),
+                                               (1 / 4, "extra_1_over_m", "factor.bn.extra")])
+def test_a_dx_off_by_batchnorms_n_names_its_1_over_n(loss, factor, code, key):
+    # exercise 13: σ² + eps = 1, N = m = 4. dA1 without the 1/N of the compact formula is N times
+    # the right value; with sse the loss has no 1/m, so "m appears nowhere in its gradients" is
+    # false there: the N of batch normalisation is an m
+    network = spec.load(_exercise_13_as(loss))
+    t = run(network).tensors()
+    right = _exercise_13_dX(t["gamma2"], t["dZ2"], t["A1"] - t["mean2"], 1.0)
+    for lang in ("en", "zh"):
+        result = grade(network, "dA1", np.round(factor * right, 10).tolist(), lang=lang)
+        assert not result.correct and code in result.diagnosis, result.diagnosis
+        keys = [getattr(part, "key", None) for part in result.parts]
+        if loss == "sse":
+            which = "missing" if factor > 1 else "extra"
+            assert f"factor.{which}_1_over_n.sum" in keys and not any(k and "_1_over_m.sum" in k for k in keys)
+        else:
+            assert key in keys
+    # before the batch normalisation only: dβ2 is not passed back through it
+    result = grade(network, "dbeta2", (factor * t["dZ2"].sum(axis=1, keepdims=True)).tolist())
+    assert not any(getattr(part, "key", "").startswith("factor.bn") for part in result.parts)
+
+
+def test_a_conv_dx_off_by_n_names_batchnorms_1_over_n():
+    # exercise 14: N = m·H·W = 2·2·2 = 8 values per channel, m = 2; 8 × the right dA1 is no 1/m
+    network = spec.load(CONV_EXERCISE)
+    t = run(network).tensors()
+    x, dZ, gamma = t["A1"], t["dZ2"], t["gamma2"].reshape(1, -1, 1, 1)
+    axes, N = (0, 2, 3), 8
+    s = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + 0.01)
+    xhat = (x - x.mean(axis=axes, keepdims=True)) * s
+    right = gamma * s / N * (N * dZ - dZ.sum(axis=axes, keepdims=True)
+                             - xhat * (dZ * xhat).sum(axis=axes, keepdims=True))
+    result = grade(network, "dA1", np.round(N * right, 10).tolist())
+    assert not result.correct and "scaled" in result.diagnosis
+    assert "factor.bn.missing" in [getattr(part, "key", None) for part in result.parts]
+    assert "N = 8" in result.message

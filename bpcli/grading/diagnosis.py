@@ -101,7 +101,8 @@ class _Match:
 def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], m: int, rtol: float,
              target_name: str, shape_sentence: Msg, loss: str | None = None,
              marks_shown: bool = True, typed: bool = True,
-             holds: Callable[[Diagnosis], bool] | None = None) -> Diagnosis:
+             holds: Callable[[Diagnosis], bool] | None = None,
+             batch_norms: tuple[tuple[int, int], ...] = ()) -> Diagnosis:
     """Why ``answer`` (already aligned) is not ``expected``. ``mistakes`` come from
     ``likely_mistakes``; ``shape_sentence`` is the target's dimension analysis; ``loss`` makes the
     sentences about m and constant factors true for that loss (sse has no 1/m). With
@@ -109,7 +110,9 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     ``typed`` is False for a formula's value: nothing was rounded, so a near miss is not told to
     keep more digits. ``holds``, for a formula, says whether a reading (a named mistake, a
     factor, an offset) is what the formula computes on other numbers too; one that is not is a
-    coincidence of these numbers and the next reading is tried.
+    coincidence of these numbers and the next reading is tried. ``batch_norms`` are (layer, N)
+    of the batch-normalisation layers the target's gradient is passed back through: each brings
+    a 1/N of its own, which a factor of N (= m on column data) may be.
 
     The right value times a named factor (±1, ±m, ±1/m) is tried first, then each specific
     mistake, and only then the right value times any other constant: a constant factor says
@@ -131,7 +134,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
         found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations,
                        unit_only=unit_only, loss=loss)
         if found is not None and not _coincidence(found, itself, expected, rtol):
-            reading = _describe_match(found, expected, answer, m, target_name, shape_sentence, loss)
+            reading = _describe_match(found, expected, answer, m, target_name, shape_sentence, loss, batch_norms)
             if holds is None or holds(reading):
                 return reading
     if answer.shape == expected.shape:
@@ -345,7 +348,8 @@ def _squared_loss_factor(reference: np.ndarray, answer: np.ndarray, m: int, loss
 
 
 def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: int, target_name: str,
-                    shape_sentence: Msg, loss: str | None = None) -> Diagnosis:
+                    shape_sentence: Msg, loss: str | None = None,
+                    batch_norms: tuple[tuple[int, int], ...] = ()) -> Diagnosis:
     codes: list[str] = []
     sentences: list[Msg] = []
     mistake = found.mistake
@@ -371,7 +375,7 @@ def _describe_match(found: _Match, expected: np.ndarray, answer: np.ndarray, m: 
     if mistake.explanation is not None:
         sentences.append(mistake.explanation)
     codes += [code for code in found.factor_codes if code not in codes]
-    sentences += _factor_sentences(found.factor, m, found.factor_codes, bool(mistake.codes), loss)
+    sentences += _factor_sentences(found.factor, m, found.factor_codes, bool(mistake.codes), loss, batch_norms)
     return Diagnosis(codes, sentences)
 
 
@@ -381,20 +385,31 @@ CLOSE_FACTOR = 10
 
 
 def _factor_sentences(factor: float, m: int, codes: tuple[str, ...], after_mistake: bool,
-                      loss: str | None = None) -> list[Msg]:
+                      loss: str | None = None, batch_norms: tuple[tuple[int, int], ...] = ()) -> list[Msg]:
     """The sentences for a factor between the answer and the right value (or the mistake's
-    value), true for ``loss``: sse is a sum, so m has no place in its gradients."""
+    value), true for ``loss``: sse is a sum, so m has no place in its gradients, except for the
+    1/N of a batch normalisation the gradient passes back through (``batch_norms``)."""
     base = Msg("word.that_value" if after_mistake else "word.right_value")
     averaging = loss is None or loss in losses.AVERAGING
     if not codes:
         return []
     how = "mean" if averaging else "sum"
-    if "missing_1_over_m" in codes:
-        sentences = [Msg(f"factor.missing_1_over_m.{how}", m=m, base=base, **({} if averaging else {"loss": loss}))]
-    elif "extra_1_over_m" in codes:
-        sentences = [Msg(f"factor.extra_1_over_m.{how}", m=m, base=base, **({} if averaging else {"loss": loss}))]
+    if "missing_1_over_m" in codes or "extra_1_over_m" in codes:
+        which = "missing" if "missing_1_over_m" in codes else "extra"
+        norm = _batch_norm_of(float(m) if which == "missing" else 1.0 / m, batch_norms)
+        if norm is not None and not averaging:
+            # the loss has no 1/m: the only m there is is batch normalisation's N
+            sentences = [Msg(f"factor.{which}_1_over_n.sum", base=base, loss=loss, layer=norm[0], count=norm[1])]
+        else:
+            sentences = [Msg(f"factor.{which}_1_over_m.{how}", m=m, base=base, **({} if averaging else {"loss": loss}))]
+            if norm is not None:
+                sentences.append(Msg(f"factor.bn.{which}", layer=norm[0], count=norm[1]))
     elif "scaled" in codes:
         hint = _loss_factor_hint(abs(factor), m, loss)
+        norm = _batch_norm_of(abs(factor), batch_norms)
+        if norm is not None:
+            which = "missing" if abs(factor) > 1 else "extra"
+            hint = Msg(f"factor.bn.{which}", layer=norm[0], count=norm[1])
         return [Msg("factor.scaled", factor=factor, base=base)] + ([hint] if hint else [])
     else:
         sentences = []
@@ -405,6 +420,16 @@ def _factor_sentences(factor: float, m: int, codes: tuple[str, ...], after_mista
             where = "log" if loss in (None, "bce", "softmax_ce") else "square"
             sentences.append(Msg(f"factor.sign.{where}", base=base))
     return sentences
+
+
+def _batch_norm_of(factor: float, batch_norms: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:
+    """The (layer, N) of a batch normalisation whose 1/N, missing (factor N) or taken twice
+    (factor 1/N), the factor is, within 2 %; None when it is no such factor."""
+    for layer, count in batch_norms:
+        for value in (float(count), 1.0 / count):
+            if abs(factor - value) <= 0.02 * value:
+                return layer, count
+    return None
 
 
 def _loss_factor_hint(factor: float, m: int, loss: str | None) -> Msg | None:

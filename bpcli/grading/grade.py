@@ -278,8 +278,19 @@ def _judge(result: Run, target: Target, answer: np.ndarray, rtol: float, marks_s
         return GradeResult(target.name, True, error, [], sentences("en", parts), expected, answer, parts=parts)
     found = diagnose(expected, aligned, likely_mistakes(result, target), network.m, rtol, target.name,
                      shape_message(target, network, expected.shape), loss=network.loss,
-                     marks_shown=marks_shown, typed=typed, holds=holds)
+                     marks_shown=marks_shown, typed=typed, holds=holds,
+                     batch_norms=_batch_norms_before(result, target))
     return _wrong(target, found, expected, answer, error)
+
+
+def _batch_norms_before(result: Run, target: Target) -> tuple[tuple[int, int], ...]:
+    """(layer, N) of each batch normalisation the gradient ``target`` is passed back through:
+    those after the target's layer (all of them for dX), nearest first. Each brings a 1/N."""
+    if not target.is_gradient:
+        return ()
+    after = target.layer or 0
+    return tuple((record.layer.index, record.cache.count) for record in reversed(result.records)
+                 if record.layer.kind == "batchnorm" and record.layer.index > after)
 
 
 def _wrong(target: Target, found: Diagnosis, expected: np.ndarray, answer: np.ndarray,

@@ -413,6 +413,16 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "factor.extra_1_over_m.sum": "Your answer is {base} divided by m = {m}: {loss}, J = Σ (a − y)², is a sum "
         "over the samples, not a mean, so no 1/m enters its gradients (mse, (1/2m)·Σ (a − y)², has one).",
     "factor.scaled": "Your answer is {factor:.4g} times {base}: a constant factor is off.",
+    "factor.missing_1_over_n.sum": "Your answer is N = {count} times {base}: {loss}, J = Σ (a − y)², adds no 1/m "
+        "of its own, but batch normalisation in layer {layer} does: μ and σ² are means over N = {count} values, "
+        "so the gradient it passes back carries 1/N, as in (γ s/N)(N dZ − dβ − x̂ ⊙ dγ).",
+    "factor.extra_1_over_n.sum": "Your answer is {base} divided by N = {count}: {loss}, J = Σ (a − y)², adds no "
+        "1/m of its own, and batch normalisation in layer {layer} brings its 1/N once, in "
+        "(γ s/N)(N dZ − dβ − x̂ ⊙ dγ), N dZ inside the brackets.",
+    "factor.bn.missing": "Batch normalisation in layer {layer} brings a 1/N of its own, N = {count}: μ and σ² are means "
+        "over N values, so the gradient it passes back is (γ s/N)(N dZ − dβ − x̂ ⊙ dγ); check that its 1/N is there.",
+    "factor.bn.extra": "Batch normalisation in layer {layer} brings one 1/N, N = {count}, in "
+        "(γ s/N)(N dZ − dβ − x̂ ⊙ dγ), with N dZ inside the brackets; check that it is not taken twice.",
     "factor.sse_half": "sse, J = Σ (a − y)², has no ½: d/da (a − y)² = 2(a − y), so the 2 of the square stays "
         "(mse, (1/2m)·Σ (a − y)², is the loss whose ½ cancels it).",
     "factor.sse_half_over_m": "That is ½ · 1/m: (A − Y)/m is the gradient of mse, (1/2m)·Σ (a − y)²; this "

@@ -329,6 +329,14 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "factor.extra_1_over_m.sum": "你的答案是{base}除以 m = {m}：{loss} 即 J = Σ (a − y)²，是对样本求和而不是取平均，所以它的梯度里没有 1/m（mse"
         " 即 (1/2m)·Σ (a − y)² 才有）。",
     "factor.scaled": "你的答案是{base}的 {factor:.4g} 倍：差了一个常数因子。",
+    "factor.missing_1_over_n.sum": "你的答案是{base}的 N = {count} 倍：{loss} 即 J = Σ (a − y)²，本身不带 1/m，但第 {layer} "
+        "层的批归一化带有：μ 和 σ² 是 N = {count} 个值的均值，所以它传回的梯度带有 1/N，即 (γ s/N)(N dZ − dβ − x̂ ⊙ dγ)。",
+    "factor.extra_1_over_n.sum": "你的答案是{base}除以 N = {count}：{loss} 即 J = Σ (a − y)²，本身不带 1/m，而第 {layer} "
+        "层的批归一化只带一个 1/N，就在 (γ s/N)(N dZ − dβ − x̂ ⊙ dγ) 里，括号里是 N dZ。",
+    "factor.bn.missing": "第 {layer} 层的批归一化自己也带有一个 1/N，N = {count}：μ 和 σ² 是 N 个值的均值，所以它传回的梯度是 "
+        "(γ s/N)(N dZ − dβ − x̂ ⊙ dγ)；检查这个 1/N 是否还在。",
+    "factor.bn.extra": "第 {layer} 层的批归一化只带一个 1/N，N = {count}，就在 (γ s/N)(N dZ − dβ − x̂ ⊙ dγ) 里，括号里是 "
+        "N dZ；检查它是否被算了两次。",
     "factor.sse_half": "sse 即 J = Σ (a − y)²，没有 ½：d/da (a − y)² = 2(a − y)，平方求导得到的 2 要保留（mse 即 (1/2m)·Σ (a − "
         "y)²，才有 ½ 把它约掉）。",
     "factor.sse_half_over_m": "这正好差 ½ · 1/m：(A − Y)/m 是 mse 即 (1/2m)·Σ (a − y)² 的梯度；这里的损失函数是 sse 即 Σ (a − "
