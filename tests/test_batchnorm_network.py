@@ -480,3 +480,30 @@ def test_a_conv_dx_off_by_n_names_batchnorms_1_over_n():
     assert not result.correct and "scaled" in result.diagnosis
     assert "factor.bn.missing" in [getattr(part, "key", None) for part in result.parts]
     assert "N = 8" in result.message
+
+
+def _constant_unit_network(eps: float) -> dict:
+    """Unit 2 of X is constant (σ² = 0): its x̂ is 0 and its dx is (γ s/N)(N dZ − dβ), s = 1/√eps."""
+    return {"input": {"X": [[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]], "Y": [[1.0, 0.0, 1.0]]},
+            "layers": [{"type": "batchnorm", "activation": "linear", "eps": eps},
+                       {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[1.0, 2.0]], "b": [0.0]}],
+            "loss": "bce"}
+
+
+@pytest.mark.parametrize("eps", [1e-20, 1e-30])
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_sum_checks_are_relative_to_the_terms_when_dx_is_huge(eps, method):
+    # by hand: A = Z1 (linear), dZ2 = (σ(W Z1) − Y)/3, dZ1 = Wᵀ dZ2; the constant unit's dx is
+    # (1/√eps)(dZ1 − mean dZ1), entries of order 0.1/√eps (1e9, 1e14), summing to 0 up to round-off
+    network = _constant_unit_network(eps)
+    X, Y, W = (np.array(network["input"]["X"]), np.array(network["input"]["Y"]),
+               np.array(network["layers"][1]["W"]))
+    xhat = np.vstack([(X[0] - X[0].mean()) / np.sqrt(X[0].var() + eps), np.zeros(3)])
+    dZ1 = W.T @ ((1 / (1 + np.exp(-(W @ xhat))) - Y) / 3)
+    by_hand = (dZ1[1] - dZ1[1].mean()) / np.sqrt(eps)
+    assert np.abs(by_hand).max() > 1e8
+    explanation = explain(spec.load(network), method=method, layer=1)
+    dX = explanation.step_for("dX").result.value
+    assert np.allclose(dX[1], by_hand, rtol=1e-9, atol=0)
+    failed = [check.description for step in explanation.steps for check in step.checks if not check.ok]
+    assert failed == []

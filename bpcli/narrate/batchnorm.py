@@ -118,6 +118,14 @@ def _per_unit(values: np.ndarray) -> np.ndarray:
     return np.asarray(values).reshape(-1)
 
 
+def _terms(rows: np.ndarray) -> float:
+    """The largest Σ |term| of a row: what the round-off of the row's sum is relative to (a
+    unit's dx, whose sum is 0, can have entries of 1e9 when σ² is 0 and eps tiny)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.abs(rows).sum(axis=1).max(initial=0.0)
+    return float(total) if np.isfinite(total) else 0.0
+
+
 def _column(values: np.ndarray) -> np.ndarray:
     """A per-unit vector as a column that broadcasts over a unit's row."""
     return np.asarray(values).reshape(-1, 1)
@@ -328,7 +336,7 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
              operands=[sym.dxhat.tensor(dxhat), sym.dvar.tensor(dvar)], result=sym.dmu.tensor(dmean), layer=l,
              notes=[ctx.note("note.bn_deviations_sum_to_zero")],
              checks=[IdentityCheck(ctx.say("check.bn_deviations", name=sym.mu.text), centered.sum(axis=1),
-                                   np.zeros(len(s)))]),
+                                   np.zeros(len(s)), scale=_terms(centered))]),
         Step(section="backward", title=ctx.say("title.bn_staged", layer=l, part=4, name=sym.dx.text),
              explanation=[ctx.say("backward.bn_staged_dX")],
              formula=sym.at(staged_dX).eq(frac(sym.at(sym.dxhat), sym.root())
@@ -382,7 +390,7 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
         briefs=[Brief([ctx.say("backward.bn_compact_brief", name=sym.dx.text)])],
         checks=[IdentityCheck(ctx.say("check.bn_staged_compact"), staged.reshape(core_value.shape), core_value),
                 IdentityCheck(ctx.say("check.bn_dX_sums", name=sym.dx.text), core_rows.sum(axis=1),
-                              np.zeros(core_rows.shape[0]))] + derivation.checks)
+                              np.zeros(core_rows.shape[0]), scale=_terms(core_rows))] + derivation.checks)
 
 
 # -- the four methods ----------------------------------------------------------------------------
@@ -390,9 +398,10 @@ def _input_step(ctx: Context, record: LayerRecord, parts: _Parts, staged: np.nda
 def _compact_identities(ctx: Context, parts: _Parts) -> list[IdentityCheck]:
     """Σⱼ dx̂ = γ dβ and Σⱼ dx̂ ⊙ x̂ = γ dγ, the two sums the compact formula is written with."""
     dxhat = _column(parts.gamma) * parts.G
-    return [IdentityCheck(ctx.say("check.bn_sum_dxhat"), dxhat.sum(axis=1), parts.gamma * parts.G.sum(axis=1)),
+    return [IdentityCheck(ctx.say("check.bn_sum_dxhat"), dxhat.sum(axis=1), parts.gamma * parts.G.sum(axis=1),
+                          scale=_terms(dxhat)),
             IdentityCheck(ctx.say("check.bn_sum_dxhat_xhat"), (dxhat * parts.xhat).sum(axis=1),
-                          parts.gamma * (parts.G * parts.xhat).sum(axis=1))]
+                          parts.gamma * (parts.G * parts.xhat).sum(axis=1), scale=_terms(dxhat * parts.xhat))]
 
 
 def _chain_input(ctx: Context, parts: _Parts) -> methods.Derivation:

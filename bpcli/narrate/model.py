@@ -158,6 +158,9 @@ class IdentityCheck:
     description: str
     left: np.ndarray | float
     right: np.ndarray | float
+    #: the size of the terms a side adds up, where it is a sum that cancels (each unit's dx sums
+    #: to 0): its round-off is relative to them, not to the near-0 result
+    scale: float = 0.0
 
     @property
     def difference(self) -> float:
@@ -171,7 +174,7 @@ class IdentityCheck:
 
     @property
     def ok(self) -> bool:
-        scale = max(1.0, float(np.max(np.abs(np.asarray(self.left, float)), initial=0.0)))
+        scale = max(1.0, float(np.max(np.abs(np.asarray(self.left, float)), initial=0.0)), self.scale)
         return self.difference <= 1e-9 * scale
 
     def summary(self, precision: int = 4) -> str:
