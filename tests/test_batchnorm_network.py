@@ -507,3 +507,20 @@ def test_sum_checks_are_relative_to_the_terms_when_dx_is_huge(eps, method):
     assert np.allclose(dX[1], by_hand, rtol=1e-9, atol=0)
     failed = [check.description for step in explanation.steps for check in step.checks if not check.ok]
     assert failed == []
+
+
+def test_staged_path_stays_finite_for_a_constant_unit_and_a_tiny_eps():
+    # eps = 1e-300: s = 1/√eps = 1e150 and s³ = 1e450 overflows. The constant unit's x − μ is 0,
+    # so dσ² = −½ s³ Σ dx̂ (x − μ) = 0 and ∂x̂/∂σ² = 0 there; dμ = −s Σ dx̂ (finite, ~1e149)
+    network = _constant_unit_network(1e-300)
+    explanation = explain(spec.load(network), method="chain", layer=1)
+    staged = {step.result.name: step for step in explanation.steps if step.result is not None}
+    dvar = np.asarray(staged["dvar1"].result.value).reshape(-1)
+    assert dvar[1] == 0.0 and np.isfinite(dvar).all()
+    local = [op for op in staged["dvar1"].operands if op.name == "dxhat_dvar1"][0]
+    assert np.all(np.asarray(local.value)[1] == 0.0)
+    dZ1 = np.asarray(staged["dxhat1"].result.value)  # γ = 1
+    dmean = np.asarray(staged["dmean1"].result.value).reshape(-1)
+    assert np.isclose(dmean[1], -dZ1[1].sum() * 1e150, rtol=1e-12)
+    agreement = [c for c in explanation.step_for("dX").checks if "staged path" in c.description]
+    assert agreement[0].ok

@@ -209,8 +209,11 @@ def dxhat(dZ: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 
 def dvar(dxhat: np.ndarray, cache: BatchNormCache) -> np.ndarray:
-    """dσ² = Σ dx̂ ⊙ (x − μ) · (−½)(σ² + eps)^(−3/2) = −½ s³ Σ dx̂ ⊙ (x − μ); γ's shape."""
-    return -0.5 * cache.inv_std ** 3 * sum_per_unit(dxhat * cache.centered)
+    """dσ² = Σ dx̂ ⊙ (x − μ) · (−½)(σ² + eps)^(−3/2) = −½ s³ Σ dx̂ ⊙ (x − μ); γ's shape.
+
+    Computed as −½ s (s Σ dx̂ ⊙ x̂) (x − μ = x̂/s), never forming s³: with σ² = 0 and a tiny eps
+    (1e-300) s³ overflows, and inf · 0 made dσ² NaN where it is 0."""
+    return -0.5 * cache.inv_std * (cache.inv_std * sum_per_unit(dxhat * cache.xhat))
 
 
 def dmean(dxhat: np.ndarray, dvar: np.ndarray, cache: BatchNormCache) -> np.ndarray:

@@ -303,8 +303,9 @@ def _staged_steps(ctx: Context, record: LayerRecord, parts: _Parts) -> list[Step
     dX = core.dX_staged(dxhat, dvar, dmean, cache)
     dxhat_rows, centered = units.rows(dxhat), units.rows(cache.centered)
     s = parts.inv_std
-    # ∂x̂/∂σ² = −(1/2)(x − μ)(σ² + ε)^(−3/2), with (σ² + ε)^(−3/2) = s³
-    xhat_by_var = -0.5 * centered * _column(s) ** 3
+    # ∂x̂/∂σ² = −(1/2)(x − μ)(σ² + ε)^(−3/2) = −(1/2) x̂ s², formed as (x̂ s) s: s³ overflows when σ² is 0
+    # and eps tiny (1e-300), and inf · 0 showed NaN where the derivative is 0
+    xhat_by_var = -0.5 * (units.rows(cache.xhat) * _column(s)) * _column(s)
     i = largest_index(_per_unit(dvar))[0]
     U, V = sym.unit, sym.values
     deviation = sym.at(sym.x) - sym.mu[U]
