@@ -138,6 +138,31 @@ def test_diagram_names_boxes_tensors_and_gradients():
     assert 'aria-label="X 1×4×4 → 1 conv2d 1@2×2 relu → 1×3×3' in svg
 
 
+def test_diagram_shows_a_convolutions_stride_and_padding():
+    # exercise 09: a 3 × 3 kernel, stride 2, padding 1 on 4 × 4: ⌊(4 + 2·1 − 3)/2⌋ + 1 = 2. The
+    # box said only '1@3×3 linear', which is also a stride-1, unpadded kernel (that would give 2 × 2
+    # too, from ⌊(4 − 3)/1⌋ + 1): the picture must say which convolution it is, as a pool's box does
+    page = html_render.render_explanation(bpcli.explain("09"))
+    svg = re.search(r"<svg class=\"network\".*?</svg>", page, flags=re.S).group(0)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "1@3×3/2 p1 linear" in texts and "→ 1×2×2" in texts
+    assert "conv2d 1@3×3/2 p1 linear" in bpcli.explain("09").summary.network
+
+
+def test_a_long_size_line_is_fitted_into_its_box():
+    from bpcli.render.diagram import BOX_WIDTH
+    network = {"input": {"X": np.zeros((2, 1, 9, 9)).tolist(), "Y": [[0.0, 1.0]]},
+               "layers": [{"type": "conv2d", "filters": 16, "kernel": 3, "stride": 2, "padding": 1,
+                           "activation": "sigmoid"}, {"type": "flatten"},
+                          {"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "bce"}
+    svg = re.search(r"<svg class=\"network\".*?</svg>", html_render.render_explanation(bpcli.explain(network)),
+                    flags=re.S).group(0)
+    line = re.search(r"<text([^>]*)>16@3×3/2 p1 sigmoid</text>", svg)
+    assert line is not None
+    fitted = re.search(r'textLength="(\d+)"', line.group(1))
+    assert fitted is not None and int(fitted.group(1)) < BOX_WIDTH
+
+
 def test_diagram_draws_at_most_four_maps_per_stack():
     spec = {"input": {"X": np.zeros((1, 1, 5, 5)).tolist(), "Y": [[0.0]]},
             "layers": [{"type": "conv2d", "filters": 6, "kernel": 3, "activation": "relu"}, {"type": "flatten"},

@@ -184,7 +184,14 @@ class Conv2D(LayerBase):
         return {"W": self.W, "b": self.b}
 
     def describe(self) -> Description:
-        return Description(self.kind, f"{self.filters}@{self.kernel_h}×{self.kernel_w}", self.activation)
+        """'2@3×3', with the stride and padding where they are not the defaults: '1@3×3/2 p1'
+        (stride after a slash, as a pool's window/stride)."""
+        size = f"{self.filters}@{self.kernel_h}×{self.kernel_w}"
+        if self.stride != 1:
+            size += f"/{self.stride}"
+        if self.padding:
+            size += f" p{self.padding}"
+        return Description(self.kind, size, self.activation)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """(m, C, H, W) -> (m, F, Ho, Wo)."""

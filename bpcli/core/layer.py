@@ -23,7 +23,7 @@ class Description:
     'dense 3 tanh', 'conv2d 2@3×3 relu', 'maxpool 2×2/2', 'flatten'."""
 
     kind: str
-    size: str = ""  # "3" units, "2@3×3" filters@kernel, "2×2/2" window/stride; "" for none
+    size: str = ""  # "3" units, "2@3×3" filters@kernel ("2@3×3/2 p1" with stride 2, padding 1), "2×2/2" window/stride; "" for none
     activation: str | None = None
 
     def __str__(self) -> str:
