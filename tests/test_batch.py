@@ -173,6 +173,33 @@ def test_json_lines_give_the_same_grades_as_csv(classroom, tmp_path):
     assert lines[-1]["schema"] == "bpcli.grade-totals/1" and lines[-1]["rows"] == 14
 
 
+def test_a_csv_saved_with_semicolons_gives_the_same_grades(classroom):
+    """A spreadsheet where the decimal mark is a comma (German, French, …) saves CSV with ';'
+    between fields, quoting a field that holds one ('1 2; 3 4'); the commas of an answer's
+    brackets are then its own. Written here with csv's own writer and delimiter."""
+    folder, rows = classroom
+    answers = folder / "semicolons.csv"
+    with open(answers, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, ["student", "file", "target", "answer", "points"], delimiter=";",
+                                extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[:12])
+        writer.writerow({"student": "s99", "file": "hw.yaml", "target": "db1", "answer": "0 ; 0", "points": ""})
+    assert ";" in answers.read_text(encoding="utf-8").splitlines()[0]
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    lines = read_lines(out)
+    for line, row in zip(lines[:12], rows[:12]):
+        assert (line["student"], line["target"]) == (row["student"], row["target"])
+        code = KINDS[row["kind"]][1]
+        if row["kind"] == "unreadable":
+            assert "error" in line and line["score"] == 0, line
+        else:
+            assert line["correct"] == (row["kind"] == "right") and line["diagnosis"] == ([code] if code else []), line
+            assert line["points"] == row["expected_points"]
+    assert lines[12]["student"] == "s99" and lines[12]["answer_shape"] == [2, 1]  # "0 ; 0": two rows
+
+
 def test_rows_name_files_relative_to_the_answers_or_bundled_exercises(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "net.yaml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")

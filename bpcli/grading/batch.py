@@ -241,8 +241,10 @@ def _csv_records(text: str) -> list[_CsvRecord]:
     """Every record of ``text``, blank lines included (as empty records). A field may hold new
     lines in quotes (a multi-line answer from a spreadsheet), but a quote never closed would
     swallow every later line into one field: that record is reported alone and reading starts
-    again on the line after its first, so the rows below it are still read."""
+    again on the line after its first, so the rows below it are still read. Fields are separated
+    by commas, or by semicolons where the header is (``_delimiter``)."""
     lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
+    delimiter = _delimiter(lines[0]) if lines else ","
     records: list[_CsvRecord] = []
     # no field can be longer than the text, so none is refused for its length (csv's default limit,
     # 131,072 characters, rejected a long answer with the whole file); the limit is process-wide,
@@ -252,13 +254,23 @@ def _csv_records(text: str) -> list[_CsvRecord]:
     try:
         start = 0
         while start < len(lines):
-            start = _read_csv_records(lines, start, records)
+            start = _read_csv_records(lines, start, records, delimiter)
     finally:
         csv.field_size_limit(previous_limit)
     return records
 
 
-def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -> int:
+def _delimiter(header: str) -> str:
+    """';' when the header line names every required column only when split at semicolons, as a
+    spreadsheet saves CSV where the decimal mark is a comma (German, French, …); else ','."""
+    def names(delimiter: str) -> set[str]:
+        return {name.strip().lower() for name in _first_line_fields(header, delimiter)}
+
+    required = set(REQUIRED_FIELDS)
+    return ";" if not required <= names(",") and required <= names(";") else ","
+
+
+def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord], delimiter: str) -> int:
     """Append the records of ``lines[start:]`` to ``records`` up to the end, or up to one that
     cannot be read; returns the index of the line where reading goes on."""
     taken = 0
@@ -273,17 +285,17 @@ def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -
 
     first = start  # the index of the line the next record starts on
     try:
-        for fields in csv.reader(feed()):
+        for fields in csv.reader(feed(), delimiter=delimiter):
             # csv.reader asks for a line only while a record is unfinished, so a record that
             # arrives after the lines ran out ended inside a quote that nothing closed
             end = start + taken  # the index of the line after this record
-            if exhausted or (records and _swallows_rows(lines[first + 1:end], records[0].fields)):
-                records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), unclosed=True))
+            if exhausted or (records and _swallows_rows(lines[first + 1:end], records[0].fields, delimiter)):
+                records.append(_CsvRecord(first + 1, _first_line_fields(lines[first], delimiter), unclosed=True))
                 return first + 1
             records.append(_CsvRecord(first + 1, fields))
             first = start + taken
     except csv.Error as error:
-        records.append(_CsvRecord(first + 1, _first_line_fields(lines[first]), error=str(error)))
+        records.append(_CsvRecord(first + 1, _first_line_fields(lines[first], delimiter), error=str(error)))
         return first + 1
     return len(lines)
 
@@ -292,7 +304,7 @@ def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord]) -
 _TARGET_NAME = re.compile(r"\s*[A-Za-z_]\w*\s*")
 
 
-def _swallows_rows(continuation: list[str], header: list[str]) -> bool:
+def _swallows_rows(continuation: list[str], header: list[str], delimiter: str) -> bool:
     """Whether the lines after a record's first are rows of their own that an unclosed quote took
     in, until a later row's quoted field closed it (students lost without a word): one of them
     has a field for every column and a target's name in the target column. The lines of a
@@ -302,18 +314,18 @@ def _swallows_rows(continuation: list[str], header: list[str]) -> bool:
         return False
     target, student = columns.index("target"), columns.index("student") if "student" in columns else 0
     for line in continuation:
-        fields = _first_line_fields(line)
+        fields = _first_line_fields(line, delimiter)
         if (len(fields) >= len(columns) and fields[student].strip()
                 and _TARGET_NAME.fullmatch(fields[target])):
             return True
     return False
 
 
-def _first_line_fields(line: str) -> list[str]:
+def _first_line_fields(line: str, delimiter: str) -> list[str]:
     """The fields of one line read alone (a record that cannot be read whole is still named by
     its student, file and target); none when even that line cannot be read."""
     try:
-        return next(csv.reader([line]), [])
+        return next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error:
         return []
 
