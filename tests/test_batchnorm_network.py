@@ -524,3 +524,26 @@ def test_staged_path_stays_finite_for_a_constant_unit_and_a_tiny_eps():
     assert np.isclose(dmean[1], -dZ1[1].sum() * 1e150, rtol=1e-12)
     agreement = [c for c in explanation.step_for("dX").checks if "staged path" in c.description]
     assert agreement[0].ok
+
+
+def test_dgamma_taken_with_the_input_for_xhat_is_named():
+    """dγ = Σ dZ ⊙ x̂; a learner used to dW = dZ A_prevᵀ multiplies by the input A1 instead. Here
+    μ ≠ 0 and σ² + eps ≠ 1, so A1 and x̂ differ in every unit."""
+    network = spec.from_mapping(
+        {"input": {"X": [[1.0, 2.0, -1.0, 0.5], [0.5, 0.0, 1.5, -2.0]], "Y": [[1, 0, 1, 0]]},
+         "layers": [{"type": "dense", "units": 2, "activation": "linear", "W": [[1, 2], [-1, 0.5]], "b": [[1], [0]]},
+                    {"type": "batchnorm", "activation": "tanh", "gamma": [[1.5], [0.5]], "beta": [[0.1], [0.0]]},
+                    {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.5, -1]], "b": [[0]]}],
+         "loss": "bce"}, "net")
+    t = run(network).tensors()
+    A1, dZ2 = t["A1"], t["dZ2"]
+    xhat = (A1 - A1.mean(axis=1, keepdims=True)) / np.sqrt(A1.var(axis=1, keepdims=True) + 1e-5)
+    assert not np.allclose(xhat, A1, atol=0.1)
+    np.testing.assert_allclose(t["dgamma2"], (dZ2 * xhat).sum(axis=1, keepdims=True), rtol=1e-9)
+    wrong = (dZ2 * A1).sum(axis=1, keepdims=True).tolist()
+    for lang in ("en", "zh"):
+        result = grade(network, "dgamma2", wrong, lang=lang)
+        assert not result.correct and result.diagnosis == ["wrong_input"], result.message
+        assert "A1" in result.message and "x̂2" in result.message
+    formula = grade(network, "dgamma2", "sum(dZ2 * A1, axis=1, keepdims=True)")
+    assert formula.diagnosis == ["wrong_input"], formula.message

@@ -3,7 +3,8 @@ dA_prev = (γ s / N)(N dZ − dβ − x̂ ⊙ dγ) with s = 1/√(σ² + eps) (`
 
 The mistakes are the ones the derivation invites: dA_prev through x̂ alone (forgetting that μ and
 σ² depend on x too), through x̂ and μ but not σ², the unbiased variance (N − 1), σ² without eps,
-and dγ without x̂. Each is computed by running the same formulas with the mistake made."""
+and dγ without x̂ or with the input x for x̂. Each is computed by running the same formulas with
+the mistake made."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from bpcli.core.batchnorm import BatchNormCache, sum_per_unit
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading
-from bpcli.grading.mistakes import Mistake, activation_derivative_text, has_activation_factor
-from bpcli.grading.targets import Target
+from bpcli.grading.mistakes import Mistake, activation_derivative_text, has_activation_factor, layer_input
+from bpcli.grading.targets import Target, input_name
 from bpcli.texts import Msg
 
 
@@ -63,6 +64,9 @@ class BatchNormGrading(KindGrading):
             yield Mistake(("not_summed",), dZ, Msg("mistake.bn_not_summed", l=l, name=f"dbeta{l}"))
             return
         yield Mistake(("dgamma_without_xhat",), sum_per_unit(dZ), Msg("mistake.bn_dgamma_without_xhat", l=l))
+        # as a dense layer's dW takes its input: but γ multiplies the normalised x̂, not x itself
+        yield Mistake(("wrong_input",), sum_per_unit(dZ * layer_input(run, l)),
+                      Msg("mistake.bn_dgamma_with_input", l=l, input=input_name(run.network, l)))
         yield Mistake(("not_summed",), dZ * record.cache.xhat, Msg("mistake.bn_not_summed", l=l, name=f"dgamma{l}"))
         for code, key, cache in _variants(record):
             yield Mistake((code,), sum_per_unit(dZ * cache.xhat), Msg(key, l=l, name=f"dgamma{l}"))

@@ -1065,6 +1065,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "s = 1/√(σ²{next} + ε) and N = m·H·W, the number of values of a channel",
     "mistake.bn_not_summed": "{name} has one entry per unit: sum over each unit's values (the samples, and on "
         "images every position too).",
+    "mistake.bn_dgamma_with_input": "You multiplied dZ{l} by the layer's input {input}, as a dense layer's dW "
+        "does: γ multiplies the normalised x̂{l} = ({input} − μ{l})/√(σ²{l} + ε), so dγ{l} = Σ dZ{l} ⊙ x̂{l} over "
+        "each unit's values.",
     "mistake.bn_dgamma_without_xhat": "You summed dZ{l} alone, which is dβ{l}: γ multiplies x̂, so dγ{l} = Σ dZ{l} ⊙ "
         "x̂{l} over each unit's values.",
     "mistake.bn_only_through_xhat": "This is dZ{next} passed back through x̂ alone, γ dZ / √(σ² + ε): μ and σ² are "

@@ -774,6 +774,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.bn_Z": "Z{l} = γ{l} ⊙ x̂{l} + β{l}，逐通道：Z{l}[n, c, h, w] = γ{l}[c] · x̂{l}[n, c, h, w] + β{l}[c]",
     "words.bn_dA": "{name} = (γ{next} s / N)(N dZ{next} − dβ{next} − x̂{next} ⊙ dγ{next})，逐通道，其中 s = 1/√(σ²{next} + ε)，N = m·H·W 是一个通道值的个数",
     "mistake.bn_not_summed": "{name} 每个单元只有一项：对每个单元的值求和（样本，图像上还有每个位置）。",
+    "mistake.bn_dgamma_with_input": "你把 dZ{l} 乘上了这一层的输入 {input}，像全连接层的 dW 那样："
+        "γ 乘的是标准化后的 x̂{l} = ({input} − μ{l})/√(σ²{l} + ε)，所以 dγ{l} = dZ{l} ⊙ x̂{l} 对每个单元的值求和。",
     "mistake.bn_dgamma_without_xhat": "你只对 dZ{l} 求和，这是 dβ{l}：γ 乘的是 x̂，所以 dγ{l} = dZ{l} ⊙ x̂{l} 对每个单元的值求和。",
     "mistake.bn_only_through_xhat": "这是 dZ{next} 只经过 x̂ 传回的结果 γ dZ / √(σ² + ε)：μ 和 σ² 由同样的值算出，所以 {name} 还有经过它们的路径，(γ s/N)(N dZ − dβ − x̂ ⊙ dγ)。",
     "mistake.bn_missing_variance_path": "缺少经过 σ² 的路径：只算 μ 时 {name} 是 γ s（dZ{next} 减去其均值）；σ² 还要再减去 x̂ 乘以 dZ ⊙ x̂ 的均值。",
