@@ -380,7 +380,8 @@ ONE_NUMBER_MSE = {"input": {"X": [[1.0], [2.0]], "Y": [[0.5]]},
     ("mse", "2 * (A1 - Y)", ["scaled"]),  # the 2 of the square kept, mse's ½ forgotten
     ("mse", "(A1 - Y) / 2", ["scaled"]),
     ("mse", "-2 * (A1 - Y)", ["sign", "scaled"]),
-    ("mse", "3 * (A1 - Y)", ["entries"]),  # no loss explains a 3: one number is some multiple of any
+    ("mse", "3 * (A1 - Y)", ["scaled"]),  # a formula's 3 holds on every draw of the network
+    ("mse", "6.75", ["entries"]),  # typed, 3 × 2.25: no loss explains a 3, and one number is a multiple of any
     ("sse", "(A1 - Y)", ["scaled"]),  # sse keeps the 2
 ])
 def test_a_single_number_off_by_the_squares_factor_is_scaled(loss, formula, codes):
@@ -415,8 +416,22 @@ def test_a_coincidental_reading_gives_way_to_the_one_true_in_general():
     assert -2.0 * 0.5 == 2 * (0.5 - 1.0)  # dA1 ⊙ A1 against 2 dZ1 at A1 = 0.5, Y = 1
     result = grade(net, "dW1", "2 * (dZ1 @ X.T)")
     assert result.diagnosis == ["scaled"] and "2 times" in result.message, result.message
-    offset = grade(net, "dW1", "dZ1 @ X.T + Y.sum()")  # a different constant on every draw: still one
-    assert offset.diagnosis == ["offset"] and "+1" in offset.message, offset.message
+    offset = grade(net, "dW1", "dZ1 @ X.T + 0.5")
+    assert offset.diagnosis == ["offset"] and "+0.5" in offset.message, offset.message
+    # Y is 1 here, so this is '+1' on these numbers and another offset on every other draw
+    varying = grade(net, "dW1", "dZ1 @ X.T + Y.sum()")
+    assert varying.diagnosis == ["entries"] and "+1" not in varying.message, varying.message
+
+
+def test_a_formula_for_a_single_number_may_be_read_as_a_factor_that_holds_on_every_draw():
+    """One number is some multiple of any other, so typed numbers get no factor; a formula's
+    factor is checked on the other draws: 2 (A1 − Y) is twice dZ1 = A1 − Y (m = 1) on every draw,
+    A1 + Y is −3 times it here (1.5 against −0.5) and other multiples elsewhere."""
+    net = network(ONE_SIGMOID_AT_ZERO)
+    twice = grade(net, "dZ1", "2 * (A1 - Y)")
+    assert twice.diagnosis == ["scaled"] and "2 times" in twice.message, twice.message
+    assert grade(net, "dZ1", "A1 + Y").diagnosis == ["entries"]
+    assert "scaled" not in grade(net, "dZ1", "-1").diagnosis  # typed: a single number is no factor
 
 
 @pytest.mark.parametrize("mapping, formula, codes", [

@@ -132,7 +132,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
                 + [(itself, False, (True,), False), (itself, True, (False, True), False)])
     for candidate, any_factor, orientations, unit_only in attempts:
         found = _match(candidate, answer, m, rtol, any_factor=any_factor, orientations=orientations,
-                       unit_only=unit_only, loss=loss)
+                       unit_only=unit_only, loss=loss, single_factor=holds is not None)
         if found is not None and not _coincidence(found, itself, expected, rtol):
             reading = _describe_match(found, expected, answer, m, target_name, shape_sentence, loss, batch_norms)
             if holds is None or holds(reading):
@@ -291,11 +291,12 @@ def _matched_value(found: _Match) -> np.ndarray:
 
 def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_factor: bool,
            orientations: tuple[bool, ...] = (False, True), unit_only: bool = False,
-           loss: str | None = None) -> _Match | None:
+           loss: str | None = None, single_factor: bool = False) -> _Match | None:
     """How ``answer`` is ``candidate``'s value, oriented (as is and/or transposed, as
     ``orientations`` allows) and scaled: with ``any_factor`` by a fitted constant (not ±1: near ±1
     it is rounding, not a factor; for a single number, only a factor a squared-error ``loss``
-    explains), else by the named factors (only 1 with ``unit_only``)."""
+    explains, unless ``single_factor``: a formula's, which other draws confirm), else by the
+    named factors (only 1 with ``unit_only``)."""
     for transposed, oriented in _orientations(candidate.value, rtol):
         if transposed and not candidate.transposable:
             continue
@@ -306,7 +307,7 @@ def _match(candidate: Mistake, answer: np.ndarray, m: int, rtol: float, any_fact
                 if matches(factor * oriented, answer, rtol):
                     return _Match(candidate, transposed, factor, codes)
             continue
-        factor = _fitted_factor(oriented, answer)
+        factor = _fitted_factor(oriented, answer, single_factor)
         if factor is None:
             factor = _squared_loss_factor(oriented, answer, m, loss)
         if factor is not None and abs(abs(factor) - 1) > 0.1 and matches(factor * oriented, answer, rtol):
@@ -324,10 +325,11 @@ def _named_factors(m: int, scalable: bool) -> list[tuple[float, tuple[str, ...]]
     return factors
 
 
-def _fitted_factor(reference: np.ndarray, answer: np.ndarray) -> float | None:
+def _fitted_factor(reference: np.ndarray, answer: np.ndarray, single: bool = False) -> float | None:
     """The least-squares c with answer ≈ c·reference, when at least two entries are non-zero
-    (one number is always some multiple of another, which would explain nothing)."""
-    if int((np.abs(reference) > ABSOLUTE_FLOOR).sum()) < 2:
+    (one number is always some multiple of another, which would explain nothing), or with
+    ``single`` one: a formula's factor, which other draws of the network confirm or not."""
+    if int((np.abs(reference) > ABSOLUTE_FLOOR).sum()) < (1 if single else 2):
         return None
     c = float((reference * answer).sum() / (reference * reference).sum())
     return c if np.isfinite(c) and abs(c) > 1e-6 else None  # an answer near 1e308 overflows: not "inf times"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -337,15 +338,21 @@ def _wrong_on_draws(network: Network, target: Target, formula: Formula, rtol: fl
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
             continue
-        verdict = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
+        verdict = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False, holds=_as_read)
         if not verdict.correct:
             yield verdict
 
 
+def _as_read(reading: Diagnosis) -> bool:
+    """On a draw itself every reading of a formula stands as read (a single number's factor
+    too, as on the network): it is the evidence the network's reading is held against."""
+    return True
+
+
 def _same_reading(reading: Diagnosis, verdict: GradeResult) -> bool:
     """Whether ``verdict`` (on another draw) reads the answer as ``reading`` does: the same codes
-    and sentences, the same tensors named in them; the numbers in them (a factor, an offset)
-    are each draw's own."""
+    and sentences, the same tensors and numbers named in them ('2 times the right value' on
+    every draw; on a single number, any answer is some multiple of the right one)."""
     sentences = verdict.parts[1:]  # after the verdict itself
     return (reading.codes == verdict.diagnosis and len(reading.sentences) == len(sentences)
             and all(_same_sentence(one, other) for one, other in zip(reading.sentences, sentences)))
@@ -353,7 +360,7 @@ def _same_reading(reading: Diagnosis, verdict: GradeResult) -> bool:
 
 def _same_sentence(one: Any, other: Any) -> bool:
     if isinstance(one, float) and isinstance(other, float):
-        return True
+        return math.isclose(one, other, rel_tol=1e-6)
     if not (isinstance(one, Msg) and isinstance(other, Msg)):
         return str(one) == str(other)
     return (one.key == other.key and one.fields.keys() == other.fields.keys()
