@@ -431,6 +431,8 @@ def test_a_formula_for_a_single_number_may_be_read_as_a_factor_that_holds_on_eve
     twice = grade(net, "dZ1", "2 * (A1 - Y)")
     assert twice.diagnosis == ["scaled"] and "2 times" in twice.message, twice.message
     assert grade(net, "dZ1", "A1 + Y").diagnosis == ["entries"]
+    plus_one = grade(net, "dZ1", "A1 - Y + 1")  # 0.5: also −1 times −0.5 here, but +1 on every draw
+    assert plus_one.diagnosis == ["offset"] and "+1" in plus_one.message, plus_one.message
     assert "scaled" not in grade(net, "dZ1", "-1").diagnosis  # typed: a single number is no factor
 
 

@@ -138,7 +138,7 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
             if holds is None or holds(reading):
                 return reading
     if answer.shape == expected.shape:
-        offset = constant_offset(expected, answer, rtol)
+        offset = constant_offset(expected, answer, rtol, single=holds is not None)
         if offset is not None:
             reading = Diagnosis(["offset"], [Msg("diag.offset", offset=offset)])
             if holds is None or holds(reading):
@@ -217,11 +217,12 @@ def entries_sentence(count: int, size: int, marks_shown: bool = True) -> Msg:
     return Msg("diag.entries.some" + marked, count=count, size=size)
 
 
-def constant_offset(expected: np.ndarray, answer: np.ndarray, rtol: float) -> float | None:
+def constant_offset(expected: np.ndarray, answer: np.ndarray, rtol: float, single: bool = False) -> float | None:
     """c when every entry of ``answer`` is its expected entry plus the same constant c (within the
     tolerance) and c is not within it: a term too many (``dZ1 @ X.T + 0.001``). None for a single
-    entry, where any wrong number is some offset and that explains nothing."""
-    if expected.size < 2:
+    entry, where any wrong number is some offset and that explains nothing, unless ``single``: a
+    formula's offset, which other draws of the network confirm or not."""
+    if expected.size < (1 if single else 2):
         return None
     difference = answer - expected
     offset = _median(difference)

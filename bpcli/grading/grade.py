@@ -311,51 +311,57 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
 
 def _holds_on_other_draws(network: Network, target: Target, formula: Formula, rtol: float,
                           draws: Iterable[Run]) -> Callable[[Diagnosis], bool]:
-    """Whether a reading of a wrong formula (a named mistake, a factor, an offset) is also what
-    the formula computes on another draw of ``network``. A formula is a rule, and a mistake its
-    value matches on these numbers only (on one sample with A = 0.5 and Y = 1, 'A1 + Y' for a
-    sigmoid's dZ is also minus a tanh's dZ) is not what the learner did. One draw that agrees
-    is enough: a draw has coincidences of its own (a single number equal to another tensor's),
-    and two draws sharing one is rarer still. With no draw to go by (the formula right or not
-    computable on every one), a reading stands. The draws are judged when first asked."""
-    wrong_on_draws: list[GradeResult] | None = None
+    """Whether a reading of a wrong formula (a named mistake, a factor, an offset) is also one
+    of the formula's value on another draw of ``network``. A formula is a rule, and a mistake
+    its value matches on these numbers only (on one sample with A = 0.5 and Y = 1, 'A1 + Y' for
+    a sigmoid's dZ is also minus a tanh's dZ) is not what the learner did. One draw that agrees
+    is enough: two draws sharing a coincidence are rarer still. With no draw to go by (the
+    formula right or not computable on every one), a reading stands. The draws are read when
+    first asked."""
+    on_draws: list[list[Diagnosis]] | None = None
 
     def holds(reading: Diagnosis) -> bool:
-        nonlocal wrong_on_draws
-        if wrong_on_draws is None:
-            wrong_on_draws = list(_wrong_on_draws(network, target, formula, rtol, draws))
-        return not wrong_on_draws or any(_same_reading(reading, verdict) for verdict in wrong_on_draws)
+        nonlocal on_draws
+        if on_draws is None:
+            on_draws = list(_readings_on_draws(network, target, formula, rtol, draws))
+        return not on_draws or any(_same_reading(reading, other) for readings in on_draws for other in readings)
 
     return holds
 
 
-def _wrong_on_draws(network: Network, target: Target, formula: Formula, rtol: float,
-                    draws: Iterable[Run]) -> Iterator[GradeResult]:
-    """The verdict on ``formula`` on each draw where it is wrong; none where it is right or
-    cannot be computed (log of 0 on that draw only): no evidence either way."""
+def _readings_on_draws(network: Network, target: Target, formula: Formula, rtol: float,
+                       draws: Iterable[Run]) -> Iterator[list[Diagnosis]]:
+    """Every reading of ``formula``'s value on each draw where it is wrong (on a single number
+    its factor is one, its offset another: each draw offers all it has); nothing from a draw
+    where it is right or cannot be computed (log of 0 there only): no evidence either way."""
     for drawn in draws:
         try:
             drawn_value = _evaluate(formula, drawn.tensors(), network.m)
         except AnswerError:
             continue
-        verdict = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False, holds=_as_read)
-        if not verdict.correct:
-            yield verdict
+        offered = _Offered()
+        if not _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False, holds=offered).correct:
+            yield offered.readings
 
 
-def _as_read(reading: Diagnosis) -> bool:
-    """On a draw itself every reading of a formula stands as read (a single number's factor
-    too, as on the network): it is the evidence the network's reading is held against."""
-    return True
+class _Offered:
+    """A ``holds`` for ``diagnose`` that notes every reading offered and lets none stand, so that
+    all are offered."""
+
+    def __init__(self) -> None:
+        self.readings: list[Diagnosis] = []
+
+    def __call__(self, reading: Diagnosis) -> bool:
+        self.readings.append(reading)
+        return False
 
 
-def _same_reading(reading: Diagnosis, verdict: GradeResult) -> bool:
-    """Whether ``verdict`` (on another draw) reads the answer as ``reading`` does: the same codes
-    and sentences, the same tensors and numbers named in them ('2 times the right value' on
-    every draw; on a single number, any answer is some multiple of the right one)."""
-    sentences = verdict.parts[1:]  # after the verdict itself
-    return (reading.codes == verdict.diagnosis and len(reading.sentences) == len(sentences)
-            and all(_same_sentence(one, other) for one, other in zip(reading.sentences, sentences)))
+def _same_reading(reading: Diagnosis, other: Diagnosis) -> bool:
+    """Whether two readings say the same: the same codes and sentences, the same tensors and
+    numbers named in them ('2 times the right value' on every draw; on a single number, any
+    answer is some multiple of the right one)."""
+    return (reading.codes == other.codes and len(reading.sentences) == len(other.sentences)
+            and all(_same_sentence(one, two) for one, two in zip(reading.sentences, other.sentences)))
 
 
 def _same_sentence(one: Any, other: Any) -> bool:
