@@ -448,3 +448,26 @@ def test_pool_hints_write_the_stride_out(lang, kind):
         tensors = run(network).tensors()
         words = hint(network, parse_target("A1", tensors), 3, lang, None, tensors)[1]
         assert corner in words and "s·" not in words, words
+
+
+def test_the_draws_read_a_wrong_formula_once_however_many_type_it(monkeypatch):
+    """A batch grades a class's answers with one Draws per network file: 30 students typing the
+    same wrong formula are read on the other draws once."""
+    from bpcli.grading import Draws
+
+    calls = []
+    original = grade_module._readings_on_draws
+
+    def counted(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(grade_module, "_readings_on_draws", counted)
+    network = load_exercise("04").network
+    draws = Draws(network)
+    for _ in range(3):
+        result = grade(network, "dW1", "2 * (dZ1 @ X.T)", draws=draws)
+        assert result.diagnosis == ["scaled"]
+    assert len(calls) == 1
+    grade(network, "dW1", "-(dZ1 @ X.T)", draws=draws)
+    assert len(calls) == 2

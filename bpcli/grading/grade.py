@@ -105,7 +105,7 @@ class GradeResult:
 
 
 def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL, lang: str = "en",
-          computed: Run | None = None, draws: Draws | list[Run] | None = None) -> GradeResult:
+          computed: Run | None = None, draws: Draws | None = None) -> GradeResult:
     """Grade ``answer`` (numbers or a formula as text, or an array) for the tensor ``target``;
     the result's ``message`` is in ``lang`` (the codes are the same in every language).
     ``computed`` is ``run(network)`` when the caller already has it (a quiz session runs its
@@ -310,20 +310,17 @@ def _max_abs_error(expected: np.ndarray, answer: np.ndarray) -> float | None:
 
 
 def _holds_on_other_draws(network: Network, target: Target, formula: Formula, rtol: float,
-                          draws: Iterable[Run]) -> Callable[[Diagnosis], bool]:
+                          draws: Draws) -> Callable[[Diagnosis], bool]:
     """Whether a reading of a wrong formula (a named mistake, a factor, an offset) is also one
     of the formula's value on another draw of ``network``. A formula is a rule, and a mistake
     its value matches on these numbers only (on one sample with A = 0.5 and Y = 1, 'A1 + Y' for
     a sigmoid's dZ is also minus a tanh's dZ) is not what the learner did. One draw that agrees
     is enough: two draws sharing a coincidence are rarer still. With no draw to go by (the
     formula right or not computable on every one), a reading stands. The draws are read when
-    first asked."""
-    on_draws: list[list[Diagnosis]] | None = None
-
+    first asked, once per formula (a class types the same ones)."""
     def holds(reading: Diagnosis) -> bool:
-        nonlocal on_draws
-        if on_draws is None:
-            on_draws = list(_readings_on_draws(network, target, formula, rtol, draws))
+        on_draws = draws.remembered((target.name, formula.text.strip(), rtol),
+                                    lambda: list(_readings_on_draws(network, target, formula, rtol, draws)))
         return not on_draws or any(_same_reading(reading, other) for readings in on_draws for other in readings)
 
     return holds
@@ -380,12 +377,19 @@ class Draws:
     def __init__(self, network: Network) -> None:
         self.network = network
         self._runs: list[Run] | None = None
+        self._remembered: dict[Any, Any] = {}
 
     def __iter__(self) -> Iterator[Run]:
         if self._runs is None:
             rng = np.random.default_rng(REDRAW_SEED)
             self._runs = [run(redraw(self.network, rng)) for _ in range(REDRAWS)]
         return iter(self._runs)
+
+    def remembered(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per ``key``, for what depends on these draws alone."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]
 
 
 def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
