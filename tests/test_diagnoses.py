@@ -446,3 +446,22 @@ def test_a_formula_whose_mistake_holds_on_other_numbers_keeps_its_name(mapping, 
     target = "dZ1"
     result = grade(network(mapping), target, formula)
     assert not result.correct and result.diagnosis == codes, result.message
+
+
+W1_GIVEN_AS_X = {"input": {"X": [[1.0, 2.0], [3.0, 4.0]], "Y": [[1.0, 0.0]]},
+                 "layers": [{"type": "dense", "units": 2, "activation": "tanh",
+                             "W": [[1.0, 2.0], [3.0, 4.0]], "b": [[0.5], [-0.5]]},
+                            {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.5, -0.5]], "b": [[0.0]]}],
+                 "loss": "bce"}
+
+
+@pytest.mark.parametrize("formula, codes", [("W1", ["other_tensor"]), ("W1.T", ["transposed", "other_tensor"])])
+def test_a_tensor_named_with_its_equals_on_these_numbers_is_still_named(formula, codes):
+    """W1 is given with X's numbers, so here 'W1' for dW1 is read as 'X = W1' (the numbers cannot
+    tell which); on other draws W1 and X differ and the reading names W1 alone. It is the same
+    mistake (the learner's W1 is W1 on every draw): it was refused as a coincidence and the
+    answer told it 'matches none of the usual mistakes'."""
+    assert W1_GIVEN_AS_X["input"]["X"] == W1_GIVEN_AS_X["layers"][0]["W"]
+    result = grade(network(W1_GIVEN_AS_X), "dW1", formula)
+    assert not result.correct and result.diagnosis == codes, result.message
+    assert "W1, not dW1" in result.message and "none of the usual" not in result.message

@@ -364,10 +364,23 @@ def _same_reading(reading: Diagnosis, other: Diagnosis) -> bool:
 def _same_sentence(one: Any, other: Any) -> bool:
     if isinstance(one, float) and isinstance(other, float):
         return math.isclose(one, other, rel_tol=1e-6)
+    if _is_equal_names(one) or _is_equal_names(other):
+        # tensors with the same numbers are named together ('X = W1'), and which are equal is
+        # each draw's own (W1 given with X's numbers): one name in common is the same reading
+        return bool(set(_equal_names(one)) & set(_equal_names(other)))
     if not (isinstance(one, Msg) and isinstance(other, Msg)):
         return str(one) == str(other)
     return (one.key == other.key and one.fields.keys() == other.fields.keys()
             and all(_same_sentence(mine, other.fields[name]) for name, mine in one.fields.items()))
+
+
+def _is_equal_names(part: Any) -> bool:
+    return isinstance(part, Joined) and part.separator == "sep.equal"
+
+
+def _equal_names(part: Any) -> list[str]:
+    """The tensors ``part`` names: each of a 'dA1 = dZ1' (``_other_tensors``), else itself."""
+    return [str(item) for item in part.items] if _is_equal_names(part) else [str(part)]
 
 
 class Draws:
