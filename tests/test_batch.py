@@ -200,6 +200,22 @@ def test_a_csv_saved_with_semicolons_gives_the_same_grades(classroom):
     assert lines[12]["student"] == "s99" and lines[12]["answer_shape"] == [2, 1]  # "0 ; 0": two rows
 
 
+@pytest.mark.parametrize("lang, comma, semicolon", [("en", "comma", "semicolon"), ("zh", "逗号", "分号")])
+def test_a_row_split_by_an_unquoted_separator_names_the_files_own(tmp_path, lang, comma, semicolon):
+    """'1 2; 3 4' typed unquoted in a CSV with ';' between fields is split into one field too
+    many: the answer to quote is one with a semicolon in it, not (as in a comma CSV) a comma."""
+    for separator, own, other in ((";", semicolon, comma), (",", comma, semicolon)):
+        answers = tmp_path / "answers.csv"
+        answer = "1 2; 3 4" if separator == ";" else "np.dot(dZ1, X.T)"
+        answers.write_text(separator.join(["student", "file", "target", "answer"]) + "\n"
+                           + separator.join(["s1", "04", "dW1", answer]) + "\n", encoding="utf-8")
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        assert code == 0, err
+        line = read_lines(out)[0]
+        assert line["error"]["code"] == "invalid_row" and "5" in line["message"], line
+        assert own in line["message"] and other not in line["message"], line
+
+
 def test_rows_name_files_relative_to_the_answers_or_bundled_exercises(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "net.yaml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")

@@ -197,7 +197,7 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
 
 
 def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
-    records = _csv_records(text)
+    records, delimiter = _csv_records(text)
     header_record, data_records = records[0], records[1:]
     if header_record.unclosed or header_record.error is not None:
         reason = header_record.error if header_record.error is not None else Msg("batch.csv.unclosed_quote")
@@ -218,8 +218,9 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
         elif record.error is not None:
             row.problem = _problem(lang, record.line, Msg("batch.csv", reason=record.error))
         elif len(record.fields) > len(header):
-            row.problem = _problem(lang, record.line, Msg("batch.row.extra_fields", found=len(record.fields),
-                                                           header=len(header)))
+            # the separator the answer must be quoted for is the file's own (';' where the header has it)
+            key = "batch.row.extra_fields" if delimiter == "," else "batch.row.extra_fields.semicolon"
+            row.problem = _problem(lang, record.line, Msg(key, found=len(record.fields), header=len(header)))
             row.points = None  # its points column holds a piece of the answer, whatever it looks like
         rows.append(row)
     return rows
@@ -237,12 +238,12 @@ class _CsvRecord:
     error: str | None = None
 
 
-def _csv_records(text: str) -> list[_CsvRecord]:
+def _csv_records(text: str) -> tuple[list[_CsvRecord], str]:
     """Every record of ``text``, blank lines included (as empty records). A field may hold new
     lines in quotes (a multi-line answer from a spreadsheet), but a quote never closed would
     swallow every later line into one field: that record is reported alone and reading starts
     again on the line after its first, so the rows below it are still read. Fields are separated
-    by commas, or by semicolons where the header is (``_delimiter``)."""
+    by commas, or by semicolons where the header is (``_delimiter``), which is returned too."""
     lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
     delimiter = _delimiter(lines[0]) if lines else ","
     records: list[_CsvRecord] = []
@@ -257,7 +258,7 @@ def _csv_records(text: str) -> list[_CsvRecord]:
             start = _read_csv_records(lines, start, records, delimiter)
     finally:
         csv.field_size_limit(previous_limit)
-    return records
+    return records, delimiter
 
 
 def _delimiter(header: str) -> str:

@@ -745,6 +745,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.not_object": "this line holds a JSON {kind}, not an object with student, file, target and answer",
     "batch.row.extra_fields": "this row has {found} fields where the header has {header}: an answer with a comma "
         "in it must be in double quotes (\"np.dot(dZ1, X.T)\")",
+    "batch.row.extra_fields.semicolon": "this row has {found} fields where the header has {header}: an answer "
+        "with a semicolon in it must be in double quotes (\"1 2; 3 4\")",
     "batch.row.unclosed_quote": "a quote (\") opened in this row is never closed, so the row cannot be read "
         "(the lines after its first are read as rows of their own)",
     "batch.row.missing": "this row has no {fields}",

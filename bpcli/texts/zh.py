@@ -603,6 +603,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.too_deep": "这一行的列表或对象嵌套超过 {limit} 层；答案最多只有几层列表（[[1, 2], [3, 4]]）",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
     "batch.row.extra_fields": "这一行有 {found} 个字段，而表头只有 {header} 个：含逗号的答案要放在双引号里（\"np.dot(dZ1, X.T)\"）",
+    "batch.row.extra_fields.semicolon": "这一行有 {found} 个字段，而表头只有 {header} 个：含分号的答案要放在双引号里（\"1 2; 3 4\"）",
     "batch.row.unclosed_quote": "这一行打开的引号（\"）始终没有闭合，所以读不了这一行（它第一行之后的各行各自作为一行来读）",
     "batch.row.missing": "这一行缺少 {fields}",
     "batch.row.answer_item": "答案的列表里有 {item}，它不是数",
