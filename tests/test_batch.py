@@ -773,3 +773,24 @@ def test_a_student_and_file_typed_with_a_combining_accent_are_the_nfc_ones(tmp_p
             for entry in lines[-1]["students"]] == [(composed, 2, 2, float(len(document["exercise"]["targets"])))]
     code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope"])
     assert code == 0 and len(json.loads(out)["output"].splitlines()) == 1
+
+
+def test_a_file_named_with_a_combining_accent_is_found_in_a_folder_named_in_nfc(tmp_path):
+    """The variant file copied from macOS is named in NFD (hw-Jose + U+0301.yaml), the folder it
+    sits in was made here, in NFC (Müller with one code point for ü): the row's file is looked up
+    under its NFD name in that folder, not with the folder's name decomposed too, which no
+    folder has."""
+    import unicodedata
+
+    folder = tmp_path / "M\u00fcller"
+    folder.mkdir()
+    decomposed_file = "hw-Jose\u0301.yaml"
+    assert unicodedata.normalize("NFD", str(folder)) != str(folder)
+    (folder / decomposed_file).write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")
+    answers = folder / "answers.csv"
+    answers.write_text("student,file,target,answer\n"
+                       "Jos\u00e9,hw-Jos\u00e9.yaml,dW1,dZ1 @ X.T\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    line = read_lines(out)[0]
+    assert line["correct"] and "error" not in line, line

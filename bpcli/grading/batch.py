@@ -513,8 +513,9 @@ def load_network_or_exercise(file: str, folder: str | None = None):
     path = network_path(file, folder)
     if not os.path.exists(path):
         # a row's file is read in NFC, as `bpcli variant` names its files (hw-José.yaml); one
-        # copied from macOS may be named with a combining accent
-        decomposed = unicodedata.normalize("NFD", path)
+        # copied from macOS may be named with a combining accent (the file's name only: the
+        # folder's is whatever it is on this machine)
+        decomposed = network_path(unicodedata.normalize("NFD", file), folder)
         path = decomposed if os.path.exists(decomposed) else path
     if os.path.exists(path):
         return _load_network_file(path, file)
