@@ -434,6 +434,17 @@ def test_a_formula_may_take_the_square_root_of_the_variance():
     assert grade(network, "Z2", "gamma2 * (A1 - mean2) / np.sqrt(var2 + eps2) + beta2").correct
 
 
+@pytest.mark.parametrize("lang, words", [("en", "square root of a negative"), ("zh", "开平方")])
+def test_a_square_root_of_a_negative_variance_is_named_as_a_cause(lang, words):
+    """sqrt(−σ²) is NaN (σ² > 0 here): the refusal guessed an overflow, a division by 0 or the
+    log of 0, none of which the formula has."""
+    network = spec.load(DENSE_EXERCISE)
+    assert (run(network).tensors()["var2"] > 0).all()
+    code, _, err = run_cli(["grade", str(DENSE_EXERCISE), "--target", "dgamma2", "--answer", "sqrt(-var2)",
+                            "--lang", lang])
+    assert code == 2 and words in err, err
+
+
 def _exercise_13_as(loss: str) -> dict:
     import yaml
 

@@ -769,7 +769,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "numbers.ragged": "the rows of the answer have different sizes ({sizes} entries); every row must have as "
         "many entries as the others",
     "formula.not_finite": "the formula {formula!r} gives values that are not finite (an overflow, a division "
-        "by 0 or the log of 0?)",
+        "by 0, the log of 0, or a log or square root of a negative number?)",
     "formula.too_long": "the formula is {length} characters long; the limit is {limit}",
     "formula.syntax": "cannot read the formula: {detail}. Write numbers as [[1, 2], [3, 4]] or a formula such "
         "as W2.T @ dZ2.",

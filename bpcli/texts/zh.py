@@ -620,7 +620,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "numbers.unopened": "有一个 ']' 没有对应的 '['",
     "numbers.empty_list": "答案里有一个空列表 []",
     "numbers.ragged": "答案各行的长度不同（分别有 {sizes} 个元素）；每一行的元素个数必须相同",
-    "formula.not_finite": "公式 {formula!r} 算出了不是有限数的值（溢出、除以 0，还是 log 0？）",
+    "formula.not_finite": "公式 {formula!r} 算出了不是有限数的值（溢出、除以 0、log 0，还是对负数取 log 或开平方？）",
     "formula.too_long": "公式有 {length} 个字符，上限是 {limit}",
     "formula.syntax": "无法解析公式：{detail}。数值答案写成 [[1, 2], [3, 4]] 的形式，公式写成 W2.T @ dZ2 的形式。",
     "formula.syntax.at": "无法解析公式（第 {column} 个字符处）：{detail}。数值答案写成 [[1, 2], [3, 4]] 的形式，公式写成 W2.T @ dZ2 的形式。",
