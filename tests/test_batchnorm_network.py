@@ -558,3 +558,19 @@ def test_dgamma_taken_with_the_input_for_xhat_is_named():
         assert "A1" in result.message and "x̂2" in result.message
     formula = grade(network, "dgamma2", "sum(dZ2 * A1, axis=1, keepdims=True)")
     assert formula.diagnosis == ["wrong_input"], formula.message
+
+
+@pytest.mark.parametrize("exercise, axes, wrong", [(DENSE_EXERCISE, 1, [(0,), ()]),
+                                                   (CONV_EXERCISE, (0, 2, 3), [(0, 2), (1,), (2, 3)])])
+def test_dbeta_and_dgamma_summed_over_the_wrong_axes_are_named(exercise, axes, wrong):
+    """dβ = Σ dZ and dγ = Σ dZ ⊙ x̂ over each unit's values (the samples; on images every
+    position too); a sum over other axes is named, as a dense or conv db's is."""
+    network = spec.load(exercise)
+    t = run(network).tensors()
+    summands = {"dbeta2": t["dZ2"], "dgamma2": t["dZ2"] * t["xhat2"]}
+    for target, summand in summands.items():
+        np.testing.assert_allclose(t[target].reshape(-1), summand.sum(axis=axes).reshape(-1), rtol=1e-12)
+        for other in wrong:
+            answer = summand.sum(axis=other or None, keepdims=bool(other))
+            result = grade(network, target, np.atleast_1d(answer).tolist())
+            assert not result.correct and "wrong_axis" in result.diagnosis, (target, other, result.message)

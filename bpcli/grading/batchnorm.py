@@ -17,7 +17,8 @@ from bpcli.core.batchnorm import BatchNormCache, sum_per_unit
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading
-from bpcli.grading.mistakes import Mistake, activation_derivative_text, has_activation_factor, layer_input
+from bpcli.grading.mistakes import (Mistake, activation_derivative_text, has_activation_factor, layer_input,
+                                   wrong_axes_sums)
 from bpcli.grading.targets import Target, input_name
 from bpcli.texts import Msg
 
@@ -59,9 +60,11 @@ class BatchNormGrading(KindGrading):
     own_rules = frozenset({"Z"})
 
     def parameter_mistakes(self, run: Run, record: LayerRecord, parameter: str) -> Iterator[Mistake]:
-        l, dZ = record.layer.index, record.dZ
+        layer, l, dZ = record.layer, record.layer.index, record.dZ
+        axes = (1,) if _on_columns(layer) else (0, 2, 3)
         if parameter == "beta":
             yield Mistake(("not_summed",), dZ, Msg("mistake.bn_not_summed", l=l, name=f"dbeta{l}"))
+            yield from wrong_axes_sums(dZ, axes, f"dZ{l}", f"dbeta{l}", f"dbeta{l} = {self.formula_of(layer, 'dbeta')}")
             return
         yield Mistake(("dgamma_without_xhat",), sum_per_unit(dZ), Msg("mistake.bn_dgamma_without_xhat", l=l))
         # as a dense layer's dW takes its input: but γ multiplies the normalised x̂, not x itself
@@ -70,6 +73,8 @@ class BatchNormGrading(KindGrading):
         yield Mistake(("not_summed",), dZ * record.cache.xhat, Msg("mistake.bn_not_summed", l=l, name=f"dgamma{l}"))
         for code, key, cache in _variants(record):
             yield Mistake((code,), sum_per_unit(dZ * cache.xhat), Msg(key, l=l, name=f"dgamma{l}"))
+        yield from wrong_axes_sums(dZ * record.cache.xhat, axes, f"dZ{l} ⊙ x̂{l}", f"dgamma{l}",
+                                   f"dgamma{l} = {self.formula_of(layer, 'dgamma')}")
 
     def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
         layer, cache, dZ = following.layer, following.cache, following.dZ
@@ -104,13 +109,18 @@ class BatchNormGrading(KindGrading):
 
     def formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         l = layer.index
-        if target.kind == "dbeta":
-            return f"sum(dZ{l}, {_sum_axes(layer)})"
-        if target.kind == "dgamma":
-            return f"sum(dZ{l} * xhat{l}, {_sum_axes(layer)})"
+        if target.kind in ("dbeta", "dgamma"):
+            return self.formula_of(layer, target.kind)
         if target.kind == "Z" and _on_columns(layer):
             return f"gamma{l} * xhat{l} + beta{l}"
         return None
+
+    @staticmethod
+    def formula_of(layer: Layer, kind: str) -> str:
+        """dβ's or dγ's formula (``kind`` "dbeta" or "dgamma"): the sum over each unit's values."""
+        l = layer.index
+        summed = f"dZ{l}" if kind == "dbeta" else f"dZ{l} * xhat{l}"
+        return f"sum({summed}, {_sum_axes(layer)})"
 
     def input_gradient_formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         # the compact formula; on images γ (C,) does not broadcast over m × C × H × W in formula
