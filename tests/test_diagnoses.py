@@ -433,6 +433,7 @@ def test_a_formula_for_a_single_number_may_be_read_as_a_factor_that_holds_on_eve
     assert grade(net, "dZ1", "A1 + Y").diagnosis == ["entries"]
     plus_one = grade(net, "dZ1", "A1 - Y + 1")  # 0.5: also −1 times −0.5 here, but +1 on every draw
     assert plus_one.diagnosis == ["offset"] and "+1" in plus_one.message, plus_one.message
+    assert "Your number is the right value +1" in plus_one.message  # one number, not 'every entry'
     assert "scaled" not in grade(net, "dZ1", "-1").diagnosis  # typed: a single number is no factor
 
 

@@ -140,7 +140,8 @@ def diagnose(expected: np.ndarray, answer: np.ndarray, mistakes: list[Mistake], 
     if answer.shape == expected.shape:
         offset = constant_offset(expected, answer, rtol, single=holds is not None)
         if offset is not None:
-            reading = Diagnosis(["offset"], [Msg("diag.offset", offset=offset)])
+            reading = Diagnosis(["offset"], [Msg("diag.offset" if expected.size > 1 else "diag.offset.single",
+                                                 offset=offset)])
             if holds is None or holds(reading):
                 return reading
         mask = wrong_entries_mask(expected, answer, rtol)

@@ -363,6 +363,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "diag.shape": "{shape_sentence}; your answer is {answer_shape}.",
     "diag.shape.transposed_numbers_wrong": "That is the transposed shape, but the transposed numbers are not "
         "right either: check the order of the factors and their transposes.",
+    "diag.offset.single": "Your number is the right value {offset:+.3g}: a constant is added where none belongs.",
     "diag.offset": "Every entry of your answer is the right value {offset:+.3g}: a constant is added where none "
         "belongs.",
     "diag.entries.single": "Your number is not the right value, and it matches none of the usual mistakes.",

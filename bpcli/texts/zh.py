@@ -300,6 +300,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "meaning.images": "样本数 × 通道数 × 高 × 宽",
     "diag.shape": "{shape_sentence}；而你的答案是 {answer_shape}。",
     "diag.shape.transposed_numbers_wrong": "这恰好是转置后的维度，但转置过来的数也不对：检查各因子的先后顺序和它们的转置。",
+    "diag.offset.single": "你的数是正确值 {offset:+.3g}：多加了一个不该有的常数。",
     "diag.offset": "你的答案的每个元素都是正确值 {offset:+.3g}：多加了一个不该有的常数。",
     "diag.entries.single": "你的数不对，也不属于任何一种常见错误。",
     "diag.close": "不过已经很接近了：每个错的数都是正确值按你所写的小数位四舍五入或截断的结果。请多保留几位小数。",
