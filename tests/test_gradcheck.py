@@ -348,3 +348,26 @@ def test_an_option_that_is_not_one_is_said_in_the_learners_language():
     assert code == 2 and "epsilon（有限差分的步长）必须是大于 0 的数" in err and "must be" not in err, err
     code, _, err = run_cli(["check", "04", "--seed", "-1"])
     assert code == 2 and "seed must be a whole number of at least 0, found -1" in err, err
+
+
+CONSTANT_UNIT = {"input": {"X": [[0.5, 0.5, 0.5], [1.0, -1.0, 0.5]], "Y": [[1.0, 0.0, 1.0]]},
+                 "layers": [{"type": "batchnorm", "activation": "linear", "eps": 1e-20},
+                            {"type": "dense", "units": 1, "activation": "sigmoid", "W": [[0.5, -1.0]],
+                             "b": [[0.0]]}],
+                 "loss": "bce"}
+
+
+def test_a_batchnorm_bending_faster_than_the_step_is_a_kink_not_wrong():
+    """Unit 0 is constant, so x̂ = 0 and s = 1/√ε = 1e10: dX there is γ s (dZ − mean dZ), about
+    1e9, while a nudge of 1e-6 moves σ² + ε from 1e-20 to about 1e-13. The difference quotient
+    measures nothing; the check called the right gradient WRONG (exit 1)."""
+    network = bpcli.load(CONSTANT_UNIT)
+    t = run(network).tensors()
+    dZ = t["dZ1"]
+    np.testing.assert_allclose(t["dX"][0], 1e10 * (dZ[0] - dZ[0].mean()), rtol=1e-9)  # γ = 1
+    report = check(network)
+    assert report.ok
+    X = next(tensor for tensor in report.tensors if tensor.name == "X")
+    assert sorted(X.kinks) == [(0, 0), (0, 1), (0, 2)]  # the constant unit's row; the other is compared
+    ordinary = check(bpcli.load("13"))  # a batchnorm whose σ² + ε a nudge moves by about the step
+    assert ordinary.ok and not any(tensor.kinks for tensor in ordinary.tensors)

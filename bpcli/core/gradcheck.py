@@ -17,7 +17,10 @@ times the first one's).
 Kinks. The loss is smooth piece by piece: which relu units are positive and which element wins
 each max-pool window pick the piece. An entry whose nudges move the loss onto another piece
 (relu crossing 0, a max-pool window changing its winner) is *next to a kink*: the loss has no
-derivative there, so it is reported and not compared.
+derivative there, so it is reported and not compared. So is an entry whose nudges change a batch
+normalisation's σ² + ε by more than ``BATCHNORM_BEND``: the loss is smooth there, but bends on a
+scale of √(σ² + ε), and a step that wide measures no derivative (a unit whose values are all
+equal, with ε = 1e-20, has dX of 1e9, which a step of 1e-6 cannot see).
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ from bpcli.values import is_real, is_whole
 DEFAULT_TOLERANCE = 1e-6
 #: the step, relative to max(1, |θ|)
 DEFAULT_EPSILON = 1e-6
+#: a nudge that changes a batch normalisation's σ² + ε by more than this (relatively) moves the
+#: loss too far along its bend for a difference quotient (a right gradient of an ordinary network
+#: moves it by about the step, 1e-6)
+BATCHNORM_BEND = 1e-2
 #: entries checked per tensor unless every entry is asked for
 DEFAULT_SAMPLE = 200
 #: bound on the central difference's round-off, in units of eps·S/h: measured against a more
@@ -241,18 +248,22 @@ def _evaluate(network: Network) -> tuple[float, list[np.ndarray]]:
 
 def _piece(records: list[LayerRecord]) -> list[np.ndarray]:
     """What picks the smooth piece of the loss: the sign of every relu's Z (relu'(0) = 0 counts 0
-    with the negatives) and every max-pool window's winner."""
+    with the negatives) and every max-pool window's winner; and every batch normalisation's
+    σ² + ε, which a nudge must not move along its bend (``BATCHNORM_BEND``)."""
     piece = []
     for rec in records:
         if rec.layer.activation == "relu":
             piece.append(rec.Z > 0)
         if rec.layer.kind == "maxpool":  # by kind, not class: a dense network never imports pool
             piece.append(rec.layer.winners(rec.cache))
+        if rec.layer.kind == "batchnorm":
+            piece.append(rec.cache.var + rec.layer.eps)
     return piece
 
 
 def _same_piece(piece: list[np.ndarray], other: list[np.ndarray]) -> bool:
-    return all(np.array_equal(a, b) for a, b in zip(piece, other))
+    return all(np.allclose(a, b, rtol=BATCHNORM_BEND, atol=0) if a.dtype.kind == "f" else np.array_equal(a, b)
+               for a, b in zip(piece, other))
 
 
 def _round_off_scale(network: Network, result: Run) -> float:

@@ -285,9 +285,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     },
     "check.kinks": {
         "one": "{count} sampled entry sits at a kink (relu at 0 or a max-pool window changing its winner), "
-            "where J has no derivative; it is left out of the error.",
+            "where J has no derivative, or moves a batch normalisation's σ² + ε by more than 1 %, too sharp a "
+            "bend for the step; it is left out of the error.",
         "other": "{count} sampled entries sit at a kink (relu at 0 or a max-pool window changing its winner), "
-            "where J has no derivative; they are left out of the error.",
+            "where J has no derivative, or move a batch normalisation's σ² + ε by more than 1 %, too sharp a "
+            "bend for the step; they are left out of the error.",
     },
     "axes.kernel": "filter, channel",
     "axes.images": "sample, channel",
@@ -1143,8 +1145,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check_report.error_note": "rel.err: max |analytic − numeric| ÷ the largest |gradient| checked, as the power of "
         "ten it stays under ({round_off} is round-off); a tensor is {wrong} when its exact relative error exceeds "
         "{tolerance}.",
-    "check_report.kinks_note": "kinks: entries where the loss has no derivative (relu at 0, a max-pool near-tie); "
-        "the two one-sided slopes differ, so they are not compared.",
+    "check_report.kinks_note": "kinks: entries where the loss has no derivative (relu at 0, a max-pool near-tie), "
+        "or bends too sharply for the step (a batch normalisation's σ² + ε moved by more than 1 %); their "
+        "difference quotients measure no derivative, so they are not compared.",
     "check_report.all_agree": "All gradients agree with finite differences.",
     "check_report.some_disagree": "Some gradients disagree with finite differences.",
     "check_report.failed": "an analytic gradient disagrees with finite differences",

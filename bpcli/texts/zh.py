@@ -227,7 +227,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.conv_dA.dilate": "在 dZ 相邻元素之间插入 {zeros}（步长 − 1），然后",
     "backward.conv_dA.skipped": "；其中包括补 0 后的输入中没有被任何窗口覆盖到的 {rows}、{cols}",
     "note.relu_kink": "Z 中有 {count} 个元素正好为 0，relu 在此处不可导；这里取 relu′(0) = 0。",
-    "check.kinks": "有 {count} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数；计算误差时不计入。",
+    "check.kinks": "有 {count} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数，"
+        "或者扰动使批归一化的 σ² + ε 变化超过 1 %，弯曲太急，步长量不出导数；计算误差时不计入。",
     "axes.kernel": "卷积核, 通道",
     "axes.images": "样本, 通道",
     "axes.samples": "样本",
@@ -903,8 +904,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "check_report.wrong": "错误",
     "check_report.error_note": "相对误差：max |解析梯度 − 数值梯度| ÷ 所检验梯度中最大的 |梯度|，只给出它小于的 10 的幂"
         "（{round_off} 即舍入误差）；精确的相对误差超过 {tolerance} 的张量记为“{wrong}”。",
-    "check_report.kinks_note": "不可导点：损失函数在这些元素处没有导数（relu 在 0 处，最大池化窗口中几乎并列的最大值）；"
-        "两侧的斜率不同，所以不比较。",
+    "check_report.kinks_note": "不可导点：损失函数在这些元素处没有导数（relu 在 0 处，最大池化窗口中几乎并列的最大值），"
+        "或弯曲太急，步长量不出导数（批归一化的 σ² + ε 变化超过 1 %）；差商量不出导数，所以不比较。",
     "check_report.all_agree": "所有梯度都与有限差分一致。",
     "check_report.some_disagree": "有些梯度与有限差分不一致。",
     "check_report.failed": "有解析梯度与有限差分不一致",
