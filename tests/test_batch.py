@@ -216,6 +216,14 @@ def test_a_row_split_by_an_unquoted_separator_names_the_files_own(tmp_path, lang
         assert own in line["message"] and other not in line["message"], line
 
 
+def test_a_semicolon_header_with_a_typo_is_told_the_column_it_lacks(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student;file;target;answr\ns1;04;dW2;1\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 2 and out == ""
+    assert "answer missing, found student, file, target, answr" in err, err
+
+
 def test_rows_name_files_relative_to_the_answers_or_bundled_exercises(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "net.yaml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")

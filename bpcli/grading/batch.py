@@ -262,13 +262,14 @@ def _csv_records(text: str) -> tuple[list[_CsvRecord], str]:
 
 
 def _delimiter(header: str) -> str:
-    """';' when the header line names every required column only when split at semicolons, as a
-    spreadsheet saves CSV where the decimal mark is a comma (German, French, …); else ','."""
-    def names(delimiter: str) -> set[str]:
-        return {name.strip().lower() for name in _first_line_fields(header, delimiter)}
+    """';' when the header line names more of the required columns split at semicolons than at
+    commas, as a spreadsheet saves CSV where the decimal mark is a comma (German, French, …);
+    else ','. More, not all: a header with a typo ('student;file;target;answr') is then told
+    which column it lacks, not all four."""
+    def named(delimiter: str) -> int:
+        return len(set(REQUIRED_FIELDS) & {name.strip().lower() for name in _first_line_fields(header, delimiter)})
 
-    required = set(REQUIRED_FIELDS)
-    return ";" if not required <= names(",") and required <= names(";") else ","
+    return ";" if named(";") > named(",") else ","
 
 
 def _read_csv_records(lines: list[str], start: int, records: list[_CsvRecord], delimiter: str) -> int:
