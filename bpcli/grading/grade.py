@@ -330,15 +330,21 @@ def _readings_on_draws(network: Network, target: Target, formula: Formula, rtol:
                        draws: Iterable[Run]) -> Iterator[list[Diagnosis]]:
     """Every reading of ``formula``'s value on each draw where it is wrong (on a single number
     its factor is one, its offset another: each draw offers all it has); nothing from a draw
-    where it is right or cannot be computed (log of 0 there only): no evidence either way."""
-    for drawn in draws:
-        try:
-            drawn_value = _evaluate(formula, drawn.tensors(), network.m)
-        except AnswerError:
-            continue
+    where it is right or cannot be computed: no evidence either way."""
+    for drawn, drawn_value in _values_on_draws(formula, draws, network.m):
         offered = _Offered()
         if not _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False, holds=offered).correct:
             yield offered.readings
+
+
+def _values_on_draws(formula: Formula, draws: Iterable[Run], m: int) -> Iterator[tuple[Run, np.ndarray]]:
+    """Each draw with ``formula``'s value on it, where it can be computed (not a log of 0 on that
+    draw alone, which is no evidence either way)."""
+    for drawn in draws:
+        try:
+            yield drawn, _evaluate(formula, drawn.tensors(), m)
+        except AnswerError:
+            continue
 
 
 class _Offered:
@@ -408,13 +414,9 @@ class Draws:
 def _check_other_draws(network: Network, target: Target, formula: Formula, graded: GradeResult,
                        rtol: float, draws: Iterable[Run]) -> GradeResult | None:
     """None when the formula, right on ``network`` (``graded``), is also right on its other draws
-    (``draws``); else a wrong result that says so and diagnoses the
-    formula on the draw where it fails."""
-    for drawn in draws:
-        try:
-            drawn_value = _evaluate(formula, drawn.tensors(), network.m)
-        except AnswerError:
-            continue  # e.g. log of 0 on this draw only: no evidence either way
+    (``draws``); else a wrong result that says so and diagnoses the formula on the draw where it
+    fails."""
+    for drawn, drawn_value in _values_on_draws(formula, draws, network.m):
         on_draw = _judge(drawn, target, drawn_value, rtol, marks_shown=False, typed=False)
         if on_draw.correct:
             continue
