@@ -57,7 +57,8 @@ _COLUMN_AXES = (1,)
 _IMAGE_AXES = (0, 2, 3)
 
 
-def _unit_axes(ndim: int) -> tuple[int, ...]:
+def unit_axes(ndim: int) -> tuple[int, ...]:
+    """The axes a unit's values lie along in data of ``ndim`` axes (what dβ and dγ sum over)."""
     return _COLUMN_AXES if ndim == 2 else _IMAGE_AXES
 
 
@@ -69,7 +70,7 @@ def _broadcastable(per_unit: np.ndarray, ndim: int) -> np.ndarray:
 
 def sum_per_unit(T: np.ndarray) -> np.ndarray:
     """Σ over each unit's values: (n, m) -> (n, 1), (m, C, H, W) -> (C,)."""
-    return T.sum(axis=_unit_axes(T.ndim), keepdims=T.ndim == 2)
+    return T.sum(axis=unit_axes(T.ndim), keepdims=T.ndim == 2)
 
 
 @dataclass
@@ -165,7 +166,7 @@ class BatchNorm(LayerBase):
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, BatchNormCache]:
         """Z = γ ⊙ x̂ + β with x = A_prev: (n, m) or (m, C, H, W). Returns Z (x's shape) and the cache."""
         ndim = A_prev.ndim
-        axes = _unit_axes(ndim)
+        axes = unit_axes(ndim)
         # Measured from each unit's first value, so a unit whose values are all equal gets μ equal
         # to that value exactly and x − μ = 0 exactly (a plain mean of m copies of 0.1 is not 0.1),
         # and large values sharing a big offset lose less to cancellation.

@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from bpcli.core import activations
-from bpcli.core.batchnorm import BatchNormCache, sum_per_unit
+from bpcli.core.batchnorm import BatchNormCache, sum_per_unit, unit_axes
 from bpcli.core.layer import Layer
 from bpcli.core.network import LayerRecord, Network, Run
 from bpcli.grading.kind import KindGrading
@@ -61,7 +61,7 @@ class BatchNormGrading(KindGrading):
 
     def parameter_mistakes(self, run: Run, record: LayerRecord, parameter: str) -> Iterator[Mistake]:
         layer, l, dZ = record.layer, record.layer.index, record.dZ
-        axes = (1,) if _on_columns(layer) else (0, 2, 3)
+        axes = unit_axes(dZ.ndim)
         if parameter == "beta":
             yield Mistake(("not_summed",), dZ, Msg("mistake.bn_not_summed", l=l, name=f"dbeta{l}"))
             yield from wrong_axes_sums(dZ, axes, f"dZ{l}", f"dbeta{l}", f"dbeta{l} = {self.formula_of(layer, 'dbeta')}")
