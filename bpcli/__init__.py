@@ -110,11 +110,17 @@ def grade(spec: Any, target: str, answer: Any, *, lang: str = "en", rtol: float 
     return grade_answer(load(spec), target, answer, rtol=rtol, lang=lang)
 
 
+@_traceback_from_the_call
 def show(result: Any, precision: int = 4):
-    """``result`` (of ``compute``, ``check`` or ``explain``) as a notebook displays it: the
-    page's style, the network's diagram, heatmaps, MathML (see ``bpcli.notebook.show``)."""
-    from bpcli.notebook import show as notebook_show
+    """``result`` (of ``compute``, ``check`` or ``explain``, or a network as ``compute`` takes
+    it, which is computed) as a notebook displays it: the page's style, the network's diagram,
+    heatmaps, MathML (see ``bpcli.notebook.show``). Raises ``SpecError`` for a network that
+    cannot be computed."""
+    from bpcli.notebook import check_precision, is_a_network, show as notebook_show
 
+    if is_a_network(result):
+        check_precision(precision)  # before the network is computed for nothing
+        result = compute(result)
     return notebook_show(result, precision)
 
 

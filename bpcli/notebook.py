@@ -7,10 +7,13 @@ plain data that never imports ``bpcli.render``."""
 from __future__ import annotations
 
 import itertools
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from bpcli.core.gradcheck import CheckReport
+from bpcli.core.network import Network
 from bpcli.texts import usage_error
 from bpcli.values import is_whole
 from bpcli.narrate.model import Explanation
@@ -76,16 +79,30 @@ class ComputeDisplay:
 
 def show(value: Any, precision: int = 4):
     """What a notebook cell should display for ``value``: a ``bpcli.compute`` result (the
-    ``bpcli.compute/1`` structure), a check report or an explanation. ``precision``: decimals
-    shown, a whole number 0 to 12 as ``--precision`` takes (else ``UsageError`` here, not an
-    error when the notebook displays it)."""
-    if not (is_whole(precision) and 0 <= precision <= 12):
-        raise usage_error("usage.precision", name="precision", found=repr(precision))
+    ``bpcli.compute/1`` structure), a check report or an explanation (``bpcli.show`` computes a
+    network first). ``precision``: decimals shown, as ``check_precision`` takes it."""
+    check_precision(precision)
     if isinstance(value, Explanation):
         return value if isinstance(value, NotebookExplanation) else NotebookExplanation.of(value)
     if isinstance(value, CheckReport):
         return value if isinstance(value, NotebookCheck) else NotebookCheck.of(value)
     if isinstance(value, dict) and value.get("schema") == "bpcli.compute/1":
         return ComputeDisplay(value, precision)
-    raise TypeError(f"bpcli.show displays what bpcli.compute, bpcli.check or bpcli.explain return, "
-                    f"not {type(value).__name__}")
+    raise TypeError(f"bpcli.show displays what bpcli.compute, bpcli.check or bpcli.explain return, or a "
+                    f"network as bpcli.compute takes it, not {type(value).__name__}")
+
+
+def check_precision(precision: Any) -> None:
+    """``UsageError`` unless ``precision`` is a whole number 0 to 12 as ``--precision`` takes it:
+    said when ``show`` is called, not as an error when the notebook displays it."""
+    if not (is_whole(precision) and 0 <= precision <= 12):
+        raise usage_error("usage.precision", name="precision", found=repr(precision))
+
+
+def is_a_network(value: Any) -> bool:
+    """Whether ``value`` is a network as the API's functions take it (README: each takes a path,
+    a mapping, a bundled exercise's name or what ``bpcli.load`` returns). A mapping with a
+    ``schema`` is one of bpcli's own results (compute's, grade's ``to_dict()``), never a network file."""
+    if isinstance(value, Mapping):
+        return "schema" not in value
+    return isinstance(value, (Network, str, bytes, os.PathLike))

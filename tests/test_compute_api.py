@@ -3,6 +3,8 @@ the result hold copies, never the caller's own memory (kept while the per-call w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -81,6 +83,27 @@ def test_every_function_takes_what_load_returns():
     assert bpcli.explain(network, detail="summary").summary.loss_value == bpcli.compute("04")["loss"]
     assert bpcli.check(network).ok
     assert bpcli.grade(network, "dW1", "dZ1 @ X.T").correct
+
+
+def test_show_takes_a_network_as_compute_takes_it():
+    """README: every function takes a path, a mapping, a bundled exercise's name or the network
+    bpcli.load returns; bpcli.show(bpcli.load("04")) raised a TypeError. Such a network is shown
+    as its compute result."""
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "exercises" / "04_two_layer_tanh.yaml"
+    expected = bpcli.compute("04")
+    for network in (bpcli.load("04"), "04", str(path), path, yaml.safe_load(path.read_text(encoding="utf-8"))):
+        shown = bpcli.show(network)
+        assert shown.result["loss"] == expected["loss"]
+        assert np.array_equal(shown.result["layers"][0]["dW"], expected["layers"][0]["dW"])
+        assert "<table" in shown._repr_html_()
+    with pytest.raises(bpcli.UsageError, match="precision"):
+        bpcli.show("04", precision=99)
+    with pytest.raises(bpcli.SpecError):
+        bpcli.show({"input": {"X": [[1.0]]}})  # a network file's mapping that is not a whole network
+    with pytest.raises(TypeError, match="not dict"):
+        bpcli.show(bpcli.grade("04", "dW1", "dZ1 @ X.T").to_dict())  # a result, but not compute's
 
 
 def test_grade_refuses_what_it_cannot_honour():
