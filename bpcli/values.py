@@ -1,6 +1,7 @@
 """What the Python API takes as a number where it asks for one (a step, a tolerance, a seed, a
 layer, decimals): a Python or numpy number, never a bool, which Python counts as 1 or 0 but no
-caller means as one."""
+caller means as one; and as a flag (explain's forward): a bool, never a number or a string, which
+Python counts as true ("no" too)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any
 
 
 def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool) or type(value).__name__ == "bool_"  # numpy's, without importing numpy
+    # numpy's bool, without importing numpy: named bool_ before numpy 2, bool (in module numpy) since
+    kind = type(value)
+    return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"))
+
+
+def is_flag(value: Any) -> bool:
+    """True or False (Python's or numpy's)."""
+    return _is_bool(value)
 
 
 def is_real(value: Any) -> bool:

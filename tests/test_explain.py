@@ -310,6 +310,20 @@ def test_a_layer_that_is_not_a_whole_number_is_a_usage_error(layer):
     assert bpcli.explain(CONV, layer=np.int64(1)).steps
 
 
+@pytest.mark.parametrize("flag", ["forward", "backward", "check"])
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, None, [False]])
+def test_a_flag_that_is_not_a_bool_is_a_usage_error_naming_it(flag, value):
+    """explain(forward="no") was taken as true (Python counts "no" as true) and showed the forward
+    pass the caller asked to leave out."""
+    with pytest.raises(UsageError, match=rf"^{flag} must be True or False, found {re.escape(repr(value))}$"):
+        bpcli.explain(CONV, **{flag: value})
+
+
+def test_a_numpy_bool_is_a_flag():
+    assert ([s.section for s in bpcli.explain(CONV, forward=np.bool_(False)).steps]
+            == [s.section for s in bpcli.explain(CONV, forward=False).steps])
+
+
 def test_quiz_lookup_finds_exactly_one_worked_solution_per_gradient():
     explanation = bpcli.explain(CONV)
     for name in ("dW1", "db1", "dZ1", "dA1", "dA2", "dA3", "dW4", "dX"):

@@ -17,7 +17,7 @@ from bpcli import kinds, texts
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, run
 from bpcli.errors import SpecError, UsageError
-from bpcli.values import is_whole
+from bpcli.values import is_flag, is_whole
 from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
 from bpcli.narrate.context import Context, Say
@@ -54,8 +54,12 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
     check (skipped when ``layer`` is given or ``backward`` is False). ``detail``: summary | steps
     | full (``narrate.detail``; the command line's default is steps, this data's full).
     ``notes``: once | all, by default all at ``full`` and once otherwise.
-    Raises UsageError for an unknown method, language, layer, detail or notes policy.
+    Raises UsageError for an unknown method, language, layer, detail or notes policy, or a flag
+    (forward, backward, check) that is not True or False.
     """
+    for name, flag in (("forward", forward), ("backward", backward), ("check", check)):
+        if not is_flag(flag):
+            raise texts.usage_error("usage.flag", name=name, found=repr(flag))
     if method not in METHOD_NAMES:
         raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
     texts.check_language(lang)

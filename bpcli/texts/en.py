@@ -680,6 +680,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.check_sample": "{name} (entries checked per tensor) must be a whole number of at least 1, or None for every entry; found {found}",
     "usage.check_seed": "{name} must be a whole number of at least 0, found {found}",
     "usage.precision": "{name} (decimals shown) must be a whole number from 0 to 12, found {found}",
+    "usage.flag": "{name} must be True or False, found {found}",
     "usage.layer_range": "the network has layers 1 to {last}, not {layer}",
     "exercise.error.section": "the 'exercise:' section must be a mapping with statement, targets and hints",
     "exercise.error.the_section": "the exercise section",

@@ -544,6 +544,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.check_sample": "{name}（每个张量检验的元素个数）必须是不小于 1 的整数，或者 None 表示全部检验；收到的是 {found}",
     "usage.check_seed": "{name} 必须是不小于 0 的整数，收到的是 {found}",
     "usage.precision": "{name}（显示的小数位数）必须是 0 到 12 的整数，收到的是 {found}",
+    "usage.flag": "{name} 必须是 True 或 False，收到的是 {found}",
     "usage.layer_range": "这个网络只有第 1 到第 {last} 层，没有第 {layer} 层",
     "exercise.error.section": "'exercise:' 部分必须是含 statement、targets 和 hints 的映射",
     "exercise.error.the_section": "exercise 部分",
