@@ -4,6 +4,7 @@ names (and never by a right answer), the JSON object, exit codes, and the comman
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from bpcli.render.grading import grade_renderable
 from bpcli.core.network import run
 from bpcli.errors import AnswerError, UsageError
 from bpcli.grading import grade
+from bpcli.texts import error_text
 from conftest import REPO_ROOT, cli_env, run_cli
 from test_explain import NARRATION_AREAS
 
@@ -322,7 +324,49 @@ def test_an_rtol_that_is_not_one_number_is_a_usage_error(net, rtol):
         grade(net, "dW1", "0", rtol=rtol)
 
 
+@pytest.mark.parametrize("answer", ["dZ1 @ X.T\x00", "1 2;\x00 3 4; 5 6", "[[1, 2], [3, 4], [5, \x006]]", "\x00",
+                                    "dZ1\x01 @ X.T", "dZ1 @ X.T\x7f", "\u200bdZ1 @ X.T", "dZ1 @ X.T\ufeff",
+                                    "dZ1 @ X.T\udcff"])
+def test_a_character_no_one_sees_or_types_is_said_where_it_is(net, answer):
+    """A NUL in an answer (pasted from a binary file into a batch's row) gave Python's own
+    'source code string cannot contain null bytes', even for numbers and in Chinese; other
+    control characters Python's 'invalid non-printable character' in English."""
+    unseen = next(character for character in answer if not (character.isprintable() or character.isspace()))
+    column, code = answer.index(unseen) + 1, f"U+{ord(unseen):04X}"
+    for lang in ("en", "zh"):
+        with pytest.raises(AnswerError) as caught:
+            grade(net, "dW1", answer, lang=lang)
+        worded = error_text(caught.value, lang)
+        assert f"{column} " in worded and code in worded and "null bytes" not in worded
+        assert "non-printable" not in worded
+    assert error_text(caught.value, "zh") != error_text(caught.value, "en")
+
+
+def test_line_breaks_and_tabs_are_not_unseen_characters(net, tensors):
+    rows = "\n".join("\t".join(str(entry) for entry in row) for row in tensors["dW1"].tolist())
+    assert grade(net, "dW1", rows).correct
+
+
 # -- the command line -------------------------------------------------------------------------
+
+def test_cli_an_answer_with_a_character_no_one_types_is_one_line_and_exit_2(tmp_path):
+    # the command line cannot carry a NUL; a control character and bytes that are not UTF-8 it can
+    undecodable = os.fsdecode(b"dZ1 @ X.T\xff")
+    for answer in ("dZ1\x01 @ X.T", undecodable):
+        for language in ("en", "zh"):
+            code, out, err = run_bpcli(["grade", TWO_LAYER, "-t", "dW1", "-a", answer, "--lang", language])
+            assert code == 2 and not out and err.count("\n") == 1 and "Traceback" not in err
+            assert "U+" in err and "non-printable" not in err
+    # a batch's row can carry a NUL: that row is refused, the batch graded
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"student": "s1", "file": str(TWO_LAYER), "target": "dW1",
+                                   "answer": "dZ1 @ X.T\x00"}) + "\n", encoding="utf-8")
+    code, out, err = run_bpcli(["grade", "--batch", answers])
+    row = json.loads(out.splitlines()[0])
+    assert code == 0 and row["correct"] is False and "U+0000" in row["error"]["message"]
+    assert "null bytes" not in row["error"]["message"]
+
+
 
 def test_cli_right_wrong_and_unreadable():
     code, out, err = run_bpcli(["grade", TWO_LAYER, "--target", "dW2", "--answer", "dZ2 @ A1.T"])

@@ -124,6 +124,7 @@ def grade(network: Network, target: str, answer: Any, rtol: float = DEFAULT_RTOL
     draws = draws if draws is not None else Draws(network)
     tensors = result.tensors()
     chosen = parse_target(target, tensors)
+    _refuse_unseen_characters(answer)
     answer = _without_its_name(answer, chosen)
     formula = _formula_of(answer, chosen, network, tensors)
     try:
@@ -148,6 +149,19 @@ def check_rtol(rtol: Any) -> None:
     real number; not a bool, not an array)."""
     if not (is_real(rtol) and 0 < rtol < 1):
         raise usage_error("usage.rtol", rtol=rtol)
+
+
+def _refuse_unseen_characters(answer: Any) -> None:
+    """An ``AnswerError`` that says where a text answer holds a character no one sees or types: a
+    control character (the NUL of a binary file pasted into a batch's row), a formatting one
+    (a zero-width space copied from a web page), or bytes of the command line that are not
+    UTF-8. Neither reader could take it: the formula parser's message was Python's own ('source
+    code string cannot contain null bytes'), in English whatever the language."""
+    if not isinstance(answer, str) or "".join(answer.split()).isprintable():  # at C speed: 5 MB answers
+        return
+    column = next(column for column, character in enumerate(answer, 1)
+                  if not (character.isprintable() or character.isspace()))
+    raise answer_error("answer.unseen_character", column=column, code=f"U+{ord(answer[column - 1]):04X}")
 
 
 #: an answer written as an equation: 'dW2 = dZ2 @ A1.T', 'dW2 = [[1, 2]]' (not 'dW2 == …')

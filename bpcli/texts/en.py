@@ -731,6 +731,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.circular.values": " and the values computed before it: {names}",
     "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
     "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
+    "answer.unseen_character": "column {column} of the answer holds {code}, a character that cannot be seen "
+        "or typed (a control or formatting character such as NUL, or bytes that are not UTF-8); delete it "
+        "or type the answer again",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
     "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines",
     "batch.empty": "the answers file has no rows",

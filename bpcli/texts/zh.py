@@ -591,6 +591,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.circular.values": "以及在它之前算出的值（{names}）",
     "answer.not_numbers": "答案必须是数或公式，收到的是 {kind}",
     "answer.not_finite": "答案里有不是有限数的值（inf 或 nan）",
+    "answer.unseen_character": "答案第 {column} 个字符是 {code}，一个看不见也打不出的字符（控制字符或格式字符，例如空字符，"
+        "或者不是 UTF-8 的字节）；请删除它，或重新输入答案",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
     "batch.not_text": "答案文件不是 UTF-8 文本；请写成带表头的 CSV 或 JSON Lines",
     "batch.empty": "答案文件里没有任何一行",
