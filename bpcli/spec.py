@@ -616,7 +616,7 @@ class _Validator:
         if not isinstance(loss, str) or loss not in losses.NAMES:
             raise worded_error(_unknown_name(Msg("spec.what.loss"), loss, losses.NAMES), "loss", "unknown_loss")
         layer_specs = doc["layers"]
-        if not isinstance(layer_specs, list) or not layer_specs:
+        if not isinstance(layer_specs, (list, tuple)) or not layer_specs:  # a tuple from Python, as a tensor may be
             raise worded_error(Msg("spec.layers_list", found=describe_value(layer_specs)), "layers", "wrong_type")
         for position, spec in enumerate(layer_specs):
             self._check_layer_header(spec, position, len(layer_specs))

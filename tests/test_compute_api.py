@@ -106,6 +106,17 @@ def test_show_takes_a_network_as_compute_takes_it():
         bpcli.show(bpcli.grade("04", "dW1", "dZ1 @ X.T").to_dict())  # a result, but not compute's
 
 
+def test_a_tuple_of_layers_is_taken_as_a_list_is():
+    """A tensor may be a tuple of tuples, but a tuple of layers was refused with 'layers must be a
+    non-empty list of layers, found a list of 2'."""
+    spec = _flatten_first_network(np.random.default_rng(3))
+    as_tuple = {**spec, "layers": tuple(spec["layers"])}
+    assert bpcli.compute(as_tuple)["loss"] == bpcli.compute(spec)["loss"]
+    with pytest.raises(bpcli.SpecError) as caught:
+        bpcli.compute({**spec, "layers": ()})
+    assert caught.value.path == "layers"
+
+
 def test_grade_refuses_what_it_cannot_honour():
     with pytest.raises(bpcli.UsageError, match="unknown language 'fr'"):
         bpcli.grade("04", "dW1", "dZ1 @ X.T", lang="fr")  # it answered in English before
