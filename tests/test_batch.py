@@ -200,6 +200,51 @@ def test_a_csv_saved_with_semicolons_gives_the_same_grades(classroom):
     assert lines[12]["student"] == "s99" and lines[12]["answer_shape"] == [2, 1]  # "0 ; 0": two rows
 
 
+@pytest.mark.parametrize("separator", [";", ","])
+def test_excels_sep_line_names_the_separator_and_is_not_the_header(classroom, separator):
+    """Excel reads a first line 'sep=;' as the file's separator, not as data, and a teacher (or an
+    export) writes one so the file opens in columns in any locale; saved as Excel saves it, with a
+    byte order mark and CRLF line ends. Its rows are graded as the plan says, and messages count
+    the file's lines, the sep= line included."""
+    folder, rows = classroom
+    answers = folder / f"excel-sep{'semicolon' if separator == ';' else 'comma'}.csv"
+    with open(answers, "w", newline="", encoding="utf-8-sig") as handle:
+        handle.write(f"sep={separator}\r\n")
+        writer = csv.DictWriter(handle, ["student", "file", "target", "answer", "points"], delimiter=separator,
+                                extrasaction="ignore", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows[:12])
+        writer.writerow({"student": "s99", "file": "hw.yaml", "target": "db1", "answer": "", "points": ""})
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    lines = read_lines(out)
+    assert len(lines) == 12 + 1 + 1  # the rows, the empty answer's row, the totals
+    for line, row in zip(lines[:12], rows[:12]):
+        assert (line["student"], line["target"]) == (row["student"], row["target"])
+        if row["kind"] == "unreadable":
+            assert "error" in line and line["score"] == 0, line
+        else:
+            assert line["correct"] == (row["kind"] == "right"), line
+    # line 1 is sep=, line 2 the header, lines 3 … 14 the plan's rows: the empty answer is on line 15
+    assert lines[12]["error"]["code"] == "invalid_row" and lines[12]["message"].startswith("line 15:"), lines[12]
+
+
+@pytest.mark.parametrize("content, words, chinese", [
+    (b"sep=\t\r\nstudent\tfile\ttarget\tanswer\r\ns1\t04\tdW2\t1\r\n",
+     "line 1: this line, Excel's sep= line, asks for fields separated by '\\t'", "第 1 行: 这一行是 Excel 的 sep= 行"),
+    (b"sep=;\r\n", "the answers file has no rows", "没有任何一行"),
+    (b"sep=;\r\nstudent;file;target;answr\r\ns1;04;dW2;1\r\n", "line 2: the CSV header must name", "第 2 行: CSV 表头"),
+])
+def test_a_sep_line_bpcli_cannot_follow_or_with_nothing_after_it_is_an_unreadable_file(tmp_path, content, words,
+                                                                                        chinese):
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes(content)
+    for lang, expected in (("en", words), ("zh", chinese)):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        assert code == 2 and out == "" and expected in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("lang, comma, semicolon", [("en", "comma", "semicolon"), ("zh", "逗号", "分号")])
 def test_a_row_split_by_an_unquoted_separator_names_the_files_own(tmp_path, lang, comma, semicolon):
     """'1 2; 3 4' typed unquoted in a CSV with ';' between fields is split into one field too

@@ -197,7 +197,13 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
 
 
 def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
-    records, delimiter = _csv_records(text)
+    lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
+    declared = _declared_separator(lines[0])
+    if declared is not None and declared not in CSV_SEPARATORS:
+        raise spec.worded_error(Msg("batch.csv.separator", separator=repr(declared)), "line 1", "invalid_csv", label)
+    records, delimiter = _csv_records(lines, declared)
+    if not records:  # the separator line alone: no header, no rows
+        return []
     header_record, data_records = records[0], records[1:]
     if header_record.unclosed or header_record.error is not None:
         reason = header_record.error if header_record.error is not None else Msg("batch.csv.unclosed_quote")
@@ -207,7 +213,7 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
     missing = [name for name in REQUIRED_FIELDS if name not in header]
     if missing:
         raise spec.worded_error(Msg("batch.header", missing=Joined(missing), found=Joined(header) if header else "-"),
-                                "line 1", "missing_key", label)
+                                f"line {header_record.line}", "missing_key", label)
     rows = []
     for record in data_records:
         if not record.fields and record.error is None:  # a blank line, as csv.DictReader skips it
@@ -238,27 +244,44 @@ class _CsvRecord:
     error: str | None = None
 
 
-def _csv_records(text: str) -> tuple[list[_CsvRecord], str]:
-    """Every record of ``text``, blank lines included (as empty records). A field may hold new
-    lines in quotes (a multi-line answer from a spreadsheet), but a quote never closed would
-    swallow every later line into one field: that record is reported alone and reading starts
-    again on the line after its first, so the rows below it are still read. Fields are separated
-    by commas, or by semicolons where the header is (``_delimiter``), which is returned too."""
-    lines = io.StringIO(text, newline="").readlines()  # split where the csv module splits: \n, \r\n, \r
-    delimiter = _delimiter(lines[0]) if lines else ","
+def _csv_records(lines: list[str], declared: str | None) -> tuple[list[_CsvRecord], str]:
+    """Every record of the CSV text's ``lines``, blank lines included (as empty records). A field
+    may hold new lines in quotes (a multi-line answer from a spreadsheet), but a quote never closed
+    would swallow every later line into one field: that record is reported alone and reading
+    starts again on the line after its first, so the rows below it are still read. Fields are
+    separated by the ``declared`` separator, when the first line is a ``sep=`` line (which is then
+    not a record), else by commas, or by semicolons where the header is (``_delimiter``); the
+    separator is returned too."""
+    start = 1 if declared is not None else 0
+    delimiter = declared or (_delimiter(lines[start]) if start < len(lines) else ",")
     records: list[_CsvRecord] = []
     # no field can be longer than the text, so none is refused for its length (csv's default limit,
     # 131,072 characters, rejected a long answer with the whole file); the limit is process-wide,
     # hence restored for the library's other users
     previous_limit = csv.field_size_limit()
-    csv.field_size_limit(max(previous_limit, len(text)))
+    csv.field_size_limit(max(previous_limit, sum(map(len, lines))))
     try:
-        start = 0
         while start < len(lines):
             start = _read_csv_records(lines, start, records, delimiter)
     finally:
         csv.field_size_limit(previous_limit)
     return records, delimiter
+
+
+#: the field separators an answers file may have: a spreadsheet saves CSV with commas, or with
+#: semicolons where the decimal mark is a comma (German, French, …)
+CSV_SEPARATORS = (",", ";")
+#: the first line Excel reads as the file's separator and not as data (``sep=;``), which a teacher
+#: adds, or an export writes, so that Excel opens the file in columns whatever its locale; as a
+#: spreadsheet quotes a field holding the separator, it may be quoted ("sep=,")
+_SEPARATOR_LINE = re.compile(r'(?i)\s*(")?sep=(.)(?(1)")\s*')
+
+
+def _declared_separator(first_line: str) -> str | None:
+    """The separator a ``sep=`` first line names (any character: the caller says which are
+    read), else None: the line is the header."""
+    declared = _SEPARATOR_LINE.fullmatch(first_line.rstrip("\r\n"))
+    return declared[2] if declared else None
 
 
 def _delimiter(header: str) -> str:

@@ -741,6 +741,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "optional); {missing} missing, found {found}",
     "batch.csv": "cannot read the CSV: {reason}",
     "batch.csv.unclosed_quote": "a quote (\") opened on this line is never closed",
+    "batch.csv.separator": "this line, Excel's sep= line, asks for fields separated by {separator}; bpcli reads "
+        "CSV with commas or semicolons between fields (sep=, or sep=;)",
     "batch.no_file": "no such file, nor a bundled exercise of that name (a row's file is relative to "
         "the answers file's folder, or to the current folder for answers read from standard input)",
     "batch.not_yaml": "the YAML cannot be read here, so this is not a network file",

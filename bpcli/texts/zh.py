@@ -600,6 +600,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "实际是 {found}",
     "batch.csv": "无法读取 CSV：{reason}",
     "batch.csv.unclosed_quote": "这一行打开的引号（\"）始终没有闭合",
+    "batch.csv.separator": "这一行是 Excel 的 sep= 行，要求用 {separator} 分隔字段；bpcli 只读用逗号或分号分隔字段的 CSV"
+        "（sep=, 或 sep=;）",
     "batch.no_file": "没有这个文件，也没有这个名字的内置练习（每行的文件路径相对于答案文件所在的文件夹；从标准输入读答案时则相对于当前文件夹）",
     "batch.not_yaml": "这里的 YAML 读不了，所以这不是网络文件",
     "batch.not_network": "这不是网络文件（网络文件是含 input、layers 和 loss 这几个键的 YAML 映射）",
