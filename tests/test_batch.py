@@ -321,6 +321,41 @@ def test_batch_options_are_checked(args):
     assert code == 2 and "Traceback" not in err
 
 
+def test_points_and_scores_are_floats_wherever_they_come_from(tmp_path):
+    """A strict reader types a field by its first value; Gradescope documents results.json's scores
+    as floats (44.0, 2.0). Points written 2 in an exercise's section, given as a whole number in a
+    JSON Lines row, or left to their default come out as floats, right or wrong, readable or not."""
+    document = yaml.safe_load(EXERCISE.read_text(encoding="utf-8"))
+    document["exercise"]["points"] = {"dW2": 2}    # a whole number in the file; the other targets get 1
+    (tmp_path / "hw.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    del document["exercise"]                       # no exercise section: every target is worth 1
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    rows = [{"student": "s1", "file": "hw.yaml", "target": "dW2", "answer": "dZ2 @ A1.T"},          # right, 2
+            {"student": "s1", "file": "hw.yaml", "target": "db2", "answer": "-(dZ2.sum())"},         # wrong, 1
+            {"student": "s1", "file": "hw.yaml", "target": "dZ2", "answer": "(A2 - Y) / m", "points": 3},
+            {"student": "s2", "file": "plain.yaml", "target": "dW1", "answer": "dZ1 @ X.T"},
+            {"student": "s2", "file": "hw.yaml", "target": "dW1", "answer": "(dZ1 @ X.T"}]         # unreadable
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    lines = read_lines(out)
+    numbers = [(line[key], f"row {line['row']} {key}") for line in lines[:-1] for key in ("points", "score")]
+    totals = lines[-1]
+    numbers += [(totals[key], f"totals {key}") for key in ("score", "max_score")]
+    numbers += [(entry[key], f"{entry['student']} {key}") for entry in totals["students"] for key in ("score", "max_score")]
+    assert [line["points"] for line in lines[:-1]] == [2, 1, 3, 1, 1]
+    assert [where for value, where in numbers if type(value) is not float] == []
+
+    code, out, err = run_cli(["grade", "--batch", answers, "--format", "gradescope"])
+    assert code == 0, err
+    results = json.loads(out)
+    numbers = [(results["score"], "score")]
+    numbers += [(test[key], f"{test['name']} {key}") for test in results["tests"] for key in ("score", "max_score")]
+    assert [where for value, where in numbers if type(value) is not float] == []
+
+
 def test_bad_points_are_an_error_of_the_row(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text("student,file,target,answer,points\na,04,dW1,dZ1 @ X.T,-1\na,04,dW1,dZ1 @ X.T,2.5\n",

@@ -165,8 +165,8 @@ class Batch:
     def totals_document(self) -> dict[str, Any]:
         totals = self.totals()
         return {"schema": TOTALS_SCHEMA, "students": [total.to_dict() for total in totals],
-                "rows": len(self.rows), "score": sum(t.score for t in totals),
-                "max_score": sum(t.max_score for t in totals)}
+                "rows": len(self.rows), "score": sum((t.score for t in totals), 0.0),
+                "max_score": sum((t.max_score for t in totals), 0.0)}
 
     def statistics_document(self) -> dict[str, Any]:
         return {"schema": STATISTICS_SCHEMA, "targets": [entry.to_dict() for entry in self.statistics()]}
@@ -519,7 +519,10 @@ def _prepare(file: str, folder: str) -> _Prepared | BpcliError:
         # the exercise section checked as worksheet and variant check it (a typo there was graded
         # with default points, and `points: {dW1: two}` blamed the answers file)
         points = exercise_from_network(file, network, computed).points if "exercise" in network.extras else {}
-        return _Prepared(network, computed, Draws(network), points)
+        # points as floats, as a row's own and the default are: the file's 'dW1: 2' was written 2
+        # beside 2.0 and 0.0, and a reader that types a field by its first value (Gradescope's
+        # results.json documents floats) failed on the next
+        return _Prepared(network, computed, Draws(network), {target: float(value) for target, value in points.items()})
     except BpcliError as error:
         return error
 

@@ -51,7 +51,7 @@ def gradescope_results(batch, statistics: bool = False, lang: str = "en") -> str
     extra = {"totals": batch.totals_document()}
     if statistics:
         extra["statistics"] = batch.statistics_document()
-    document = {"score": sum(graded.score for graded in batch.rows), "output": "\n".join(summary),
+    document = {"score": sum((graded.score for graded in batch.rows), 0.0), "output": "\n".join(summary),
                 "tests": tests, "extra_data": {"bpcli": extra}}
     return json.dumps(to_jsonable(document), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
