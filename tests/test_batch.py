@@ -356,6 +356,21 @@ def test_points_and_scores_are_floats_wherever_they_come_from(tmp_path):
     assert [where for value, where in numbers if type(value) is not float] == []
 
 
+def test_json_with_batch_changes_nothing_and_its_help_says_so(classroom):
+    """--json is accepted with --batch (a batch's output is JSON anyway): the output is the same
+    byte for byte, and the option's help does not promise one result object."""
+    import inspect
+
+    from bpcli.commands.grade import grade_command
+
+    folder, _ = classroom
+    for extra in ([], ["--format", "gradescope"]):
+        plain = run_cli(["grade", "--batch", folder / "answers.csv", *extra])
+        assert plain[0] == 0 and run_cli(["grade", "--batch", folder / "answers.csv", "--json", *extra]) == plain
+    help_text = inspect.signature(grade_command).parameters["json_output"].default.help
+    assert "batch" in help_text
+
+
 def test_bad_points_are_an_error_of_the_row(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text("student,file,target,answer,points\na,04,dW1,dZ1 @ X.T,-1\na,04,dW1,dZ1 @ X.T,2.5\n",

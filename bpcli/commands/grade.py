@@ -31,8 +31,11 @@ def grade_command(
                                          "np.dot(dZ2, A1.T), dA1 * (Z1 > 0)).", show_default=False),
     rtol: float = typer.Option(1e-2, "--rtol", help="Relative tolerance: an entry is right within "
                                "rtol·|expected| + rtol·max|expected|."),
+    # accepted with --batch, not refused: a script that always passes --json asks for what a
+    # batch writes anyway, and its output is the same either way
     json_output: bool = typer.Option(False, "--json", help="Print the result object as JSON (target, "
-                                     "correct, max_abs_error, diagnosis, message, shapes)."),
+                                     "correct, max_abs_error, diagnosis, message, shapes). A batch's "
+                                     "output is JSON with or without it (--format says which)."),
     lang: Optional[Language] = language_option("the verdict, the diagnosis and error messages (the JSON "
                                                "message too; codes never change)"),
     batch: Optional[str] = typer.Option(None, "--batch", metavar="ANSWERS", help="Grade a file of answers (CSV with a header, "
