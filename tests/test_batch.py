@@ -261,6 +261,27 @@ def test_a_row_split_by_an_unquoted_separator_names_the_files_own(tmp_path, lang
         assert own in line["message"] and other not in line["message"], line
 
 
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_spreadsheets_empty_row_of_separators_is_a_blank_line(tmp_path, separator):
+    """A spreadsheet saves an empty row of its sheet as separators only (',,,,'): like a blank
+    line it is no row, so no student without a name joins the totals, and the rows after it keep
+    their numbers."""
+    answers = tmp_path / "answers.csv"
+    empty_row = separator * 4
+    answers.write_text("\r\n".join([separator.join(["student", "file", "target", "answer", "points"]),
+                                     separator.join(["s1", "04", "dW2", "dZ2 @ A1.T", ""]), empty_row,
+                                     separator.join([" ", "", "  ", "", ""]),
+                                     separator.join(["s2", "04", "dW2", "(dZ2 @ A1.T", ""])]) + "\r\n",
+                       encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    lines = read_lines(out)
+    graded, totals = lines[:-1], lines[-1]
+    assert [(line["student"], line["row"]) for line in graded] == [("s1", 1), ("s2", 2)]
+    assert graded[1]["error"]["code"] == "invalid_answer"
+    assert [entry["student"] for entry in totals["students"]] == ["s1", "s2"] and totals["rows"] == 2
+
+
 def test_a_semicolon_header_with_a_typo_is_told_the_column_it_lacks(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text("student;file;target;answr\ns1;04;dW2;1\n", encoding="utf-8")

@@ -216,7 +216,10 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
                                 f"line {header_record.line}", "missing_key", label)
     rows = []
     for record in data_records:
-        if not record.fields and record.error is None:  # a blank line, as csv.DictReader skips it
+        # a blank line, as csv.DictReader skips it, or a line of separators only (';;;;'), which a
+        # spreadsheet saves for an empty row of its sheet: no one's answer (it was graded as an
+        # error of a student named '', who joined the totals with a point to lose)
+        if record.error is None and not record.unclosed and not any(field.strip() for field in record.fields):
             continue
         row = _row_of(len(rows) + 1, record.line, dict(zip(header, record.fields)), lang)
         if record.unclosed:
