@@ -282,6 +282,23 @@ def test_a_spreadsheets_empty_row_of_separators_is_a_blank_line(tmp_path, separa
     assert [entry["student"] for entry in totals["students"]] == ["s1", "s2"] and totals["rows"] == 2
 
 
+def test_points_with_a_decimal_comma_are_read_in_a_semicolon_csv_only(tmp_path):
+    """A spreadsheet saves CSV with ';' between fields where the decimal mark is a comma, and
+    writes 1.5 points as '1,5' there: graded with 1.5 points, not refused (a right answer scored
+    0). In a ',' file a quoted '1,5' is no such number and is still refused."""
+    answers = tmp_path / "answers.csv"
+    right = "dZ2 @ A1.T"
+    answers.write_text("student;file;target;answer;points\n"
+                       f"s1;04;dW2;{right};1,5\ns1;04;dZ2;(A2 - Y) / m; 0,25 \ns1;04;db2;A2;2\n", encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    graded = read_lines(out)[:-1]
+    assert [(line["points"], line["score"]) for line in graded] == [(1.5, 1.5), (0.25, 0.25), (2.0, 0.0)]
+    answers.write_text(f'student,file,target,answer,points\ns1,04,dW2,{right},"1,5"\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0 and read_lines(out)[0]["error"]["code"] == "invalid_points", out
+
+
 def test_a_semicolon_header_with_a_typo_is_told_the_column_it_lacks(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text("student;file;target;answr\ns1;04;dW2;1\n", encoding="utf-8")

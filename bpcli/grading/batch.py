@@ -222,6 +222,8 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
         if record.error is None and not record.unclosed and not any(field.strip() for field in record.fields):
             continue
         row = _row_of(len(rows) + 1, record.line, dict(zip(header, record.fields)), lang)
+        if delimiter == ";":  # saved where the decimal mark is a comma: its points may be 1,5
+            row.points = _with_decimal_point(row.points)
         if record.unclosed:
             row.problem = _problem(lang, record.line, Msg("batch.row.unclosed_quote"))
         elif record.error is not None:
@@ -233,6 +235,17 @@ def _read_csv(text: str, label: str, lang: str) -> list[AnswerRow]:
             row.points = None  # its points column holds a piece of the answer, whatever it looks like
         rows.append(row)
     return rows
+
+
+#: a number written with a decimal comma (1,5 or 0,25)
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
+
+
+def _with_decimal_point(points: Any) -> Any:
+    """Points written with a decimal comma ('1,5') with a point instead ('1.5'), else as they are.
+    Only for a file with ';' between fields, which a spreadsheet saves where the decimal mark is a
+    comma; in a ',' file a quoted '1,5' may as well be a thousand and a half, and stays refused."""
+    return points.replace(",", ".") if isinstance(points, str) and _DECIMAL_COMMA.fullmatch(points) else points
 
 
 @dataclass
