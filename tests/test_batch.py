@@ -352,6 +352,15 @@ def test_an_answers_file_that_cannot_be_read_exits_2_in_the_batchs_language(tmp_
         assert len(err.strip().splitlines()) == 1
 
 
+def test_a_directory_given_as_answers_is_not_called_a_network_file(tmp_path):
+    """A teacher gives the folder of submissions instead of the answers file: the message says
+    it is no answers file (it said 'not a network file', which --batch was not given)."""
+    for lang, expected, wrong in (("en", "not an answers file", "network file"), ("zh", "不是答案文件", "网络文件")):
+        code, out, err = run_cli(["grade", "--batch", tmp_path, "--lang", lang])
+        assert code == 2 and out == "" and expected in err and wrong not in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("args", [["04", "--batch", "x.csv"], ["04", "--stats", "-t", "dW1", "-a", "1"],
                                   ["04", "-t", "dW1"]])
 def test_batch_options_are_checked(args):

@@ -180,7 +180,12 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     first character is ``{``. Raises ``SpecError`` (exit 2) when the file itself cannot be read:
     missing, not UTF-8 text, without a row (empty, or a CSV header alone), or a CSV header
     without the required columns."""
-    data, label = spec.read_source(source)
+    try:
+        data, label = spec.read_source(source)
+    except SpecError as error:
+        if error.code == "not_a_file":  # read_source's words are a network file's
+            raise spec.worded_error(Msg("batch.directory"), "", error.code, source) from None
+        raise
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -736,6 +736,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "or type the answer again",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
     "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines",
+    "batch.directory": "this is a directory, not an answers file (CSV with a header, or JSON Lines)",
     "batch.empty": "the answers file has no rows",
     "batch.header": "the CSV header must name the columns student, file, target and answer (points is "
         "optional); {missing} missing, found {found}",
