@@ -352,6 +352,16 @@ def test_an_answers_file_that_cannot_be_read_exits_2_in_the_batchs_language(tmp_
         assert len(err.strip().splitlines()) == 1
 
 
+def test_a_csv_excel_saved_in_its_code_page_is_told_how_to_save_it_in_utf8(tmp_path):
+    """Excel's plain 'CSV' is saved in the computer's code page (José in cp1252): the file is CSV
+    with a header, so the message says which encoding to choose, not only 'write it as CSV'."""
+    answers = tmp_path / "answers.csv"
+    answers.write_bytes("student,file,target,answer\r\nJosé,04,dW2,dZ2 @ A1.T\r\n".encode("cp1252"))
+    for lang, expected in (("en", "CSV UTF-8"), ("zh", "CSV UTF-8")):
+        code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
+        assert code == 2 and out == "" and expected in err, err
+
+
 def test_a_directory_given_as_answers_is_not_called_a_network_file(tmp_path):
     """A teacher gives the folder of submissions instead of the answers file: the message says
     it is no answers file (it said 'not a network file', which --batch was not given)."""

@@ -735,7 +735,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "or typed (a control or formatting character such as NUL, or bytes that are not UTF-8); delete it "
         "or type the answer again",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
-    "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines",
+    "batch.not_text": "the answers file is not UTF-8 text; write it as CSV with a header or as JSON Lines, "
+        "in UTF-8 (Excel: save as 'CSV UTF-8')",
     "batch.directory": "this is a directory, not an answers file (CSV with a header, or JSON Lines)",
     "batch.empty": "the answers file has no rows",
     "batch.header": "the CSV header must name the columns student, file, target and answer (points is "

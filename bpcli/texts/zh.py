@@ -594,7 +594,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.unseen_character": "答案第 {column} 个字符是 {code}，一个看不见也打不出的字符（控制字符或格式字符，例如空字符，"
         "或者不是 UTF-8 的字节）；请删除它，或重新输入答案",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
-    "batch.not_text": "答案文件不是 UTF-8 文本；请写成带表头的 CSV 或 JSON Lines",
+    "batch.not_text": "答案文件不是 UTF-8 文本；请写成带表头的 CSV 或 JSON Lines，用 UTF-8 编码"
+        "（Excel：另存为“CSV UTF-8”）",
     "batch.directory": "这是一个文件夹，不是答案文件（带表头的 CSV 或 JSON Lines）",
     "batch.empty": "答案文件里没有任何一行",
     "batch.header": "CSV 表头必须包含 student、file、target 和 answer 这几列（points 可选）；缺少 {missing}，"
