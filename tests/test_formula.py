@@ -172,3 +172,23 @@ def test_right_by_coincidence_is_caught():
 def test_odd_formulas_are_a_message_not_a_traceback(net, formula, words):
     with pytest.raises(AnswerError, match=words):
         grade(net, "dW1", formula)
+
+
+# One 2 × 2 filter on one 3 × 3 image given as m × H × W: in a formula X has the 3 dimensions it
+# was given with, dZ1 and W1 the 4 of a convolution's tensors (m × F × H × W, F × C × kh × kw).
+IMAGE_NET = {"input": {"X": [[[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [2.0, 0.0, 1.0]]],
+                       "Y": [[1.0], [0.0], [2.0], [-1.0]]},
+             "layers": [{"type": "conv2d", "filters": 1, "kernel": 2, "activation": "linear",
+                         "W": [[[[1.0, -1.0], [0.5, 0.0]]]], "b": [0.0]}, {"type": "flatten"}],
+             "loss": "sse"}
+
+
+@pytest.mark.parametrize("formula, operand, ndim", [
+    ("X @ dZ1", "X", 3),      # X (3 dimensions) is named: it has 3, not dZ1's 4
+    ("dZ1 @ X", "dZ1", 4),
+])
+def test_matmul_of_images_names_the_operand_with_its_own_dimensions(formula, operand, ndim):
+    net = spec.load(IMAGE_NET)
+    with pytest.raises(AnswerError) as caught:
+        grade(net, "dW1", formula)
+    assert f"{operand} has {ndim} dimensions" in str(caught.value)

@@ -525,8 +525,9 @@ class _Evaluator:
         if left.ndim == 0 or right.ndim == 0:
             raise answer_error("formula.matmul_scalar", source=self.source(node))
         if left.ndim > 2 or right.ndim > 2:
-            raise answer_error("formula.matmul_ndim", source=self.source(node),
-                               operand=left_text if left.ndim > 2 else right_text, ndim=max(left.ndim, right.ndim))
+            # the operand named is the first one with too many dimensions, and so is its count
+            text, ndim = (left_text, left.ndim) if left.ndim > 2 else (right_text, right.ndim)
+            raise answer_error("formula.matmul_ndim", source=self.source(node), operand=text, ndim=ndim)
         inner_left = left.shape[-1]
         inner_right = right.shape[0]
         if inner_left != inner_right:
