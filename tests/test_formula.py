@@ -192,3 +192,21 @@ def test_matmul_of_images_names_the_operand_with_its_own_dimensions(formula, ope
     with pytest.raises(AnswerError) as caught:
         grade(net, "dW1", formula)
     assert f"{operand} has {ndim} dimensions" in str(caught.value)
+
+
+@pytest.mark.parametrize("formula", ["X * dZ1", "A0 * dZ1", "dZ1 + A0"])
+def test_no_transpose_is_suggested_for_an_image_tensor(formula):
+    # .T of an m × F × H × W tensor reverses all four axes, which no gradient of an image is:
+    # A0.T * dZ1 is 3 × 3 × 1 × 1 times 1 × 1 × 2 × 2, a 3 × 3 × 2 × 2 array, not a hint
+    net = spec.load(IMAGE_NET)
+    with pytest.raises(AnswerError) as caught:
+        grade(net, "dW1", formula)
+    message = str(caught.value)
+    assert "needs shapes that match or broadcast" in message
+    assert ".T" not in message and "Did you mean" not in message
+
+
+def test_a_transpose_is_still_suggested_for_a_matrix(net):
+    # exercise 04: dZ1 is 3 × 4 and X is 2 × 4; matrices keep their transpose repairs
+    result = grade(net, "dW1", "dZ1 @ X")
+    assert not result.correct and "missing_transpose" in result.diagnosis

@@ -169,12 +169,14 @@ class TransposeRepair:
 class _ShapeMismatch(Exception):
     """Raised inside the evaluator where two operands' shapes do not fit: ``key`` and ``fields``
     describe it (a ``formula.*`` message), ``operation`` and ``operands`` are the syntax-tree
-    nodes, ``swapped`` the factors in the other order where that fits (a product only)."""
+    nodes, ``swapped`` the factors in the other order where that fits (a product only), ``ndims``
+    the operands' numbers of dimensions."""
 
     def __init__(self, key: str, fields: dict, operation: ast.AST, operands: list[ast.AST],
-                 swapped: str | None = None):
+                 swapped: str | None = None, ndims: tuple[int, ...] = ()):
         super().__init__(key)
         self.key, self.fields, self.operation, self.operands, self.swapped = key, fields, operation, operands, swapped
+        self.ndims = ndims
 
 
 #: the verdict's sentence for each shape error: the same facts, said of an answer graded wrong
@@ -203,13 +205,16 @@ def _transpose_repairs(formula: Formula, mismatch: _ShapeMismatch, tensors: dict
     """The formulas that can be computed after one change of a transpose where ``mismatch``
     happened, the transposes the learner wrote first: an operand that is a transpose without it
     ('dZ1.T' → 'dZ1'), a transpose inside an operand removed ('tanh_prime(Z1.T)' →
-    'tanh_prime(Z1)'), then an operand transposed ('X' → 'X.T'). Each formula once."""
+    'tanh_prime(Z1)'), then an operand transposed ('X' → 'X.T'). Each formula once. An operand of
+    more than 2 dimensions is never transposed: .T reverses all its axes (m × F × H × W to
+    W × H × F × m), which no gradient of an image is, so 'X * dZ1' is not told 'Did you mean dZ1.T?'."""
     operands = mismatch.operands
+    ndims = mismatch.ndims or (0,) * len(operands)
     changes: list[tuple[ast.AST, ast.AST, bool]] = [
         (node, _transposed_of(node), False) for operand in operands for node in ast.walk(operand)
         if _transposed_of(node) is not None]
-    changes += [(operand, ast.Attribute(value=operand, attr="T", ctx=ast.Load()), True) for operand in operands
-                if _transposed_of(operand) is None]
+    changes += [(operand, ast.Attribute(value=operand, attr="T", ctx=ast.Load()), True)
+                for operand, ndim in zip(operands, ndims) if _transposed_of(operand) is None and ndim <= 2]
     repairs, seen = [], set()
     for old, new, added in changes:
         text = ast.unparse(copy.deepcopy(formula.tree, memo={id(old): new}))
@@ -503,7 +508,8 @@ class _Evaluator:
             right_node = right_node if right_node is not None else node.right
             fields = dict(source=self.source(node), symbol=symbol, left=self.source(left_node),
                           left_shape=_shape_words(left), right=self.source(right_node), right_shape=_shape_words(right))
-            raise _ShapeMismatch("formula.broadcast", fields, node, [left_node, right_node]) from None
+            raise _ShapeMismatch("formula.broadcast", fields, node, [left_node, right_node],
+                                 ndims=(len(left), len(right))) from None
 
     def compare(self, node: ast.Compare) -> np.ndarray:
         """``a > b`` as 0.0 / 1.0 entries; a chain ``a < b < c`` is both comparisons at once."""
@@ -539,7 +545,8 @@ class _Evaluator:
             fields = dict(source=self.source(node), left=left_text, left_shape=_shape_words(left.shape),
                           right=right_text, right_shape=_shape_words(right.shape), inner_left=inner_left,
                           inner_right=inner_right)
-            raise _ShapeMismatch("formula.matmul_inner", fields, node, [left_node, right_node], swapped)
+            raise _ShapeMismatch("formula.matmul_inner", fields, node, [left_node, right_node], swapped,
+                                 ndims=(left.ndim, right.ndim))
         shape = left.shape[:-1] + right.shape[1:]
         self.check_size(node, shape)
         if math.prod(shape) * inner_left > MAX_MATMUL_WORK:
