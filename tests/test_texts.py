@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 
@@ -253,3 +254,19 @@ def test_chinese_asides_take_full_width_parentheses():
                 assert not chinese.search(aside), (key, aside)
     assert zh["title.loss"] == "损失函数（{loss}）" and zh["table.output"] == "A（输出）"
     assert "逐元素相乘（⊙）" in zh["shapes.activation"]
+
+
+# -- the operand order of ⋆ ----------------------------------------------------------------------
+
+#: a kernel W (W, W1, W{l}, W⁽ˡ⁾) written as the left operand of ⋆
+KERNEL_ON_THE_LEFT = re.compile(r"(?<![\w(])W(\{\w+\}|\d+|⁽[^⁾]*⁾)?\s*⋆")
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_cross_correlation_slides_its_right_operand_over_its_left(lang):
+    # text 001 (26) writes z = a ⋆ w + b, the image on the left and the kernel on the right, and
+    # bpcli's own backward rules follow it (dW = A_prev ⋆ dZ, dX = pad(dZ) ⋆ ROT180(W)): a
+    # forward pass written W ⋆ A would be Σ W[y+i, x+j] A[i, j], another sum
+    for key, template in texts.templates(lang).items():
+        for text in (template.values() if isinstance(template, dict) else [template]):
+            assert not KERNEL_ON_THE_LEFT.search(text), (lang, key, text)

@@ -208,7 +208,7 @@ class Conv2D(LayerBase):
         return [Buffer(Msg("spec.buffer.padded"), (m, C, H + 2 * p, W + 2 * p), kept=False)]
 
     def forward(self, A_prev: np.ndarray) -> tuple[np.ndarray, ConvCache]:
-        """Z = W ⋆ A_prev + b. A_prev: (m, C, H, W) -> Z: (m, F, Ho, Wo)."""
+        """Z = A_prev ⋆ W + b. A_prev: (m, C, H, W) -> Z: (m, F, Ho, Wo)."""
         m, C, H, W = A_prev.shape
         _, F, Ho, Wo = self.output_shape(A_prev.shape)
         p = self.padding

@@ -92,7 +92,7 @@ def full_correlation(full: np.ndarray, rotated: np.ndarray, input_hw: tuple[int,
 
 
 def forward(ctx: Context, record: LayerRecord) -> list[Step]:
-    """Z⁽ˡ⁾ = W⁽ˡ⁾ ⋆ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾ with the padded input P⁽ˡ⁾ shown when p > 0."""
+    """Z⁽ˡ⁾ = A⁽ˡ⁻¹⁾ ⋆ W⁽ˡ⁾ + b⁽ˡ⁾ with the padded input P⁽ˡ⁾ shown when p > 0."""
     layer, l = record.layer, record.layer.index
     s, p = layer.stride, layer.padding
     A_prev = ctx.layer_input(record)

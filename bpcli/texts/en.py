@@ -13,7 +13,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.default": "Backpropagation, worked out",
     "title.network": "Layers, shapes and parameters",
     "title.dense_forward": "Layer {layer} (dense): Z = W A + b",
-    "title.conv_forward": "Layer {layer} (conv2d): Z = W ⋆ A + b",
+    "title.conv_forward": "Layer {layer} (conv2d): Z = A ⋆ W + b",
     "title.maxpool_forward": "Layer {layer} (maxpool): the largest value of each window",
     "title.avgpool_forward": "Layer {layer} (avgpool): the mean of each window",
     "title.flatten_forward": "Layer {layer} (flatten): images to columns",
@@ -929,7 +929,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.dX": "X is A0, the input of layer 1: dX comes back from layer 1 like any dA.",
     "rule.Z": "Z = W·A_prev + b, with b added to every column.",
     "rule.A": "A = g(Z), the activation applied entry by entry.",
-    "rule.Z.conv2d": "Z = W ⋆ A_prev + b: each filter slides over {input} with the stride; at each "
+    "rule.Z.conv2d": "Z = A_prev ⋆ W + b: each filter slides over {input} with the stride; at each "
         "position it multiplies the window by its kernel, sums over the window and every channel, and adds "
         "its bias.",
     "rule.A.maxpool": "Each pooling window of the input gives its largest element, channel by channel; "
@@ -948,7 +948,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.conv_dA": "{name} = the full correlation of dZ{next} with ROT180(W{next})",
     "words.avgpool": "{name}: each window's dA{next} shared evenly, 1/{size} to each of its {size} elements",
     "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}: dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · {window}{padded}",
-    "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · {window} + b{l}[f]"
+    "words.conv_Z": "Z{l} = {input} ⋆ W{l} + b{l}: Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · {window} + b{l}[f]"
         "{padded}",
     "words.conv_window": "{source}[n, c, {row}, {column}]",
     "words.conv_padded": {

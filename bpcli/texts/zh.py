@@ -16,7 +16,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "title.default": "反向传播推导",
     "title.network": "各层、维度与参数",
     "title.dense_forward": "第 {layer} 层（dense）：Z = W A + b",
-    "title.conv_forward": "第 {layer} 层（conv2d）：Z = W ⋆ A + b",
+    "title.conv_forward": "第 {layer} 层（conv2d）：Z = A ⋆ W + b",
     "title.maxpool_forward": "第 {layer} 层（maxpool）：每个窗口取最大值",
     "title.avgpool_forward": "第 {layer} 层（avgpool）：每个窗口取平均值",
     "title.flatten_forward": "第 {layer} 层（flatten）：图像展平成列",
@@ -824,11 +824,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "rule.dX": "X 就是 A0，即第 1 层的输入：dX 像其他 dA 一样从第 1 层传回。",
     "rule.Z": "Z = W·A_prev + b，b 加到每一列上。",
     "rule.A": "A = g(Z)，逐元素应用激活函数。",
-    "rule.Z.conv2d": "Z = W ⋆ A_prev + b：每个卷积核按步长在{input}上滑动；在每个位置把窗口与卷积核逐元素相乘，对窗口和所有通道求和，再加上它的偏置。",
+    "rule.Z.conv2d": "Z = A_prev ⋆ W + b：每个卷积核按步长在{input}上滑动；在每个位置把窗口与卷积核逐元素相乘，对窗口和所有通道求和，再加上它的偏置。",
     "rule.A.maxpool": "输入的每个池化窗口取其中最大的元素，各通道分别进行；池化层没有权重。",
     "rule.A.avgpool": "输入的每个池化窗口取其元素的平均值，各通道分别进行；池化层没有权重。",
     "rule.A.flatten": "flatten 只是重排：每个样本的 C × H × W 个数变成一列（每个通道内逐行排列）。",
-    "rule.dW.conv2d": "卷积核的每个权重都作用于它滑过的每个输入窗口，所以 dW = A_prev ⋆ dZ：用 dZ 与{input}做互相关，对样本和位置求和。不要再乘 1/m：dZ 已经是 "
+    "rule.dW.conv2d": "卷积核的每个权重都作用于它滑过的每个输入窗口，所以 dW = A_prev ⋆ dZ：用{input}与 dZ 做互相关，对样本和位置求和。不要再乘 1/m：dZ 已经是 "
         "∂J/∂Z。",
     "hint.shapes": "{shape_sentence}。",
     "hint.shapes.have": "{shape_sentence}。已知：{tensors}。",
@@ -837,7 +837,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "words.conv_dA": "{name} = dZ{next} 与 ROT180(W{next}) 的完全互相关",
     "words.avgpool": "{name}：每个窗口的 dA{next} 平均分给窗口里的 {size} 个元素（各 1/{size}）",
     "words.conv_dW": "dW{l} = {input} ⋆ dZ{l}：dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · {window}{padded}",
-    "words.conv_Z": "Z{l} = W{l} ⋆ {input} + b{l}：Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · {window} + b{l}[f]"
+    "words.conv_Z": "Z{l} = {input} ⋆ W{l} + b{l}：Z{l}[n, f, y, x] = Σ W{l}[f, c, i, j] · {window} + b{l}[f]"
         "{padded}",
     "words.conv_window": "{source}[n, c, {row}, {column}]",
     "words.conv_padded": "（P 是 {input} 四周各补 {count} 行、列零）",
