@@ -466,3 +466,15 @@ def test_a_tensor_named_with_its_equals_on_these_numbers_is_still_named(formula,
     result = grade(network(W1_GIVEN_AS_X), "dW1", formula)
     assert not result.correct and result.diagnosis == codes, result.message
     assert "W1, not dW1" in result.message and "none of the usual" not in result.message
+
+
+@pytest.mark.parametrize("padding, words", [(1, "the 1 padded row and column on each side"),
+                                            (2, "the 2 padded rows and columns on each side")])
+def test_padding_kept_counts_its_rows_in_words(padding, words):
+    mapping = {**CONV_TWO_FILTERS, "layers": [{**CONV_TWO_FILTERS["layers"][0], "padding": padding},
+                                              CONV_TWO_FILTERS["layers"][1]]}
+    mapping["input"] = {**CONV_TWO_FILTERS["input"],
+                        "Y": np.zeros((2 * (4 + 2 * padding - 2) ** 2, 2)).tolist()}
+    net = network(mapping)
+    result = grade_array(net, "dX", conv_input_gradient(net, keep_padding=True)[:, 0])
+    assert "wrong_padding" in result.diagnosis and words in result.message, result.message

@@ -132,7 +132,7 @@ def _padding_mistakes(layer, dZ: np.ndarray, input_shape: tuple[int, ...], name:
     crop = Msg("mistake.wrong_padding.crop", padding=p) if p else ""
     if p:
         kept = full_correlation(dZ, layer.W, layer.stride, kh - 1, kw - 1)
-        explanation = Msg("mistake.padding_not_removed", name=name, padding=p)
+        explanation = Msg("mistake.padding_not_removed", name=name, count=p)
         yield Mistake(("wrong_padding",), kept, explanation)
         # the same scattered window by window into the padded input, whose last rows and columns
         # no window reaches when the stride does not divide evenly

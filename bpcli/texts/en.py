@@ -521,9 +521,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "with ROT180(W{next}): the full correlation pads with the kernel's size minus 1 ({right}), so that "
         "every window that covered a pixel sends its gradient back to it{crop}.",
     "mistake.wrong_padding.crop": ", and then drops the layer's own padding ({padding} on each side)",
-    "mistake.padding_not_removed": "You kept the layer's padding: the full correlation gives the gradient of "
-        "the padded input, and {name} is its inside, without the {padding} padded rows and columns on each "
-        "side.",
+    "mistake.padding_not_removed": {
+        "one": "You kept the layer's padding: the full correlation gives the gradient of the padded input, and "
+            "{name} is its inside, without the {count} padded row and column on each side.",
+        "other": "You kept the layer's padding: the full correlation gives the gradient of the padded input, and "
+            "{name} is its inside, without the {count} padded rows and columns on each side.",
+    },
     "mistake.sum_wrong_axes": "You summed {name} over {axes}; {target} sums it over {right}: {rule}.",
     "mistake.sum_wrong_axes.one": "axis {axes}",
     "mistake.sum_wrong_axes.several": "axes {axes}",

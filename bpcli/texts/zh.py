@@ -407,7 +407,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "卷积核大小减 1（{right}）圈，这样覆盖过某个像素的每个窗口都把梯度传回给它{crop}。",
     "mistake.wrong_padding.crop": "，然后再去掉这一层自己的补零（每边 {padding} 圈）",
     "mistake.padding_not_removed": "你保留了这一层的补零：完全互相关得到的是补零后输入的梯度，而 {name} 是它的内部，"
-        "要去掉每边 {padding} 圈补零的行和列。",
+        "要去掉每边 {count} 圈补零的行和列。",
     "mistake.sum_wrong_axes": "你对 {name} 按 {axes} 求和；{target} 应按 {right} 求和：{rule}。",
     "mistake.sum_wrong_axes.one": "轴 {axes}",
     "mistake.sum_wrong_axes.several": "轴 {axes}",
