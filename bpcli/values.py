@@ -10,22 +10,18 @@ import numbers
 from typing import Any
 
 
-def _is_bool(value: Any) -> bool:
+def is_flag(value: Any) -> bool:
+    """True or False (Python's or numpy's)."""
     # numpy's bool, without importing numpy: named bool_ before numpy 2, bool (in module numpy) since
     kind = type(value)
     return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"))
 
 
-def is_flag(value: Any) -> bool:
-    """True or False (Python's or numpy's)."""
-    return _is_bool(value)
-
-
 def is_real(value: Any) -> bool:
     """A finite real number (int, float, numpy's), not a bool."""
-    return isinstance(value, numbers.Real) and not _is_bool(value) and math.isfinite(value)
+    return isinstance(value, numbers.Real) and not is_flag(value) and math.isfinite(value)
 
 
 def is_whole(value: Any) -> bool:
     """A whole number (int, numpy's integers), not a bool."""
-    return isinstance(value, numbers.Integral) and not _is_bool(value)
+    return isinstance(value, numbers.Integral) and not is_flag(value)
