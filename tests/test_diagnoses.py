@@ -4,9 +4,9 @@ exercises and small networks written here.
 Every wrong answer is built here by the mistake's own recipe, with plain loops over windows and
 kernel offsets, never with bpcli's mistake code: a pool's gradient copied to every window entry,
 written over (= for +=) where windows overlap, not divided by the window size; softmax
-differentiated element by element; the kernel not rotated or flipped along one axis; the full
-correlation padded wrongly; a sum over a wrong set of axes; flatten undone in column-major order;
-a formula off by a constant.
+differentiated element by element; the kernel not rotated, flipped along one axis or transposed;
+the full correlation padded wrongly; a sum over a wrong set of axes; flatten undone in
+column-major order; a formula off by a constant.
 """
 
 from __future__ import annotations
@@ -218,6 +218,30 @@ def test_kernel_not_rotated_and_wrongly_rotated(mapping):
     for flip in (lambda W: W[:, :, ::-1, :], lambda W: W[:, :, :, ::-1]):
         result = grade_array(net, "dX", conv_input_gradient(net, flip).reshape(shape))
         assert result.diagnosis == ["kernel_wrongly_rotated"], result.message
+
+
+@pytest.mark.parametrize("mapping", ["08", CONV_TWO_FILTERS])
+def test_kernel_transposed(mapping):
+    net = network(mapping)
+    shape = net.X.shape
+    # Wᵀ scattered onto each window (a dense layer's Wᵀ · dZ carried over), and the correlation
+    # with Wᵀ in the place of ROT180(W), which is the scatter with ROT180(Wᵀ)
+    for transposed in (lambda W: W.swapaxes(2, 3), lambda W: W.swapaxes(2, 3)[:, :, ::-1, ::-1]):
+        result = grade_array(net, "dX", conv_input_gradient(net, transposed).reshape(shape))
+        assert result.diagnosis == ["kernel_transposed"], result.message
+        assert "ROT180(W1)" in result.message
+    assert "卷积核被转置" in grade(net, "dX", text(conv_input_gradient(net, lambda W: W.swapaxes(2, 3)).reshape(
+        shape)), lang="zh").message
+
+
+def test_kernel_transposed_not_named_where_the_kernel_is_symmetric():
+    net = network("09")  # W1 equals its transpose: Wᵀ scattered back is the right dX
+    W = run(net).records[0].layer.W
+    assert np.array_equal(W, W.swapaxes(2, 3))
+    assert grade_array(net, "dX", conv_input_gradient(net, lambda W: W.swapaxes(2, 3)).reshape(net.X.shape)).correct
+    # and the correlation with Wᵀ is the correlation with W itself: the kernel not rotated
+    corr_with_transpose = conv_input_gradient(net, lambda W: W.swapaxes(2, 3)[:, :, ::-1, ::-1]).reshape(net.X.shape)
+    assert grade_array(net, "dX", corr_with_transpose).diagnosis == ["kernel_not_rotated"]
 
 
 # -- the padding of the full correlation -----------------------------------------------------------------

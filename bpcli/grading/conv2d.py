@@ -1,6 +1,6 @@
-"""Grading and hints particular to conv2d layers: the kernel's rotation in dW and dA_prev, the
-padding of the full correlation that gives dA_prev, db summed over samples and positions, and the
-rules in words where no formula can be written."""
+"""Grading and hints particular to conv2d layers: the kernel's rotation in dW and dA_prev (or its
+transpose in dA_prev), the padding of the full correlation that gives dA_prev, db summed over
+samples and positions, and the rules in words where no formula can be written."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ class Conv2DGrading(KindGrading):
 
     def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
         """dA_prev is the full correlation of dZ (dilated by the stride) with ROT180(W), cropped
-        by the layer's padding: the kernel not rotated, turned the wrong way, or the correlation
-        padded by the wrong amount."""
+        by the layer's padding: the kernel not rotated, turned the wrong way, transposed, or the
+        correlation padded by the wrong amount."""
         layer = following.layer
         nxt = layer.index
 
@@ -54,6 +54,14 @@ class Conv2DGrading(KindGrading):
         for kernel in wrong_turns:
             yield Mistake(("kernel_wrongly_rotated",), through(kernel),
                           Msg("mistake.kernel_wrongly_rotated", name=name, next=nxt))
+        if layer.kernel_h == layer.kernel_w:
+            # the two reflections across a diagonal, which complete the kernel's eight turns and
+            # flips: W's transpose scattered back onto each window (the dense rule Wᵀ · dZ carried
+            # over), and the correlation with Wᵀ in the place of ROT180(W)
+            transposed = W.swapaxes(2, 3)
+            explanation = Msg("mistake.kernel_transposed", name=name, next=nxt)
+            for kernel in (transposed, transposed[:, :, ::-1, ::-1]):
+                yield Mistake(("kernel_transposed",), through(kernel), explanation)
         yield from _padding_mistakes(layer, following.dZ, following.cache.input_shape, name)
 
     def formula(self, network: Network, target: Target, layer: Layer) -> str | None:

@@ -339,6 +339,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.not_divided_by_window": "not_divided_by_window",
     "code.softmax_elementwise": "softmax_elementwise",
     "code.kernel_wrongly_rotated": "kernel_wrongly_rotated",
+    "code.kernel_transposed": "kernel_transposed",
     "code.wrong_padding": "wrong_padding",
     "code.missing_mean_variance_paths": "missing_mean_variance_paths",
     "code.missing_variance_path": "missing_variance_path",
@@ -515,6 +516,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.kernel_wrongly_rotated": "The kernel was turned the wrong way: {name} is the full correlation "
         "of dZ{next} with ROT180(W{next}), W{next} turned by 180° (flipped both top to bottom and left to "
         "right), not flipped along one axis only or turned by 90°.",
+    "mistake.kernel_transposed": "The kernel was transposed (reflected across a diagonal), not turned by "
+        "180°: where a dense layer has W{next}ᵀ · dZ{next}, a convolution has the full correlation of dZ{next} "
+        "with ROT180(W{next}), W{next} flipped both top to bottom and left to right; that is {name}.",
     "mistake.dW_wrongly_rotated": "Your dW{l} is flipped along one axis: dW{l} is the plain correlation of "
         "the (padded) input with dZ{l}, with no flip and no rotation.",
     "mistake.wrong_padding": "You padded dZ{next} with {padding} zeros on each side before correlating it "

@@ -277,6 +277,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.not_divided_by_window": "没有除以窗口大小",
     "code.softmax_elementwise": "softmax 按元素求导",
     "code.kernel_wrongly_rotated": "卷积核旋转错了",
+    "code.kernel_transposed": "卷积核被转置了",
     "code.wrong_padding": "补零不对",
     "code.missing_mean_variance_paths": "漏了经过均值和方差的路径",
     "code.missing_variance_path": "漏了经过方差的路径",
@@ -402,6 +403,8 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "softmax 的每个输出都依赖同一列的所有单元，配交叉熵时整个雅可比矩阵化简为 dZ{l} = (A{l} − Y)/m。",
     "mistake.kernel_wrongly_rotated": "卷积核转错了：{name} 是 dZ{next} 与 ROT180(W{next}) 的完全互相关，即把 W{next} 旋转 "
         "180°（上下、左右都翻转），而不是只沿一个轴翻转或旋转 90°。",
+    "mistake.kernel_transposed": "卷积核被转置了（沿对角线翻转），而不是旋转 180°：全连接层的 W{next}ᵀ · dZ{next}，在卷积层里是 "
+        "dZ{next} 与 ROT180(W{next}) 的完全互相关，即把 W{next} 上下、左右都翻转；这就是 {name}。",
     "mistake.dW_wrongly_rotated": "你的 dW{l} 沿一个轴翻转了：dW{l} 就是（补零后的）输入与 dZ{l} 的普通互相关，不翻转也不旋转。",
     "mistake.wrong_padding": "你在与 ROT180(W{next}) 做互相关之前给 dZ{next} 每边补了 {padding} 圈零：完全互相关每边补"
         "卷积核大小减 1（{right}）圈，这样覆盖过某个像素的每个窗口都把梯度传回给它{crop}。",
