@@ -48,6 +48,12 @@ SOFTMAX_M_EQUALS_N = {  # 2 classes, m = 2 samples: db1 (2 × 1) and a sum over 
     "input": {"X": [[1.0, -0.5], [0.5, 2.0]], "Y": [[1, 0], [0, 1]]},
     "layers": [{"type": "dense", "units": 2, "activation": "softmax", "W": [[0.5, -1.0], [1.0, 0.5]],
                 "b": [[0.1], [-0.2]]}], "loss": "softmax_ce"}
+CONV_STRIDE_TWO = {  # m = 2, C = 2, F = 2, 5 × 5, 3 × 3 kernel (drawn from the seed), stride 2, no padding
+    "input": {"X": (np.arange(100, dtype=float).reshape(2, 2, 5, 5) % 7 - 3).tolist(),
+              "Y": (np.arange(16, dtype=float).reshape(8, 2) % 5 - 2).tolist()},
+    "layers": [{"type": "conv2d", "filters": 2, "kernel": 3, "stride": 2, "activation": "linear",
+                "b": [0.5, -0.5]},
+               {"type": "flatten"}], "loss": "sse"}
 CONV_TWO_FILTERS = {  # m = 2, C = 1, F = 2, 3 × 3 kernel (not symmetric), stride 1, padding 1
     "input": {"X": (np.arange(32, dtype=float).reshape(2, 4, 4) % 5 - 2).tolist(),
               "Y": (np.arange(64, dtype=float).reshape(32, 2) % 3 - 1).tolist()},
@@ -109,14 +115,15 @@ def avg_pool_gradient(A_prev, dA, size, stride, how):
     return out
 
 
-def conv_input_gradient(net, kernel_of=lambda W: W, keep_padding=False):
+def conv_input_gradient(net, kernel_of=lambda W: W, keep_padding=False, step=None):
     """dA_prev of layer 1 (conv) by scattering: every output position sends dZ · kernel back onto
     the padded input window it covered; then the padding ring is cut off (unless keep_padding).
-    The right rule uses W itself here; ``kernel_of`` gives the mistaken one."""
+    The right rule uses W itself here; ``kernel_of`` gives the mistaken one. The windows start
+    every ``step`` rows and columns: the layer's stride unless a mistaken one is given."""
     result = run(net)
     record = result.records[0]
     layer = record.layer
-    W, s, p = kernel_of(layer.W), layer.stride, layer.padding
+    W, s, p = kernel_of(layer.W), step or layer.stride, layer.padding
     m, C, H, Wd = net.input_for_layers().shape
     dZ = record.dZ
     padded = np.zeros((m, C, H + 2 * p, Wd + 2 * p))
@@ -267,6 +274,59 @@ def test_wrong_padding_layer_padding_kept(mapping):
         kept = kept[:, 0]
     result = grade_array(net, "dX", kept)
     assert "wrong_padding" in result.diagnosis and "shape" in result.diagnosis, result.message
+
+
+# -- the stride: dZ not dilated, dW's windows moved by 1 ----------------------------------------------------
+
+@pytest.mark.parametrize("mapping", ["09", CONV_STRIDE_TWO])
+def test_stride_ignored_in_dX(mapping):
+    net = network(mapping)
+    assert run(net).records[0].layer.stride == 2
+    shape = net.X.shape
+    assert grade_array(net, "dX", conv_input_gradient(net).reshape(shape)).correct  # the recipe is right
+    # each dZ[y, x] scattered onto the window at (y, x), not (2y, 2x): dZ not dilated
+    result = grade_array(net, "dX", conv_input_gradient(net, step=1).reshape(shape))
+    assert result.diagnosis == ["wrong_stride"], result.message
+    assert "dilate dZ1" in result.message
+
+
+def test_stride_ignored_in_dX_with_the_padding_kept():
+    net = network("09")  # 4 × 4, 3 × 3 kernel, stride 2, padding 1: dZ1 is 2 × 2
+    record = run(net).records[0]
+    dZ, W = record.dZ[0, 0], record.layer.W[0, 0]
+    # the full correlation of dZ1 itself, not dilated: 2 × 2 padded by 2 is 6 × 6, correlated with
+    # a 3 × 3 kernel 4 × 4, the input's own shape, so nothing is cropped
+    undilated = correlate(np.pad(dZ, 2), W[::-1, ::-1])
+    assert undilated.shape == net.X.shape[1:]
+    result = grade_array(net, "dX", undilated[None])
+    assert result.diagnosis == ["wrong_stride", "wrong_padding"], result.message
+    assert "kept the layer's padding" in result.message
+    assert "扩张 dZ1" in grade(net, "dX", text(undilated[None]), lang="zh").message
+
+
+@pytest.mark.parametrize("mapping", ["09", CONV_STRIDE_TWO])
+def test_stride_ignored_in_dW(mapping):
+    net = network(mapping)
+    record = run(net).records[0]
+    layer, dZ = record.layer, record.dZ
+    p = layer.padding
+    P = np.pad(net.input_for_layers(), ((0, 0), (0, 0), (p, p), (p, p)))
+
+    def kernel_gradient(step):
+        dW = np.zeros(layer.W.shape)
+        for f in range(dW.shape[0]):
+            for c in range(dW.shape[1]):
+                for i in range(dW.shape[2]):
+                    for j in range(dW.shape[3]):
+                        for y in range(dZ.shape[2]):
+                            for x in range(dZ.shape[3]):
+                                dW[f, c, i, j] += (dZ[:, f, y, x] * P[:, c, step * y + i, step * x + j]).sum()
+        return dW
+
+    assert grade_array(net, "dW1", kernel_gradient(layer.stride)).correct  # the recipe is right
+    result = grade_array(net, "dW1", kernel_gradient(1))
+    assert result.diagnosis == ["wrong_stride"], result.message
+    assert "by 2" in result.message
 
 
 # -- a sum over a wrong set of axes, whatever the shapes ---------------------------------------------------

@@ -1,6 +1,7 @@
 """Grading and hints particular to conv2d layers: the kernel's rotation in dW and dA_prev (or its
-transpose in dA_prev), the padding of the full correlation that gives dA_prev, db summed over
-samples and positions, and the rules in words where no formula can be written."""
+transpose in dA_prev), the stride (dZ dilated by it in dA_prev, the windows moved by it in dW),
+the padding of the full correlation that gives dA_prev, db summed over samples and positions, and
+the rules in words where no formula can be written."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class Conv2DGrading(KindGrading):
             yield Mistake(("kernel_rotated",), dW[:, :, ::-1, ::-1], Msg("mistake.kernel_rotated", l=l))
             for flipped in (dW[:, :, ::-1, :], dW[:, :, :, ::-1]):
                 yield Mistake(("kernel_wrongly_rotated",), flipped, Msg("mistake.dW_wrongly_rotated", l=l))
+            layer = record.layer
+            if layer.stride > 1:  # at stride 1 the windows do move by 1: the right dW
+                shown = shown_input_name(l)
+                yield Mistake(("wrong_stride",), _kernel_gradient(record.cache.padded, dZ, layer, stride=1),
+                              Msg("mistake.dW_stride_ignored", l=l, stride=layer.stride,
+                                  window=_window(layer, shown), padded=_padded(layer, shown)))
             return
         yield Mistake(("not_summed",), dZ, Msg("mistake.conv_db_not_summed", l=l))
         yield Mistake(("not_summed",), dZ.sum(axis=(2, 3)), Msg("mistake.conv_db_positions_only", l=l))
@@ -36,8 +43,8 @@ class Conv2DGrading(KindGrading):
 
     def input_gradient_mistakes(self, run: Run, following: LayerRecord, name: str) -> Iterator[Mistake]:
         """dA_prev is the full correlation of dZ (dilated by the stride) with ROT180(W), cropped
-        by the layer's padding: the kernel not rotated, turned the wrong way, transposed, or the
-        correlation padded by the wrong amount."""
+        by the layer's padding: the kernel not rotated, turned the wrong way, transposed, the
+        correlation padded by the wrong amount, or dZ not dilated."""
         layer = following.layer
         nxt = layer.index
 
@@ -63,6 +70,7 @@ class Conv2DGrading(KindGrading):
             for kernel in (transposed, transposed[:, :, ::-1, ::-1]):
                 yield Mistake(("kernel_transposed",), through(kernel), explanation)
         yield from _padding_mistakes(layer, following.dZ, following.cache.input_shape, name)
+        yield from _stride_mistakes(layer, following.dZ, following.cache.input_shape, name)
 
     def formula(self, network: Network, target: Target, layer: Layer) -> str | None:
         if target.kind == "db":
@@ -142,12 +150,8 @@ def _padding_mistakes(layer, dZ: np.ndarray, input_shape: tuple[int, ...], name:
         kept = full_correlation(dZ, layer.W, layer.stride, kh - 1, kw - 1)
         explanation = Msg("mistake.padding_not_removed", name=name, count=p)
         yield Mistake(("wrong_padding",), kept, explanation)
-        # the same scattered window by window into the padded input, whose last rows and columns
-        # no window reaches when the stride does not divide evenly
-        m, C, H, W = input_shape
-        padded = np.zeros((m, C, H + 2 * p, W + 2 * p))
-        padded[:, :, :kept.shape[2], :kept.shape[3]] = kept
-        yield Mistake(("wrong_padding",), padded, explanation)
+        # the same scattered window by window into the padded input
+        yield Mistake(("wrong_padding",), _on_padded_input(kept, input_shape, p), explanation)
     for pad_h, pad_w in {(kh - 2, kw - 2), (kh, kw), (0, 0)} - {(kh - 1, kw - 1)}:
         if pad_h < 0 or pad_w < 0:
             continue
@@ -160,6 +164,55 @@ def _padding_mistakes(layer, dZ: np.ndarray, input_shape: tuple[int, ...], name:
         yield Mistake(("wrong_padding",), value, explanation)
         if p and value.shape[2] > 2 * p and value.shape[3] > 2 * p:
             yield Mistake(("wrong_padding",), value[:, :, p:-p, p:-p], explanation)
+
+
+def _on_padded_input(value: np.ndarray, input_shape: tuple[int, ...], padding: int) -> np.ndarray:
+    """A full correlation's ``value`` (m, C, ·, ·), which covers the padded input from its top-left
+    corner, in the padded input's shape (m, C, H + 2p, W + 2p), as scattering window by window
+    gives it: the last rows and columns, which no window reaches when the stride does not divide
+    evenly (or when the windows are moved by 1 where they move by more), are 0."""
+    m, C, H, W = input_shape
+    padded = np.zeros((m, C, H + 2 * padding, W + 2 * padding))
+    padded[:, :, :value.shape[2], :value.shape[3]] = value
+    return padded
+
+
+def _stride_mistakes(layer, dZ: np.ndarray, input_shape: tuple[int, ...], name: str) -> Iterator[Mistake]:
+    """dZ not dilated by the stride, as if the windows moved by 1: the full correlation of dZ
+    itself with ROT180(W), scattered into the padded input and cropped as the right rule is; or
+    cropped as it comes out; or not cropped at all (it may then have the input's own shape, 4 × 4
+    in exercise 09, which makes the crop look done). Nothing at stride 1, where it is the right
+    rule."""
+    s, p, kh, kw = layer.stride, layer.padding, layer.kernel_h, layer.kernel_w
+    if s == 1:
+        return
+    _, _, H, W = input_shape
+    undilated = full_correlation(dZ, layer.W, 1, kh - 1, kw - 1)  # never None: pads by the kernel's size − 1
+
+    def explanation(kept: Msg | str = "") -> Msg:
+        return Msg("mistake.dZ_not_dilated", name=name, next=layer.index, stride=s,
+                   zeros=Msg("count.zeros", count=s - 1), kept=kept)
+
+    scattered = _on_padded_input(undilated, input_shape, p)[:, :, p:p + H, p:p + W]
+    yield Mistake(("wrong_stride",), scattered, explanation())
+    cropped = undilated[:, :, p:undilated.shape[2] - p, p:undilated.shape[3] - p]
+    if cropped.shape != scattered.shape and cropped.size:
+        yield Mistake(("wrong_stride",), cropped, explanation())
+    if p:
+        yield Mistake(("wrong_stride", "wrong_padding"), undilated,
+                      explanation(Msg("mistake.dZ_not_dilated.kept", name=name, count=p)))
+
+
+def _kernel_gradient(padded: np.ndarray, dZ: np.ndarray, layer, stride: int) -> np.ndarray:
+    """The plain correlation of the padded input with dZ, the windows moved by ``stride``:
+    dW[f, c, i, j] = Σ dZ[n, f, y, x] · P[n, c, stride·y + i, stride·x + j] (F, C, kh, kw)."""
+    Ho, Wo = dZ.shape[2], dZ.shape[3]
+    dW = np.zeros(layer.W.shape)
+    for i in range(layer.kernel_h):
+        for j in range(layer.kernel_w):
+            seen = padded[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride]
+            dW[:, :, i, j] = np.einsum("nfyx,ncyx->fc", dZ, seen)
+    return dW
 
 
 CONV2D = Conv2DGrading()

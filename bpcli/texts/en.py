@@ -341,6 +341,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.kernel_wrongly_rotated": "kernel_wrongly_rotated",
     "code.kernel_transposed": "kernel_transposed",
     "code.wrong_padding": "wrong_padding",
+    "code.wrong_stride": "wrong_stride",
     "code.missing_mean_variance_paths": "missing_mean_variance_paths",
     "code.missing_variance_path": "missing_variance_path",
     "code.unbiased_variance": "unbiased_variance",
@@ -531,6 +532,18 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "other": "You kept the layer's padding: the full correlation gives the gradient of the padded input, and "
             "{name} is its inside, without the {count} padded rows and columns on each side.",
     },
+    "mistake.dZ_not_dilated": "You did not dilate dZ{next} by the stride: layer {next} moves its windows by "
+        "{stride}, so dZ{next}[y, x] belongs to the window at ({stride}·y, {stride}·x); put {zeros} between "
+        "neighbouring entries of dZ{next} before padding it and correlating it with ROT180(W{next}){kept}.",
+    "mistake.dZ_not_dilated.kept": {
+        "one": "; and you kept the layer's padding: {name} is the inside of the result, without the {count} "
+            "padded row and column on each side",
+        "other": "; and you kept the layer's padding: {name} is the inside of the result, without the {count} "
+            "padded rows and columns on each side",
+    },
+    "mistake.dW_stride_ignored": "You moved the windows by 1, but layer {l} moves them by {stride}: output "
+        "(y, x) saw the window at ({stride}·y, {stride}·x), so dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · "
+        "{window}{padded}.",
     "mistake.sum_wrong_axes": "You summed {name} over {axes}; {target} sums it over {right}: {rule}.",
     "mistake.sum_wrong_axes.one": "axis {axes}",
     "mistake.sum_wrong_axes.several": "axes {axes}",

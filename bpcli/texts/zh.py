@@ -279,6 +279,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.kernel_wrongly_rotated": "卷积核旋转错了",
     "code.kernel_transposed": "卷积核被转置了",
     "code.wrong_padding": "补零不对",
+    "code.wrong_stride": "步长不对",
     "code.missing_mean_variance_paths": "漏了经过均值和方差的路径",
     "code.missing_variance_path": "漏了经过方差的路径",
     "code.unbiased_variance": "用了无偏方差",
@@ -411,6 +412,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.wrong_padding.crop": "，然后再去掉这一层自己的补零（每边 {padding} 圈）",
     "mistake.padding_not_removed": "你保留了这一层的补零：完全互相关得到的是补零后输入的梯度，而 {name} 是它的内部，"
         "要去掉每边 {count} 圈补零的行和列。",
+    "mistake.dZ_not_dilated": "你没有按步长扩张 dZ{next}：第 {next} 层的窗口每次移动 {stride}，所以 dZ{next}[y, x] 属于从 "
+        "({stride}·y, {stride}·x) 开始的窗口；在补零并与 ROT180(W{next}) 做互相关之前，要在 dZ{next} 相邻元素之间插入 {zeros}{kept}。",
+    "mistake.dZ_not_dilated.kept": "；你还保留了这一层的补零：{name} 是结果的内部，要去掉每边 {count} 圈补零的行和列",
+    "mistake.dW_stride_ignored": "第 {l} 层的窗口每次移动 {stride}，你却按每次移动 1 来算：输出 (y, x) 看到的是从 ({stride}·y, "
+        "{stride}·x) 开始的窗口，所以 dW{l}[f, c, i, j] = Σ dZ{l}[n, f, y, x] · {window}{padded}。",
     "mistake.sum_wrong_axes": "你对 {name} 按 {axes} 求和；{target} 应按 {right} 求和：{rule}。",
     "mistake.sum_wrong_axes.one": "轴 {axes}",
     "mistake.sum_wrong_axes.several": "轴 {axes}",
