@@ -3,9 +3,10 @@ exercises and small networks written here.
 
 Every wrong answer is built here by the mistake's own recipe, with plain loops over windows and
 kernel offsets, never with bpcli's mistake code: a pool's gradient copied to every window entry,
-written over (= for +=) where windows overlap, not divided by the window size; softmax
-differentiated element by element; the kernel not rotated, flipped along one axis or transposed;
-the full correlation padded wrongly; a sum over a wrong set of axes; flatten undone in
+written over (= for +=) where windows overlap, sent at a tied maximum to another entry than the
+first, not divided by the window size; softmax differentiated element by element; the kernel not
+rotated, flipped along one axis or transposed; dZ not dilated by the stride, dW's windows moved by
+1; the full correlation padded wrongly; a sum over a wrong set of axes; flatten undone in
 column-major order; a formula off by a constant.
 """
 
@@ -36,6 +37,26 @@ def network(name_or_mapping):
 OVERLAPPING_MAX = {  # 3 × 3 image, the centre (9) is the largest of all four 2 × 2 windows
     "input": {"X": [[[1.0, 2.0, 0.5], [3.0, 9.0, 1.0], [0.0, 2.0, 4.0]]], "Y": [[1.0], [2.0], [0.0], [1.0]]},
     "layers": [{"type": "maxpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "sse"}
+TIED_RELU_CNN = {  # m = 1: relu's zeros and equal sums tie in the 2 × 2 windows (moved by 1) of A1
+    "input": {"X": [[[1.0, 2.0, 0.0, -1.0, 1.0],
+                     [0.0, 1.0, 0.0, -2.0, -1.0],
+                     [1.0, 0.0, 1.0, -1.0, -2.0],
+                     [2.0, 1.0, -3.0, 0.0, -1.0],
+                     [0.0, 1.0, 2.0, -2.0, 1.0]]], "Y": [[1]]},
+    "layers": [{"type": "conv2d", "filters": 1, "kernel": 2, "activation": "relu",
+                "W": [[[[1.0, 0.0], [0.0, 1.0]]]], "b": [0.0]},
+               {"type": "maxpool", "size": 2, "stride": 1},
+               {"type": "flatten"},
+               {"type": "dense", "units": 1, "activation": "sigmoid",
+                "W": [[0.5, -1.0, 0.25, 1.5, -0.5, 0.75, -1.25, 1.0, 2.0]], "b": [[0.0]]}],
+    "loss": "bce"}
+TIED_MAX_POOL = {  # m = 2, C = 2, 4 × 4, 2 × 2 windows moved by 2: two, three and four equal maxima
+    "input": {"X": [[[[3, 1, 2, 2], [2, 3, 2, 0], [0, 1, 1, 4], [5, 2, 4, 4]],
+                     [[1, 1, 0, 2], [1, 1, 1, 0], [2, 0, 3, 1], [1, 2, 2, 0]]],
+                    [[[0, 0, 1, 2], [0, 0, 3, 0], [6, 6, 1, 1], [6, 6, 0, 1]],
+                     [[2, 1, 5, 5], [1, 2, 0, 1], [1, 0, 0, 0], [0, 2, 0, 0]]]],
+              "Y": (np.arange(16, dtype=float).reshape(8, 2) % 3 - 1).tolist()},
+    "layers": [{"type": "maxpool", "size": 2}, {"type": "flatten"}], "loss": "sse"}
 OVERLAPPING_AVG = {
     "input": {"X": [[[1.0, 2.0, 0.5], [3.0, 9.0, 1.0], [0.0, 2.0, 4.0]]], "Y": [[1.0], [2.0], [0.0], [1.0]]},
     "layers": [{"type": "avgpool", "size": 2, "stride": 1}, {"type": "flatten"}], "loss": "sse"}
@@ -84,17 +105,24 @@ def pool_input_and_gradient(net, layer_index):
 
 def max_pool_gradient(A_prev, dA, size, stride, how):
     """how: 'route' (right), 'copy' (every entry gets the window's gradient), 'overwrite' (the
-    largest entry set, not added to, window after window)."""
+    largest entry set, not added to, window after window); at a tied maximum 'last' (the last
+    largest entry gets it), 'split' (shared evenly by the largest entries), 'each' (every largest
+    entry gets all of it)."""
     out = np.zeros(A_prev.shape)
     for n in range(A_prev.shape[0]):
         for c in range(A_prev.shape[1]):
             for y, x, rows, columns in windows(A_prev.shape, size, stride):
                 window = A_prev[n, c, rows, columns]
-                i, j = np.unravel_index(np.argmax(window), window.shape)  # first largest, row-major
+                largest = [(i, j) for i in range(size) for j in range(size) if window[i, j] == window.max()]
+                i, j = largest[0]  # first largest, row-major
                 if how == "copy":
                     out[n, c, rows, columns] += dA[n, c, y, x]
                 elif how == "overwrite":
                     out[n, c, rows, columns][i, j] = dA[n, c, y, x]
+                elif how in ("last", "split", "each"):
+                    chosen = largest[-1:] if how == "last" else largest
+                    for i, j in chosen:
+                        out[n, c, rows, columns][i, j] += dA[n, c, y, x] / (len(largest) if how == "split" else 1)
                 else:
                     out[n, c, rows, columns][i, j] += dA[n, c, y, x]
     return out
@@ -171,6 +199,37 @@ def test_max_pool_overlapping_windows_not_summed(mapping, target, layer):
     result = grade_array(net, target, written_over.reshape(run(net).tensors()[target].shape))
     assert result.diagnosis == ["overlap_not_summed"], result.message
     assert "+=" in result.message
+
+
+@pytest.mark.parametrize("mapping, target, layer", [(TIED_MAX_POOL, "dX", 1), (TIED_RELU_CNN, "dA1", 2)])
+@pytest.mark.parametrize("how", ["last", "split", "each"])
+def test_max_pool_tied_maximum_not_routed_to_the_first(mapping, target, layer, how):
+    net = network(mapping)
+    A_prev, dA, size, stride = pool_input_and_gradient(net, layer)
+    shape = run(net).tensors()[target].shape
+    assert grade_array(net, target, max_pool_gradient(A_prev, dA, size, stride, "route").reshape(shape)).correct
+    result = grade_array(net, target, max_pool_gradient(A_prev, dA, size, stride, how).reshape(shape))
+    assert result.diagnosis == ["wrong_tie_rule"], result.message
+    assert "first of them in row-major order" in result.message
+
+
+@pytest.mark.parametrize("how", ["last", "split", "each"])
+def test_max_pool_tied_maximum_carried_into_the_relu_layer_before(how):
+    net = network(TIED_RELU_CNN)  # dZ1 = dA1 ⊙ relu′(Z1): the ties of positive values stay
+    A_prev, dA, size, stride = pool_input_and_gradient(net, 2)
+    relu_prime = (run(net).tensors()["Z1"] > 0).astype(float)
+    result = grade_array(net, "dZ1", max_pool_gradient(A_prev, dA, size, stride, how) * relu_prime)
+    assert result.diagnosis == ["wrong_tie_rule"], result.message
+    assert "按行优先顺序" in grade(net, "dZ1", text(max_pool_gradient(A_prev, dA, size, stride, how) * relu_prime),
+                                 lang="zh").message
+
+
+def test_max_pool_without_ties_names_no_tie_rule():
+    net = network("10")  # no window ties: last, split and each are the right rule
+    A_prev, dA, size, stride = pool_input_and_gradient(net, 1)
+    assert run(net).records[0].cache.tied_windows == 0
+    for how in ("last", "split", "each"):
+        assert grade_array(net, "dX", max_pool_gradient(A_prev, dA, size, stride, how).reshape(net.X.shape)).correct
 
 
 # -- average pool: not divided by the window, overlapping windows written over ---------------------

@@ -1,7 +1,7 @@
 """Grading and hints particular to max and average pooling: a pool's gradient spread by the
-other pool's rule, copied to every element of a window, not divided by the window's size, or
-written over (not added) where windows overlap; and the rules in words (pooling has no formula in
-``bpcli grade`` syntax)."""
+other pool's rule, copied to every element of a window, not divided by the window's size,
+written over (not added) where windows overlap, or given at a tied maximum to another element
+than the first; and the rules in words (pooling has no formula in ``bpcli grade`` syntax)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,16 @@ class MaxPoolGrading(KindGrading):
         evenly = spread.backward(following.dA, following.cache)[0]
         yield Mistake(("wrong_pool_rule",), evenly, Msg("mistake.spread_like_avg"))
         yield Mistake(("copied_to_window",), evenly * layer.size ** 2, Msg("mistake.copied_to_window"))
+        maxima = _maximum_masks(following.cache.A_prev, layer.size, layer.stride)
         if layer.stride < layer.size:
             explanation = Msg("mistake.max_overlap_not_summed", stride=layer.stride, size=layer.size)
-            routed = _first_maximum_masks(following.cache.A_prev, layer.size, layer.stride)
+            routed = _first_of(maxima)
             blocks = routed * following.dA[..., None, None]
             yield Mistake(("overlap_not_summed",), _written_over(following.cache.A_prev.shape, blocks, layer.stride,
                                                                  only=routed), explanation)
             yield Mistake(("overlap_not_summed",), _written_over(following.cache.A_prev.shape, blocks, layer.stride),
                           explanation)
+        yield from _tie_mistakes(maxima, following.dA, following.cache.A_prev.shape, layer.stride)
 
     def words(self, network: Network, target: Target, layer: Layer) -> Msg | None:
         l = layer.index
@@ -80,17 +82,54 @@ class AvgPoolGrading(KindGrading):
         return Msg("rule.dA.avgpool", name=target.name, base=target.base, next=layer.index)
 
 
-def _first_maximum_masks(A_prev: np.ndarray, size: int, stride: int) -> np.ndarray:
-    """(m, C, Ho, Wo, size, size): for every window, True at its first largest element in
-    row-major order (where max pooling routes the window's gradient)."""
-    m, C, H, W = A_prev.shape
-    Ho, Wo = (H - size) // stride + 1, (W - size) // stride + 1
-    masks = np.zeros((m, C, Ho, Wo, size * size), dtype=bool)
-    for y in range(Ho):
-        for x in range(Wo):
-            window = A_prev[:, :, y * stride:y * stride + size, x * stride:x * stride + size].reshape(m, C, -1)
-            np.put_along_axis(masks[:, :, y, x], window.argmax(axis=-1)[..., None], True, axis=-1)
-    return masks.reshape(m, C, Ho, Wo, size, size)
+def _tie_mistakes(maxima: np.ndarray, dA: np.ndarray, shape: tuple[int, ...], stride: int) -> Iterator[Mistake]:
+    """A window whose largest value occurs more than once (equal inputs, a relu's zeros) sends
+    its gradient to the first of them in row-major order; a learner may send it to the last,
+    split it among them, or give it whole to each. Nothing where no window ties: each of these
+    is the right rule there."""
+    counts = maxima.sum(axis=(-2, -1))
+    if not (counts > 1).any():
+        return
+    whole = dA[..., None, None]
+    for key, blocks in (("mistake.tie_last", _last_of(maxima) * whole),
+                        ("mistake.tie_split", maxima * (dA / counts)[..., None, None]),
+                        ("mistake.tie_each", maxima * whole)):
+        yield Mistake(("wrong_tie_rule",), _added(shape, blocks, stride), Msg(key, rule=Msg("mistake.tie_rule")))
+
+
+def _maximum_masks(A_prev: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """(m, C, Ho, Wo, size, size): for every window, True at each of its largest elements
+    (several where the maximum ties: equal as max pooling compares them, exactly)."""
+    windows = np.lib.stride_tricks.sliding_window_view(A_prev, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
+    return windows == windows.max(axis=(-2, -1), keepdims=True)
+
+
+def _first_of(maxima: np.ndarray) -> np.ndarray:
+    """Each window's first largest element in row-major order (where max pooling routes the
+    window's gradient), from ``_maximum_masks``."""
+    return maxima & (_maxima_so_far(maxima) == 1)
+
+
+def _last_of(maxima: np.ndarray) -> np.ndarray:
+    """Each window's last largest element in row-major order, from ``_maximum_masks``."""
+    return maxima & (_maxima_so_far(maxima) == maxima.sum(axis=(-2, -1), keepdims=True))
+
+
+def _maxima_so_far(maxima: np.ndarray) -> np.ndarray:
+    """At each element of each window, how many of the window's largest elements come up to it
+    in row-major order (itself included)."""
+    return np.cumsum(maxima.reshape(maxima.shape[:4] + (-1,)), axis=-1).reshape(maxima.shape)
+
+
+def _added(shape: tuple[int, ...], blocks: np.ndarray, stride: int) -> np.ndarray:
+    """Each window's block (m, C, Ho, Wo, size, size) added into a zero array of ``shape``, where
+    windows overlap too, as the backward pass of a pool does."""
+    out = np.zeros(shape)
+    size = blocks.shape[-1]
+    for y in range(blocks.shape[2]):
+        for x in range(blocks.shape[3]):
+            out[:, :, y * stride:y * stride + size, x * stride:x * stride + size] += blocks[:, :, y, x]
+    return out
 
 
 def _written_over(shape: tuple[int, ...], blocks: np.ndarray, stride: int, only: np.ndarray | None = None) -> np.ndarray:

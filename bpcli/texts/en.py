@@ -342,6 +342,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.kernel_transposed": "kernel_transposed",
     "code.wrong_padding": "wrong_padding",
     "code.wrong_stride": "wrong_stride",
+    "code.wrong_tie_rule": "wrong_tie_rule",
     "code.missing_mean_variance_paths": "missing_mean_variance_paths",
     "code.missing_variance_path": "missing_variance_path",
     "code.unbiased_variance": "unbiased_variance",
@@ -509,6 +510,15 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "mistake.avg_overlap_not_summed": "Where windows overlap (stride {stride} < size {size}), an element that "
         "belongs to several windows collects a share from each of them: add them up (+=), do not keep only "
         "the last window's.",
+    "mistake.tie_last": "Where a window's largest value occurs more than once, you sent its gradient to the "
+        "last of them: {rule}.",
+    "mistake.tie_split": "Where a window's largest value occurs more than once, you split its gradient among "
+        "them: {rule}.",
+    "mistake.tie_each": "Where a window's largest value occurs more than once, you gave its whole gradient to "
+        "each of them: {rule}.",
+    "mistake.tie_rule": "at a tie the maximum has no derivative, and the convention bpcli follows sends the "
+        "window's whole gradient to the first of them in row-major order (along the top row first), 0 to the "
+        "others",
     "mistake.not_divided_by_window": "You gave each element the window's whole gradient: an average of {count} "
         "elements passes 1/{count} of it to each one.",
     "mistake.softmax_elementwise": "You differentiated softmax element by element, as if A{l} = softmax(Z{l}) "

@@ -280,6 +280,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "code.kernel_transposed": "卷积核被转置了",
     "code.wrong_padding": "补零不对",
     "code.wrong_stride": "步长不对",
+    "code.wrong_tie_rule": "最大值并列时的约定不对",
     "code.missing_mean_variance_paths": "漏了经过均值和方差的路径",
     "code.missing_variance_path": "漏了经过方差的路径",
     "code.unbiased_variance": "用了无偏方差",
@@ -399,6 +400,11 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "把它们加起来（+=），不要只留下最后一个窗口的。",
     "mistake.avg_overlap_not_summed": "窗口有重叠时（步长 {stride} < 窗口 {size}），属于几个窗口的元素要从每个窗口各收集一份："
         "把它们加起来（+=），不要只留下最后一个窗口的。",
+    "mistake.tie_last": "窗口的最大值出现不止一次时，你把梯度交给了其中最后一个：{rule}。",
+    "mistake.tie_split": "窗口的最大值出现不止一次时，你把梯度平分给了它们：{rule}。",
+    "mistake.tie_each": "窗口的最大值出现不止一次时，你把整个梯度给了其中每一个：{rule}。",
+    "mistake.tie_rule": "最大值并列时，取最大值这一步没有导数；bpcli 遵循的约定是把窗口的全部梯度交给按行优先顺序（先沿第一行）的第一个最大元素，"
+        "其余为 0",
     "mistake.not_divided_by_window": "你把窗口的整个梯度给了每个元素：{count} 个元素的平均值只把它的 1/{count} 传给每个元素。",
     "mistake.softmax_elementwise": "你把 softmax 当成逐元素的函数求导了，好像 A{l} = softmax(Z{l}) 的导数是逐元素的 A(1 − A)："
         "softmax 的每个输出都依赖同一列的所有单元，配交叉熵时整个雅可比矩阵化简为 dZ{l} = (A{l} − Y)/m。",
