@@ -444,3 +444,45 @@ def test_batchnorm_at_a_glance_speaks_only_of_what_it_shows(lang, staged, define
         assert staged not in said and defined in said
         full = explain(load(name), detail="full", lang=lang).steps
         assert staged in "\n".join(sentence for step in full for sentence in step.explanation)
+
+
+# ---- notation defined where the default level first uses it ------------------------------
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _exercise_file(name: str) -> dict:
+    """The network file of exercise ``name`` as written."""
+    import yaml
+
+    return yaml.safe_load(EXERCISES[name].read_text(encoding="utf-8"))
+
+
+def _strided_conv(stride: int, padding: int, size: int, kernel: int) -> dict:
+    """One conv2d layer on a 1 × 1 × size × size image, flattened, mse: the numbers of the frame
+    and the dilation come from these settings alone."""
+    rng = np.random.default_rng(7)
+    out = (size + 2 * padding - kernel) // stride + 1
+    return {"input": {"X": rng.normal(size=(1, 1, size, size)).round(1).tolist(),
+                      "Y": rng.normal(size=(out * out, 1)).round(1).tolist()},
+            "layers": [{"type": "conv2d", "filters": 1, "kernel": kernel, "stride": stride, "padding": padding,
+                        "activation": "linear"}, {"type": "flatten"}], "loss": "mse"}
+
+
+def _first_step_using(explanation, symbol: str):
+    """The first step whose formula writes ``symbol``."""
+    return next(step for step in explanation.steps if symbol in step.formula_text)
+
+
+@pytest.mark.parametrize("source", ["09", "stride 3"])
+@pytest.mark.parametrize("lang, zeros", [("en", "{n} zero"), ("zh", "{n} 个 0")])
+def test_steps_level_says_what_dil_is_where_it_first_uses_it(source, lang, zeros):
+    spec = _exercise_file("09") if source == "09" else _strided_conv(stride=3, padding=1, size=8, kernel=3)
+    stride = spec["layers"][0]["stride"]
+    explanation = explain(bpcli.load(spec), detail="steps", lang=lang)
+    dil = "dil" + str(stride).translate(SUBSCRIPT)
+    step = _first_step_using(explanation, dil)
+    # the dW step, the first to use dil_s: it says how many zeros go between dZ's entries (stride − 1)
+    assert step.target == "dW1"
+    said = " ".join(step.explanation)
+    assert zeros.format(n=stride - 1) in said and dil in said, said

@@ -18,7 +18,7 @@ from bpcli.core.network import LayerRecord
 from bpcli.narrate.context import Context, largest_index, reindex, shown_sources, traced, worked_sum
 from bpcli.narrate.expr import (Aside, Expr, Fn, Group, Sub, alongside, as_expr, atom, continued, correlate, function,
                                 sum_over)
-from bpcli.narrate.model import Highlight, Index, IdentityCheck, Note, Step
+from bpcli.narrate.model import Brief, Highlight, Index, IdentityCheck, Note, Step
 from bpcli.narrate.notation import derived, offset, shape_of, symbol
 
 PAD = function(r"\operatorname{pad}", "pad")
@@ -175,6 +175,9 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
     if s > 1:
         explanation.append(ctx.say("backward.conv_dW.stride", s=s, zeros=ctx.say("count.zeros", count=s - 1),
                                    name=second.text))
+    # --detail steps keeps the why and, with a stride, the sentence that says what dil_s is with this
+    # layer's numbers (the formula and the summary use it); the unused part of P is full material
+    briefs = [Brief(explanation[:2])] if s > 1 else []
     first_shape = shape_of(P.shape)
     if used != P.shape[2:]:
         first_shape = ctx.say("word.first_part", part=shape_of(P.shape[:2] + used), whole=shape_of(P.shape))
@@ -189,7 +192,7 @@ def _weight_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
         operands=[Q.tensor(P), second.tensor(second_value)], result=dW.tensor(record.dW, ctx.say("axes.kernel")),
         notes=notes + ([ctx.note("note.no_extra_1_over_m")] if ctx.has_one_over_m else []), target=dW.name, layer=l,
         worked=[entry], sources=sources,
-        short=dW.eq(correlate(Q, second)),
+        short=dW.eq(correlate(Q, second)), briefs=briefs,
         checks=[IdentityCheck(ctx.say("check.conv_dW"), recomputed, record.dW)])
 
 
