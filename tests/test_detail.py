@@ -34,8 +34,10 @@ EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").gl
 #: and of the ~500 any network may print. Batchnorm's own narration could bring it lower.
 #: 13 and 14 (both batchnorm) have 5 lines more for the note on why db1 is exactly 0, and 14 one
 #: more for the loss step's J = … (the value was missing at this level before), and 7 more to show
-#: its 8 × 2 and 1 × 8 tensors whole (their worked entries read entries a cut hid).
-BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 313}
+#: its 8 × 2 and 1 × 8 tensors whole (their worked entries read entries a cut hid). 14 has one line
+#: more for the sentence that says what pad(dZ1) is, with the layer's numbers (12 has it too, in
+#: its budget).
+BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 314}
 OTHER_BUDGET = 250
 
 
@@ -486,3 +488,38 @@ def test_steps_level_says_what_dil_is_where_it_first_uses_it(source, lang, zeros
     assert step.target == "dW1"
     said = " ".join(step.explanation)
     assert zeros.format(n=stride - 1) in said and dil in said, said
+
+
+def _frame(spec: dict) -> tuple[int, int, int, int]:
+    """(kernel, padding, zero rows on top, zero rows at the bottom) of pad(…) in the first conv2d
+    layer's dX, from the file: a full correlation of dil(dZ) with a k × k kernel gives the H rows
+    of dX when dil(dZ) is framed to H + k − 1 rows, k − 1 − p of them on top (the forward pass's
+    own p rows of padding are not part of X) and the rest, s·(Ho − 1) + 1 rows being dil(dZ)'s,
+    at the bottom."""
+    conv = spec["layers"][0]
+    k, s, p = conv["kernel"], conv.get("stride", 1), conv.get("padding", 0)
+    H = np.shape(spec["input"]["X"])[-2]
+    out = (H + 2 * p - k) // s + 1
+    top = k - 1 - p
+    return k, p, top, H + k - 1 - top - (s * (out - 1) + 1)
+
+
+@pytest.mark.parametrize("source", ["08", "09", "12", "stride 3"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_steps_level_says_what_pad_is_where_it_first_uses_it(source, lang):
+    spec = _exercise_file(source) if source != "stride 3" else _strided_conv(stride=3, padding=1, size=8, kernel=3)
+    k, p, top, bottom = _frame(spec)
+    explanation = explain(bpcli.load(spec), detail="steps", lang=lang)
+    step = _first_step_using(explanation, "pad(")
+    assert step.target == "dX"
+    said = " ".join(step.explanation)
+    assert f"{k} − 1 − {p}" in said, said  # why that many on top and left: kernel − 1 − padding
+    if top == bottom:
+        assert (f"with {top} ring of zeros" if lang == "en" else f"四周各补 {top} 圈 0") in said, said
+    else:  # 09 (1 and 2) and stride 3 on 8 rows (1 and 2): the padded input's last row is in no window
+        expected = ([f"{top} row and column on top and left", f"{bottom} at the bottom and right", f"{bottom - top} more"]
+                    if lang == "en" else [f"上方 {top} 行、左侧 {top} 列", f"下方 {bottom} 行、右侧 {bottom} 列",
+                                          f"多出的 {bottom - top} 行"])
+        assert all(words in said for words in expected), said
+    # once: the full level's long frame sentence is not said beside it
+    assert not any(sentence.startswith(("Build pad", "先构造")) for sentence in step.explanation)

@@ -272,9 +272,12 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
                   left=_rows(say, left, "count.columns"), bottom=_rows(say, bottom, "count.rows"),
                   right=_rows(say, right, "count.columns"), rows=full.shape[2], cols=full.shape[3],
                   skipped=skipped)
+    pad_brief = _pad_sentence(say, padded_dZ.text, spread.text, (kh, kw), p, (top, bottom, skipped_rows),
+                              (left, right, skipped_cols))
     return Step(
         section="backward", title=ctx.say("title.dA_prev", layer=l, name=dA_prev.text),
         explanation=[say("backward.conv_dA.why"), framing, say("backward.conv_dA.entry")],
+        briefs=[Brief([say("backward.conv_dA.why"), pad_brief])],
         formula=alongside(dA_prev.eq(correlate(PAD(spread), ROT180(W))),
                           dA_prev["n", "c", "i", "j"].eq(sum_over(("f", "y", "x"), dZ["n", "f", "y", "x"]
                                                                   * W["f", "c", back("i", p, s, "y"), back("j", p, s, "x")]))),
@@ -282,6 +285,29 @@ def _input_step(ctx: Context, record: LayerRecord, notes: list[Note]) -> Step:
         operands=[padded_dZ.tensor(full), rot.tensor(rotated, ctx.say("axes.kernel"))], result=result,
         notes=notes, target=dA_prev.name, layer=l, worked=[entry], sources=shown,
         checks=[IdentityCheck(ctx.say("check.conv_full", name=dA_prev.text), recomputed, core)])
+
+
+def _pad_sentence(say, padded: str, inner: str, kernel: tuple[int, int], p: int, rows: tuple[int, int, int],
+                  cols: tuple[int, int, int]) -> str:
+    """What pad(…) is, in one sentence with this layer's numbers (``--detail steps``): ``rows`` and
+    ``cols`` are ``frame``'s (before, after, skipped) along each axis. 'pad(dZ⁽¹⁾) is dZ⁽¹⁾
+    with 1 ring of zeros (kernel − 1 − padding = 2 − 1 − 0).' when the frame is the same
+    on every side; else each side's count (once for rows and columns when they agree), the rows and
+    columns after the entries being those before them (kernel − 1 − padding) plus those of the
+    padded input that no window reached."""
+    (kh, kw), (top, bottom, skipped_rows), (left, right, skipped_cols) = kernel, rows, cols
+    why = f"{kh} − 1 − {p}" if kh == kw else f"{kh} − 1 − {p}, {kw} − 1 − {p}"
+    if top == bottom == left == right >= 0:
+        return say("backward.conv_dA.pad_even", padded=padded, inner=inner, count=top, why=why)
+    if (top, bottom, skipped_rows) == (left, right, skipped_cols) and top >= 0:  # a square frame: said once
+        rest = say("backward.conv_dA.pad_square_rest", count=skipped_rows) if skipped_rows else ""
+        return say("backward.conv_dA.pad_square", padded=padded, inner=inner, why=why, count=top, after=bottom,
+                   rest=rest)
+    more = [say(key, count=n) for key, n in (("count.rows", skipped_rows), ("count.columns", skipped_cols)) if n]
+    rest = say("backward.conv_dA.pad_rest", more=say("sep.and").join(more)) if more else ""
+    return say("backward.conv_dA.pad_uneven", padded=padded, inner=inner, why=why,
+               top=_rows(say, top, "count.rows"), left=_rows(say, left, "count.columns"),
+               bottom=_rows(say, bottom, "count.rows"), right=_rows(say, right, "count.columns"), rest=rest)
 
 
 def window(sample: int, channels, top: int, left: int, height: int, width: int) -> list[Index]:

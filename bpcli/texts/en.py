@@ -279,6 +279,24 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
         "output size drops the rest), so the correlation uses just that part.",
     "backward.conv_dA.dilate": "put {zeros} between neighbouring entries of dZ (stride − 1), then ",
     "backward.conv_dA.skipped": "; this includes {rows} and {cols} of the padded input that no window reached",
+    #: --detail steps: what pad(…) is, with this layer's numbers and why (the frame sentence above is full's)
+    "backward.conv_dA.pad_even": {
+        "one": "{padded} is {inner} with {count} ring of zeros (kernel − 1 − padding = {why}).",
+        "other": "{padded} is {inner} with {count} rings of zeros (kernel − 1 − padding = {why}).",
+    },
+    "backward.conv_dA.pad_uneven": "{padded} is {inner} framed with zeros: {top} on top and {left} on the left "
+        "(kernel − 1 − padding = {why}), {bottom} at the bottom and {right} on the right{rest}.",
+    "backward.conv_dA.pad_square": {
+        "one": "{padded} is {inner} framed with zeros: {count} row and column on top and left (kernel − 1 − "
+            "padding = {why}), {after} at the bottom and right{rest}.",
+        "other": "{padded} is {inner} framed with zeros: {count} rows and columns on top and left (kernel − 1 − "
+            "padding = {why}), {after} at the bottom and right{rest}.",
+    },
+    "backward.conv_dA.pad_square_rest": {
+        "one": " ({count} more: the padded input's last row and column, which no window reached)",
+        "other": " ({count} more: the padded input's last {count} rows and columns, which no window reached)",
+    },
+    "backward.conv_dA.pad_rest": " ({more} more: the padded input's last, which no window reached)",
     "note.relu_kink": {
         "one": "{count} entry of Z is exactly 0, where relu has no derivative; relu′(0) = 0 is used.",
         "other": "{count} entries of Z are exactly 0, where relu has no derivative; relu′(0) = 0 is used.",

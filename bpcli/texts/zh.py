@@ -226,6 +226,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.conv_dW.unused": "{Q} 只有前 {rows}、前 {cols} 落在某个窗口里（输出大小中的 ⌊ ⌋ 舍去了其余部分），所以互相关只用到这一部分。",
     "backward.conv_dA.dilate": "在 dZ 相邻元素之间插入 {zeros}（步长 − 1），然后",
     "backward.conv_dA.skipped": "；其中包括补 0 后的输入中没有被任何窗口覆盖到的 {rows}、{cols}",
+    "backward.conv_dA.pad_even": "{padded} 是 {inner} 四周各补 {count} 圈 0（卷积核大小 − 1 − 补零圈数 = {why}）。",
+    "backward.conv_dA.pad_uneven": "{padded} 是在 {inner} 外面补 0：上方 {top}、左侧 {left}（卷积核大小 − 1 − 补零圈数 = {why}），"
+        "下方 {bottom}、右侧 {right}{rest}。",
+    "backward.conv_dA.pad_square": "{padded} 是在 {inner} 外面补 0：上方 {count} 行、左侧 {count} 列（卷积核大小 − 1 − 补零圈数 = "
+        "{why}），下方 {after} 行、右侧 {after} 列{rest}。",
+    "backward.conv_dA.pad_square_rest": "（多出的 {count} 行、{count} 列是补 0 后的输入中没有被任何窗口覆盖到的最后部分）",
+    "backward.conv_dA.pad_rest": "（多出的 {more} 是补 0 后的输入中没有被任何窗口覆盖到的最后部分）",
     "note.relu_kink": "Z 中有 {count} 个元素正好为 0，relu 在此处不可导；这里取 relu′(0) = 0。",
     "check.kinks": "有 {count} 个抽样元素位于不可导点（relu 在 0 处，或最大池化窗口换了最大值），J 在此处没有导数，"
         "或者扰动使批归一化的 σ² + ε 变化超过 1 %，弯曲太急，步长量不出导数；计算误差时不计入。",
