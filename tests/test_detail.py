@@ -36,8 +36,9 @@ EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").gl
 #: more for the loss step's J = … (the value was missing at this level before), and 7 more to show
 #: its 8 × 2 and 1 × 8 tensors whole (their worked entries read entries a cut hid). 14 has one line
 #: more for the sentence that says what pad(dZ1) is, with the layer's numbers (12 has it too, in
-#: its budget).
-BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 255, "14": 314}
+#: its budget). 13 has one line more for the sentence that says what relu's 𝟙[Z > 0] is (12 has it
+#: too, within its budget).
+BUDGETS = {"01": 100, "04": 180, "07": 250, "12": 240, "13": 256, "14": 314}
 OTHER_BUDGET = 250
 
 
@@ -523,3 +524,18 @@ def test_steps_level_says_what_pad_is_where_it_first_uses_it(source, lang):
         assert all(words in said for words in expected), said
     # once: the full level's long frame sentence is not said beside it
     assert not any(sentence.startswith(("Build pad", "先构造")) for sentence in step.explanation)
+
+
+RELU_EXERCISES = [name for name in sorted(EXERCISES)
+                  if any(layer.get("activation") == "relu" for layer in _exercise_file(name)["layers"])]
+
+
+@pytest.mark.parametrize("name", RELU_EXERCISES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_steps_level_says_what_the_relu_indicator_is_where_it_first_uses_it(name, lang):
+    step = _first_step_using(explain(load(name), detail="steps", lang=lang), "𝟙[")
+    assert any("𝟙[Z > 0]" in sentence for sentence in step.explanation), step.explanation
+    # with another method the step shows its whole explanation, the sentence once
+    traced = explain(load(name), detail="steps", lang=lang, method="trace")
+    step = _first_step_using(traced, "𝟙[")
+    assert sum("𝟙[Z > 0]" in sentence for sentence in step.explanation) == 1, step.explanation

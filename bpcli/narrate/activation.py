@@ -14,7 +14,7 @@ from bpcli.narrate import methods
 from bpcli.narrate.context import Context, largest_index, traced, worked_sum
 from bpcli.narrate.expr import (E, G_PRIME, Expr, Fn, Power, alongside, as_expr, atom, frac, function, hadamard,
                                 sum_over)
-from bpcli.narrate.model import Highlight, IdentityCheck, Sources, Step
+from bpcli.narrate.model import Brief, Highlight, IdentityCheck, Sources, Step
 from bpcli.narrate.notation import derived, shape_of, symbol
 
 
@@ -94,9 +94,13 @@ def backward_step(ctx: Context, record: LayerRecord) -> Step:
     notes = [ctx.note("note.slip000_gprime", about="000", Z=symbol("Z", l).text)]
     if name == "relu" and bool((record.Z == 0).any()):
         notes.append(ctx.note("note.relu_kink", kind=f"note.relu_kink.{l}", count=int((record.Z == 0).sum())))
+    explanation = [ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")]
+    # --detail steps keeps relu's sentence on g′: it says what the 𝟙[Z > 0] of the formula is (the
+    # other g′ are written in σ, tanh and A); other methods than chain show all (what was asked for)
+    briefs = [Brief(explanation)] if name == "relu" and ctx.method == "chain" else []
     return Step(
-        section="backward", title=ctx.say("title.dZ", layer=l),
-        explanation=[ctx.say("backward.dZ.why"), ctx.say(f"backward.gprime.{name}")] + derivation.sentences,
+        section="backward", title=ctx.say("title.dZ", layer=l), briefs=briefs,
+        explanation=explanation + derivation.sentences,
         formula=alongside(dZ.eq(hadamard(dA, G_PRIME(symbol("Z", l)))), formulas.derivative(*_symbols(record))),
         shapes=ctx.say("shapes.elementwise", shape=shape_of(record.Z.shape)),
         operands=[dA.tensor(record.dA), g_prime] + derivation.operands,

@@ -116,8 +116,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.gprime.sigmoid": "For the sigmoid, g′(Z) = σ(Z)(1 − σ(Z)), which is A ⊙ (1 − A): no new "
         "exponentials needed.",
     "backward.gprime.tanh": "For tanh, g′(Z) = 1 − tanh²(Z), which is 1 − A ⊙ A.",
-    "backward.gprime.relu": "For relu, g′(Z) is the mask 1 where Z > 0 and 0 elsewhere (relu′(0) = 0 by "
-        "convention).",
+    "backward.gprime.relu": "For relu, g′(Z) = 𝟙[Z > 0]: 1 where Z > 0, else 0 (relu′(0) = 0 by convention).",
     "backward.gprime.linear": "For the linear activation, g′(Z) = 1, so dZ = dA.",
     "backward.dW.why": "W[i,k] multiplies A_prev[k,j] in Z[i,j] for every sample j, so its gradient adds "
         "dZ[i,j]·A_prev[k,j] over the samples: that sum is the matrix product dZ A_prevᵀ.",

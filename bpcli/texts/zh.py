@@ -104,7 +104,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "backward.dZ.why": "激活函数是逐元素的：A[i,j] = g(Z[i,j]) 只含 Z[i,j]，所以 dZ = dA ⊙ g′(Z)，维度与 Z 相同。",
     "backward.gprime.sigmoid": "sigmoid 的导数 g′(Z) = σ(Z)(1 − σ(Z))，也就是 A ⊙ (1 − A)，不必重新计算指数。",
     "backward.gprime.tanh": "tanh 的导数 g′(Z) = 1 − tanh²(Z)，也就是 1 − A ⊙ A。",
-    "backward.gprime.relu": "relu 的导数 g′(Z) 是掩码：Z > 0 处为 1，其余为 0（约定 relu′(0) = 0）。",
+    "backward.gprime.relu": "relu 的导数 g′(Z) = 𝟙[Z > 0]：Z > 0 处为 1，其余为 0（约定 relu′(0) = 0）。",
     "backward.gprime.linear": "线性激活函数的 g′(Z) = 1，所以 dZ = dA。",
     "backward.dW.why": "对每个样本 j，W[i,k] 在 Z[i,j] 中乘以 A_prev[k,j]，所以它的梯度是 dZ[i,j]·A_prev[k,j] 对样本求和：这个和就是矩阵乘积 dZ"
         " A_prevᵀ。",
