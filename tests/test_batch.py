@@ -638,19 +638,21 @@ def test_a_quote_closed_by_a_later_rows_quote_costs_its_row_only(tmp_path):
 
 
 def test_a_quoted_answer_over_several_lines_is_still_one_row(tmp_path):
-    """A spreadsheet's multi-line cell is legal CSV: quoted, with new lines inside, closed."""
+    """A spreadsheet's multi-line cell is legal CSV: quoted, with new lines inside, closed. A
+    formula broken outside brackets (s05) is one formula too: it was refused as invalid syntax."""
     answers = tmp_path / "answers.csv"
     answers.write_bytes(b'student,file,target,answer\r\n'
                         b's01,04,dW1,"(dZ1 @\r\n X.T)"\r\n'
                         b's02,04,db1,"sum(dZ1,\n axis=1,\n keepdims=True)"\n'
                         b's03,04,dW1,"say ""hi""\n and go on"\n'
-                        b's04,04,dW1,dZ1 @ X.T\n')
+                        b's04,04,dW1,dZ1 @ X.T\n'
+                        b's05,04,dW1,"dZ1 @\r\nX.T"\r\n')
     code, out, err = run_cli(["grade", "--batch", answers])
     lines = read_lines(out)
     assert code == 0, err
     assert [(line["student"], line["row"], line["correct"]) for line in lines[:-1]] == [
-        ("s01", 1, True), ("s02", 2, True), ("s03", 3, False), ("s04", 4, True)]
-    assert lines[2]["error"]["code"] == "invalid_answer" and lines[-1]["rows"] == 4
+        ("s01", 1, True), ("s02", 2, True), ("s03", 3, False), ("s04", 4, True), ("s05", 5, True)]
+    assert lines[2]["error"]["code"] == "invalid_answer" and lines[-1]["rows"] == 5
 
 
 def test_a_header_whose_quote_is_never_closed_is_an_unreadable_file(tmp_path):

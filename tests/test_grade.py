@@ -779,5 +779,35 @@ def test_a_syntax_error_is_placed_where_it_was_typed(answer, column):
         bpcli.grade("04", "dW2", answer)
 
 
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\u2028"])
+def test_a_formula_broken_over_lines_reads_as_one_line(line_break):
+    """A multi-line cell of a batch's spreadsheet, 'dZ1 @' over 'X.T', was refused as invalid
+    syntax at column 6: Python ends an expression at a line break outside brackets. dW1 = dZ1 X1ᵀ
+    (the dense rule of CONVENTIONS.md), whichever way the line is broken."""
+    assert bpcli.grade("04", "dW1", f"dZ1 @{line_break}X.T").correct
+    assert bpcli.grade("04", "dW1", f"{line_break}dW1 ={line_break}  dZ1{line_break}@ X.T{line_break}").correct
+
+
+@pytest.mark.parametrize("answer, line, column", [("dZ1 @\n@ X.T", 2, 1), ("dW1 = dZ1 @\r\n  X.T )", 2, 7),
+                                                  ("\n\n  dZ1 @ )", 3, 9), ("dZ1 @ X.T\n\x00", 2, 1)])
+def test_an_error_in_a_multi_line_answer_names_its_line_and_column(answer, line, column):
+    """In an answer over several lines a column counted from the answer's start points at no
+    character of the line the learner reads ('dZ1 @' over '@ X.T' was 'column 6', the line
+    break); the line and the column within it do, in every language."""
+    assert answer.splitlines()[line - 1][column - 1] in "@)\x00"
+    with pytest.raises(AnswerError) as caught:
+        bpcli.grade("04", "dW1", answer)
+    assert re.search(rf"\bline {line}, column {column}\b", str(caught.value)), caught.value
+    assert f"第 {line} 行第 {column} 个字符" in error_text(caught.value, "zh")
+
+
+def test_numbers_over_lines_stay_rows_and_a_one_line_formula_says_only_its_column(net, tensors):
+    rows = "\n".join(" ".join(str(entry) for entry in row) for row in tensors["dW1"].tolist())
+    assert grade(net, "dW1", rows).correct  # a line break between numbers ends a row
+    with pytest.raises(AnswerError) as caught:
+        bpcli.grade("04", "dW1", "dZ1 @ X.T )\n")  # a line break that ends the answer adds no line
+    assert "column 11:" in str(caught.value) and "line" not in str(caught.value)
+
+
 def test_an_equation_typed_with_a_full_width_equals_sign_is_read():
     assert bpcli.grade("04", "dW2", "dW2＝dZ2 @ A1ᵀ").correct  # '＝' from a Chinese input method

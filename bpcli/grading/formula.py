@@ -30,7 +30,7 @@ from bpcli.errors import AnswerError, FormulaShapeError
 from bpcli.formatting import closest_name, shorten
 from bpcli.texts import Msg, answer_error
 from bpcli.grading.targets import shape_words as _shape_words
-from bpcli.grading.numbers import ascii_forms
+from bpcli.grading.numbers import answer_place, ascii_forms
 
 MAX_FORMULA_CHARS = 400
 MAX_NODES = 120
@@ -258,7 +258,10 @@ def _transposed_of(node: ast.AST) -> ast.AST | None:
 def parse_formula(text: str) -> Formula:
     """Parse and check ``text`` against the whitelist (names are checked at evaluation)."""
     typed = ascii_forms(text).replace("·", "*").replace("×", "*")  # '（A2 － Y）' from an input method
-    text = typed.strip()
+    # a formula broken over lines (a spreadsheet cell, a notebook's string) is one expression:
+    # Python would end it at the first line break outside brackets. A space for each character
+    # keeps every position where it was typed
+    text = _on_one_line(typed).strip()
     # the transpose as explain writes it, 'A1ᵀ' (Python would read the name A1T)
     text = text.replace("ᵀ", ".T")
     if not text:
@@ -269,7 +272,7 @@ def parse_formula(text: str) -> Formula:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         if error.offset:
-            raise answer_error("formula.syntax.at", column=_typed_column(typed, error.offset),
+            raise answer_error("formula.syntax.at", place=answer_place(typed, _typed_index(typed, error.offset)),
                                detail=_syntax_detail(error.msg)) from None
         raise answer_error("formula.syntax", detail=_syntax_detail(error.msg)) from None
     except (ValueError, RecursionError, MemoryError):
@@ -287,15 +290,25 @@ def parse_formula(text: str) -> Formula:
     return Formula(text, tree, frozenset(names))
 
 
-def _typed_column(typed: str, column: int) -> int:
+#: the characters that end a line, as ``str.splitlines`` (and so ``answer_place``) counts lines
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ONE_LINE = str.maketrans(LINE_BREAKS, " " * len(LINE_BREAKS))
+
+
+def _on_one_line(text: str) -> str:
+    """``text`` with a space in place of each character that ends a line."""
+    return text.translate(_ONE_LINE)
+
+
+def _typed_index(typed: str, column: int) -> int:
     """Where the parser's ``column`` (1-based, in the stripped text with each ᵀ as '.T') is in
-    what the learner typed: after its leading spaces, one column per ᵀ."""
-    position = len(typed) - len(typed.lstrip())
+    what the learner typed (0-based): after its leading spaces and line breaks, one column per ᵀ."""
+    position = len(typed) - len(_on_one_line(typed).lstrip())
     rewritten = 0
     while position < len(typed) and rewritten + (2 if typed[position] == "ᵀ" else 1) < column:
         rewritten += 2 if typed[position] == "ᵀ" else 1
         position += 1
-    return position + 1
+    return position
 
 
 def _check_node(node: ast.AST, names: set[str]) -> None:

@@ -16,7 +16,7 @@ from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.values import is_real
 from bpcli.grading.mistakes import likely_mistakes
-from bpcli.grading.numbers import ascii_forms, looks_numeric, parse_numbers
+from bpcli.grading.numbers import answer_place, ascii_forms, looks_numeric, parse_numbers
 from bpcli.grading.redraw import redraw
 from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
                                   shape_message)
@@ -159,9 +159,9 @@ def _refuse_unseen_characters(answer: Any) -> None:
     code string cannot contain null bytes'), in English whatever the language."""
     if not isinstance(answer, str) or "".join(answer.split()).isprintable():  # at C speed: 5 MB answers
         return
-    column = next(column for column, character in enumerate(answer, 1)
-                  if not (character.isprintable() or character.isspace()))
-    raise answer_error("answer.unseen_character", column=column, code=f"U+{ord(answer[column - 1]):04X}")
+    index = next(index for index, character in enumerate(answer)
+                 if not (character.isprintable() or character.isspace()))
+    raise answer_error("answer.unseen_character", place=answer_place(answer, index), code=f"U+{ord(answer[index]):04X}")
 
 
 #: an answer written as an equation: 'dW2 = dZ2 @ A1.T', 'dW2 = [[1, 2]]' (not 'dW2 == …')

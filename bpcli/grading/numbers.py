@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bpcli.formatting import shorten
-from bpcli.texts import Joined, answer_error
+from bpcli.texts import Joined, Msg, answer_error
 
 if TYPE_CHECKING:  # fractions imports decimal: 1.5 ms of every grade's start-up, for the few answers with a '/'
     from fractions import Fraction
@@ -51,6 +51,17 @@ def ascii_forms(text: str) -> str:
     """``text`` with full-width characters and typographic minus signs (common in pasted or
     Chinese input) as their ASCII forms, one character for one, so that positions stay."""
     return text.translate(_ASCII_FORMS)
+
+
+def answer_place(text: str, index: int) -> Msg:
+    """Where the character ``text[index]`` of an answer is, as a message names it: its column,
+    and its line as well when the answer has more than one (a batch's spreadsheet cell or a
+    notebook's string may hold several), columns counted from the start of that line."""
+    lines = text[:index + 1].splitlines()  # the last is the character's own line, up to it
+    column = len(lines[-1]) if lines else 1
+    if len(text.splitlines()) > 1:
+        return Msg("answer.place.line", line=len(lines), column=column)
+    return Msg("answer.place.column", column=column)
 
 
 def normalise(text: str) -> str:

@@ -778,7 +778,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.circular.values": " and the values computed before it: {names}",
     "answer.not_numbers": "the answer must be numbers or a formula, found {kind}",
     "answer.not_finite": "the answer holds values that are not finite (inf or nan)",
-    "answer.unseen_character": "column {column} of the answer holds {code}, a character that cannot be seen "
+    "answer.place.column": "column {column}",
+    "answer.place.line": "line {line}, column {column}",
+    "answer.unseen_character": "{place} of the answer holds {code}, a character that cannot be seen "
         "or typed (a control or formatting character such as NUL, or bytes that are not UTF-8); delete it "
         "or type the answer again",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
@@ -831,7 +833,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.too_long": "the formula is {length} characters long; the limit is {limit}",
     "formula.syntax": "cannot read the formula: {detail}. Write numbers as [[1, 2], [3, 4]] or a formula such "
         "as W2.T @ dZ2.",
-    "formula.syntax.at": "cannot read the formula at column {column}: {detail}. Write numbers as [[1, 2], [3, "
+    "formula.syntax.at": "cannot read the formula at {place}: {detail}. Write numbers as [[1, 2], [3, "
         "4]] or a formula such as W2.T @ dZ2.",
     "formula.syntax.invalid": "invalid syntax",
     "formula.syntax.never_closed": "'{bracket}' was never closed",

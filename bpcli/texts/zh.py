@@ -613,7 +613,9 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "answer.circular.values": "以及在它之前算出的值（{names}）",
     "answer.not_numbers": "答案必须是数或公式，收到的是 {kind}",
     "answer.not_finite": "答案里有不是有限数的值（inf 或 nan）",
-    "answer.unseen_character": "答案第 {column} 个字符是 {code}，一个看不见也打不出的字符（控制字符或格式字符，例如空字符，"
+    "answer.place.column": "第 {column} 个字符",
+    "answer.place.line": "第 {line} 行第 {column} 个字符",
+    "answer.unseen_character": "答案{place}是 {code}，一个看不见也打不出的字符（控制字符或格式字符，例如空字符，"
         "或者不是 UTF-8 的字节）；请删除它，或重新输入答案",
     # ---- batch grading (bpcli grade --batch): the answers file and its rows
     "batch.not_text": "答案文件不是 UTF-8 文本；请写成带表头的 CSV 或 JSON Lines，用 UTF-8 编码"
@@ -654,7 +656,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "formula.not_finite": "公式 {formula!r} 算出了不是有限数的值（溢出、除以 0、log 0，还是对负数取 log 或开平方？）",
     "formula.too_long": "公式有 {length} 个字符，上限是 {limit}",
     "formula.syntax": "无法解析公式：{detail}。数值答案写成 [[1, 2], [3, 4]] 的形式，公式写成 W2.T @ dZ2 的形式。",
-    "formula.syntax.at": "无法解析公式（第 {column} 个字符处）：{detail}。数值答案写成 [[1, 2], [3, 4]] 的形式，公式写成 W2.T @ dZ2 的形式。",
+    "formula.syntax.at": "无法解析公式（{place}处）：{detail}。数值答案写成 [[1, 2], [3, 4]] 的形式，公式写成 W2.T @ dZ2 的形式。",
     "formula.syntax.invalid": "语法错误",
     "formula.syntax.never_closed": "'{bracket}' 没有闭合",
     "formula.syntax.unmatched": "多了一个 '{bracket}'",
