@@ -22,6 +22,14 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not is_flag(value) and math.isfinite(value)
 
 
+def is_number(value: Any) -> bool:
+    """A real number, finite or not (int, float, Fraction, Decimal, numpy's), not a bool nor a
+    complex number."""
+    real = isinstance(value, numbers.Real) or (isinstance(value, numbers.Number)
+                                               and not isinstance(value, numbers.Complex))  # Decimal
+    return real and not _is_bool(value)
+
+
 def is_whole(value: Any) -> bool:
     """A whole number (int, numpy's integers), not a bool."""
     return isinstance(value, numbers.Integral) and not is_flag(value)

@@ -5,6 +5,7 @@ it, 1 × 1 × H × W for an X given as 1 × H × W), and what is still a shape m
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -12,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpcli.core.network import run
+from bpcli.errors import AnswerError
 from bpcli.grading import grade
 from bpcli.grading.diagnosis import align
 from bpcli.quiz.catalogue import load_bundled_network
+from bpcli.texts import error_text
 
 
 def text(array) -> str:
@@ -117,6 +120,46 @@ def test_rows_of_different_sizes_are_described_in_the_order_typed():
 
     with pytest.raises(AnswerError, match=r"\(2 and 1 entries\)"):
         grade(load_bundled_network("04"), "dW2", "[[1, 2], [3]]")
+
+
+@pytest.mark.parametrize("uneven, place, length, first, first_length", [
+    ([[1, 2], [3]], "answer[1]", 1, "answer[0]", 2),
+    ([[1, 2], [3, 4], [5, 6, 7]], "answer[2]", 3, "answer[0]", 2),
+    ([[[1, 2], [3, 4]], [[5, 6], [7]]], "answer[1][1]", 1, "answer[0][0]", 2)])
+def test_a_list_with_rows_of_different_lengths_says_which_row(uneven, place, length, first, first_length):
+    """numpy's refusal became 'the answer must be numbers or a formula, found list', though a list
+    is an answer's form: it did not say that the rows differ, nor which."""
+    network = load_bundled_network("04")
+    with pytest.raises(AnswerError) as caught:
+        grade(network, "dW1", uneven)
+    said = str(caught.value)
+    assert f"{place} has length {length}, {first} has length {first_length}" in said and "found list" not in said
+    assert f"{place} 的长度是 {length}" in error_text(caught.value, "zh")
+
+
+@pytest.mark.parametrize("answer, place, words", [
+    ([["1/3", 2], [3, 4], [5, 6]], "answer[0][0]", "the text '1/3'"),
+    ([[1, 2], [3, 4], [5, "dZ1"]], "answer[2][1]", "the text 'dZ1'"),
+    ([["1", "2"], ["3", "4"], ["5", "6"]], "answer[0][0]", "the text '1'"),
+    (np.array([["1", "2"], ["3", "4"], ["5", "6"]]), "answer[0][0]", "the text '1'"),
+    (((1, 2), (3, 4), (5, 1j)), "answer[2][1]", "1j (a complex)"),
+    ([[1, 2], 3, [4, 5]], "answer[0]", "is a list, answer[1] a number")])
+def test_a_list_entry_that_is_not_a_number_says_which_and_where(answer, place, words):
+    """'1/3' in a list was 'found list'; '1' was read as 1 (numpy's conversion), while a batch
+    refused the same list: text in a list is never read as a number, and the entry is named."""
+    with pytest.raises(AnswerError) as caught:
+        grade(load_bundled_network("04"), "dW1", answer)
+    assert place in str(caught.value) and words in str(caught.value), caught.value
+    assert place in error_text(caught.value, "zh") and error_text(caught.value, "zh") != str(caught.value)
+
+
+def test_lists_of_numbers_of_any_python_or_numpy_type_are_still_read():
+    network = load_bundled_network("04")
+    dW1 = run(network).tensors()["dW1"]
+    rows = [[Fraction(entry).limit_denominator(10**9) for entry in row] for row in dW1.tolist()]
+    for answer in (dW1.tolist(), tuple(map(tuple, dW1.tolist())), rows, [list(row) for row in dW1.astype(np.float32)],
+                   dW1.astype(object)):
+        assert grade(network, "dW1", answer).correct
 
 
 @pytest.mark.parametrize("answer", ["（A2 － Y）／m", "（A2 - Y） / m", "(A2　-　Y)/m", "(A2 − Y)/m"])

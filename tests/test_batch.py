@@ -893,19 +893,37 @@ def test_a_row_naming_a_pipe_or_a_device_is_its_own_error_and_grading_goes_on(tm
 
 def test_a_json_answer_list_holding_what_is_not_a_number_says_which(tmp_path):
     """[[true, 1, 1]] was read as the text of a formula and told 'a formula may not contain
-    lists'; the row now says what in the list is not a number, and the rows after it are graded."""
+    lists'; the row now says what in the list is not a number and where, and the rows after it
+    are graded."""
     answers = tmp_path / "answers.jsonl"
     answers.write_text('{"student": "a", "file": "04", "target": "dW2", "answer": [[true, 1, 1]]}\n'
-                       '{"student": "b", "file": "04", "target": "dW2", "answer": [[0.5, [null]], 1]}\n'
+                       '{"student": "b", "file": "04", "target": "dW2", "answer": [[0.5, null, 1]]}\n'
                        '{"student": "c", "file": "04", "target": "dW2", "answer": "dZ2 @ A1.T"}\n', encoding="utf-8")
-    for lang, words in (("en", "the answer's list holds {}, which is not a number"), ("zh", "答案的列表里有 {}，它不是数")):
+    for lang, words in (("en", ("answer[0][0] is True", "answer[0][1] is an empty entry")),
+                        ("zh", ("answer[0][0] 是 True", "answer[0][1] 是一个空的元素"))):
         code, out, err = run_cli(["grade", "--batch", answers, "--lang", lang])
         lines = read_lines(out)
         assert code == 0, err
-        for line, item in zip(lines, ("true", "null")):
-            assert line["error"]["code"] == "invalid_row" and words.format(item) in line["message"], line
+        for line, said in zip(lines, words):
+            assert line["error"]["code"] == "invalid_row" and said in line["message"], line
             assert "formula" not in line["message"] and "公式" not in line["message"]
         assert lines[2]["correct"], lines[2]
+
+
+def test_a_json_answer_list_follows_the_rule_of_the_python_api(tmp_path):
+    """A list holding text was graded by the API ('1' read as 1) and refused by a batch; an uneven
+    list was 'found list' in the API. A batch row and the API now refuse both, in the same words."""
+    rows = {"text": [["1", "2"], ["3", "4"], ["5", "6"]], "fraction": [["1/3", 2], [3, 4], [5, 6]],
+            "uneven": [[1, 2], [3]]}
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("".join(json.dumps({"student": kind, "file": "04", "target": "dW1", "answer": answer}) + "\n"
+                               for kind, answer in rows.items()), encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", answers])
+    assert code == 0, err
+    for line, answer in zip(read_lines(out), rows.values()):
+        with pytest.raises(AnswerError) as caught:
+            bpcli.grade("04", "dW1", answer)
+        assert line["error"]["code"] == "invalid_row" and line["message"] == f"line {line['row']}: {caught.value}"
 
 
 def test_a_student_and_file_typed_with_a_combining_accent_are_the_nfc_ones(tmp_path):

@@ -31,6 +31,7 @@ from bpcli import spec
 from bpcli.errors import AnswerError, BpcliError, SpecError, UsageError
 from bpcli.formatting import shorten
 from bpcli.grading.grade import GRADE_SCHEMA
+from bpcli.grading.numbers import numbers_of_value
 from bpcli.texts import Joined, Msg, error_text, say
 
 #: the schemas of the totals and statistics (one graded answer is ``GRADE_SCHEMA``'s)
@@ -445,30 +446,22 @@ def _row_of(number: int, line: int, record: dict, lang: str) -> AnswerRow:
         row.problem = _problem(lang, line, Msg("batch.row.missing", fields=", ".join(missing)))
     elif not isinstance(values["answer"], (str, int, float, list)) or isinstance(values["answer"], bool):
         row.problem = _problem(lang, line, Msg("batch.row.answer_kind", kind=type(values["answer"]).__name__))
-    elif isinstance(values["answer"], list) and (item := _first_non_number(values["answer"])) is not _ONLY_NUMBERS:
+    elif isinstance(values["answer"], list) and (problem := _list_problem(values["answer"])) is not None:
         # [[true, 1, 1]] was read as the text of a formula: 'a formula may not contain lists'
-        row.problem = _problem(lang, line, Msg("batch.row.answer_item", item=shorten(json.dumps(item))))
+        row.problem = _problem(lang, line, problem)
     elif isinstance(values["answer"], (int, float, list)):
         row.answer = json.dumps(values["answer"])  # numbers in JSON: the answer as its text
     return row
 
 
-#: what ``_first_non_number`` gives for lists of numbers only (None is JSON's null, an answer's item)
-_ONLY_NUMBERS = object()
-
-
-def _first_non_number(answer: list) -> Any:
-    """The first item of a JSON answer's nested lists that is neither a number nor a list (true,
-    null, a text), else ``_ONLY_NUMBERS``; walked without recursion, as a list may be nested
-    thousands deep."""
-    pending = [answer]
-    while pending:
-        for item in pending.pop():
-            if isinstance(item, list):
-                pending.append(item)
-            elif isinstance(item, bool) or not isinstance(item, (int, float)):
-                return item
-    return _ONLY_NUMBERS
+def _list_problem(answer: list) -> Msg | None:
+    """What keeps a JSON answer's list from being numbers, by the rule the Python API's lists
+    follow (``numbers_of_value``: text in a list is not read as a number), or None."""
+    try:
+        numbers_of_value(answer)
+    except AnswerError as error:
+        return error.msg
+    return None
 
 
 # -- grading -------------------------------------------------------------------------------------------

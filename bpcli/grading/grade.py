@@ -16,7 +16,7 @@ from bpcli.grading.diagnosis import Diagnosis, align, diagnose, matches, without
 from bpcli.texts import Joined, Msg, answer_error, check_language, sentences, usage_error
 from bpcli.values import is_real
 from bpcli.grading.mistakes import likely_mistakes
-from bpcli.grading.numbers import answer_place, ascii_forms, looks_numeric, parse_numbers
+from bpcli.grading.numbers import answer_place, ascii_forms, looks_numeric, numbers_of_value, parse_numbers
 from bpcli.grading.redraw import redraw
 from bpcli.grading.targets import (Target, available_tensors, backward_order, forward_order, parse_target,
                                   shape_message)
@@ -225,24 +225,7 @@ def _numbers_of(answer: Any) -> np.ndarray:
             if not np.isfinite(value).all():
                 raise number_error from None
             return value
-    if answer is None:  # np.asarray(None, float) is nan, which the learner did not write
-        raise answer_error("answer.empty")
-    try:
-        given = np.asarray(answer)
-        if np.iscomplexobj(given):  # astype would drop the imaginary parts with a warning
-            raise TypeError
-        value = given.astype(np.float64)
-    except (TypeError, ValueError):
-        raise answer_error("answer.not_numbers", kind=type(answer).__name__) from None
-    except OverflowError:  # a Python int beyond any float, such as 10**400
-        raise answer_error("answer.not_finite") from None
-    if given.dtype == bool:  # True is 1 to numpy, but no learner's gradient (a batch row refuses JSON's true too)
-        raise answer_error("answer.not_numbers", kind="bool")
-    if not np.isfinite(value).all():
-        if any(entry is None for entry in np.asarray(answer, dtype=object).ravel()):
-            raise answer_error("answer.empty_entry")
-        raise answer_error("answer.not_finite")
-    return value
+    return numbers_of_value(answer)
 
 
 def _evaluate(formula: Formula, tensors: dict[str, np.ndarray], m: int) -> np.ndarray:

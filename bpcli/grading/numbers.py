@@ -1,4 +1,4 @@
-"""Numeric answers as a learner types them.
+"""Numeric answers as a learner types them, or gives them as values (nested lists, an array).
 
 Accepted forms (entries are decimals, scientific notation such as ``1e-3``, or fractions such as
 ``-1/3``):
@@ -8,18 +8,22 @@ Accepted forms (entries are decimals, scientific notation such as ``1e-3``, or f
 - a flat list ``1 2 3`` or ``[1, 2, 3]`` and a single number ``-0.25``
 
 ``parse_numbers`` returns a float64 array or raises ``AnswerError`` saying where it stopped.
+``numbers_of_value`` does the same for what the Python API or a JSON Lines batch row gives:
+nested lists or tuples of numbers, as rectangular as an array, or an array of numbers. One rule
+for both: an entry of a list is a number, never text ('1/3' in a list is refused, not read).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bpcli.formatting import shorten
 from bpcli.texts import Joined, Msg, answer_error
+from bpcli.values import is_flag, is_number
 
 if TYPE_CHECKING:  # fractions imports decimal: 1.5 ms of every grade's start-up, for the few answers with a '/'
     from fractions import Fraction
@@ -194,3 +198,79 @@ class _Parser:
             described = Joined((" × ".join(map(str, s)) or "1" for s in in_order), separator="sep.and")
             raise answer_error("numbers.ragged", sizes=described)
         return np.stack(items).astype(np.float64)
+
+
+# -- answers given as values ----------------------------------------------------------------------
+
+
+def numbers_of_value(answer: Any) -> np.ndarray:
+    """The tensor that nested lists (or tuples) of numbers, an array or one number hold, as
+    float64. Raises ``AnswerError`` saying what is wrong and where (``_check_nested_numbers``)."""
+    if answer is None:  # np.asarray(None, float) is nan, which the learner did not write
+        raise answer_error("answer.empty")
+    if isinstance(answer, (list, tuple)):
+        _check_nested_numbers(answer)
+    elif isinstance(answer, np.ndarray) and answer.dtype.kind not in "biuf":
+        # an array of text or of Python objects: numpy would read '1' as 1, but not '1/3'
+        _check_nested_numbers(answer.tolist())
+    try:
+        given = np.asarray(answer)
+        if np.iscomplexobj(given):  # astype would drop the imaginary parts with a warning
+            raise TypeError
+        value = given.astype(np.float64)
+    except (TypeError, ValueError):
+        raise answer_error("answer.not_numbers", kind=type(answer).__name__) from None
+    except OverflowError:  # a Python int beyond any float, such as 10**400
+        raise answer_error("answer.not_finite") from None
+    if given.dtype == bool:  # True is 1 to numpy, but no learner's gradient
+        raise answer_error("answer.not_numbers", kind="bool")
+    if not np.isfinite(value).all():
+        raise answer_error("answer.not_finite")
+    return value
+
+
+def _check_nested_numbers(answer: list | tuple) -> None:
+    """``AnswerError`` unless ``answer`` is lists of numbers as regular as an array: on each level
+    all lists of one length or all numbers. numpy's own refusal ('inhomogeneous shape') became
+    'found list', which did not say what was wrong with an accepted form. Walked level by level,
+    without recursion, to ``MAX_DEPTH``."""
+    level: list[tuple[tuple[int, ...], list | tuple]] = [((), answer)]
+    for _ in range(MAX_DEPTH):  # as many lists deep as a text answer may nest
+        first_place, first = level[0]
+        entries = []
+        for place, items in level:
+            if len(items) != len(first):
+                raise answer_error("answer.list.ragged", place=_list_place(place), count=len(items),
+                                   first=_list_place(first_place), expected=len(first))
+            entries += [((*place, index), item) for index, item in enumerate(items)]
+        lists = [(place, item) for place, item in entries if isinstance(item, (list, tuple))]
+        for place, item in entries:
+            if not isinstance(item, (list, tuple)):
+                _check_number(place, item)
+                if lists:
+                    raise answer_error("answer.list.mixed", list_place=_list_place(lists[0][0]),
+                                       number_place=_list_place(place))
+        if not lists:
+            return
+        level = lists
+    raise answer_error("numbers.too_deep", limit=MAX_DEPTH)
+
+
+def _check_number(place: tuple[int, ...], item: Any) -> None:
+    """``AnswerError`` unless the list entry ``item`` is a number, saying what it is instead."""
+    if is_number(item):
+        return
+    where = _list_place(place)
+    if item is None:
+        raise answer_error("answer.list.empty_entry", place=where)
+    if isinstance(item, str):
+        # numpy reads '1' as 1 but refuses '1/3'; a text entry is most often a cell exported as
+        # text or a formula in the wrong place, and a fraction is written in a text answer
+        raise answer_error("answer.list.text", place=where, text=shorten(item))
+    kind = "bool" if is_flag(item) else type(item).__name__
+    raise answer_error("answer.list.not_a_number", place=where, value=shorten(repr(item)), kind=kind)
+
+
+def _list_place(place: tuple[int, ...]) -> str:
+    """An entry of the answer as Python and JSON index it: ``answer[1][0]``."""
+    return "answer" + "".join(f"[{index}]" for index in place)

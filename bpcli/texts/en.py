@@ -765,7 +765,14 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.output_ends_in_separator": "{option} {path} ends in '{separator}', so it names a folder; give the name of "
         "a file to write",
     "answer.empty": "the answer is empty",
-    "answer.empty_entry": "the answer has an empty entry (None) where a number belongs",
+    "answer.list.empty_entry": "{place} is an empty entry (None, or null in JSON) where a number belongs",
+    "answer.list.text": "{place} is the text {text!r}, not a number: a list's entries are numbers, written "
+        "without quotes; to write fractions such as -1/3, give the whole answer as text, \"[[1, -1/3], [0.5, 2]]\"",
+    "answer.list.not_a_number": "{place} is {value} (a {kind}), not a number",
+    "answer.list.ragged": "the rows of the answer's list have different lengths: {place} has length {count}, "
+        "{first} has length {expected}; every row must be as long as the first",
+    "answer.list.mixed": "the answer's list mixes lists and numbers on one level: {list_place} is a list, "
+        "{number_place} a number; a level holds only numbers, or only lists of one length",
     "answer.names_other": "the answer is written as {given} = …, but the question asks {target}",
     "answer.uses_target": "the formula uses {target}, the tensor it is meant to compute; write it with the "
         "tensors it comes from",
@@ -810,7 +817,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.unclosed_quote": "a quote (\") opened in this row is never closed, so the row cannot be read "
         "(the lines after its first are read as rows of their own)",
     "batch.row.missing": "this row has no {fields}",
-    "batch.row.answer_item": "the answer's list holds {item}, which is not a number",
     "batch.row.answer_kind": "the answer must be text, a number or a list of numbers, found {kind}",
     "batch.row.points": "points must be a number of at least 0, found {value}",
     "numbers.too_long": "the answer is {length:,} characters long; the limit is {limit:,}",

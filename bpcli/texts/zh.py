@@ -602,7 +602,14 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.output_folder": "{option} {path} 是一个文件夹；请给出要写入的文件名",
     "usage.output_ends_in_separator": "{option} {path} 以 '{separator}' 结尾，指的是一个文件夹；请给出要写入的文件名",
     "answer.empty": "答案是空的",
-    "answer.empty_entry": "答案里有一个空的元素（None），那里应当是一个数",
+    "answer.list.empty_entry": "{place} 是一个空的元素（None，JSON 里写作 null），那里应当是一个数",
+    "answer.list.text": "{place} 是文本 {text!r}，不是数：列表的元素必须是数，不加引号；要写 -1/3 这样的分数，"
+        "请把整个答案写成文本，如 \"[[1, -1/3], [0.5, 2]]\"",
+    "answer.list.not_a_number": "{place} 是 {value}（{kind} 类型），不是数",
+    "answer.list.ragged": "答案列表各行的长度不同：{place} 的长度是 {count}，{first} 的长度是 {expected}；"
+        "每一行都必须和第一行一样长",
+    "answer.list.mixed": "答案的列表在同一层里既有列表又有数：{list_place} 是列表，{number_place} 是数；"
+        "同一层要么全是数，要么全是等长的列表",
     "answer.names_other": "答案写成了 {given} = …，但题目问的是 {target}",
     "answer.uses_target": "公式里用到了 {target}，而它正是要求的张量；请用推出它的那些张量来写",
     "answer.circular.backward": "公式里用到了 {name}，而反向传播要先有 {target}，之后才算出 {name}，"
@@ -639,7 +646,6 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.row.extra_fields.semicolon": "这一行有 {found} 个字段，而表头只有 {header} 个：含分号的答案要放在双引号里（\"1 2; 3 4\"）",
     "batch.row.unclosed_quote": "这一行打开的引号（\"）始终没有闭合，所以读不了这一行（它第一行之后的各行各自作为一行来读）",
     "batch.row.missing": "这一行缺少 {fields}",
-    "batch.row.answer_item": "答案的列表里有 {item}，它不是数",
     "batch.row.answer_kind": "答案必须是文本、数或数的列表，收到的是 {kind}",
     "batch.row.points": "points 必须是不小于 0 的数，收到的是 {value}",
     "numbers.too_long": "答案有 {length:,} 个字符，上限是 {limit:,}",
