@@ -23,6 +23,7 @@ from bpcli.narrate.explain import alike_where_equal, shown_entry
 from bpcli.render.matrix import limits, matrix_slices, shown_positions
 from bpcli.render.terminal import print_explanation
 from bpcli.sources import NO_TEXT, SOURCE_TEXTS
+from bpcli.texts import error_text
 from conftest import REPO_ROOT, cli_env, run_cli_batch
 
 EXERCISES = {path.name[:2]: path for path in sorted((REPO_ROOT / "exercises").glob("*.yaml"))}
@@ -211,6 +212,28 @@ def test_summary_level_is_the_summary_and_the_check_only():
         explain(load("07"), detail="everything")
     with pytest.raises(UsageError):
         explain(load("07"), notes="some")
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda: bpcli.explain("04", method="magic", lang="zh"), "'magic'"),
+    (lambda: bpcli.explain("04", detail="everything", lang="zh"), "'everything'"),
+    (lambda: bpcli.explain("04", notes="some", lang="zh"), "'some'"),
+    (lambda: bpcli.explain("04", detail="summary", layer=1, lang="zh"), "--layer"),
+    (lambda: bpcli.explain("04", lang="fr"), "'fr'"),
+    (lambda: bpcli.grade("04", "dW1", "dZ1 @ X.T", lang="fr"), "'fr'")])
+def test_an_option_the_api_refuses_is_worded_in_every_language(call, said):
+    """An unknown method, detail, notes or language, and a summary asked of one layer, were
+    English sentences without a message key: Chinese said them in English too."""
+    with pytest.raises(UsageError) as caught:
+        call()
+    english, chinese = error_text(caught.value, "en"), error_text(caught.value, "zh")
+    assert said in english and said in chinese and chinese != english
+    assert re.search("[\u4e00-\u9fff]", chinese) and not re.search(r"\b(unknown|choose|summary is)\b", chinese)
+
+
+def test_the_command_line_says_a_summary_of_one_layer_cannot_be_in_chinese():
+    (code, out, err), = run_cli_batch([["explain", "01", "--detail", "summary", "--layer", "1", "--lang", "zh"]])
+    assert code == 2 and "摘要" in err and "combined" not in err, err
 
 
 def test_steps_level_shows_each_tensor_once_and_keeps_every_target():

@@ -596,6 +596,8 @@ LATIN_TERMS = {
     "padding", "size", "eps", "type", "YAML", "kh", "kw", "n_L", "batchnorm", "maxpool", "avgpool", "new",
     # the exercise section's keys
     "statement", "targets", "hints", "exercise", "points", "given", "text", "none",
+    # explain's option values, as typed after --detail
+    "summary",
 }
 
 

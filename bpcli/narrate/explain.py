@@ -16,7 +16,7 @@ import numpy as np
 from bpcli import kinds, texts
 from bpcli.core import losses
 from bpcli.core.network import LayerRecord, Network, run
-from bpcli.errors import SpecError, UsageError
+from bpcli.errors import SpecError
 from bpcli.values import is_flag, is_whole
 from bpcli.formatting import error_bound_text
 from bpcli.narrate import activation, least_squares, output
@@ -61,18 +61,18 @@ def explain(network: Network, *, method: str = "chain", lang: str = "en", layer:
         if not is_flag(flag):
             raise texts.usage_error("usage.flag", name=name, found=repr(flag))
     if method not in METHOD_NAMES:
-        raise UsageError(f"unknown method {method!r}; choose one of {', '.join(METHOD_NAMES)}")
+        raise texts.usage_error("usage.unknown_method", found=method, choices=texts.Joined(METHOD_NAMES))
     texts.check_language(lang)
     if layer is not None and not (is_whole(layer) and 1 <= layer <= len(network.layers)):
         # a layer "1" or 1.5 (no layer has that number) said as given, where a number is wanted
         shown = layer if isinstance(layer, int) and not isinstance(layer, bool) else repr(layer)
         raise texts.usage_error("usage.layer_range", last=len(network.layers), layer=shown)
     if detail not in DETAILS:
-        raise UsageError(f"unknown detail {detail!r}; choose one of {', '.join(DETAILS)}")
+        raise texts.usage_error("usage.unknown_detail", found=detail, choices=texts.Joined(DETAILS))
     if notes is not None and notes not in NOTE_POLICIES:
-        raise UsageError(f"unknown notes {notes!r}; choose one of {', '.join(NOTE_POLICIES)}")
+        raise texts.usage_error("usage.unknown_notes", found=notes, choices=texts.Joined(NOTE_POLICIES))
     if detail == "summary" and layer is not None:
-        raise UsageError("the summary is of the whole network; --detail summary cannot be combined with --layer")
+        raise texts.usage_error("usage.summary_with_layer")
     ctx = Context(run(network), functools.partial(texts.say, lang), method)
     backward_part = backward_steps(ctx) if backward else []
     summary = None

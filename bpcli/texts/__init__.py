@@ -57,7 +57,7 @@ def languages() -> tuple[str, ...]:
 def check_language(lang: Any) -> None:
     """``UsageError`` unless bpcli speaks ``lang`` (the API's callers pass any string)."""
     if lang not in languages():
-        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(languages())}")
+        raise usage_error("usage.unknown_language", found=lang, choices=Joined(languages()))
 
 
 def language_from_environment(environ: Mapping[str, str] = os.environ) -> str:

@@ -729,6 +729,12 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.precision": "{name} (decimals shown) must be a whole number from 0 to 12, found {found}",
     "usage.flag": "{name} must be True or False, found {found}",
     "usage.layer_range": "the network has layers 1 to {last}, not {layer}",
+    "usage.unknown_method": "unknown method {found!r}; choose one of {choices}",
+    "usage.unknown_detail": "unknown detail {found!r}; choose one of {choices}",
+    "usage.unknown_notes": "unknown notes {found!r}; choose one of {choices}",
+    "usage.unknown_language": "unknown language {found!r}; choose one of {choices}",
+    "usage.summary_with_layer": "the summary is of the whole network; --detail summary cannot be combined with "
+        "--layer",
     "exercise.error.section": "the 'exercise:' section must be a mapping with statement, targets and hints",
     "exercise.error.the_section": "the exercise section",
     "exercise.error.statement": "exercise.statement must map languages (en, zh) to text",
