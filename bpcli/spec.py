@@ -338,7 +338,9 @@ def describe_value(value: Any) -> Msg:
         return Msg("spec.value.text", value=_quote(value))
     if isinstance(value, Mapping):
         return Msg("spec.value.mapping")
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):  # from the Python API only (a YAML sequence is a list), as a key too
+        return Msg("spec.value.tuple", count=len(value))
+    if isinstance(value, list):
         return Msg("spec.value.list", count=len(value))
     if isinstance(value, np.ndarray):
         return Msg("spec.value.array", shape=shape_words(value.shape))

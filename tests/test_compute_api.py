@@ -117,6 +117,22 @@ def test_a_tuple_of_layers_is_taken_as_a_list_is():
     assert caught.value.path == "layers"
 
 
+def test_a_tuple_the_network_refuses_is_called_a_tuple():
+    """A tuple key, or a tuple where a number belongs, was called 'a list of 2': a caller looking
+    for a list in their mapping found none (a YAML file has no tuples; only the API gives them)."""
+    from bpcli.texts import error_text
+
+    dense = {"input": {"X": [[1.0, 2.0]], "Y": [[1, 0]]}, "layers": [{"type": "dense", "units": 1,
+                                                                   "activation": "sigmoid"}], "loss": "bce"}
+    unknown_key = {**dense, (1, 2): 1}
+    units_as_pair = {**dense, "layers": [{**dense["layers"][0], "units": (1, 2)}]}
+    for spec, path in ((unknown_key, "(a tuple of 2)"), (units_as_pair, "layers[0].units")):
+        with pytest.raises(bpcli.SpecError) as caught:
+            bpcli.compute(spec)
+        assert caught.value.path == path and "a tuple of 2" in caught.value.message, caught.value
+        assert "list" not in caught.value.message and "元组" in error_text(caught.value, "zh")
+
+
 def test_grade_refuses_what_it_cannot_honour():
     with pytest.raises(bpcli.UsageError, match="unknown language 'fr'"):
         bpcli.grade("04", "dW1", "dZ1 @ X.T", lang="fr")  # it answered in English before

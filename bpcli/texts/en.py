@@ -619,6 +619,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.value.text": "the text {value}",
     "spec.value.mapping": "a mapping",
     "spec.value.list": "a list of {count}",
+    "spec.value.tuple": "a tuple of {count}",
     "spec.value.array": "an array of shape {shape}",
     "spec.value.other": "a {kind}",
     "spec.what.file_needs": "a network file needs input, layers and loss",

@@ -474,6 +474,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "spec.value.text": "字符串 {value}",
     "spec.value.mapping": "一个映射",
     "spec.value.list": "一个含 {count} 项的列表",
+    "spec.value.tuple": "一个含 {count} 项的元组",
     "spec.value.array": "一个维度为 {shape} 的数组",
     "spec.value.other": "一个类型为 {kind} 的值",
     "spec.what.file_needs": "网络文件需要 input、layers 和 loss",
