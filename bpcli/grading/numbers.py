@@ -237,23 +237,33 @@ def _check_nested_numbers(answer: list | tuple) -> None:
     level: list[tuple[tuple[int, ...], list | tuple]] = [((), answer)]
     for _ in range(MAX_DEPTH):  # as many lists deep as a text answer may nest
         first_place, first = level[0]
-        entries = []
+        lists: list[tuple[tuple[int, ...], list | tuple]] = []
+        number_place: tuple[int, ...] | None = None
         for place, items in level:
             if len(items) != len(first):
                 raise answer_error("answer.list.ragged", place=_list_place(place), count=len(items),
                                    first=_list_place(first_place), expected=len(first))
-            entries += [((*place, index), item) for index, item in enumerate(items)]
-        lists = [(place, item) for place, item in entries if isinstance(item, (list, tuple))]
-        for place, item in entries:
-            if not isinstance(item, (list, tuple)):
-                _check_number(place, item)
-                if lists:
-                    raise answer_error("answer.list.mixed", list_place=_list_place(lists[0][0]),
-                                       number_place=_list_place(place))
+            if items and all(type(item) in _PLAIN_NUMBERS for item in items):
+                # a row of Python numbers, by type alone: a million entries are checked in a moment
+                number_place = (*place, 0) if number_place is None else number_place
+                continue
+            for index, item in enumerate(items):
+                if isinstance(item, (list, tuple)):
+                    lists.append(((*place, index), item))
+                    continue
+                _check_number((*place, index), item)
+                number_place = (*place, index) if number_place is None else number_place
+        if lists and number_place is not None:
+            raise answer_error("answer.list.mixed", list_place=_list_place(lists[0][0]),
+                               number_place=_list_place(number_place))
         if not lists:
             return
         level = lists
     raise answer_error("numbers.too_deep", limit=MAX_DEPTH)
+
+
+#: the types most list entries have, checked by identity first (bool, a subclass of int, is not one)
+_PLAIN_NUMBERS = frozenset({int, float})
 
 
 def _check_number(place: tuple[int, ...], item: Any) -> None:
