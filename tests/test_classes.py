@@ -328,6 +328,34 @@ def test_variant_errors(tmp_path, env):
         "04_two_layer_tanh-ana.yaml", "04_two_layer_tanh-bo.yaml", "key.json"]
 
 
+def test_variant_speaks_the_locales_language_and_takes_lang(tmp_path, env):
+    """`LANG=zh_CN.UTF-8 bpcli variant 04 --count 3` said 'a set of variants needs --out DIR, …' in
+    English, as did every message of variant, which had no --lang either."""
+    from bpcli.commands.variant import KEY_FILE
+    from test_grade import english_words
+
+    ids = tmp_path / "ids.txt"
+    ids.write_text("Ana\nbob\nana\n", encoding="utf-8")
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    refused = [["04", "--count", "3"], ["04"], ["04", "--count", "2", "--student", "a"],
+               ["04", "--student", "a/b"], ["04", "--students", ids, "--out", tmp_path / "set"],
+               ["04", "--count", "2", "--out", tmp_path / "afile"]]
+    chinese = {**env, "LANG": "zh_CN.UTF-8"}
+
+    def words(err: str) -> str:
+        """What bpcli said, without its prefix and the files it names."""
+        return re.sub(re.escape(str(tmp_path)) + r"\S*", "", err.removeprefix("bpcli: error: ")).replace(KEY_FILE, "")
+
+    for args in refused:
+        code, _, err = run_cli(["variant", *args], env=chinese)
+        assert code == 2 and re.search(r"[\u4e00-\u9fff]", err) and english_words(words(err)) == [], (args, err)
+        assert err.count("\n") == 1, err
+        code, _, err = run_cli(["variant", *args, "--lang", "en"], env=chinese)
+        assert code == 2 and not re.search(r"[\u4e00-\u9fff]", err), (args, err)
+    code, _, err = run_cli(["variant", "04", "--count", "2", "--out", tmp_path / "zh"], env=chinese)
+    assert code == 0 and re.search(r"[\u4e00-\u9fff]", err) and english_words(words(err)) == [], err
+
+
 def test_a_set_never_changes_an_earlier_sets_files(tmp_path, env):
     folder = tmp_path / "set"
     code, _, err = run_cli(["variant", "04", "--count", "3", "--salt", "a", "--out", folder], env=env)

@@ -9,8 +9,11 @@ from typing import Optional
 
 import typer
 
-from bpcli.commands.arguments import FILE_ARGUMENT
+from bpcli.commands.arguments import FILE_ARGUMENT, Language, chosen_language, language_option
 from bpcli.commands.common import user_errors
+
+#: the teacher's key, written next to a class set's variants
+KEY_FILE = "key.json"
 
 
 def variant_command(
@@ -27,6 +30,8 @@ def variant_command(
                                         "s01 … sNN into the --out folder, with key.json.", show_default=False),
     students: Optional[Path] = typer.Option(None, "--students", help="A file with one student id per line "
                                             "(instead of --count).", show_default=False),
+    lang: Optional[Language] = language_option("the messages (the variants and key.json are the same in every "
+                                               "language)"),
 ) -> None:
     """Write a variant of an exercise for one student: the same layers, sizes, loss and exercise
     section, new hand-sized numbers, deterministic for (FILE, student, salt).
@@ -36,14 +41,15 @@ def variant_command(
 
     Example: bpcli variant 04 --student alice --salt ml2025;  bpcli variant hw.yaml --count 30 --out hw/
     """
-    with user_errors():
+    language = chosen_language(lang)
+    with user_errors(lang=language):
         content, label = _source(file)
         ids = _student_ids(student, count, students)
         from bpcli import spec
         from bpcli.commands.output import output_target
-        from bpcli.errors import UsageError
         from bpcli.quiz.catalogue import STDIN_NAME
         from bpcli.quiz.variants import make_variant, variant_yaml
+        from bpcli.texts import usage_error
 
         document = spec.parse_yaml(content.decode("utf-8-sig", "replace"), label)
         network = spec.from_mapping(document, label)
@@ -57,8 +63,8 @@ def variant_command(
             _write(text, target, file)
             return
         if out is None:
-            raise UsageError("a set of variants needs --out DIR, the folder to write them into")
-        _write_set(document, network, content, name, ids, salt, Path(out), file)
+            raise usage_error("variant.out_needed")
+        _write_set(document, network, content, name, ids, salt, Path(out), file, language)
 
 
 def _source(file: str) -> tuple[bytes, str]:
@@ -77,12 +83,14 @@ def _source(file: str) -> tuple[bytes, str]:
 def _student_ids(student: str | None, count: int | None, students: Path | None) -> list[str]:
     from bpcli.errors import UsageError
     from bpcli.quiz.variants import check_student_id, student_ids
+    from bpcli.texts import Joined, Msg, usage_error
 
     given = [option for option, value in (("--student", student), ("--count", count), ("--students", students))
              if value is not None]
-    if len(given) != 1:
-        raise UsageError("give one of --student ID, --count N or --students FILE"
-                         + (f" (found {' and '.join(given)})" if given else ""))
+    if not given:
+        raise usage_error("variant.students.none")
+    if len(given) > 1:
+        raise usage_error("variant.students.several", found=Joined(given, "usage.and"))
     if student is not None:
         return [check_student_id(student)]
     if count is not None:
@@ -90,7 +98,8 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
     try:
         lines = Path(students).read_text(encoding="utf-8-sig").splitlines()  # as a spreadsheet saves it
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read --students {students}: {getattr(error, 'strerror', None) or error}") from None
+        raise usage_error("variant.students_unreadable", file=students,
+                          reason=getattr(error, "strerror", None) or error) from None
     ids, seen = [], {}
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -98,20 +107,21 @@ def _student_ids(student: str | None, count: int | None, students: Path | None) 
         try:
             student_id = check_student_id(line.strip())
         except UsageError as error:
-            raise UsageError(f"--students {students}, line {number}: {error}") from None
+            raise usage_error("variant.students_line", file=students, line=number, problem=error.msg) from None
         # ids that differ only in case name one file where file names ignore case (macOS, Windows):
         # the second student's variant would replace the first's
         same = student_id.casefold()
         if same in seen:
             first, line_number = seen[same]
-            twice = (f"{student_id!r} is listed twice (first on line {line_number})" if first == student_id
-                     else f"{student_id!r} and {first!r} (line {line_number}) differ only in case, so their "
-                          "files would be one where file names ignore case (macOS, Windows)")
-            raise UsageError(f"--students {students}, line {number}: {twice}; each student once")
+            twice = (Msg("variant.listed_twice", student=repr(student_id), first_line=line_number)
+                     if first == student_id else
+                     Msg("variant.differ_in_case", student=repr(student_id), first=repr(first),
+                         first_line=line_number))
+            raise usage_error("variant.students_line", file=students, line=number, problem=twice)
         seen[same] = (student_id, number)
         ids.append(student_id)
     if not ids:
-        raise UsageError(f"--students {students} must list at least one id")
+        raise usage_error("variant.students_none_listed", file=students)
     return ids
 
 
@@ -126,34 +136,35 @@ def _write(text: str, target: Path | None, file: str) -> None:
 
 
 def _write_set(document, network, content: bytes, label: str, ids: list[str], salt: str, folder: Path,
-               file: str) -> None:
+               file: str, lang: str = "en") -> None:
     """Every student's variant and key.json into ``folder``: all drawn before anything is written
     (a student for whom no fair draw exists leaves the folder as it was), and refused when a file
     there would change (an earlier set's variant or key, which may have been handed out)."""
-    from bpcli.errors import OutputError, UsageError
+    from bpcli.errors import OutputError
     from bpcli.quiz.variants import answer_key, make_variant, variant_yaml
     from bpcli.render.json_out import dumps
+    from bpcli.texts import say, usage_error
 
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out {folder} is a file: a set of variants needs a folder")
+        raise usage_error("variant.out_is_file", folder=folder)
     variants = {}
     for student in ids:
         variant = make_variant(document, network, content, student, salt, label)
         variants[f"{variant.exercise.name}.yaml"] = variant
     files = {name: variant_yaml(variant) for name, variant in variants.items()}
-    files["key.json"] = dumps(answer_key(variants, label)) + "\n"
+    files[KEY_FILE] = dumps(answer_key(variants, label)) + "\n"
     changed = [name for name, text in files.items() if _differs(folder / name, text)]
     if changed:
-        files_there = f"{folder / changed[0]} and {len(changed) - 1} more" if len(changed) > 1 else folder / changed[0]
-        raise UsageError(f"{files_there} already {'exist' if len(changed) > 1 else 'exists'} with other contents "
-                         "(an earlier set?); nothing was written: choose another --out folder, or remove them first")
+        if len(changed) == 1:
+            raise usage_error("variant.would_change.one_file", file=folder / changed[0])
+        raise usage_error("variant.would_change.files", first=folder / changed[0], more=len(changed) - 1)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(str(folder), error.strerror or str(error)) from None
     for name, text in files.items():
         _write(text, folder / name, file)
-    typer.echo(f"wrote {len(variants)} variant{'s' if len(variants) != 1 else ''} and key.json to {folder}", err=True)
+    typer.echo(say(lang, "variant.wrote", count=len(variants), key_file=KEY_FILE, folder=folder), err=True)
 
 
 def _differs(path: Path, text: str) -> bool:

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from bpcli.core.network import Network, bias_without_effect, run
-from bpcli.errors import UsageError
 from bpcli.quiz.catalogue import Exercise, exercise_from_network
 from bpcli.quiz.draws import SMALLER_SCALES, VALUES, clean, draw_values, first_trouble
+from bpcli.texts import usage_error
 
 SCHEMA_KEY = "bpcli.variant-key/1"
 #: draws that must be short on paper first, then fair ones are enough
@@ -84,8 +84,7 @@ def check_student_id(student: str) -> str:
     if not (0 < len(normal) <= STUDENT_ID_MAX_LENGTH and _letter_or_digit(normal[0])
             and all(_letter_or_digit(character) or unicodedata.category(character).startswith("M")
                     or character in STUDENT_ID_PUNCTUATION for character in normal)):
-        raise UsageError(f"student id {student!r}: use letters, digits, '_', '.', '@' or '-' (at most "
-                         f"{STUDENT_ID_MAX_LENGTH}), starting with a letter or digit; it becomes part of a file name")
+        raise usage_error("variant.student_id", student=repr(student), limit=STUDENT_ID_MAX_LENGTH)
     return normal
 
 
@@ -163,8 +162,7 @@ def make_variant(document: Mapping, network: Network, content: bytes, student: s
         if trouble.saturated and trouble.position is not None:
             scales[trouble.position] = _smaller(scales.get(trouble.position, 1.0))
         drawn, repairs = _redraw_part(drawn, network, trouble.position, rng, scales), repairs + 1
-    raise UsageError(f"no fair variant found for student {student!r} (every draw had a relu at 0, a tie, a "
-                     "saturated unit or a gradient all 0); try another --salt")
+    raise usage_error("variant.no_fair_draw", student=repr(student))
 
 
 def _stem(source: str) -> str:

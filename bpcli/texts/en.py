@@ -1201,6 +1201,27 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.key": "Key",
     "worksheet.answers": "Answers",
     "worksheet.worked_solution": "Worked solution",
+    # ---- class sets (bpcli variant): the students, the --out folder, the set written
+    "variant.students.none": "give one of --student ID, --count N or --students FILE",
+    "variant.students.several": "give one of --student ID, --count N or --students FILE (found {found})",
+    "variant.out_needed": "a set of variants needs --out DIR, the folder to write them into",
+    "variant.out_is_file": "--out {folder} is a file: a set of variants needs a folder",
+    "variant.students_unreadable": "cannot read --students {file}: {reason}",
+    "variant.students_line": "--students {file}, line {line}: {problem}",
+    "variant.students_none_listed": "--students {file} must list at least one id",
+    "variant.listed_twice": "{student} is listed twice (first on line {first_line}); each student once",
+    "variant.differ_in_case": "{student} and {first} (line {first_line}) differ only in case, so their files would "
+        "be one where file names ignore case (macOS, Windows); each student once",
+    "variant.student_id": "student id {student}: use letters, digits, '_', '.', '@' or '-' (at most {limit}), "
+        "starting with a letter or digit; it becomes part of a file name",
+    "variant.no_fair_draw": "no fair variant found for student {student} (every draw had a relu at 0, a tie, a "
+        "saturated unit or a gradient all 0); try another --salt",
+    "variant.would_change.one_file": "{file} already exists with other contents (an earlier set?); nothing was "
+        "written: choose another --out folder, or remove them first",
+    "variant.would_change.files": "{first} and {more} more already exist with other contents (an earlier set?); "
+        "nothing was written: choose another --out folder, or remove them first",
+    "variant.wrote": {"one": "wrote {count} variant and {key_file} to {folder}",
+                      "other": "wrote {count} variants and {key_file} to {folder}"},
     # ---- bpcli check's report (render/check_report.py) and bpcli compute's summary (render/summary.py)
     "gradcheck.not_finite": "the finite-difference check needs J and every gradient to be finite, and here {cause}",
     "check.not_checked": "No entry is checked: finite differences need J and every gradient to be finite, and here {cause}.",

@@ -934,6 +934,26 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "worksheet.key": "答案",
     "worksheet.answers": "答案",
     "worksheet.worked_solution": "解答过程",
+    # ---- 一个班的变体（bpcli variant）：学生、--out 文件夹、写出的整套变体
+    "variant.students.none": "请给出 --student ID、--count N 或 --students FILE 中的一个",
+    "variant.students.several": "请只给出 --student ID、--count N 或 --students FILE 中的一个（收到了 {found}）",
+    "variant.out_needed": "一套变体需要 --out 指定写入它们的文件夹",
+    "variant.out_is_file": "--out {folder} 是一个文件：一套变体需要一个文件夹",
+    "variant.students_unreadable": "无法读取 --students {file}：{reason}",
+    "variant.students_line": "--students {file} 第 {line} 行：{problem}",
+    "variant.students_none_listed": "--students {file} 里至少要列出一个学生编号",
+    "variant.listed_twice": "{student} 列出了两次（第一次在第 {first_line} 行）；每个学生只列一次",
+    "variant.differ_in_case": "{student} 和 {first}（第 {first_line} 行）只有大小写不同，在不区分文件名大小写的系统上"
+        "它们的文件会是同一个；每个学生只列一次",
+    "variant.student_id": "学生编号 {student}：只能用字母、数字以及 '_'、'.'、'@'、'-'（最多 {limit} 个字符），"
+        "并以字母或数字开头；它会成为文件名的一部分",
+    "variant.no_fair_draw": "没能为学生 {student} 找到合适的变体（每次抽出的数都有 relu 恰好在 0 处、并列最大值、"
+        "饱和的单元或全为 0 的梯度）；请换一个 --salt",
+    "variant.would_change.one_file": "{file} 已经存在且内容不同（是之前的一套？）；什么也没有写：请换一个 --out 文件夹，"
+        "或先删除它",
+    "variant.would_change.files": "{first} 以及另外 {more} 个文件已经存在且内容不同（是之前的一套？）；什么也没有写："
+        "请换一个 --out 文件夹，或先删除它们",
+    "variant.wrote": "已把 {count} 个变体和 {key_file} 写入 {folder}",
     # ---- bpcli check 的报告（render/check_report.py）与 bpcli compute 的摘要（render/summary.py）
     "gradcheck.not_finite": "有限差分检验要求 J 和每个梯度都是有限值，而这里 {cause}",
     "check.not_checked": "没有检验任何元素：有限差分要求 J 和每个梯度都是有限值，而这里 {cause}。",
