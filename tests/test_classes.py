@@ -356,6 +356,19 @@ def test_variant_speaks_the_locales_language_and_takes_lang(tmp_path, env):
     assert code == 0 and re.search(r"[\u4e00-\u9fff]", err) and english_words(words(err)) == [], err
 
 
+@pytest.mark.parametrize("args, option", [(["--count", "2", "--out", ""], "--out"),
+                                          (["--student", "s01", "--out", ""], "--out"),
+                                          (["--students", "", "--out", "set"], "--students")])
+def test_an_empty_out_or_students_path_is_refused(tmp_path, env, args, option):
+    """`bpcli variant 04 --count 2 --out "$DIR"` with DIR unset wrote the set and key.json into the
+    current folder and exited 0; --students '' was read as the current folder ('Is a directory')."""
+    done = subprocess.run([sys.executable, "-m", "bpcli", "variant", "04", *args], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert option in done.stderr and "empty" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []
+
+
 def test_a_set_never_changes_an_earlier_sets_files(tmp_path, env):
     folder = tmp_path / "set"
     code, _, err = run_cli(["variant", "04", "--count", "3", "--salt", "a", "--out", folder], env=env)

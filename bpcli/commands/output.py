@@ -85,12 +85,23 @@ def output_target(option: str | os.PathLike | None, *, name: str = "--output") -
     if option is None or os.fspath(option) == "-":
         return None
     typed = os.fspath(option)
+    refuse_empty_path(typed, name)
     separators = tuple(separator for separator in (os.sep, os.altsep) if separator)
     if typed.endswith(separators):
         raise usage_error("usage.output_ends_in_separator", option=name, path=typed, separator=typed[-1])
-    if os.path.isdir(typed or "."):  # an empty name is the current folder to pathlib
-        raise usage_error("usage.output_folder", option=name, path=typed or "''")
+    if os.path.isdir(typed):
+        raise usage_error("usage.output_folder", option=name, path=typed)
     return Path(typed)
+
+
+def refuse_empty_path(path: str, option: str) -> None:
+    """UsageError when the path an option names is empty (``--out "$DIR"`` with DIR unset): to
+    pathlib it is the current folder, which a set of variants would be written into, and to
+    open() no file at all, which says nothing of the typing slip."""
+    if path == "":
+        from bpcli.texts import usage_error
+
+        raise usage_error("usage.empty_path", option=option)
 
 
 def write_output(text: str, target: Path, *, input_file: str, option: str = "--output",

@@ -28,7 +28,8 @@ def variant_command(
                                        "into.", show_default=False),
     count: Optional[int] = typer.Option(None, "--count", min=1, max=10_000, help="Write variants for students "
                                         "s01 … sNN into the --out folder, with key.json.", show_default=False),
-    students: Optional[Path] = typer.Option(None, "--students", help="A file with one student id per line "
+    # str, not Path: an empty --students '' reaches the check as typed (Path('') is the current folder)
+    students: Optional[str] = typer.Option(None, "--students", help="A file with one student id per line "
                                             "(instead of --count).", show_default=False),
     lang: Optional[Language] = language_option("the messages (the variants and key.json are the same in every "
                                                "language)"),
@@ -43,6 +44,11 @@ def variant_command(
     """
     language = chosen_language(lang)
     with user_errors(lang=language):
+        from bpcli.commands.output import refuse_empty_path
+
+        for path, option in ((out, "--out"), (students, "--students")):
+            if path is not None:
+                refuse_empty_path(path, option)
         content, label = _source(file)
         ids = _student_ids(student, count, students)
         from bpcli import spec
@@ -80,7 +86,7 @@ def _source(file: str) -> tuple[bytes, str]:
     return spec.read_source(file)
 
 
-def _student_ids(student: str | None, count: int | None, students: Path | None) -> list[str]:
+def _student_ids(student: str | None, count: int | None, students: str | None) -> list[str]:
     from bpcli.errors import UsageError
     from bpcli.quiz.variants import check_student_id, student_ids
     from bpcli.texts import Joined, Msg, usage_error
