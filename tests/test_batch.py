@@ -352,6 +352,38 @@ def test_an_answers_file_that_cannot_be_read_exits_2_in_the_batchs_language(tmp_
         assert len(err.strip().splitlines()) == 1
 
 
+def test_a_json_file_without_a_single_answer_is_no_answers_file(tmp_path):
+    """`bpcli grade --batch hw/key.json` (the key a class set writes), or any {"a": 1} file, was
+    read as JSON Lines: one invalid_row for student "" and exit 0, where a CSV whose header lacks
+    the columns exits 2. A file with no answer row at all now exits 2 saying what it holds; a file
+    with some answer rows (and some bad lines) is graded as before."""
+    from bpcli.grading.batch import REQUIRED_FIELDS
+    from test_grade import english_words
+
+    code, _, err = run_cli(["variant", "04", "--count", "2", "--out", tmp_path / "set"])
+    assert code == 0, err
+    key = tmp_path / "set" / "key.json"
+    code, out, err = run_cli(["grade", "--batch", key])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert str(key) in err and "key" in err.replace(str(key), "") and "Traceback" not in err, err
+
+    not_answers = tmp_path / "settings.json"
+    not_answers.write_text('{"favourite_colour": "blue"}\n[1, 2]\n', encoding="utf-8")
+    for lang in ("en", "zh"):
+        code, out, err = run_cli(["grade", "--batch", not_answers, "--lang", lang])
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert "favourite_colour" in err and all(name in err for name in REQUIRED_FIELDS), err
+    said = err.removeprefix(f"bpcli: error: {not_answers}: ").replace('"favourite_colour"', "")
+    assert english_words(said) == [], said
+
+    answer = json.dumps({"student": "s1", "file": "04", "target": "dZ2", "answer": "(A2 - Y) / m"})
+    some_answers = tmp_path / "some.json"
+    some_answers.write_text(f'{{"favourite_colour": "blue"}}\n{answer}\n', encoding="utf-8")
+    code, out, err = run_cli(["grade", "--batch", some_answers])
+    graded = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [row.get("correct") for row in graded[:2]] == [False, True], err
+
+
 def test_a_csv_excel_saved_in_its_code_page_is_told_how_to_save_it_in_utf8(tmp_path):
     """Excel's plain 'CSV' is saved in the computer's code page (José in cp1252): the file is CSV
     with a header, so the message says which encoding to choose, not only 'write it as CSV'."""

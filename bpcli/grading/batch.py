@@ -179,8 +179,8 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     """The rows of the answers file ``source`` (a path, or ``-`` for standard input). CSV when
     the name ends in .csv, JSON Lines when it ends in .jsonl or .ndjson, else JSON Lines when the
     first character is ``{``. Raises ``SpecError`` (exit 2) when the file itself cannot be read:
-    missing, not UTF-8 text, without a row (empty, or a CSV header alone), or a CSV header
-    without the required columns."""
+    missing, not UTF-8 text, without a row (empty, or a CSV header alone), a CSV header without
+    the required columns, or JSON Lines of which no line is an answer (a class set's key.json)."""
     try:
         data, label = spec.read_source(source)
     except SpecError as error:
@@ -196,7 +196,7 @@ def read_answers(source: str, lang: str = "en") -> list[AnswerRow]:
     lowered = label.lower()
     as_jsonl = lowered.endswith((".jsonl", ".ndjson")) or (not lowered.endswith(".csv")
                                                             and text.lstrip().startswith("{"))
-    rows = _read_json_lines(text, lang) if as_jsonl else _read_csv(text, label, lang)
+    rows = _read_json_lines(text, label, lang) if as_jsonl else _read_csv(text, label, lang)
     if not rows:  # a CSV header alone: nothing graded is not a graded batch
         raise spec.worded_error(Msg("batch.empty"), "", "empty_file", label)
     return rows
@@ -377,8 +377,13 @@ def _first_line_fields(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
+def _read_json_lines(text: str, label: str, lang: str) -> list[AnswerRow]:
+    """The rows of JSON Lines; SpecError when no line can be an answer (``_not_answers``)."""
     rows = []
+    # a line that cannot be decoded may be an answer with a typo, which its row reports; a file
+    # every line of which decodes to something without an answer's fields is no answers file
+    # (key.json, a config): one invalid row of student '' would pass for a graded batch
+    may_hold_answers, first_value = False, None
     # lines as JSON Lines and an editor count them: split at \n only (a JSON string may hold a
     # U+2028, where str.splitlines would split too)
     for line_number, line in enumerate(text.split("\n"), start=1):
@@ -386,6 +391,10 @@ def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
             continue
         number = len(rows) + 1
         record, problem, column = _decode_json_line(line)
+        if problem is not None or _has_answer_field(record):
+            may_hold_answers = True
+        elif first_value is None:
+            first_value = (line_number, record)
         if problem is None and not isinstance(record, dict):
             problem = Msg("batch.row.not_object", kind=type(record).__name__)
         if problem is None and _nesting_depth(record, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
@@ -394,7 +403,34 @@ def _read_json_lines(text: str, lang: str) -> list[AnswerRow]:
             rows.append(AnswerRow(number, line_number, problem=_problem(lang, line_number, problem, column)))
         else:
             rows.append(_row_of(number, line_number, record, lang))
+    if rows and not may_hold_answers:
+        raise _not_answers(*first_value, label)
     return rows
+
+
+def _has_answer_field(record: Any) -> bool:
+    return isinstance(record, dict) and any(name in record for name in REQUIRED_FIELDS)
+
+
+#: keys of an object shown when a file holds no answers (the rest as '…')
+_KEYS_SHOWN = 5
+
+
+def _not_answers(line: int, record: Any, label: str) -> SpecError:
+    """The error for a JSON Lines file without an answer, described by its first line (``record``)."""
+    from bpcli.quiz.variants import SCHEMA_KEY
+
+    holds = Msg("batch.answers_file_holds")
+    if isinstance(record, dict) and record.get("schema") == SCHEMA_KEY:
+        return spec.worded_error(Msg("batch.variant_key", holds=holds), "", "variant_key", label)
+    if isinstance(record, dict) and record:
+        keys = [shorten(json.dumps(key, ensure_ascii=False)) for key in list(record)[:_KEYS_SHOWN]]
+        found = Msg("batch.found.keys", line=line, keys=Joined(keys + ["…"] * (len(record) > _KEYS_SHOWN)))
+    elif isinstance(record, dict):
+        found = Msg("batch.found.empty_object", line=line)
+    else:
+        found = Msg("batch.found.value", line=line, kind=type(record).__name__)
+    return spec.worded_error(Msg("batch.no_answer_rows", found=found, holds=holds), "", "no_answers", label)
 
 
 def _decode_json_line(line: str) -> tuple[Any, Msg | None, int | None]:

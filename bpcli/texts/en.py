@@ -815,6 +815,14 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.not_yaml": "the YAML cannot be read here, so this is not a network file",
     "batch.not_network": "this is not a network file (a YAML mapping with the keys input, layers and loss)",
     "batch.not_regular_file": "this is a pipe, a device or a socket, not a network file",
+    "batch.answers_file_holds": "an answers file has one answer per row, with the fields student, file, target and "
+        "answer (CSV with a header, or JSON Lines)",
+    "batch.no_answer_rows": "no line of this file is an answer ({found}): {holds}",
+    "batch.found.keys": "line {line} holds a JSON object with only {keys}",
+    "batch.found.empty_object": "line {line} holds an empty JSON object",
+    "batch.found.value": "line {line} holds a JSON {kind}, not an object",
+    "batch.variant_key": "this is the key of a class set of variants (bpcli variant writes it next to them), not "
+        "answers: {holds}",
     "batch.row.not_json": "this line is not a JSON object: {reason}",
     "batch.row.too_deep": "this line nests lists or objects more than {limit} deep; an answer is a few lists "
         "deep at most ([[1, 2], [3, 4]])",

@@ -646,6 +646,13 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "batch.not_yaml": "这里的 YAML 读不了，所以这不是网络文件",
     "batch.not_network": "这不是网络文件（网络文件是含 input、layers 和 loss 这几个键的 YAML 映射）",
     "batch.not_regular_file": "这是管道、设备或套接字，不是网络文件",
+    "batch.answers_file_holds": "答案文件每行一个答案，含 student、file、target 和 answer 这几个字段（带表头的 CSV 或 "
+        "JSON Lines）",
+    "batch.no_answer_rows": "这个文件里没有一行是答案（{found}）：{holds}",
+    "batch.found.keys": "第 {line} 行是一个只有 {keys} 的 JSON 对象",
+    "batch.found.empty_object": "第 {line} 行是一个空的 JSON 对象",
+    "batch.found.value": "第 {line} 行是 JSON 的 {kind}，不是对象",
+    "batch.variant_key": "这是一套变体的标准答案（由 bpcli 和变体一起写出），不是学生的答案：{holds}",
     "batch.row.not_json": "这一行不是 JSON 对象：{reason}",
     "batch.row.too_deep": "这一行的列表或对象嵌套超过 {limit} 层；答案最多只有几层列表（[[1, 2], [3, 4]]）",
     "batch.row.not_object": "这一行是 JSON 的 {kind}，而不是含 student、file、target、answer 的对象",
