@@ -384,6 +384,19 @@ def test_a_json_file_without_a_single_answer_is_no_answers_file(tmp_path):
     assert code == 0 and [row.get("correct") for row in graded[:2]] == [False, True], err
 
 
+def test_an_empty_answers_path_is_said_to_be_empty():
+    """`bpcli grade --batch "$ANSWERS"` with ANSWERS unset said only 'no such file', naming nothing."""
+    from test_grade import english_words
+
+    said = {}
+    for lang in ("en", "zh"):
+        code, out, err = run_cli(["grade", "--batch", "", "--lang", lang])
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert "--batch" in err and "Traceback" not in err, err
+        said[lang] = err.removeprefix("bpcli: error: ")
+    assert "empty" in said["en"] and english_words(said["zh"]) == [], said
+
+
 def test_a_csv_excel_saved_in_its_code_page_is_told_how_to_save_it_in_utf8(tmp_path):
     """Excel's plain 'CSV' is saved in the computer's code page (José in cp1252): the file is CSV
     with a header, so the message says which encoding to choose, not only 'write it as CSV'."""

@@ -83,11 +83,12 @@ def _grade_batch(answers: str, batch_format: BatchFormat, stats: bool, rtol: flo
     """Read ANSWERS, grade every row, write JSON Lines or results.json; exit 0 once graded."""
     import os
 
-    from bpcli.commands.output import output_target, write_output
+    from bpcli.commands.output import output_target, refuse_empty_path, write_output
     from bpcli.grading.batch import grade_batch, read_answers
     from bpcli.render.batch import batch_json_lines, gradescope_results
 
     with user_errors(lang=language):
+        refuse_empty_path(answers, "--batch")  # open('') says only 'no such file', naming nothing
         target = output_target(output)
         rows = read_answers(answers, lang=language)
         folder = os.path.dirname(os.path.abspath(answers)) if answers != "-" else os.getcwd()

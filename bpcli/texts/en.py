@@ -768,8 +768,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.only_one": "give only one of {choices} (found {found})",
     "usage.and": " and ",
     "usage.step_in_terminal": "--step pauses in the terminal; it cannot be combined with --output or --format {format}",
-    "usage.empty_path": "{option} was given an empty path (an unset shell variable?); give the path of a file "
-        "or folder",
+    "usage.empty_path": "{option} was given an empty path (an unset shell variable?)",
     "usage.output_folder": "{option} {path} is a folder; give the name of a file to write",
     "usage.output_ends_in_separator": "{option} {path} ends in '{separator}', so it names a folder; give the name of "
         "a file to write",

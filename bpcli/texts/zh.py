@@ -605,7 +605,7 @@ TEXTS: dict[str, "str | dict[str, str]"] = {
     "usage.only_one": "{choices} 只能给一个（收到了 {found}）",
     "usage.and": " 和 ",
     "usage.step_in_terminal": "--step 在终端里逐步暂停，不能与 --output 或 --format {format} 一起用",
-    "usage.empty_path": "{option} 收到的是空路径（是不是引用了未设置的变量？）；请给出文件或文件夹的路径",
+    "usage.empty_path": "{option} 收到的是空路径（是不是引用了未设置的变量？）",
     "usage.output_folder": "{option} {path} 是一个文件夹；请给出要写入的文件名",
     "usage.output_ends_in_separator": "{option} {path} 以 '{separator}' 结尾，指的是一个文件夹；请给出要写入的文件名",
     "answer.empty": "答案是空的",
