@@ -590,7 +590,7 @@ LATIN_TERMS = {
     "reshape", "sqrt",
     # batch grading: the answers file's formats, columns and options
     "CSV", "JSON", "Lines", "UTF", "FILE", "ANSWERS", "batch", "grade", "student", "file", "target", "answer",
-    "points",
+    "points", "Excel", "sep",  # the spreadsheet's name, and its first line 'sep=;' as typed
     # network files: their keys and YAML's own literal, as a found value is named ("空值（null）")
     "null", "input", "layers", "loss", "title", "seed", "units", "activation", "kernel", "filters", "stride",
     "padding", "size", "eps", "type", "YAML", "kh", "kw", "n_L", "batchnorm", "maxpool", "avgpool", "new",

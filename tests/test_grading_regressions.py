@@ -183,7 +183,7 @@ def test_hint_ladder_for_every_target_of_every_exercise():
     assert kinds == {"Z", "A", "dA", "dZ", "dW", "db", "dgamma", "dbeta", "dX"}
 
 
-@pytest.mark.parametrize("target, words", [("Z1", "W1 ⋆ X + b1"), ("A2", "largest"), ("A3", "column")])
+@pytest.mark.parametrize("target, words", [("Z1", "X ⋆ W1 + b1"), ("A2", "largest"), ("A3", "column")])
 def test_forward_hints_on_the_small_cnn(target, words):
     network = load_exercise("12_small_cnn").network
     chosen = parse_target(target, run(network).tensors())
