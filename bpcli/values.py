@@ -27,7 +27,7 @@ def is_number(value: Any) -> bool:
     complex number."""
     real = isinstance(value, numbers.Real) or (isinstance(value, numbers.Number)
                                                and not isinstance(value, numbers.Complex))  # Decimal
-    return real and not _is_bool(value)
+    return real and not is_flag(value)
 
 
 def is_whole(value: Any) -> bool:
